@@ -1,0 +1,38 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+export const clusters = pgTable(
+  "clusters",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
+    /** SHA-256 of the agent token; the token itself is shown once and never stored */
+    tokenHash: text("token_hash"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    removedAt: timestamp("removed_at", { withTimezone: true }),
+    /** server clock of the last accepted push (staleness) */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+    /** agent clock (observedAt) of the last accepted snapshot: the history's "now" for this cluster */
+    lastObservedAt: timestamp("last_observed_at", { withTimezone: true }),
+    lastSnapshotHash: text("last_snapshot_hash"),
+    lastSnapshotId: bigint("last_snapshot_id", { mode: "number" }),
+  },
+  (t) => [
+    uniqueIndex("clusters_name_key").on(t.name),
+    uniqueIndex("clusters_token_hash_key").on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`),
+    index("clusters_active_idx").on(t.name).where(sql`${t.removedAt} IS NULL`),
+  ],
+);
+
+export const readTokens = pgTable(
+  "read_tokens",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("read_tokens_token_hash_key").on(t.tokenHash), uniqueIndex("read_tokens_name_key").on(t.name)],
+);

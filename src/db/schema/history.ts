@@ -1,0 +1,97 @@
+/**
+ * Facts over half-open validity intervals [valid_from, valid_to); valid_to NULL means current.
+ * Each table has a unique partial index on its natural key over the open rows (it also guards
+ * against double-opens) and a btree on (…, valid_from, valid_to) that answers "as of T" by index.
+ */
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { NodeAffinity, Taint, Toleration } from "../../contract/snapshot.js";
+import type { DeclaredPort } from "../../domain/history.js";
+import { clusters } from "./clusters.js";
+
+const interval = {
+  validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
+  validTo: timestamp("valid_to", { withTimezone: true }),
+};
+
+export const nodeVersions = pgTable(
+  "node_versions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    name: text("name").notNull(),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    unschedulable: boolean("unschedulable").notNull(),
+    ready: boolean("ready").notNull(),
+    taints: jsonb("taints").$type<Taint[]>().notNull(),
+    addresses: jsonb("addresses").$type<{ type: string; address: string }[]>().notNull(),
+    fp: text("fp").notNull(),
+    ...interval,
+  },
+  (t) => [
+    uniqueIndex("node_versions_open_key").on(t.clusterId, t.name).where(sql`${t.validTo} IS NULL`),
+    index("node_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+  ],
+);
+
+export const podVersions = pgTable(
+  "pod_versions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    namespace: text("namespace").notNull(),
+    name: text("name").notNull(),
+    node: text("node"),
+    phase: text("phase").notNull(),
+    hostNetwork: boolean("host_network").notNull(),
+    ownerKind: text("owner_kind"),
+    ownerName: text("owner_name"),
+    ports: jsonb("ports").$type<DeclaredPort[]>().notNull(),
+    nodeSelector: jsonb("node_selector").$type<Record<string, string>>().notNull(),
+    tolerations: jsonb("tolerations").$type<Toleration[]>().notNull(),
+    requiredNodeAffinity: jsonb("required_node_affinity").$type<NodeAffinity>(),
+    unschedulable: boolean("unschedulable").notNull(),
+    schedulingMessage: text("scheduling_message"),
+    fp: text("fp").notNull(),
+    ...interval,
+  },
+  (t) => [
+    uniqueIndex("pod_versions_open_key").on(t.clusterId, t.namespace, t.name).where(sql`${t.validTo} IS NULL`),
+    index("pod_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+  ],
+);
+
+export const portAllocations = pgTable(
+  "port_allocations",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    node: text("node").notNull(),
+    namespace: text("namespace").notNull(),
+    pod: text("pod").notNull(),
+    ownerKind: text("owner_kind"),
+    ownerName: text("owner_name"),
+    container: text("container").notNull(),
+    containerPort: integer("container_port").notNull(),
+    protocol: text("protocol").notNull(),
+    hostIp: text("host_ip").notNull(),
+    hostPort: integer("host_port").notNull(),
+    hostNetwork: boolean("host_network").notNull(),
+    fp: text("fp").notNull(),
+    ...interval,
+  },
+  (t) => [
+    uniqueIndex("port_allocations_open_key")
+      .on(t.clusterId, t.namespace, t.pod, t.container, t.protocol, t.hostIp, t.hostPort)
+      .where(sql`${t.validTo} IS NULL`),
+    index("port_allocations_open_port_idx").on(t.hostPort, t.protocol).where(sql`${t.validTo} IS NULL`),
+    index("port_allocations_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
+    index("port_allocations_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+  ],
+);

@@ -1,0 +1,3 @@
+export * from "./clusters.js";
+export * from "./history.js";
+export * from "./snapshots.js";

@@ -1,0 +1,148 @@
+/**
+ * History as validity intervals: a snapshot becomes facts (node states, pods, port allocations),
+ * each carrying a fingerprint of everything stored about it. Diffing the open fingerprints of a
+ * cluster against the new ones says which intervals to close and which to open.
+ */
+import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
+import type { CanonicalState } from "./canonical.js";
+import { canonicalJson } from "./canonical.js";
+import { fingerprint } from "./fingerprint.js";
+
+export interface NodeFact {
+  fp: string;
+  name: string;
+  labels: Record<string, string>;
+  unschedulable: boolean;
+  ready: boolean;
+  taints: Taint[];
+  addresses: { type: string; address: string }[];
+}
+
+export interface DeclaredPort {
+  container: string;
+  containerPort: number;
+  hostPort: number;
+  hostIP: string;
+  protocol: Protocol;
+}
+
+export interface PodFact {
+  fp: string;
+  namespace: string;
+  name: string;
+  node: string | null;
+  phase: string;
+  hostNetwork: boolean;
+  ownerKind: string | null;
+  ownerName: string | null;
+  ports: DeclaredPort[];
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+  requiredNodeAffinity: NodeAffinity | null;
+  schedulingMessage: string | null;
+  unschedulable: boolean;
+}
+
+export interface AllocationFact {
+  fp: string;
+  node: string;
+  namespace: string;
+  pod: string;
+  ownerKind: string | null;
+  ownerName: string | null;
+  container: string;
+  containerPort: number;
+  protocol: Protocol;
+  hostIP: string;
+  hostPort: number;
+  hostNetwork: boolean;
+}
+
+export interface SnapshotFacts {
+  nodes: NodeFact[];
+  pods: PodFact[];
+  allocations: AllocationFact[];
+}
+
+function withFingerprint<T extends object>(fact: T): T & { fp: string } {
+  return { ...fact, fp: fingerprint(canonicalJson(fact)) };
+}
+
+/** Port allocations exist only for pods bound to a node: that is what the scheduler counts. */
+export function factsFromState(state: CanonicalState): SnapshotFacts {
+  const nodes = state.nodes.map((node) =>
+    withFingerprint({
+      name: node.name,
+      labels: node.labels,
+      unschedulable: node.unschedulable,
+      ready: node.ready,
+      taints: node.taints,
+      addresses: node.addresses,
+    }),
+  );
+  const pods: PodFact[] = [];
+  const allocations: AllocationFact[] = [];
+  for (const pod of state.pods) {
+    pods.push(
+      withFingerprint({
+        namespace: pod.namespace,
+        name: pod.name,
+        node: pod.node,
+        phase: pod.phase,
+        hostNetwork: pod.hostNetwork,
+        ownerKind: pod.owner?.kind ?? null,
+        ownerName: pod.owner?.name ?? null,
+        ports: pod.ports,
+        nodeSelector: pod.nodeSelector,
+        tolerations: pod.tolerations,
+        requiredNodeAffinity: pod.requiredNodeAffinity,
+        schedulingMessage: pod.scheduling?.message ?? null,
+        unschedulable: pod.scheduling?.unschedulable ?? false,
+      }),
+    );
+    if (pod.node === null) continue;
+    for (const port of pod.ports) {
+      allocations.push(
+        withFingerprint({
+          node: pod.node,
+          namespace: pod.namespace,
+          pod: pod.name,
+          ownerKind: pod.owner?.kind ?? null,
+          ownerName: pod.owner?.name ?? null,
+          container: port.container,
+          containerPort: port.containerPort,
+          protocol: port.protocol,
+          hostIP: port.hostIP,
+          hostPort: port.hostPort,
+          hostNetwork: pod.hostNetwork,
+        }),
+      );
+    }
+  }
+  return { nodes, pods, allocations };
+}
+
+export interface OpenRow {
+  id: number;
+  fp: string;
+}
+
+export interface IntervalDiff<T> {
+  /** ids of open rows whose fact disappeared or changed: their interval ends now */
+  close: number[];
+  /** facts that appeared or changed: a new interval starts now */
+  open: T[];
+}
+
+/** Set difference on fingerprints; a changed fact is one close plus one open. */
+export function diffIntervals<T extends { fp: string }>(openRows: readonly OpenRow[], next: readonly T[]): IntervalDiff<T> {
+  const nextFps = new Set(next.map((fact) => fact.fp));
+  const openFps = new Set<string>();
+  const close: number[] = [];
+  for (const row of openRows) {
+    // A duplicate open fingerprint cannot exist (unique natural key), but closing it is the safe answer.
+    if (!nextFps.has(row.fp) || openFps.has(row.fp)) close.push(row.id);
+    openFps.add(row.fp);
+  }
+  return { close, open: next.filter((fact) => !openFps.has(fact.fp)) };
+}
