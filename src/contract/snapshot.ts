@@ -97,7 +97,10 @@ export const podSchema = z.object({
   node: z.string().min(1).nullable(),
   phase: z.enum(["Pending", "Running", "Unknown"]),
   hostNetwork: z.boolean().default(false),
-  owner: z.object({ kind: z.string().min(1), name: z.string().min(1) }).nullable().default(null),
+  owner: z
+    .object({ kind: z.string().min(1), name: z.string().min(1) })
+    .nullable()
+    .default(null),
   ports: z.array(portSchema).default([]),
   nodeSelector: labelsSchema.default({}),
   tolerations: z.array(tolerationSchema).default([]),
@@ -188,10 +191,14 @@ export type SnapshotParseResult =
   | { ok: false; code: SnapshotErrorCode; message: string; issues: SnapshotIssue[] };
 
 function issueCode(issue: z.core.$ZodIssue): SnapshotErrorCode {
-  const custom = issue.code === "custom" ? (issue.params as { portolanCode?: SnapshotErrorCode } | undefined) : undefined;
+  const custom =
+    issue.code === "custom" ? (issue.params as { portolanCode?: SnapshotErrorCode } | undefined) : undefined;
   if (custom?.portolanCode) return custom.portolanCode;
   const field = issue.path[issue.path.length - 1];
-  if ((field === "hostPort" || field === "containerPort") && (issue.code === "too_small" || issue.code === "too_big")) {
+  if (
+    (field === "hostPort" || field === "containerPort") &&
+    (issue.code === "too_small" || issue.code === "too_big")
+  ) {
     return "PORT_OUT_OF_RANGE";
   }
   if (field === "protocol" && issue.code === "invalid_value") return "UNKNOWN_PROTOCOL";
@@ -225,5 +232,8 @@ export function parseSnapshot(input: unknown): SnapshotParseResult {
 
 /** The contract as JSON Schema, served at GET /v1/schema/snapshot.json. */
 export function snapshotJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(snapshotObjectSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  return z.toJSONSchema(snapshotObjectSchema, { io: "input", target: "draft-2020-12" }) as Record<
+    string,
+    unknown
+  >;
 }

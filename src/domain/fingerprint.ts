@@ -17,5 +17,8 @@ function mix53(text: string, seed: number): number {
 }
 
 export function fingerprint(text: string): string {
-  return mix53(text, 0x9e3779b9).toString(36).padStart(11, "0") + mix53(text, 0x85ebca6b).toString(36).padStart(11, "0");
+  return (
+    mix53(text, 0x9e3779b9).toString(36).padStart(11, "0") +
+    mix53(text, 0x85ebca6b).toString(36).padStart(11, "0")
+  );
 }

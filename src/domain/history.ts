@@ -135,7 +135,10 @@ export interface IntervalDiff<T> {
 }
 
 /** Set difference on fingerprints; a changed fact is one close plus one open. */
-export function diffIntervals<T extends { fp: string }>(openRows: readonly OpenRow[], next: readonly T[]): IntervalDiff<T> {
+export function diffIntervals<T extends { fp: string }>(
+  openRows: readonly OpenRow[],
+  next: readonly T[],
+): IntervalDiff<T> {
   const nextFps = new Set(next.map((fact) => fact.fp));
   const openFps = new Set<string>();
   const close: number[] = [];

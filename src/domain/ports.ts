@@ -13,7 +13,11 @@ export interface HostPortRef {
 }
 
 export function normaliseHostPort<T extends HostPortRef>(ref: T): T {
-  return { ...ref, hostIP: ref.hostIP === "" ? WILDCARD_IP : ref.hostIP, protocol: ref.protocol === "" ? "TCP" : ref.protocol };
+  return {
+    ...ref,
+    hostIP: ref.hostIP === "" ? WILDCARD_IP : ref.hostIP,
+    protocol: ref.protocol === "" ? "TCP" : ref.protocol,
+  };
 }
 
 export function hostPortsConflict(a: HostPortRef, b: HostPortRef): boolean {

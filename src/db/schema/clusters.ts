@@ -34,5 +34,8 @@ export const readTokens = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("read_tokens_token_hash_key").on(t.tokenHash), uniqueIndex("read_tokens_name_key").on(t.name)],
+  (t) => [
+    uniqueIndex("read_tokens_token_hash_key").on(t.tokenHash),
+    uniqueIndex("read_tokens_name_key").on(t.name),
+  ],
 );

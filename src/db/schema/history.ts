@@ -4,7 +4,17 @@
  * against double-opens) and a btree on (…, valid_from, valid_to) that answers "as of T" by index.
  */
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import type { NodeAffinity, Taint, Toleration } from "../../contract/snapshot.js";
 import type { DeclaredPort } from "../../domain/history.js";
 import { clusters } from "./clusters.js";
@@ -60,7 +70,9 @@ export const podVersions = pgTable(
     ...interval,
   },
   (t) => [
-    uniqueIndex("pod_versions_open_key").on(t.clusterId, t.namespace, t.name).where(sql`${t.validTo} IS NULL`),
+    uniqueIndex("pod_versions_open_key")
+      .on(t.clusterId, t.namespace, t.name)
+      .where(sql`${t.validTo} IS NULL`),
     index("pod_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
   ],
 );

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { clusterNameSchema } from "../../contract/snapshot.js";
+import { listClusters, registerCluster, removeCluster, rotateClusterToken } from "../../services/clusters.js";
+import { adminProcedure, readProcedure, router } from "../trpc.js";
+
+const byName = z.object({ name: clusterNameSchema });
+
+export const clustersRouter = router({
+  register: adminProcedure
+    .input(z.object({ name: clusterNameSchema, labels: z.record(z.string(), z.string()).optional() }))
+    .mutation(({ ctx, input }) => registerCluster(ctx.services, input)),
+  list: readProcedure.input(z.object({}).optional()).query(({ ctx }) => listClusters(ctx.services)),
+  rotateToken: adminProcedure
+    .input(byName)
+    .mutation(({ ctx, input }) => rotateClusterToken(ctx.services, input.name)),
+  remove: adminProcedure.input(byName).mutation(({ ctx, input }) => removeCluster(ctx.services, input.name)),
+});

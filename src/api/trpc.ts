@@ -1,0 +1,88 @@
+/**
+ * tRPC setup: context → init (error formatter) → procedures by who may call them.
+ * No transformer, so every procedure is plain JSON over HTTP for curl and other languages.
+ */
+import { initTRPC } from "@trpc/server";
+import { z } from "zod";
+import {
+  type AuthConfig,
+  type Principal,
+  requireAdmin,
+  requireReader,
+  resolvePrincipal,
+} from "../services/auth.js";
+import type { ServiceContext } from "../services/context.js";
+import { ServiceError } from "../services/errors.js";
+import { toTrpcError } from "./errors.js";
+
+export interface TrpcContext {
+  services: ServiceContext;
+  auth: AuthConfig;
+  authorization: string | undefined;
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  // Stack traces stay in the server log, never in answers.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const issues =
+      cause instanceof ServiceError
+        ? cause.issues
+        : cause instanceof z.ZodError
+          ? cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
+          : undefined;
+    const message =
+      cause instanceof z.ZodError
+        ? `invalid input: ${cause.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; ")}`
+        : shape.message;
+    return {
+      ...shape,
+      message,
+      data: {
+        ...shape.data,
+        reason: cause instanceof ServiceError ? cause.code : shape.data.code,
+        ...(issues ? { issues } : {}),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Services throw ServiceError; this is the one place it becomes a tRPC error. */
+const translateErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof ServiceError) throw toTrpcError(result.error.cause);
+  return result;
+});
+
+const withPrincipal = translateErrors.unstable_pipe(async ({ ctx, next }) => {
+  let principal: Principal;
+  try {
+    principal = await resolvePrincipal(ctx.services, ctx.auth, ctx.authorization);
+  } catch (error) {
+    if (error instanceof ServiceError) throw toTrpcError(error);
+    throw error;
+  }
+  return next({ ctx: { ...ctx, principal } });
+});
+
+const guarded = (check: (p: Principal) => void) =>
+  t.procedure.use(withPrincipal).use(async ({ ctx, next }) => {
+    try {
+      check(ctx.principal);
+    } catch (error) {
+      if (error instanceof ServiceError) throw toTrpcError(error);
+      throw error;
+    }
+    return next();
+  });
+
+export const readProcedure = guarded(requireReader);
+export const adminProcedure = guarded(requireAdmin);
+export const publicProcedure = t.procedure.use(translateErrors);
+
+/** ISO-8601 instant in, Date out. */
+export const instantSchema = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

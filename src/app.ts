@@ -1,0 +1,66 @@
+/** createApp(deps): the whole HTTP surface, the same on Node and on Workers. */
+import { trpcServer } from "@hono/trpc-server";
+import { Hono } from "hono";
+import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
+import { httpError } from "./api/errors.js";
+import { healthRoutes } from "./api/rest/health.js";
+import { snapshotRoutes } from "./api/rest/snapshots.js";
+import { appRouter } from "./api/root.js";
+import type { TrpcContext } from "./api/trpc.js";
+import { ServiceError } from "./services/errors.js";
+
+export type { AppDeps } from "./api/env.js";
+
+export function createApp(deps: AppDeps) {
+  const requestDeps: RequestDeps = {
+    services: {
+      db: deps.database.db,
+      config: { staleAfterSeconds: deps.staleAfterSeconds },
+      now: deps.now ?? (() => new Date()),
+    },
+    auth: deps.auth,
+    maxSnapshotBytes: deps.maxSnapshotBytes,
+    database: deps.database,
+  };
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("deps", requestDeps);
+    await next();
+  });
+  app.onError((error, c) => {
+    if (error instanceof ServiceError) {
+      const { status, body } = httpError(error);
+      return c.json(body, status);
+    }
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "unhandled error",
+        path: c.req.path,
+        error: String(error),
+        stack: (error as Error).stack,
+      }),
+    );
+    return c.json(
+      { error: { code: "INTERNAL", message: "internal error; the server log has the details" } },
+      500,
+    );
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.route("/", healthRoutes);
+  app.route("/", snapshotRoutes);
+  app.use(
+    "/trpc/*",
+    trpcServer({
+      router: appRouter,
+      createContext: (_opts, c): TrpcContext & Record<string, unknown> => ({
+        services: requestDeps.services,
+        auth: requestDeps.auth,
+        authorization: c.req.header("authorization"),
+      }),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { describeEnvError, sharedEnvSchema } from "./shared.js";
+
+const nodeEnvSchema = sharedEnvSchema.extend({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  PORTOLAN_DATA_DIR: z.string().min(1).default("./.portolan"),
+});
+
+export type NodeEnv = z.output<typeof nodeEnvSchema>;
+
+export class ConfigError extends Error {}
+
+/** Empty variables count as unset, as in most shells' `VAR= cmd` habit. */
+export function readNodeEnv(env: Record<string, string | undefined> = process.env): NodeEnv {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = nodeEnvSchema.safeParse(present);
+  if (!result.success) throw new ConfigError(describeEnvError(result.error));
+  return result.data;
+}

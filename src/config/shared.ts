@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/** Settings both entries (Node and Worker) read, with their defaults. */
+export const sharedEnvSchema = z.object({
+  PORTOLAN_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  PORTOLAN_MAX_SNAPSHOT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
+  PORTOLAN_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).default(600),
+});
+
+/** Turns a failed env parse into one message that names every bad variable. */
+export function describeEnvError(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  return `invalid configuration:\n${lines.join("\n")}`;
+}

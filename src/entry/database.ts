@@ -1,0 +1,33 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { applyMigrations } from "../db/migrate.js";
+import { createPgliteDatabase } from "../db/pglite.js";
+import { createPostgresDatabase } from "../db/postgres.js";
+import type { DatabaseHandle } from "../db/types.js";
+
+/** Real PostgreSQL when a URL is given, else the embedded PGlite under dataDir; migrated either way. */
+export async function openDatabase(options: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}): Promise<DatabaseHandle> {
+  let handle: DatabaseHandle;
+  if (options.databaseUrl) {
+    handle = createPostgresDatabase(options.databaseUrl);
+  } else {
+    const dir = resolve(options.dataDir, "pgdata");
+    mkdirSync(dir, { recursive: true });
+    handle = await createPgliteDatabase({ dataDir: dir });
+  }
+  try {
+    await applyMigrations(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+export const describeDatabase = (options: { databaseUrl?: string | undefined; dataDir: string }) =>
+  options.databaseUrl
+    ? `postgres ${new URL(options.databaseUrl).host}`
+    : `embedded PGlite in ${join(resolve(options.dataDir), "pgdata")}`;

@@ -1,0 +1,97 @@
+/**
+ * Node entry: `npm start`. Serves createApp on HOST:PORT with the embedded database (or
+ * DATABASE_URL), migrates at start and shuts down cleanly on SIGTERM/SIGINT.
+ */
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+import { createApp } from "../app.js";
+import { isLoopbackHost } from "../config/bind.js";
+import { ConfigError, readNodeEnv } from "../config/node-env.js";
+import { describeDatabase, openDatabase } from "./database.js";
+import { log } from "./log.js";
+
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  databaseUrl?: string;
+  adminToken?: string;
+  staleAfterSeconds?: number;
+  maxSnapshotBytes?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Options win over the environment, which wins over the defaults. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const env = readNodeEnv();
+  const host = options.host ?? env.HOST;
+  const adminToken = options.adminToken ?? env.PORTOLAN_ADMIN_TOKEN;
+  if (!adminToken && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `refusing to listen on ${host} without PORTOLAN_ADMIN_TOKEN: anyone who can reach it could register clusters and read the fleet. Set PORTOLAN_ADMIN_TOKEN, or bind to 127.0.0.1.`,
+    );
+  }
+  const dbOptions = {
+    databaseUrl: options.databaseUrl ?? env.DATABASE_URL,
+    dataDir: options.dataDir ?? env.PORTOLAN_DATA_DIR,
+  };
+  const database = await openDatabase(dbOptions);
+  const app = createApp({
+    database,
+    auth: { adminToken, openAccess: !adminToken },
+    staleAfterSeconds: options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
+  });
+  const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.PORT });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  log("info", "portolan listening", { url, database: describeDatabase(dbOptions) });
+  if (!adminToken)
+    log("warn", "no PORTOLAN_ADMIN_TOKEN: development mode, reads and admin calls are open on loopback");
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => server.close(() => resolve())).then(() => database.close());
+      return closing;
+    },
+  };
+}
+
+/** Runs until SIGTERM/SIGINT; used by `npm start` and `portolan serve`. */
+export async function runServer(options: ServerOptions = {}): Promise<void> {
+  let running: RunningServer;
+  try {
+    running = await startServer(options);
+  } catch (error) {
+    log("error", error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const stop = (signal: string) => {
+    log("info", "shutting down", { signal });
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log("error", "unclean shutdown", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  await runServer();
+}

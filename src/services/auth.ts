@@ -1,0 +1,66 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { clusters, readTokens } from "../db/schema/index.js";
+import type { ServiceContext } from "./context.js";
+import { ServiceError } from "./errors.js";
+import { hashToken, sameSecret } from "./tokens.js";
+
+export type Principal =
+  | { kind: "admin"; open: boolean }
+  | { kind: "reader"; name: string }
+  | { kind: "agent"; clusterId: number; cluster: string }
+  | { kind: "anonymous" };
+
+export interface AuthConfig {
+  adminToken: string | undefined;
+  /** development mode: no admin token and bound to loopback, so reads and admin calls are open */
+  openAccess: boolean;
+}
+
+/** Who is calling, from the Authorization header. A token that is present but unknown is always 401. */
+export async function resolvePrincipal(
+  ctx: ServiceContext,
+  auth: AuthConfig,
+  authorization: string | undefined,
+): Promise<Principal> {
+  if (!authorization) return auth.openAccess ? { kind: "admin", open: true } : { kind: "anonymous" };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  const token = match?.[1];
+  if (!token)
+    throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "Authorization must be 'Bearer <token>'");
+  if (auth.adminToken && (await sameSecret(token, auth.adminToken))) return { kind: "admin", open: false };
+  const hash = await hashToken(token);
+  const [agent] = await ctx.db
+    .select({ id: clusters.id, name: clusters.name })
+    .from(clusters)
+    .where(and(eq(clusters.tokenHash, hash), isNull(clusters.removedAt)));
+  if (agent) return { kind: "agent", clusterId: agent.id, cluster: agent.name };
+  const [reader] = await ctx.db
+    .select({ name: readTokens.name })
+    .from(readTokens)
+    .where(and(eq(readTokens.tokenHash, hash), isNull(readTokens.revokedAt)));
+  if (reader) return { kind: "reader", name: reader.name };
+  throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "unknown or revoked token");
+}
+
+const missing = (what: string) =>
+  new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `${what}: send 'Authorization: Bearer <token>'`);
+
+export function requireReader(principal: Principal): void {
+  if (principal.kind === "admin" || principal.kind === "reader") return;
+  if (principal.kind === "anonymous") throw missing("queries need a read or admin token");
+  throw new ServiceError("FORBIDDEN", "FORBIDDEN", "an agent token may only push snapshots");
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.kind === "admin") return;
+  if (principal.kind === "anonymous") throw missing("this call needs the admin token");
+  throw new ServiceError("FORBIDDEN", "FORBIDDEN", "this call needs the admin token");
+}
+
+export function requireAgent(principal: Principal): { clusterId: number; cluster: string } {
+  if (principal.kind === "agent") return principal;
+  if (principal.kind === "anonymous" || (principal.kind === "admin" && principal.open)) {
+    throw missing("pushing a snapshot needs the cluster's agent token");
+  }
+  throw new ServiceError("FORBIDDEN", "FORBIDDEN", "pushing a snapshot needs the cluster's agent token");
+}

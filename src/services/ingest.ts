@@ -1,0 +1,171 @@
+/**
+ * Snapshot ingest (docs/data-model.md): one transaction per push. The cluster row lock serialises
+ * pushes of one cluster; an unchanged state costs O(1); a changed one is a set-based diff of open
+ * intervals per table. Time comes from observedAt only, so a replayed history is identical.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Snapshot } from "../contract/snapshot.js";
+import { clusters, nodeVersions, podVersions, portAllocations, snapshots } from "../db/schema/index.js";
+import type { Db } from "../db/types.js";
+import { canonicalState, stateHash } from "../domain/canonical.js";
+import { diffIntervals, factsFromState, type OpenRow, type SnapshotFacts } from "../domain/history.js";
+import type { ServiceContext } from "./context.js";
+import { ServiceError } from "./errors.js";
+
+export interface IngestResult {
+  changed: boolean;
+  opened: number;
+  closed: number;
+  snapshotId: number;
+}
+
+/** PostgreSQL takes at most 65,535 parameters per statement; the widest table has 14 columns. */
+const INSERT_CHUNK = 4000;
+const CLOSE_CHUNK = 20_000;
+
+type VersionTable = typeof nodeVersions | typeof podVersions | typeof portAllocations;
+
+async function openRows(tx: Db, table: VersionTable, clusterId: number): Promise<OpenRow[]> {
+  return tx
+    .select({ id: table.id, fp: table.fp })
+    .from(table)
+    .where(and(eq(table.clusterId, clusterId), isNull(table.validTo)));
+}
+
+async function closeRows(tx: Db, table: VersionTable, ids: number[], at: Date): Promise<void> {
+  for (let i = 0; i < ids.length; i += CLOSE_CHUNK) {
+    const chunk = ids.slice(i, i + CLOSE_CHUNK);
+    // One array parameter instead of one parameter per id.
+    await tx
+      .update(table)
+      .set({ validTo: at })
+      .where(sql`${table.id} = ANY(${`{${chunk.join(",")}}`}::bigint[])`);
+  }
+}
+
+async function insertRows<T extends Record<string, unknown>>(
+  tx: Db,
+  table: PgTable,
+  rows: T[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await tx.insert(table).values(rows.slice(i, i + INSERT_CHUNK));
+  }
+}
+
+async function applyFacts(tx: Db, clusterId: number, facts: SnapshotFacts, at: Date) {
+  const [nodeOpen, podOpen, allocationOpen] = [
+    await openRows(tx, nodeVersions, clusterId),
+    await openRows(tx, podVersions, clusterId),
+    await openRows(tx, portAllocations, clusterId),
+  ];
+  const nodes = diffIntervals(nodeOpen, facts.nodes);
+  const pods = diffIntervals(podOpen, facts.pods);
+  const allocations = diffIntervals(allocationOpen, facts.allocations);
+  // Close before open: the unique open-key indexes must never see two open versions of one key.
+  await closeRows(tx, nodeVersions, nodes.close, at);
+  await closeRows(tx, podVersions, pods.close, at);
+  await closeRows(tx, portAllocations, allocations.close, at);
+  const interval = { clusterId, validFrom: at };
+  await insertRows(
+    tx,
+    nodeVersions,
+    nodes.open.map((n) => ({ ...interval, ...n })),
+  );
+  await insertRows(
+    tx,
+    podVersions,
+    pods.open.map((p) => ({ ...interval, ...p })),
+  );
+  await insertRows(
+    tx,
+    portAllocations,
+    allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
+  );
+  return {
+    opened: nodes.open.length + pods.open.length + allocations.open.length,
+    closed: nodes.close.length + pods.close.length + allocations.close.length,
+  };
+}
+
+export async function ingestSnapshot(
+  ctx: ServiceContext,
+  agent: { clusterId: number; cluster: string },
+  snapshot: Snapshot,
+): Promise<IngestResult> {
+  if (snapshot.cluster !== agent.cluster) {
+    throw new ServiceError(
+      "FORBIDDEN",
+      "CLUSTER_MISMATCH",
+      `this token belongs to cluster "${agent.cluster}", not "${snapshot.cluster}"`,
+    );
+  }
+  const state = canonicalState(snapshot);
+  const hash = await stateHash(state);
+  const observedAt = new Date(snapshot.observedAt);
+  const facts = factsFromState(state);
+
+  return ctx.db.transaction(async (tx) => {
+    const [cluster] = await tx
+      .select({
+        lastObservedAt: clusters.lastObservedAt,
+        lastSnapshotHash: clusters.lastSnapshotHash,
+        lastSnapshotId: clusters.lastSnapshotId,
+        removedAt: clusters.removedAt,
+      })
+      .from(clusters)
+      .where(eq(clusters.id, agent.clusterId))
+      .for("update");
+    if (!cluster || cluster.removedAt) {
+      throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
+    }
+    const last = cluster.lastObservedAt;
+    if (last && observedAt.getTime() <= last.getTime()) {
+      if (
+        observedAt.getTime() === last.getTime() &&
+        hash === cluster.lastSnapshotHash &&
+        cluster.lastSnapshotId
+      ) {
+        return { changed: false, opened: 0, closed: 0, snapshotId: cluster.lastSnapshotId };
+      }
+      throw new ServiceError(
+        "CONFLICT",
+        "STALE_SNAPSHOT",
+        `observedAt ${snapshot.observedAt} is not after the latest accepted snapshot (${last.toISOString()})`,
+      );
+    }
+    const changed = hash !== cluster.lastSnapshotHash;
+    const { opened, closed } = changed
+      ? await applyFacts(tx, agent.clusterId, facts, observedAt)
+      : { opened: 0, closed: 0 };
+    const [logged] = await tx
+      .insert(snapshots)
+      .values({
+        clusterId: agent.clusterId,
+        observedAt,
+        receivedAt: ctx.now(),
+        hash,
+        changed,
+        agentVersion: snapshot.agent?.version ?? null,
+        agentMode: snapshot.agent?.mode ?? null,
+        nodeCount: facts.nodes.length,
+        podCount: facts.pods.length,
+        allocationCount: facts.allocations.length,
+        opened,
+        closed,
+      })
+      .returning({ id: snapshots.id });
+    if (!logged) throw new Error("snapshot log insert returned no row");
+    await tx
+      .update(clusters)
+      .set({
+        lastSeenAt: ctx.now(),
+        lastObservedAt: observedAt,
+        lastSnapshotHash: hash,
+        lastSnapshotId: logged.id,
+      })
+      .where(eq(clusters.id, agent.clusterId));
+    return { changed, opened, closed, snapshotId: logged.id };
+  });
+}

@@ -1,0 +1,24 @@
+/** Bearer tokens: random, prefixed by what they grant, stored only as SHA-256 (they have 256 bits of entropy). */
+export type TokenKind = "agent" | "read";
+
+export function newToken(kind: TokenKind): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const body = btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+  return `ptl_${kind}_${body}`;
+}
+
+export async function hashToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compares two secrets in time independent of where they differ. */
+export async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([hashToken(a), hashToken(b)]);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x.charCodeAt(i) ^ y.charCodeAt(i);
+  return diff === 0;
+}

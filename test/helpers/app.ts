@@ -1,0 +1,95 @@
+/**
+ * The real HTTP app on a real database, driven through app.request(): what every integration test uses.
+ */
+import { gzipSync } from "node:zlib";
+import { createApp } from "../../src/app.js";
+import type { SnapshotInput } from "../../src/contract/snapshot.js";
+import type { DatabaseHandle } from "../../src/db/types.js";
+import { createTestDatabase, resetDatabase } from "./database.js";
+
+export interface HarnessOptions {
+  adminToken?: string;
+  maxSnapshotBytes?: number;
+  staleAfterSeconds?: number;
+  now?: () => Date;
+}
+
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+export type TrpcAnswer<T = unknown> =
+  | { status: number; ok: true; data: T }
+  | {
+      status: number;
+      ok: false;
+      error: { message: string; data: { code: string; reason: string; issues?: unknown[] } };
+    };
+
+export async function createHarness(options: HarnessOptions = {}) {
+  const database = await createTestDatabase();
+  const adminToken = options.adminToken ?? ADMIN_TOKEN;
+  const app = createApp({
+    database,
+    auth: { adminToken, openAccess: false },
+    staleAfterSeconds: options.staleAfterSeconds ?? 600,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? 8 * 1024 * 1024,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const admin = { authorization: `Bearer ${adminToken}` };
+
+  async function trpcAnswer<T>(res: Response): Promise<TrpcAnswer<T>> {
+    const body = (await res.json()) as { result?: { data: T }; error?: never };
+    if (body.result) return { status: res.status, ok: true, data: body.result.data };
+    return { status: res.status, ok: false, error: body.error as never };
+  }
+
+  const harness = {
+    app,
+    database: database as DatabaseHandle,
+    adminToken,
+    async query<T = unknown>(path: string, input: unknown = {}, token: string | null = adminToken) {
+      const url = `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
+      return trpcAnswer<T>(
+        await app.request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+      );
+    },
+    async mutate<T = unknown>(path: string, input: unknown = {}, token: string | null = adminToken) {
+      return trpcAnswer<T>(
+        await app.request(`/trpc/${path}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(input),
+        }),
+      );
+    },
+    /** Registers a cluster and returns its agent token. */
+    async register(name: string, labels?: Record<string, string>): Promise<string> {
+      const answer = await harness.mutate<{ token: string }>("clusters.register", {
+        name,
+        ...(labels ? { labels } : {}),
+      });
+      if (!answer.ok) throw new Error(`register ${name}: ${answer.error.message}`);
+      return answer.data.token;
+    },
+    push(token: string, snapshot: SnapshotInput | unknown, options: { gzip?: boolean; raw?: string } = {}) {
+      const json = options.raw ?? JSON.stringify(snapshot);
+      return app.request("/v1/snapshots", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token}`,
+          ...(options.gzip ? { "content-encoding": "gzip" } : {}),
+        },
+        body: options.gzip ? gzipSync(json) : json,
+      });
+    },
+    reset: () => resetDatabase(database),
+    close: () => database.close(),
+    admin,
+  };
+  return harness;
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
