@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { buildPortMap, type MapAllocation } from "../../../src/domain/port-map.js";
+
+const alloc = (
+  node: string,
+  hostPort: number,
+  hostIP = "0.0.0.0",
+  protocol = "TCP",
+  ownerName = "router",
+): MapAllocation => ({
+  node,
+  namespace: "ns",
+  pod: `${ownerName}-${node}`,
+  ownerKind: "Deployment",
+  ownerName,
+  protocol,
+  hostIP,
+  hostPort,
+});
+const nodes = ["n1", "n2", "n3"].map((name) => ({ name, ready: true, unschedulable: false }));
+
+describe("port map", () => {
+  it.each([
+    ["a wildcard holder blocks its node only", [alloc("n1", 80)], ["n2", "n3"]],
+    [
+      "a specific-IP row is blocked by a wildcard on another node",
+      [alloc("n1", 80, "10.0.0.1"), alloc("n2", 80)],
+      ["n3"],
+    ],
+    [
+      "different protocols do not block each other",
+      [alloc("n1", 53, "0.0.0.0", "UDP"), alloc("n2", 53, "0.0.0.0", "TCP")],
+      ["n2", "n3"],
+    ],
+  ])("%s", (_name, allocations, freeOfFirstRow) => {
+    const map = buildPortMap(nodes, allocations);
+    const first = map.rows.find(
+      (r) => r.hostIP === allocations[0]?.hostIP && r.protocol === allocations[0]?.protocol,
+    );
+    expect(first?.freeNodes).toEqual(freeOfFirstRow);
+  });
+
+  it("leaves cordoned and NotReady nodes out of the free nodes", () => {
+    const map = buildPortMap(
+      [
+        { name: "n1", ready: true, unschedulable: false },
+        { name: "n2", ready: false, unschedulable: false },
+        { name: "n3", ready: true, unschedulable: true },
+      ],
+      [alloc("n1", 80)],
+    );
+    expect(map.schedulableNodes).toEqual(["n1"]);
+    expect(map.rows[0]?.freeNodes).toEqual([]);
+  });
+
+  it("groups pods by workload and sorts rows by port", () => {
+    const map = buildPortMap(nodes, [
+      alloc("n2", 443),
+      alloc("n1", 443),
+      alloc("n1", 80, "0.0.0.0", "TCP", "other"),
+    ]);
+    expect(map.rows.map((r) => r.hostPort)).toEqual([80, 443]);
+    expect(map.rows[1]).toMatchObject({
+      nodes: ["n1", "n2"],
+      workloads: [{ name: "router", pods: 2 }],
+      freeNodes: ["n3"],
+    });
+  });
+});
