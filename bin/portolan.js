@@ -3,11 +3,11 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const compiled = new URL("../dist/src/cli/main.js", import.meta.url);
+const compiled = new URL("../dist/src/cli/run.js", import.meta.url);
 if (existsSync(fileURLToPath(compiled))) {
   await import(compiled.href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  await import(new URL("../src/cli/main.ts", import.meta.url).href);
+  await import(new URL("../src/cli/run.ts", import.meta.url).href);
 }

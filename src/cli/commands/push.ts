@@ -1,0 +1,47 @@
+import { readFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import { type CliContext, UsageError } from "../context.js";
+
+/** Sends a snapshot file as an agent would (gzip), with the cluster's agent token. */
+export async function pushCommand(ctx: CliContext, args: string[]): Promise<number> {
+  const [file] = args;
+  if (!file) throw new UsageError("usage: portolan push FILE --token AGENT_TOKEN");
+  if (!ctx.token) throw new UsageError("push needs the cluster's agent token: --token or PORTOLAN_TOKEN");
+  const body = file === "-" ? await readStdin() : await readFile(file);
+  const res = await fetch(`${ctx.url.replace(/\/$/, "")}/v1/snapshots`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+      authorization: `Bearer ${ctx.token}`,
+    },
+    body: gzipSync(body),
+  });
+  const answer = (await res.json()) as {
+    changed?: boolean;
+    opened?: number;
+    closed?: number;
+    error?: { code: string; message: string; issues?: { path: string; message: string }[] };
+  };
+  if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
+  if (!res.ok) {
+    if (!ctx.json) {
+      const issues = (answer.error?.issues ?? []).map((i) => `\n  ${i.path}: ${i.message}`).join("");
+      ctx.out(`refused (${res.status} ${answer.error?.code}): ${answer.error?.message}${issues}`);
+    }
+    return 1;
+  }
+  if (!ctx.json)
+    ctx.out(
+      answer.changed
+        ? `accepted: ${answer.opened} intervals opened, ${answer.closed} closed`
+        : "accepted: nothing changed",
+    );
+  return 0;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

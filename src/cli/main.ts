@@ -1,0 +1,102 @@
+/** The `portolan` command: serve the API, or talk to one. */
+import { parseArgs } from "node:util";
+import { runServer } from "../entry/node.js";
+import { clustersCommand } from "./commands/clusters.js";
+import { portsCommand } from "./commands/ports.js";
+import { pushCommand } from "./commands/push.js";
+import { createCliContext, describeCallError, UsageError } from "./context.js";
+
+const HELP = `portolan — fleet-wide inventory of Kubernetes host ports
+
+usage: portolan COMMAND [ARGS] [FLAGS]
+
+  serve                               run the API (HOST, PORT, DATABASE_URL, PORTOLAN_DATA_DIR, PORTOLAN_ADMIN_TOKEN)
+  clusters add NAME [--label k=v]...  register a cluster; prints its agent token once
+  clusters list                       clusters with counts and staleness
+  clusters rotate NAME                issue a new agent token (the old one stops working)
+  clusters rm NAME                    remove a cluster (its history is kept)
+  push FILE|-                         send a snapshot JSON with the cluster's agent token
+  ports who PORT [--protocol P] [--cluster C]... [--as-of TIME]
+                                      every holder of a host port in the fleet
+  ports map CLUSTER [--as-of TIME]    the cluster's port allocation map with free nodes
+  ports node CLUSTER NODE [--as-of TIME]
+                                      what holds the host ports of one node
+
+flags:
+  --url URL        server (PORTOLAN_URL, default http://127.0.0.1:8080)
+  --token TOKEN    admin, read or agent token (PORTOLAN_TOKEN)
+  --json           machine-readable output
+  -h, --help       this text
+
+exit codes: 0 done, 1 the server refused or could not be reached, 2 usage error`;
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const consoleIo: CliIo = { out: (text) => console.log(text), err: (text) => console.error(text) };
+
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: CliIo = consoleIo,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      protocol: { type: "string" },
+      "as-of": { type: "string" },
+      cluster: { type: "string", multiple: true, default: [] },
+      label: { type: "string", multiple: true, default: [] },
+      limit: { type: "string" },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    io.out(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (command === "serve") {
+    await runServer();
+    return 0;
+  }
+  const url = values.url ?? env.PORTOLAN_URL ?? "http://127.0.0.1:8080";
+  const ctx = createCliContext({
+    url,
+    token: values.token ?? env.PORTOLAN_TOKEN,
+    json: values.json,
+    out: io.out,
+  });
+  const flags = {
+    protocol: values.protocol,
+    asOf: values["as-of"],
+    cluster: values.cluster,
+    label: values.label,
+    limit: values.limit,
+  };
+  try {
+    switch (command) {
+      case "clusters":
+        return await clustersCommand(ctx, args, flags);
+      case "push":
+        return await pushCommand(ctx, args);
+      case "ports":
+        return await portsCommand(ctx, args, flags);
+      default:
+        throw new UsageError(`unknown command "${command}" (portolan --help lists them)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(error.message);
+      return 2;
+    }
+    io.err(`error: ${describeCallError(error, url)}`);
+    return 1;
+  }
+}

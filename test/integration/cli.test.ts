@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { type RunningServer, startServer } from "../../src/entry/node.js";
+import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+
+const ADMIN = "cli-test-admin-token-0123";
+let server: RunningServer;
+let dir: string;
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    [...argv, "--url", server.url],
+    {},
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "portolan-cli-"));
+  server = await startServer({ host: "127.0.0.1", port: 0, dataDir: dir, adminToken: ADMIN });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("portolan CLI against a running server", () => {
+  it("registers, pushes and prints a readable port map", async () => {
+    const added = await cli(
+      "clusters",
+      "add",
+      "prod-eu-1",
+      "--label",
+      "env=prod",
+      "--token",
+      ADMIN,
+      "--json",
+    );
+    expect(added.code).toBe(0);
+    const { token } = JSON.parse(added.out) as { token: string };
+
+    const workers = [1, 2, 3].map((i) => node(`worker-${i}`));
+    const pods = [1, 2, 3].map((i) =>
+      hostNetworkPod("openshift-ingress", `router-default-${i}`, `worker-${i}`, [80, 443], {
+        kind: "Deployment",
+        name: "router-default",
+      }),
+    );
+    pods.push(
+      hostNetworkPod("monitoring", "proxy-1", "worker-1", [9090], {
+        kind: "Deployment",
+        name: "monitoring-proxy",
+      }),
+    );
+    const file = join(dir, "snapshot.json");
+    writeFileSync(file, JSON.stringify(snapshot("prod-eu-1", "2026-11-27T10:00:00Z", workers, pods)));
+    const pushed = await cli("push", file, "--token", token);
+    expect(pushed).toMatchObject({ code: 0, out: expect.stringMatching(/accepted: \d+ intervals opened/) });
+
+    const map = await cli("ports", "map", "prod-eu-1", "--token", ADMIN);
+    expect(map.code).toBe(0);
+    expect(map.out).toMatch(
+      /80\/TCP\s+0\.0\.0\.0\s+openshift-ingress\/router-default \(Deployment, 3\)\s+all 3 schedulable\s+0/,
+    );
+    expect(map.out).toMatch(
+      /9090\/TCP\s+0\.0\.0\.0\s+monitoring\/monitoring-proxy \(Deployment, 1\)\s+1: worker-1\s+2: worker-2, worker-3/,
+    );
+
+    const who = await cli("ports", "who", "443", "--token", ADMIN);
+    expect(who.out).toMatch(/3 allocation\(s\) in 1 cluster\(s\)/);
+  });
+
+  it("exits 1 with the server's reason when refused, and 2 on a usage error", async () => {
+    const refused = await cli("ports", "map", "nowhere", "--token", ADMIN);
+    expect(refused).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/NOT_FOUND: cluster "nowhere" does not exist/),
+    });
+    const unauthorised = await cli("clusters", "list");
+    expect(unauthorised.code).toBe(1);
+    const usage = await cli("ports", "who", "70000", "--token", ADMIN);
+    expect(usage.code).toBe(2);
+  });
+
+  it("reports a refused snapshot with its code and issues", async () => {
+    const added = await cli("clusters", "add", "c2", "--token", ADMIN, "--json");
+    const { token } = JSON.parse(added.out) as { token: string };
+    const file = join(dir, "bad.json");
+    writeFileSync(
+      file,
+      JSON.stringify(snapshot("c2", "2026-11-27T10:00:00Z", [], [hostNetworkPod("a", "b", "ghost", [80])])),
+    );
+    const pushed = await cli("push", file, "--token", token);
+    expect(pushed).toMatchObject({
+      code: 1,
+      out: expect.stringMatching(/refused \(400 UNKNOWN_NODE\)[\s\S]*pods\.0\.node/),
+    });
+  });
+});
