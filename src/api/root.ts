@@ -1,12 +1,16 @@
 import { clustersRouter } from "./routers/clusters.js";
 import { portsRouter } from "./routers/ports.js";
+import { reservationsRouter } from "./routers/reservations.js";
 import { tokensRouter } from "./routers/tokens.js";
+import { trendsRouter } from "./routers/trends.js";
 import { createCallerFactory, router } from "./trpc.js";
 
 export const appRouter = router({
   clusters: clustersRouter,
   ports: portsRouter,
   tokens: tokensRouter,
+  trends: trendsRouter,
+  reservations: reservationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

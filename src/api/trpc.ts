@@ -83,6 +83,3 @@ const guarded = (check: (p: Principal) => void) =>
 export const readProcedure = guarded(requireReader);
 export const adminProcedure = guarded(requireAdmin);
 export const publicProcedure = t.procedure.use(translateErrors);
-
-/** ISO-8601 instant in, Date out. */
-export const instantSchema = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { clusterNameSchema, protocols } from "../../contract/snapshot.js";
 import { nodePorts, portMap, whoHoldsPort } from "../../services/ports.js";
-import { instantSchema, readProcedure, router } from "../trpc.js";
+import { instantSchema } from "../schemas.js";
+import { readProcedure, router } from "../trpc.js";
 
 export const pageLimitSchema = z.number().int().min(1).max(10_000).default(1000);
 

@@ -1,3 +1,4 @@
 export * from "./clusters.js";
 export * from "./history.js";
+export * from "./planning.js";
 export * from "./snapshots.js";

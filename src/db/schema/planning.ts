@@ -1,0 +1,63 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { clusters } from "./clusters.js";
+
+/**
+ * A workload's headroom figures over an interval, computed at ingest when the cluster's state changed,
+ * so trends.headroom is a range scan instead of a replay.
+ */
+export const headroomVersions = pgTable(
+  "headroom_versions",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    namespace: text("namespace").notNull(),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    replicas: integer("replicas").notNull(),
+    pending: integer("pending").notNull(),
+    eligibleNodes: integer("eligible_nodes").notNull(),
+    freeNodes: integer("free_nodes").notNull(),
+    headroom: integer("headroom").notNull(),
+    status: text("status").notNull(),
+    maxReplicas: integer("max_replicas").notNull(),
+    fp: text("fp").notNull(),
+    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
+    validTo: timestamp("valid_to", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("headroom_versions_open_key")
+      .on(t.clusterId, t.namespace, t.kind, t.name)
+      .where(sql`${t.validTo} IS NULL`),
+    index("headroom_versions_workload_idx").on(
+      t.clusterId,
+      t.namespace,
+      t.kind,
+      t.name,
+      t.validFrom,
+      t.validTo,
+    ),
+    index("headroom_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+  ],
+);
+
+/** A reserved host-port range: free-range search skips it, checkFit warns about it. */
+export const reservations = pgTable(
+  "reservations",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    protocol: text("protocol").notNull(),
+    portFrom: integer("port_from").notNull(),
+    portTo: integer("port_to").notNull(),
+    /** cluster names; empty with no selector means the whole fleet */
+    clusterNames: jsonb("cluster_names").$type<string[]>().notNull().default([]),
+    labelSelector: jsonb("label_selector").$type<Record<string, string>>(),
+    owner: text("owner").notNull(),
+    purpose: text("purpose").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+  },
+  (t) => [index("reservations_protocol_ports_idx").on(t.protocol, t.portFrom, t.portTo)],
+);

@@ -1,0 +1,154 @@
+import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import type { Protocol } from "../contract/snapshot.js";
+import { clusters, reservations } from "../db/schema/index.js";
+import type { Db } from "../db/types.js";
+import {
+  type ReservationScope,
+  rangesOverlap,
+  scopeCovers,
+  scopesOverlap,
+} from "../domain/reservation-scope.js";
+import type { ServiceContext } from "./context.js";
+import { notFound, ServiceError } from "./errors.js";
+
+export interface ReservationInput {
+  protocol: Protocol;
+  portFrom: number;
+  portTo: number;
+  clusters?: string[] | undefined;
+  labelSelector?: Record<string, string> | undefined;
+  owner: string;
+  purpose: string;
+  expiresAt?: Date | undefined;
+}
+
+type ReservationRow = typeof reservations.$inferSelect;
+
+function present(row: ReservationRow) {
+  return {
+    id: row.id,
+    protocol: row.protocol,
+    portFrom: row.portFrom,
+    portTo: row.portTo,
+    clusters: row.clusterNames,
+    labelSelector: row.labelSelector,
+    owner: row.owner,
+    purpose: row.purpose,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+  };
+}
+
+export type Reservation = ReturnType<typeof present>;
+
+const scopeOf = (row: {
+  clusterNames: string[];
+  labelSelector: Record<string, string> | null;
+}): ReservationScope => ({
+  clusterNames: row.clusterNames,
+  labelSelector: row.labelSelector && Object.keys(row.labelSelector).length > 0 ? row.labelSelector : null,
+});
+
+/** Reservations in force at `at`: expired ones stop counting. */
+async function activeReservations(db: Db, at: Date): Promise<ReservationRow[]> {
+  return db
+    .select()
+    .from(reservations)
+    .where(or(isNull(reservations.expiresAt), gt(reservations.expiresAt, at)))
+    .orderBy(asc(reservations.protocol), asc(reservations.portFrom));
+}
+
+async function fleetIdentities(db: Db) {
+  return db
+    .select({ name: clusters.name, labels: clusters.labels })
+    .from(clusters)
+    .where(isNull(clusters.removedAt));
+}
+
+export async function createReservation(ctx: ServiceContext, input: ReservationInput): Promise<Reservation> {
+  if (input.portFrom > input.portTo) {
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "INVALID_RANGE",
+      `portFrom ${input.portFrom} is above portTo ${input.portTo}`,
+    );
+  }
+  const now = ctx.now();
+  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
+    throw new ServiceError("BAD_REQUEST", "INVALID_EXPIRY", "expiresAt is in the past");
+  }
+  const scope: ReservationScope = {
+    clusterNames: input.clusters ?? [],
+    labelSelector: input.labelSelector ?? null,
+  };
+  return ctx.db.transaction(async (tx) => {
+    // Serialise reservation writes so two overlapping requests cannot both pass the check.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${RESERVATION_LOCK})`);
+    const fleet = await fleetIdentities(tx);
+    const unknown = scope.clusterNames.filter((name) => !fleet.some((c) => c.name === name));
+    if (unknown.length > 0) throw notFound(`cluster ${unknown.map((n) => `"${n}"`).join(", ")}`);
+    const clash = (await activeReservations(tx, now)).find(
+      (r) =>
+        r.protocol === input.protocol && rangesOverlap(r, input) && scopesOverlap(scopeOf(r), scope, fleet),
+    );
+    if (clash) {
+      throw new ServiceError(
+        "CONFLICT",
+        "RESERVATION_OVERLAP",
+        `${input.protocol} ${input.portFrom}–${input.portTo} overlaps reservation #${clash.id} (${clash.portFrom}–${clash.portTo}, ${clash.owner}: ${clash.purpose})`,
+      );
+    }
+    const [row] = await tx
+      .insert(reservations)
+      .values({
+        protocol: input.protocol,
+        portFrom: input.portFrom,
+        portTo: input.portTo,
+        clusterNames: scope.clusterNames as string[],
+        labelSelector: input.labelSelector ?? null,
+        owner: input.owner,
+        purpose: input.purpose,
+        expiresAt: input.expiresAt ?? null,
+      })
+      .returning();
+    if (!row) throw new Error("reservation insert returned no row");
+    return present(row);
+  });
+}
+
+/** An arbitrary constant naming the reservation write lock. */
+const RESERVATION_LOCK = 7_201_001;
+
+export async function listReservations(
+  ctx: ServiceContext,
+  input: { cluster?: string | undefined; includeExpired?: boolean | undefined },
+) {
+  const rows = input.includeExpired
+    ? await ctx.db.select().from(reservations).orderBy(asc(reservations.protocol), asc(reservations.portFrom))
+    : await activeReservations(ctx.db, ctx.now());
+  if (!input.cluster) return rows.map(present);
+  const [cluster] = await ctx.db
+    .select({ name: clusters.name, labels: clusters.labels })
+    .from(clusters)
+    .where(eq(clusters.name, input.cluster));
+  if (!cluster) throw notFound(`cluster "${input.cluster}"`);
+  return rows.filter((r) => scopeCovers(scopeOf(r), cluster)).map(present);
+}
+
+/** Reservations in force for one cluster and protocol: what free-range search must skip. */
+export async function reservedRanges(
+  db: Db,
+  at: Date,
+  cluster: { name: string; labels: Record<string, string> },
+) {
+  return (await activeReservations(db, at)).filter((r) => scopeCovers(scopeOf(r), cluster));
+}
+
+export async function deleteReservation(ctx: ServiceContext, id: number): Promise<{ id: number }> {
+  const deleted = await ctx.db
+    .delete(reservations)
+    .where(and(eq(reservations.id, id)))
+    .returning({ id: reservations.id });
+  if (deleted.length === 0) throw notFound(`reservation #${id}`);
+  return { id };
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+
+let h: Harness;
+let clock = new Date("2026-11-28T00:00:00Z");
+beforeAll(async () => {
+  h = await createHarness({ now: () => clock });
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  clock = new Date("2026-11-28T00:00:00Z");
+  await h.reset();
+});
+
+const at = (hour: number, minute = 0) => new Date(Date.UTC(2026, 10, 27, hour, minute)).toISOString();
+const exporter = (i: number) =>
+  hostNetworkPod("monitoring", `node-exporter-${i}`, `worker-${i}`, [9100], {
+    kind: "DaemonSet",
+    name: "node-exporter",
+  });
+const workers = (n: number) => Array.from({ length: n }, (_, i) => node(`worker-${i + 1}`));
+
+describe("trends over a replayed history", () => {
+  /** 10:00 two nodes/exporters · 10:30 a third · 12:00 the second goes · 13:00 unchanged heartbeat */
+  async function replay() {
+    const token = await h.register("prod-eu-1");
+    const pushes = [
+      snapshot("prod-eu-1", at(10), workers(2), [exporter(1), exporter(2)]),
+      snapshot("prod-eu-1", at(10, 30), workers(3), [exporter(1), exporter(2), exporter(3)]),
+      snapshot("prod-eu-1", at(12), workers(3), [exporter(1), exporter(3)]),
+      snapshot("prod-eu-1", at(13), workers(3), [exporter(1), exporter(3)]),
+    ];
+    for (const s of pushes) expect((await h.push(token, s)).status).toBe(200);
+  }
+
+  it("counts allocations, pods and nodes at each step exactly", async () => {
+    await replay();
+    const answer = await h.query<{
+      points: { t: string; allocations: number; pods: number; nodes: number }[];
+    }>("trends.allocations", { from: at(9), to: at(13), step: "1h", hostPort: 9100, cluster: "prod-eu-1" });
+    expect(answer.ok && answer.data.points).toEqual([
+      { t: at(9), allocations: 0, pods: 0, nodes: 0 },
+      { t: at(10), allocations: 2, pods: 2, nodes: 2 },
+      { t: at(11), allocations: 3, pods: 3, nodes: 3 },
+      { t: at(12), allocations: 2, pods: 2, nodes: 3 },
+      { t: at(13), allocations: 2, pods: 2, nodes: 3 },
+    ]);
+  });
+
+  it("agrees with as-of answers at each step", async () => {
+    await replay();
+    const trend = await h.query<{ points: { t: string; allocations: number }[] }>("trends.allocations", {
+      from: at(10),
+      to: at(12, 30),
+      step: "30m",
+      hostPort: 9100,
+    });
+    for (const point of trend.ok ? trend.data.points : []) {
+      const who = await h.query<{ summary: { total: number } }>("ports.who", {
+        hostPort: 9100,
+        asOf: point.t,
+      });
+      expect(who.ok && who.data.summary.total).toBe(point.allocations);
+    }
+  });
+
+  it("filters by workload and refuses an unusable range", async () => {
+    await replay();
+    const none = await h.query<{ points: { allocations: number }[] }>("trends.allocations", {
+      from: at(11),
+      to: at(11),
+      step: "1h",
+      workload: { namespace: "monitoring", kind: "Deployment", name: "node-exporter" },
+    });
+    expect(none.ok && none.data.points.map((p) => p.allocations)).toEqual([0]);
+    const backwards = await h.query("trends.allocations", { from: at(12), to: at(11), step: "1h" });
+    expect(backwards).toMatchObject({ status: 400, ok: false, error: { data: { reason: "INVALID_RANGE" } } });
+    const badStep = await h.query("trends.allocations", { from: at(11), to: at(12), step: "hourly" });
+    expect(badStep).toMatchObject({ status: 400, ok: false });
+    const tooMany = await h.query("trends.allocations", { from: at(0), to: at(23), step: "1s" });
+    expect(tooMany).toMatchObject({ status: 400, ok: false, error: { data: { reason: "TOO_MANY_POINTS" } } });
+  });
+});
+
+describe("reservations", () => {
+  const reserve = (input: Record<string, unknown>) =>
+    h.mutate<{ id: number }>("reservations.create", {
+      owner: "team-ingress",
+      purpose: "router-shard-b",
+      ...input,
+    });
+
+  it("refuses an overlapping reservation for the same protocol and clusters with CONFLICT", async () => {
+    await h.register("prod-eu-1", { env: "prod" });
+    await h.register("dev-eu-1", { env: "dev" });
+    expect((await reserve({ portFrom: 10080, portTo: 10082, clusters: ["prod-eu-1"] })).ok).toBe(true);
+    const clash = await reserve({ portFrom: 10082, portTo: 10090, labelSelector: { env: "prod" } });
+    expect(clash).toMatchObject({
+      status: 409,
+      ok: false,
+      error: { data: { reason: "RESERVATION_OVERLAP" } },
+    });
+    expect(!clash.ok && clash.error.message).toMatch(/overlaps reservation #1/);
+    expect(
+      (await reserve({ portFrom: 10082, portTo: 10090, protocol: "UDP", clusters: ["prod-eu-1"] })).ok,
+    ).toBe(true);
+    expect((await reserve({ portFrom: 10082, portTo: 10090, clusters: ["dev-eu-1"] })).ok).toBe(true);
+  });
+
+  it("lets expired reservations stop counting", async () => {
+    await h.register("prod-eu-1");
+    const expiring = await reserve({ portFrom: 20000, portTo: 20002, expiresAt: "2026-11-28T06:00:00Z" });
+    expect(expiring.ok).toBe(true);
+    const listed = await h.query<unknown[]>("reservations.list", {});
+    expect(listed.ok && listed.data).toHaveLength(1);
+
+    clock = new Date("2026-11-28T07:00:00Z");
+    const afterExpiry = await h.query<unknown[]>("reservations.list", {});
+    expect(afterExpiry.ok && afterExpiry.data).toHaveLength(0);
+    expect((await reserve({ portFrom: 20001, portTo: 20005 })).ok).toBe(true);
+    const withExpired = await h.query<unknown[]>("reservations.list", { includeExpired: true });
+    expect(withExpired.ok && withExpired.data).toHaveLength(2);
+  });
+
+  it("lists reservations covering a cluster and deletes by id", async () => {
+    await h.register("prod-eu-1", { env: "prod" });
+    await h.register("dev-eu-1", { env: "dev" });
+    const fleetWide = await reserve({ portFrom: 30000, portTo: 30000 });
+    await reserve({ portFrom: 40000, portTo: 40001, labelSelector: { env: "dev" } });
+    const forProd = await h.query<{ portFrom: number }[]>("reservations.list", { cluster: "prod-eu-1" });
+    expect(forProd.ok && forProd.data.map((r) => r.portFrom)).toEqual([30000]);
+    const id = fleetWide.ok ? fleetWide.data.id : 0;
+    expect((await h.mutate("reservations.delete", { id })).ok).toBe(true);
+    expect(await h.mutate("reservations.delete", { id })).toMatchObject({ status: 404 });
+  });
+
+  it("refuses a reversed range, a past expiry and an unknown cluster", async () => {
+    await h.register("prod-eu-1");
+    expect(await reserve({ portFrom: 9000, portTo: 8000 })).toMatchObject({ status: 400 });
+    expect(await reserve({ portFrom: 8000, portTo: 8001, expiresAt: "2026-11-27T00:00:00Z" })).toMatchObject({
+      status: 400,
+    });
+    expect(await reserve({ portFrom: 8000, portTo: 8001, clusters: ["nowhere"] })).toMatchObject({
+      status: 404,
+    });
+  });
+});
