@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { httpError } from "./api/errors.js";
 import { healthRoutes } from "./api/rest/health.js";
+import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
 import { appRouter } from "./api/root.js";
 import type { TrpcContext } from "./api/trpc.js";
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
   );
   app.route("/", healthRoutes);
   app.route("/", snapshotRoutes);
+  app.route("/", metricsRoutes);
   app.use(
     "/trpc/*",
     trpcServer({

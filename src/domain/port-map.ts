@@ -106,3 +106,22 @@ export function buildPortMap(nodes: readonly MapNode[], allocations: readonly Ma
   );
   return { schedulableNodes, rows: result };
 }
+
+/** The compact per-port figures kept on the cluster row for /metrics and the fleet view. */
+export interface PortSummary {
+  protocol: string;
+  hostPort: number;
+  hostIP: string;
+  held: number;
+  free: number;
+}
+
+export function summarisePortMap(map: PortMap): PortSummary[] {
+  return map.rows.map((r) => ({
+    protocol: r.protocol,
+    hostPort: r.hostPort,
+    hostIP: r.hostIP,
+    held: r.nodes.length,
+    free: r.freeNodes.length,
+  }));
+}

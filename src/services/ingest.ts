@@ -10,6 +10,7 @@ import { clusters, nodeVersions, podVersions, portAllocations, snapshots } from 
 import type { Db } from "../db/types.js";
 import { canonicalState, stateHash } from "../domain/canonical.js";
 import { diffIntervals, factsFromState, type OpenRow, type SnapshotFacts } from "../domain/history.js";
+import { buildPortMap, summarisePortMap } from "../domain/port-map.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 
@@ -164,6 +165,13 @@ export async function ingestSnapshot(
         lastObservedAt: observedAt,
         lastSnapshotHash: hash,
         lastSnapshotId: logged.id,
+        snapshotsAccepted: sql`${clusters.snapshotsAccepted} + 1`,
+        ...(changed
+          ? {
+              snapshotsChanged: sql`${clusters.snapshotsChanged} + 1`,
+              portSummary: summarisePortMap(buildPortMap(facts.nodes, facts.allocations)),
+            }
+          : {}),
       })
       .where(eq(clusters.id, agent.clusterId));
     return { changed, opened, closed, snapshotId: logged.id };

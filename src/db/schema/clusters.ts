@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { PortSummary } from "../../domain/port-map.js";
 
 export const clusters = pgTable(
   "clusters",
@@ -17,6 +18,11 @@ export const clusters = pgTable(
     lastObservedAt: timestamp("last_observed_at", { withTimezone: true }),
     lastSnapshotHash: text("last_snapshot_hash"),
     lastSnapshotId: bigint("last_snapshot_id", { mode: "number" }),
+    /** monotonic counters for /metrics (the snapshot log itself is pruned) */
+    snapshotsAccepted: bigint("snapshots_accepted", { mode: "number" }).notNull().default(0),
+    snapshotsChanged: bigint("snapshots_changed", { mode: "number" }).notNull().default(0),
+    /** per host port: nodes holding it and schedulable nodes still free, computed at ingest */
+    portSummary: jsonb("port_summary").$type<PortSummary[]>().notNull().default([]),
   },
   (t) => [
     uniqueIndex("clusters_name_key").on(t.name),

@@ -1,0 +1,104 @@
+import { Hono } from "hono";
+import { requireReader, resolvePrincipal } from "../../services/auth.js";
+import { fleetMetrics } from "../../services/metrics.js";
+import type { AppEnv } from "../env.js";
+
+type Labels = Record<string, string | number>;
+
+/** Prometheus text exposition: label values escaped as the format requires. */
+class Exposition {
+  private readonly lines: string[] = [];
+
+  family(name: string, type: "gauge" | "counter", help: string, samples: [Labels, number][]): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const text = Object.entries(labels)
+        .map(
+          ([k, v]) =>
+            `${k}="${String(v).replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`,
+        )
+        .join(",");
+      this.lines.push(`${name}{${text}} ${value}`);
+    }
+  }
+
+  toString(): string {
+    return `${this.lines.join("\n")}\n`;
+  }
+}
+
+/** Scrapers authenticate like any reader (a read token as bearer). */
+export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
+  const { services, auth } = c.var.deps;
+  requireReader(await resolvePrincipal(services, auth, c.req.header("authorization")));
+  const m = await fleetMetrics(services);
+  const out = new Exposition();
+  const perCluster = (pick: (x: (typeof m.clusters)[number]) => number | null) =>
+    m.clusters.flatMap((x): [Labels, number][] => {
+      const value = pick(x);
+      return value === null ? [] : [[{ cluster: x.name }, value]];
+    });
+  out.family(
+    "portolan_cluster_stale",
+    "gauge",
+    "1 when the cluster's agent has been silent past the staleness threshold",
+    perCluster((x) => (x.stale ? 1 : 0)),
+  );
+  out.family(
+    "portolan_cluster_last_seen_timestamp_seconds",
+    "gauge",
+    "server time of the last accepted push",
+    perCluster((x) => (x.lastSeenAt ? x.lastSeenAt.getTime() / 1000 : null)),
+  );
+  out.family(
+    "portolan_ingest_snapshots_total",
+    "counter",
+    "accepted snapshots",
+    perCluster((x) => x.snapshotsAccepted),
+  );
+  out.family(
+    "portolan_ingest_snapshots_changed_total",
+    "counter",
+    "accepted snapshots that changed the cluster's state",
+    perCluster((x) => x.snapshotsChanged),
+  );
+  const ports = m.clusters.flatMap((x) =>
+    x.portSummary.map(
+      (p) => [{ cluster: x.name, protocol: p.protocol, port: p.hostPort, host_ip: p.hostIP }, p] as const,
+    ),
+  );
+  out.family(
+    "portolan_port_nodes_holding",
+    "gauge",
+    "nodes where the host port is held",
+    ports.map(([l, p]) => [l, p.held]),
+  );
+  out.family(
+    "portolan_port_free_nodes",
+    "gauge",
+    "schedulable nodes where the host port is still free",
+    ports.map(([l, p]) => [l, p.free]),
+  );
+  const workloads = m.headroom.map(
+    (w) => [{ cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name }, w] as const,
+  );
+  out.family(
+    "portolan_workload_headroom",
+    "gauge",
+    "free eligible nodes for one more replica of a host-port workload",
+    workloads.map(([l, w]) => [l, w.headroom]),
+  );
+  out.family(
+    "portolan_workload_replicas",
+    "gauge",
+    "pods of the workload",
+    workloads.map(([l, w]) => [l, w.replicas]),
+  );
+  out.family(
+    "portolan_workload_eligible_nodes",
+    "gauge",
+    "nodes the workload may be scheduled on",
+    workloads.map(([l, w]) => [l, w.eligibleNodes]),
+  );
+  return c.text(out.toString(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+});

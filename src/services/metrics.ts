@@ -1,0 +1,40 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { clusters, headroomVersions } from "../db/schema/index.js";
+import { isStale } from "./clusters.js";
+import type { ServiceContext } from "./context.js";
+
+/** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
+export async function fleetMetrics(ctx: ServiceContext) {
+  const rows = await ctx.db
+    .select({
+      id: clusters.id,
+      name: clusters.name,
+      lastSeenAt: clusters.lastSeenAt,
+      lastObservedAt: clusters.lastObservedAt,
+      snapshotsAccepted: clusters.snapshotsAccepted,
+      snapshotsChanged: clusters.snapshotsChanged,
+      portSummary: clusters.portSummary,
+    })
+    .from(clusters)
+    .where(isNull(clusters.removedAt))
+    .orderBy(clusters.name);
+  const headroom = await ctx.db
+    .select({
+      cluster: clusters.name,
+      namespace: headroomVersions.namespace,
+      kind: headroomVersions.kind,
+      name: headroomVersions.name,
+      replicas: headroomVersions.replicas,
+      eligibleNodes: headroomVersions.eligibleNodes,
+      freeNodes: headroomVersions.freeNodes,
+      headroom: headroomVersions.headroom,
+    })
+    .from(headroomVersions)
+    .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
+    .where(and(isNull(headroomVersions.validTo), isNull(clusters.removedAt)))
+    .orderBy(clusters.name, headroomVersions.namespace, headroomVersions.name);
+  return {
+    clusters: rows.map((r) => ({ ...r, stale: isStale(ctx, r.lastSeenAt) })),
+    headroom,
+  };
+}
