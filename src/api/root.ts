@@ -1,5 +1,6 @@
 import { clustersRouter } from "./routers/clusters.js";
 import { portsRouter } from "./routers/ports.js";
+import { reportsRouter } from "./routers/reports.js";
 import { reservationsRouter } from "./routers/reservations.js";
 import { tokensRouter } from "./routers/tokens.js";
 import { trendsRouter } from "./routers/trends.js";
@@ -11,6 +12,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   trends: trendsRouter,
   reservations: reservationsRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

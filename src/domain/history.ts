@@ -5,7 +5,6 @@
  */
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
 import type { CanonicalState } from "./canonical.js";
-import { canonicalJson } from "./canonical.js";
 import { fingerprint } from "./fingerprint.js";
 
 export interface NodeFact {
@@ -64,8 +63,9 @@ export interface SnapshotFacts {
   allocations: AllocationFact[];
 }
 
+/** Facts are built from the canonical state with a fixed key order, so plain JSON is canonical. */
 function withFingerprint<T extends object>(fact: T): T & { fp: string } {
-  return { ...fact, fp: fingerprint(canonicalJson(fact)) };
+  return { ...fact, fp: fingerprint(JSON.stringify(fact)) };
 }
 
 /** Port allocations exist only for pods bound to a node: that is what the scheduler counts. */
@@ -120,6 +120,11 @@ export function factsFromState(state: CanonicalState): SnapshotFacts {
     }
   }
   return { nodes, pods, allocations };
+}
+
+/** How many port allocations a state holds, without building the facts. */
+export function allocationCount(state: CanonicalState): number {
+  return state.pods.reduce((sum, pod) => sum + (pod.node === null ? 0 : pod.ports.length), 0);
 }
 
 export interface OpenRow {

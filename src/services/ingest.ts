@@ -9,7 +9,13 @@ import type { Snapshot } from "../contract/snapshot.js";
 import { clusters, nodeVersions, podVersions, portAllocations, snapshots } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { canonicalState, stateHash } from "../domain/canonical.js";
-import { diffIntervals, factsFromState, type OpenRow, type SnapshotFacts } from "../domain/history.js";
+import {
+  allocationCount,
+  diffIntervals,
+  factsFromState,
+  type OpenRow,
+  type SnapshotFacts,
+} from "../domain/history.js";
 import { buildPortMap, summarisePortMap } from "../domain/port-map.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -105,7 +111,6 @@ export async function ingestSnapshot(
   const state = canonicalState(snapshot);
   const hash = await stateHash(state);
   const observedAt = new Date(snapshot.observedAt);
-  const facts = factsFromState(state);
 
   return ctx.db.transaction(async (tx) => {
     const [cluster] = await tx
@@ -137,7 +142,9 @@ export async function ingestSnapshot(
       );
     }
     const changed = hash !== cluster.lastSnapshotHash;
-    const { opened, closed } = changed
+    // Facts (per-row fingerprints) cost more than the hash: build them only when something changed.
+    const facts = changed ? factsFromState(state) : null;
+    const { opened, closed } = facts
       ? await applyFacts(tx, agent.clusterId, facts, observedAt)
       : { opened: 0, closed: 0 };
     const [logged] = await tx
@@ -150,9 +157,9 @@ export async function ingestSnapshot(
         changed,
         agentVersion: snapshot.agent?.version ?? null,
         agentMode: snapshot.agent?.mode ?? null,
-        nodeCount: facts.nodes.length,
-        podCount: facts.pods.length,
-        allocationCount: facts.allocations.length,
+        nodeCount: state.nodes.length,
+        podCount: state.pods.length,
+        allocationCount: allocationCount(state),
         opened,
         closed,
       })
@@ -166,7 +173,7 @@ export async function ingestSnapshot(
         lastSnapshotHash: hash,
         lastSnapshotId: logged.id,
         snapshotsAccepted: sql`${clusters.snapshotsAccepted} + 1`,
-        ...(changed
+        ...(facts
           ? {
               snapshotsChanged: sql`${clusters.snapshotsChanged} + 1`,
               portSummary: summarisePortMap(buildPortMap(facts.nodes, facts.allocations)),

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { type ClusterPortMap, renderPortReport } from "../../../src/domain/port-report.js";
+
+const map: ClusterPortMap = {
+  cluster: "prod-eu-1",
+  asOf: "2026-11-27T10:00:00.000Z",
+  stale: false,
+  schedulableNodes: ["w1", "w2", "w3"],
+  ports: [
+    {
+      protocol: "TCP",
+      hostPort: 80,
+      hostIP: "0.0.0.0",
+      workloads: [{ namespace: "openshift-ingress", kind: "Deployment", name: "router-default", pods: 3 }],
+      nodes: ["w1", "w2", "w3"],
+      freeNodes: [],
+    },
+    {
+      protocol: "UDP",
+      hostPort: 53,
+      hostIP: "169.254.20.10",
+      workloads: [{ namespace: "kube-system", kind: "DaemonSet", name: "node-local-dns", pods: 2 }],
+      nodes: ["w1", "w2"],
+      freeNodes: ["w3"],
+    },
+  ],
+};
+
+describe("port allocation report", () => {
+  it("renders the Markdown table teams keep by hand", () => {
+    const text = renderPortReport([map], "markdown");
+    expect(text).toContain("## prod-eu-1");
+    expect(text).toContain(
+      "| 80 | TCP | 0.0.0.0 | openshift-ingress/router-default (Deployment) | all 3 nodes | 0 |",
+    );
+    expect(text).toContain(
+      "| 53 | UDP | 169.254.20.10 | kube-system/node-local-dns (DaemonSet) | 2: w1, w2 | 1 |",
+    );
+  });
+
+  it("renders CSV with a header and quoted fields where needed", () => {
+    const lines = renderPortReport([{ ...map, cluster: "a,b" }], "csv")
+      .trim()
+      .split("\n");
+    expect(lines[0]).toBe(
+      "cluster,as_of,port,protocol,host_ip,workloads,nodes_holding,free_slots,free_nodes",
+    );
+    expect(lines[2]).toBe(
+      '"a,b",2026-11-27T10:00:00.000Z,53,UDP,169.254.20.10,kube-system/node-local-dns (DaemonSet),2,1,w3',
+    );
+  });
+
+  it("renders JSON that parses back to the maps", () => {
+    expect(JSON.parse(renderPortReport([map], "json"))).toEqual({ clusters: [map] });
+  });
+
+  it("says so when a cluster holds no host ports", () => {
+    expect(renderPortReport([{ ...map, ports: [] }], "markdown")).toContain("No host ports are held.");
+  });
+});
