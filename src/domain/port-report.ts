@@ -11,10 +11,12 @@ export interface ClusterPortMap {
 
 export type ReportFormat = "markdown" | "csv" | "json";
 
-const workloadsText = (row: PortMapRow) => row.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind})`).join("; ");
+const workloadsText = (row: PortMapRow) =>
+  row.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind})`).join("; ");
 
 function heldText(row: PortMapRow, schedulable: number): string {
-  if (schedulable > 0 && row.nodes.length >= schedulable && row.freeNodes.length === 0) return `all ${row.nodes.length} nodes`;
+  if (schedulable > 0 && row.nodes.length >= schedulable && row.freeNodes.length === 0)
+    return `all ${row.nodes.length} nodes`;
   return `${row.nodes.length}: ${row.nodes.join(", ")}`;
 }
 
@@ -24,12 +26,18 @@ function markdown(maps: readonly ClusterPortMap[]): string {
   const parts = ["# Host port allocation", ""];
   for (const m of maps) {
     parts.push(`## ${m.cluster}`, "");
-    parts.push(`As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes.length} schedulable nodes.`, "");
+    parts.push(
+      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes.length} schedulable nodes.`,
+      "",
+    );
     if (m.ports.length === 0) {
       parts.push("No host ports are held.", "");
       continue;
     }
-    parts.push("| Port | Protocol | Host IP | Workloads | Held on | Free slots |", "|---:|---|---|---|---|---:|");
+    parts.push(
+      "| Port | Protocol | Host IP | Workloads | Held on | Free slots |",
+      "|---:|---|---|---|---|---:|",
+    );
     for (const r of m.ports) {
       parts.push(
         `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldText(r, m.schedulableNodes.length))} | ${r.freeNodes.length} |`,
@@ -46,12 +54,32 @@ function csvField(text: string | number): string {
 }
 
 function csv(maps: readonly ClusterPortMap[]): string {
-  const header = ["cluster", "as_of", "port", "protocol", "host_ip", "workloads", "nodes_holding", "free_slots", "free_nodes"];
+  const header = [
+    "cluster",
+    "as_of",
+    "port",
+    "protocol",
+    "host_ip",
+    "workloads",
+    "nodes_holding",
+    "free_slots",
+    "free_nodes",
+  ];
   const lines = [header.join(",")];
   for (const m of maps) {
     for (const r of m.ports) {
       lines.push(
-        [m.cluster, m.asOf ?? "", r.hostPort, r.protocol, r.hostIP, workloadsText(r), r.nodes.length, r.freeNodes.length, r.freeNodes.join(" ")]
+        [
+          m.cluster,
+          m.asOf ?? "",
+          r.hostPort,
+          r.protocol,
+          r.hostIP,
+          workloadsText(r),
+          r.nodes.length,
+          r.freeNodes.length,
+          r.freeNodes.join(" "),
+        ]
           .map(csvField)
           .join(","),
       );

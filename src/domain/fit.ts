@@ -1,0 +1,91 @@
+/**
+ * Would a proposed host-port workload fit on one cluster as it is now: which nodes could take a
+ * replica, which are blocked and by exactly which allocations, and what headroom would remain.
+ */
+import { nodeEligibility } from "./eligibility.js";
+import { type HeadroomStatus, headroomStatus } from "./headroom.js";
+import { type BlockedNode, blockersOn, indexByNode } from "./held-ports.js";
+import { type HostPortRef, normaliseHostPort } from "./ports.js";
+import type { AllocationView, NodeView, PlacementRules } from "./views.js";
+
+export interface ProposedPort {
+  hostPort: number;
+  /** default TCP */
+  protocol?: string;
+  /** default 0.0.0.0 */
+  hostIP?: string;
+}
+
+export interface Proposal extends PlacementRules {
+  ports: readonly ProposedPort[];
+  /** default 1 */
+  replicas?: number;
+}
+
+export interface IneligibleNode {
+  node: string;
+  reasons: string[];
+}
+
+export interface FitCheck<T> {
+  replicas: number;
+  eligibleNodes: string[];
+  fittingNodes: string[];
+  blockedNodes: BlockedNode<T>[];
+  ineligibleNodes: IneligibleNode[];
+  fits: boolean;
+  /** fitting nodes − replicas; negative when the proposal does not fit */
+  headroomAfter: number;
+  statusAfter: HeadroomStatus;
+  /** one sentence a person can act on, e.g. "does not fit: 2 replicas, only 0 fitting nodes (short by 2 nodes)" */
+  verdict: string;
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+function verdictOf(replicas: number, fitting: number): string {
+  const after = fitting - replicas;
+  const nodes = count(fitting, "fitting node");
+  return after < 0
+    ? `does not fit: ${count(replicas, "replica")}, only ${nodes} (short by ${count(-after, "node")})`
+    : `fits: ${count(replicas, "replica")} on ${nodes}, ${count(after, "node")} spare after`;
+}
+
+export function checkFit<T extends AllocationView>(
+  proposal: Proposal,
+  nodes: readonly NodeView[],
+  allocations: readonly T[],
+): FitCheck<T> {
+  const replicas = proposal.replicas ?? 1;
+  const wanted: HostPortRef[] = proposal.ports.map((p) =>
+    normaliseHostPort({ hostPort: p.hostPort, protocol: p.protocol ?? "", hostIP: p.hostIP ?? "" }),
+  );
+  const held = indexByNode(allocations);
+  const eligibleNodes: string[] = [];
+  const fittingNodes: string[] = [];
+  const blockedNodes: BlockedNode<T>[] = [];
+  const ineligibleNodes: IneligibleNode[] = [];
+  for (const node of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+    const { eligible, reasons } = nodeEligibility(node, proposal);
+    if (!eligible) {
+      ineligibleNodes.push({ node: node.name, reasons });
+      continue;
+    }
+    eligibleNodes.push(node.name);
+    const blockers = blockersOn(held, node.name, wanted);
+    if (blockers.length > 0) blockedNodes.push({ node: node.name, blockers });
+    else fittingNodes.push(node.name);
+  }
+  const headroomAfter = fittingNodes.length - replicas;
+  return {
+    replicas,
+    eligibleNodes,
+    fittingNodes,
+    blockedNodes,
+    ineligibleNodes,
+    fits: headroomAfter >= 0,
+    headroomAfter,
+    statusAfter: headroomStatus(headroomAfter),
+    verdict: verdictOf(replicas, fittingNodes.length),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The lowest contiguous port ranges free everywhere: not used on any node of the selected clusters,
+ * not reserved, and outside the ranges Kubernetes and Linux hand out themselves.
+ *
+ * Decision: one candidate per maximal free gap. Each result is exactly `width` ports starting at the
+ * gap's lowest port, and `freeUntil` says where the gap ends — "8081–8083, free up to 8442" — so the
+ * `limit` answers spread over distinct gaps instead of listing 1–3, 2–4, 3–5… of the first one.
+ */
+
+/** kube-apiserver's default --service-node-port-range. */
+export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
+/** Linux's default net.ipv4.ip_local_port_range: outgoing connections take these. */
+export const EPHEMERAL_RANGE = { from: 32768, to: 60999 } as const;
+
+const MAX_PORT = 65535;
+
+export interface ReservedRange {
+  protocol: string;
+  portFrom: number;
+  portTo: number;
+}
+
+export interface FreeRangeQuery {
+  width: number;
+  /** omitted: a port must be free on every protocol */
+  protocol?: string;
+  /**
+   * ports in use per protocol, on any host IP of any node of the selected clusters: a new
+   * hostNetwork listener (an IngressController) binds 0.0.0.0, so any use of the port is in the way
+   */
+  used: Readonly<Record<string, Iterable<number>>>;
+  /** already narrowed to the selected clusters and unexpired */
+  reservations?: readonly ReservedRange[];
+  /** more ports to avoid whatever the protocol, e.g. ones used within the last quietDays */
+  alsoTaken?: Iterable<number>;
+  includeNodePortRange?: boolean;
+  includeEphemeralRange?: boolean;
+  /** default 1 */
+  min?: number;
+  /** default 65535 */
+  max?: number;
+  /** default 10 */
+  limit?: number;
+}
+
+export interface FreeRange {
+  from: number;
+  to: number;
+  width: number;
+  /** the last port of the free gap this range starts */
+  freeUntil: number;
+}
+
+export function freeRanges(query: FreeRangeQuery): FreeRange[] {
+  const { width, protocol } = query;
+  if (!Number.isInteger(width) || width < 1)
+    throw new RangeError(`width must be a positive integer, got ${width}`);
+  const low = Math.max(1, query.min ?? 1);
+  const high = Math.min(MAX_PORT, query.max ?? MAX_PORT);
+  const limit = query.limit ?? 10;
+
+  const taken = new Uint8Array(MAX_PORT + 1);
+  const take = (port: number) => {
+    if (Number.isInteger(port) && port >= 1 && port <= MAX_PORT) taken[port] = 1;
+  };
+  const takeRange = (from: number, to: number) => {
+    for (let p = Math.max(1, from); p <= Math.min(MAX_PORT, to); p++) taken[p] = 1;
+  };
+  for (const [p, ports] of Object.entries(query.used)) {
+    if (protocol === undefined || p === protocol) for (const port of ports) take(port);
+  }
+  for (const port of query.alsoTaken ?? []) take(port);
+  for (const r of query.reservations ?? []) {
+    if (protocol === undefined || r.protocol === protocol) takeRange(r.portFrom, r.portTo);
+  }
+  if (!query.includeNodePortRange) takeRange(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to);
+  if (!query.includeEphemeralRange) takeRange(EPHEMERAL_RANGE.from, EPHEMERAL_RANGE.to);
+
+  const found: FreeRange[] = [];
+  let port = low;
+  while (port <= high && found.length < limit) {
+    if (taken[port]) {
+      port++;
+      continue;
+    }
+    const from = port;
+    while (port + 1 <= high && !taken[port + 1]) port++;
+    if (port - from + 1 >= width) found.push({ from, to: from + width - 1, width, freeUntil: port });
+    port++;
+  }
+  return found;
+}

@@ -1,0 +1,118 @@
+/**
+ * Headroom per workload: on how many more nodes one more replica could start. Host-port workloads
+ * run at most one replica per node, so a rollout with maxSurge 0 or a failed node needs a free node
+ * (workloads.md); "max replicas keeping one spare" is the "replicas ≤ nodes − 1" rule.
+ */
+import { nodeEligibility } from "./eligibility.js";
+import { indexByPort, portKey } from "./held-ports.js";
+import { type HostPortRef, hostPortsConflict, normaliseHostPort } from "./ports.js";
+import type { AllocationView, NodeView, PlacementRules, PodView } from "./views.js";
+import { isBlockerOnly, type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
+
+export type HeadroomStatus = "none" | "low" | "ok";
+
+export const headroomStatus = (headroom: number): HeadroomStatus =>
+  headroom <= 0 ? "none" : headroom === 1 ? "low" : "ok";
+
+export interface WorkloadHeadroom extends WorkloadRef {
+  /** pods of the workload, pending ones included */
+  replicas: number;
+  pending: number;
+  /** union of its pods' declared host ports */
+  ports: HostPortRef[];
+  eligibleNodes: string[];
+  /** eligible, holding none of its pods, and no other workload's allocation in the way */
+  freeNodes: string[];
+  headroom: number;
+  status: HeadroomStatus;
+  maxReplicasKeepingOneSpare: number;
+}
+
+function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
+  const ports = new Map<string, HostPortRef>();
+  for (const pod of pods) {
+    for (const port of pod.ports) {
+      if (port.hostPort <= 0) continue;
+      const { protocol, hostIP, hostPort } = normaliseHostPort(port);
+      ports.set(`${protocol}/${hostIP}/${hostPort}`, { protocol, hostIP, hostPort });
+    }
+  }
+  return [...ports.values()].sort(
+    (a, b) =>
+      a.hostPort - b.hostPort || a.protocol.localeCompare(b.protocol) || a.hostIP.localeCompare(b.hostIP),
+  );
+}
+
+/**
+ * One row per workload with declared host ports, except DaemonSets and static pods (they block
+ * others but do not scale by replicas). hostNetwork workloads that declare no ports get no row:
+ * the scheduler sees nothing that would keep two of their replicas apart.
+ */
+export function workloadHeadroom(
+  nodes: readonly NodeView[],
+  pods: readonly PodView[],
+  allocations: readonly AllocationView[],
+): WorkloadHeadroom[] {
+  const holders = indexByPort(allocations);
+  // Many workloads share one nodeSelector and toleration set: judge each distinct set once (the
+  // key is only a cache key; two spellings of the same rules merely cost a second evaluation).
+  const eligibleByRules = new Map<string, string[]>();
+  const eligibleFor = ({ nodeSelector, tolerations, requiredNodeAffinity }: PlacementRules) => {
+    const key = JSON.stringify({ nodeSelector, tolerations, requiredNodeAffinity });
+    let eligible = eligibleByRules.get(key);
+    if (!eligible) {
+      const rules = { nodeSelector, tolerations, requiredNodeAffinity };
+      eligible = nodes.filter((n) => nodeEligibility(n, rules).eligible).map((n) => n.name);
+      eligible.sort((a, b) => a.localeCompare(b));
+      eligibleByRules.set(key, eligible);
+    }
+    return eligible;
+  };
+  const groups = new Map<string, { workload: WorkloadRef; pods: PodView[] }>();
+  for (const pod of pods) {
+    const workload = workloadOfPod(pod);
+    if (isBlockerOnly(workload)) continue;
+    const key = workloadKey(workload);
+    const group = groups.get(key);
+    if (group) group.pods.push(pod);
+    else groups.set(key, { workload, pods: [pod] });
+  }
+
+  const rows: WorkloadHeadroom[] = [];
+  for (const [key, { workload, pods: members }] of groups) {
+    const ports = uniquePorts(members);
+    if (ports.length === 0) continue;
+    // Replicas share one template; during a rollout they may not, and the lowest-named pod decides.
+    members.sort((a, b) => a.name.localeCompare(b.name));
+    const eligibleNodes = eligibleFor(members[0] ?? {});
+    const occupied = new Set(members.map((p) => p.node));
+    // Nodes where another workload holds a conflicting port; its own replicas do not count here.
+    const blocked = new Set<string>();
+    for (const port of ports) {
+      for (const a of holders.get(portKey(port)) ?? []) {
+        if (!blocked.has(a.node) && hostPortsConflict(port, a) && workloadKey(workloadOf(a)) !== key) {
+          blocked.add(a.node);
+        }
+      }
+    }
+    const freeNodes: string[] = [];
+    let placeable = 0;
+    for (const node of eligibleNodes) {
+      if (blocked.has(node)) continue;
+      placeable++;
+      if (!occupied.has(node)) freeNodes.push(node);
+    }
+    rows.push({
+      ...workload,
+      replicas: members.length,
+      pending: members.filter((p) => p.node === null).length,
+      ports,
+      eligibleNodes: [...eligibleNodes],
+      freeNodes,
+      headroom: freeNodes.length,
+      status: headroomStatus(freeNodes.length),
+      maxReplicasKeepingOneSpare: Math.max(0, placeable - 1),
+    });
+  }
+  return rows.sort((a, b) => workloadKey(a).localeCompare(workloadKey(b)));
+}

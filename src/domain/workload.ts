@@ -1,0 +1,27 @@
+/**
+ * Workloads as the planning modules see them: pods grouped by namespace + owner (bare pods are
+ * their own workload). DaemonSets and static pods (owner Node) hold ports on every node they run
+ * on, but they never move or scale by replicas, so they only ever appear as blockers.
+ */
+import { type WorkloadRef, workloadOf } from "./port-map.js";
+
+export { type WorkloadRef, workloadOf };
+
+export function workloadOfPod(pod: {
+  namespace: string;
+  name: string;
+  ownerKind: string | null;
+  ownerName: string | null;
+}): WorkloadRef {
+  return workloadOf({
+    namespace: pod.namespace,
+    pod: pod.name,
+    ownerKind: pod.ownerKind,
+    ownerName: pod.ownerName,
+  });
+}
+
+/** "namespace/Kind/name": a map key and the label people read. */
+export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
+
+export const isBlockerOnly = (w: WorkloadRef): boolean => w.kind === "DaemonSet" || w.kind === "Node";
