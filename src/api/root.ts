@@ -1,3 +1,4 @@
+import { capacityRouter, conflictsRouter } from "./routers/capacity.js";
 import { clustersRouter } from "./routers/clusters.js";
 import { portsRouter } from "./routers/ports.js";
 import { reportsRouter } from "./routers/reports.js";
@@ -13,6 +14,8 @@ export const appRouter = router({
   trends: trendsRouter,
   reservations: reservationsRouter,
   reports: reportsRouter,
+  capacity: capacityRouter,
+  conflicts: conflictsRouter,
 });
 
 export type AppRouter = typeof appRouter;

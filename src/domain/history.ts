@@ -6,6 +6,7 @@
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
 import type { CanonicalState } from "./canonical.js";
 import { fingerprint } from "./fingerprint.js";
+import type { WorkloadHeadroom } from "./headroom.js";
 
 export interface NodeFact {
   fp: string;
@@ -55,6 +56,38 @@ export interface AllocationFact {
   hostIP: string;
   hostPort: number;
   hostNetwork: boolean;
+}
+
+/** A workload's headroom figures, versioned like the other facts so trends are range scans. */
+export interface HeadroomFact {
+  fp: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  replicas: number;
+  pending: number;
+  eligibleNodes: number;
+  freeNodes: number;
+  headroom: number;
+  status: string;
+  maxReplicas: number;
+}
+
+export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[] {
+  return rows.map((w) =>
+    withFingerprint({
+      namespace: w.namespace,
+      kind: w.kind,
+      name: w.name,
+      replicas: w.replicas,
+      pending: w.pending,
+      eligibleNodes: w.eligibleNodes.length,
+      freeNodes: w.freeNodes.length,
+      headroom: w.headroom,
+      status: w.status,
+      maxReplicas: w.maxReplicasKeepingOneSpare,
+    }),
+  );
 }
 
 export interface SnapshotFacts {

@@ -1,38 +1,18 @@
 /**
  * The cluster's port allocation map, the document teams keep by hand: per (protocol, hostPort,
- * hostIP) which workloads hold it, on which nodes, and which schedulable nodes could still take it.
+ * hostIP) which workloads hold it, on which nodes, and on which nodes one more replica could still
+ * take it — nodes eligible for the holding workload (Ready, not cordoned, selectors, affinity,
+ * taints) with no conflicting allocation. That is the "router-default: all 6 workers, 0 free" line.
  */
-import { type HostPortRef, hostPortsConflict } from "./ports.js";
+import { nodeEligibility } from "./eligibility.js";
+import { blockersOn, indexByNode } from "./held-ports.js";
+import type { AllocationView, NodeView, PlacementRules, PodView } from "./views.js";
+import { type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
 
-export interface MapNode {
-  name: string;
-  ready: boolean;
-  unschedulable: boolean;
-}
-
-export interface MapAllocation extends HostPortRef {
-  node: string;
-  namespace: string;
-  pod: string;
-  ownerKind: string | null;
-  ownerName: string | null;
-}
-
-export interface WorkloadRef {
-  namespace: string;
-  kind: string;
-  name: string;
-}
-
-/** Pods without an owner are their own workload. */
-export function workloadOf(a: {
-  namespace: string;
-  pod: string;
-  ownerKind: string | null;
-  ownerName: string | null;
-}): WorkloadRef {
-  return { namespace: a.namespace, kind: a.ownerKind ?? "Pod", name: a.ownerName ?? a.pod };
-}
+export type MapAllocation = Pick<
+  AllocationView,
+  "node" | "namespace" | "pod" | "ownerKind" | "ownerName" | "protocol" | "hostIP" | "hostPort"
+>;
 
 export interface PortMapRow {
   protocol: string;
@@ -40,6 +20,8 @@ export interface PortMapRow {
   hostIP: string;
   workloads: (WorkloadRef & { pods: number })[];
   nodes: string[];
+  /** nodes eligible for at least one of the holding workloads */
+  eligibleNodes: number;
   freeNodes: string[];
 }
 
@@ -48,24 +30,41 @@ export interface PortMap {
   rows: PortMapRow[];
 }
 
-export function buildPortMap(nodes: readonly MapNode[], allocations: readonly MapAllocation[]): PortMap {
+const byName = (a: string, b: string) => a.localeCompare(b);
+
+export function buildPortMap(
+  nodes: readonly NodeView[],
+  allocations: readonly MapAllocation[],
+  pods: readonly Pick<PodView, "namespace" | "name" | "ownerKind" | "ownerName" | keyof PlacementRules>[],
+): PortMap {
   const schedulableNodes = nodes
     .filter((n) => n.ready && !n.unschedulable)
     .map((n) => n.name)
-    .sort();
-  // Per node, per protocol/port: what is held there — the only candidates for a conflict.
-  const heldByNode = new Map<string, Map<string, HostPortRef[]>>();
+    .sort(byName);
+  // The placement rules of each workload, from its lowest-named pod (replicas share a template).
+  const rulesByWorkload = new Map<string, { name: string; rules: PlacementRules }>();
+  for (const pod of pods) {
+    const key = workloadKey(workloadOfPod(pod));
+    const seen = rulesByWorkload.get(key);
+    if (!seen || pod.name < seen.name) rulesByWorkload.set(key, { name: pod.name, rules: pod });
+  }
+  const eligibleCache = new Map<string, Set<string>>();
+  const eligibleFor = (key: string) => {
+    let eligible = eligibleCache.get(key);
+    if (!eligible) {
+      const rules = rulesByWorkload.get(key)?.rules ?? {};
+      eligible = new Set(nodes.filter((n) => nodeEligibility(n, rules).eligible).map((n) => n.name));
+      eligibleCache.set(key, eligible);
+    }
+    return eligible;
+  };
+
   const rows = new Map<
     string,
     { row: PortMapRow; workloads: Map<string, WorkloadRef & { pods: Set<string> }> }
   >();
   for (const a of allocations) {
-    const portKey = `${a.protocol}/${a.hostPort}`;
-    const held = heldByNode.get(a.node) ?? new Map<string, HostPortRef[]>();
-    heldByNode.set(a.node, held);
-    held.set(portKey, [...(held.get(portKey) ?? []), a]);
-
-    const rowKey = `${portKey}/${a.hostIP}`;
+    const rowKey = `${a.protocol}/${a.hostPort}/${a.hostIP}`;
     let entry = rows.get(rowKey);
     if (!entry) {
       entry = {
@@ -75,6 +74,7 @@ export function buildPortMap(nodes: readonly MapNode[], allocations: readonly Ma
           hostIP: a.hostIP,
           workloads: [],
           nodes: [],
+          eligibleNodes: 0,
           freeNodes: [],
         },
         workloads: new Map(),
@@ -83,21 +83,23 @@ export function buildPortMap(nodes: readonly MapNode[], allocations: readonly Ma
     }
     if (!entry.row.nodes.includes(a.node)) entry.row.nodes.push(a.node);
     const workload = workloadOf(a);
-    const workloadKey = `${workload.namespace}/${workload.kind}/${workload.name}`;
-    const w = entry.workloads.get(workloadKey) ?? { ...workload, pods: new Set<string>() };
+    const key = workloadKey(workload);
+    const w = entry.workloads.get(key) ?? { ...workload, pods: new Set<string>() };
     w.pods.add(`${a.namespace}/${a.pod}`);
-    entry.workloads.set(workloadKey, w);
+    entry.workloads.set(key, w);
   }
+
+  const held = indexByNode(allocations);
   const result: PortMapRow[] = [];
   for (const { row, workloads } of rows.values()) {
-    row.nodes.sort();
+    const eligible = new Set<string>();
+    for (const key of workloads.keys()) for (const node of eligibleFor(key)) eligible.add(node);
+    row.nodes.sort(byName);
     row.workloads = [...workloads.values()]
-      .map(({ pods, ...w }) => ({ ...w, pods: pods.size }))
+      .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
-    row.freeNodes = schedulableNodes.filter((node) => {
-      const held = heldByNode.get(node)?.get(`${row.protocol}/${row.hostPort}`) ?? [];
-      return !held.some((h) => hostPortsConflict(row, h));
-    });
+    row.eligibleNodes = eligible.size;
+    row.freeNodes = [...eligible].filter((node) => blockersOn(held, node, [row]).length === 0).sort(byName);
     result.push(row);
   }
   result.sort(

@@ -14,9 +14,10 @@ export type ReportFormat = "markdown" | "csv" | "json";
 const workloadsText = (row: PortMapRow) =>
   row.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind})`).join("; ");
 
-function heldText(row: PortMapRow, schedulable: number): string {
-  if (schedulable > 0 && row.nodes.length >= schedulable && row.freeNodes.length === 0)
-    return `all ${row.nodes.length} nodes`;
+function heldText(row: PortMapRow): string {
+  if (row.eligibleNodes > 0 && row.nodes.length >= row.eligibleNodes && row.freeNodes.length === 0) {
+    return `all ${row.nodes.length} eligible nodes`;
+  }
   return `${row.nodes.length}: ${row.nodes.join(", ")}`;
 }
 
@@ -27,7 +28,7 @@ function markdown(maps: readonly ClusterPortMap[]): string {
   for (const m of maps) {
     parts.push(`## ${m.cluster}`, "");
     parts.push(
-      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes.length} schedulable nodes.`,
+      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes.length} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
       "",
     );
     if (m.ports.length === 0) {
@@ -40,7 +41,7 @@ function markdown(maps: readonly ClusterPortMap[]): string {
     );
     for (const r of m.ports) {
       parts.push(
-        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldText(r, m.schedulableNodes.length))} | ${r.freeNodes.length} |`,
+        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldText(r))} | ${r.freeNodes.length} |`,
       );
     }
     parts.push("");

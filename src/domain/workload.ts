@@ -3,9 +3,21 @@
  * their own workload). DaemonSets and static pods (owner Node) hold ports on every node they run
  * on, but they never move or scale by replicas, so they only ever appear as blockers.
  */
-import { type WorkloadRef, workloadOf } from "./port-map.js";
+export interface WorkloadRef {
+  namespace: string;
+  kind: string;
+  name: string;
+}
 
-export { type WorkloadRef, workloadOf };
+/** Pods without an owner are their own workload, of kind "Pod". */
+export function workloadOf(a: {
+  namespace: string;
+  pod: string;
+  ownerKind: string | null;
+  ownerName: string | null;
+}): WorkloadRef {
+  return { namespace: a.namespace, kind: a.ownerKind ?? "Pod", name: a.ownerName ?? a.pod };
+}
 
 export function workloadOfPod(pod: {
   namespace: string;

@@ -6,13 +6,22 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Snapshot } from "../contract/snapshot.js";
-import { clusters, nodeVersions, podVersions, portAllocations, snapshots } from "../db/schema/index.js";
+import {
+  clusters,
+  headroomVersions,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  snapshots,
+} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { canonicalState, stateHash } from "../domain/canonical.js";
+import { workloadHeadroom } from "../domain/headroom.js";
 import {
   allocationCount,
   diffIntervals,
   factsFromState,
+  headroomFacts,
   type OpenRow,
   type SnapshotFacts,
 } from "../domain/history.js";
@@ -31,7 +40,11 @@ export interface IngestResult {
 const INSERT_CHUNK = 4000;
 const CLOSE_CHUNK = 20_000;
 
-type VersionTable = typeof nodeVersions | typeof podVersions | typeof portAllocations;
+type VersionTable =
+  | typeof nodeVersions
+  | typeof podVersions
+  | typeof portAllocations
+  | typeof headroomVersions;
 
 async function openRows(tx: Db, table: VersionTable, clusterId: number): Promise<OpenRow[]> {
   return tx
@@ -70,10 +83,15 @@ async function applyFacts(tx: Db, clusterId: number, facts: SnapshotFacts, at: D
   const nodes = diffIntervals(nodeOpen, facts.nodes);
   const pods = diffIntervals(podOpen, facts.pods);
   const allocations = diffIntervals(allocationOpen, facts.allocations);
+  const headroom = diffIntervals(
+    await openRows(tx, headroomVersions, clusterId),
+    headroomFacts(workloadHeadroom(facts.nodes, facts.pods, facts.allocations)),
+  );
   // Close before open: the unique open-key indexes must never see two open versions of one key.
   await closeRows(tx, nodeVersions, nodes.close, at);
   await closeRows(tx, podVersions, pods.close, at);
   await closeRows(tx, portAllocations, allocations.close, at);
+  await closeRows(tx, headroomVersions, headroom.close, at);
   const interval = { clusterId, validFrom: at };
   await insertRows(
     tx,
@@ -90,6 +108,12 @@ async function applyFacts(tx: Db, clusterId: number, facts: SnapshotFacts, at: D
     portAllocations,
     allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
   );
+  await insertRows(
+    tx,
+    headroomVersions,
+    headroom.open.map((h) => ({ ...interval, ...h })),
+  );
+  // Counts describe the snapshot's own facts; headroom rows are derived from them.
   return {
     opened: nodes.open.length + pods.open.length + allocations.open.length,
     closed: nodes.close.length + pods.close.length + allocations.close.length,
@@ -176,7 +200,7 @@ export async function ingestSnapshot(
         ...(facts
           ? {
               snapshotsChanged: sql`${clusters.snapshotsChanged} + 1`,
-              portSummary: summarisePortMap(buildPortMap(facts.nodes, facts.allocations)),
+              portSummary: summarisePortMap(buildPortMap(facts.nodes, facts.allocations, facts.pods)),
             }
           : {}),
       })

@@ -183,7 +183,7 @@ function undeclaredHostNetworkPods(
 export async function portMap(ctx: ServiceContext, input: { cluster: string; asOf?: Date | undefined }) {
   const cluster = await clusterAt(ctx.db, input.cluster, input.asOf);
   const state = await clusterState(ctx.db, cluster.id, input.asOf);
-  const map = buildPortMap(state.nodes, state.allocations);
+  const map = buildPortMap(state.nodes, state.allocations, state.pods);
   return {
     cluster: cluster.name,
     asOf: (input.asOf ?? cluster.lastObservedAt)?.toISOString() ?? null,

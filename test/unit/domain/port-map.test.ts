@@ -17,7 +17,15 @@ const alloc = (
   hostIP,
   hostPort,
 });
-const nodes = ["n1", "n2", "n3"].map((name) => ({ name, ready: true, unschedulable: false }));
+const node = (name: string, extra: object = {}) => ({
+  name,
+  ready: true,
+  unschedulable: false,
+  labels: {},
+  taints: [],
+  ...extra,
+});
+const nodes = ["n1", "n2", "n3"].map((name) => node(name));
 
 describe("port map", () => {
   it.each([
@@ -33,7 +41,7 @@ describe("port map", () => {
       ["n2", "n3"],
     ],
   ])("%s", (_name, allocations, freeOfFirstRow) => {
-    const map = buildPortMap(nodes, allocations);
+    const map = buildPortMap(nodes, allocations, []);
     const first = map.rows.find(
       (r) => r.hostIP === allocations[0]?.hostIP && r.protocol === allocations[0]?.protocol,
     );
@@ -42,28 +50,48 @@ describe("port map", () => {
 
   it("leaves cordoned and NotReady nodes out of the free nodes", () => {
     const map = buildPortMap(
-      [
-        { name: "n1", ready: true, unschedulable: false },
-        { name: "n2", ready: false, unschedulable: false },
-        { name: "n3", ready: true, unschedulable: true },
-      ],
+      [node("n1"), node("n2", { ready: false }), node("n3", { unschedulable: true })],
       [alloc("n1", 80)],
+      [],
     );
     expect(map.schedulableNodes).toEqual(["n1"]);
     expect(map.rows[0]?.freeNodes).toEqual([]);
   });
 
   it("groups pods by workload and sorts rows by port", () => {
-    const map = buildPortMap(nodes, [
-      alloc("n2", 443),
-      alloc("n1", 443),
-      alloc("n1", 80, "0.0.0.0", "TCP", "other"),
-    ]);
+    const map = buildPortMap(
+      nodes,
+      [alloc("n2", 443), alloc("n1", 443), alloc("n1", 80, "0.0.0.0", "TCP", "other")],
+      [],
+    );
     expect(map.rows.map((r) => r.hostPort)).toEqual([80, 443]);
     expect(map.rows[1]).toMatchObject({
       nodes: ["n1", "n2"],
       workloads: [{ name: "router", pods: 2 }],
       freeNodes: ["n3"],
     });
+  });
+
+  it("counts as free only nodes eligible for the holding workload (selectors and taints)", () => {
+    const cluster = [
+      node("worker-1", { labels: { role: "worker" } }),
+      node("worker-2", { labels: { role: "worker" } }),
+      node("infra-1", { labels: { role: "infra" } }),
+      node("master-1", {
+        labels: { role: "worker" },
+        taints: [{ key: "node-role.kubernetes.io/master", value: "", effect: "NoSchedule" }],
+      }),
+    ];
+    const routerPod = {
+      namespace: "ns",
+      name: "router-worker-1",
+      ownerKind: "Deployment",
+      ownerName: "router",
+      nodeSelector: { role: "worker" },
+      tolerations: [],
+      requiredNodeAffinity: null,
+    };
+    const map = buildPortMap(cluster, [alloc("worker-1", 80)], [routerPod]);
+    expect(map.rows[0]).toMatchObject({ eligibleNodes: 2, freeNodes: ["worker-2"] });
   });
 });

@@ -13,6 +13,7 @@ const map: ClusterPortMap = {
       hostIP: "0.0.0.0",
       workloads: [{ namespace: "openshift-ingress", kind: "Deployment", name: "router-default", pods: 3 }],
       nodes: ["w1", "w2", "w3"],
+      eligibleNodes: 3,
       freeNodes: [],
     },
     {
@@ -21,6 +22,7 @@ const map: ClusterPortMap = {
       hostIP: "169.254.20.10",
       workloads: [{ namespace: "kube-system", kind: "DaemonSet", name: "node-local-dns", pods: 2 }],
       nodes: ["w1", "w2"],
+      eligibleNodes: 3,
       freeNodes: ["w3"],
     },
   ],
@@ -31,7 +33,7 @@ describe("port allocation report", () => {
     const text = renderPortReport([map], "markdown");
     expect(text).toContain("## prod-eu-1");
     expect(text).toContain(
-      "| 80 | TCP | 0.0.0.0 | openshift-ingress/router-default (Deployment) | all 3 nodes | 0 |",
+      "| 80 | TCP | 0.0.0.0 | openshift-ingress/router-default (Deployment) | all 3 eligible nodes | 0 |",
     );
     expect(text).toContain(
       "| 53 | UDP | 169.254.20.10 | kube-system/node-local-dns (DaemonSet) | 2: w1, w2 | 1 |",

@@ -1,0 +1,263 @@
+/** Capacity planning over stored state: headroom, fit, drain, free ranges, host-port conflicts. */
+import { and, gt, inArray, isNull, or } from "drizzle-orm";
+import type { NodeAffinity, Protocol, Toleration } from "../contract/snapshot.js";
+import { portAllocations } from "../db/schema/index.js";
+import { drainCheck } from "../domain/drain.js";
+import { nodeEligibility } from "../domain/eligibility.js";
+import { checkFit } from "../domain/fit.js";
+import { freeRanges } from "../domain/free-ranges.js";
+import { workloadHeadroom } from "../domain/headroom.js";
+import { blockersOn, indexByNode } from "../domain/held-ports.js";
+import { normaliseHostPort } from "../domain/ports.js";
+import { rangesOverlap } from "../domain/reservation-scope.js";
+import { type ClusterRow, isStale, selectClusters } from "./clusters.js";
+import type { ServiceContext } from "./context.js";
+import { notFound } from "./errors.js";
+import { clusterState } from "./ports.js";
+import { reservedRanges } from "./reservations.js";
+
+type State = Awaited<ReturnType<typeof clusterState>>;
+type StoredAllocation = State["allocations"][number];
+
+/** What a blocking allocation looks like in answers. */
+const blocker = (a: StoredAllocation) => ({
+  node: a.node,
+  namespace: a.namespace,
+  pod: a.pod,
+  owner: a.ownerKind && a.ownerName ? { kind: a.ownerKind, name: a.ownerName } : null,
+  container: a.container,
+  protocol: a.protocol,
+  hostIP: a.hostIP,
+  hostPort: a.hostPort,
+  since: a.validFrom.toISOString(),
+});
+
+async function statesOf(ctx: ServiceContext, selected: ClusterRow[], asOf: Date | undefined) {
+  const states: { cluster: ClusterRow; state: State }[] = [];
+  for (const cluster of selected)
+    states.push({ cluster, state: await clusterState(ctx.db, cluster.id, asOf) });
+  return states;
+}
+
+export async function headroom(
+  ctx: ServiceContext,
+  input: { clusters?: string[] | undefined; asOf?: Date | undefined },
+) {
+  const selected = await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
+  const workloads = [];
+  for (const { cluster, state } of await statesOf(ctx, selected, input.asOf)) {
+    for (const w of workloadHeadroom(state.nodes, state.pods, state.allocations)) {
+      workloads.push({
+        cluster: cluster.name,
+        stale: isStale(ctx, cluster.lastSeenAt),
+        namespace: w.namespace,
+        kind: w.kind,
+        name: w.name,
+        ports: w.ports,
+        replicas: w.replicas,
+        pending: w.pending,
+        eligibleNodes: w.eligibleNodes.length,
+        freeNodes: w.freeNodes.length,
+        freeNodeNames: w.freeNodes,
+        headroom: w.headroom,
+        status: w.status,
+        maxReplicasKeepingOneSpare: w.maxReplicasKeepingOneSpare,
+      });
+    }
+  }
+  return { workloads };
+}
+
+export interface FitInput {
+  clusters: string[];
+  ports: { hostPort: number; protocol?: Protocol | undefined; hostIP?: string | undefined }[];
+  replicas: number;
+  nodeSelector?: Record<string, string> | undefined;
+  tolerations?: Toleration[] | undefined;
+  requiredNodeAffinity?: NodeAffinity | undefined;
+}
+
+export async function fitCheck(ctx: ServiceContext, input: FitInput) {
+  const selected = await selectClusters(ctx.db, { clusters: input.clusters });
+  const wanted = input.ports.map((p) =>
+    normaliseHostPort({ hostPort: p.hostPort, protocol: p.protocol ?? "TCP", hostIP: p.hostIP ?? "" }),
+  );
+  const proposal = {
+    ports: wanted,
+    replicas: input.replicas,
+    ...(input.nodeSelector ? { nodeSelector: input.nodeSelector } : {}),
+    ...(input.tolerations ? { tolerations: input.tolerations } : {}),
+    ...(input.requiredNodeAffinity ? { requiredNodeAffinity: input.requiredNodeAffinity } : {}),
+  };
+  const results = [];
+  for (const { cluster, state } of await statesOf(ctx, selected, undefined)) {
+    const fit = checkFit(proposal, state.nodes, state.allocations);
+    const reserved = (await reservedRanges(ctx.db, ctx.now(), cluster)).filter((r) =>
+      wanted.some(
+        (p) => p.protocol === r.protocol && rangesOverlap(r, { portFrom: p.hostPort, portTo: p.hostPort }),
+      ),
+    );
+    results.push({
+      cluster: cluster.name,
+      stale: isStale(ctx, cluster.lastSeenAt),
+      fits: fit.fits,
+      verdict: fit.verdict,
+      replicas: fit.replicas,
+      eligibleNodes: fit.eligibleNodes,
+      fittingNodes: fit.fittingNodes,
+      blockedNodes: fit.blockedNodes.map((b) => ({ node: b.node, blockers: b.blockers.map(blocker) })),
+      ineligibleNodes: fit.ineligibleNodes,
+      headroomAfter: fit.headroomAfter,
+      statusAfter: fit.statusAfter,
+      reservations: reserved.map((r) => ({
+        id: r.id,
+        protocol: r.protocol,
+        portFrom: r.portFrom,
+        portTo: r.portTo,
+        owner: r.owner,
+        purpose: r.purpose,
+      })),
+    });
+  }
+  return { fits: results.every((r) => r.fits), clusters: results };
+}
+
+export async function drain(ctx: ServiceContext, input: { cluster: string; node: string }) {
+  const [cluster] = await selectClusters(ctx.db, { clusters: [input.cluster] });
+  if (!cluster) throw notFound(`cluster "${input.cluster}"`);
+  const state = await clusterState(ctx.db, cluster.id, undefined);
+  if (!state.nodes.some((n) => n.name === input.node))
+    throw notFound(`node "${input.node}" in cluster "${cluster.name}"`);
+  const check = drainCheck(input.node, state.nodes, state.pods, state.allocations);
+  return {
+    cluster: cluster.name,
+    node: check.node,
+    drainable: check.drainable,
+    pods: check.pods.map((p) => ({
+      ...p,
+      blockedOn: p.blockedOn.map((b) => ({ node: b.node, blockers: b.blockers.map(blocker) })),
+    })),
+  };
+}
+
+export interface FreeRangeInput {
+  clusters?: string[] | undefined;
+  labelSelector?: Record<string, string> | undefined;
+  protocol?: Protocol | undefined;
+  width: number;
+  min?: number | undefined;
+  max?: number | undefined;
+  limit?: number | undefined;
+  quietDays?: number | undefined;
+  includeReserved?: boolean | undefined;
+  includeNodePortRange?: boolean | undefined;
+  includeEphemeralRange?: boolean | undefined;
+}
+
+/** Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per protocol. */
+async function usedPorts(ctx: ServiceContext, clusterIds: number[], quietDays: number | undefined) {
+  if (clusterIds.length === 0) return {};
+  const since = quietDays ? new Date(ctx.now().getTime() - quietDays * 86_400_000) : undefined;
+  const rows = await ctx.db
+    .selectDistinct({ protocol: portAllocations.protocol, hostPort: portAllocations.hostPort })
+    .from(portAllocations)
+    .where(
+      and(
+        inArray(portAllocations.clusterId, clusterIds),
+        since
+          ? or(isNull(portAllocations.validTo), gt(portAllocations.validTo, since))
+          : isNull(portAllocations.validTo),
+      ),
+    );
+  const used: Record<string, number[]> = {};
+  for (const r of rows) (used[r.protocol] ??= []).push(r.hostPort);
+  return used;
+}
+
+export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput) {
+  const selected = await selectClusters(ctx.db, {
+    clusters: input.clusters,
+    labelSelector: input.labelSelector,
+  });
+  const used = await usedPorts(
+    ctx,
+    selected.map((c) => c.id),
+    input.quietDays,
+  );
+  const reservations = [];
+  if (!input.includeReserved) {
+    const seen = new Set<number>();
+    for (const cluster of selected) {
+      for (const r of await reservedRanges(ctx.db, ctx.now(), cluster)) {
+        if (!seen.has(r.id)) reservations.push(r);
+        seen.add(r.id);
+      }
+    }
+  }
+  const ranges = freeRanges({
+    width: input.width,
+    ...(input.protocol ? { protocol: input.protocol } : {}),
+    used,
+    reservations,
+    ...(input.includeNodePortRange !== undefined ? { includeNodePortRange: input.includeNodePortRange } : {}),
+    ...(input.includeEphemeralRange !== undefined
+      ? { includeEphemeralRange: input.includeEphemeralRange }
+      : {}),
+    ...(input.min !== undefined ? { min: input.min } : {}),
+    ...(input.max !== undefined ? { max: input.max } : {}),
+    ...(input.limit !== undefined ? { limit: input.limit } : {}),
+  });
+  return {
+    clusters: selected.map((c) => c.name),
+    protocol: input.protocol ?? null,
+    width: input.width,
+    ranges,
+    skippedReservations: reservations.map((r) => ({
+      id: r.id,
+      protocol: r.protocol,
+      portFrom: r.portFrom,
+      portTo: r.portTo,
+      owner: r.owner,
+    })),
+  };
+}
+
+/** The scheduler's message for a host-port failure (NodePorts plugin), in its known spellings. */
+const HOST_PORT_FAILURE =
+  /didn't have free ports for the requested pod ports|free ports for the requested pod ports/i;
+
+export async function hostPortConflicts(ctx: ServiceContext, input: { clusters?: string[] | undefined }) {
+  const selected = await selectClusters(ctx.db, { clusters: input.clusters });
+  const items = [];
+  for (const { cluster, state } of await statesOf(ctx, selected, undefined)) {
+    const pending = state.pods.filter(
+      (p) => p.node === null && p.schedulingMessage && HOST_PORT_FAILURE.test(p.schedulingMessage),
+    );
+    if (pending.length === 0) continue;
+    const held = indexByNode(state.allocations);
+    for (const pod of pending) {
+      const eligible = state.nodes.filter((n) => nodeEligibility(n, pod).eligible);
+      const blockedNodes = [];
+      const freeNodes = [];
+      for (const node of eligible) {
+        const blockers = blockersOn(held, node.name, pod.ports);
+        if (blockers.length > 0) blockedNodes.push({ node: node.name, blockers: blockers.map(blocker) });
+        else freeNodes.push(node.name);
+      }
+      items.push({
+        cluster: cluster.name,
+        namespace: pod.namespace,
+        pod: pod.name,
+        owner: pod.ownerKind && pod.ownerName ? { kind: pod.ownerKind, name: pod.ownerName } : null,
+        ports: pod.ports.map(({ protocol, hostIP, hostPort }) => ({ protocol, hostIP, hostPort })),
+        message: pod.schedulingMessage,
+        pendingSince: pod.validFrom.toISOString(),
+        eligibleNodes: eligible.length,
+        blockedNodes,
+        /** eligible nodes with no conflicting allocation: the scheduler's message predates a change */
+        freeNodes,
+      });
+    }
+  }
+  return { items };
+}
