@@ -2,8 +2,11 @@
 import { parseArgs } from "node:util";
 import { runServer } from "../entry/node.js";
 import { clustersCommand } from "./commands/clusters.js";
+import { conflictsCommand, drainCheckCommand, headroomCommand, planCommand } from "./commands/planning.js";
 import { portsCommand } from "./commands/ports.js";
 import { pushCommand } from "./commands/push.js";
+import { reportCommand } from "./commands/report.js";
+import { reserveCommand } from "./commands/reserve.js";
 import { createCliContext, describeCallError, UsageError } from "./context.js";
 
 const HELP = `portolan — fleet-wide inventory of Kubernetes host ports
@@ -21,6 +24,19 @@ usage: portolan COMMAND [ARGS] [FLAGS]
   ports map CLUSTER [--as-of TIME]    the cluster's port allocation map with free nodes
   ports node CLUSTER NODE [--as-of TIME]
                                       what holds the host ports of one node
+  headroom [--cluster C]... [--as-of TIME] [--fail-below N]
+                                      per host-port workload: free eligible nodes for one more replica
+  conflicts [--cluster C]...          Pending pods blocked on host ports, and what blocks them where
+  plan fit --ports 8080/TCP,8443/TCP --replicas N --clusters a,b [--selector k=v] [--tolerate-all]
+                                      would a new host-port workload fit
+  plan free --width N [--clusters a,b | --selector env=prod] [--protocol P] [--min] [--max] [--quiet-days D]
+                                      lowest port ranges free on every node (reservations and
+                                      30000–60999 excluded)
+  drain-check CLUSTER NODE            where each host-port pod of a node could go
+  report [--cluster C] [--format markdown|csv|json] [--as-of TIME]
+                                      the port allocation document
+  reserve create FROM-TO --owner O --purpose P [--protocol] [--cluster C]... [--selector k=v] [--expires TIME]
+  reserve list [--cluster C] | reserve rm ID
 
 flags:
   --url URL        server (PORTOLAN_URL, default http://127.0.0.1:8080)
@@ -28,7 +44,9 @@ flags:
   --json           machine-readable output
   -h, --help       this text
 
-exit codes: 0 done, 1 the server refused or could not be reached, 2 usage error`;
+exit codes: 0 done, 1 the server refused or could not be reached, 2 usage error,
+            3 a check failed (headroom below --fail-below, plan does not fit or finds nothing,
+              node not drainable)`;
 
 export interface CliIo {
   out: (text: string) => void;
@@ -55,6 +73,20 @@ export async function main(
       cluster: { type: "string", multiple: true, default: [] },
       label: { type: "string", multiple: true, default: [] },
       limit: { type: "string" },
+      clusters: { type: "string" },
+      selector: { type: "string" },
+      "fail-below": { type: "string" },
+      ports: { type: "string" },
+      replicas: { type: "string" },
+      width: { type: "string" },
+      min: { type: "string" },
+      max: { type: "string" },
+      "quiet-days": { type: "string" },
+      "tolerate-all": { type: "boolean", default: false },
+      format: { type: "string" },
+      owner: { type: "string" },
+      purpose: { type: "string" },
+      expires: { type: "string" },
     },
   });
   const [command, ...args] = positionals;
@@ -79,6 +111,20 @@ export async function main(
     cluster: values.cluster,
     label: values.label,
     limit: values.limit,
+    clusters: values.clusters,
+    selector: values.selector,
+    failBelow: values["fail-below"],
+    ports: values.ports,
+    replicas: values.replicas,
+    width: values.width,
+    min: values.min,
+    max: values.max,
+    quietDays: values["quiet-days"],
+    tolerateAll: values["tolerate-all"],
+    format: values.format,
+    owner: values.owner,
+    purpose: values.purpose,
+    expires: values.expires,
   };
   try {
     switch (command) {
@@ -88,6 +134,18 @@ export async function main(
         return await pushCommand(ctx, args);
       case "ports":
         return await portsCommand(ctx, args, flags);
+      case "headroom":
+        return await headroomCommand(ctx, flags);
+      case "conflicts":
+        return await conflictsCommand(ctx, flags);
+      case "plan":
+        return await planCommand(ctx, args, flags);
+      case "drain-check":
+        return await drainCheckCommand(ctx, args);
+      case "report":
+        return await reportCommand(ctx, flags);
+      case "reserve":
+        return await reserveCommand(ctx, args, flags);
       default:
         throw new UsageError(`unknown command "${command}" (portolan --help lists them)`);
     }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
+import { sixWorkersSnapshot } from "../fixtures/six-workers.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 
 const ADMIN = "cli-test-admin-token-0123";
@@ -66,10 +67,10 @@ describe("portolan CLI against a running server", () => {
     const map = await cli("ports", "map", "prod-eu-1", "--token", ADMIN);
     expect(map.code).toBe(0);
     expect(map.out).toMatch(
-      /80\/TCP\s+0\.0\.0\.0\s+openshift-ingress\/router-default \(Deployment, 3\)\s+all 3 schedulable\s+0/,
+      /80\/TCP\s+0\.0\.0\.0\s+openshift-ingress\/router-default \(Deployment, 3\)\s+all 3 eligible\s+0/,
     );
     expect(map.out).toMatch(
-      /9090\/TCP\s+0\.0\.0\.0\s+monitoring\/monitoring-proxy \(Deployment, 1\)\s+1: worker-1\s+2: worker-2, worker-3/,
+      /9090\/TCP\s+0\.0\.0\.0\s+monitoring\/monitoring-proxy \(Deployment, 1\)\s+1 of 3 eligible: worker-1\s+2: worker-2, worker-3/,
     );
 
     const who = await cli("ports", "who", "443", "--token", ADMIN);
@@ -101,5 +102,106 @@ describe("portolan CLI against a running server", () => {
       code: 1,
       out: expect.stringMatching(/refused \(400 UNKNOWN_NODE\)[\s\S]*pods\.0\.node/),
     });
+  });
+
+  it("answers the planning commands with exit codes scripts can use", async () => {
+    const added = await cli("clusters", "add", "six", "--token", ADMIN, "--json");
+    const { token } = JSON.parse(added.out) as { token: string };
+    const file = join(dir, "six.json");
+    writeFileSync(file, JSON.stringify(sixWorkersSnapshot("six")));
+    expect((await cli("push", file, "--token", token)).code).toBe(0);
+    const read = ["--token", ADMIN, "--cluster", "six"];
+
+    const headroom = await cli("headroom", ...read, "--fail-below", "1");
+    expect(headroom.code).toBe(3);
+    expect(headroom.out).toMatch(
+      /openshift-ingress\/Deployment\/router-default\s+80\/TCP,443\/TCP\s+6\s+6\s+0\s+0 none/,
+    );
+    expect(headroom.out).toMatch(/1 workload\(s\) below headroom 1/);
+    expect((await cli("headroom", ...read, "--fail-below", "0")).code).toBe(0);
+
+    const fit = await cli(
+      "plan",
+      "fit",
+      "--ports",
+      "80/TCP,443/TCP",
+      "--replicas",
+      "2",
+      "--clusters",
+      "six",
+      "--selector",
+      "node-role.kubernetes.io/worker=",
+      "--token",
+      ADMIN,
+    );
+    expect(fit.code).toBe(3);
+    expect(fit.out).toMatch(/does not fit/);
+    expect(fit.out).toMatch(/worker-1 blocked by 80\/TCP openshift-ingress\/router-default-/);
+    const fits = await cli(
+      "plan",
+      "fit",
+      "--ports",
+      "10080/TCP",
+      "--replicas",
+      "2",
+      "--clusters",
+      "six",
+      "--token",
+      ADMIN,
+    );
+    expect(fits.code).toBe(0);
+
+    const free = await cli(
+      "plan",
+      "free",
+      "--width",
+      "3",
+      "--min",
+      "8079",
+      "--max",
+      "8100",
+      "--token",
+      ADMIN,
+      "--json",
+    );
+    expect(free.code).toBe(0);
+    expect((JSON.parse(free.out) as { ranges: { from: number }[] }).ranges[0]?.from).toBe(8081);
+
+    const drain = await cli("drain-check", "six", "worker-1", "--token", ADMIN);
+    expect(drain.code).toBe(3);
+    expect(drain.out).toMatch(/router-custom-a\s+8080\/TCP,8443\/TCP\s+movable\s+worker-6/);
+
+    const reserved = await cli(
+      "reserve",
+      "create",
+      "10080-10082",
+      "--owner",
+      "team",
+      "--purpose",
+      "shard-b",
+      "--cluster",
+      "six",
+      "--token",
+      ADMIN,
+    );
+    expect(reserved).toMatchObject({ code: 0, out: expect.stringMatching(/reserved #\d+: TCP 10080–10082/) });
+    const overlap = await cli(
+      "reserve",
+      "create",
+      "10082",
+      "--owner",
+      "x",
+      "--purpose",
+      "y",
+      "--token",
+      ADMIN,
+    );
+    expect(overlap).toMatchObject({ code: 1, err: expect.stringMatching(/RESERVATION_OVERLAP/) });
+
+    const report = await cli("report", "--cluster", "six", "--format", "markdown", "--token", ADMIN);
+    expect(report.out).toMatch(
+      /\| 8080 \| TCP \| 0\.0\.0\.0 \| openshift-ingress\/router-custom-a \(Deployment\) \| 5: /,
+    );
+    expect((await cli("conflicts", "--token", ADMIN)).out).toMatch(/no pods are Pending on host ports/);
   });
 });

@@ -84,14 +84,14 @@ async function map(ctx: CliContext, cluster: string | undefined, flags: PortsFla
   );
   ctx.out(
     table(
-      ["PORT", "HOST IP", "WORKLOADS", "HELD ON", "FREE"],
+      ["PORT", "HOST IP", "WORKLOADS", "HELD ON", "FREE SLOTS"],
       answer.ports.map((p) => [
         `${p.hostPort}/${p.protocol}`,
         p.hostIP,
         p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
-        p.nodes.length === total && total > 0
-          ? `all ${total} schedulable`
-          : `${p.nodes.length}: ${shortList(p.nodes)}`,
+        p.freeCount === 0 && p.nodes.length >= p.eligibleNodes && p.eligibleNodes > 0
+          ? `all ${p.nodes.length} eligible`
+          : `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`,
         `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3)}` : ""}`,
       ]),
     ),
