@@ -20,17 +20,19 @@ export function isStale(ctx: ServiceContext, lastSeenAt: Date | null): boolean {
   );
 }
 
+const clusterRowColumns = {
+  id: clusters.id,
+  name: clusters.name,
+  labels: clusters.labels,
+  lastSeenAt: clusters.lastSeenAt,
+  lastObservedAt: clusters.lastObservedAt,
+  removedAt: clusters.removedAt,
+};
+
 /** A registered (not removed) cluster by name, or NOT_FOUND. */
 export async function activeCluster(db: Db, name: string): Promise<ClusterRow> {
   const [row] = await db
-    .select({
-      id: clusters.id,
-      name: clusters.name,
-      labels: clusters.labels,
-      lastSeenAt: clusters.lastSeenAt,
-      lastObservedAt: clusters.lastObservedAt,
-      removedAt: clusters.removedAt,
-    })
+    .select(clusterRowColumns)
     .from(clusters)
     .where(and(eq(clusters.name, name), isNull(clusters.removedAt)));
   if (!row) throw notFound(`cluster "${name}"`);
@@ -156,14 +158,7 @@ export async function selectClusters(
     conditions.push(sql`${clusters.labels} @> ${JSON.stringify(selection.labelSelector)}::jsonb`);
   }
   const rows = await db
-    .select({
-      id: clusters.id,
-      name: clusters.name,
-      labels: clusters.labels,
-      lastSeenAt: clusters.lastSeenAt,
-      lastObservedAt: clusters.lastObservedAt,
-      removedAt: clusters.removedAt,
-    })
+    .select(clusterRowColumns)
     .from(clusters)
     .where(and(...conditions))
     .orderBy(clusters.name);

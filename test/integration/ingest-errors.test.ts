@@ -51,6 +51,12 @@ const valid = () =>
     pods: (Record<string, unknown> & { ports: Record<string, unknown>[] })[];
   };
 const later = <T extends Record<string, unknown>>(s: T) => ({ ...s, observedAt: T2 });
+/** A later snapshot whose first pod's first port has `change` applied. */
+const withFirstPort = (change: Record<string, unknown>) => {
+  const s = later(valid());
+  Object.assign(s.pods[0]!.ports[0]!, change);
+  return s;
+};
 
 const badSnapshots: [string, number, string, () => unknown][] = [
   ["a missing schemaVersion", 400, "INVALID_SNAPSHOT", () => later({ ...valid(), schemaVersion: undefined })],
@@ -67,36 +73,9 @@ const badSnapshots: [string, number, string, () => unknown][] = [
     "INVALID_SNAPSHOT",
     () => later({ ...valid(), cluster: "Prod_EU" }),
   ],
-  [
-    "a hostPort of 0",
-    400,
-    "PORT_OUT_OF_RANGE",
-    () => {
-      const s = later(valid());
-      s.pods[0]!.ports[0]!.hostPort = 0;
-      return s;
-    },
-  ],
-  [
-    "a hostPort above 65535",
-    400,
-    "PORT_OUT_OF_RANGE",
-    () => {
-      const s = later(valid());
-      s.pods[0]!.ports[0]!.hostPort = 65536;
-      return s;
-    },
-  ],
-  [
-    "an unknown protocol",
-    400,
-    "UNKNOWN_PROTOCOL",
-    () => {
-      const s = later(valid());
-      s.pods[0]!.ports[0]!.protocol = "ICMP";
-      return s;
-    },
-  ],
+  ["a hostPort of 0", 400, "PORT_OUT_OF_RANGE", () => withFirstPort({ hostPort: 0 })],
+  ["a hostPort above 65535", 400, "PORT_OUT_OF_RANGE", () => withFirstPort({ hostPort: 65536 })],
+  ["an unknown protocol", 400, "UNKNOWN_PROTOCOL", () => withFirstPort({ protocol: "ICMP" })],
   [
     "a duplicate node",
     400,
