@@ -3,6 +3,7 @@ import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { httpError } from "./api/errors.js";
+import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) =>
     c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);
   app.route("/", snapshotRoutes);
   app.route("/", metricsRoutes);

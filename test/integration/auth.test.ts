@@ -100,6 +100,15 @@ describe("service endpoints", () => {
     );
   });
 
+  it("serves the dashboard page without a token (its calls carry one)", async () => {
+    const res = await h.app.request("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    const page = await res.text();
+    expect(page).toContain("<title>Portolan</title>");
+    expect(page).toContain('call("ports.map"');
+  });
+
   it("answers unknown routes with a JSON 404", async () => {
     const res = await h.app.request("/v2/nothing");
     expect(res.status).toBe(404);
