@@ -1,0 +1,220 @@
+/**
+ * Flags and environment → the agent's configuration. Pure: the caller passes argv and env, and
+ * reads the token file (so tests need no files). Flags win over the environment.
+ */
+import { parseArgs } from "node:util";
+import { clusterNameSchema } from "../../../src/contract/snapshot.js";
+import { isLogLevel, type LogLevel } from "../ops/log.js";
+import { parseDuration } from "../util/time.js";
+
+export class UsageError extends Error {}
+
+export type AgentMode = "watch" | "once" | "files";
+
+export interface AgentConfig {
+  cluster: string;
+  mode: AgentMode;
+  files: string[];
+  dryRun: boolean;
+  server: string | undefined;
+  /** A token given directly (PORTOLAN_TOKEN); tokenFile wins when both are set. */
+  token: string | undefined;
+  tokenFile: string | undefined;
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  spoolDir: string | undefined;
+  spoolMaxSnapshots: number;
+  spoolMaxBytes: number;
+  healthPort: number | undefined;
+  healthHost: string;
+  debounceMs: number;
+  heartbeatMs: number;
+  resyncMs: number;
+  pageSize: number;
+  watchTimeoutSeconds: number;
+  onceTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; config: AgentConfig };
+
+export const AGENT_FLAGS = {
+  cluster: { type: "string" },
+  server: { type: "string" },
+  "token-file": { type: "string" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  once: { type: "boolean" },
+  "from-file": { type: "string", multiple: true },
+  "dry-run": { type: "boolean" },
+  "spool-dir": { type: "string" },
+  "spool-max-snapshots": { type: "string" },
+  "spool-max-mb": { type: "string" },
+  "health-port": { type: "string" },
+  "health-host": { type: "string" },
+  debounce: { type: "string" },
+  heartbeat: { type: "string" },
+  resync: { type: "string" },
+  "page-size": { type: "string" },
+  "watch-timeout": { type: "string" },
+  "once-timeout": { type: "string" },
+  "shutdown-timeout": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof AGENT_FLAGS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: AGENT_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\nRun portolan-agent --help for the flags.`);
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: "help" };
+  if (v.version) return { kind: "version" };
+
+  // `--from-file nodes.json pods.json`: the files after the first are positionals.
+  const fromFile = v["from-file"] ?? [];
+  if (parsed.positionals.length > 0 && fromFile.length === 0) {
+    throw new UsageError(
+      `unexpected argument "${parsed.positionals[0]}" (files are read with --from-file FILE...)`,
+    );
+  }
+  const files = [...fromFile, ...parsed.positionals];
+  if (files.length > 0 && v.once) throw new UsageError("--from-file already takes one snapshot; drop --once");
+
+  const cluster = v.cluster ?? env.PORTOLAN_CLUSTER;
+  if (!cluster) throw new UsageError("which cluster is this? --cluster NAME or PORTOLAN_CLUSTER");
+  const name = clusterNameSchema.safeParse(cluster);
+  if (!name.success) throw new UsageError(`--cluster "${cluster}": ${name.error.issues[0]?.message}`);
+
+  const dryRun = v["dry-run"] === true;
+  const server = v.server ?? env.PORTOLAN_URL;
+  const tokenFile = v["token-file"] ?? env.PORTOLAN_TOKEN_FILE;
+  const token = env.PORTOLAN_TOKEN;
+  if (!dryRun) {
+    if (!server)
+      throw new UsageError("where is the Portolan API? --server URL or PORTOLAN_URL (or --dry-run)");
+    if (!/^https?:\/\//.test(server)) throw new UsageError(`--server "${server}" must be an http(s):// URL`);
+    if (!tokenFile && !token) {
+      throw new UsageError(
+        "the cluster's agent token is needed: --token-file FILE, PORTOLAN_TOKEN_FILE or PORTOLAN_TOKEN",
+      );
+    }
+  }
+  const spoolDir = v["spool-dir"] ?? env.PORTOLAN_SPOOL_DIR;
+  const healthPort = v["health-port"] ?? env.PORTOLAN_HEALTH_PORT;
+  const logLevel = v["log-level"] ?? env.PORTOLAN_LOG_LEVEL ?? "info";
+  if (!isLogLevel(logLevel))
+    throw new UsageError(`--log-level "${logLevel}": use debug, info, warn or error`);
+
+  return {
+    kind: "run",
+    config: {
+      cluster,
+      mode: files.length > 0 ? "files" : v.once ? "once" : "watch",
+      files,
+      dryRun,
+      server,
+      token,
+      tokenFile,
+      kubeconfig: v.kubeconfig,
+      context: v.context,
+      spoolDir,
+      spoolMaxSnapshots: integer("--spool-max-snapshots", v["spool-max-snapshots"], 1000, 1),
+      // Memory is the scarce thing in a pod; a disk spool can hold a long outage.
+      spoolMaxBytes: integer("--spool-max-mb", v["spool-max-mb"], spoolDir ? 512 : 64, 1) * 1024 * 1024,
+      healthPort: healthPort === undefined ? undefined : integer("--health-port", healthPort, 0, 0, 65535),
+      healthHost: v["health-host"] ?? "0.0.0.0",
+      debounceMs: duration("--debounce", v.debounce, "2s"),
+      heartbeatMs: duration("--heartbeat", v.heartbeat, "60s"),
+      resyncMs: duration("--resync", v.resync, "10m"),
+      pageSize: integer("--page-size", v["page-size"], 500, 1, 10_000),
+      watchTimeoutSeconds: Math.max(
+        1,
+        Math.round(duration("--watch-timeout", v["watch-timeout"], "5m") / 1000),
+      ),
+      onceTimeoutMs: duration("--once-timeout", v["once-timeout"], "2m"),
+      shutdownTimeoutMs: duration("--shutdown-timeout", v["shutdown-timeout"], "10s"),
+      logLevel,
+    },
+  };
+}
+
+function integer(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+) {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} "${text}": expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function duration(flag: string, text: string | undefined, fallback: string): number {
+  try {
+    return parseDuration(text ?? fallback);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+export const HELP = `portolan-agent — reports a Kubernetes cluster's host ports to Portolan
+
+Usage:
+  portolan-agent --cluster NAME --server URL --token-file FILE            watch and push (default)
+  portolan-agent --cluster NAME --once [--dry-run]                        one snapshot, then exit
+  portolan-agent --cluster NAME --from-file FILE... [--dry-run]           snapshot from kubectl dumps
+
+Identity and destination:
+  --cluster NAME           cluster name as registered in Portolan (DNS-1123 label)   [PORTOLAN_CLUSTER]
+  --server URL             Portolan API base URL, e.g. https://portolan.example.com  [PORTOLAN_URL]
+  --token-file FILE        file holding the cluster's agent token                    [PORTOLAN_TOKEN_FILE]
+                           (or the token itself in PORTOLAN_TOKEN)
+
+Kubernetes access (default: the pod's service account, else KUBECONFIG or ~/.kube/config):
+  --kubeconfig FILE        kubeconfig to use
+  --context NAME           context of the kubeconfig to use
+
+Modes:
+  --once                   list nodes and pods once, push one snapshot, exit
+  --from-file FILE...      build the snapshot from JSON of "kubectl get nodes -o json",
+                           "kubectl get pods -A -o json" or "kubectl get nodes,pods -A -o json"
+                           ("-" reads standard input); no cluster access needed
+  --dry-run                print the snapshot JSON on stdout instead of pushing (watch mode: one
+                           line per changed snapshot)
+  (default)                list, then watch nodes and pods; push on change and every --heartbeat
+
+Delivery:
+  --spool-dir DIR          keep unsent snapshots in DIR (survives restarts)          [PORTOLAN_SPOOL_DIR]
+                           without it they wait in memory
+  --spool-max-snapshots N  at most N waiting snapshots (default 1000)
+  --spool-max-mb N         at most N MiB of waiting snapshots (default 64, 512 with --spool-dir)
+  --once-timeout DURATION  how long --once / --from-file retry an unreachable API (default 2m)
+
+Watch tuning:
+  --debounce DURATION      wait for changes to settle before a snapshot (default 2s)
+  --heartbeat DURATION     push the unchanged state this often so the API sees the agent (default 60s)
+  --resync DURATION        full re-list this often, a safety net for missed events (default 10m)
+  --page-size N            objects per LIST page (default 500)
+  --watch-timeout DURATION ask the API server to end each watch after this long (default 5m)
+  --shutdown-timeout DURATION  on SIGTERM, time left to deliver waiting snapshots (default 10s)
+
+Operations:
+  --health-port PORT       serve /healthz, /readyz and /metrics on PORT         [PORTOLAN_HEALTH_PORT]
+  --health-host HOST       address for --health-port (default 0.0.0.0)
+  --log-level LEVEL        debug, info, warn or error (default info)             [PORTOLAN_LOG_LEVEL]
+  -h, --help               this text
+  --version                the agent version
+
+Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). Logs are JSON lines on stderr.
+Exit status: 0 done, 1 failed (API refused the token or the snapshot, or gave up), 2 usage error.
+`;

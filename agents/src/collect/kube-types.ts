@@ -1,0 +1,101 @@
+/**
+ * The few fields of Kubernetes Node and Pod objects that collection reads. Structural and all-optional
+ * on purpose: the same code takes JSON from `kubectl get -o json`, raw watch events and the typed
+ * objects of @kubernetes/client-node (V1Pod, V1Node are assignable to these).
+ */
+
+export interface KubeOwnerReference {
+  kind: string;
+  name: string;
+  controller?: boolean;
+}
+
+export interface KubeObjectMeta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  ownerReferences?: KubeOwnerReference[];
+  resourceVersion?: string;
+}
+
+export interface KubeContainerPort {
+  containerPort: number;
+  hostPort?: number;
+  hostIP?: string;
+  protocol?: string;
+  name?: string;
+}
+
+export interface KubeContainer {
+  name: string;
+  ports?: KubeContainerPort[];
+  /** Only init containers have it; "Always" makes an init container a sidecar that runs alongside. */
+  restartPolicy?: string;
+}
+
+export interface KubeNodeSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+export interface KubeNodeSelectorTerm {
+  matchExpressions?: KubeNodeSelectorRequirement[];
+  matchFields?: KubeNodeSelectorRequirement[];
+}
+
+export interface KubeToleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
+
+export interface KubeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface KubePod {
+  kind?: string;
+  metadata?: KubeObjectMeta;
+  spec?: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    containers?: KubeContainer[];
+    initContainers?: KubeContainer[];
+    nodeSelector?: Record<string, string>;
+    tolerations?: KubeToleration[];
+    affinity?: {
+      nodeAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: KubeNodeSelectorTerm[] };
+      };
+    };
+  };
+  status?: {
+    phase?: string;
+    conditions?: KubeCondition[];
+  };
+}
+
+export interface KubeTaint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+export interface KubeNode {
+  kind?: string;
+  metadata?: KubeObjectMeta;
+  spec?: {
+    unschedulable?: boolean;
+    taints?: KubeTaint[];
+  };
+  status?: {
+    conditions?: KubeCondition[];
+    addresses?: { type: string; address: string }[];
+  };
+}

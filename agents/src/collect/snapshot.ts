@@ -1,0 +1,83 @@
+/**
+ * Collected nodes and pods (canonical forms, see canonical.ts) → a snapshot v1 in the server's
+ * canonical order, and its validation by the shared contract. Pure.
+ */
+import {
+  parseSnapshot,
+  SNAPSHOT_SCHEMA_VERSION,
+  type SnapshotIssue,
+  type SnapshotNode,
+  type SnapshotPod,
+} from "../../../src/contract/snapshot.js";
+import { collectNode, collectPod } from "./canonical.js";
+import type { KubeNode, KubePod } from "./kube-types.js";
+
+export interface SnapshotMeta {
+  cluster: string;
+  observedAt: Date;
+  agent: { version: string; mode: string };
+}
+
+/** A snapshot whose nodes and pods are canonical and sorted as the server sorts them. */
+export interface AssembledSnapshot {
+  snapshot: {
+    schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+    cluster: string;
+    observedAt: string;
+    agent: { version: string; mode: string };
+    nodes: SnapshotNode[];
+    pods: SnapshotPod[];
+  };
+  /** Pods bound to a node the node list no longer has (deleted between the two reads): left out. */
+  orphanPods: string[];
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The snapshot of the given state. A pod on a node missing from `nodes` would make the server refuse
+ * the whole snapshot (UNKNOWN_NODE); such a pod is on its way out with its node, so it is left out.
+ */
+export function assembleSnapshot(
+  meta: SnapshotMeta,
+  nodes: Iterable<SnapshotNode>,
+  pods: Iterable<SnapshotPod>,
+): AssembledSnapshot {
+  const nodeList = [...nodes].sort((a, b) => byString(a.name, b.name));
+  const names = new Set(nodeList.map((n) => n.name));
+  const kept: SnapshotPod[] = [];
+  const orphanPods: string[] = [];
+  for (const pod of pods) {
+    if (pod.node !== null && !names.has(pod.node)) orphanPods.push(`${pod.namespace}/${pod.name}`);
+    else kept.push(pod);
+  }
+  kept.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
+  return {
+    snapshot: {
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      cluster: meta.cluster,
+      observedAt: meta.observedAt.toISOString(),
+      agent: meta.agent,
+      nodes: nodeList,
+      pods: kept,
+    },
+    orphanPods,
+  };
+}
+
+/** Whole Kubernetes objects → snapshot: what --from-file and the tests use. */
+export function collectSnapshot(meta: SnapshotMeta, nodes: KubeNode[], pods: KubePod[]): AssembledSnapshot {
+  const snapshotNodes = nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
+  const snapshotPods = pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);
+  return assembleSnapshot(meta, snapshotNodes, snapshotPods);
+}
+
+export type Validation = { ok: true } | { ok: false; code: string; message: string; issues: SnapshotIssue[] };
+
+/** The shared contract's verdict, exactly as the server will give it (the parsed copy is not kept). */
+export function validateSnapshot(snapshot: AssembledSnapshot["snapshot"]): Validation {
+  const parsed = parseSnapshot(snapshot);
+  return parsed.ok
+    ? { ok: true }
+    : { ok: false, code: parsed.code, message: parsed.message, issues: parsed.issues };
+}

@@ -1,0 +1,56 @@
+/**
+ * The two Kubernetes calls the agent makes — one page of a LIST, and a WATCH stream — as a small
+ * interface, so the list/watch logic is tested against anything and the real implementation
+ * (client.ts, @kubernetes/client-node) is only loaded when the agent talks to a cluster.
+ */
+
+export type Resource = "nodes" | "pods";
+
+export interface ListRequest {
+  limit: number;
+  continueToken?: string;
+  fieldSelector?: string;
+}
+
+export interface ListPage {
+  items: unknown[];
+  resourceVersion: string;
+  continueToken: string | undefined;
+}
+
+export interface WatchRequest {
+  resourceVersion: string;
+  fieldSelector?: string;
+  /** Asks the API server to end the stream after this long; the agent then re-watches. */
+  timeoutSeconds: number;
+}
+
+export interface WatchEvent {
+  type: string;
+  object: unknown;
+}
+
+export interface KubeClient {
+  list(resource: Resource, request: ListRequest, signal?: AbortSignal): Promise<ListPage>;
+  /** Resolves when the server ends the stream (or `signal` aborts); rejects on errors. */
+  watch(
+    resource: Resource,
+    request: WatchRequest,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+}
+
+/** An HTTP status from the API server (410 Gone matters most), or none for network errors. */
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export function isGone(error: unknown): boolean {
+  return error instanceof KubeApiError && error.status === 410;
+}

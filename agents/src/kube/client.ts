@@ -1,0 +1,125 @@
+/**
+ * KubeClient on @kubernetes/client-node: the KubeConfig gives the server, TLS and credentials
+ * (service account token file, kubeconfig, exec/OIDC plugins), Watch streams the events.
+ *
+ * LIST pages are plain JSON requests made with those same options rather than CoreV1Api calls: the
+ * generated client turns every pod of every page into typed model objects (Dates, classes) that
+ * the agent throws away at once. On a 150,000-pod cluster that cost more CPU than everything else
+ * the agent does (docs/performance.md, "Agent"); the agent only reads a few fields of plain JSON.
+ */
+import http from "node:http";
+import https from "node:https";
+import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import { KubeApiError, type KubeClient, type Resource } from "./api.js";
+
+export type { KubeClient } from "./api.js";
+
+const paths: Record<Resource, string> = { nodes: "/api/v1/nodes", pods: "/api/v1/pods" };
+
+export interface ClientNodeOptions {
+  /** A LIST page that takes longer is abandoned and retried (a hung connection must not stall the agent). */
+  requestTimeoutMs?: number;
+}
+
+export function createKubeClient(config: KubeConfig, options: ClientNodeOptions = {}): KubeClient {
+  const watcher = new Watch(config);
+  const timeoutMs = options.requestTimeoutMs ?? 60_000;
+
+  return {
+    async list(resource, request, signal) {
+      const server = config.getCurrentCluster()?.server;
+      if (!server) throw new KubeApiError("no current cluster in the kubeconfig", undefined);
+      const url = new URL(server.replace(/\/+$/, "") + paths[resource]);
+      url.searchParams.set("limit", String(request.limit));
+      if (request.continueToken) url.searchParams.set("continue", request.continueToken);
+      if (request.fieldSelector) url.searchParams.set("fieldSelector", request.fieldSelector);
+      const abort = signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs);
+      let list: { metadata?: { resourceVersion?: string; continue?: string }; items?: unknown[] };
+      try {
+        list = (await getJson(config, url, abort)) as typeof list;
+      } catch (error) {
+        throw toKubeError(error, `list ${resource}`);
+      }
+      return {
+        items: list.items ?? [],
+        resourceVersion: list.metadata?.resourceVersion ?? "",
+        continueToken: list.metadata?.continue || undefined,
+      };
+    },
+
+    watch(resource, request, onEvent, signal) {
+      return new Promise<void>((resolve, reject) => {
+        let controller: AbortController | undefined;
+        let settled = false;
+        const onAbort = () => controller?.abort();
+        const finish = (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener("abort", onAbort);
+          if (error && !signal.aborted) reject(toKubeError(error, `watch ${resource}`));
+          else resolve();
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        const query = {
+          resourceVersion: request.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: request.timeoutSeconds,
+          ...(request.fieldSelector ? { fieldSelector: request.fieldSelector } : {}),
+        };
+        watcher
+          .watch(paths[resource], query, (type, object) => onEvent({ type, object }), finish)
+          .then((c) => {
+            controller = c;
+            if (signal.aborted) c.abort();
+          }, finish);
+      });
+    },
+  };
+}
+
+function toKubeError(error: unknown, what: string): KubeApiError {
+  if (error instanceof KubeApiError) return new KubeApiError(`${what}: ${error.message}`, error.status);
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const message = error instanceof Error ? error.message : String(error);
+  return new KubeApiError(`${what}: ${message}`, typeof status === "number" ? status : undefined);
+}
+
+/** GET with the KubeConfig's TLS options, agent and credentials; the parsed JSON body on 200. */
+async function getJson(config: KubeConfig, url: URL, signal: AbortSignal): Promise<unknown> {
+  const options: https.RequestOptions = { method: "GET", headers: { accept: "application/json" } };
+  await config.applyToHTTPSOptions(options);
+  const transport = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = transport.request(url, { ...options, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        if (res.statusCode !== 200) {
+          const status = safeJson(text) as { message?: unknown } | undefined;
+          const detail = typeof status?.message === "string" ? ` (${status.message})` : "";
+          reject(new KubeApiError(`HTTP ${res.statusCode}${detail}`, res.statusCode));
+          return;
+        }
+        try {
+          resolve(JSON.parse(text));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

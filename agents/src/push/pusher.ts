@@ -1,0 +1,212 @@
+/**
+ * Delivers snapshots to the API in the order they were observed. State changes wait in the spool
+ * until the API accepts them (retrying network errors, 5xx, 429 with backoff and Retry-After);
+ * heartbeats (same state, newer observedAt) are only sent when nothing is waiting, and only the
+ * newest. 409 (stale) and other 4xx answers drop that snapshot; 401/403 stop the agent.
+ */
+import type { Logger } from "../ops/log.js";
+import type { AgentMetrics } from "../ops/metrics.js";
+import { type BackoffPolicy, backoffMs } from "../util/backoff.js";
+import type { Clock, Delay } from "../util/time.js";
+import type { Spool, SpoolEntry } from "./spool.js";
+import type { PushOutcome, SnapshotTransport } from "./transport.js";
+
+export type SnapshotKind = "change" | "heartbeat";
+
+export interface OfferedSnapshot {
+  observedAt: string;
+  /** The server's state hash of this snapshot. */
+  hash: string;
+  kind: SnapshotKind;
+  /** The snapshot as gzipped JSON. */
+  body: Uint8Array;
+}
+
+/** Where built snapshots go: the pusher, or stdout with --dry-run. */
+export interface SnapshotSink {
+  offer(offered: OfferedSnapshot): Promise<void>;
+}
+
+export interface PushResult {
+  observedAt: string;
+  hash: string;
+  kind: SnapshotKind;
+  outcome: PushOutcome;
+}
+
+export class FatalPushError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface PusherOptions {
+  cluster: string;
+  transport: SnapshotTransport;
+  spool: Spool;
+  delay: Delay;
+  clock: Clock;
+  backoff: BackoffPolicy;
+  /** A Retry-After longer than this is shortened to it (a broken proxy must not park the agent for days). */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  logger: Logger;
+  metrics: AgentMetrics;
+  onResult?: (result: PushResult) => void;
+}
+
+interface Heartbeat {
+  observedMs: number;
+  hash: string;
+  body: Uint8Array;
+}
+
+export class Pusher implements SnapshotSink {
+  private heartbeat: Heartbeat | undefined;
+  private wake: (() => void) | undefined;
+  private attempt = 0;
+  /** Set when the API refused the token: nothing more can be sent until someone fixes it. */
+  fatal: FatalPushError | undefined;
+
+  constructor(private readonly options: PusherOptions) {
+    this.updateSpoolGauges();
+  }
+
+  get waiting(): number {
+    return this.options.spool.size + (this.heartbeat ? 1 : 0);
+  }
+
+  async offer({ observedAt, hash, kind, body }: OfferedSnapshot): Promise<void> {
+    const observedMs = Date.parse(observedAt);
+    if (kind === "change") {
+      this.heartbeat = undefined; // the change carries newer news
+      const dropped = await this.options.spool.append(observedAt, hash, body);
+      for (const entry of dropped) {
+        this.options.metrics.spoolDropped.inc();
+        this.options.logger.warn("spool full: dropped the shortest-lived waiting snapshot", {
+          observedAt: new Date(entry.observedMs).toISOString(),
+          waiting: this.options.spool.size,
+        });
+      }
+      this.updateSpoolGauges();
+    } else if (this.options.spool.size === 0) {
+      this.heartbeat = { observedMs, hash, body };
+    }
+    this.wake?.();
+  }
+
+  /**
+   * Sends until `signal` aborts or the token is refused; with `untilEmpty`, returns once nothing is
+   * waiting (the --once mode).
+   */
+  async run(signal: AbortSignal, options: { untilEmpty?: boolean } = {}): Promise<void> {
+    while (!signal.aborted && !this.fatal) {
+      const entry = this.options.spool.head();
+      const heartbeat = entry ? undefined : this.heartbeat;
+      if (!entry && !heartbeat) {
+        if (options.untilEmpty) return;
+        await this.idle(signal);
+        continue;
+      }
+      const body = entry ? await this.options.spool.body(entry) : (heartbeat as Heartbeat).body;
+      const outcome = await this.options.transport(body, signal);
+      if (signal.aborted && outcome.kind === "retry") return;
+      if (entry) await this.settleEntry(entry, outcome);
+      else if (heartbeat && outcome.kind !== "retry" && this.heartbeat === heartbeat)
+        this.heartbeat = undefined;
+      this.report(entry ?? (heartbeat as Heartbeat), entry ? "change" : "heartbeat", outcome);
+      if (outcome.kind === "retry") {
+        this.attempt += 1;
+        const backoff = backoffMs(this.attempt, this.options.backoff, this.options.random);
+        const wait =
+          outcome.retryAfterMs === undefined
+            ? backoff
+            : Math.min(outcome.retryAfterMs, this.options.maxRetryAfterMs ?? 600_000);
+        this.options.logger.warn("push failed, will retry", {
+          status: outcome.status,
+          error: outcome.message,
+          attempt: this.attempt,
+          retryInMs: wait,
+          waiting: this.options.spool.size,
+        });
+        await this.options.delay(wait, signal);
+      } else {
+        this.attempt = 0;
+      }
+    }
+  }
+
+  private async settleEntry(entry: SpoolEntry, outcome: PushOutcome): Promise<void> {
+    if (outcome.kind === "retry" || outcome.kind === "fatal") return;
+    await this.options.spool.remove(entry);
+    this.updateSpoolGauges();
+  }
+
+  private report(item: SpoolEntry | Heartbeat, kind: SnapshotKind, outcome: PushOutcome): void {
+    const { metrics, logger, cluster } = this.options;
+    const observedAt = new Date(item.observedMs).toISOString();
+    switch (outcome.kind) {
+      case "accepted":
+        metrics.pushes.inc({ result: "accepted" });
+        metrics.lastSuccess.set(Math.floor(this.options.clock.now().getTime() / 1000));
+        (kind === "change" ? logger.info : logger.debug)("snapshot accepted", {
+          kind,
+          observedAt,
+          changed: outcome.changed,
+          opened: outcome.opened,
+          closed: outcome.closed,
+        });
+        break;
+      case "stale":
+        metrics.pushes.inc({ result: "stale" });
+        logger.warn("the API already has a newer snapshot; dropped this one (409)", { observedAt });
+        break;
+      case "rejected":
+        metrics.pushes.inc({ result: "rejected" });
+        logger.error("the API refused the snapshot; dropped it", {
+          observedAt,
+          status: outcome.status,
+          code: outcome.code,
+          error: outcome.message,
+          issues: outcome.issues.slice(0, 10),
+        });
+        break;
+      case "fatal":
+        metrics.pushFailures.inc({ reason: "auth" });
+        this.fatal = new FatalPushError(
+          outcome.status === 401
+            ? `the API refused the agent token (401 Unauthorized): ${outcome.message}. Check that the token (--token-file or PORTOLAN_TOKEN; in a cluster the Secret portolan-agent-token, key "token") is the one "portolan clusters add ${cluster}" or "portolan clusters rotate ${cluster}" printed.`
+            : `the API does not let this token push cluster "${cluster}" (403 Forbidden): ${outcome.message}. Check that --cluster / PORTOLAN_CLUSTER is the name the token was registered for.`,
+          outcome.status,
+        );
+        logger.error(this.fatal.message, { status: outcome.status });
+        break;
+      case "retry":
+        metrics.pushFailures.inc({
+          reason: outcome.status === undefined ? "network" : outcome.status === 429 ? "throttled" : "server",
+        });
+        break;
+    }
+    this.options.onResult?.({ observedAt, hash: item.hash, kind, outcome });
+  }
+
+  private updateSpoolGauges(): void {
+    this.options.metrics.spoolSnapshots.set(this.options.spool.size);
+    this.options.metrics.spoolBytes.set(this.options.spool.bytes);
+  }
+
+  private idle(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.wake = undefined;
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.wake = done;
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}

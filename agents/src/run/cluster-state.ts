@@ -1,0 +1,60 @@
+/**
+ * What the agent knows of its cluster between snapshots: every node and the host-port pods, in
+ * their snapshot form only. Updates that leave that form unchanged (node heartbeats, status churn of
+ * ordinary pods) do not count as changes, so a busy cluster does not rebuild snapshots for nothing.
+ */
+import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { ListWatchSink } from "../kube/list-watch.js";
+
+export class ClusterState {
+  readonly nodes = new Map<string, SnapshotNode>();
+  readonly pods = new Map<string, SnapshotPod>();
+  /** Bumped on every real change; the snapshot scheduler compares it. */
+  version = 0;
+
+  constructor(private readonly onChange: () => void = () => {}) {}
+
+  readonly nodeSink: ListWatchSink<SnapshotNode> = {
+    replace: (items) => this.replace(this.nodes, items),
+    upsert: (key, value) => this.upsert(this.nodes, key, value),
+  };
+
+  readonly podSink: ListWatchSink<SnapshotPod> = {
+    replace: (items) => this.replace(this.pods, items),
+    upsert: (key, value) => this.upsert(this.pods, key, value),
+  };
+
+  private replace<T>(target: Map<string, T>, items: Map<string, T>): void {
+    let changed = target.size !== items.size;
+    for (const [key, value] of items) {
+      if (changed) break;
+      const old = target.get(key);
+      if (old === undefined || !sameValue(old, value)) changed = true;
+    }
+    target.clear();
+    for (const [key, value] of items) target.set(key, value);
+    if (changed) this.changed();
+  }
+
+  private upsert<T>(target: Map<string, T>, key: string, value: T | null): void {
+    const old = target.get(key);
+    if (value === null) {
+      if (old === undefined) return;
+      target.delete(key);
+    } else {
+      target.set(key, value);
+      if (old !== undefined && sameValue(old, value)) return;
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    this.version += 1;
+    this.onChange();
+  }
+}
+
+/** Both sides are built by the same converter, so equal state serialises identically. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,77 @@
+/** --once and --from-file: one snapshot from a paginated LIST, or from kubectl JSON dumps. */
+import { readFile } from "node:fs/promises";
+import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import { collectNode, collectPod, Interner } from "../collect/canonical.js";
+import type { KubeNode, KubePod } from "../collect/kube-types.js";
+import { mergeKubeObjects, readKubeObjects } from "../collect/kubectl-dump.js";
+import { podKey } from "../collect/pod.js";
+import type { KubeClient } from "../kube/api.js";
+import { listAll } from "../kube/list.js";
+import { type Logger, memoryFigures } from "../ops/log.js";
+import type { SnapshotInfo, SnapshotProducer } from "./producer.js";
+import { POD_FIELD_SELECTOR } from "./watch-mode.js";
+
+export async function snapshotFromCluster(
+  client: KubeClient,
+  producer: SnapshotProducer,
+  pageSize: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<SnapshotInfo | undefined> {
+  const started = performance.now();
+  const interner = new Interner();
+  const nodes = await listAll<SnapshotNode>(client, "nodes", {
+    pageSize,
+    ...(signal ? { signal } : {}),
+    convert: (o) => {
+      const node = collectNode(o as KubeNode, interner);
+      return node ? { key: node.name, value: node } : null;
+    },
+  });
+  const pods = await listAll<SnapshotPod>(client, "pods", {
+    pageSize,
+    fieldSelector: POD_FIELD_SELECTOR,
+    ...(signal ? { signal } : {}),
+    convert: (o) => {
+      const pod = collectPod(o as KubePod, interner);
+      return pod ? { key: podKey(o as KubePod), value: pod } : null;
+    },
+  });
+  logger.info("listed", {
+    nodes: nodes.items.size,
+    podsRead: pods.seen,
+    hostPortPods: pods.items.size,
+    pages: nodes.pages + pods.pages,
+    ms: Math.round(performance.now() - started),
+    memory: memoryFigures(),
+  });
+  return producer.produce(nodes.items.values(), pods.items.values());
+}
+
+export async function snapshotFromFiles(
+  files: string[],
+  producer: SnapshotProducer,
+  logger: Logger,
+  readStdin: () => Promise<string>,
+): Promise<SnapshotInfo | undefined> {
+  const parts = [];
+  for (const file of files) {
+    const text = file === "-" ? await readStdin() : await readFile(file, "utf8");
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${file}: not JSON (${(error as Error).message}); use kubectl get … -o json`);
+    }
+    parts.push(readKubeObjects(document, file === "-" ? "stdin" : file));
+  }
+  const objects = mergeKubeObjects(parts);
+  if (objects.ignoredKinds.length > 0)
+    logger.info("ignored objects of other kinds", { kinds: objects.ignoredKinds });
+  if (objects.nodes.length === 0) {
+    logger.warn("no Node objects in the files: pods on nodes are left out (add kubectl get nodes -o json)");
+  }
+  const nodes = objects.nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
+  const pods = objects.pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);
+  return producer.produce(nodes, pods);
+}

@@ -1,0 +1,126 @@
+/**
+ * Watch mode: list+watch nodes and pods into the cluster state; after changes settle (debounce, at
+ * most maxWait after the first one) build a snapshot; with no change, a heartbeat every
+ * heartbeatMs; a full re-list every resyncMs as a safety net for anything a watch missed.
+ */
+import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import { collectNode, collectPod, Interner } from "../collect/canonical.js";
+import type { KubeNode, KubePod } from "../collect/kube-types.js";
+import { podKey } from "../collect/pod.js";
+import type { KubeClient } from "../kube/api.js";
+import { ListWatch } from "../kube/list-watch.js";
+import { errorText, type Logger } from "../ops/log.js";
+import type { AgentMetrics } from "../ops/metrics.js";
+import type { BackoffPolicy } from "../util/backoff.js";
+import type { Clock, Delay } from "../util/time.js";
+import { ClusterState } from "./cluster-state.js";
+import { ChangeNotifier } from "./notifier.js";
+import type { SnapshotProducer } from "./producer.js";
+
+/** Finished pods hold no ports; the API server filters them out before they reach the agent. */
+export const POD_FIELD_SELECTOR = "status.phase!=Succeeded,status.phase!=Failed";
+
+export interface WatchModeOptions {
+  client: KubeClient;
+  producer: SnapshotProducer;
+  clock: Clock;
+  delay: Delay;
+  logger: Logger;
+  metrics: AgentMetrics;
+  pageSize: number;
+  debounceMs: number;
+  maxWaitMs: number;
+  heartbeatMs: number;
+  resyncMs: number;
+  watchTimeoutSeconds: number;
+  kubeBackoff: BackoffPolicy;
+  onSynced?: () => void;
+}
+
+export async function runWatchMode(options: WatchModeOptions, signal: AbortSignal): Promise<void> {
+  const { client, delay, logger, metrics } = options;
+  const notifier = new ChangeNotifier();
+  const state = new ClusterState(() => notifier.notify());
+  const interner = new Interner();
+
+  const common = {
+    client,
+    pageSize: options.pageSize,
+    delay,
+    backoff: options.kubeBackoff,
+    watchTimeoutSeconds: options.watchTimeoutSeconds,
+    logger,
+  };
+  const nodes = new ListWatch<SnapshotNode>({
+    ...common,
+    resource: "nodes",
+    convert: (o) => collectNode(o as KubeNode, interner),
+    keyOf: (o) => (o as KubeNode).metadata?.name ?? "",
+    sink: state.nodeSink,
+    onRelist: (reason) => metrics.relists.inc({ resource: "nodes", reason }),
+    onWatchError: () => metrics.watchErrors.inc({ resource: "nodes" }),
+  });
+  const pods = new ListWatch<SnapshotPod>({
+    ...common,
+    resource: "pods",
+    fieldSelector: POD_FIELD_SELECTOR,
+    convert: (o) => collectPod(o as KubePod, interner),
+    keyOf: (o) => podKey(o as KubePod),
+    sink: state.podSink,
+    onRelist: (reason) => metrics.relists.inc({ resource: "pods", reason }),
+    onWatchError: () => metrics.watchErrors.inc({ resource: "pods" }),
+  });
+
+  const resync = async () => {
+    while (!signal.aborted) {
+      await delay(options.resyncMs, signal);
+      if (signal.aborted) break;
+      nodes.requestResync();
+      pods.requestResync();
+    }
+  };
+
+  const snapshots = async () => {
+    const synced = Promise.all([nodes.synced, pods.synced]);
+    const aborted = new Promise<void>((resolve) =>
+      signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
+    await Promise.race([synced, aborted]);
+    if (signal.aborted) return;
+    options.onSynced?.();
+    let produced = -1;
+    let producedAt = 0;
+    const produce = async () => {
+      produced = state.version;
+      producedAt = options.clock.now().getTime();
+      try {
+        await options.producer.produce(state.nodes.values(), state.pods.values(), produced);
+      } catch (error) {
+        logger.error("could not build or queue a snapshot", { error: errorText(error) });
+      }
+    };
+    await produce();
+    while (!signal.aborted) {
+      if (state.version === produced) {
+        const sinceLast = options.clock.now().getTime() - producedAt;
+        await notifier.wait(Math.max(0, options.heartbeatMs - sinceLast), delay, signal);
+        if (signal.aborted) break;
+      }
+      if (state.version !== produced) {
+        // Debounce: wait until a quiet period, but never longer than maxWait after the first change.
+        const firstChange = options.clock.now().getTime();
+        for (;;) {
+          const seen = state.version;
+          const left = options.maxWaitMs - (options.clock.now().getTime() - firstChange);
+          if (left <= 0) break;
+          await delay(Math.min(options.debounceMs, left), signal);
+          if (signal.aborted || state.version === seen) break;
+        }
+        if (signal.aborted) break;
+      }
+      await produce();
+    }
+  };
+
+  await Promise.all([nodes.run(signal), pods.run(signal), resync(), snapshots()]);
+}

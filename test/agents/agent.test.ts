@@ -1,0 +1,229 @@
+/**
+ * The agent as a whole, in-process: client-node against the test API server, pushing to a staged
+ * Portolan API. Timings are shortened with flags; every wait is on an event, never a sleep.
+ */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { PushResult } from "../../agents/src/push/pusher.js";
+import type { SnapshotInfo } from "../../agents/src/run/producer.js";
+import { startTestAgent, type TestAgent } from "./helpers/agent.js";
+import { FakePortolan, type ReceivedPush } from "./helpers/fake-portolan.js";
+import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "./helpers/fixtures.js";
+import { type KubeTestServer, startKubeTestServer } from "./helpers/kube-test-server.js";
+import { nextEvent, until } from "./helpers/wait.js";
+
+let kube: KubeTestServer;
+let api: FakePortolan;
+let dir: string;
+let kubeconfig: string;
+const running: TestAgent[] = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "portolan-agent-"));
+  kube = await startKubeTestServer();
+  for (const node of fixtureNodes()) kube.apply("nodes", node);
+  for (const pod of fixturePods()) kube.apply("pods", pod);
+  kubeconfig = kube.writeKubeconfig(join(dir, "kubeconfig"));
+  api = await new FakePortolan().start();
+});
+
+afterEach(async () => {
+  for (const t of running.splice(0)) await t.agent.stop();
+  await kube.close();
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function agent(args: string[] = [], env: Record<string, string> = {}) {
+  const t = await startTestAgent(
+    ["--cluster", "prod-eu-1", "--server", api.url, "--kubeconfig", kubeconfig, ...args],
+    env,
+  );
+  running.push(t);
+  return t;
+}
+
+const hostPortPod = (name: string, port: number): KubeJson => {
+  const pod = fixturePod("datadog-agent");
+  pod.metadata.name = name;
+  pod.spec.containers = [
+    { name: "c", image: "x", ports: [{ containerPort: port, hostPort: port, protocol: "TCP" }] },
+  ];
+  return pod;
+};
+
+const acceptedPush = (predicate: (p: ReceivedPush) => boolean = () => true) =>
+  nextEvent<ReceivedPush>(api.events, "push", (p) => p.status === 200 && predicate(p));
+
+const hasPod = (name: string) => (p: ReceivedPush) => p.snapshot.pods.some((pod) => pod.name === name);
+
+describe("the agent in watch mode", () => {
+  it("pushes the cluster's host-port pods once both lists are in, with the agent token", async () => {
+    const first = acceptedPush();
+    await agent();
+    const push = await first;
+    expect(push.token).toBe("agent-token");
+    expect(push.snapshot).toMatchObject({ cluster: "prod-eu-1", agent: { mode: "watch" } });
+    expect(push.snapshot.nodes).toHaveLength(6);
+    expect(push.snapshot.pods).toHaveLength(15);
+  });
+
+  it("turns a burst of changes into one snapshot, and ignores changes that are not state", async () => {
+    const t = await agent();
+    await acceptedPush();
+    const changes: SnapshotInfo[] = [];
+    t.agent.events.on("snapshot", (s) => {
+      if (s.kind === "change") changes.push(s);
+    });
+    // Not state: an ordinary pod's status, and a node's heartbeat.
+    const plain = fixturePod("plain-deployment");
+    kube.apply("pods", { ...plain, status: { ...plain.status, podIP: "10.128.9.9" } });
+    const worker = fixtureNodes().find((n) => n.metadata.name === "worker-1") as KubeJson;
+    worker.status.conditions[0].lastHeartbeatTime = "2026-11-27T10:30:00Z";
+    kube.apply("nodes", worker);
+    // State: five new host-port pods at once.
+    const burst = acceptedPush(hasPod("burst-4"));
+    for (let i = 0; i < 5; i++) kube.apply("pods", hostPortPod(`burst-${i}`, 7000 + i));
+    const push = await burst;
+    expect(push.snapshot.pods.filter((p) => p.name.startsWith("burst-"))).toHaveLength(5);
+    expect(changes).toHaveLength(1);
+  });
+
+  it("sends the unchanged state as a heartbeat with a newer observedAt", async () => {
+    const t = await agent(["--heartbeat", "150ms"]);
+    const first = await acceptedPush();
+    const heartbeat = await nextEvent<PushResult>(t.agent.events, "push", (r) => r.kind === "heartbeat");
+    expect(heartbeat.outcome.kind).toBe("accepted");
+    const second = api.accepted().at(-1)!;
+    expect(second.observedAt > first.snapshot.observedAt).toBe(true);
+    expect(second.pods).toEqual(first.snapshot.pods);
+  });
+
+  it("a pod deleted in the cluster leaves the next snapshot", async () => {
+    await agent();
+    await acceptedPush();
+    const gone = acceptedPush((p) => !p.snapshot.pods.some((pod) => pod.name === "speaker-kq7vd"));
+    kube.remove("pods", "metallb-system/speaker-kq7vd");
+    expect((await gone).snapshot.pods).toHaveLength(14);
+  });
+
+  it("keeps every change made while the API is down and replays them in order", async () => {
+    const t = await agent();
+    await acceptedPush();
+    api.status = 503;
+    const changes: SnapshotInfo[] = [];
+    t.agent.events.on("snapshot", (s) => changes.push(s));
+    for (const [i, name] of ["outage-a", "outage-b", "outage-c"].entries()) {
+      const built = nextEvent<SnapshotInfo>(t.agent.events, "snapshot", (s) => s.pods === 16 + i);
+      kube.apply("pods", hostPortPod(name, 7100 + i));
+      await built;
+    }
+    await until(
+      () => api.pushes.filter((p) => p.status === 503).length >= 3,
+      api.events,
+      "push",
+      "failed pushes",
+    );
+    api.status = 200;
+    await until(() => api.accepted().some((s) => s.pods.length === 18), api.events, "push", "the replay");
+    const replayed = api.accepted().slice(1);
+    expect(replayed.map((s) => s.observedAt)).toEqual(changes.map((c) => c.observedAt));
+    expect(replayed.map((s) => s.pods.length)).toEqual([16, 17, 18]);
+  });
+
+  it("serves /healthz, /readyz and /metrics", async () => {
+    const t = await agent(["--health-port", "0", "--health-host", "127.0.0.1"]);
+    await acceptedPush();
+    const url = t.agent.healthUrl!;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^portolan_agent_pushes_total\{result="accepted"\} [1-9]/m);
+    expect(metrics).toMatch(/^portolan_agent_last_push_success_timestamp_seconds \d{10}$/m);
+    expect(metrics).toMatch(/^portolan_agent_host_port_pods 15$/m);
+    expect(metrics).toMatch(/^portolan_agent_kube_relists_total\{resource="pods",reason="initial"\} 1$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+  });
+
+  it("is not ready until it has built a snapshot", async () => {
+    kube.failNext(/\/api\/v1\/pods/, 500, 1000);
+    const t = await agent(["--health-port", "0", "--health-host", "127.0.0.1"]);
+    expect((await fetch(`${t.agent.healthUrl}/readyz`)).status).toBe(503);
+    expect((await fetch(`${t.agent.healthUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("stops with status 1 and says why when the API refuses its token", async () => {
+    api.status = 401;
+    const t = await agent();
+    expect(await t.agent.done).toBe(1);
+    expect(
+      t.logs.some((l) => l.level === "error" && /refused the agent token \(401/.test(String(l.msg))),
+    ).toBe(true);
+  });
+
+  it("stops gracefully: watches closed, exit status 0", async () => {
+    const t = await agent();
+    await acceptedPush();
+    await kube.watching("pods");
+    expect(await t.agent.stop()).toBe(0);
+    await until(() => kube.watcherCount() === 0, kube.events, "unwatch", "the watches to close");
+    expect(t.logs.at(-1)).toMatchObject({ msg: "portolan-agent stopped", exitCode: 0 });
+  });
+
+  it("with --spool-dir, snapshots the API never got survive a restart and go first", async () => {
+    const spoolDir = join(dir, "spool");
+    api.status = 503;
+    const first = await agent(["--spool-dir", spoolDir]);
+    await until(() => api.pushes.length >= 1, api.events, "push", "a failed push");
+    const built = nextEvent<SnapshotInfo>(first.agent.events, "snapshot", (s) => s.pods === 16);
+    kube.apply("pods", hostPortPod("before-restart", 7200));
+    await built;
+    await first.agent.stop();
+    const waiting = readdirSync(spoolDir).filter((f) => f.endsWith(".json.gz"));
+    expect(waiting).toHaveLength(2);
+
+    api.status = 200;
+    kube.apply("pods", hostPortPod("after-restart", 7201));
+    const second = await agent(["--spool-dir", spoolDir]);
+    await until(() => api.accepted().length >= 3, api.events, "push", "the replay and the new snapshot");
+    expect(api.accepted().map((s) => s.pods.length)).toEqual([15, 16, 17]);
+    const times = api.accepted().map((s) => s.observedAt);
+    expect([...times].sort()).toEqual(times);
+    // The agent removes a file once it has the API's answer, just after the API saw the push.
+    await until(() => readdirSync(spoolDir).length === 0, second.agent.events, "push", "an empty spool");
+  });
+
+  it("with --dry-run prints one line per changed snapshot instead of pushing", async () => {
+    const t = await agent(["--dry-run"]);
+    await nextEvent(t.agent.events, "snapshot");
+    const changed = nextEvent<SnapshotInfo>(t.agent.events, "snapshot", (s) => s.pods === 16);
+    kube.apply("pods", hostPortPod("printed", 7300));
+    await changed;
+    expect(t.output).toHaveLength(2);
+    expect(t.output.every((line) => line.endsWith("\n") && !line.slice(0, -1).includes("\n"))).toBe(true);
+    expect(JSON.parse(t.output[1]!).pods).toHaveLength(16);
+    expect(api.pushes).toHaveLength(0);
+  });
+});
+
+describe("the agent with --once", () => {
+  it("lists, pushes one snapshot and exits 0", async () => {
+    const t = await agent(["--once"]);
+    expect(await t.agent.done).toBe(0);
+    expect(api.accepted()).toHaveLength(1);
+    expect(api.accepted()[0]).toMatchObject({ agent: { mode: "once" } });
+    expect(kube.requests.filter((r) => r.path === "/api/v1/pods")[0]?.query).toMatchObject({
+      limit: "500",
+      fieldSelector: "status.phase!=Succeeded,status.phase!=Failed",
+    });
+  });
+
+  it("gives up with status 1 when the API stays away past --once-timeout", async () => {
+    api.status = 503;
+    const t = await agent(["--once", "--once-timeout", "300ms"]);
+    expect(await t.agent.done).toBe(1);
+    expect(api.pushes.length).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,87 @@
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { collectPod, Interner } from "../../agents/src/collect/canonical.js";
+import { encodeSnapshot } from "../../agents/src/collect/encode.js";
+import { collectSnapshot } from "../../agents/src/collect/snapshot.js";
+import { parseSnapshot } from "../../src/contract/snapshot.js";
+import { canonicalState, stateHash } from "../../src/domain/canonical.js";
+import { fixtureNodes, fixturePod, fixturePods } from "./helpers/fixtures.js";
+
+const meta = {
+  cluster: "prod-eu-1",
+  observedAt: new Date("2026-11-27T10:00:00Z"),
+  agent: { version: "test", mode: "file" },
+};
+
+async function encoded(nodes = fixtureNodes(), pods = fixturePods()) {
+  const { snapshot } = collectSnapshot(meta, nodes, pods);
+  return { snapshot, ...(await encodeSnapshot(snapshot, snapshot.nodes, snapshot.pods)) };
+}
+
+describe("encoding a snapshot in one pass", () => {
+  it("gives the hash the server computes for the same snapshot", async () => {
+    const { snapshot, hash } = await encoded();
+    const parsed = parseSnapshot(snapshot);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(hash).toBe(await stateHash(canonicalState(parsed.snapshot)));
+  });
+
+  it("gives a gzipped body that is the snapshot, and that the contract accepts", async () => {
+    const { snapshot, body } = await encoded();
+    const sent = JSON.parse(gunzipSync(body).toString("utf8"));
+    expect(sent).toEqual(snapshot);
+    expect(parseSnapshot(sent).ok).toBe(true);
+  });
+
+  it("does not depend on the order the objects were listed in", async () => {
+    const a = await encoded();
+    const b = await encoded(fixtureNodes().reverse(), fixturePods().reverse());
+    expect(b.hash).toBe(a.hash);
+    expect(gunzipSync(b.body)).toEqual(gunzipSync(a.body));
+  });
+
+  it("changes the hash with the state, not with observedAt", async () => {
+    const a = await encoded();
+    const { snapshot } = collectSnapshot(meta, fixtureNodes(), fixturePods());
+    const later = await encodeSnapshot(
+      { ...snapshot, observedAt: "2026-11-27T11:00:00.000Z" },
+      snapshot.nodes,
+      snapshot.pods,
+    );
+    expect(later.hash).toBe(a.hash);
+    const fewer = await encoded(fixtureNodes(), fixturePods().slice(1));
+    expect(fewer.hash).not.toBe(a.hash);
+  });
+
+  it("stays correct for a large cluster written in many chunks", async () => {
+    const pods = Array.from({ length: 3000 }, (_, i) => {
+      const pod = fixturePod("node-exporter");
+      pod.metadata.name = `exporter-${i}`;
+      return pod;
+    });
+    const { snapshot, hash, body } = await encoded(fixtureNodes(), pods);
+    expect(JSON.parse(gunzipSync(body).toString("utf8")).pods).toHaveLength(3000);
+    const parsed = parseSnapshot(snapshot);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(hash).toBe(await stateHash(canonicalState(parsed.snapshot)));
+  });
+});
+
+describe("interning repeated parts of pods", () => {
+  it("shares one tolerations list between pods of a DaemonSet without changing any value", () => {
+    const interner = new Interner();
+    const a = fixturePod("node-exporter");
+    const b = fixturePod("node-exporter");
+    b.metadata.name = "other";
+    const pa = collectPod(a, interner);
+    const pb = collectPod(b, interner);
+    expect(pa?.tolerations).toBe(pb?.tolerations);
+    expect(pa).toEqual(collectPod(a));
+  });
+
+  it("starts over when full, still giving equal values", () => {
+    const interner = new Interner(2);
+    const values = [{ a: 1 }, { b: 2 }, { c: 3 }, { a: 1 }];
+    expect(values.map((v) => interner.intern(v))).toEqual(values);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * --from-file on kubectl dumps and the live path (paginated LIST through client-node) must give the
+ * same snapshot for the same objects. Where kubectl is installed, kubectl itself makes the dumps.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Snapshot } from "../../src/contract/snapshot.js";
+import { startTestAgent } from "./helpers/agent.js";
+import { fixtureNodes, fixturePods } from "./helpers/fixtures.js";
+import { type KubeTestServer, startKubeTestServer } from "./helpers/kube-test-server.js";
+
+const exec = promisify(execFile);
+const KUBECTL = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => existsSync(p));
+if (!KUBECTL) console.log("kubectl not found: the comparison with kubectl-made dumps is skipped");
+
+let kube: KubeTestServer;
+let dir: string;
+let kubeconfig: string;
+let live: Snapshot;
+
+/** The state only: observedAt and the agent's mode differ by design. */
+const state = (s: Snapshot) => ({ cluster: s.cluster, nodes: s.nodes, pods: s.pods });
+
+async function snapshotOf(args: string[]): Promise<Snapshot> {
+  const t = await startTestAgent(["--cluster", "prod-eu-1", "--dry-run", ...args]);
+  expect(await t.agent.done).toBe(0);
+  expect(t.output).toHaveLength(1);
+  return JSON.parse(t.output[0] as string) as Snapshot;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "portolan-dump-"));
+  kube = await startKubeTestServer();
+  for (const node of fixtureNodes()) kube.apply("nodes", node);
+  for (const pod of fixturePods()) kube.apply("pods", pod);
+  kubeconfig = kube.writeKubeconfig(join(dir, "kubeconfig"));
+  // Small pages so the live path really paginates.
+  live = await snapshotOf(["--once", "--kubeconfig", kubeconfig, "--page-size", "4"]);
+});
+
+afterAll(async () => {
+  await kube.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const write = (name: string, document: unknown) => {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(document, null, 2));
+  return file;
+};
+
+/** What the test server holds, in the shapes kubectl prints (List with kinds) and the API serves (typed lists). */
+const served = (resource: "nodes" | "pods") =>
+  (resource === "nodes" ? fixtureNodes() : fixturePods()).map((o) =>
+    kube.get(resource, resource === "nodes" ? o.metadata.name : `${o.metadata.namespace}/${o.metadata.name}`),
+  );
+
+describe("--from-file gives the live snapshot", () => {
+  it("from `kubectl get nodes -o json` and `kubectl get pods -A -o json` shaped dumps", async () => {
+    const nodes = write("nodes.json", {
+      apiVersion: "v1",
+      kind: "List",
+      metadata: { resourceVersion: "" },
+      items: served("nodes"),
+    });
+    const pods = write("pods.json", {
+      apiVersion: "v1",
+      kind: "List",
+      metadata: { resourceVersion: "" },
+      items: served("pods"),
+    });
+    expect(state(await snapshotOf(["--from-file", nodes, pods]))).toEqual(state(live));
+  });
+
+  it("from one combined `kubectl get nodes,pods -A -o json` List", async () => {
+    const all = write("all.json", {
+      apiVersion: "v1",
+      kind: "List",
+      items: [...served("pods"), ...served("nodes")],
+    });
+    expect(state(await snapshotOf(["--from-file", all]))).toEqual(state(live));
+  });
+
+  it("from a NodeList and a PodList as the API serves them", async () => {
+    const strip = (o: Record<string, unknown> | undefined) => {
+      const { kind: _kind, apiVersion: _apiVersion, ...rest } = o ?? {};
+      return rest;
+    };
+    const nodes = write("nodelist.json", {
+      kind: "NodeList",
+      apiVersion: "v1",
+      items: served("nodes").map(strip),
+    });
+    const pods = write("podlist.json", {
+      kind: "PodList",
+      apiVersion: "v1",
+      items: served("pods").map(strip),
+    });
+    expect(state(await snapshotOf(["--from-file", pods, nodes]))).toEqual(state(live));
+  });
+
+  it.skipIf(!KUBECTL)("from dumps made by kubectl against the same API server", async () => {
+    const kubectl = async (...args: string[]) =>
+      (
+        await exec(KUBECTL as string, ["--kubeconfig", kubeconfig, ...args, "-o", "json"], {
+          env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, "kube-cache") },
+          maxBuffer: 64 * 1024 * 1024,
+        })
+      ).stdout;
+    const nodes = write("kubectl-nodes.json", JSON.parse(await kubectl("get", "nodes")));
+    const pods = write("kubectl-pods.json", JSON.parse(await kubectl("get", "pods", "-A")));
+    const both = write("kubectl-both.json", JSON.parse(await kubectl("get", "nodes,pods", "-A")));
+    expect(state(await snapshotOf(["--from-file", nodes, pods]))).toEqual(state(live));
+    expect(state(await snapshotOf(["--from-file", both]))).toEqual(state(live));
+  });
+
+  it("the live snapshot is the fixture cluster (so the comparisons above compare something)", () => {
+    expect(live.nodes).toHaveLength(6);
+    expect(live.pods).toHaveLength(15);
+    expect(live.agent).toMatchObject({ mode: "once" });
+  });
+});
