@@ -1,0 +1,87 @@
+/**
+ * Cloudflare Workers entry: the same createApp as Node, with a postgres.js client per request
+ * through the Hyperdrive binding. The Worker never migrates (`npm run db:migrate` does, from Node).
+ *
+ * Import graph: nothing Node-only may be reachable from here (PGlite, node:fs/path, the migrator,
+ * src/entry/node.ts); test/worker/bundle.node.test.ts checks the bundle.
+ *
+ * The client is not ended. workerd closes every socket an invocation opened once the invocation
+ * (waitUntil included) is over, and Hyperdrive pools the real connections behind it; Cloudflare's
+ * Hyperdrive examples dropped sql.end() for that reason (cloudflare-docs#24429). Ending it anyway,
+ * even in ctx.waitUntil, makes postgres.js' workerd socket polyfill leave an unhandled "Stream was
+ * cancelled." rejection per request (porsager/postgres#1202): an error line per request in Workers
+ * Logs and a failed vitest run. test/worker/app.worker.test.ts checks that nothing stays connected.
+ */
+import type { ExecutionContext } from "hono";
+import { createApp } from "../app.js";
+import { readWorkerEnv, type WorkerConfig } from "../config/worker-env.js";
+import { createPostgresDatabase } from "../db/postgres.js";
+import type { DatabaseHandle } from "../db/types.js";
+import { runMaintenance } from "../services/maintenance.js";
+
+/**
+ * Bindings, vars and secrets; readWorkerEnv validates the ones Portolan reads. Handler types are
+ * spelled with the DOM lib and Hono's ExecutionContext: the Workers global types clash with the DOM lib.
+ */
+export type WorkerBindings = Record<string, unknown>;
+
+export interface CronController {
+  /** epoch milliseconds the run was scheduled for: the run's "now", even when it starts late */
+  scheduledTime: number;
+  cron: string;
+}
+
+/** Hyperdrive pools the real connections; a Worker invocation may hold 6 sockets at once. */
+const MAX_CONNECTIONS_PER_REQUEST = 5;
+
+function openDatabase(config: WorkerConfig): DatabaseHandle {
+  // fetch_types: false saves a catalogue round trip per client; the schema has no custom array types.
+  return createPostgresDatabase(config.connectionString, {
+    max: MAX_CONNECTIONS_PER_REQUEST,
+    fetchTypes: false,
+  });
+}
+
+function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ level, msg, ...fields });
+  if (level === "error") console.error(line);
+  else console.log(line);
+}
+
+async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Promise<Response> {
+  const parsed = readWorkerEnv(env);
+  if (!parsed.ok) {
+    log("error", parsed.message);
+    return Response.json({ error: { code: "CONFIG_INVALID", message: parsed.message } }, { status: 500 });
+  }
+  const { config } = parsed;
+  const app = createApp({
+    database: openDatabase(config),
+    auth: { adminToken: config.adminToken, openAccess: config.openAccess },
+    staleAfterSeconds: config.staleAfterSeconds,
+    maxSnapshotBytes: config.maxSnapshotBytes,
+  });
+  return app.fetch(request, env, ctx);
+}
+
+async function scheduled(controller: CronController, env: WorkerBindings): Promise<void> {
+  const parsed = readWorkerEnv(env);
+  // Throwing marks the cron run as failed in the dashboard; the message names the variable.
+  if (!parsed.ok) throw new Error(`CONFIG_INVALID: ${parsed.message}`);
+  const { config } = parsed;
+  const report = await runMaintenance(
+    {
+      db: openDatabase(config).db,
+      config: { staleAfterSeconds: config.staleAfterSeconds },
+      now: () => new Date(controller.scheduledTime),
+    },
+    { retentionDays: config.retentionDays, intervalSeconds: config.maintenanceIntervalSeconds },
+  );
+  // One line per transition, so a log-based alert fires once per cluster, not every run.
+  for (const cluster of report.newlyStale) {
+    log("warn", "cluster became stale", { cluster, staleAfterSeconds: config.staleAfterSeconds });
+  }
+  log("info", "maintenance done", { cron: controller.cron, ...report });
+}
+
+export default { fetch, scheduled };
