@@ -9,6 +9,9 @@ export const sharedEnvSchema = z.object({
     .min(1024)
     .default(64 * 1024 * 1024),
   PORTOLAN_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).default(600),
+  PORTOLAN_SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** how often maintenance runs: a cluster whose staleness began within it is reported as newly stale */
+  PORTOLAN_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(900),
 });
 
 /** Turns a failed env parse into one message that names every bad variable. */

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -7,7 +7,14 @@ export function migrationsFolder(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, "migrations");
-    if (existsSync(join(candidate, "meta", "_journal.json"))) return candidate;
+    // tsc copies meta/_journal.json into dist/migrations (it is imported for /readyz): the real
+    // folder is the one that also holds the SQL files.
+    if (
+      existsSync(join(candidate, "meta", "_journal.json")) &&
+      readdirSync(candidate).some((f) => f.endsWith(".sql"))
+    ) {
+      return candidate;
+    }
     dir = dirname(dir);
   }
   throw new Error("cannot find the migrations/ folder next to the package");

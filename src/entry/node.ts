@@ -10,6 +10,7 @@ import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
 import { describeDatabase, openDatabase } from "./database.js";
 import { log } from "./log.js";
+import { scheduleMaintenance } from "./maintenance.js";
 
 export interface ServerOptions {
   host?: string;
@@ -41,11 +42,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     dataDir: options.dataDir ?? env.PORTOLAN_DATA_DIR,
   };
   const database = await openDatabase(dbOptions);
+  const staleAfterSeconds = options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS;
   const app = createApp({
     database,
     auth: { adminToken, openAccess: !adminToken },
-    staleAfterSeconds: options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS,
+    staleAfterSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
+  });
+  const services = { db: database.db, config: { staleAfterSeconds }, now: () => new Date() };
+  const maintenance = scheduleMaintenance(services, {
+    retentionDays: env.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
+    intervalSeconds: env.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
   });
   const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.PORT });
   await new Promise<void>((resolve, reject) => {
@@ -62,7 +69,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   return {
     url,
     close: () => {
-      closing ??= new Promise<void>((resolve) => server.close(() => resolve())).then(() => database.close());
+      closing ??= new Promise<void>((resolve) => {
+        maintenance.stop();
+        server.close(() => resolve());
+      }).then(() => database.close());
       return closing;
     },
   };

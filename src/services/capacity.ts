@@ -170,7 +170,7 @@ async function usedPorts(ctx: ServiceContext, clusterIds: number[], quietDays: n
       ),
     );
   const used: Record<string, number[]> = {};
-  for (const r of rows) (used[r.protocol] ??= []).push(r.hostPort);
+  for (const r of rows) used[r.protocol] = [...(used[r.protocol] ?? []), r.hostPort];
   return used;
 }
 

@@ -21,5 +21,9 @@ export const snapshots = pgTable(
     opened: integer("opened").notNull(),
     closed: integer("closed").notNull(),
   },
-  (t) => [index("snapshots_cluster_observed_idx").on(t.clusterId, t.observedAt)],
+  (t) => [
+    index("snapshots_cluster_observed_idx").on(t.clusterId, t.observedAt),
+    // maintenance prunes by arrival time
+    index("snapshots_received_idx").on(t.receivedAt),
+  ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "snapshots_received_idx" ON "snapshots" USING btree ("received_at");

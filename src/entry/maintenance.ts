@@ -1,0 +1,29 @@
+/**
+ * The Node server's own maintenance timer: what the Worker's cron trigger does (prune the snapshot
+ * log, log clusters that became stale), every interval, without a separate scheduler.
+ */
+import type { ServiceContext } from "../services/context.js";
+import { type MaintenanceOptions, runMaintenance } from "../services/maintenance.js";
+import { log } from "./log.js";
+
+export function scheduleMaintenance(ctx: ServiceContext, options: MaintenanceOptions): { stop(): void } {
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const report = await runMaintenance(ctx, options);
+      if (report.prunedSnapshots > 0)
+        log("info", "snapshot log pruned", { pruned: report.prunedSnapshots, before: report.pruneCutoff });
+      for (const name of report.newlyStale) log("warn", "cluster became stale", { cluster: name });
+    } catch (error) {
+      log("error", "maintenance failed", { error: String(error) });
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(run, options.intervalSeconds * 1000);
+  // Never keeps the process alive on its own: shutdown waits for the server, not the timer.
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
