@@ -8,6 +8,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloud
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import worker from "../../src/entry/worker.js";
 import { WORKER_TEST_ADMIN_TOKEN } from "./constants.js";
+import { WALKTHROUGH_SNAPSHOT } from "./walkthrough.js";
 
 const haveDatabase = env.WORKER_TEST_DATABASE === "yes";
 const BASE = "http://portolan.test";
@@ -41,26 +42,7 @@ describe.skipIf(!haveDatabase)("the Worker on PostgreSQL through Hyperdrive", ()
     const pushed = await SELF.fetch(`${BASE}/v1/snapshots`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${registered.token}` },
-      body: JSON.stringify({
-        schemaVersion: 1,
-        cluster: "edge-1",
-        observedAt: "2026-11-27T10:00:00Z",
-        nodes: [
-          { name: "worker-1", ready: true },
-          { name: "worker-2", ready: true },
-        ],
-        pods: [
-          {
-            namespace: "monitoring",
-            name: "node-exporter-abcde",
-            node: "worker-1",
-            phase: "Running",
-            hostNetwork: true,
-            owner: { kind: "DaemonSet", name: "node-exporter" },
-            ports: [{ container: "node-exporter", containerPort: 9100, hostPort: 9100 }],
-          },
-        ],
-      }),
+      body: JSON.stringify({ ...WALKTHROUGH_SNAPSHOT, cluster: "edge-1" }),
     });
     expect(pushed.status).toBe(200);
     expect(await pushed.json()).toMatchObject({ changed: true, opened: 4, closed: 0 });
