@@ -4,8 +4,8 @@
  * intervals per table. Time comes from observedAt only, so a replayed history is identical.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
 import type { Snapshot } from "../contract/snapshot.js";
+import { bulkInsert } from "../db/bulk-insert.js";
 import {
   clusters,
   headroomVersions,
@@ -36,8 +36,6 @@ export interface IngestResult {
   snapshotId: number;
 }
 
-/** PostgreSQL takes at most 65,535 parameters per statement; the widest table has 14 columns. */
-const INSERT_CHUNK = 4000;
 const CLOSE_CHUNK = 20_000;
 
 type VersionTable =
@@ -64,16 +62,6 @@ async function closeRows(tx: Db, table: VersionTable, ids: number[], at: Date): 
   }
 }
 
-async function insertRows<T extends Record<string, unknown>>(
-  tx: Db,
-  table: PgTable,
-  rows: T[],
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await tx.insert(table).values(rows.slice(i, i + INSERT_CHUNK));
-  }
-}
-
 async function applyFacts(tx: Db, clusterId: number, facts: SnapshotFacts, at: Date) {
   const [nodeOpen, podOpen, allocationOpen] = [
     await openRows(tx, nodeVersions, clusterId),
@@ -93,22 +81,22 @@ async function applyFacts(tx: Db, clusterId: number, facts: SnapshotFacts, at: D
   await closeRows(tx, portAllocations, allocations.close, at);
   await closeRows(tx, headroomVersions, headroom.close, at);
   const interval = { clusterId, validFrom: at };
-  await insertRows(
+  await bulkInsert(
     tx,
     nodeVersions,
     nodes.open.map((n) => ({ ...interval, ...n })),
   );
-  await insertRows(
+  await bulkInsert(
     tx,
     podVersions,
     pods.open.map((p) => ({ ...interval, ...p })),
   );
-  await insertRows(
+  await bulkInsert(
     tx,
     portAllocations,
     allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
   );
-  await insertRows(
+  await bulkInsert(
     tx,
     headroomVersions,
     headroom.open.map((h) => ({ ...interval, ...h })),
