@@ -13,8 +13,8 @@ import { rangesOverlap } from "../domain/reservation-scope.js";
 import { type ClusterRow, isStale, selectClusters } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
-import { clusterState } from "./ports.js";
-import { reservedRanges } from "./reservations.js";
+import { clusterState, ownerOf } from "./ports.js";
+import { reservationsInForce } from "./reservations.js";
 
 type State = Awaited<ReturnType<typeof clusterState>>;
 type StoredAllocation = State["allocations"][number];
@@ -24,7 +24,7 @@ const blocker = (a: StoredAllocation) => ({
   node: a.node,
   namespace: a.namespace,
   pod: a.pod,
-  owner: a.ownerKind && a.ownerName ? { kind: a.ownerKind, name: a.ownerName } : null,
+  owner: ownerOf(a),
   container: a.container,
   protocol: a.protocol,
   hostIP: a.hostIP,
@@ -89,14 +89,17 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
     ...(input.tolerations ? { tolerations: input.tolerations } : {}),
     ...(input.requiredNodeAffinity ? { requiredNodeAffinity: input.requiredNodeAffinity } : {}),
   };
+  const inForce = await reservationsInForce(ctx, selected);
   const results = [];
   for (const { cluster, state } of await statesOf(ctx, selected, undefined)) {
     const fit = checkFit(proposal, state.nodes, state.allocations);
-    const reserved = (await reservedRanges(ctx.db, ctx.now(), cluster)).filter((r) =>
-      wanted.some(
-        (p) => p.protocol === r.protocol && rangesOverlap(r, { portFrom: p.hostPort, portTo: p.hostPort }),
-      ),
-    );
+    const reserved = inForce
+      .covering(cluster)
+      .filter((r) =>
+        wanted.some(
+          (p) => p.protocol === r.protocol && rangesOverlap(r, { portFrom: p.hostPort, portTo: p.hostPort }),
+        ),
+      );
     results.push({
       cluster: cluster.name,
       stale: isStale(ctx, cluster.lastSeenAt),
@@ -184,16 +187,7 @@ export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput)
     selected.map((c) => c.id),
     input.quietDays,
   );
-  const reservations = [];
-  if (!input.includeReserved) {
-    const seen = new Set<number>();
-    for (const cluster of selected) {
-      for (const r of await reservedRanges(ctx.db, ctx.now(), cluster)) {
-        if (!seen.has(r.id)) reservations.push(r);
-        seen.add(r.id);
-      }
-    }
-  }
+  const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
   const ranges = freeRanges({
     width: input.width,
     ...(input.protocol ? { protocol: input.protocol } : {}),
@@ -248,7 +242,7 @@ export async function hostPortConflicts(ctx: ServiceContext, input: { clusters?:
         cluster: cluster.name,
         namespace: pod.namespace,
         pod: pod.name,
-        owner: pod.ownerKind && pod.ownerName ? { kind: pod.ownerKind, name: pod.ownerName } : null,
+        owner: ownerOf(pod),
         ports: pod.ports.map(({ protocol, hostIP, hostPort }) => ({ protocol, hostIP, hostPort })),
         message: pod.schedulingMessage,
         pendingSince: pod.validFrom.toISOString(),

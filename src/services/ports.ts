@@ -8,6 +8,11 @@ import { activeCluster, type ClusterRow, isStale, selectClusters } from "./clust
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
 
+/** How answers show an owner: {kind, name}, or null for a bare pod. */
+export function ownerOf(row: { ownerKind: string | null; ownerName: string | null }) {
+  return row.ownerKind && row.ownerName ? { kind: row.ownerKind, name: row.ownerName } : null;
+}
+
 const allocationColumns = {
   id: portAllocations.id,
   cluster: clusters.name,
@@ -44,7 +49,7 @@ function presentAllocation<T extends AllocationRow>({
 }: T) {
   return {
     ...rest,
-    owner: ownerKind && ownerName ? { kind: ownerKind, name: ownerName } : null,
+    owner: ownerOf({ ownerKind, ownerName }),
     since: validFrom.toISOString(),
     until: validTo?.toISOString() ?? null,
   };
@@ -128,7 +133,7 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
       byCluster: byCluster.map((c) => ({ ...c, stale: stale.get(c.cluster) ?? false })),
       byWorkload: byWorkload.map(({ ownerKind, ownerName, ...w }) => ({
         ...w,
-        owner: ownerKind && ownerName ? { kind: ownerKind, name: ownerName } : null,
+        owner: ownerOf({ ownerKind, ownerName }),
       })),
     },
   };
@@ -176,7 +181,7 @@ function undeclaredHostNetworkPods(
       namespace: p.namespace,
       pod: p.name,
       node: p.node,
-      owner: p.ownerKind && p.ownerName ? { kind: p.ownerKind, name: p.ownerName } : null,
+      owner: ownerOf(p),
     }));
 }
 

@@ -135,13 +135,22 @@ export async function listReservations(
   return rows.filter((r) => scopeCovers(scopeOf(r), cluster)).map(present);
 }
 
-/** Reservations in force for one cluster and protocol: what free-range search must skip. */
-export async function reservedRanges(
-  db: Db,
-  at: Date,
-  cluster: { name: string; labels: Record<string, string> },
+/**
+ * Reservations in force now that cover any of the given clusters: what free-range search skips and
+ * checkFit warns about. One query for all clusters; `covering(cluster)` narrows it per cluster.
+ */
+export async function reservationsInForce(
+  ctx: ServiceContext,
+  selected: readonly { name: string; labels: Record<string, string> }[],
 ) {
-  return (await activeReservations(db, at)).filter((r) => scopeCovers(scopeOf(r), cluster));
+  const rows = (await activeReservations(ctx.db, ctx.now())).filter((r) =>
+    selected.some((c) => scopeCovers(scopeOf(r), c)),
+  );
+  return {
+    all: rows,
+    covering: (cluster: { name: string; labels: Record<string, string> }) =>
+      rows.filter((r) => scopeCovers(scopeOf(r), cluster)),
+  };
 }
 
 export async function deleteReservation(ctx: ServiceContext, id: number): Promise<{ id: number }> {
