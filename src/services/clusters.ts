@@ -1,5 +1,5 @@
-import { and, count, eq, isNull, sql } from "drizzle-orm";
-import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { clusters, snapshots } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
@@ -100,32 +100,23 @@ export async function removeCluster(
   return { name, removedAt: removedAt.toISOString() };
 }
 
+/** Counts come from the last accepted snapshot's log row: one row per cluster, whatever its size. */
 export async function listClusters(ctx: ServiceContext) {
   const rows = await ctx.db
     .select({
-      id: clusters.id,
       name: clusters.name,
       labels: clusters.labels,
       createdAt: clusters.createdAt,
       lastSeenAt: clusters.lastSeenAt,
       lastObservedAt: clusters.lastObservedAt,
+      nodes: snapshots.nodeCount,
+      pods: snapshots.podCount,
+      allocations: snapshots.allocationCount,
     })
     .from(clusters)
+    .leftJoin(snapshots, eq(snapshots.id, clusters.lastSnapshotId))
     .where(isNull(clusters.removedAt))
     .orderBy(clusters.name);
-  const counts = async (table: typeof nodeVersions | typeof podVersions | typeof portAllocations) => {
-    const result = await ctx.db
-      .select({ clusterId: table.clusterId, n: count() })
-      .from(table)
-      .where(isNull(table.validTo))
-      .groupBy(table.clusterId);
-    return new Map(result.map((r) => [r.clusterId, r.n]));
-  };
-  const [nodes, pods, allocations] = await Promise.all([
-    counts(nodeVersions),
-    counts(podVersions),
-    counts(portAllocations),
-  ]);
   return rows.map((row) => ({
     name: row.name,
     labels: row.labels,
@@ -133,9 +124,9 @@ export async function listClusters(ctx: ServiceContext) {
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     lastObservedAt: row.lastObservedAt?.toISOString() ?? null,
     stale: isStale(ctx, row.lastSeenAt),
-    nodes: nodes.get(row.id) ?? 0,
-    pods: pods.get(row.id) ?? 0,
-    allocations: allocations.get(row.id) ?? 0,
+    nodes: row.nodes ?? 0,
+    pods: row.pods ?? 0,
+    allocations: row.allocations ?? 0,
   }));
 }
 

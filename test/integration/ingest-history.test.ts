@@ -113,7 +113,13 @@ describe("snapshot ingest into interval history", () => {
     const after = await intervalRowCounts();
     expect(after).toEqual({ ...before, snapshots: (before?.snapshots ?? 0) + 1 });
     const clusters = await h.query<{ lastObservedAt: string }[]>("clusters.list");
-    expect(clusters.ok && clusters.data[0]?.lastObservedAt).toBe(T2);
+    expect(clusters.ok && clusters.data[0]).toMatchObject({
+      lastObservedAt: T2,
+      nodes: 2,
+      pods: 3,
+      allocations: 4,
+      stale: false,
+    });
   });
 
   it("accepts a gzip-encoded snapshot", async () => {
