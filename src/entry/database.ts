@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { applyMigrations } from "../db/migrate.js";
+import { applyMigrations, migratePostgresDatabase } from "../db/migrate.js";
 import { createPgliteDatabase } from "../db/pglite.js";
 import { createPostgresDatabase } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
@@ -10,14 +10,13 @@ export async function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
 }): Promise<DatabaseHandle> {
-  let handle: DatabaseHandle;
   if (options.databaseUrl) {
-    handle = createPostgresDatabase(options.databaseUrl);
-  } else {
-    const dir = resolve(options.dataDir, "pgdata");
-    mkdirSync(dir, { recursive: true });
-    handle = await createPgliteDatabase({ dataDir: dir });
+    await migratePostgresDatabase(options.databaseUrl);
+    return createPostgresDatabase(options.databaseUrl);
   }
+  const dir = resolve(options.dataDir, "pgdata");
+  mkdirSync(dir, { recursive: true });
+  const handle = await createPgliteDatabase({ dataDir: dir });
   try {
     await applyMigrations(handle);
   } catch (error) {
