@@ -73,14 +73,20 @@ export async function createHarness(options: HarnessOptions = {}) {
       if (!answer.ok) throw new Error(`register ${name}: ${answer.error.message}`);
       return answer.data.token;
     },
-    push(token: string, snapshot: SnapshotInput | unknown, options: { gzip?: boolean; raw?: string } = {}) {
+    /** POST /v1/snapshots as an agent would; `headers` override the defaults, a null token sends none. */
+    push(
+      token: string | null,
+      snapshot: SnapshotInput | unknown,
+      options: { gzip?: boolean; raw?: string; headers?: Record<string, string> } = {},
+    ) {
       const json = options.raw ?? JSON.stringify(snapshot);
       return app.request("/v1/snapshots", {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          authorization: `Bearer ${token}`,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(options.gzip ? { "content-encoding": "gzip" } : {}),
+          ...options.headers,
         },
         body: options.gzip ? gzipSync(json) : json,
       });

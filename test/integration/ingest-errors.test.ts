@@ -153,41 +153,21 @@ describe("bad snapshots are refused and store nothing", () => {
 
   it("refuses a gzip body whose decompressed size is over the limit", async () => {
     const before = await storedState();
-    const bomb = gzipSync(JSON.stringify({ pad: "0".repeat(MAX_BYTES * 4) }));
-    expect(bomb.byteLength).toBeLessThan(MAX_BYTES);
-    const res = await h.app.request("/v1/snapshots", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "content-encoding": "gzip",
-        authorization: `Bearer ${token}`,
-      },
-      body: bomb,
-    });
+    const bomb = JSON.stringify({ pad: "0".repeat(MAX_BYTES * 4) });
+    expect(gzipSync(bomb).byteLength).toBeLessThan(MAX_BYTES);
+    const res = await h.push(token, null, { raw: bomb, gzip: true });
     expect(res.status).toBe(413);
     expect(await storedState()).toEqual(before);
   });
 
   it("refuses a body that claims gzip but is not", async () => {
-    const res = await h.app.request("/v1/snapshots", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "content-encoding": "gzip",
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify(later(valid())),
-    });
+    const res = await h.push(token, later(valid()), { headers: { "content-encoding": "gzip" } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_GZIP");
   });
 
   it("refuses a body that is not JSON by content type", async () => {
-    const res = await h.app.request("/v1/snapshots", {
-      method: "POST",
-      headers: { "content-type": "text/plain", authorization: `Bearer ${token}` },
-      body: "hello",
-    });
+    const res = await h.push(token, null, { raw: "hello", headers: { "content-type": "text/plain" } });
     expect(res.status).toBe(415);
   });
 
@@ -203,11 +183,7 @@ describe("bad snapshots are refused and store nothing", () => {
     const unknown = await h.push("ptl_agent_nope", later(valid()));
     expect(unknown.status).toBe(401);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
-    const none = await h.app.request("/v1/snapshots", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(later(valid())),
-    });
+    const none = await h.push(null, later(valid()));
     expect(none.status).toBe(401);
   });
 
