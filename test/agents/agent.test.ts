@@ -5,6 +5,8 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PushResult } from "../../agents/src/push/pusher.js";
 import type { SnapshotInfo } from "../../agents/src/run/producer.js";
@@ -56,6 +58,25 @@ const hostPortPod = (name: string, port: number): KubeJson => {
 
 const acceptedPush = (predicate: (p: ReceivedPush) => boolean = () => true) =>
   nextEvent<ReceivedPush>(api.events, "push", (p) => p.status === 200 && predicate(p));
+
+/** global.gc without restarting the test process with --expose-gc. */
+function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+/** `promise`, or a rejection naming `what` after `ms` (a bounded wait, not a timing assertion). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not come within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const hasPod = (name: string) => (p: ReceivedPush) => p.snapshot.pods.some((pod) => pod.name === name);
 
@@ -225,5 +246,19 @@ describe("the agent with --once", () => {
     const t = await agent(["--once", "--once-timeout", "300ms"]);
     expect(await t.agent.done).toBe(1);
     expect(api.pushes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("gives up on time even while the garbage collector runs (its deadline is a timer it owns)", async () => {
+    // Node 20 lets an AbortSignal.timeout that is only reachable through AbortSignal.any be
+    // collected before it fires (nodejs/node#57736); frequent collections make that certain.
+    const collect = exposeGc();
+    const collecting = setInterval(collect, 20);
+    try {
+      api.status = 503;
+      const t = await agent(["--once", "--once-timeout", "2s"]);
+      expect(await within(t.agent.done, 15_000, "the --once deadline")).toBe(1);
+    } finally {
+      clearInterval(collecting);
+    }
   });
 });

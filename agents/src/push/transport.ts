@@ -3,6 +3,7 @@
  * rejected (drop it, log why), fatal (the token is wrong: stop), or retry (network, 5xx, 429, 408).
  */
 import { errorText } from "../ops/log.js";
+import { AbortScope } from "../util/abort.js";
 import { retryAfterMs } from "./retry-after.js";
 
 export type PushOutcome =
@@ -29,7 +30,15 @@ export function httpTransport(
 ): SnapshotTransport {
   const url = `${target.server.replace(/\/+$/, "")}/v1/snapshots`;
   return async (body, signal) => {
-    const timeout = AbortSignal.timeout(target.timeoutMs ?? 60_000);
+    const scope = new AbortScope([signal], target.timeoutMs ?? 60_000);
+    try {
+      return await send(body, scope.signal);
+    } finally {
+      scope.dispose();
+    }
+  };
+
+  async function send(body: Uint8Array, signal: AbortSignal): Promise<PushOutcome> {
     let res: Response;
     try {
       res = await fetchImpl(url, {
@@ -42,7 +51,7 @@ export function httpTransport(
         },
         // A Node Buffer is a valid fetch body; the DOM typings only name ArrayBuffer-backed views.
         body: body as Uint8Array<ArrayBuffer>,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal,
       });
     } catch (error) {
       return { kind: "retry", status: undefined, message: errorText(error), retryAfterMs: undefined };
@@ -79,7 +88,7 @@ export function httpTransport(
       message,
       issues: error?.issues ?? [],
     };
-  };
+  }
 }
 
 function parseJson(text: string): unknown {

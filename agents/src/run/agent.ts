@@ -14,6 +14,7 @@ import { SnapshotPrinter } from "../push/printer.js";
 import { Pusher, type PushResult, type SnapshotSink } from "../push/pusher.js";
 import { Spool } from "../push/spool.js";
 import { httpTransport } from "../push/transport.js";
+import { AbortScope } from "../util/abort.js";
 import type { BackoffPolicy } from "../util/backoff.js";
 import { type Clock, type Delay, realDelay, systemClock } from "../util/time.js";
 import { AGENT_VERSION } from "../version.js";
@@ -151,8 +152,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   /** --once / --from-file: deliver everything waiting (earlier runs' spool too) within the deadline. */
   const deliver = async (): Promise<number> => {
     if (!pusher) return EXIT_OK;
-    const deadline = AbortSignal.any([stopping.signal, AbortSignal.timeout(config.onceTimeoutMs)]);
-    await pusher.run(deadline, { untilEmpty: true });
+    const deadline = new AbortScope([stopping.signal], config.onceTimeoutMs);
+    try {
+      await pusher.run(deadline.signal, { untilEmpty: true });
+    } finally {
+      deadline.dispose();
+    }
     if (pusher.fatal) return EXIT_FAILED;
     if (pusher.waiting > 0) {
       logger.error("gave up delivering: the API did not accept the snapshot in time", {
@@ -218,7 +223,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     if (pusher?.fatal) return EXIT_FAILED;
     if (pusher && pusher.waiting > 0) {
       // Shutting down: a last chance to deliver what waits (with --spool-dir it is kept anyway).
-      await pusher.run(AbortSignal.timeout(config.shutdownTimeoutMs), { untilEmpty: true });
+      const deadline = new AbortScope([], config.shutdownTimeoutMs);
+      try {
+        await pusher.run(deadline.signal, { untilEmpty: true });
+      } finally {
+        deadline.dispose();
+      }
       if (pusher.waiting > 0) {
         logger.warn("stopped with snapshots not yet delivered", {
           waiting: pusher.waiting,
