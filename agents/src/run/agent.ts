@@ -6,6 +6,7 @@
 import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
+import { IncompleteDumpError } from "../collect/kubectl-dump.js";
 import type { KubeClient } from "../kube/api.js";
 import { startHealthServer } from "../ops/health.js";
 import { createLogger, errorText, type Logger } from "../ops/log.js";
@@ -57,6 +58,8 @@ export interface RunningAgent {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
+/** Usage errors, and --from-file dumps that lack the node or the pod list. */
+export const EXIT_USAGE = 2;
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
@@ -179,7 +182,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(health ? { health: health.url } : {}),
     });
     if (config.mode === "files") {
-      const info = await snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin);
+      const info = await snapshotFromFiles(
+        config.files,
+        producer,
+        logger,
+        deps.readStdin ?? readStdin,
+        config.allowNoPods,
+      );
       return info ? deliver() : EXIT_FAILED;
     }
     if (config.mode === "once") {
@@ -242,7 +251,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const done = run()
     .catch((error: unknown) => {
       logger.error(errorText(error));
-      return EXIT_FAILED;
+      return error instanceof IncompleteDumpError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
       await health?.close();
