@@ -2,7 +2,7 @@
  * The agent as a whole, in-process: client-node against the test API server, pushing to a staged
  * Portolan API. Timings are shortened with flags; every wait is on an event, never a sleep.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -260,5 +260,63 @@ describe("the agent with --once", () => {
     } finally {
       clearInterval(collecting);
     }
+  });
+});
+
+describe("snapshots the API refuses for good", () => {
+  const dumps = () => {
+    const list = (items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
+    writeFileSync(join(dir, "nodes.json"), list(fixtureNodes()));
+    writeFileSync(join(dir, "pods.json"), list(fixturePods()));
+    return ["--from-file", join(dir, "nodes.json"), join(dir, "pods.json")];
+  };
+
+  it("--from-file exits 1 when the API answers 409 STALE_SNAPSHOT, after one attempt", async () => {
+    api.status = 409;
+    const t = await agent(dumps());
+    expect(await t.agent.done).toBe(1);
+    expect(api.pushes).toHaveLength(1);
+    expect(t.agent.metrics.snapshotsRejected.get({ code: "STALE_SNAPSHOT" })).toBe(1);
+  });
+
+  it("moves a refused snapshot out of the spool into rejected/, so the next run is not blocked", async () => {
+    const spool = join(dir, "spool");
+    api.status = 400;
+    api.code = "OBSERVED_AT_IN_FUTURE";
+    const first = await agent([...dumps(), "--spool-dir", spool]);
+    expect(await first.agent.done).toBe(1);
+    const refusal = first.logs.find((l) => l.code === "OBSERVED_AT_IN_FUTURE");
+    expect(refusal).toMatchObject({ level: "error", status: 400, hint: expect.stringMatching(/clock/) });
+    expect(readdirSync(join(spool, "rejected")).filter((f) => f.endsWith(".json.gz"))).toHaveLength(1);
+
+    api.status = 200;
+    const second = await agent([...dumps(), "--spool-dir", spool]);
+    expect(await second.agent.done).toBe(0);
+    expect(api.pushes.map((p) => p.status)).toEqual([400, 200]);
+    expect(readdirSync(spool)).toEqual(["rejected"]);
+  });
+
+  it("in watch mode, a refused change is counted and the next change still goes", async () => {
+    api.status = 400;
+    api.code = "TOO_MANY_LABELS";
+    const t = await agent();
+    await nextEvent<PushResult>(t.agent.events, "push", (r) => r.outcome.kind === "rejected");
+    api.status = 200;
+    const accepted = acceptedPush(hasPod("after-refusal"));
+    kube.apply("pods", hostPortPod("after-refusal", 19300));
+    await accepted;
+    expect(t.agent.metrics.snapshotsRejected.get({ code: "TOO_MANY_LABELS" })).toBe(1);
+    expect(api.pushes.filter((p) => p.status === 400)).toHaveLength(1);
+  });
+
+  it("retries 429 PUSH_IN_PROGRESS after its Retry-After, then delivers", async () => {
+    api.status = 429;
+    api.code = "PUSH_IN_PROGRESS";
+    api.headers = { "retry-after": "0" };
+    const t = await agent([...dumps(), "--once-timeout", "20s"]);
+    await until(() => api.pushes.length >= 2, api.events, "push", "a retry of the throttled push");
+    api.status = 200;
+    expect(await t.agent.done).toBe(0);
+    expect(api.accepted()).toHaveLength(1);
   });
 });

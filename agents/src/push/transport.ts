@@ -1,6 +1,7 @@
 /**
- * One POST /v1/snapshots, and what its answer means for the agent: accepted, stale (drop it),
- * rejected (drop it, log why), fatal (the token is wrong: stop), or retry (network, 5xx, 429, 408).
+ * One POST /v1/snapshots, and what its answer means for the agent: accepted; rejected (any other
+ * 4xx, 409 STALE_SNAPSHOT included: this snapshot can never be accepted, so it is set aside);
+ * fatal (401/403: the token is wrong, stop); or retry (network, 5xx, 408, 429 with Retry-After).
  */
 import { errorText } from "../ops/log.js";
 import { AbortScope } from "../util/abort.js";
@@ -8,7 +9,6 @@ import { retryAfterMs } from "./retry-after.js";
 
 export type PushOutcome =
   | { kind: "accepted"; status: number; changed: boolean; opened: number; closed: number }
-  | { kind: "stale"; status: number; message: string }
   | { kind: "rejected"; status: number; code: string; message: string; issues: unknown[] }
   | { kind: "fatal"; status: number; message: string }
   | { kind: "retry"; status: number | undefined; message: string; retryAfterMs: number | undefined };
@@ -72,7 +72,6 @@ export function httpTransport(
       };
     }
     if (res.status === 401 || res.status === 403) return { kind: "fatal", status: res.status, message };
-    if (res.status === 409) return { kind: "stale", status: res.status, message };
     if (res.status === 408 || res.status === 429 || res.status >= 500) {
       return {
         kind: "retry",
