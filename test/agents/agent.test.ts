@@ -256,7 +256,7 @@ describe("the agent with --once", () => {
     try {
       api.status = 503;
       const t = await agent(["--once", "--once-timeout", "2s"]);
-      expect(await within(t.agent.done, 15_000, "the --once deadline")).toBe(1);
+      expect(await within(t.agent.done, 25_000, "the --once deadline")).toBe(1);
     } finally {
       clearInterval(collecting);
     }
