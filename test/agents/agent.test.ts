@@ -2,9 +2,11 @@
  * The agent as a whole, in-process: client-node against the test API server, pushing to a staged
  * Portolan API. Timings are shortened with flags; every wait is on an event, never a sleep.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PushResult } from "../../agents/src/push/pusher.js";
 import type { SnapshotInfo } from "../../agents/src/run/producer.js";
@@ -56,6 +58,25 @@ const hostPortPod = (name: string, port: number): KubeJson => {
 
 const acceptedPush = (predicate: (p: ReceivedPush) => boolean = () => true) =>
   nextEvent<ReceivedPush>(api.events, "push", (p) => p.status === 200 && predicate(p));
+
+/** global.gc without restarting the test process with --expose-gc. */
+function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+/** `promise`, or a rejection naming `what` after `ms` (a bounded wait, not a timing assertion). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not come within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const hasPod = (name: string) => (p: ReceivedPush) => p.snapshot.pods.some((pod) => pod.name === name);
 
@@ -225,5 +246,77 @@ describe("the agent with --once", () => {
     const t = await agent(["--once", "--once-timeout", "300ms"]);
     expect(await t.agent.done).toBe(1);
     expect(api.pushes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("gives up on time even while the garbage collector runs (its deadline is a timer it owns)", async () => {
+    // Node 20 lets an AbortSignal.timeout that is only reachable through AbortSignal.any be
+    // collected before it fires (nodejs/node#57736); frequent collections make that certain.
+    const collect = exposeGc();
+    const collecting = setInterval(collect, 20);
+    try {
+      api.status = 503;
+      const t = await agent(["--once", "--once-timeout", "2s"]);
+      expect(await within(t.agent.done, 25_000, "the --once deadline")).toBe(1);
+    } finally {
+      clearInterval(collecting);
+    }
+  });
+});
+
+describe("snapshots the API refuses for good", () => {
+  const dumps = () => {
+    const list = (items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
+    writeFileSync(join(dir, "nodes.json"), list(fixtureNodes()));
+    writeFileSync(join(dir, "pods.json"), list(fixturePods()));
+    return ["--from-file", join(dir, "nodes.json"), join(dir, "pods.json")];
+  };
+
+  it("--from-file exits 1 when the API answers 409 STALE_SNAPSHOT, after one attempt", async () => {
+    api.status = 409;
+    const t = await agent(dumps());
+    expect(await t.agent.done).toBe(1);
+    expect(api.pushes).toHaveLength(1);
+    expect(t.agent.metrics.snapshotsRejected.get({ code: "STALE_SNAPSHOT" })).toBe(1);
+  });
+
+  it("moves a refused snapshot out of the spool into rejected/, so the next run is not blocked", async () => {
+    const spool = join(dir, "spool");
+    api.status = 400;
+    api.code = "OBSERVED_AT_IN_FUTURE";
+    const first = await agent([...dumps(), "--spool-dir", spool]);
+    expect(await first.agent.done).toBe(1);
+    const refusal = first.logs.find((l) => l.code === "OBSERVED_AT_IN_FUTURE");
+    expect(refusal).toMatchObject({ level: "error", status: 400, hint: expect.stringMatching(/clock/) });
+    expect(readdirSync(join(spool, "rejected")).filter((f) => f.endsWith(".json.gz"))).toHaveLength(1);
+
+    api.status = 200;
+    const second = await agent([...dumps(), "--spool-dir", spool]);
+    expect(await second.agent.done).toBe(0);
+    expect(api.pushes.map((p) => p.status)).toEqual([400, 200]);
+    expect(readdirSync(spool)).toEqual(["rejected"]);
+  });
+
+  it("in watch mode, a refused change is counted and the next change still goes", async () => {
+    api.status = 400;
+    api.code = "TOO_MANY_LABELS";
+    const t = await agent();
+    await nextEvent<PushResult>(t.agent.events, "push", (r) => r.outcome.kind === "rejected");
+    api.status = 200;
+    const accepted = acceptedPush(hasPod("after-refusal"));
+    kube.apply("pods", hostPortPod("after-refusal", 19300));
+    await accepted;
+    expect(t.agent.metrics.snapshotsRejected.get({ code: "TOO_MANY_LABELS" })).toBe(1);
+    expect(api.pushes.filter((p) => p.status === 400)).toHaveLength(1);
+  });
+
+  it("retries 429 PUSH_IN_PROGRESS after its Retry-After, then delivers", async () => {
+    api.status = 429;
+    api.code = "PUSH_IN_PROGRESS";
+    api.headers = { "retry-after": "0" };
+    const t = await agent([...dumps(), "--once-timeout", "20s"]);
+    await until(() => api.pushes.length >= 2, api.events, "push", "a retry of the throttled push");
+    api.status = 200;
+    expect(await t.agent.done).toBe(0);
+    expect(api.accepted()).toHaveLength(1);
   });
 });

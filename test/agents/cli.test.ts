@@ -92,6 +92,7 @@ describe("flags and environment", () => {
     [["--cluster", "c", "--dry-run", "--page-size", "0"], /--page-size/],
     [["--cluster", "c", "--dry-run", "--log-level", "loud"], /--log-level/],
     [["--cluster", "c", "--dry-run", "--no-such-flag"], /no-such-flag/],
+    [["--cluster", "c", "--dry-run", "--once", "--allow-no-pods"], /only applies to --from-file/],
   ])("refuses %j with a message that says what to do", (argv, message) => {
     expect(() => parseAgentArgs(argv, {})).toThrow(UsageError);
     expect(() => parseAgentArgs(argv, {})).toThrow(message);

@@ -281,6 +281,19 @@ describe("collection: the scheduler's port rules", () => {
     });
   });
 
+  it.each([
+    ["a NUL character is removed", "0/6 nodes\0 are available", "0/6 nodes are available"],
+    ["a long message is cut to the contract's 32,768", "x".repeat(40_000), "x".repeat(32_768)],
+    // An emoji is two UTF-16 units: cutting between them would leave a lone, unstorable half.
+    ["a cut never splits a surrogate pair", `${"x".repeat(32_767)}🚀tail`, "x".repeat(32_767)],
+    ["NULs go before the cut", `${"\0".repeat(10)}${"y".repeat(32_768)}`, "y".repeat(32_768)],
+  ])("the scheduler's message is stored safely: %s", (_what, message, stored) => {
+    const pod = fixturePod("openshift-router-pending");
+    pod.status.conditions[0] = { type: "PodScheduled", status: "False", reason: "Unschedulable", message };
+    const snapshotPod = toSnapshotPod(pod);
+    expect(snapshotPod?.scheduling?.message).toBe(stored);
+  });
+
   it("a pod in phase Unknown (node lost) still holds its ports", () => {
     const pod = exporter();
     pod.status.phase = "Unknown";

@@ -124,3 +124,57 @@ describe("--from-file gives the live snapshot", () => {
     expect(live.agent).toMatchObject({ mode: "once" });
   });
 });
+
+describe("--from-file refuses a dump that would close histories it never saw", () => {
+  const list = (items: unknown[]) => ({ apiVersion: "v1", kind: "List", items });
+
+  /** Runs the agent on `files`; its exit status, what it printed and its error log lines. */
+  async function fromFiles(files: string[], extra: string[] = []) {
+    const t = await startTestAgent([
+      "--cluster",
+      "prod-eu-1",
+      "--dry-run",
+      "--from-file",
+      ...files,
+      ...extra,
+    ]);
+    const code = await t.agent.done;
+    const errors = t.logs.filter((l) => l.level === "error").map((l) => String(l.msg));
+    return { code, output: t.output, errors };
+  }
+
+  it("exits 2 without a snapshot when only nodes are given (pods would all close)", async () => {
+    const result = await fromFiles([write("only-nodes.json", list(served("nodes")))]);
+    expect(result.code).toBe(2);
+    expect(result.output).toEqual([]);
+    expect(result.errors.join("\n")).toMatch(/no pod list in .*only-nodes\.json.*--allow-no-pods/);
+  });
+
+  it("exits 2 when only pods are given", async () => {
+    const result = await fromFiles([write("only-pods.json", list(served("pods")))]);
+    expect(result.code).toBe(2);
+    expect(result.output).toEqual([]);
+    expect(result.errors.join("\n")).toMatch(/no node list .*kubectl get nodes -o json/);
+  });
+
+  it("accepts a pod list that is present but empty (kubectl prints an empty List)", async () => {
+    const nodes = write("nodes-for-empty.json", list(served("nodes")));
+    const result = await fromFiles([nodes, write("no-pods.json", list([]))]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.output[0] as string).pods).toEqual([]);
+    expect((await fromFiles([nodes, write("empty-podlist.json", { kind: "PodList", items: [] })])).code).toBe(
+      0,
+    );
+  });
+
+  it("one empty List does not stand for both lists", async () => {
+    expect((await fromFiles([write("empty.json", list([]))])).code).toBe(2);
+  });
+
+  it("with --allow-no-pods, a nodes-only dump gives a snapshot without pods", async () => {
+    const result = await fromFiles([write("nodes-only.json", list(served("nodes")))], ["--allow-no-pods"]);
+    expect(result.code).toBe(0);
+    const snapshot = JSON.parse(result.output[0] as string) as Snapshot;
+    expect([snapshot.nodes.length, snapshot.pods.length]).toEqual([6, 0]);
+  });
+});

@@ -1,6 +1,9 @@
 import { EventEmitter } from "node:events";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../agents/src/ops/log.js";
@@ -92,7 +95,26 @@ describe("the HTTP transport", () => {
   it.each([
     [401, { error: { code: "UNAUTHORIZED", message: "unknown token" } }, {}, { kind: "fatal", status: 401 }],
     [403, { error: { code: "FORBIDDEN", message: "wrong cluster" } }, {}, { kind: "fatal", status: 403 }],
-    [409, { error: { code: "STALE_SNAPSHOT", message: "older" } }, {}, { kind: "stale" }],
+    [
+      409,
+      { error: { code: "STALE_SNAPSHOT", message: "older" } },
+      {},
+      { kind: "rejected", status: 409, code: "STALE_SNAPSHOT" },
+    ],
+    [
+      400,
+      { error: { code: "OBSERVED_AT_IN_FUTURE", message: "ahead" } },
+      {},
+      { kind: "rejected", code: "OBSERVED_AT_IN_FUTURE" },
+    ],
+    [422, "not json", {}, { kind: "rejected", code: "HTTP_422" }],
+    [408, { error: { code: "REQUEST_TIMEOUT", message: "slow body" } }, {}, { kind: "retry", status: 408 }],
+    [
+      429,
+      { error: { code: "PUSH_IN_PROGRESS", message: "another push of this cluster" } },
+      { "retry-after": "2" },
+      { kind: "retry", status: 429, retryAfterMs: 2000 },
+    ],
     [
       400,
       { error: { code: "UNKNOWN_NODE", message: "bad", issues: [{ path: "pods.0.node" }] } },
@@ -141,9 +163,28 @@ function scripted(answers: PushOutcome[]) {
 }
 
 const unavailable: PushOutcome = { kind: "retry", status: 503, message: "down", retryAfterMs: undefined };
+const stale: PushOutcome = {
+  kind: "rejected",
+  status: 409,
+  code: "STALE_SNAPSHOT",
+  message: "older",
+  issues: [],
+};
+const future: PushOutcome = {
+  kind: "rejected",
+  status: 400,
+  code: "OBSERVED_AT_IN_FUTURE",
+  message: "ahead of the server clock",
+  issues: [],
+};
 
-async function pusherWith(answers: PushOutcome[], options: { maxEntries?: number } = {}) {
-  const { sent, transport } = scripted(answers);
+async function pusherWith(
+  answers: PushOutcome[],
+  options: { maxEntries?: number; dir?: string; rejectedKept?: number; transport?: SnapshotTransport } = {},
+) {
+  const scriptedTransport = scripted(answers);
+  const { sent } = scriptedTransport;
+  const transport = options.transport ?? scriptedTransport.transport;
   const waits: number[] = [];
   const results: PushResult[] = [];
   const events = new EventEmitter();
@@ -151,6 +192,8 @@ async function pusherWith(answers: PushOutcome[], options: { maxEntries?: number
   const spool = await Spool.open({
     maxEntries: options.maxEntries ?? 100,
     maxBytes: 1 << 24,
+    ...(options.dir ? { dir: options.dir } : {}),
+    ...(options.rejectedKept ? { rejectedKept: options.rejectedKept } : {}),
     logger: silentLogger,
   });
   const pusher = new Pusher({
@@ -202,6 +245,44 @@ describe("the pusher", () => {
     expect(p.metrics.lastSuccess.get()).toBe(Date.parse("2026-11-27T10:05:00Z") / 1000);
   });
 
+  describe("honours 429 with Retry-After from the API", () => {
+    let answers: { status: number; retryAfter: string }[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const answer = answers.shift();
+        if (!answer) return res.writeHead(200, { "content-type": "application/json" }).end("{}");
+        res.writeHead(answer.status, {
+          "content-type": "application/json",
+          "retry-after": answer.retryAfter,
+        });
+        res.end(JSON.stringify({ error: { code: "PUSH_IN_PROGRESS", message: "another push" } }));
+      });
+    });
+    let transport: SnapshotTransport;
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      transport = httpTransport({
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        token: "t",
+      });
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it.each([
+      ["2", 2_000],
+      ["86400", 600_000], // a day is capped at ten minutes
+      ["0", 1_000], // never below the first backoff step
+    ])("Retry-After: %s waits %i ms before the retry", async (retryAfter, wait) => {
+      answers = [{ status: 429, retryAfter }];
+      const p = await pusherWith([], { transport });
+      await offerChange(p.pusher, 1);
+      await p.pusher.run(new AbortController().signal, { untilEmpty: true });
+      expect(p.waits).toEqual([wait]);
+      expect(p.results.map((r) => r.outcome.kind)).toEqual(["retry", "accepted"]);
+    });
+  });
+
   it("honours Retry-After on 429 instead of its own backoff", async () => {
     const p = await pusherWith([{ kind: "retry", status: 429, message: "slow", retryAfterMs: 30_000 }]);
     await offerChange(p.pusher, 1);
@@ -210,16 +291,66 @@ describe("the pusher", () => {
     expect(p.metrics.pushFailures.get({ reason: "throttled" })).toBe(1);
   });
 
-  it("drops a stale snapshot (409) and goes on with the next", async () => {
-    const p = await pusherWith([{ kind: "stale", status: 409, message: "older" }]);
+  it("sets a stale snapshot (409) aside and goes on with the next, without retrying it", async () => {
+    const p = await pusherWith([stale]);
     await offerChange(p.pusher, 1);
     await offerChange(p.pusher, 2);
     await p.pusher.run(new AbortController().signal, { untilEmpty: true });
     expect(p.results.map((r) => [r.observedAt, r.outcome.kind])).toEqual([
-      [at(1), "stale"],
+      [at(1), "rejected"],
       [at(2), "accepted"],
     ]);
     expect(p.waits).toEqual([]);
+    expect(p.metrics.snapshotsRejected.get({ code: "STALE_SNAPSHOT" })).toBe(1);
+  });
+
+  it("with a spool directory, moves a refused snapshot to rejected/ with a sidecar saying why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portolan-push-"));
+    try {
+      const p = await pusherWith([future], { dir });
+      await offerChange(p.pusher, 1);
+      await offerChange(p.pusher, 2);
+      await p.pusher.run(new AbortController().signal, { untilEmpty: true });
+      expect(p.sent.map((s) => s.observedAt)).toEqual([at(1), at(2)]);
+      expect(p.spool.size).toBe(0);
+      expect(readdirSync(dir)).toEqual(["rejected"]);
+      const files = readdirSync(join(dir, "rejected")).sort();
+      expect(files).toHaveLength(2);
+      const [snapshot, sidecar] = files as [string, string];
+      expect(sidecar).toMatch(/\.rejection\.json$/);
+      expect(JSON.parse(gunzipSync(readFileSync(join(dir, "rejected", snapshot))).toString())).toEqual(
+        snapshotAt(1),
+      );
+      expect(JSON.parse(readFileSync(join(dir, "rejected", sidecar), "utf8"))).toEqual({
+        status: 400,
+        code: "OBSERVED_AT_IN_FUTURE",
+        message: "ahead of the server clock",
+        rejectedAt: "2026-11-27T10:05:00.000Z",
+        observedAt: at(1),
+        hash: String(1).padStart(64, "0"),
+      });
+      expect(p.metrics.snapshotsRejected.get({ code: "OBSERVED_AT_IN_FUTURE" })).toBe(1);
+      // A restart does not take rejected/ for a spooled snapshot.
+      expect((await Spool.open({ dir, maxEntries: 10, maxBytes: 1 << 20, logger: silentLogger })).size).toBe(
+        0,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps only the newest refused snapshots in rejected/", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portolan-push-"));
+    try {
+      const p = await pusherWith([future, future, future, future], { dir, rejectedKept: 2 });
+      for (const second of [1, 2, 3, 4]) await offerChange(p.pusher, second);
+      await p.pusher.run(new AbortController().signal, { untilEmpty: true });
+      const kept = readdirSync(join(dir, "rejected")).filter((f) => f.endsWith(".json.gz"));
+      expect(kept.map((f) => Number(f.split("-")[1]))).toEqual([Date.parse(at(3)), Date.parse(at(4))]);
+      expect(readdirSync(join(dir, "rejected"))).toHaveLength(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("drops a snapshot the API refuses (400) and goes on", async () => {

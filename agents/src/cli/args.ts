@@ -15,6 +15,8 @@ export interface AgentConfig {
   cluster: string;
   mode: AgentMode;
   files: string[];
+  /** --from-file: a dump without a pod list is complete (the cluster runs no pods). */
+  allowNoPods: boolean;
   dryRun: boolean;
   server: string | undefined;
   /** A token given directly (PORTOLAN_TOKEN); tokenFile wins when both are set. */
@@ -47,6 +49,7 @@ export const AGENT_FLAGS = {
   context: { type: "string" },
   once: { type: "boolean" },
   "from-file": { type: "string", multiple: true },
+  "allow-no-pods": { type: "boolean" },
   "dry-run": { type: "boolean" },
   "spool-dir": { type: "string" },
   "spool-max-snapshots": { type: "string" },
@@ -85,6 +88,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
   }
   const files = [...fromFile, ...parsed.positionals];
   if (files.length > 0 && v.once) throw new UsageError("--from-file already takes one snapshot; drop --once");
+  const allowNoPods = v["allow-no-pods"] === true;
+  if (allowNoPods && files.length === 0) throw new UsageError("--allow-no-pods only applies to --from-file");
 
   const cluster = v.cluster ?? env.PORTOLAN_CLUSTER;
   if (!cluster) throw new UsageError("which cluster is this? --cluster NAME or PORTOLAN_CLUSTER");
@@ -117,6 +122,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
       cluster,
       mode: files.length > 0 ? "files" : v.once ? "once" : "watch",
       files,
+      allowNoPods,
       dryRun,
       server,
       token,
@@ -188,7 +194,11 @@ Modes:
   --once                   list nodes and pods once, push one snapshot, exit
   --from-file FILE...      build the snapshot from JSON of "kubectl get nodes -o json",
                            "kubectl get pods -A -o json" or "kubectl get nodes,pods -A -o json"
-                           ("-" reads standard input); no cluster access needed
+                           ("-" reads standard input); no cluster access needed. Both a node
+                           and a pod list are required (exit 2 otherwise): a snapshot without
+                           pods would close every pod's history
+  --allow-no-pods          with --from-file: the cluster really runs no pods, accept a dump
+                           without a pod list
   --dry-run                print the snapshot JSON on stdout instead of pushing (watch mode: one
                            line per changed snapshot)
   (default)                list, then watch nodes and pods; push on change and every --heartbeat
@@ -216,5 +226,6 @@ Operations:
   --version                the agent version
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). Logs are JSON lines on stderr.
-Exit status: 0 done, 1 failed (API refused the token or the snapshot, or gave up), 2 usage error.
+Exit status: 0 done, 1 failed (API refused the token or the snapshot, or gave up), 2 usage error
+(also a --from-file dump without a node or pod list).
 `;

@@ -10,14 +10,41 @@ export interface KubeObjects {
   pods: KubePod[];
   /** Kinds present in the input that the agent does not use (e.g. `kubectl get nodes,pods,svc`). */
   ignoredKinds: string[];
+  /** Whether the input holds a node list, a pod list (even empty, when its kind says so). */
+  hasNodeList: boolean;
+  hasPodList: boolean;
+  /** Lists with no items that do not say of what (kubectl prints `kind: List` for no objects). */
+  emptyLists: number;
 }
 
 export class DumpError extends Error {}
 
+/** The dumps lack the node or the pod list: the snapshot would close the history of everything missing. */
+export class IncompleteDumpError extends Error {}
+
+/**
+ * The lists the dumps lack, for the caller to refuse: a snapshot built without pods closes every
+ * pod's history, one without nodes leaves every pod out. An empty untyped List stands for one
+ * missing list (`kubectl get pods -A -o json` on a cluster with none prints just that).
+ */
+export function missingLists(objects: KubeObjects): ("nodes" | "pods")[] {
+  const missing: ("nodes" | "pods")[] = [];
+  if (!objects.hasNodeList) missing.push("nodes");
+  if (!objects.hasPodList) missing.push("pods");
+  return objects.emptyLists >= missing.length ? [] : missing;
+}
+
 const itemKindOfList: Record<string, string> = { NodeList: "Node", PodList: "Pod" };
 
 export function readKubeObjects(document: unknown, source: string): KubeObjects {
-  const out: KubeObjects = { nodes: [], pods: [], ignoredKinds: [] };
+  const out: KubeObjects = {
+    nodes: [],
+    pods: [],
+    ignoredKinds: [],
+    hasNodeList: false,
+    hasPodList: false,
+    emptyLists: 0,
+  };
   addDocument(out, document, source);
   return out;
 }
@@ -27,6 +54,9 @@ export function mergeKubeObjects(parts: KubeObjects[]): KubeObjects {
     nodes: parts.flatMap((p) => p.nodes),
     pods: parts.flatMap((p) => p.pods),
     ignoredKinds: [...new Set(parts.flatMap((p) => p.ignoredKinds))].sort(),
+    hasNodeList: parts.some((p) => p.hasNodeList),
+    hasPodList: parts.some((p) => p.hasPodList),
+    emptyLists: parts.reduce((sum, p) => sum + p.emptyLists, 0),
   };
 }
 
@@ -37,6 +67,9 @@ function addDocument(out: KubeObjects, document: unknown, source: string): void 
   const kind = typeof document.kind === "string" ? document.kind : undefined;
   if (Array.isArray(document.items)) {
     const impliedKind = kind ? itemKindOfList[kind] : undefined;
+    if (impliedKind === "Node") out.hasNodeList = true;
+    else if (impliedKind === "Pod") out.hasPodList = true;
+    else if (document.items.length === 0) out.emptyLists += 1;
     document.items.forEach((item, i) => {
       addObject(out, item, impliedKind, `${source}: items[${i}]`);
     });
@@ -49,9 +82,13 @@ function addDocument(out: KubeObjects, document: unknown, source: string): void 
 function addObject(out: KubeObjects, item: unknown, impliedKind: string | undefined, where: string): void {
   if (!isObject(item)) throw new DumpError(`${where}: not an object`);
   const kind = typeof item.kind === "string" ? item.kind : impliedKind;
-  if (kind === "Node") out.nodes.push(item as KubeNode);
-  else if (kind === "Pod") out.pods.push(item as KubePod);
-  else if (!out.ignoredKinds.includes(kind ?? "(no kind)")) out.ignoredKinds.push(kind ?? "(no kind)");
+  if (kind === "Node") {
+    out.nodes.push(item as KubeNode);
+    out.hasNodeList = true;
+  } else if (kind === "Pod") {
+    out.pods.push(item as KubePod);
+    out.hasPodList = true;
+  } else if (!out.ignoredKinds.includes(kind ?? "(no kind)")) out.ignoredKinds.push(kind ?? "(no kind)");
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

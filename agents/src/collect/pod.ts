@@ -14,6 +14,19 @@ import type { KubeContainer, KubeObjectMeta, KubePod } from "./kube-types.js";
 /** The contract caps the scheduler message; a longer one is cut rather than refused. */
 const MAX_MESSAGE = 32_768;
 
+/**
+ * Free text from the cluster (the scheduler's message) as the contract stores it: NUL characters
+ * removed (PostgreSQL text cannot hold them, and they carry nothing for a reader) and cut to `max`
+ * UTF-16 units without splitting a surrogate pair (a lone half is not storable either). Names and
+ * labels are never altered this way: they are identities, and the API server already forbids both.
+ */
+export function storableText(text: string, max: number): string {
+  const clean = text.includes("\0") ? text.replaceAll("\0", "") : text;
+  if (clean.length <= max) return clean;
+  const last = clean.charCodeAt(max - 1);
+  return clean.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 type SelectorOperator = NonNullable<
   NodeAffinity["nodeSelectorTerms"][number]["matchExpressions"]
 >[number]["operator"];
@@ -92,7 +105,7 @@ export function schedulingOf(pod: KubePod): SnapshotPod["scheduling"] {
   const message = condition.message ?? condition.reason ?? "";
   return {
     unschedulable: condition.reason === "Unschedulable",
-    message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) : message,
+    message: storableText(message, MAX_MESSAGE),
   };
 }
 

@@ -10,6 +10,7 @@
 import http from "node:http";
 import https from "node:https";
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import { AbortScope } from "../util/abort.js";
 import { KubeApiError, type KubeClient, type Resource } from "./api.js";
 
 export type { KubeClient } from "./api.js";
@@ -33,14 +34,14 @@ export function createKubeClient(config: KubeConfig, options: ClientNodeOptions 
       url.searchParams.set("limit", String(request.limit));
       if (request.continueToken) url.searchParams.set("continue", request.continueToken);
       if (request.fieldSelector) url.searchParams.set("fieldSelector", request.fieldSelector);
-      const abort = signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-        : AbortSignal.timeout(timeoutMs);
+      const scope = new AbortScope([signal], timeoutMs);
       let list: { metadata?: { resourceVersion?: string; continue?: string }; items?: unknown[] };
       try {
-        list = (await getJson(config, url, abort)) as typeof list;
+        list = (await getJson(config, url, scope.signal)) as typeof list;
       } catch (error) {
         throw toKubeError(error, `list ${resource}`);
+      } finally {
+        scope.dispose();
       }
       return {
         items: list.items ?? [],

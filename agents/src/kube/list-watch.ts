@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../ops/log.js";
 import { errorText, memoryFigures } from "../ops/log.js";
+import { AbortScope } from "../util/abort.js";
 import { type BackoffPolicy, backoffMs } from "../util/backoff.js";
 import type { Delay } from "../util/time.js";
 import { isGone, KubeApiError, type KubeClient, type Resource, type WatchEvent } from "./api.js";
@@ -40,7 +41,8 @@ export class ListWatch<T> {
   private resourceVersion: string | undefined;
   /** Why the next list happens (kept while a failed list is retried). */
   private relistReason: "initial" | "gone" | "resync" = "initial";
-  private current: AbortController | undefined;
+  /** The current list/watch attempt, aborted by a resync or when `run`'s signal aborts. */
+  private current: AbortScope | undefined;
   private failures = 0;
   private resolveSynced!: () => void;
   /** Resolves after the first successful list. */
@@ -60,8 +62,8 @@ export class ListWatch<T> {
   async run(signal: AbortSignal): Promise<void> {
     const { resource, logger } = this.options;
     while (!signal.aborted) {
-      this.current = new AbortController();
-      const attempt = AbortSignal.any([signal, this.current.signal]);
+      this.current = new AbortScope([signal]);
+      const attempt = this.current.signal;
       try {
         if (this.resourceVersion === undefined) await this.list(attempt);
         if (attempt.aborted) continue;
@@ -94,6 +96,8 @@ export class ListWatch<T> {
           retryInMs: wait,
         });
         await this.options.delay(wait, signal);
+      } finally {
+        this.current.dispose();
       }
     }
   }
@@ -131,8 +135,7 @@ export class ListWatch<T> {
   private async watch(signal: AbortSignal): Promise<boolean> {
     const { client, resource, fieldSelector, convert, keyOf, sink, watchTimeoutSeconds } = this.options;
     const idleMs = this.options.idleTimeoutMs ?? (watchTimeoutSeconds + 60) * 1000;
-    const stream = new AbortController();
-    const both = AbortSignal.any([signal, stream.signal]);
+    const stream = new AbortScope([signal]);
     let failure: unknown;
     let events = 0;
     const opened = performance.now();
@@ -168,10 +171,11 @@ export class ListWatch<T> {
           ...(fieldSelector ? { fieldSelector } : {}),
         },
         onEvent,
-        both,
+        stream.signal,
       );
     } finally {
       clearTimeout(idle);
+      stream.dispose();
     }
     if (failure) throw failure;
     return events > 0 || performance.now() - opened >= 1000;

@@ -69,7 +69,11 @@ export function createAgentMetrics() {
     registry,
     pushes: registry.counter(
       "portolan_agent_pushes_total",
-      "Snapshots the API answered, by result (accepted, stale: 409 dropped, rejected: 4xx dropped).",
+      "Snapshots the API answered, by result (accepted; rejected: refused for good with a 4xx, 409 included).",
+    ),
+    snapshotsRejected: registry.counter(
+      "portolan_agent_snapshots_rejected_total",
+      "Snapshots the API refused for good (set aside in the spool's rejected/ directory), by error code.",
     ),
     pushFailures: registry.counter(
       "portolan_agent_push_failures_total",

@@ -1,8 +1,9 @@
 /**
  * Delivers snapshots to the API in the order they were observed. State changes wait in the spool
- * until the API accepts them (retrying network errors, 5xx, 429 with backoff and Retry-After);
+ * until the API accepts them (retrying network errors, 5xx, 408, 429 with backoff and Retry-After);
  * heartbeats (same state, newer observedAt) are only sent when nothing is waiting, and only the
- * newest. 409 (stale) and other 4xx answers drop that snapshot; 401/403 stop the agent.
+ * newest. Any other 4xx (409 STALE_SNAPSHOT too) refuses that snapshot for good: it is set aside
+ * (spool's rejected/) so the next can go; 401/403 stop the agent.
  */
 import type { Logger } from "../ops/log.js";
 import type { AgentMetrics } from "../ops/metrics.js";
@@ -12,6 +13,15 @@ import type { Spool, SpoolEntry } from "./spool.js";
 import type { PushOutcome, SnapshotTransport } from "./transport.js";
 
 export type SnapshotKind = "change" | "heartbeat";
+
+/** What to check when the API refuses snapshots with these codes (they repeat until someone acts). */
+const REJECTION_HINTS = new Map([
+  [
+    "STALE_SNAPSHOT",
+    "the API already holds a later snapshot of this cluster: another agent pushing the same cluster name, or this host's clock went back",
+  ],
+  ["OBSERVED_AT_IN_FUTURE", "this host's clock is ahead of the API server's: check NTP on the node"],
+]);
 
 export interface OfferedSnapshot {
   observedAt: string;
@@ -114,17 +124,21 @@ export class Pusher implements SnapshotSink {
       const body = entry ? await this.options.spool.body(entry) : (heartbeat as Heartbeat).body;
       const outcome = await this.options.transport(body, signal);
       if (signal.aborted && outcome.kind === "retry") return;
-      if (entry) await this.settleEntry(entry, outcome);
-      else if (heartbeat && outcome.kind !== "retry" && this.heartbeat === heartbeat)
-        this.heartbeat = undefined;
-      this.report(entry ?? (heartbeat as Heartbeat), entry ? "change" : "heartbeat", outcome);
+      const setAsideIn = entry ? await this.settleEntry(entry, outcome) : undefined;
+      if (heartbeat && outcome.kind !== "retry" && this.heartbeat === heartbeat) this.heartbeat = undefined;
+      this.report(entry ?? (heartbeat as Heartbeat), entry ? "change" : "heartbeat", outcome, setAsideIn);
       if (outcome.kind === "retry") {
         this.attempt += 1;
         const backoff = backoffMs(this.attempt, this.options.backoff, this.options.random);
+        // Retry-After wins over the backoff, capped; never below the first backoff step, so a
+        // "Retry-After: 0" cannot make the agent hammer a server that is shedding load.
         const wait =
           outcome.retryAfterMs === undefined
             ? backoff
-            : Math.min(outcome.retryAfterMs, this.options.maxRetryAfterMs ?? 600_000);
+            : Math.max(
+                this.options.backoff.initialMs,
+                Math.min(outcome.retryAfterMs, this.options.maxRetryAfterMs ?? 600_000),
+              );
         this.options.logger.warn("push failed, will retry", {
           status: outcome.status,
           error: outcome.message,
@@ -139,13 +153,25 @@ export class Pusher implements SnapshotSink {
     }
   }
 
-  private async settleEntry(entry: SpoolEntry, outcome: PushOutcome): Promise<void> {
-    if (outcome.kind === "retry" || outcome.kind === "fatal") return;
-    await this.options.spool.remove(entry);
+  /** Takes an answered entry out of the queue; a refused one is set aside (returns where, on disk). */
+  private async settleEntry(entry: SpoolEntry, outcome: PushOutcome): Promise<string | undefined> {
+    let setAsideIn: string | undefined;
+    if (outcome.kind === "accepted") await this.options.spool.remove(entry);
+    else if (outcome.kind === "rejected") {
+      const { status, code, message } = outcome;
+      const rejectedAt = this.options.clock.now().toISOString();
+      setAsideIn = await this.options.spool.reject(entry, { status, code, message, rejectedAt });
+    } else return undefined;
     this.updateSpoolGauges();
+    return setAsideIn;
   }
 
-  private report(item: SpoolEntry | Heartbeat, kind: SnapshotKind, outcome: PushOutcome): void {
+  private report(
+    item: SpoolEntry | Heartbeat,
+    kind: SnapshotKind,
+    outcome: PushOutcome,
+    setAsideIn: string | undefined,
+  ): void {
     const { metrics, logger, cluster } = this.options;
     const observedAt = new Date(item.observedMs).toISOString();
     switch (outcome.kind) {
@@ -160,19 +186,24 @@ export class Pusher implements SnapshotSink {
           closed: outcome.closed,
         });
         break;
-      case "stale":
-        metrics.pushes.inc({ result: "stale" });
-        logger.warn("the API already has a newer snapshot; dropped this one (409)", { observedAt });
-        break;
       case "rejected":
         metrics.pushes.inc({ result: "rejected" });
-        logger.error("the API refused the snapshot; dropped it", {
-          observedAt,
-          status: outcome.status,
-          code: outcome.code,
-          error: outcome.message,
-          issues: outcome.issues.slice(0, 10),
-        });
+        metrics.snapshotsRejected.inc({ code: outcome.code });
+        logger.error(
+          setAsideIn
+            ? "the API refused the snapshot for good; moved it aside, going on with the next"
+            : "the API refused the snapshot for good; dropped it, going on with the next",
+          {
+            kind,
+            observedAt,
+            status: outcome.status,
+            code: outcome.code,
+            error: outcome.message,
+            issues: outcome.issues.slice(0, 10),
+            ...(setAsideIn ? { file: setAsideIn } : {}),
+            ...(REJECTION_HINTS.has(outcome.code) ? { hint: REJECTION_HINTS.get(outcome.code) } : {}),
+          },
+        );
         break;
       case "fatal":
         metrics.pushFailures.inc({ reason: "auth" });

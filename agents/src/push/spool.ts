@@ -8,7 +8,7 @@
  * files (gzipped snapshot, name = sequence, observedAt in ms, state hash) and survive a restart.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Logger } from "../ops/log.js";
 
 export interface SpoolEntry {
@@ -25,10 +25,22 @@ export interface SpoolOptions {
   dir?: string;
   maxEntries: number;
   maxBytes: number;
+  /** Refused snapshots kept in `<dir>/rejected/` for a look (default 10); older ones are deleted. */
+  rejectedKept?: number;
   logger: Logger;
 }
 
+/** Why the API refused a snapshot, as the sidecar file next to it in `rejected/` records it. */
+export interface Rejection {
+  status: number;
+  code: string;
+  message: string;
+  rejectedAt: string;
+}
+
 const FILE = /^(\d{12})-(\d+)-([0-9a-f]{64})\.json\.gz$/;
+export const REJECTED_DIR = "rejected";
+const SIDECAR = ".rejection.json";
 
 export class Spool {
   private readonly entries: SpoolEntry[] = [];
@@ -110,6 +122,44 @@ export class Spool {
     if (entry.file) await rm(entry.file, { force: true });
   }
 
+  /**
+   * Takes a snapshot the API refused out of the queue. On disk it moves to `rejected/` with a
+   * sidecar saying why (only the newest `rejectedKept` are kept); returns where, if anywhere.
+   */
+  async reject(entry: SpoolEntry, rejection: Rejection): Promise<string | undefined> {
+    const { dir } = this.options;
+    if (!entry.file || !dir) {
+      await this.remove(entry);
+      return undefined;
+    }
+    const rejectedDir = join(dir, REJECTED_DIR);
+    await mkdir(rejectedDir, { recursive: true });
+    const name = basename(entry.file);
+    const kept = join(rejectedDir, name);
+    await writeFile(
+      join(rejectedDir, name.replace(/\.json\.gz$/, SIDECAR)),
+      `${JSON.stringify({ ...rejection, observedAt: new Date(entry.observedMs).toISOString(), hash: entry.hash }, null, 2)}\n`,
+    );
+    await rename(entry.file, kept);
+    delete entry.file; // moved: remove() must not delete it
+    await this.remove(entry);
+    await this.pruneRejected(rejectedDir);
+    return kept;
+  }
+
+  /** Keeps the newest `rejectedKept` refused snapshots (by observedAt), with their sidecars. */
+  private async pruneRejected(rejectedDir: string): Promise<void> {
+    const byAge = (await readdir(rejectedDir))
+      .map((name) => ({ name, match: FILE.exec(name) }))
+      .filter((f) => f.match !== null)
+      .sort((a, b) => Number(a.match?.[2]) - Number(b.match?.[2]) || a.name.localeCompare(b.name));
+    const excess = byAge.length - (this.options.rejectedKept ?? 10);
+    for (const { name } of byAge.slice(0, Math.max(0, excess))) {
+      await rm(join(rejectedDir, name), { force: true });
+      await rm(join(rejectedDir, name.replace(/\.json\.gz$/, SIDECAR)), { force: true });
+    }
+  }
+
   private shortestLived(): SpoolEntry {
     let best = 0;
     let bestGap = Number.POSITIVE_INFINITY;
@@ -127,6 +177,7 @@ export class Spool {
     await mkdir(dir, { recursive: true });
     const names = (await readdir(dir)).sort();
     for (const name of names) {
+      if (name === REJECTED_DIR) continue;
       if (name.startsWith(".tmp-")) {
         await rm(join(dir, name), { force: true });
         continue;

@@ -1,13 +1,14 @@
 /**
- * One POST /v1/snapshots, and what its answer means for the agent: accepted, stale (drop it),
- * rejected (drop it, log why), fatal (the token is wrong: stop), or retry (network, 5xx, 429, 408).
+ * One POST /v1/snapshots, and what its answer means for the agent: accepted; rejected (any other
+ * 4xx, 409 STALE_SNAPSHOT included: this snapshot can never be accepted, so it is set aside);
+ * fatal (401/403: the token is wrong, stop); or retry (network, 5xx, 408, 429 with Retry-After).
  */
 import { errorText } from "../ops/log.js";
+import { AbortScope } from "../util/abort.js";
 import { retryAfterMs } from "./retry-after.js";
 
 export type PushOutcome =
   | { kind: "accepted"; status: number; changed: boolean; opened: number; closed: number }
-  | { kind: "stale"; status: number; message: string }
   | { kind: "rejected"; status: number; code: string; message: string; issues: unknown[] }
   | { kind: "fatal"; status: number; message: string }
   | { kind: "retry"; status: number | undefined; message: string; retryAfterMs: number | undefined };
@@ -29,7 +30,15 @@ export function httpTransport(
 ): SnapshotTransport {
   const url = `${target.server.replace(/\/+$/, "")}/v1/snapshots`;
   return async (body, signal) => {
-    const timeout = AbortSignal.timeout(target.timeoutMs ?? 60_000);
+    const scope = new AbortScope([signal], target.timeoutMs ?? 60_000);
+    try {
+      return await send(body, scope.signal);
+    } finally {
+      scope.dispose();
+    }
+  };
+
+  async function send(body: Uint8Array, signal: AbortSignal): Promise<PushOutcome> {
     let res: Response;
     try {
       res = await fetchImpl(url, {
@@ -42,7 +51,7 @@ export function httpTransport(
         },
         // A Node Buffer is a valid fetch body; the DOM typings only name ArrayBuffer-backed views.
         body: body as Uint8Array<ArrayBuffer>,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal,
       });
     } catch (error) {
       return { kind: "retry", status: undefined, message: errorText(error), retryAfterMs: undefined };
@@ -63,7 +72,6 @@ export function httpTransport(
       };
     }
     if (res.status === 401 || res.status === 403) return { kind: "fatal", status: res.status, message };
-    if (res.status === 409) return { kind: "stale", status: res.status, message };
     if (res.status === 408 || res.status === 429 || res.status >= 500) {
       return {
         kind: "retry",
@@ -79,7 +87,7 @@ export function httpTransport(
       message,
       issues: error?.issues ?? [],
     };
-  };
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -6,6 +6,7 @@
 import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
+import { IncompleteDumpError } from "../collect/kubectl-dump.js";
 import type { KubeClient } from "../kube/api.js";
 import { startHealthServer } from "../ops/health.js";
 import { createLogger, errorText, type Logger } from "../ops/log.js";
@@ -14,6 +15,7 @@ import { SnapshotPrinter } from "../push/printer.js";
 import { Pusher, type PushResult, type SnapshotSink } from "../push/pusher.js";
 import { Spool } from "../push/spool.js";
 import { httpTransport } from "../push/transport.js";
+import { AbortScope } from "../util/abort.js";
 import type { BackoffPolicy } from "../util/backoff.js";
 import { type Clock, type Delay, realDelay, systemClock } from "../util/time.js";
 import { AGENT_VERSION } from "../version.js";
@@ -56,6 +58,8 @@ export interface RunningAgent {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
+/** Usage errors, and --from-file dumps that lack the node or the pod list. */
+export const EXIT_USAGE = 2;
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
@@ -151,8 +155,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   /** --once / --from-file: deliver everything waiting (earlier runs' spool too) within the deadline. */
   const deliver = async (): Promise<number> => {
     if (!pusher) return EXIT_OK;
-    const deadline = AbortSignal.any([stopping.signal, AbortSignal.timeout(config.onceTimeoutMs)]);
-    await pusher.run(deadline, { untilEmpty: true });
+    const deadline = new AbortScope([stopping.signal], config.onceTimeoutMs);
+    try {
+      await pusher.run(deadline.signal, { untilEmpty: true });
+    } finally {
+      deadline.dispose();
+    }
     if (pusher.fatal) return EXIT_FAILED;
     if (pusher.waiting > 0) {
       logger.error("gave up delivering: the API did not accept the snapshot in time", {
@@ -174,7 +182,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(health ? { health: health.url } : {}),
     });
     if (config.mode === "files") {
-      const info = await snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin);
+      const info = await snapshotFromFiles(
+        config.files,
+        producer,
+        logger,
+        deps.readStdin ?? readStdin,
+        config.allowNoPods,
+      );
       return info ? deliver() : EXIT_FAILED;
     }
     if (config.mode === "once") {
@@ -218,7 +232,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     if (pusher?.fatal) return EXIT_FAILED;
     if (pusher && pusher.waiting > 0) {
       // Shutting down: a last chance to deliver what waits (with --spool-dir it is kept anyway).
-      await pusher.run(AbortSignal.timeout(config.shutdownTimeoutMs), { untilEmpty: true });
+      const deadline = new AbortScope([], config.shutdownTimeoutMs);
+      try {
+        await pusher.run(deadline.signal, { untilEmpty: true });
+      } finally {
+        deadline.dispose();
+      }
       if (pusher.waiting > 0) {
         logger.warn("stopped with snapshots not yet delivered", {
           waiting: pusher.waiting,
@@ -232,7 +251,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const done = run()
     .catch((error: unknown) => {
       logger.error(errorText(error));
-      return EXIT_FAILED;
+      return error instanceof IncompleteDumpError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
       await health?.close();

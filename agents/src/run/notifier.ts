@@ -1,4 +1,5 @@
 /** Lets a loop sleep until something changed or a timeout passed, with the injectable delay. */
+import { AbortScope } from "../util/abort.js";
 import type { Delay } from "../util/time.js";
 
 export class ChangeNotifier {
@@ -12,17 +13,16 @@ export class ChangeNotifier {
 
   /** Resolves "changed" on the next notify(), or "timeout" after `ms` (or when `signal` aborts). */
   async wait(ms: number, delay: Delay, signal: AbortSignal): Promise<"changed" | "timeout"> {
-    const timer = new AbortController();
-    const stop = AbortSignal.any([signal, timer.signal]);
+    const stop = new AbortScope([signal]);
     let wake!: () => void;
     const changed = new Promise<"changed">((resolve) => {
       wake = () => resolve("changed");
       this.waiters.push(wake);
     });
     try {
-      return await Promise.race([changed, delay(ms, stop).then(() => "timeout" as const)]);
+      return await Promise.race([changed, delay(ms, stop.signal).then(() => "timeout" as const)]);
     } finally {
-      timer.abort();
+      stop.abort(); // ends the delay's timer
       this.waiters = this.waiters.filter((w) => w !== wake);
     }
   }

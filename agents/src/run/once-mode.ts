@@ -3,7 +3,12 @@ import { readFile } from "node:fs/promises";
 import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { collectNode, collectPod, Interner } from "../collect/canonical.js";
 import type { KubeNode, KubePod } from "../collect/kube-types.js";
-import { mergeKubeObjects, readKubeObjects } from "../collect/kubectl-dump.js";
+import {
+  IncompleteDumpError,
+  mergeKubeObjects,
+  missingLists,
+  readKubeObjects,
+} from "../collect/kubectl-dump.js";
 import { podKey } from "../collect/pod.js";
 import type { KubeClient } from "../kube/api.js";
 import { listAll } from "../kube/list.js";
@@ -53,6 +58,8 @@ export async function snapshotFromFiles(
   producer: SnapshotProducer,
   logger: Logger,
   readStdin: () => Promise<string>,
+  /** The operator says the cluster runs no pods: a dump without a pod list is then complete. */
+  allowNoPods = false,
 ): Promise<SnapshotInfo | undefined> {
   const parts = [];
   for (const file of files) {
@@ -68,8 +75,16 @@ export async function snapshotFromFiles(
   const objects = mergeKubeObjects(parts);
   if (objects.ignoredKinds.length > 0)
     logger.info("ignored objects of other kinds", { kinds: objects.ignoredKinds });
-  if (objects.nodes.length === 0) {
-    logger.warn("no Node objects in the files: pods on nodes are left out (add kubectl get nodes -o json)");
+  const missing = missingLists(allowNoPods ? { ...objects, hasPodList: true } : objects);
+  if (missing.includes("nodes")) {
+    throw new IncompleteDumpError(
+      `no node list in ${files.join(", ")}: every pod would be left out and every node's history closed. Add the output of "kubectl get nodes -o json" (or use one "kubectl get nodes,pods -A -o json").`,
+    );
+  }
+  if (missing.includes("pods")) {
+    throw new IncompleteDumpError(
+      `no pod list in ${files.join(", ")}: pushed, the snapshot would close the history of every pod. Add the output of "kubectl get pods -A -o json" (or use one "kubectl get nodes,pods -A -o json"); if the cluster really runs no pods, say so with --allow-no-pods.`,
+    );
   }
   const nodes = objects.nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
   const pods = objects.pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);

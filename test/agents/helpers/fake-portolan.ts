@@ -20,6 +20,10 @@ export class FakePortolan {
   readonly pushes: ReceivedPush[] = [];
   /** The status to answer; 200 accepts (and enforces increasing observedAt like the real API). */
   status = 200;
+  /** The error code sent with a staged error status (default STALE_SNAPSHOT for 409, else HTTP_<status>). */
+  code: string | undefined;
+  /** Extra response headers for staged answers (e.g. retry-after). */
+  headers: Record<string, string> = {};
   private lastObservedAt = "";
   private readonly server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,14 +37,14 @@ export class FakePortolan {
       if (status === 200) this.lastObservedAt = snapshot.observedAt;
       const push = { snapshot, token: req.headers.authorization?.replace(/^Bearer /, ""), status };
       this.pushes.push(push);
-      res.writeHead(status, { "content-type": "application/json" });
+      res.writeHead(status, { "content-type": "application/json", ...(status === 200 ? {} : this.headers) });
       res.end(
         JSON.stringify(
           status === 200
             ? { changed: true, opened: 0, closed: 0, snapshotId: this.pushes.length }
             : {
                 error: {
-                  code: status === 409 ? "STALE_SNAPSHOT" : `HTTP_${status}`,
+                  code: this.code ?? (status === 409 ? "STALE_SNAPSHOT" : `HTTP_${status}`),
                   message: "staged answer",
                 },
               },
