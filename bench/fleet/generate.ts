@@ -69,6 +69,14 @@ function common(distribution: string): DaemonSet[] {
       ],
     },
     { namespace: "logging", name: "fluent-bit", ports: [[2020, "TCP"]] },
+    {
+      namespace: "kube-system",
+      name: "csi-node",
+      ports: [
+        [9808, "TCP"],
+        [9809, "TCP"],
+      ],
+    },
     cni,
     // hostNetwork without declared ports: what ports.map flags as undeclared
     { namespace: "kube-system", name: "kube-proxy", ports: [] },

@@ -253,16 +253,17 @@ export function benchCases(size: FleetSize, now: Date): BenchCase[] {
       path: trpc("trends.headroom", {
         ...hourly,
         cluster: one,
-        namespace: "monitoring",
-        kind: "DaemonSet",
-        name: "node-exporter",
+        // headroom is kept for Deployments (a DaemonSet has no replicas to add)
+        namespace: "openshift-ingress",
+        kind: "Deployment",
+        name: "router-default",
       }),
       sql: async (db) =>
         (
           await db`
           SELECT h.* FROM headroom_versions h JOIN clusters c ON c.id = h.cluster_id
-          WHERE c.name = ${one} AND h.namespace = 'monitoring' AND h.kind = 'DaemonSet'
-            AND h.name = 'node-exporter' AND h.valid_from <= ${now} AND (h.valid_to IS NULL OR h.valid_to > ${from})`
+          WHERE c.name = ${one} AND h.namespace = 'openshift-ingress' AND h.kind = 'Deployment'
+            AND h.name = 'router-default' AND h.valid_from <= ${now} AND (h.valid_to IS NULL OR h.valid_to > ${from})`
         ).length,
     },
     {
