@@ -57,6 +57,11 @@ export async function deepenHistory(db: Sql, options: DeepenOptions): Promise<Re
   const period = (options.restartHours ?? 72) * 3600;
   const generations = Math.ceil((options.days * 24) / (options.restartHours ?? 72)) + 1;
   const inserted: Record<string, number> = {};
+  const [closed] = await db<
+    { n: string }[]
+  >`SELECT count(*) AS n FROM port_allocations WHERE valid_to IS NOT NULL`;
+  if (Number(closed?.n) > 0)
+    throw new Error("deepenHistory expects a freshly ingested fleet (no closed rows)");
 
   // When each node appeared: one worker in twenty joined half-way through (a scale-up).
   await db.unsafe(`CREATE TEMP TABLE fleet_node_born AS

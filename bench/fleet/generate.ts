@@ -20,10 +20,10 @@ const distributions = ["openshift", "eks", "gke", "k3s"] as const;
 const regions = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-1"];
 const envs = ["prod", "prod", "staging", "dev"];
 
-/** The port 9100 DaemonSet, its rare second holder, the rare port and checkFit's ports, named for queries. */
+/** Ports the benchmark asks about: node-exporter's, one held once in the fleet, the routers', checkFit's. */
 export const fleetPorts = { exporter: 9100, rare: 31999, router: [80, 443, 1936], fit: [8080, 8443] };
 
-export const ROUTER_BLOCKED_MESSAGE = (nodes: number, blocked: number) =>
+const routerBlockedMessage = (nodes: number, blocked: number) =>
   `0/${nodes} nodes are available: ${blocked} node(s) didn't have free ports for the requested pod ports, ${nodes - blocked} node(s) didn't match Pod's node affinity/selector.`;
 
 function common(distribution: string): DaemonSet[] {
@@ -195,7 +195,7 @@ function routers(index: number, nodes: Node[]): Pod[] {
       ...(node
         ? {}
         : {
-            scheduling: { unschedulable: true, message: ROUTER_BLOCKED_MESSAGE(nodes.length, infra.length) },
+            scheduling: { unschedulable: true, message: routerBlockedMessage(nodes.length, infra.length) },
           }),
     };
   });
