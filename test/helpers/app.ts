@@ -36,7 +36,9 @@ export async function createHarness(options: HarnessOptions = {}) {
     staleAfterSeconds: options.staleAfterSeconds ?? 600,
     maxSnapshotBytes: options.maxSnapshotBytes ?? 8 * 1024 * 1024,
     ...(options.now ? { now: options.now } : {}),
-    ...(options.maxClockSkewSeconds === undefined ? {} : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
+    ...(options.maxClockSkewSeconds === undefined
+      ? {}
+      : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 
