@@ -27,15 +27,21 @@ describe(`a fleet of ${FLEET.toLocaleString("en")} clusters`, () => {
       { hostPort: 9100 },
     );
     expect(answer.status).toBe(200);
-    expect(answer.ok && answer.data.summary).toMatchObject({ total: 1, byCluster: [{ cluster: "aaa-pushed" }] });
+    expect(answer.ok && answer.data.summary).toMatchObject({
+      total: 1,
+      byCluster: [{ cluster: "aaa-pushed" }],
+    });
   });
 
   it("answers fleet-wide capacity.freeRanges, and by label selector", async () => {
-    const fleetWide = await h.query<{ ranges: { from: number }[]; clusters: string[] }>("capacity.freeRanges", {
-      width: 1,
-      min: 9100,
-      limit: 1,
-    });
+    const fleetWide = await h.query<{ ranges: { from: number }[]; clusters: string[] }>(
+      "capacity.freeRanges",
+      {
+        width: 1,
+        min: 9100,
+        limit: 1,
+      },
+    );
     expect(fleetWide.status).toBe(200);
     expect(fleetWide.ok && fleetWide.data.ranges[0]?.from).toBe(9101);
     expect(fleetWide.ok && fleetWide.data.clusters.length).toBe(FLEET + 1);
