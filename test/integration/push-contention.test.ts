@@ -7,7 +7,7 @@ import { createHarness, type Harness } from "../helpers/app.js";
 import { onRealPostgres } from "../helpers/database.js";
 
 /** Resolves with the promise's value, or rejects once `ms` have passed: a liveness bound, not a timing. */
-function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+function within<T>(ms: number, promise: Promise<T> | T, what: string): Promise<T> {
   return Promise.race([
     promise,
     new Promise<never>((_, reject) =>
