@@ -9,7 +9,12 @@ import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
 import { appRouter } from "./api/root.js";
 import type { TrpcContext } from "./api/trpc.js";
+import { DEFAULT_MAX_CLOCK_SKEW_SECONDS } from "./config/shared.js";
 import { ServiceError } from "./services/errors.js";
+import { PushGate } from "./services/push-gate.js";
+
+/** One agent pushes one cluster: more than a couple of its pushes queued means retries piling up. */
+const MAX_WAITING_PUSHES_PER_CLUSTER = 2;
 
 export type { AppDeps } from "./api/env.js";
 
@@ -17,8 +22,12 @@ export function createApp(deps: AppDeps) {
   const requestDeps: RequestDeps = {
     services: {
       db: deps.database.db,
-      config: { staleAfterSeconds: deps.staleAfterSeconds },
+      config: {
+        staleAfterSeconds: deps.staleAfterSeconds,
+        maxClockSkewSeconds: deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+      },
       now: deps.now ?? (() => new Date()),
+      pushGate: new PushGate(MAX_WAITING_PUSHES_PER_CLUSTER),
     },
     auth: deps.auth,
     maxSnapshotBytes: deps.maxSnapshotBytes,
@@ -31,8 +40,8 @@ export function createApp(deps: AppDeps) {
   });
   app.onError((error, c) => {
     if (error instanceof ServiceError) {
-      const { status, body } = httpError(error);
-      return c.json(body, status);
+      const { status, body, headers } = httpError(error);
+      return c.json(body, status, headers);
     }
     console.error(
       JSON.stringify({

@@ -7,6 +7,8 @@ export interface AppDeps {
   database: Pick<DatabaseHandle, "db" | "kind">;
   auth: AuthConfig;
   staleAfterSeconds: number;
+  /** default 300 */
+  maxClockSkewSeconds?: number;
   maxSnapshotBytes: number;
   now?: () => Date;
 }

@@ -12,6 +12,7 @@ const httpStatus: Record<ServiceErrorKind, ContentfulStatusCode> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
   UNAVAILABLE: 503,
 };
 
@@ -23,6 +24,7 @@ const trpcCode: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
   CONFLICT: "CONFLICT",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
@@ -30,9 +32,14 @@ export interface ErrorBody {
   error: { code: string; message: string; issues?: { path: string; message: string }[] };
 }
 
-export function httpError(error: ServiceError): { status: ContentfulStatusCode; body: ErrorBody } {
+export function httpError(error: ServiceError): {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   return {
     status: httpStatus[error.kind],
+    headers: error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) },
     body: {
       error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
     },

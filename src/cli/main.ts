@@ -18,6 +18,7 @@ usage: portolan COMMAND [ARGS] [FLAGS]
   clusters list                       clusters with counts and staleness
   clusters rotate NAME                issue a new agent token (the old one stops working)
   clusters rm NAME                    remove a cluster (its history is kept)
+  clusters reset-clock NAME [--as-of TIME]  roll a cluster poisoned by a future observedAt back to TIME (default now)
   push FILE|-                         send a snapshot JSON with the cluster's agent token
   ports who PORT [--protocol P] [--cluster C]... [--as-of TIME]
                                       every holder of a host port in the fleet

@@ -41,6 +41,7 @@ export interface WorkerConfig {
   /** reads and admin calls without a token; only when no admin token is configured */
   openAccess: boolean;
   staleAfterSeconds: number;
+  maxClockSkewSeconds: number;
   maxSnapshotBytes: number;
   retentionDays: number;
   maintenanceIntervalSeconds: number;
@@ -55,6 +56,7 @@ export const WORKER_ENV_KEYS = [
   "PORTOLAN_OPEN_ACCESS",
   "PORTOLAN_MAX_SNAPSHOT_BYTES",
   "PORTOLAN_STALE_AFTER_SECONDS",
+  "PORTOLAN_MAX_CLOCK_SKEW_SECONDS",
   "PORTOLAN_SNAPSHOT_RETENTION_DAYS",
   "PORTOLAN_MAINTENANCE_INTERVAL_SECONDS",
 ] as const;
@@ -86,6 +88,7 @@ export function readWorkerEnv(env: Record<string, unknown>): WorkerConfigResult 
       adminToken: e.PORTOLAN_ADMIN_TOKEN,
       openAccess: !e.PORTOLAN_ADMIN_TOKEN && e.PORTOLAN_OPEN_ACCESS === "true",
       staleAfterSeconds: e.PORTOLAN_STALE_AFTER_SECONDS,
+      maxClockSkewSeconds: e.PORTOLAN_MAX_CLOCK_SKEW_SECONDS,
       maxSnapshotBytes: e.PORTOLAN_MAX_SNAPSHOT_BYTES,
       retentionDays: e.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
       maintenanceIntervalSeconds: e.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,

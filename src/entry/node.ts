@@ -19,6 +19,7 @@ export interface ServerOptions {
   databaseUrl?: string;
   adminToken?: string;
   staleAfterSeconds?: number;
+  maxClockSkewSeconds?: number;
   maxSnapshotBytes?: number;
 }
 
@@ -43,13 +44,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const database = await openDatabase(dbOptions);
   const staleAfterSeconds = options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS;
+  const maxClockSkewSeconds = options.maxClockSkewSeconds ?? env.PORTOLAN_MAX_CLOCK_SKEW_SECONDS;
   const app = createApp({
     database,
     auth: { adminToken, openAccess: !adminToken },
     staleAfterSeconds,
+    maxClockSkewSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
   });
-  const services = { db: database.db, config: { staleAfterSeconds }, now: () => new Date() };
+  const services = {
+    db: database.db,
+    config: { staleAfterSeconds, maxClockSkewSeconds },
+    now: () => new Date(),
+  };
   const maintenance = scheduleMaintenance(services, {
     retentionDays: env.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
     intervalSeconds: env.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,

@@ -59,6 +59,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     database: openDatabase(config),
     auth: { adminToken: config.adminToken, openAccess: config.openAccess },
     staleAfterSeconds: config.staleAfterSeconds,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
     maxSnapshotBytes: config.maxSnapshotBytes,
   });
   return app.fetch(request, env, ctx);
@@ -72,7 +73,10 @@ async function scheduled(controller: CronController, env: WorkerBindings): Promi
   const report = await runMaintenance(
     {
       db: openDatabase(config).db,
-      config: { staleAfterSeconds: config.staleAfterSeconds },
+      config: {
+        staleAfterSeconds: config.staleAfterSeconds,
+        maxClockSkewSeconds: config.maxClockSkewSeconds,
+      },
       now: () => new Date(controller.scheduledTime),
     },
     { retentionDays: config.retentionDays, intervalSeconds: config.maintenanceIntervalSeconds },

@@ -1,6 +1,8 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { arrayLiteral } from "../db/bulk-insert.js";
 import { clusters, snapshots } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
+import { latestAcceptedObservedAt, rollBackHistory } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
 import { hashToken, newToken } from "./tokens.js";
@@ -39,7 +41,10 @@ export async function activeCluster(db: Db, name: string): Promise<ClusterRow> {
   return row;
 }
 
-/** Registers a cluster, or brings back a removed one with its history; the token is shown only here. */
+/**
+ * Registers a cluster, or brings back a removed one with its history (and its clock, unless that is
+ * beyond what a push may carry: then the history is rolled back to now); the token is shown only here.
+ */
 export async function registerCluster(
   ctx: ServiceContext,
   input: { name: string; labels?: Record<string, string> },
@@ -49,7 +54,7 @@ export async function registerCluster(
   const labels = input.labels ?? {};
   return ctx.db.transaction(async (tx) => {
     const [existing] = await tx
-      .select({ id: clusters.id, removedAt: clusters.removedAt })
+      .select({ id: clusters.id, removedAt: clusters.removedAt, lastObservedAt: clusters.lastObservedAt })
       .from(clusters)
       .where(eq(clusters.name, input.name))
       .for("update");
@@ -57,6 +62,10 @@ export async function registerCluster(
       throw new ServiceError("CONFLICT", "CLUSTER_EXISTS", `cluster "${input.name}" is already registered`);
     }
     if (existing) {
+      // A clock poisoned before removal would refuse every push of the new agent: roll it back.
+      if (existing.lastObservedAt && existing.lastObservedAt > latestAcceptedObservedAt(ctx)) {
+        await rollBackHistory(tx, existing.id, ctx.now());
+      }
       await tx
         .update(clusters)
         .set({ labels, tokenHash, removedAt: null })
@@ -100,8 +109,25 @@ export async function removeCluster(
   return { name, removedAt: removedAt.toISOString() };
 }
 
-/** Counts come from the last accepted snapshot's log row: one row per cluster, whatever its size. */
-export async function listClusters(ctx: ServiceContext) {
+export interface ListClustersInput {
+  /** page size */
+  limit: number;
+  /** the last name of the previous page */
+  cursor?: string | undefined;
+  labelSelector?: Record<string, string> | undefined;
+}
+
+/** Agent clock minus server clock at receipt, in seconds: positive when the agent runs fast. */
+export function clockSkewSeconds(observedAt: Date | null, receivedAt: Date | null): number | null {
+  if (!observedAt || !receivedAt) return null;
+  return (observedAt.getTime() - receivedAt.getTime()) / 1000;
+}
+
+/**
+ * One page of clusters by name. Counts and the clock skew come from the last accepted snapshot's log
+ * row: one row per cluster, whatever its size.
+ */
+export async function listClusters(ctx: ServiceContext, input: ListClustersInput) {
   const rows = await ctx.db
     .select({
       name: clusters.name,
@@ -112,34 +138,50 @@ export async function listClusters(ctx: ServiceContext) {
       nodes: snapshots.nodeCount,
       pods: snapshots.podCount,
       allocations: snapshots.allocationCount,
+      observedAt: snapshots.observedAt,
+      receivedAt: snapshots.receivedAt,
     })
     .from(clusters)
     .leftJoin(snapshots, eq(snapshots.id, clusters.lastSnapshotId))
-    .where(isNull(clusters.removedAt))
-    .orderBy(clusters.name);
-  return rows.map((row) => ({
-    name: row.name,
-    labels: row.labels,
-    createdAt: row.createdAt.toISOString(),
-    lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
-    lastObservedAt: row.lastObservedAt?.toISOString() ?? null,
-    stale: isStale(ctx, row.lastSeenAt),
-    nodes: row.nodes ?? 0,
-    pods: row.pods ?? 0,
-    allocations: row.allocations ?? 0,
-  }));
+    .where(
+      and(
+        selectionWhere({ labelSelector: input.labelSelector }),
+        input.cursor === undefined ? undefined : gt(clusters.name, input.cursor),
+      ),
+    )
+    .orderBy(clusters.name)
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    clusters: page.map((row) => ({
+      name: row.name,
+      labels: row.labels,
+      createdAt: row.createdAt.toISOString(),
+      lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
+      lastObservedAt: row.lastObservedAt?.toISOString() ?? null,
+      stale: isStale(ctx, row.lastSeenAt),
+      nodes: row.nodes ?? 0,
+      pods: row.pods ?? 0,
+      allocations: row.allocations ?? 0,
+      clockSkewSeconds: clockSkewSeconds(row.observedAt, row.receivedAt),
+    })),
+    nextCursor: rows.length > input.limit && last ? last.name : null,
+  };
 }
 
-/** Clusters selected by names and/or a label selector (equality); none given means the whole fleet. */
-export async function selectClusters(
-  db: Db,
-  selection: {
-    clusters?: string[] | undefined;
-    labelSelector?: Record<string, string> | undefined;
-    /** as of a past time, clusters removed since then are still part of the fleet */
-    asOf?: Date | undefined;
-  },
-): Promise<ClusterRow[]> {
+export interface ClusterSelection {
+  clusters?: string[] | undefined;
+  labelSelector?: Record<string, string> | undefined;
+  /** as of a past time, clusters removed since then are still part of the fleet */
+  asOf?: Date | undefined;
+}
+
+/**
+ * The selection as a condition on `clusters`. Names travel as one array parameter, so no selection,
+ * however large, runs into PostgreSQL's 65,535-parameter limit.
+ */
+function selectionWhere(selection: ClusterSelection): SQL | undefined {
   const conditions = [
     selection.asOf
       ? sql`(${clusters.removedAt} IS NULL OR ${clusters.removedAt} > ${selection.asOf.toISOString()})`
@@ -148,10 +190,23 @@ export async function selectClusters(
   if (selection.labelSelector && Object.keys(selection.labelSelector).length > 0) {
     conditions.push(sql`${clusters.labels} @> ${JSON.stringify(selection.labelSelector)}::jsonb`);
   }
+  if (selection.clusters) {
+    conditions.push(sql`${clusters.name} = ANY(${arrayLiteral(selection.clusters)}::text[])`);
+  }
+  return and(...conditions);
+}
+
+/** The selected clusters' ids as a subquery, for `cluster_id IN (…)` filters of any fleet size. */
+export function selectedClusterIds(db: Db, selection: ClusterSelection) {
+  return db.select({ id: clusters.id }).from(clusters).where(selectionWhere(selection));
+}
+
+/** Clusters selected by names and/or a label selector (equality); none given means the whole fleet. */
+export async function selectClusters(db: Db, selection: ClusterSelection): Promise<ClusterRow[]> {
   const rows = await db
     .select(clusterRowColumns)
     .from(clusters)
-    .where(and(...conditions))
+    .where(selectionWhere(selection))
     .orderBy(clusters.name);
   if (!selection.clusters) return rows;
   const byName = new Map(rows.map((r) => [r.name, r]));

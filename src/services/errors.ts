@@ -10,6 +10,7 @@ export type ServiceErrorKind =
   | "CONFLICT"
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
+  | "TOO_MANY_REQUESTS"
   | "UNAVAILABLE";
 
 export interface ErrorIssue {
@@ -21,13 +22,22 @@ export class ServiceError extends Error {
   readonly kind: ServiceErrorKind;
   readonly code: string;
   readonly issues: ErrorIssue[] | undefined;
+  /** when to try again (TOO_MANY_REQUESTS): the edge sends it as Retry-After */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(kind: ServiceErrorKind, code: string, message: string, issues?: ErrorIssue[]) {
+  constructor(
+    kind: ServiceErrorKind,
+    code: string,
+    message: string,
+    issues?: ErrorIssue[],
+    retryAfterSeconds?: number,
+  ) {
     super(message);
     this.name = "ServiceError";
     this.kind = kind;
     this.code = code;
     this.issues = issues;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Snapshot ingest (docs/data-model.md): one transaction per push. The cluster row lock serialises
- * pushes of one cluster; an unchanged state costs O(1); a changed one is a set-based diff of open
- * intervals per table. Time comes from observedAt only, so a replayed history is identical.
+ * Snapshot ingest (docs/data-model.md): one transaction per push. Pushes of one cluster take turns
+ * in the process (PushGate) and the cluster row lock (NOWAIT) serialises them across processes; an
+ * unchanged state costs O(1); a changed one is a set-based diff of open intervals per table. Time
+ * comes from observedAt only, so a replayed history is identical; an observedAt beyond the server
+ * clock plus the allowed skew is refused, because it would freeze the cluster's history.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Snapshot } from "../contract/snapshot.js";
@@ -15,7 +17,7 @@ import {
   snapshots,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { canonicalState, stateHash } from "../domain/canonical.js";
+import { type CanonicalState, canonicalState, stateHash } from "../domain/canonical.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
   allocationCount,
@@ -26,8 +28,10 @@ import {
   type SnapshotFacts,
 } from "../domain/history.js";
 import { buildPortMap, summarisePortMap } from "../domain/port-map.js";
+import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
+import { pushInProgress } from "./push-gate.js";
 
 export interface IngestResult {
   changed: boolean;
@@ -120,11 +124,42 @@ export async function ingestSnapshot(
       `this token belongs to cluster "${agent.cluster}", not "${snapshot.cluster}"`,
     );
   }
+  const observedAt = new Date(snapshot.observedAt);
+  const latest = latestAcceptedObservedAt(ctx);
+  if (observedAt.getTime() > latest.getTime()) {
+    // Accepted, it would make every later push stale until the agent's clock caught up.
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "OBSERVED_AT_IN_FUTURE",
+      `observedAt ${snapshot.observedAt} is ahead of the server's time (${ctx.now().toISOString()}) by more than the allowed clock skew of ${ctx.config.maxClockSkewSeconds}s; fix the agent's clock`,
+    );
+  }
   const state = canonicalState(snapshot);
   const hash = await stateHash(state);
-  const observedAt = new Date(snapshot.observedAt);
+  const write = () => ingestTransaction(ctx, agent, { state, hash, observedAt, snapshot });
+  return ctx.pushGate ? ctx.pushGate.run(agent.clusterId, agent.cluster, write) : write();
+}
 
+/** PostgreSQL's lock_not_available: NOWAIT found the row locked. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+function isLockNotAvailable(error: unknown): boolean {
+  // drizzle wraps driver errors; the SQLSTATE is on the driver's error, its cause.
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return true;
+  }
+  return false;
+}
+
+async function ingestTransaction(
+  ctx: ServiceContext,
+  agent: { clusterId: number; cluster: string },
+  push: { state: CanonicalState; hash: string; observedAt: Date; snapshot: Snapshot },
+): Promise<IngestResult> {
+  const { state, hash, observedAt, snapshot } = push;
   return ctx.db.transaction(async (tx) => {
+    // NOWAIT: a push of this cluster running elsewhere (another replica or isolate) answers 429
+    // at once instead of parking this connection on the row lock.
     const [cluster] = await tx
       .select({
         lastObservedAt: clusters.lastObservedAt,
@@ -134,7 +169,10 @@ export async function ingestSnapshot(
       })
       .from(clusters)
       .where(eq(clusters.id, agent.clusterId))
-      .for("update");
+      .for("update", { noWait: true })
+      .catch((error: unknown) => {
+        throw isLockNotAvailable(error) ? pushInProgress(agent.cluster) : error;
+      });
     if (!cluster || cluster.removedAt) {
       throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
     }

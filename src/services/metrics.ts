@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { clusters, headroomVersions } from "../db/schema/index.js";
-import { isStale } from "./clusters.js";
+import { clusters, headroomVersions, snapshots } from "../db/schema/index.js";
+import { clockSkewSeconds, isStale } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
 
 /** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
@@ -14,8 +14,11 @@ export async function fleetMetrics(ctx: ServiceContext) {
       snapshotsAccepted: clusters.snapshotsAccepted,
       snapshotsChanged: clusters.snapshotsChanged,
       portSummary: clusters.portSummary,
+      observedAt: snapshots.observedAt,
+      receivedAt: snapshots.receivedAt,
     })
     .from(clusters)
+    .leftJoin(snapshots, eq(snapshots.id, clusters.lastSnapshotId))
     .where(isNull(clusters.removedAt))
     .orderBy(clusters.name);
   const headroom = await ctx.db
@@ -34,7 +37,11 @@ export async function fleetMetrics(ctx: ServiceContext) {
     .where(and(isNull(headroomVersions.validTo), isNull(clusters.removedAt)))
     .orderBy(clusters.name, headroomVersions.namespace, headroomVersions.name);
   return {
-    clusters: rows.map((r) => ({ ...r, stale: isStale(ctx, r.lastSeenAt) })),
+    clusters: rows.map(({ observedAt, receivedAt, ...r }) => ({
+      ...r,
+      stale: isStale(ctx, r.lastSeenAt),
+      clockSkewSeconds: clockSkewSeconds(observedAt, receivedAt),
+    })),
     headroom,
   };
 }

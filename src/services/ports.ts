@@ -4,7 +4,7 @@ import { clusters, nodeVersions, podVersions, portAllocations } from "../db/sche
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
 import { buildPortMap } from "../domain/port-map.js";
-import { activeCluster, type ClusterRow, isStale, selectClusters } from "./clusters.js";
+import { activeCluster, type ClusterRow, isStale, selectClusters, selectedClusterIds } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
 
@@ -77,17 +77,12 @@ export interface WhoInput {
 
 /** Every allocation of one host port across the fleet, a page at a time, with a summary that is cheap at any size. */
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
-  const fleet = await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
-  const stale = new Map(fleet.map((c) => [c.name, isStale(ctx, c.lastSeenAt)]));
-  if (fleet.length === 0) {
-    return { allocations: [], nextCursor: null, summary: { total: 0, byCluster: [], byWorkload: [] } };
-  }
+  const selection = { clusters: input.clusters, asOf: input.asOf };
+  // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
+  if (input.clusters) await selectClusters(ctx.db, selection);
   const conditions: SQL[] = [
     eq(portAllocations.hostPort, input.hostPort),
-    inArray(
-      portAllocations.clusterId,
-      fleet.map((c) => c.id),
-    ),
+    inArray(portAllocations.clusterId, selectedClusterIds(ctx.db, selection)),
     validAt(portAllocations, input.asOf),
   ];
   if (input.protocol) conditions.push(eq(portAllocations.protocol, input.protocol));
@@ -106,11 +101,16 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   const nextCursor = rows.length > input.limit && last ? String(last.id) : null;
 
   const byCluster = await ctx.db
-    .select({ cluster: clusters.name, allocations: count(), nodes: countDistinct(portAllocations.node) })
+    .select({
+      cluster: clusters.name,
+      lastSeenAt: clusters.lastSeenAt,
+      allocations: count(),
+      nodes: countDistinct(portAllocations.node),
+    })
     .from(portAllocations)
     .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
     .where(where)
-    .groupBy(clusters.name)
+    .groupBy(clusters.name, clusters.lastSeenAt)
     .orderBy(clusters.name);
   const byWorkload = await ctx.db
     .select({
@@ -130,7 +130,7 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
     nextCursor,
     summary: {
       total: byCluster.reduce((sum, c) => sum + c.allocations, 0),
-      byCluster: byCluster.map((c) => ({ ...c, stale: stale.get(c.cluster) ?? false })),
+      byCluster: byCluster.map(({ lastSeenAt, ...c }) => ({ ...c, stale: isStale(ctx, lastSeenAt) })),
       byWorkload: byWorkload.map(({ ownerKind, ownerName, ...w }) => ({
         ...w,
         owner: ownerOf({ ownerKind, ownerName }),

@@ -11,7 +11,10 @@ export interface HarnessOptions {
   adminToken?: string;
   maxSnapshotBytes?: number;
   staleAfterSeconds?: number;
+  maxClockSkewSeconds?: number;
   now?: () => Date;
+  /** PostgreSQL pool size (default 25): a small pool shows who holds connections */
+  poolMax?: number;
 }
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -25,7 +28,7 @@ export type TrpcAnswer<T = unknown> =
     };
 
 export async function createHarness(options: HarnessOptions = {}) {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.poolMax === undefined ? {} : { max: options.poolMax });
   const adminToken = options.adminToken ?? ADMIN_TOKEN;
   const app = createApp({
     database,
@@ -33,6 +36,9 @@ export async function createHarness(options: HarnessOptions = {}) {
     staleAfterSeconds: options.staleAfterSeconds ?? 600,
     maxSnapshotBytes: options.maxSnapshotBytes ?? 8 * 1024 * 1024,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.maxClockSkewSeconds === undefined
+      ? {}
+      : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 

@@ -11,7 +11,9 @@ import { databaseUrlFor } from "./global-setup.js";
 export const onRealPostgres = () => inject("testDatabase").kind === "postgres";
 
 /** A migrated database of this test file's own, dropped on close. */
-export async function createTestDatabase(): Promise<DatabaseHandle & { url?: string }> {
+export async function createTestDatabase(
+  pool: { max?: number } = {},
+): Promise<DatabaseHandle & { url?: string }> {
   const source = inject("testDatabase");
   if (source.kind === "pglite") {
     const dump = new Blob([readFileSync(source.dump)]);
@@ -21,7 +23,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle & { url?: str
   const admin = postgres(source.url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${source.template}`);
   const url = databaseUrlFor(source.url, name);
-  const handle = createPostgresDatabase(url, { max: 25 });
+  const handle = createPostgresDatabase(url, { max: pool.max ?? 25 });
   return {
     ...handle,
     url,

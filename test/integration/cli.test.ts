@@ -77,6 +77,34 @@ describe("portolan CLI against a running server", () => {
     expect(who.out).toMatch(/3 allocation\(s\) in 1 cluster\(s\)/);
   });
 
+  it("lists clusters with their clock skew and rolls a cluster's clock back", async () => {
+    const added = await cli("clusters", "add", "skewed", "--token", ADMIN, "--json");
+    const { token } = JSON.parse(added.out) as { token: string };
+    const file = join(dir, "skewed.json");
+    writeFileSync(file, JSON.stringify(snapshot("skewed", "2026-11-27T10:00:00Z", [node("worker-1")], [])));
+    expect((await cli("push", file, "--token", token)).code).toBe(0);
+
+    const listed = await cli("clusters", "list", "--token", ADMIN, "--json");
+    const skewed = (JSON.parse(listed.out) as { name: string; clockSkewSeconds: number }[]).find(
+      (c) => c.name === "skewed",
+    );
+    expect(skewed?.clockSkewSeconds).toBeLessThan(0);
+
+    const reset = await cli(
+      "clusters",
+      "reset-clock",
+      "skewed",
+      "--as-of",
+      "2026-11-27T09:00:00Z",
+      "--token",
+      ADMIN,
+      "--json",
+    );
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.out)).toMatchObject({ snapshotsRemoved: 1, lastObservedAt: null });
+    expect((await cli("push", file, "--token", token)).code).toBe(0);
+  });
+
   it("exits 1 with the server's reason when refused, and 2 on a usage error", async () => {
     const refused = await cli("ports", "map", "nowhere", "--token", ADMIN);
     expect(refused).toMatchObject({

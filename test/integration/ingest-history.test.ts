@@ -112,8 +112,8 @@ describe("snapshot ingest into interval history", () => {
     expect(await res.json()).toMatchObject({ changed: false, opened: 0, closed: 0 });
     const after = await intervalRowCounts();
     expect(after).toEqual({ ...before, snapshots: (before?.snapshots ?? 0) + 1 });
-    const clusters = await h.query<{ lastObservedAt: string }[]>("clusters.list");
-    expect(clusters.ok && clusters.data[0]).toMatchObject({
+    const clusters = await h.query<{ clusters: { lastObservedAt: string }[] }>("clusters.list");
+    expect(clusters.ok && clusters.data.clusters[0]).toMatchObject({
       lastObservedAt: T2,
       nodes: 2,
       pods: 3,

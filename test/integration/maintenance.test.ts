@@ -30,7 +30,7 @@ beforeEach(async () => {
 
 const maintenanceContext = (): ServiceContext => ({
   db: h.database.db,
-  config: { staleAfterSeconds: STALE_AFTER },
+  config: { staleAfterSeconds: STALE_AFTER, maxClockSkewSeconds: 300 },
   now: () => at(clock),
 });
 

@@ -14,7 +14,7 @@ describe("the Node server's maintenance timer", () => {
     const db = new Proxy({}, { get: () => execute }) as unknown as ServiceContext["db"];
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const timer = scheduleMaintenance(
-      { db, config: { staleAfterSeconds: 600 }, now: () => new Date() },
+      { db, config: { staleAfterSeconds: 600, maxClockSkewSeconds: 300 }, now: () => new Date() },
       { retentionDays: 30, intervalSeconds: 60 },
     );
     await vi.advanceTimersByTimeAsync(59_000);

@@ -44,7 +44,9 @@ function rows(el, head, data) {
 }
 function show(err) { $("error").textContent = err ? String(err.message || err) : ""; }
 async function loadFleet() {
-  const clusters = await call("clusters.list");
+  const page = await call("clusters.list", { limit: 1000 });
+  const clusters = page.clusters;
+  if (page.nextCursor) show("the first 1,000 clusters (by name) are shown; portolan clusters list lists them all");
   rows($("fleet"), ["cluster", "nodes", "host-port pods", "allocations", "last observed", "state"],
     clusters.map((c) => [esc(c.name), c.nodes, c.pods, c.allocations, esc(c.lastObservedAt ?? "never"),
       c.stale ? '<span class="stale">stale</span>' : "fresh"]));

@@ -51,6 +51,12 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     perCluster((x) => (x.lastSeenAt ? x.lastSeenAt.getTime() / 1000 : null)),
   );
   out.family(
+    "portolan_cluster_clock_skew_seconds",
+    "gauge",
+    "agent clock minus server clock when the last accepted push arrived (positive: the agent runs fast)",
+    perCluster((x) => x.clockSkewSeconds),
+  );
+  out.family(
     "portolan_ingest_snapshots_total",
     "counter",
     "accepted snapshots",

@@ -1,0 +1,134 @@
+/**
+ * The cluster's clock (its last accepted observedAt) and the way out when it was poisoned: a push
+ * from the far future makes every later push stale, so the history is rolled back to an instant.
+ */
+import { and, desc, eq, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { rawRows } from "../db/raw.js";
+import {
+  clusters,
+  headroomVersions,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  snapshots,
+} from "../db/schema/index.js";
+import type { Db } from "../db/types.js";
+import type { ServiceContext } from "./context.js";
+import { notFound, ServiceError } from "./errors.js";
+
+/** Every table holding validity intervals of a cluster: a rollback must cover each of them. */
+const historyTables = {
+  nodes: nodeVersions,
+  pods: podVersions,
+  allocations: portAllocations,
+  headroom: headroomVersions,
+} as const;
+
+type HistoryName = keyof typeof historyTables;
+
+/** The latest instant the server accepts as observedAt: its clock plus the allowed skew. */
+export function latestAcceptedObservedAt(ctx: ServiceContext): Date {
+  return new Date(ctx.now().getTime() + ctx.config.maxClockSkewSeconds * 1000);
+}
+
+async function countOf(tx: Db, query: SQL): Promise<number> {
+  const [row] = await rawRows<{ n: number }>(tx, query);
+  return Number(row?.n ?? 0);
+}
+
+export interface ClockReset {
+  /** versions opened after the instant, deleted */
+  deleted: Record<HistoryName, number>;
+  /** versions closed after the instant, open again */
+  reopened: Record<HistoryName, number>;
+  snapshotsRemoved: number;
+  lastObservedAt: string | null;
+}
+
+/**
+ * Brings one cluster's history back to what it was at `at`; the caller holds the cluster row lock.
+ * Deleting the versions opened after `at` comes before reopening the ones closed after it: then at
+ * most one version per key covers `at`, so the unique open-key indexes hold after every statement.
+ */
+export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
+  const instant = at.toISOString();
+  const deleted = { nodes: 0, pods: 0, allocations: 0, headroom: 0 };
+  const reopened = { nodes: 0, pods: 0, allocations: 0, headroom: 0 };
+  for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
+    deleted[name] = await countOf(
+      tx,
+      sql`WITH gone AS (DELETE FROM ${table} WHERE ${table.clusterId} = ${clusterId}
+            AND ${table.validFrom} > ${instant} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+  }
+  for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
+    reopened[name] = await countOf(
+      tx,
+      sql`WITH back AS (UPDATE ${table} SET valid_to = NULL WHERE ${table.clusterId} = ${clusterId}
+            AND ${table.validTo} > ${instant} RETURNING 1) SELECT count(*)::int AS n FROM back`,
+    );
+  }
+  const snapshotsRemoved = await countOf(
+    tx,
+    sql`WITH gone AS (DELETE FROM ${snapshots} WHERE ${snapshots.clusterId} = ${clusterId}
+          AND ${snapshots.observedAt} > ${instant} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+  );
+  const [lastLogged] = await tx
+    .select({ id: snapshots.id, observedAt: snapshots.observedAt })
+    .from(snapshots)
+    .where(and(eq(snapshots.clusterId, clusterId), lte(snapshots.observedAt, at)))
+    .orderBy(desc(snapshots.observedAt))
+    .limit(1);
+  // The log is pruned, the history is not: the clock is the latest instant either of them still holds.
+  const lastObservedAt = latest([lastLogged?.observedAt ?? null, await latestHistoryInstant(tx, clusterId)]);
+  await tx
+    .update(clusters)
+    .set({
+      lastObservedAt,
+      // No hash: the next push is diffed in full against the rolled-back history.
+      lastSnapshotHash: null,
+      lastSnapshotId: lastLogged?.id ?? null,
+    })
+    .where(eq(clusters.id, clusterId));
+  return { deleted, reopened, snapshotsRemoved, lastObservedAt: lastObservedAt?.toISOString() ?? null };
+}
+
+type VersionTable = (typeof historyTables)[HistoryName];
+
+async function latestHistoryInstant(tx: Db, clusterId: number): Promise<Date | null> {
+  const parts = Object.values(historyTables).map(
+    (table) =>
+      sql`SELECT max(greatest(${table.validFrom}, ${table.validTo})) AS at FROM ${table} WHERE ${table.clusterId} = ${clusterId}`,
+  );
+  const [row] = await rawRows<{ at: Date | string | null }>(
+    tx,
+    sql`SELECT max(at) AS at FROM (${sql.join(parts, sql` UNION ALL `)}) instants`,
+  );
+  return row?.at ? new Date(row.at) : null;
+}
+
+function latest(instants: (Date | null)[]): Date | null {
+  return instants.reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null);
+}
+
+/** Admin way out for a cluster whose clock was poisoned by a push from the future. */
+export async function resetClusterClock(ctx: ServiceContext, input: { name: string; to?: Date | undefined }) {
+  const now = ctx.now();
+  const to = input.to ?? now;
+  if (to.getTime() > now.getTime()) {
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "RESET_IN_FUTURE",
+      `"to" (${to.toISOString()}) is after the server's time (${now.toISOString()})`,
+    );
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [cluster] = await tx
+      .select({ id: clusters.id })
+      .from(clusters)
+      .where(and(eq(clusters.name, input.name), isNull(clusters.removedAt)))
+      .for("update");
+    if (!cluster) throw notFound(`cluster "${input.name}"`);
+    return { name: input.name, to: to.toISOString(), ...(await rollBackHistory(tx, cluster.id, to)) };
+  });
+}
