@@ -3,6 +3,7 @@ import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { httpError } from "./api/errors.js";
+import { limitPushes, limitTrpc, retryAfterHeader } from "./api/limits/middleware.js";
 import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
@@ -51,6 +52,10 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) =>
     c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  if (deps.limits) {
+    app.use("/trpc/*", limitTrpc(deps.limits));
+    app.use("/v1/snapshots", limitPushes(deps.limits));
+  }
   app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);
   app.route("/", snapshotRoutes);
@@ -63,7 +68,11 @@ export function createApp(deps: AppDeps) {
         services: requestDeps.services,
         auth: requestDeps.auth,
         authorization: c.req.header("authorization"),
+        ...(deps.limits
+          ? { limits: { gate: deps.limits.expensive, principalKey: c.var.principalKey ?? "" } }
+          : {}),
       }),
+      responseMeta: ({ errors }) => ({ headers: retryAfterHeader(errors) }),
     }),
   );
   return app;

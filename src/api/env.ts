@@ -1,6 +1,7 @@
 import type { DatabaseHandle } from "../db/types.js";
 import type { AuthConfig } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
+import type { RequestLimits } from "./limits/middleware.js";
 
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
 export interface AppDeps {
@@ -9,6 +10,8 @@ export interface AppDeps {
   staleAfterSeconds: number;
   maxSnapshotBytes: number;
   now?: () => Date;
+  /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
+  limits?: RequestLimits;
 }
 
 export interface RequestDeps {
@@ -18,4 +21,7 @@ export interface RequestDeps {
   database: AppDeps["database"];
 }
 
-export type AppEnv = { Variables: { deps: RequestDeps } };
+export type AppEnv = {
+  /** principalKey: whose rate and concurrency budget the request spends (api/limits) */
+  Variables: { deps: RequestDeps; principalKey?: string };
+};

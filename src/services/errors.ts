@@ -10,6 +10,7 @@ export type ServiceErrorKind =
   | "CONFLICT"
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
+  | "TOO_MANY_REQUESTS"
   | "UNAVAILABLE";
 
 export interface ErrorIssue {

@@ -2,6 +2,7 @@
  * The real HTTP app on a real database, driven through app.request(): what every integration test uses.
  */
 import { gzipSync } from "node:zlib";
+import { createRequestLimits, type LimitSettings } from "../../src/api/limits/middleware.js";
 import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import type { DatabaseHandle } from "../../src/db/types.js";
@@ -12,6 +13,8 @@ export interface HarnessOptions {
   maxSnapshotBytes?: number;
   staleAfterSeconds?: number;
   now?: () => Date;
+  /** batch, rate and concurrency limits; omitted, nothing is limited */
+  limits?: LimitSettings;
 }
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -33,6 +36,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     staleAfterSeconds: options.staleAfterSeconds ?? 600,
     maxSnapshotBytes: options.maxSnapshotBytes ?? 8 * 1024 * 1024,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.limits ? { limits: createRequestLimits(options.limits) } : {}),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 
