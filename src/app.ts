@@ -3,6 +3,7 @@ import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { httpError } from "./api/errors.js";
+import { loopbackHostsOnly } from "./api/host-check.js";
 import { limitPushes, limitTrpc, retryAfterHeader } from "./api/limits/middleware.js";
 import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) =>
     c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  if (deps.loopbackHostsOnly) app.use("*", loopbackHostsOnly);
   if (deps.limits) {
     app.use("/trpc/*", limitTrpc(deps.limits));
     app.use("/v1/snapshots", limitPushes(deps.limits));

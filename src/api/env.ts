@@ -10,6 +10,8 @@ export interface AppDeps {
   staleAfterSeconds: number;
   maxSnapshotBytes: number;
   now?: () => Date;
+  /** development mode on Node: refuse requests whose Host is not a loopback name (api/host-check.ts) */
+  loopbackHostsOnly?: boolean;
   /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
   limits?: RequestLimits;
 }

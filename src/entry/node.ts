@@ -52,6 +52,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     staleAfterSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
     limits: createRequestLimits(options.limits ?? limitSettings(env)),
+    loopbackHostsOnly: !adminToken,
   });
   const services = { db: database.db, config: { staleAfterSeconds }, now: () => new Date() };
   const maintenance = scheduleMaintenance(services, {
