@@ -7,6 +7,9 @@ import { main } from "../../src/cli/main.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
 
+/** Each test opens a fresh embedded database (initdb and migrations): slow on a busy machine. */
+const SLOW = 180_000;
+
 const ADMIN = "cli-retry-admin-token-0123";
 let server: RunningServer | undefined;
 const dirs: string[] = [];
@@ -41,7 +44,7 @@ async function cli(url: string, ...argv: string[]) {
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
-describe("the CLI against a rate-limited server", () => {
+describe("the CLI against a rate-limited server", { timeout: SLOW }, () => {
   it("waits for Retry-After and retries, so a throttled command still succeeds", async () => {
     const { url } = await serve({ perSecond: 0.25, burst: 1 });
     expect((await cli(url, "clusters", "list")).code).toBe(0);

@@ -65,7 +65,7 @@ describe("development mode accepts loopback host names only", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "portolan-host-"));
     server = await startServer({ host: "127.0.0.1", port: 0, dataDir: dir, adminToken: "" });
-  });
+  }, 180_000); // a fresh embedded database: initdb and migrations are slow on a busy machine
   afterAll(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

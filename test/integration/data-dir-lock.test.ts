@@ -6,6 +6,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../src/entry/data-dir-lock.js";
 import { openDatabase } from "../../src/entry/database.js";
 
+/** Each test opens a fresh embedded database (initdb and migrations): slow on a busy machine. */
+const SLOW = 180_000;
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -34,7 +37,7 @@ function runMigrate(dataDir: string): Promise<{ code: number | null; output: str
   return new Promise((resolve) => child.once("close", (code) => resolve({ code, output })));
 }
 
-describe("one writer per embedded data directory", () => {
+describe("one writer per embedded data directory", { timeout: SLOW }, () => {
   it("refuses a second open of a data directory and names the holder's pid", async () => {
     const dataDir = freshDir();
     const first = await openDatabase({ dataDir });
