@@ -3,6 +3,8 @@ import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { httpError } from "./api/errors.js";
+import { loopbackHostsOnly } from "./api/host-check.js";
+import { limitPushes, limitTrpc, retryAfterHeader } from "./api/limits/middleware.js";
 import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
@@ -60,6 +62,11 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) =>
     c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  if (deps.loopbackHostsOnly) app.use("*", loopbackHostsOnly);
+  if (deps.limits) {
+    app.use("/trpc/*", limitTrpc(deps.limits));
+    app.use("/v1/snapshots", limitPushes(deps.limits));
+  }
   app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);
   app.route("/", snapshotRoutes);
@@ -72,7 +79,11 @@ export function createApp(deps: AppDeps) {
         services: requestDeps.services,
         auth: requestDeps.auth,
         authorization: c.req.header("authorization"),
+        ...(deps.limits
+          ? { limits: { gate: deps.limits.expensive, principalKey: c.var.principalKey ?? "" } }
+          : {}),
       }),
+      responseMeta: ({ errors }) => ({ headers: retryAfterHeader(errors) }),
     }),
   );
   return app;

@@ -1,6 +1,7 @@
 import type { DatabaseHandle } from "../db/types.js";
 import type { AuthConfig } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
+import type { RequestLimits } from "./limits/middleware.js";
 
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
 export interface AppDeps {
@@ -11,6 +12,10 @@ export interface AppDeps {
   maxClockSkewSeconds?: number;
   maxSnapshotBytes: number;
   now?: () => Date;
+  /** development mode on Node: refuse requests whose Host is not a loopback name (api/host-check.ts) */
+  loopbackHostsOnly?: boolean;
+  /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
+  limits?: RequestLimits;
 }
 
 export interface RequestDeps {
@@ -20,4 +25,7 @@ export interface RequestDeps {
   database: AppDeps["database"];
 }
 
-export type AppEnv = { Variables: { deps: RequestDeps } };
+export type AppEnv = {
+  /** principalKey: whose rate and concurrency budget the request spends (api/limits) */
+  Variables: { deps: RequestDeps; principalKey?: string };
+};

@@ -14,11 +14,15 @@ import {
 import type { ServiceContext } from "../services/context.js";
 import { ServiceError } from "../services/errors.js";
 import { toTrpcError } from "./errors.js";
+import { type ConcurrencyGate, EXPENSIVE_PROCEDURES } from "./limits/limiter.js";
+import { busy } from "./limits/middleware.js";
 
 export interface TrpcContext {
   services: ServiceContext;
   auth: AuthConfig;
   authorization: string | undefined;
+  /** the concurrency gate of expensive procedures and whose slots the call takes; absent, no gate */
+  limits?: { gate: ConcurrencyGate; principalKey: string };
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -80,6 +84,18 @@ const guarded = (check: (p: Principal) => void) =>
     return next();
   });
 
-export const readProcedure = guarded(requireReader);
+/** Expensive calls (limiter.ts's list) run only if a slot is free now: excess ones never queue. */
+const admitExpensive = t.middleware(async ({ ctx, path, next }) => {
+  if (!ctx.limits || !EXPENSIVE_PROCEDURES.has(path)) return next();
+  const entry = ctx.limits.gate.enter(ctx.limits.principalKey);
+  if (!entry.ok) throw toTrpcError(busy(entry.scope));
+  try {
+    return await next();
+  } finally {
+    entry.leave();
+  }
+});
+
+export const readProcedure = guarded(requireReader).use(admitExpensive);
 export const adminProcedure = guarded(requireAdmin);
 export const publicProcedure = t.procedure.use(translateErrors);

@@ -1,5 +1,6 @@
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../api/root.js";
+import { DEFAULT_RETRY_AFTER_POLICY, honouringRetryAfter } from "./retry-after.js";
 
 export class UsageError extends Error {}
 
@@ -9,6 +10,8 @@ export interface CliContext {
   json: boolean;
   out: (text: string) => void;
   client: ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** fetch that honours the server's 429/503 Retry-After (retry-after.ts); REST calls use it too */
+  fetch: typeof fetch;
 }
 
 export function createCliContext(options: {
@@ -17,16 +20,21 @@ export function createCliContext(options: {
   json: boolean;
   out?: (text: string) => void;
 }): CliContext {
+  const send = honouringRetryAfter(globalThis.fetch);
   const client = createTRPCClient<AppRouter>({
     links: [
       httpLink({
         url: `${options.url.replace(/\/$/, "")}/trpc`,
+        fetch: send,
         headers: () => (options.token ? { authorization: `Bearer ${options.token}` } : {}),
       }),
     ],
   });
-  return { ...options, out: options.out ?? ((text) => console.log(text)), client };
+  return { ...options, out: options.out ?? ((text) => console.log(text)), client, fetch: send };
 }
+
+const LIMIT_REASONS = new Set(["RATE_LIMITED", "CONCURRENCY_LIMITED", "SERVER_BUSY"]);
+const GAVE_UP = ` (still refused after waiting as told up to ${DEFAULT_RETRY_AFTER_POLICY.maxRetries} times, or told to wait over ${DEFAULT_RETRY_AFTER_POLICY.maxDelaySeconds} s; try again later)`;
 
 /** The server's message for a failed call, or the connection problem, in one line. */
 export function describeCallError(error: unknown, url: string): string {
@@ -35,7 +43,8 @@ export function describeCallError(error: unknown, url: string): string {
     if (cause?.code === "ECONNREFUSED" || /fetch failed/.test(error.message))
       return `cannot reach the Portolan server at ${url}`;
     const data = (error as TRPCClientError<AppRouter>).data as { reason?: string } | undefined;
-    return data?.reason ? `${data.reason}: ${error.message}` : error.message;
+    const gaveUp = data?.reason && LIMIT_REASONS.has(data.reason) ? GAVE_UP : "";
+    return data?.reason ? `${data.reason}: ${error.message}${gaveUp}` : error.message;
   }
   return (error as Error).message;
 }

@@ -22,7 +22,30 @@ export const sharedEnvSchema = z.object({
   PORTOLAN_SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** how often maintenance runs: a cluster whose staleness began within it is reported as newly stale */
   PORTOLAN_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(900),
+  // Limits per principal (token, or client address without one); in memory, per process or isolate.
+  PORTOLAN_MAX_BATCH_CALLS: z.coerce.number().int().min(1).default(10),
+  PORTOLAN_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  PORTOLAN_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  PORTOLAN_PUSH_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(10),
+  PORTOLAN_PUSH_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  PORTOLAN_EXPENSIVE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL: z.coerce.number().int().min(1).default(2),
 });
+
+export type SharedEnv = z.output<typeof sharedEnvSchema>;
+
+/** The limits of src/api/limits from the environment (the shape of its LimitSettings). */
+export function limitSettings(env: SharedEnv) {
+  return {
+    maxBatchCalls: env.PORTOLAN_MAX_BATCH_CALLS,
+    reads: { perSecond: env.PORTOLAN_RATE_LIMIT_PER_SECOND, burst: env.PORTOLAN_RATE_LIMIT_BURST },
+    pushes: { perSecond: env.PORTOLAN_PUSH_RATE_LIMIT_PER_SECOND, burst: env.PORTOLAN_PUSH_RATE_LIMIT_BURST },
+    expensive: {
+      total: env.PORTOLAN_EXPENSIVE_CONCURRENCY,
+      perPrincipal: env.PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL,
+    },
+  };
+}
 
 /** Turns a failed env parse into one message that names every bad variable. */
 export function describeEnvError(error: z.ZodError): string {

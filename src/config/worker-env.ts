@@ -4,7 +4,7 @@
  * workerd would turn an exception at module scope into an opaque "script failed to start".
  */
 import { z } from "zod";
-import { sharedEnvSchema } from "./shared.js";
+import { limitSettings, sharedEnvSchema } from "./shared.js";
 
 const HYPERDRIVE_HINT = "add a [[hyperdrive]] binding named HYPERDRIVE to wrangler.toml";
 
@@ -45,6 +45,7 @@ export interface WorkerConfig {
   maxSnapshotBytes: number;
   retentionDays: number;
   maintenanceIntervalSeconds: number;
+  limits: ReturnType<typeof limitSettings>;
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string };
@@ -59,6 +60,13 @@ export const WORKER_ENV_KEYS = [
   "PORTOLAN_MAX_CLOCK_SKEW_SECONDS",
   "PORTOLAN_SNAPSHOT_RETENTION_DAYS",
   "PORTOLAN_MAINTENANCE_INTERVAL_SECONDS",
+  "PORTOLAN_MAX_BATCH_CALLS",
+  "PORTOLAN_RATE_LIMIT_PER_SECOND",
+  "PORTOLAN_RATE_LIMIT_BURST",
+  "PORTOLAN_PUSH_RATE_LIMIT_PER_SECOND",
+  "PORTOLAN_PUSH_RATE_LIMIT_BURST",
+  "PORTOLAN_EXPENSIVE_CONCURRENCY",
+  "PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL",
 ] as const;
 
 /**
@@ -92,6 +100,7 @@ export function readWorkerEnv(env: Record<string, unknown>): WorkerConfigResult 
       maxSnapshotBytes: e.PORTOLAN_MAX_SNAPSHOT_BYTES,
       retentionDays: e.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
       maintenanceIntervalSeconds: e.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
+      limits: limitSettings(e),
     },
   };
 }

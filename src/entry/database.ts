@@ -4,8 +4,12 @@ import { applyMigrations, migratePostgresDatabase } from "../db/migrate.js";
 import { createPgliteDatabase } from "../db/pglite.js";
 import { createPostgresDatabase } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
+import { acquireDataDirLock } from "./data-dir-lock.js";
 
-/** Real PostgreSQL when a URL is given, else the embedded PGlite under dataDir; migrated either way. */
+/**
+ * Real PostgreSQL when a URL is given, else the embedded PGlite under dataDir; migrated either way.
+ * The embedded directory is locked for this process until the handle is closed (data-dir-lock.ts).
+ */
 export async function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
@@ -16,14 +20,22 @@ export async function openDatabase(options: {
   }
   const dir = resolve(options.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });
-  const handle = await createPgliteDatabase({ dataDir: dir });
+  const lock = acquireDataDirLock(resolve(options.dataDir));
+  let handle: DatabaseHandle;
+  try {
+    handle = await createPgliteDatabase({ dataDir: dir });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const close = () => handle.close().finally(() => lock.release());
   try {
     await applyMigrations(handle);
   } catch (error) {
-    await handle.close();
+    await close();
     throw error;
   }
-  return handle;
+  return { ...handle, close };
 }
 
 export const describeDatabase = (options: { databaseUrl?: string | undefined; dataDir: string }) =>

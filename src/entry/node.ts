@@ -5,9 +5,11 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
+import { createRequestLimits, type LimitSettings } from "../api/limits/middleware.js";
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
+import { limitSettings } from "../config/shared.js";
 import { describeDatabase, openDatabase } from "./database.js";
 import { log } from "./log.js";
 import { scheduleMaintenance } from "./maintenance.js";
@@ -21,6 +23,7 @@ export interface ServerOptions {
   staleAfterSeconds?: number;
   maxClockSkewSeconds?: number;
   maxSnapshotBytes?: number;
+  limits?: LimitSettings;
 }
 
 export interface RunningServer {
@@ -51,6 +54,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     staleAfterSeconds,
     maxClockSkewSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
+    limits: createRequestLimits(options.limits ?? limitSettings(env)),
+    loopbackHostsOnly: !adminToken,
   });
   const services = {
     db: database.db,

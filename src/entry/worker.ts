@@ -13,6 +13,7 @@
  * Logs and a failed vitest run. test/worker/app.worker.test.ts checks that nothing stays connected.
  */
 import type { ExecutionContext } from "hono";
+import { createRequestLimits, type RequestLimits } from "../api/limits/middleware.js";
 import { createApp } from "../app.js";
 import { readWorkerEnv, type WorkerConfig } from "../config/worker-env.js";
 import { createPostgresDatabase } from "../db/postgres.js";
@@ -42,6 +43,15 @@ function openDatabase(config: WorkerConfig): DatabaseHandle {
   });
 }
 
+/** Limits live as long as the isolate (one per isolate, not per Worker: Cloudflare runs many). */
+let isolateLimits: { key: string; limits: RequestLimits } | undefined;
+
+function limitsFor(config: WorkerConfig): RequestLimits {
+  const key = JSON.stringify(config.limits);
+  if (isolateLimits?.key !== key) isolateLimits = { key, limits: createRequestLimits(config.limits) };
+  return isolateLimits.limits;
+}
+
 function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
   const line = JSON.stringify({ level, msg, ...fields });
   if (level === "error") console.error(line);
@@ -61,6 +71,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     staleAfterSeconds: config.staleAfterSeconds,
     maxClockSkewSeconds: config.maxClockSkewSeconds,
     maxSnapshotBytes: config.maxSnapshotBytes,
+    limits: limitsFor(config),
   });
   return app.fetch(request, env, ctx);
 }

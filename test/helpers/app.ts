@@ -2,6 +2,7 @@
  * The real HTTP app on a real database, driven through app.request(): what every integration test uses.
  */
 import { gzipSync } from "node:zlib";
+import { createRequestLimits, type LimitSettings } from "../../src/api/limits/middleware.js";
 import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import type { DatabaseHandle } from "../../src/db/types.js";
@@ -15,6 +16,8 @@ export interface HarnessOptions {
   now?: () => Date;
   /** PostgreSQL pool size (default 25): a small pool shows who holds connections */
   poolMax?: number;
+  /** batch, rate and concurrency limits; omitted, nothing is limited */
+  limits?: LimitSettings;
 }
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -39,6 +42,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     ...(options.maxClockSkewSeconds === undefined
       ? {}
       : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
+    ...(options.limits ? { limits: createRequestLimits(options.limits) } : {}),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 

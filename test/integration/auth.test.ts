@@ -106,7 +106,7 @@ describe("service endpoints", () => {
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     const page = await res.text();
     expect(page).toContain("<title>Portolan</title>");
-    expect(page).toContain('call("ports.map"');
+    expect(await (await h.app.request("/dashboard.js")).text()).toContain('call("ports.map"');
   });
 
   it("answers unknown routes with a JSON 404", async () => {

@@ -2,23 +2,19 @@
  * GET /: a small dashboard (fleet, port map, who holds a port, headroom). One static page that calls
  * the same tRPC procedures as curl does; the bearer token, when the server needs one, stays in the
  * browser's localStorage. No build step, so it works unchanged on Workers.
+ *
+ * Script and styles are served as files, never inline, so the Content-Security-Policy can forbid
+ * inline script: an injected `<script>` or `onerror=` in a cluster or pod name would not run.
  */
 import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env.js";
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Portolan</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
-header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:center}
-header h1{font-size:18px;margin:0}main{padding:16px 20px;max-width:1200px}
-section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin-bottom:16px}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
-th{font-weight:600;color:#566}.none{color:#b00020;font-weight:600}.low{color:#b36b00;font-weight:600}.ok{color:#1b7f3b}
-.stale{color:#b00020}button,input,select{font:inherit;padding:3px 8px}#error{color:#b00020}
-</style></head><body>
-<header><h1>Portolan</h1><span>host ports across the fleet</span><span style="flex:1"></span><button id="token">token…</button></header>
+<link rel="stylesheet" href="/dashboard.css"></head><body>
+<header><h1>Portolan</h1><span>host ports across the fleet</span><span class="spacer"></span><button id="token">token…</button></header>
 <main>
 <p id="error"></p>
 <section><h2>Fleet</h2><table id="fleet"></table></section>
@@ -27,8 +23,19 @@ th{font-weight:600;color:#566}.none{color:#b00020;font-weight:600}.low{color:#b3
 <input id="whoAsOf" placeholder="as of (ISO time, optional)"> <button>Look up</button></form><div id="who"></div></section>
 <section><h2>Cluster <select id="cluster"></select></h2><h3>Port map</h3><table id="map"></table><h3>Headroom</h3><table id="headroom"></table></section>
 </main>
-<script>
-const $ = (id) => document.getElementById(id);
+<script src="/dashboard.js"></script></body></html>`;
+
+const STYLES = `body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:center}
+header h1{font-size:18px;margin:0}main{padding:16px 20px;max-width:1200px}
+section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin-bottom:16px}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
+th{font-weight:600;color:#566}.none{color:#b00020;font-weight:600}.low{color:#b36b00;font-weight:600}.ok{color:#1b7f3b}
+.stale{color:#b00020}button,input,select{font:inherit;padding:3px 8px}#error{color:#b00020}
+.spacer{flex:1}
+`;
+
+const SCRIPT = `const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;","\\"":"&quot;"}[c]));
 async function call(path, input) {
   const token = localStorage.getItem("portolanToken");
@@ -87,6 +94,27 @@ $("token").onclick = () => {
   loadFleet().then(() => show()).catch(show);
 };
 loadFleet().catch(show);
-</script></body></html>`;
+`;
 
-export const dashboardRoutes = new Hono<AppEnv>().get("/", (c) => c.html(PAGE));
+const dashboardHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+  referrerPolicy: "no-referrer",
+});
+
+export const dashboardRoutes = new Hono<AppEnv>()
+  .use("/", dashboardHeaders)
+  .use("/dashboard.js", dashboardHeaders)
+  .use("/dashboard.css", dashboardHeaders)
+  .get("/", (c) => c.html(PAGE))
+  .get("/dashboard.js", (c) => c.body(SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }))
+  .get("/dashboard.css", (c) => c.body(STYLES, 200, { "content-type": "text/css; charset=utf-8" }));

@@ -8,7 +8,7 @@ export async function pushCommand(ctx: CliContext, args: string[]): Promise<numb
   if (!file) throw new UsageError("usage: portolan push FILE --token AGENT_TOKEN");
   if (!ctx.token) throw new UsageError("push needs the cluster's agent token: --token or PORTOLAN_TOKEN");
   const body = file === "-" ? await readStdin() : await readFile(file);
-  const res = await fetch(`${ctx.url.replace(/\/$/, "")}/v1/snapshots`, {
+  const res = await ctx.fetch(`${ctx.url.replace(/\/$/, "")}/v1/snapshots`, {
     method: "POST",
     headers: {
       "content-type": "application/json",

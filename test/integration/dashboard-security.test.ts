@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Script } from "node:vm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isLoopbackHostname } from "../../src/api/host-check.js";
+import { type RunningServer, startServer } from "../../src/entry/node.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+
+describe("dashboard security headers", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(() => h.close());
+
+  it("serves the page with a CSP that forbids inline script, nosniff, no referrer and no framing", async () => {
+    const res = await h.app.request("/");
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("has no inline script, style or event handler for the CSP to block, and serves its script and styles", async () => {
+    const page = await (await h.app.request("/")).text();
+    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="/dashboard.js">']);
+    expect(page).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+    const script = await h.app.request("/dashboard.js");
+    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(script.headers.get("x-content-type-options")).toBe("nosniff");
+    const source = await script.text();
+    expect(() => new Script(source)).not.toThrow();
+    expect(source).toContain('call("clusters.list")');
+    const styles = await h.app.request("/dashboard.css");
+    expect(styles.headers.get("content-type")).toMatch(/^text\/css/);
+    expect(await styles.text()).toContain(".spacer{flex:1}");
+  });
+});
+
+describe("development mode accepts loopback host names only", () => {
+  it.each([
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["portolan.localhost", true],
+    ["127.0.0.1", true],
+    ["127.8.9.10", true],
+    ["[::1]", true],
+    ["evil.example", false],
+    ["localhost.evil.example", false],
+    ["127.0.0.1.nip.io", false],
+    ["10.0.0.1", false],
+    ["[::ffff:7f00:1]", false],
+  ])("treats Host %s as loopback: %s", (hostname, loopback) => {
+    expect(isLoopbackHostname(hostname)).toBe(loopback);
+  });
+
+  let server: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "portolan-host-"));
+    server = await startServer({ host: "127.0.0.1", port: 0, dataDir: dir, adminToken: "" });
+  }, 180_000); // a fresh embedded database: initdb and migrations are slow on a busy machine
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A GET to the dev server with the Host header a browser would send after DNS rebinding. */
+  function get(path: string, host: string): Promise<{ status: number; body: string }> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it.each(["/", "/trpc/clusters.list", "/healthz"])(
+    "refuses %s with 403 HOST_NOT_ALLOWED when Host is another name",
+    async (path) => {
+      const answer = await get(path, "rebind.evil.example:8080");
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "HOST_NOT_ALLOWED" } });
+    },
+  );
+
+  it.each(["localhost:8080", "127.0.0.1", "[::1]:8080", "dev.localhost"])("serves Host %s", async (host) => {
+    expect((await get("/trpc/clusters.list", host)).status).toBe(200);
+  });
+});
