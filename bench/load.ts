@@ -5,14 +5,14 @@
  * acknowledged push is in history and no key is open twice (exit 1 otherwise). Stops by itself.
  *
  *   npm run load -- [--clusters 200] [--nodes 50] [--interval 1] [--readers 4] [--seconds 60] [--quick]
- *                   [--database-url postgres://…] [--server-node-options "--cpu-prof --cpu-prof-dir=/tmp/p"]
+ *                   [--database-url postgres://…] [--server-node-options="--cpu-prof --cpu-prof-dir=/tmp/p"]
  */
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { allocationKeys, ClusterSim } from "./load/cluster-sim.js";
-import { createScratchDatabase, startServer } from "./load/server.js";
+import { backendCpuSeconds, createScratchDatabase, startServer } from "./load/server.js";
 import { Recorder } from "./load/stats.js";
 import { type AckedPush, type ClusterOutcome, verify } from "./load/verify.js";
 
@@ -190,6 +190,7 @@ async function main(): Promise<number> {
     const acked: AckedPush[] = [];
     const clientCpuBefore = process.cpuUsage();
     const serverCpuBefore = server.cpuSeconds();
+    const backendCpuBefore = await backendCpuSeconds(database.sql);
     const start = performance.now();
     const end = start + seconds * 1000;
     let peakRssKb = 0;
@@ -212,6 +213,10 @@ async function main(): Promise<number> {
     const elapsed = (performance.now() - start) / 1000;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     const serverCpu = server.cpuSeconds() - serverCpuBefore;
+    let backendCpu = 0;
+    for (const [pid, cpu] of await backendCpuSeconds(database.sql))
+      backendCpu += cpu - (backendCpuBefore.get(pid) ?? 0);
+    const accepted = Math.max(1, recorder.count("push"));
     const offered = clusterCount * Math.floor((seconds * 1000) / intervalMs);
 
     const report = {
@@ -238,7 +243,12 @@ async function main(): Promise<number> {
       server: {
         peakRssMB: Math.round(Math.max(peakRssKb, server.memory().peakKb) / 1024),
         cpuPercentOfOneCore: Math.round((100 * serverCpu) / elapsed),
+        cpuMsPerAcceptedPush: +((1000 * serverCpu) / accepted).toFixed(2),
         errorLogLines: server.problems.length,
+      },
+      postgres: {
+        cpuPercentOfOneCore: Math.round((100 * backendCpu) / elapsed),
+        cpuMsPerAcceptedPush: +((1000 * backendCpu) / accepted).toFixed(2),
       },
       client: { cpuPercentOfOneCore: Math.round((clientCpu.user + clientCpu.system) / 1e4 / elapsed) },
     };

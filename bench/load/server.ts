@@ -37,6 +37,21 @@ export async function createScratchDatabase(serverUrl: string): Promise<ScratchD
   };
 }
 
+/** CPU seconds of the PostgreSQL backends serving this database (they run on the same machine). */
+export async function backendCpuSeconds(sql: postgres.Sql): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }[]>`
+    SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, processCpuSeconds(pid));
+    } catch {
+      // the backend exited in between
+    }
+  }
+  return cpu;
+}
+
 export interface ServerProcess {
   url: string;
   pid: number;
