@@ -8,6 +8,7 @@
  *                   [--database-url postgres://…] [--server-node-options="--cpu-prof --cpu-prof-dir=/tmp/p"]
  */
 import { randomBytes } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
@@ -188,6 +189,8 @@ async function main(): Promise<number> {
     );
 
     const acked: AckedPush[] = [];
+    // The figures mean little on a machine busy with other work: say how busy it was.
+    const loadBefore = loadavg()[0] ?? 0;
     const clientCpuBefore = process.cpuUsage();
     const serverCpuBefore = server.cpuSeconds();
     const backendCpuBefore = await backendCpuSeconds(database.sql);
@@ -249,6 +252,11 @@ async function main(): Promise<number> {
       postgres: {
         cpuPercentOfOneCore: Math.round((100 * backendCpu) / elapsed),
         cpuMsPerAcceptedPush: +((1000 * backendCpu) / accepted).toFixed(2),
+      },
+      machine: {
+        cores: availableParallelism(),
+        loadAverageBefore: +loadBefore.toFixed(1),
+        loadAverageAfter: +(loadavg()[0] ?? 0).toFixed(1),
       },
       client: { cpuPercentOfOneCore: Math.round((clientCpu.user + clientCpu.system) / 1e4 / elapsed) },
     };
