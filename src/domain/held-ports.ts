@@ -2,7 +2,7 @@
  * Allocations indexed by protocol/port (and by node), so a conflict check looks at the few
  * allocations of one port instead of a cluster's ~100,000 allocations.
  */
-import { type HostPortRef, hostPortsConflict, normaliseHostPort } from "./ports.js";
+import { type HostPortRef, hostPortsConflict } from "./ports.js";
 
 export interface BlockedNode<T> {
   node: string;
@@ -11,10 +11,8 @@ export interface BlockedNode<T> {
 
 export type HeldPorts<T> = ReadonlyMap<string, ReadonlyMap<string, readonly T[]>>;
 
-export const portKey = (ref: HostPortRef) => {
-  const { protocol, hostPort } = normaliseHostPort(ref);
-  return `${protocol}/${hostPort}`;
-};
+/** Without normaliseHostPort's copy of the whole fact: it runs once per allocation per push. */
+export const portKey = (ref: HostPortRef) => `${ref.protocol || "TCP"}/${ref.hostPort}`;
 
 function append<V>(map: Map<string, V[]>, key: string, value: V): void {
   const list = map.get(key);

@@ -20,12 +20,13 @@ export function normaliseHostPort<T extends HostPortRef>(ref: T): T {
   };
 }
 
+/** Allocation-free: ingest calls this for every allocation of every push (headroom, port map). */
 export function hostPortsConflict(a: HostPortRef, b: HostPortRef): boolean {
-  if (a.hostPort <= 0 || b.hostPort <= 0) return false;
-  const x = normaliseHostPort(a);
-  const y = normaliseHostPort(b);
-  if (x.protocol !== y.protocol || x.hostPort !== y.hostPort) return false;
-  return x.hostIP === y.hostIP || x.hostIP === WILDCARD_IP || y.hostIP === WILDCARD_IP;
+  if (a.hostPort <= 0 || b.hostPort <= 0 || a.hostPort !== b.hostPort) return false;
+  if ((a.protocol || "TCP") !== (b.protocol || "TCP")) return false;
+  const ipA = a.hostIP || WILDCARD_IP;
+  const ipB = b.hostIP || WILDCARD_IP;
+  return ipA === ipB || ipA === WILDCARD_IP || ipB === WILDCARD_IP;
 }
 
 /** The allocations among `held` that stop `wanted` from being placed on the same node. */

@@ -67,44 +67,51 @@ async function closeRows(tx: Db, table: VersionTable, ids: number[], at: Date): 
 }
 
 async function applyFacts(tx: Db, clusterId: number, facts: SnapshotFacts, at: Date) {
-  const [nodeOpen, podOpen, allocationOpen] = [
-    await openRows(tx, nodeVersions, clusterId),
-    await openRows(tx, podVersions, clusterId),
-    await openRows(tx, portAllocations, clusterId),
-  ];
+  // Statements issued together go out pipelined on the transaction's connection (postgres.js), so
+  // a push costs three round trips here (reads, closes, inserts) instead of one per statement.
+  const [nodeOpen, podOpen, allocationOpen, headroomOpen] = await Promise.all([
+    openRows(tx, nodeVersions, clusterId),
+    openRows(tx, podVersions, clusterId),
+    openRows(tx, portAllocations, clusterId),
+    openRows(tx, headroomVersions, clusterId),
+  ]);
   const nodes = diffIntervals(nodeOpen, facts.nodes);
   const pods = diffIntervals(podOpen, facts.pods);
   const allocations = diffIntervals(allocationOpen, facts.allocations);
   const headroom = diffIntervals(
-    await openRows(tx, headroomVersions, clusterId),
+    headroomOpen,
     headroomFacts(workloadHeadroom(facts.nodes, facts.pods, facts.allocations)),
   );
   // Close before open: the unique open-key indexes must never see two open versions of one key.
-  await closeRows(tx, nodeVersions, nodes.close, at);
-  await closeRows(tx, podVersions, pods.close, at);
-  await closeRows(tx, portAllocations, allocations.close, at);
-  await closeRows(tx, headroomVersions, headroom.close, at);
+  await Promise.all([
+    closeRows(tx, nodeVersions, nodes.close, at),
+    closeRows(tx, podVersions, pods.close, at),
+    closeRows(tx, portAllocations, allocations.close, at),
+    closeRows(tx, headroomVersions, headroom.close, at),
+  ]);
   const interval = { clusterId, validFrom: at };
-  await bulkInsert(
-    tx,
-    nodeVersions,
-    nodes.open.map((n) => ({ ...interval, ...n })),
-  );
-  await bulkInsert(
-    tx,
-    podVersions,
-    pods.open.map((p) => ({ ...interval, ...p })),
-  );
-  await bulkInsert(
-    tx,
-    portAllocations,
-    allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
-  );
-  await bulkInsert(
-    tx,
-    headroomVersions,
-    headroom.open.map((h) => ({ ...interval, ...h })),
-  );
+  await Promise.all([
+    bulkInsert(
+      tx,
+      nodeVersions,
+      nodes.open.map((n) => ({ ...interval, ...n })),
+    ),
+    bulkInsert(
+      tx,
+      podVersions,
+      pods.open.map((p) => ({ ...interval, ...p })),
+    ),
+    bulkInsert(
+      tx,
+      portAllocations,
+      allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
+    ),
+    bulkInsert(
+      tx,
+      headroomVersions,
+      headroom.open.map((h) => ({ ...interval, ...h })),
+    ),
+  ]);
   // Counts describe the snapshot's own facts; headroom rows are derived from them.
   return {
     opened: nodes.open.length + pods.open.length + allocations.open.length,

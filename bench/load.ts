@@ -1,0 +1,285 @@
+/**
+ * Bounded load test (`npm run load`, loopback only): the real Node server as a child process on a
+ * scratch PostgreSQL database, N clusters pushing ~1 %-churn snapshots every interval while readers
+ * query; prints throughput, latency percentiles, errors and server memory, then verifies that every
+ * acknowledged push is in history and no key is open twice (exit 1 otherwise). Stops by itself.
+ *
+ *   npm run load -- [--clusters 200] [--nodes 50] [--interval 1] [--readers 4] [--seconds 60] [--quick]
+ *                   [--database-url postgres://…] [--server-node-options="--cpu-prof --cpu-prof-dir=/tmp/p"]
+ */
+import { randomBytes } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { Pool } from "undici";
+import { allocationKeys, ClusterSim } from "./load/cluster-sim.js";
+import { backendCpuSeconds, createScratchDatabase, startServer } from "./load/server.js";
+import { Recorder } from "./load/stats.js";
+import { type AckedPush, type ClusterOutcome, verify } from "./load/verify.js";
+
+const { values: args } = parseArgs({
+  options: {
+    clusters: { type: "string" },
+    nodes: { type: "string", default: "50" },
+    interval: { type: "string", default: "1" },
+    readers: { type: "string", default: "4" },
+    seconds: { type: "string" },
+    quick: { type: "boolean", default: false },
+    "database-url": {
+      type: "string",
+      default: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    },
+    "server-node-options": { type: "string", default: "" },
+  },
+});
+const clusterCount = Number(args.clusters ?? (args.quick ? 20 : 200));
+const nodeCount = Number(args.nodes);
+const intervalMs = Number(args.interval) * 1000;
+const readerCount = Number(args.readers);
+const seconds = Number(args.seconds ?? (args.quick ? 20 : 60));
+const databaseUrl = args["database-url"];
+const host = new URL(databaseUrl).hostname;
+if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
+  throw new Error(`the load script only talks to loopback; ${host} is not`);
+}
+/** A request that has not answered by then counts as an error (and the run still ends). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+const recorder = new Recorder();
+let stopping = false;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** One request with a timer we own (AbortSignal.timeout is unreliable on Node 20). */
+async function call(pool: Pool, method: "GET" | "POST", path: string, token: string, body?: string) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const res = await pool.request({
+      method,
+      path,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body } : {}),
+      signal: abort.signal,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text ? JSON.parse(text) : null } satisfies Answer;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** "409 STALE_SNAPSHOT", "500", "network" … */
+function describeFailure(answer: Answer): string {
+  const body = answer.body as { error?: { code?: string; data?: { code?: string; reason?: string } } };
+  const code = body?.error?.data?.reason ?? body?.error?.code ?? body?.error?.data?.code ?? "";
+  return `${answer.status} ${code}`.trim();
+}
+
+async function trpc<T>(pool: Pool, token: string, procedure: string, input: unknown, mutation = false) {
+  const answer = mutation
+    ? await call(pool, "POST", `/trpc/${procedure}`, token, JSON.stringify(input))
+    : await call(pool, "GET", `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, token);
+  if (answer.status !== 200) throw new Error(`${procedure}: ${describeFailure(answer)}`);
+  return (answer.body as { result: { data: T } }).result.data;
+}
+
+interface PushingCluster {
+  sim: ClusterSim;
+  id: number;
+  token: string;
+  outcome: ClusterOutcome;
+}
+
+/** Pushes every interval on a fixed schedule; a tick missed while the previous push runs is offered, not sent. */
+async function pushLoop(pool: Pool, cluster: PushingCluster, start: number, end: number, acked: AckedPush[]) {
+  const phase = Math.random() * intervalMs;
+  for (let tick = 0; ; tick++) {
+    const due = start + phase + tick * intervalMs;
+    if (due >= end || stopping) return;
+    if (performance.now() > due + intervalMs) continue;
+    await sleep(due - performance.now());
+    cluster.sim.churn();
+    const snapshot = cluster.sim.snapshot(Date.now());
+    const keys = allocationKeys(snapshot);
+    const began = performance.now();
+    try {
+      const answer = await call(pool, "POST", "/v1/snapshots", cluster.token, JSON.stringify(snapshot));
+      if (answer.status === 200) {
+        recorder.latency("push", performance.now() - began);
+        const { snapshotId } = answer.body as { snapshotId: number };
+        acked.push({ clusterId: cluster.id, snapshotId, observedAt: snapshot.observedAt });
+        cluster.outcome.acked = keys;
+        cluster.outcome.unknown = [];
+      } else {
+        recorder.error("push", describeFailure(answer));
+        // A 5xx may have committed before failing to answer; a 4xx did not.
+        if (answer.status >= 500) cluster.outcome.unknown.push(keys);
+      }
+    } catch (error) {
+      recorder.error("push", `network ${(error as Error).name}`);
+      cluster.outcome.unknown.push(keys);
+    }
+  }
+}
+
+async function readLoop(pool: Pool, token: string, names: readonly string[], end: number, reader: number) {
+  for (let i = reader; performance.now() < end && !stopping; i++) {
+    const cluster = names[i % names.length] ?? "";
+    const [procedure, input] = [
+      ["ports.who", { hostPort: 9100 }],
+      ["ports.map", { cluster }],
+      ["capacity.headroom", { clusters: [cluster] }],
+      ["clusters.list", {}],
+    ][i % 4] as [string, unknown];
+    const began = performance.now();
+    try {
+      const answer = await call(
+        pool,
+        "GET",
+        `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`,
+        token,
+      );
+      if (answer.status === 200) recorder.latency(procedure, performance.now() - began);
+      else recorder.error(procedure, describeFailure(answer));
+    } catch (error) {
+      recorder.error(procedure, `network ${(error as Error).name}`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const adminToken = `load-admin-${randomBytes(12).toString("hex")}`;
+  const database = await createScratchDatabase(databaseUrl);
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let pool: Pool | undefined;
+  try {
+    server = await startServer({
+      databaseUrl: database.url,
+      adminToken,
+      nodeOptions: args["server-node-options"].split(" ").filter(Boolean),
+    });
+    pool = new Pool(server.url, { connections: Math.min(256, clusterCount + readerCount), pipelining: 1 });
+    const readToken = (
+      await trpc<{ token: string }>(pool, adminToken, "tokens.createRead", { name: "load" }, true)
+    ).token;
+    const clusters: PushingCluster[] = [];
+    for (let c = 0; c < clusterCount; c++) {
+      const name = `load-${c}`;
+      const { token } = await trpc<{ token: string }>(pool, adminToken, "clusters.register", { name }, true);
+      clusters.push({
+        sim: new ClusterSim(name, nodeCount, c + 1),
+        id: 0,
+        token,
+        outcome: { clusterId: 0, name, acked: null, unknown: [] },
+      });
+    }
+    const ids = await database.sql<{ id: number; name: string }[]>`SELECT id, name FROM clusters`;
+    for (const cluster of clusters) {
+      cluster.id = ids.find((row) => row.name === cluster.sim.name)?.id ?? -1;
+      cluster.outcome.clusterId = cluster.id;
+    }
+    console.error(
+      `server ${server.url} (pid ${server.pid}); ${clusterCount} clusters × ${nodeCount} nodes, ` +
+        `every ${intervalMs / 1000} s, ${readerCount} readers, ${seconds} s`,
+    );
+
+    const acked: AckedPush[] = [];
+    // The figures mean little on a machine busy with other work: say how busy it was.
+    const loadBefore = loadavg()[0] ?? 0;
+    const clientCpuBefore = process.cpuUsage();
+    const serverCpuBefore = server.cpuSeconds();
+    const backendCpuBefore = await backendCpuSeconds(database.sql);
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    let peakRssKb = 0;
+    const sampler = setInterval(() => {
+      if (server) peakRssKb = Math.max(peakRssKb, server.memory().rssKb);
+    }, 250);
+    await Promise.all([
+      ...clusters.map((cluster) => pushLoop(pool as Pool, cluster, start, end, acked)),
+      ...Array.from({ length: readerCount }, (_, r) =>
+        readLoop(
+          pool as Pool,
+          readToken,
+          clusters.map((c) => c.sim.name),
+          end,
+          r,
+        ),
+      ),
+    ]);
+    clearInterval(sampler);
+    const elapsed = (performance.now() - start) / 1000;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const serverCpu = server.cpuSeconds() - serverCpuBefore;
+    let backendCpu = 0;
+    for (const [pid, cpu] of await backendCpuSeconds(database.sql))
+      backendCpu += cpu - (backendCpuBefore.get(pid) ?? 0);
+    const accepted = Math.max(1, recorder.count("push"));
+    const offered = clusterCount * Math.floor((seconds * 1000) / intervalMs);
+
+    const report = {
+      config: {
+        clusters: clusterCount,
+        nodes: nodeCount,
+        intervalS: intervalMs / 1000,
+        readers: readerCount,
+        seconds,
+      },
+      pushes: {
+        offeredPerS: +(offered / seconds).toFixed(1),
+        acceptedPerS: +(recorder.count("push") / elapsed).toFixed(1),
+        accepted: recorder.count("push"),
+        latencyMs: recorder.summary("push"),
+      },
+      readsMs: Object.fromEntries(
+        recorder
+          .operations()
+          .filter((op) => op !== "push")
+          .map((op) => [op, recorder.summary(op)]),
+      ),
+      errors: Object.fromEntries(recorder.errors),
+      server: {
+        peakRssMB: Math.round(Math.max(peakRssKb, server.memory().peakKb) / 1024),
+        cpuPercentOfOneCore: Math.round((100 * serverCpu) / elapsed),
+        cpuMsPerAcceptedPush: +((1000 * serverCpu) / accepted).toFixed(2),
+        errorLogLines: server.problems.length,
+      },
+      postgres: {
+        cpuPercentOfOneCore: Math.round((100 * backendCpu) / elapsed),
+        cpuMsPerAcceptedPush: +((1000 * backendCpu) / accepted).toFixed(2),
+      },
+      machine: {
+        cores: availableParallelism(),
+        loadAverageBefore: +loadBefore.toFixed(1),
+        loadAverageAfter: +(loadavg()[0] ?? 0).toFixed(1),
+      },
+      client: { cpuPercentOfOneCore: Math.round((clientCpu.user + clientCpu.system) / 1e4 / elapsed) },
+    };
+    const failures = await verify(
+      database.sql,
+      acked,
+      clusters.map((c) => c.outcome),
+    );
+    console.log(
+      JSON.stringify({ ...report, verification: failures.length === 0 ? "ok" : failures }, null, 2),
+    );
+    for (const line of server.problems.slice(0, 5)) console.error(`server: ${line}`);
+    const errors = [...recorder.errors.values()].reduce((a, b) => a + b, 0);
+    return failures.length === 0 && errors === 0 ? 0 : 1;
+  } finally {
+    await pool?.close();
+    await server?.stop();
+    await database.drop();
+  }
+}
+
+process.once("SIGINT", () => {
+  // Stop the run early; main's finally still stops the server and drops the database.
+  stopping = true;
+});
+process.exitCode = await main();
