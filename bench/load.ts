@@ -4,7 +4,8 @@
  * query; prints throughput, latency percentiles, errors and server memory, then verifies that every
  * acknowledged push is in history and no key is open twice (exit 1 otherwise). Stops by itself.
  *
- *   npm run load -- [--clusters 200] [--nodes 50] [--interval 1] [--readers 4] [--seconds 60] [--quick]
+ *   npm run load -- [--clusters 200] [--nodes 50] [--interval 1] [--readers 4] [--reader-rate 20]
+ *                   [--seconds 60] [--quick]
  *                   [--database-url postgres://…] [--server-node-options="--cpu-prof --cpu-prof-dir=/tmp/p"]
  */
 import { randomBytes } from "node:crypto";
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     nodes: { type: "string", default: "50" },
     interval: { type: "string", default: "1" },
     readers: { type: "string", default: "4" },
+    "reader-rate": { type: "string", default: "20" },
     seconds: { type: "string" },
     quick: { type: "boolean", default: false },
     "database-url": {
@@ -36,6 +38,8 @@ const clusterCount = Number(args.clusters ?? (args.quick ? 20 : 200));
 const nodeCount = Number(args.nodes);
 const intervalMs = Number(args.interval) * 1000;
 const readerCount = Number(args.readers);
+/** calls per second per reader: a dashboard's pace, inside the server's per-token budget */
+const readerRate = Number(args["reader-rate"]);
 const seconds = Number(args.seconds ?? (args.quick ? 20 : 60));
 const databaseUrl = args["database-url"];
 const host = new URL(databaseUrl).hostname;
@@ -149,6 +153,7 @@ async function readLoop(pool: Pool, token: string, names: readonly string[], end
     } catch (error) {
       recorder.error(procedure, `network ${(error as Error).name}`);
     }
+    await sleep(began + 1000 / readerRate - performance.now());
   }
 }
 
@@ -164,9 +169,18 @@ async function main(): Promise<number> {
       nodeOptions: args["server-node-options"].split(" ").filter(Boolean),
     });
     pool = new Pool(server.url, { connections: Math.min(256, clusterCount + readerCount), pipelining: 1 });
-    const readToken = (
-      await trpc<{ token: string }>(pool, adminToken, "tokens.createRead", { name: "load" }, true)
-    ).token;
+    // One read token per reader, as separate dashboards would have: the per-token limits apply to each.
+    const readTokens: string[] = [];
+    for (let r = 0; r < readerCount; r++) {
+      const answer = await trpc<{ token: string }>(
+        pool,
+        adminToken,
+        "tokens.createRead",
+        { name: `load-reader-${r}` },
+        true,
+      );
+      readTokens.push(answer.token);
+    }
     const clusters: PushingCluster[] = [];
     for (let c = 0; c < clusterCount; c++) {
       const name = `load-${c}`;
@@ -185,7 +199,7 @@ async function main(): Promise<number> {
     }
     console.error(
       `server ${server.url} (pid ${server.pid}); ${clusterCount} clusters × ${nodeCount} nodes, ` +
-        `every ${intervalMs / 1000} s, ${readerCount} readers, ${seconds} s`,
+        `every ${intervalMs / 1000} s, ${readerCount} readers at ${readerRate}/s, ${seconds} s`,
     );
 
     const acked: AckedPush[] = [];
@@ -205,7 +219,7 @@ async function main(): Promise<number> {
       ...Array.from({ length: readerCount }, (_, r) =>
         readLoop(
           pool as Pool,
-          readToken,
+          readTokens[r] ?? adminToken,
           clusters.map((c) => c.sim.name),
           end,
           r,
