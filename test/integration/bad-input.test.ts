@@ -110,6 +110,14 @@ const badSnapshots: [string, string, () => unknown][] = [
       }),
   ],
   [
+    "300,000 invalid ports in one pod (overflowed zod's stack before)",
+    "TOO_MANY_PORTS",
+    () =>
+      laterWith((s) => {
+        s.pods[0]!.ports = new Array(300_000).fill(0);
+      }),
+  ],
+  [
     "120,000 validation issues",
     "INVALID_SNAPSHOT",
     () =>
