@@ -34,13 +34,12 @@ export const MAX_INSTANT = new Date("9999-12-31T23:59:59.999Z");
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** U+0000 (PostgreSQL text and jsonb cannot hold it) or a UTF-16 surrogate without its pair (not UTF-8). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const isStorableText = (text: string): boolean =>
   !text.includes("\u0000") && !LONE_SURROGATE.test(text);
-
-export const isDns1123Label = (text: string): boolean => text.length <= 63 && DNS1123_LABEL.test(text);
 
 export const isDns1123Subdomain = (text: string): boolean =>
   text.length <= 253 && DNS1123_SUBDOMAIN.test(text);
@@ -53,24 +52,24 @@ export function isLabelKey(key: string): boolean {
   return name.length <= 63 && LABEL_NAME.test(name);
 }
 
-export const isLabelValue = (value: string): boolean =>
-  value === "" || (value.length <= 63 && LABEL_NAME.test(value));
+export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE.test(value);
 
 /** Text PostgreSQL can store, at most `max` characters. */
 export const storableText = (max: number) =>
   z.string().max(max).refine(isStorableText, "must not contain U+0000 or a lone UTF-16 surrogate");
 
+// Regexes rather than refinements where they suffice, so the served JSON Schema carries them as patterns.
 export const dns1123LabelSchema = z
   .string()
   .min(1)
   .max(63)
-  .refine(isDns1123Label, "must be a DNS-1123 label: lower-case letters, digits and '-', 1–63 characters");
+  .regex(DNS1123_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', 1–63 characters");
 
 export const dns1123SubdomainSchema = z
   .string()
   .min(1)
   .max(253)
-  .refine(isDns1123Subdomain, "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', ≤ 253");
+  .regex(DNS1123_SUBDOMAIN, "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', ≤ 253");
 
 export const labelKeySchema = z
   .string()
@@ -80,4 +79,4 @@ export const labelKeySchema = z
 export const labelValueSchema = z
   .string()
   .max(63)
-  .refine(isLabelValue, "must be a Kubernetes label value: empty or ≤ 63 of [A-Za-z0-9-_.]");
+  .regex(LABEL_VALUE, "must be a Kubernetes label value: empty or ≤ 63 of [A-Za-z0-9-_.]");
