@@ -210,6 +210,16 @@ describe("read inputs that would reach SQL out of range are refused with 400", (
     ],
     ["a reservation id beyond PostgreSQL integer", "reservations.delete", { id: 2 ** 31 }],
     ["a read token name with a NUL byte", "tokens.createRead", { name: "ci\u0000" }],
+    [
+      "a cluster label with a NUL byte",
+      "clusters.register",
+      { name: "prod-eu-2", labels: { env: "\u0000" } },
+    ],
+    [
+      "the cluster label key __proto__",
+      "clusters.register",
+      { name: "prod-eu-2", labels: JSON.parse('{"__proto__":"x"}') },
+    ],
   ])("refuses %s (%s)", async (_name, path, input) => {
     const answer = await h.mutate(path, input);
     expect(answer.status).toBe(400);

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { clusterNameSchema } from "../../contract/snapshot.js";
 import { listClusters, registerCluster, removeCluster, rotateClusterToken } from "../../services/clusters.js";
+import { labelsSchema } from "../schemas.js";
 import { adminProcedure, readProcedure, router } from "../trpc.js";
 
 const byName = z.object({ name: clusterNameSchema });
 
 export const clustersRouter = router({
   register: adminProcedure
-    .input(z.object({ name: clusterNameSchema, labels: z.record(z.string(), z.string()).optional() }))
+    .input(z.object({ name: clusterNameSchema, labels: labelsSchema.optional() }))
     .mutation(({ ctx, input }) => registerCluster(ctx.services, input)),
   list: readProcedure.input(z.object({}).optional()).query(({ ctx }) => listClusters(ctx.services)),
   rotateToken: adminProcedure
