@@ -62,7 +62,10 @@ function checkText(text: string, path: (string | number)[]): PrecheckFailure | n
     : fail("INVALID_STRING", path, "holds U+0000 or a lone UTF-16 surrogate, which PostgreSQL cannot store");
 }
 
-/** The first bound the value breaks, or null. Recursion is bounded by MAX_DEPTH. */
+/**
+ * The first bound the value breaks, or null. Recursion is bounded by MAX_DEPTH; `path` is one mutable
+ * stack (pushed and popped) so a large valid snapshot allocates no path per value.
+ */
 function walk(value: unknown, path: (string | number)[], field: string): PrecheckFailure | null {
   if (typeof value === "string") return checkText(value, path);
   if (typeof value !== "object" || value === null) return null;
@@ -75,7 +78,9 @@ function walk(value: unknown, path: (string | number)[], field: string): Prechec
       return fail(bound.code, path, `${value.length} entries; at most ${bound.max}`);
     }
     for (let i = 0; i < value.length; i++) {
-      const failure = walk(value[i], [...path, i], field);
+      path.push(i);
+      const failure = walk(value[i], path, field);
+      path.pop();
       if (failure) return failure;
     }
     return null;
@@ -90,16 +95,13 @@ function walk(value: unknown, path: (string | number)[], field: string): Prechec
     );
   }
   for (const key of keys) {
-    const keyPath = [...path, key];
-    if (key === "__proto__") {
-      // JSON.parse makes it an own key; copied into a plain object it would set the prototype.
-      return fail(
-        isLabelMap ? "INVALID_LABEL" : "INVALID_SNAPSHOT",
-        keyPath,
-        "the key __proto__ is not allowed",
-      );
-    }
-    const failure = checkText(key, keyPath) ?? walk((value as Record<string, unknown>)[key], keyPath, key);
+    path.push(key);
+    // JSON.parse makes __proto__ an own key; copied into a plain object it would set the prototype.
+    const failure =
+      key === "__proto__"
+        ? fail(isLabelMap ? "INVALID_LABEL" : "INVALID_SNAPSHOT", path, "the key __proto__ is not allowed")
+        : (checkText(key, path) ?? walk((value as Record<string, unknown>)[key], path, key));
+    path.pop();
     if (failure) return failure;
   }
   return null;
