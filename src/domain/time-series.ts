@@ -5,12 +5,15 @@
  */
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
-/** "30s", "15m", "1h", "1d", "1w" → seconds; null when it is not a duration. */
+/** The longest step: a year's points at one per day. */
+export const MAX_STEP_SECONDS = 366 * 86_400;
+
+/** "30s", "15m", "1h", "1d", "1w" → seconds; null when it is not a duration or over MAX_STEP_SECONDS. */
 export function parseStep(text: string): number | null {
-  const match = /^(\d+)([smhdw])$/.exec(text.trim());
+  const match = /^(\d{1,8})([smhdw])$/.exec(text.trim());
   if (!match?.[1] || !match[2]) return null;
   const seconds = Number(match[1]) * (UNIT_SECONDS[match[2]] ?? 0);
-  return seconds > 0 ? seconds : null;
+  return seconds > 0 && seconds <= MAX_STEP_SECONDS ? seconds : null;
 }
 
 export function stepCount(from: Date, to: Date, stepSeconds: number): number {

@@ -34,9 +34,14 @@ async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Prom
   return new TextDecoder().decode(bytes);
 }
 
+/** True for `application/json` with any parameters, in any case; not for `application/json-patch+json`. */
+export function isJsonMediaType(contentType: string): boolean {
+  const essence = contentType.split(";", 1)[0] ?? "";
+  return essence.trim().toLowerCase() === "application/json";
+}
+
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) {
+  if (!isJsonMediaType(request.headers.get("content-type") ?? "")) {
     throw new ServiceError(
       "UNSUPPORTED_MEDIA_TYPE",
       "UNSUPPORTED_MEDIA_TYPE",

@@ -1,13 +1,23 @@
 import { z } from "zod";
-import { clusterNameSchema, nodeAffinitySchema, tolerationSchema } from "../../contract/snapshot.js";
+import {
+  clusterNameSchema,
+  MAX_TOLERATIONS,
+  nodeAffinitySchema,
+  tolerationSchema,
+} from "../../contract/snapshot.js";
 import { drain, fitCheck, freePortRanges, headroom, hostPortConflicts } from "../../services/capacity.js";
 import {
   clusterListSchema,
   hostPortSchema,
   instantSchema,
   labelsSchema,
+  nodeNameSchema,
   protocolSchema,
 } from "../schemas.js";
+
+/** Ports one fit check asks about: a workload declares a handful. */
+const MAX_FIT_PORTS = 1_000;
+
 import { readProcedure, router } from "../trpc.js";
 
 export const capacityRouter = router({
@@ -26,10 +36,11 @@ export const capacityRouter = router({
               hostIP: z.union([z.ipv4(), z.ipv6()]).optional(),
             }),
           )
-          .min(1),
+          .min(1)
+          .max(MAX_FIT_PORTS),
         replicas: z.number().int().min(1).max(10_000).default(1),
         nodeSelector: labelsSchema.optional(),
-        tolerations: z.array(tolerationSchema).optional(),
+        tolerations: z.array(tolerationSchema).max(MAX_TOLERATIONS).optional(),
         requiredNodeAffinity: nodeAffinitySchema.optional(),
       }),
     )
@@ -52,7 +63,7 @@ export const capacityRouter = router({
     )
     .query(({ ctx, input }) => freePortRanges(ctx.services, input)),
   drainCheck: readProcedure
-    .input(z.object({ cluster: clusterNameSchema, node: z.string().min(1) }))
+    .input(z.object({ cluster: clusterNameSchema, node: nodeNameSchema }))
     .query(({ ctx, input }) => drain(ctx.services, input)),
 });
 

@@ -9,7 +9,7 @@ const byName = z.object({ name: clusterNameSchema });
 
 export const clustersRouter = router({
   register: adminProcedure
-    .input(z.object({ name: clusterNameSchema, labels: z.record(z.string(), z.string()).optional() }))
+    .input(z.object({ name: clusterNameSchema, labels: labelsSchema.optional() }))
     .mutation(({ ctx, input }) => registerCluster(ctx.services, input)),
   list: readProcedure
     .input(

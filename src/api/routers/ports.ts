@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { clusterNameSchema, protocols } from "../../contract/snapshot.js";
 import { nodePorts, portMap, whoHoldsPort } from "../../services/ports.js";
-import { instantSchema } from "../schemas.js";
+import { clusterListSchema, cursorSchema, instantSchema, nodeNameSchema } from "../schemas.js";
 import { readProcedure, router } from "../trpc.js";
 
 export const pageLimitSchema = z.number().int().min(1).max(10_000).default(1000);
@@ -12,14 +12,10 @@ export const portsRouter = router({
       z.object({
         hostPort: z.number().int().min(1).max(65535),
         protocol: z.enum(protocols).optional(),
-        clusters: z.array(clusterNameSchema).optional(),
+        clusters: clusterListSchema.optional(),
         asOf: instantSchema.optional(),
         limit: pageLimitSchema,
-        cursor: z
-          .string()
-          .regex(/^\d+$/, "cursor is the nextCursor of the previous page")
-          .transform(Number)
-          .optional(),
+        cursor: cursorSchema.optional(),
       }),
     )
     .query(({ ctx, input }) => whoHoldsPort(ctx.services, input)),
@@ -27,6 +23,6 @@ export const portsRouter = router({
     .input(z.object({ cluster: clusterNameSchema, asOf: instantSchema.optional() }))
     .query(({ ctx, input }) => portMap(ctx.services, input)),
   node: readProcedure
-    .input(z.object({ cluster: clusterNameSchema, node: z.string().min(1), asOf: instantSchema.optional() }))
+    .input(z.object({ cluster: clusterNameSchema, node: nodeNameSchema, asOf: instantSchema.optional() }))
     .query(({ ctx, input }) => nodePorts(ctx.services, input)),
 });

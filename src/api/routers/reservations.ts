@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { clusterNameSchema } from "../../contract/snapshot.js";
+import { clusterNameSchema, storableText } from "../../contract/snapshot.js";
 import { createReservation, deleteReservation, listReservations } from "../../services/reservations.js";
 import {
   clusterListSchema,
   hostPortSchema,
   instantSchema,
   labelsSchema,
+  MAX_INT4,
   protocolSchema,
 } from "../schemas.js";
 import { adminProcedure, readProcedure, router } from "../trpc.js";
@@ -19,8 +20,8 @@ export const reservationsRouter = router({
         portTo: hostPortSchema,
         clusters: clusterListSchema.optional(),
         labelSelector: labelsSchema.optional(),
-        owner: z.string().min(1).max(200),
-        purpose: z.string().min(1).max(1000),
+        owner: storableText(200).min(1),
+        purpose: storableText(1000).min(1),
         expiresAt: instantSchema.optional(),
       }),
     )
@@ -31,6 +32,6 @@ export const reservationsRouter = router({
     )
     .query(({ ctx, input }) => listReservations(ctx.services, input)),
   delete: adminProcedure
-    .input(z.object({ id: z.number().int().positive() }))
+    .input(z.object({ id: z.number().int().positive().max(MAX_INT4) }))
     .mutation(({ ctx, input }) => deleteReservation(ctx.services, input.id)),
 });

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { storableText } from "../../contract/snapshot.js";
 import { createReadToken, listReadTokens, revokeReadToken } from "../../services/read-tokens.js";
 import { adminProcedure, router } from "../trpc.js";
 
-const byName = z.object({ name: z.string().min(1).max(100) });
+const byName = z.object({ name: storableText(100).min(1) });
 
 export const tokensRouter = router({
   createRead: adminProcedure

@@ -1,0 +1,82 @@
+/**
+ * The snapshot contract's bounds and text rules (docs/snapshot-contract.md, "Bounds"). Names follow
+ * Kubernetes' own validation, so every real object passes; the counts sit well above real clusters and
+ * keep one push (or one odd pod) from costing the server more than the body limit already allows.
+ * The agent uses the same constants to drop or trim what the server would refuse.
+ */
+import { z } from "zod";
+
+/** Kubernetes supports 5,000 nodes per cluster. */
+export const MAX_NODES = 10_000;
+/** A 5,000-node cluster may run 150,000 pods; only host-port pods are sent. */
+export const MAX_PODS = 200_000;
+/** Distinct container names among one pod's ports. */
+export const MAX_CONTAINERS_PER_POD = 100;
+/** Host ports one pod declares (a 1.5 MiB API object holds ~25,000). */
+export const MAX_PORTS_PER_POD = 10_000;
+/** Keys of one labels or nodeSelector map. */
+export const MAX_LABELS = 1_000;
+export const MAX_TAINTS = 256;
+export const MAX_TOLERATIONS = 256;
+export const MAX_ADDRESSES = 64;
+/** nodeSelectorTerms per affinity, expressions per term, values per expression. */
+export const MAX_AFFINITY_ITEMS = 100;
+export const MAX_AFFINITY_VALUES = 1_000;
+export const MAX_SCHEDULING_MESSAGE = 32_768;
+/** The deepest path in the contract is 10 levels (…nodeSelectorTerms[].matchExpressions[].values[]). */
+export const MAX_DEPTH = 16;
+/** Issues listed in one refusal; parsing stops collecting there. */
+export const MAX_ISSUES = 100;
+/** Instants outside this range are refused (PostgreSQL has no year 0; nothing predates 2000). */
+export const MIN_INSTANT = new Date("2000-01-01T00:00:00Z");
+export const MAX_INSTANT = new Date("9999-12-31T23:59:59.999Z");
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** U+0000 (PostgreSQL text and jsonb cannot hold it) or a UTF-16 surrogate without its pair (not UTF-8). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export const isStorableText = (text: string): boolean =>
+  !text.includes("\u0000") && !LONE_SURROGATE.test(text);
+
+export const isDns1123Subdomain = (text: string): boolean =>
+  text.length <= 253 && DNS1123_SUBDOMAIN.test(text);
+
+/** Kubernetes label key: optional DNS-1123 subdomain prefix + "/" + name of ≤ 63 characters. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.indexOf("/");
+  const name = slash === -1 ? key : key.slice(slash + 1);
+  if (slash !== -1 && !isDns1123Subdomain(key.slice(0, slash))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE.test(value);
+
+/** Text PostgreSQL can store, at most `max` characters. */
+export const storableText = (max: number) =>
+  z.string().max(max).refine(isStorableText, "must not contain U+0000 or a lone UTF-16 surrogate");
+
+// Regexes rather than refinements where they suffice, so the served JSON Schema carries them as patterns.
+export const dns1123LabelSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(DNS1123_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', 1–63 characters");
+
+export const dns1123SubdomainSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(DNS1123_SUBDOMAIN, "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', ≤ 253");
+
+export const labelKeySchema = z
+  .string()
+  .max(253 + 1 + 63)
+  .refine(isLabelKey, "must be a Kubernetes label key: [prefix/]name, name ≤ 63 of [A-Za-z0-9-_.]");
+
+export const labelValueSchema = z
+  .string()
+  .max(63)
+  .regex(LABEL_VALUE, "must be a Kubernetes label value: empty or ≤ 63 of [A-Za-z0-9-_.]");

@@ -1,0 +1,204 @@
+/**
+ * parseSnapshot: a cheap structural pre-check, then the envelope, each node, each pod and each port
+ * through their schemas one at a time (so no zod call ever holds more than one object's issues, and
+ * collection stops at MAX_ISSUES), then the rules that span objects. It never throws.
+ */
+import type { z } from "zod";
+import { MAX_CONTAINERS_PER_POD, MAX_ISSUES } from "./bounds.js";
+import { precheckSnapshot } from "./precheck.js";
+import {
+  nodeSchema,
+  podEnvelopeSchema,
+  portSchema,
+  type Snapshot,
+  type SnapshotErrorCode,
+  type SnapshotNode,
+  type SnapshotPod,
+  type SnapshotPort,
+  snapshotEnvelopeSchema,
+} from "./schema.js";
+
+export interface SnapshotIssue {
+  path: string;
+  message: string;
+}
+
+export type SnapshotParseResult =
+  | { ok: true; snapshot: Snapshot }
+  | { ok: false; code: SnapshotErrorCode; message: string; issues: SnapshotIssue[] };
+
+type Path = PropertyKey[];
+interface Found {
+  code: SnapshotErrorCode;
+  path: string;
+  message: string;
+}
+
+const headlines: Record<SnapshotErrorCode, string> = {
+  INVALID_SNAPSHOT: "the snapshot does not match schema v1",
+  INVALID_STRING: "a string holds U+0000 or a lone UTF-16 surrogate, which PostgreSQL cannot store",
+  INVALID_NAME: "a name breaks Kubernetes' naming rules (DNS-1123 label or subdomain)",
+  INVALID_LABEL: "a label, selector or taint key or value breaks Kubernetes' label rules",
+  OBSERVED_AT_OUT_OF_RANGE: "observedAt is outside the instants the server stores",
+  PORT_OUT_OF_RANGE: "a port is outside 1–65535",
+  UNKNOWN_PROTOCOL: "a port has a protocol other than TCP, UDP or SCTP",
+  DUPLICATE_NODE: "a node appears more than once",
+  DUPLICATE_POD: "a pod appears more than once",
+  DUPLICATE_PORT: "a pod declares the same host port twice",
+  UNKNOWN_NODE: "a pod is on a node that is not in the snapshot",
+  TOO_MANY_NODES: "the snapshot has more nodes than the contract allows",
+  TOO_MANY_PODS: "the snapshot has more pods than the contract allows",
+  TOO_MANY_CONTAINERS: "a pod's ports name more containers than the contract allows",
+  TOO_MANY_PORTS: "a pod declares more host ports than the contract allows",
+  TOO_MANY_LABELS: "a labels or nodeSelector map has more keys than the contract allows",
+  TOO_MANY_ITEMS: "a list (taints, tolerations, addresses, affinity terms or values) is over its bound",
+};
+
+const arrayCodes: Record<string, SnapshotErrorCode> = {
+  nodes: "TOO_MANY_NODES",
+  pods: "TOO_MANY_PODS",
+  ports: "TOO_MANY_PORTS",
+};
+const labelMaps = new Set<PropertyKey>(["labels", "nodeSelector"]);
+const labelLists = new Set<PropertyKey>(["taints", "tolerations", "matchExpressions", "matchFields"]);
+const nameFields = new Set<PropertyKey>(["namespace", "name", "node", "container", "owner"]);
+
+function issueCode(issue: z.core.$ZodIssue, path: Path): SnapshotErrorCode {
+  const custom =
+    issue.code === "custom" ? (issue.params as { portolanCode?: SnapshotErrorCode } | undefined) : undefined;
+  if (custom?.portolanCode) return custom.portolanCode;
+  const field = path[path.length - 1];
+  if (issue.code === "too_big" && issue.origin === "array") {
+    return arrayCodes[String(field)] ?? "TOO_MANY_ITEMS";
+  }
+  if (
+    (field === "hostPort" || field === "containerPort") &&
+    (issue.code === "too_small" || issue.code === "too_big")
+  ) {
+    return "PORT_OUT_OF_RANGE";
+  }
+  if (field === "protocol" && issue.code === "invalid_value") return "UNKNOWN_PROTOCOL";
+  if (issue.code === "invalid_type") return "INVALID_SNAPSHOT";
+  if (issue.code === "invalid_key" || path.some((p) => labelMaps.has(p))) return "INVALID_LABEL";
+  if (path.some((p) => labelLists.has(p)) && (field === "key" || field === "value")) return "INVALID_LABEL";
+  if (path.some((p) => nameFields.has(p)) && path[0] !== "agent") return "INVALID_NAME";
+  return "INVALID_SNAPSHOT";
+}
+
+/** Collects issues up to MAX_ISSUES. */
+class IssueList {
+  readonly found: Found[] = [];
+  get full(): boolean {
+    return this.found.length >= MAX_ISSUES;
+  }
+  add(code: SnapshotErrorCode, path: Path, message: string): void {
+    if (!this.full) this.found.push({ code, path: path.map(String).join("."), message });
+  }
+  addZod(error: z.ZodError, prefix: Path): void {
+    for (const issue of error.issues) {
+      const path = [...prefix, ...issue.path];
+      this.add(issueCode(issue, path), path, issue.message);
+    }
+  }
+}
+
+function refusal(found: readonly Found[]): SnapshotParseResult {
+  const first = found[0];
+  const code = first?.code ?? "INVALID_SNAPSHOT";
+  const detail = first ? ` (${first.path || "snapshot"}: ${first.message})` : "";
+  const issues = found.slice(0, MAX_ISSUES).map(({ path, message }) => ({ path, message }));
+  return { ok: false, code, message: `${headlines[code]}${detail}`, issues };
+}
+
+function parsePorts(raw: unknown, podIndex: number, list: IssueList): SnapshotPort[] {
+  const ports: SnapshotPort[] = [];
+  if (!Array.isArray(raw)) return ports;
+  for (let j = 0; j < raw.length && !list.full; j++) {
+    const port = portSchema.safeParse(raw[j]);
+    if (port.success) ports.push(port.data);
+    else list.addZod(port.error, ["pods", podIndex, "ports", j]);
+  }
+  return ports;
+}
+
+function parsePods(raw: readonly unknown[], list: IssueList): SnapshotPod[] {
+  const pods: SnapshotPod[] = [];
+  for (let i = 0; i < raw.length && !list.full; i++) {
+    const item = raw[i];
+    const envelope = podEnvelopeSchema.safeParse(item);
+    if (!envelope.success) list.addZod(envelope.error, ["pods", i]);
+    const rawPorts =
+      typeof item === "object" && item !== null ? (item as { ports?: unknown }).ports : undefined;
+    const ports = parsePorts(rawPorts, i, list);
+    if (envelope.success) pods.push({ ...envelope.data, ports });
+  }
+  return pods;
+}
+
+/** Rules that span several objects: uniqueness, references, containers per pod. */
+function checkAcross(snapshot: Snapshot, list: IssueList): void {
+  const nodeNames = new Set<string>();
+  snapshot.nodes.forEach((node, i) => {
+    if (nodeNames.has(node.name)) {
+      list.add("DUPLICATE_NODE", ["nodes", i, "name"], `node "${node.name}" appears more than once`);
+    }
+    nodeNames.add(node.name);
+  });
+  const podKeys = new Set<string>();
+  snapshot.pods.forEach((pod, i) => {
+    const key = `${pod.namespace}/${pod.name}`;
+    if (podKeys.has(key)) list.add("DUPLICATE_POD", ["pods", i, "name"], `pod ${key} appears more than once`);
+    podKeys.add(key);
+    if (pod.node !== null && !nodeNames.has(pod.node)) {
+      list.add(
+        "UNKNOWN_NODE",
+        ["pods", i, "node"],
+        `pod ${key} is on node "${pod.node}", which is not in the snapshot's nodes`,
+      );
+    }
+    const containers = new Set(pod.ports.map((port) => port.container));
+    if (containers.size > MAX_CONTAINERS_PER_POD) {
+      list.add(
+        "TOO_MANY_CONTAINERS",
+        ["pods", i, "ports"],
+        `${containers.size} containers; at most ${MAX_CONTAINERS_PER_POD}`,
+      );
+    }
+    const portKeys = new Set<string>();
+    pod.ports.forEach((port, j) => {
+      const portKey = `${port.container}|${port.protocol}|${port.hostIP}|${port.hostPort}`;
+      if (portKeys.has(portKey)) {
+        list.add(
+          "DUPLICATE_PORT",
+          ["pods", i, "ports", j],
+          `pod ${key} declares ${port.hostPort}/${port.protocol} on ${port.hostIP} twice in container "${port.container}"`,
+        );
+      }
+      portKeys.add(portKey);
+    });
+  });
+}
+
+/** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
+export function parseSnapshot(input: unknown): SnapshotParseResult {
+  const early = precheckSnapshot(input);
+  if (early) return refusal([early]);
+  const list = new IssueList();
+  const envelope = snapshotEnvelopeSchema.safeParse(input);
+  if (!envelope.success) {
+    list.addZod(envelope.error, []);
+    return refusal(list.found);
+  }
+  const nodes: SnapshotNode[] = [];
+  envelope.data.nodes.forEach((raw, i) => {
+    if (list.full) return;
+    const node = nodeSchema.safeParse(raw);
+    if (node.success) nodes.push(node.data);
+    else list.addZod(node.error, ["nodes", i]);
+  });
+  const pods = parsePods(envelope.data.pods, list);
+  if (list.found.length > 0) return refusal(list.found);
+  const snapshot: Snapshot = { ...envelope.data, nodes, pods };
+  checkAcross(snapshot, list);
+  return list.found.length > 0 ? refusal(list.found) : { ok: true, snapshot };
+}

@@ -1,0 +1,112 @@
+/**
+ * One cheap pass over a decoded snapshot before any schema work: nesting depth, array and map sizes,
+ * text PostgreSQL cannot store, and the `__proto__` key. It is what keeps a hostile body from costing
+ * the parser (and its issue list) more than its size: everything after it works on bounded input.
+ */
+import {
+  isStorableText,
+  MAX_ADDRESSES,
+  MAX_AFFINITY_ITEMS,
+  MAX_AFFINITY_VALUES,
+  MAX_DEPTH,
+  MAX_LABELS,
+  MAX_NODES,
+  MAX_PODS,
+  MAX_PORTS_PER_POD,
+  MAX_TAINTS,
+  MAX_TOLERATIONS,
+} from "./bounds.js";
+
+export type PrecheckCode =
+  | "INVALID_SNAPSHOT"
+  | "INVALID_STRING"
+  | "INVALID_LABEL"
+  | "TOO_MANY_NODES"
+  | "TOO_MANY_PODS"
+  | "TOO_MANY_PORTS"
+  | "TOO_MANY_LABELS"
+  | "TOO_MANY_ITEMS";
+
+export interface PrecheckFailure {
+  code: PrecheckCode;
+  path: string;
+  message: string;
+}
+
+/** Array bounds by the field that holds the array. */
+const arrayBounds: Record<string, { max: number; code: PrecheckCode }> = {
+  nodes: { max: MAX_NODES, code: "TOO_MANY_NODES" },
+  pods: { max: MAX_PODS, code: "TOO_MANY_PODS" },
+  ports: { max: MAX_PORTS_PER_POD, code: "TOO_MANY_PORTS" },
+  taints: { max: MAX_TAINTS, code: "TOO_MANY_ITEMS" },
+  tolerations: { max: MAX_TOLERATIONS, code: "TOO_MANY_ITEMS" },
+  addresses: { max: MAX_ADDRESSES, code: "TOO_MANY_ITEMS" },
+  nodeSelectorTerms: { max: MAX_AFFINITY_ITEMS, code: "TOO_MANY_ITEMS" },
+  matchExpressions: { max: MAX_AFFINITY_ITEMS, code: "TOO_MANY_ITEMS" },
+  matchFields: { max: MAX_AFFINITY_ITEMS, code: "TOO_MANY_ITEMS" },
+  values: { max: MAX_AFFINITY_VALUES, code: "TOO_MANY_ITEMS" },
+};
+/** No other array in the contract is longer than the longest bounded one. */
+const DEFAULT_ARRAY_MAX = MAX_PODS;
+const labelMaps = new Set(["labels", "nodeSelector"]);
+
+const fail = (code: PrecheckCode, path: (string | number)[], message: string): PrecheckFailure => ({
+  code,
+  path: path.join("."),
+  message,
+});
+
+function checkText(text: string, path: (string | number)[]): PrecheckFailure | null {
+  return isStorableText(text)
+    ? null
+    : fail("INVALID_STRING", path, "holds U+0000 or a lone UTF-16 surrogate, which PostgreSQL cannot store");
+}
+
+/**
+ * The first bound the value breaks, or null. Recursion is bounded by MAX_DEPTH; `path` is one mutable
+ * stack (pushed and popped) so a large valid snapshot allocates no path per value.
+ */
+function walk(value: unknown, path: (string | number)[], field: string): PrecheckFailure | null {
+  if (typeof value === "string") return checkText(value, path);
+  if (typeof value !== "object" || value === null) return null;
+  if (path.length >= MAX_DEPTH) {
+    return fail("INVALID_SNAPSHOT", path, `nested deeper than ${MAX_DEPTH} levels`);
+  }
+  if (Array.isArray(value)) {
+    const bound = arrayBounds[field] ?? { max: DEFAULT_ARRAY_MAX, code: "INVALID_SNAPSHOT" };
+    if (value.length > bound.max) {
+      return fail(bound.code, path, `${value.length} entries; at most ${bound.max}`);
+    }
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      const failure = walk(value[i], path, field);
+      path.pop();
+      if (failure) return failure;
+    }
+    return null;
+  }
+  const keys = Object.keys(value);
+  const isLabelMap = labelMaps.has(field);
+  if (keys.length > MAX_LABELS) {
+    return fail(
+      isLabelMap ? "TOO_MANY_LABELS" : "INVALID_SNAPSHOT",
+      path,
+      `${keys.length} keys; at most ${MAX_LABELS}`,
+    );
+  }
+  for (const key of keys) {
+    path.push(key);
+    // JSON.parse makes __proto__ an own key; copied into a plain object it would set the prototype.
+    const failure =
+      key === "__proto__"
+        ? fail(isLabelMap ? "INVALID_LABEL" : "INVALID_SNAPSHOT", path, "the key __proto__ is not allowed")
+        : (checkText(key, path) ?? walk((value as Record<string, unknown>)[key], path, key));
+    path.pop();
+    if (failure) return failure;
+  }
+  return null;
+}
+
+export function precheckSnapshot(input: unknown): PrecheckFailure | null {
+  return walk(input, [], "");
+}
