@@ -1,15 +1,18 @@
 /** createApp(deps): the whole HTTP surface, the same on Node and on Workers. */
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
-import { httpError } from "./api/errors.js";
+import { httpError, internalErrorBody, retryAfter } from "./api/errors.js";
 import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
 import { appRouter } from "./api/root.js";
 import type { TrpcContext } from "./api/trpc.js";
-import { ServiceError } from "./services/errors.js";
+import { describeFailure } from "./db/failures.js";
+import { log } from "./logging/logger.js";
+import { toServiceError } from "./services/errors.js";
 
 export type { AppDeps } from "./api/env.js";
 
@@ -25,31 +28,35 @@ export function createApp(deps: AppDeps) {
     database: deps.database,
   };
   const app = new Hono<AppEnv>();
+  // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.
+  app.use("*", requestId());
   app.use("*", async (c, next) => {
     c.set("deps", requestDeps);
     await next();
   });
   app.onError((error, c) => {
-    if (error instanceof ServiceError) {
-      const { status, body } = httpError(error);
-      return c.json(body, status);
+    const id = c.var.requestId;
+    const known = toServiceError(error);
+    if (known) {
+      if (known.kind === "UNAVAILABLE")
+        log("warn", "database unavailable", { requestId: id, path: c.req.path, ...describeFailure(error) });
+      const { status, body, headers } = httpError(known, id);
+      return c.json(body, status, headers);
     }
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "unhandled error",
-        path: c.req.path,
-        error: String(error),
-        stack: (error as Error).stack,
-      }),
-    );
-    return c.json(
-      { error: { code: "INTERNAL", message: "internal error; the server log has the details" } },
-      500,
-    );
+    log("error", "unhandled error", { requestId: id, path: c.req.path, ...describeFailure(error) });
+    return c.json(internalErrorBody(id), 500);
   });
   app.notFound((c) =>
-    c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+    c.json(
+      {
+        error: {
+          code: "NOT_FOUND",
+          message: `no route ${c.req.method} ${c.req.path}`,
+          requestId: c.var.requestId,
+        },
+      },
+      404,
+    ),
   );
   app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);
@@ -63,7 +70,21 @@ export function createApp(deps: AppDeps) {
         services: requestDeps.services,
         auth: requestDeps.auth,
         authorization: c.req.header("authorization"),
+        requestId: c.var.requestId,
       }),
+      onError: ({ error, path, ctx }) => {
+        // Expected refusals (4xx) are the client's business; outages and bugs are the operator's.
+        if (error.code !== "INTERNAL_SERVER_ERROR" && error.code !== "SERVICE_UNAVAILABLE") return;
+        log(error.code === "SERVICE_UNAVAILABLE" ? "warn" : "error", "procedure failed", {
+          ...(ctx ? { requestId: (ctx as TrpcContext).requestId } : {}),
+          procedure: path,
+          ...describeFailure(error.cause ?? error),
+        });
+      },
+      responseMeta: ({ errors }) => {
+        const unavailable = errors.map((e) => toServiceError(e.cause)).find((e) => e?.kind === "UNAVAILABLE");
+        return unavailable ? { headers: new Headers(retryAfter(unavailable)) } : {};
+      },
     }),
   );
   return app;

@@ -1,3 +1,4 @@
+import type { RequestIdVariables } from "hono/request-id";
 import type { DatabaseHandle } from "../db/types.js";
 import type { AuthConfig } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
@@ -18,4 +19,4 @@ export interface RequestDeps {
   database: AppDeps["database"];
 }
 
-export type AppEnv = { Variables: { deps: RequestDeps } };
+export type AppEnv = { Variables: { deps: RequestDeps } & RequestIdVariables };

@@ -2,7 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ServiceError, ServiceErrorKind } from "../services/errors.js";
+import { OUTAGE_RETRY_AFTER_SECONDS, type ServiceError, type ServiceErrorKind } from "../services/errors.js";
 
 const httpStatus: Record<ServiceErrorKind, ContentfulStatusCode> = {
   BAD_REQUEST: 400,
@@ -26,17 +26,44 @@ const trpcCode: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
+/** Every error answer: a stable code, a message for people and the request id the log lines carry. */
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+  error: {
+    code: string;
+    message: string;
+    requestId: string;
+    issues?: { path: string; message: string }[];
+  };
 }
 
-export function httpError(error: ServiceError): { status: ContentfulStatusCode; body: ErrorBody } {
+export function httpError(
+  error: ServiceError,
+  requestId: string,
+): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
   return {
     status: httpStatus[error.kind],
     body: {
-      error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
+      error: {
+        code: error.code,
+        message: error.message,
+        requestId,
+        ...(error.issues ? { issues: error.issues } : {}),
+      },
     },
+    headers: retryAfter(error),
   };
+}
+
+/** An outage is temporary: say when to come back (the agent and CLI honour Retry-After). */
+export function retryAfter(error: ServiceError): Record<string, string> {
+  return error.kind === "UNAVAILABLE" ? { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS) } : {};
+}
+
+/** What an unexpected failure tells the client: nothing but that it happened, and where to look. */
+export const INTERNAL_MESSAGE = "internal error; the server log has the details under this request id";
+
+export function internalErrorBody(requestId: string): ErrorBody {
+  return { error: { code: "INTERNAL", message: INTERNAL_MESSAGE, requestId } };
 }
 
 export function toTrpcError(error: ServiceError): TRPCError {

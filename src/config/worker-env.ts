@@ -4,7 +4,8 @@
  * workerd would turn an exception at module scope into an opaque "script failed to start".
  */
 import { z } from "zod";
-import { sharedEnvSchema } from "./shared.js";
+import type { DatabaseTimeouts } from "../db/postgres.js";
+import { databaseTimeouts, sharedEnvSchema } from "./shared.js";
 
 const HYPERDRIVE_HINT = "add a [[hyperdrive]] binding named HYPERDRIVE to wrangler.toml";
 
@@ -44,6 +45,7 @@ export interface WorkerConfig {
   maxSnapshotBytes: number;
   retentionDays: number;
   maintenanceIntervalSeconds: number;
+  timeouts: DatabaseTimeouts;
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string };
@@ -57,6 +59,12 @@ export const WORKER_ENV_KEYS = [
   "PORTOLAN_STALE_AFTER_SECONDS",
   "PORTOLAN_SNAPSHOT_RETENTION_DAYS",
   "PORTOLAN_MAINTENANCE_INTERVAL_SECONDS",
+  "PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS",
+  "PORTOLAN_DB_IDLE_TIMEOUT_SECONDS",
+  "PORTOLAN_DB_MAX_LIFETIME_SECONDS",
+  "PORTOLAN_DB_STATEMENT_TIMEOUT_MS",
+  "PORTOLAN_DB_LOCK_TIMEOUT_MS",
+  "PORTOLAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
 ] as const;
 
 /**
@@ -89,6 +97,7 @@ export function readWorkerEnv(env: Record<string, unknown>): WorkerConfigResult 
       maxSnapshotBytes: e.PORTOLAN_MAX_SNAPSHOT_BYTES,
       retentionDays: e.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
       maintenanceIntervalSeconds: e.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
+      timeouts: databaseTimeouts(e),
     },
   };
 }

@@ -2,17 +2,25 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { applyMigrations, migratePostgresDatabase } from "../db/migrate.js";
 import { createPgliteDatabase } from "../db/pglite.js";
-import { createPostgresDatabase } from "../db/postgres.js";
+import { createPostgresDatabase, type DatabaseTimeouts } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
+import { watchedSocket } from "../db/watched-socket.js";
 
 /** Real PostgreSQL when a URL is given, else the embedded PGlite under dataDir; migrated either way. */
 export async function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** PostgreSQL only */
+  timeouts?: DatabaseTimeouts;
+  /** PostgreSQL only: a connection silent this long while a query waits is destroyed */
+  answerTimeoutMs?: number;
 }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     await migratePostgresDatabase(options.databaseUrl);
-    return createPostgresDatabase(options.databaseUrl);
+    return createPostgresDatabase(options.databaseUrl, {
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.answerTimeoutMs ? { socket: watchedSocket(options.answerTimeoutMs) } : {}),
+    });
   }
   const dir = resolve(options.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });

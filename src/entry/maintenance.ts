@@ -2,9 +2,10 @@
  * The Node server's own maintenance timer: what the Worker's cron trigger does (prune the snapshot
  * log, log clusters that became stale), every interval, without a separate scheduler.
  */
+
+import { log } from "../logging/logger.js";
 import type { ServiceContext } from "../services/context.js";
 import { type MaintenanceOptions, runMaintenance } from "../services/maintenance.js";
-import { log } from "./log.js";
 
 export function scheduleMaintenance(ctx: ServiceContext, options: MaintenanceOptions): { stop(): void } {
   let running = false;

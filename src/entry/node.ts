@@ -8,8 +8,10 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
+import { databaseTimeouts } from "../config/shared.js";
+import { log } from "../logging/logger.js";
+import { installCrashGuard } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
-import { log } from "./log.js";
 import { scheduleMaintenance } from "./maintenance.js";
 
 export interface ServerOptions {
@@ -41,7 +43,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     databaseUrl: options.databaseUrl ?? env.DATABASE_URL,
     dataDir: options.dataDir ?? env.PORTOLAN_DATA_DIR,
   };
-  const database = await openDatabase(dbOptions);
+  const database = await openDatabase({
+    ...dbOptions,
+    timeouts: databaseTimeouts(env),
+    answerTimeoutMs: env.PORTOLAN_DB_ANSWER_TIMEOUT_MS,
+  });
   const staleAfterSeconds = options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS;
   const app = createApp({
     database,
@@ -80,6 +86,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
 /** Runs until SIGTERM/SIGINT; used by `npm start` and `portolan serve`. */
 export async function runServer(options: ServerOptions = {}): Promise<void> {
+  // Here and not in startServer: the process is ours only when we are its entry point.
+  installCrashGuard();
   let running: RunningServer;
   try {
     running = await startServer(options);
