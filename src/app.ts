@@ -31,6 +31,11 @@ export function createApp(deps: AppDeps) {
   // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.
   app.use("*", requestId());
   app.use("*", async (c, next) => {
+    await next();
+    // tRPC answers with its own Response, which misses the header requestId() set on the context.
+    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.var.requestId);
+  });
+  app.use("*", async (c, next) => {
     c.set("deps", requestDeps);
     await next();
   });

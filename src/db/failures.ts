@@ -66,11 +66,11 @@ export function databaseOutageCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The statement's leading keywords up to its first table name: `insert into "port_allocations"`. */
+/** The statement's verb and first table, e.g. `insert "port_allocations"`: no literal, no value. */
 export function statementKind(query: string): string {
-  const words = query.trim().split(/\s+/).slice(0, 8);
-  const table = words.findIndex((w) => /^"[\w.]+"$/.test(w));
-  return (table >= 0 ? words.slice(0, table + 1) : words.slice(0, 3)).join(" ").slice(0, 120);
+  const verb = /^\s*(\w+)/.exec(query)?.[1]?.toLowerCase() ?? "?";
+  const table = /\b(?:from|into|update|table)\s+("[\w.]+"|[\w.]+)/i.exec(query)?.[1];
+  return table ? `${verb} ${table}` : verb;
 }
 
 /**

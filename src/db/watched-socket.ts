@@ -3,7 +3,7 @@
  * many minutes and every request waiting on that connection hangs. The server itself answers every
  * statement within statement_timeout (it cancels it with 57014), so a connection that stays silent in
  * both directions for longer than that is dead, or idle: either way it is destroyed. postgres.js then
- * rejects whatever waited on it with CONNECTION_CLOSED (answered 503) and opens a fresh one for the
+ * rejects whatever waited on it with DATABASE_DEADLINE (answered 503) and opens a fresh one for the
  * next query; an idle one is simply reopened, as after idle_timeout.
  *
  * Limit: with TLS, postgres.js re-wraps the socket and drops these listeners, so TLS connections are
@@ -30,11 +30,20 @@ export function watchedSocket(silenceLimitMs: number): SocketFactory {
     });
     socket.setTimeout(silenceLimitMs);
     socket.on("timeout", () => {
-      // Written since the last answer: something waits on it (an idle connection is not news).
-      if (socket.bytesWritten > writtenAtLastRead)
+      // Written since the last answer: something waits on it (a query, or the handshake).
+      if (socket.bytesWritten > writtenAtLastRead) {
         log("warn", "database silent while a query waits: connection destroyed", { silenceLimitMs });
-      // Without an error: postgres.js counts errors towards its reconnect backoff.
-      socket.destroy();
+        // With an error, so postgres.js rejects the waiting queries (a clean close would make it
+        // retry a handshake forever) and backs off before reconnecting.
+        socket.destroy(
+          Object.assign(new Error(`the database sent nothing for ${silenceLimitMs} ms`), {
+            code: "DATABASE_DEADLINE",
+          }),
+        );
+      } else {
+        // Idle: closed quietly, reopened on demand, as after idle_timeout.
+        socket.destroy();
+      }
     });
     return socket;
   };

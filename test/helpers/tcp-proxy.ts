@@ -1,8 +1,8 @@
 /**
  * A TCP proxy on 127.0.0.1 in front of a real server, for tests of what the app does when its
  * database connection breaks: `pass` forwards, `cut` destroys every open connection (and keeps
- * forwarding new ones), `refuse` closes new connections at once, `blackhole` accepts and forwards
- * nothing in either direction (a silent partition).
+ * forwarding new ones), `refuse` stops listening (connections are refused, as by a stopped
+ * server), `blackhole` accepts and forwards nothing in either direction (a silent partition).
  */
 import { connect, createServer, type Socket } from "node:net";
 
@@ -12,7 +12,7 @@ export interface TcpProxy {
   port: number;
   /** postgres:// URL pointing at the proxy instead of the target */
   url(targetUrl: string): string;
-  setMode(mode: ProxyMode): void;
+  setMode(mode: ProxyMode): Promise<void>;
   /** destroys every connection open now, both sides */
   cut(): void;
   /** connections accepted so far */
@@ -32,10 +32,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = createServer((client) => {
     accepted++;
     track(client);
-    if (mode === "refuse") {
-      client.destroy();
-      return;
-    }
     if (mode === "blackhole") return; // accepted, never answered: bytes go nowhere
     const upstream = connect(target.port, target.host);
     track(upstream);
@@ -52,16 +48,21 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("proxy has no port");
+  const port = address.port;
   return {
-    port: address.port,
+    port,
     url(targetUrl) {
       const u = new URL(targetUrl);
       u.hostname = "127.0.0.1";
-      u.port = String(address.port);
+      u.port = String(port);
       return u.toString();
     },
-    setMode(next) {
+    async setMode(next) {
+      const wasListening = mode !== "refuse";
       mode = next;
+      if (next === "refuse" && wasListening) await new Promise((r) => server.close(r));
+      if (next !== "refuse" && !wasListening)
+        await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     },
     cut() {
       for (const socket of open) socket.destroy();
@@ -70,7 +71,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();
-        server.close(() => resolve());
+        if (mode === "refuse") resolve();
+        else server.close(() => resolve());
       }),
   };
 }
