@@ -53,9 +53,6 @@ export interface PostgresHandle extends DatabaseHandle {
   recycle(): void;
 }
 
-/** Handles whose pools are replaced after the driver crashed on a closed connection. */
-const openHandles = new Set<PostgresHandle>();
-
 export function createPostgresDatabase(url: string, options: PostgresOptions = {}): PostgresHandle {
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const open = () =>
@@ -99,12 +96,8 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
       Object.assign(client.options.serializers, current.options.serializers);
       previous.end({ timeout: 5 }).catch(() => {});
     },
-    close: () => {
-      openHandles.delete(handle);
-      return client.end({ timeout: 5 });
-    },
+    close: () => client.end({ timeout: 5 }),
   };
-  openHandles.add(handle);
   return handle;
 }
 
@@ -121,15 +114,4 @@ export function isClosedConnectionWrite(error: unknown): boolean {
   return /\bnextWrite \(.*[\\/]postgres[\\/](?:cjs[\\/]|cf[\\/])?src[\\/]connection\.js:\d+/.test(
     topFrame ?? "",
   );
-}
-
-/**
- * Contains that crash: replaces every open pool (the poisoned connection cannot be singled out)
- * and says whether the error was the driver's. The request on that connection has already been
- * rejected (CONNECTION_CLOSED) and answered 503 by then.
- */
-export function recoverFromClosedConnectionWrite(error: unknown): boolean {
-  if (!isClosedConnectionWrite(error)) return false;
-  for (const handle of openHandles) handle.recycle();
-  return true;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { applyMigrations, migratePostgresDatabase } from "../db/migrate.js";
 import { createPgliteDatabase } from "../db/pglite.js";
-import { createPostgresDatabase, type DatabaseTimeouts } from "../db/postgres.js";
+import { createPostgresDatabase, type DatabaseTimeouts, type PostgresHandle } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
 import { watchedSocket } from "../db/watched-socket.js";
 
@@ -14,7 +14,7 @@ export async function openDatabase(options: {
   timeouts?: DatabaseTimeouts;
   /** PostgreSQL only: a connection silent this long while a query waits is destroyed */
   answerTimeoutMs?: number;
-}): Promise<DatabaseHandle> {
+}): Promise<DatabaseHandle | PostgresHandle> {
   if (options.databaseUrl) {
     await migratePostgresDatabase(options.databaseUrl);
     return createPostgresDatabase(options.databaseUrl, {

@@ -10,7 +10,7 @@ import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
 import { databaseTimeouts } from "../config/shared.js";
 import { log } from "../logging/logger.js";
-import { installCrashGuard } from "./crash-guard.js";
+import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
 import { scheduleMaintenance } from "./maintenance.js";
 
@@ -48,6 +48,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     timeouts: databaseTimeouts(env),
     answerTimeoutMs: env.PORTOLAN_DB_ANSWER_TIMEOUT_MS,
   });
+  const unguard = "recycle" in database ? recycleOnDriverCrash(database) : () => {};
   const staleAfterSeconds = options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS;
   const app = createApp({
     database,
@@ -77,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         maintenance.stop();
+        unguard();
         server.close(() => resolve());
       }).then(() => database.close());
       return closing;
