@@ -16,7 +16,7 @@ export const sharedEnvSchema = z.object({
   PORTOLAN_SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** how often maintenance runs: a cluster whose staleness began within it is reported as newly stale */
   PORTOLAN_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(900),
-  // PostgreSQL only (PGlite runs in-process): README's configuration table says what each bounds.
+  // PostgreSQL only (the embedded database runs in-process): README's configuration table says what each bounds.
   PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS: seconds(1, 5),
   PORTOLAN_DB_IDLE_TIMEOUT_SECONDS: seconds(1, 60),
   PORTOLAN_DB_MAX_LIFETIME_SECONDS: seconds(60, 30 * 60),
