@@ -54,7 +54,7 @@ export function httpError(
   };
 }
 
-/** An outage is temporary: say when to come back (the agent and CLI honour Retry-After). */
+/** An outage is temporary: say when to come back (the agent honours Retry-After). */
 export function retryAfter(error: ServiceError): Record<string, string> {
   return error.kind === "UNAVAILABLE" ? { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS) } : {};
 }
