@@ -1,10 +1,11 @@
 /** createApp(deps): the whole HTTP surface, the same on Node and on Workers. */
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
-import { httpError } from "./api/errors.js";
+import { httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
 import { loopbackHostsOnly } from "./api/host-check.js";
-import { limitPushes, limitTrpc, retryAfterHeader } from "./api/limits/middleware.js";
+import { limitPushes, limitTrpc } from "./api/limits/middleware.js";
 import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
@@ -12,7 +13,9 @@ import { snapshotRoutes } from "./api/rest/snapshots.js";
 import { appRouter } from "./api/root.js";
 import type { TrpcContext } from "./api/trpc.js";
 import { DEFAULT_MAX_CLOCK_SKEW_SECONDS } from "./config/shared.js";
-import { ServiceError } from "./services/errors.js";
+import { describeFailure } from "./db/failures.js";
+import { log } from "./logging/logger.js";
+import { toServiceError } from "./services/errors.js";
 import { PushGate } from "./services/push-gate.js";
 
 /** One agent pushes one cluster: more than a couple of its pushes queued means retries piling up. */
@@ -36,31 +39,40 @@ export function createApp(deps: AppDeps) {
     database: deps.database,
   };
   const app = new Hono<AppEnv>();
+  // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.
+  app.use("*", requestId());
+  app.use("*", async (c, next) => {
+    await next();
+    // tRPC answers with its own Response, which misses the header requestId() set on the context.
+    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.var.requestId);
+  });
   app.use("*", async (c, next) => {
     c.set("deps", requestDeps);
     await next();
   });
   app.onError((error, c) => {
-    if (error instanceof ServiceError) {
-      const { status, body, headers } = httpError(error);
+    const id = c.var.requestId;
+    const known = toServiceError(error);
+    if (known) {
+      if (known.kind === "UNAVAILABLE")
+        log("warn", "database unavailable", { requestId: id, path: c.req.path, ...describeFailure(error) });
+      const { status, body, headers } = httpError(known, id);
       return c.json(body, status, headers);
     }
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "unhandled error",
-        path: c.req.path,
-        error: String(error),
-        stack: (error as Error).stack,
-      }),
-    );
-    return c.json(
-      { error: { code: "INTERNAL", message: "internal error; the server log has the details" } },
-      500,
-    );
+    log("error", "unhandled error", { requestId: id, path: c.req.path, ...describeFailure(error) });
+    return c.json(internalErrorBody(id), 500);
   });
   app.notFound((c) =>
-    c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+    c.json(
+      {
+        error: {
+          code: "NOT_FOUND",
+          message: `no route ${c.req.method} ${c.req.path}`,
+          requestId: c.var.requestId,
+        },
+      },
+      404,
+    ),
   );
   if (deps.loopbackHostsOnly) app.use("*", loopbackHostsOnly);
   if (deps.limits) {
@@ -82,8 +94,18 @@ export function createApp(deps: AppDeps) {
         ...(deps.limits
           ? { limits: { gate: deps.limits.expensive, principalKey: c.var.principalKey ?? "" } }
           : {}),
+        requestId: c.var.requestId,
       }),
-      responseMeta: ({ errors }) => ({ headers: retryAfterHeader(errors) }),
+      onError: ({ error, path, ctx }) => {
+        // Expected refusals (4xx) are the client's business; outages and bugs are the operator's.
+        if (error.code !== "INTERNAL_SERVER_ERROR" && error.code !== "SERVICE_UNAVAILABLE") return;
+        log(error.code === "SERVICE_UNAVAILABLE" ? "warn" : "error", "procedure failed", {
+          ...(ctx ? { requestId: (ctx as TrpcContext).requestId } : {}),
+          procedure: path,
+          ...describeFailure(error.cause ?? error),
+        });
+      },
+      responseMeta: ({ errors }) => ({ headers: new Headers(trpcRetryAfter(errors)) }),
     }),
   );
   return app;

@@ -1,3 +1,4 @@
+import type { RequestIdVariables } from "hono/request-id";
 import type { DatabaseHandle } from "../db/types.js";
 import type { AuthConfig } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
@@ -27,5 +28,5 @@ export interface RequestDeps {
 
 export type AppEnv = {
   /** principalKey: whose rate and concurrency budget the request spends (api/limits) */
-  Variables: { deps: RequestDeps; principalKey?: string };
+  Variables: { deps: RequestDeps; principalKey?: string } & RequestIdVariables;
 };

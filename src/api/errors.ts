@@ -2,7 +2,12 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ServiceError, ServiceErrorKind } from "../services/errors.js";
+import {
+  OUTAGE_RETRY_AFTER_SECONDS,
+  type ServiceError,
+  type ServiceErrorKind,
+  toServiceError,
+} from "../services/errors.js";
 
 const httpStatus: Record<ServiceErrorKind, ContentfulStatusCode> = {
   BAD_REQUEST: 400,
@@ -28,22 +33,54 @@ const trpcCode: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
+/** Every error answer: a stable code, a message for people and the request id the log lines carry. */
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+  error: {
+    code: string;
+    message: string;
+    requestId: string;
+    issues?: { path: string; message: string }[];
+  };
 }
 
-export function httpError(error: ServiceError): {
-  status: ContentfulStatusCode;
-  body: ErrorBody;
-  headers: Record<string, string>;
-} {
+export function httpError(
+  error: ServiceError,
+  requestId: string,
+): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
   return {
     status: httpStatus[error.kind],
-    headers: error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) },
     body: {
-      error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
+      error: {
+        code: error.code,
+        message: error.message,
+        requestId,
+        ...(error.issues ? { issues: error.issues } : {}),
+      },
     },
+    headers: retryAfter(error),
   };
+}
+
+/** Refusals that pass say when to come back (the agent and the CLI honour Retry-After); an outage always does. */
+const retryAfterSeconds = (error: ServiceError | undefined): number | undefined =>
+  error?.retryAfterSeconds ?? (error?.kind === "UNAVAILABLE" ? OUTAGE_RETRY_AFTER_SECONDS : undefined);
+
+export function retryAfter(error: ServiceError): Record<string, string> {
+  const seconds = retryAfterSeconds(error);
+  return seconds === undefined ? {} : { "retry-after": String(seconds) };
+}
+
+/** A tRPC response (a batch may carry several refusals): the longest wait any of them asks for. */
+export function trpcRetryAfter(errors: readonly TRPCError[]): Record<string, string> {
+  const waits = errors.map((e) => retryAfterSeconds(toServiceError(e.cause))).filter((s) => s !== undefined);
+  return waits.length ? { "retry-after": String(Math.max(...waits)) } : {};
+}
+
+/** What an unexpected failure tells the client: nothing but that it happened, and where to look. */
+export const INTERNAL_MESSAGE = "internal error; the server log has the details under this request id";
+
+export function internalErrorBody(requestId: string): ErrorBody {
+  return { error: { code: "INTERNAL", message: INTERNAL_MESSAGE, requestId } };
 }
 
 export function toTrpcError(error: ServiceError): TRPCError {

@@ -26,6 +26,7 @@ export const loopbackHostsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
         error: {
           code: "HOST_NOT_ALLOWED",
           message: `development mode answers loopback host names only (localhost, 127.0.0.1, [::1]), not ${hostname}; set PORTOLAN_ADMIN_TOKEN to serve other names`,
+          requestId: c.var.requestId,
         },
       },
       403,

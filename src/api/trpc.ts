@@ -12,8 +12,8 @@ import {
   resolvePrincipal,
 } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
-import { ServiceError } from "../services/errors.js";
-import { toTrpcError } from "./errors.js";
+import { ServiceError, toServiceError } from "../services/errors.js";
+import { INTERNAL_MESSAGE, toTrpcError } from "./errors.js";
 import { type ConcurrencyGate, EXPENSIVE_PROCEDURES } from "./limits/limiter.js";
 import { busy } from "./limits/middleware.js";
 
@@ -23,13 +23,17 @@ export interface TrpcContext {
   authorization: string | undefined;
   /** the concurrency gate of expensive procedures and whose slots the call takes; absent, no gate */
   limits?: { gate: ConcurrencyGate; principalKey: string };
+  /** the X-Request-Id of this HTTP request, in every error answer and log line */
+  requestId: string;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
   // Stack traces stay in the server log, never in answers.
   isDev: false,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
+    // Anything unexpected (a failed query's message carries its SQL and parameters) stays in the log.
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !(cause instanceof ServiceError);
     const issues =
       cause instanceof ServiceError
         ? cause.issues
@@ -39,13 +43,16 @@ const t = initTRPC.context<TrpcContext>().create({
     const message =
       cause instanceof z.ZodError
         ? `invalid input: ${cause.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; ")}`
-        : shape.message;
+        : internal
+          ? INTERNAL_MESSAGE
+          : shape.message;
     return {
       ...shape,
       message,
       data: {
         ...shape.data,
-        reason: cause instanceof ServiceError ? cause.code : shape.data.code,
+        reason: cause instanceof ServiceError ? cause.code : internal ? "INTERNAL" : shape.data.code,
+        ...(ctx ? { requestId: ctx.requestId } : {}),
         ...(issues ? { issues } : {}),
       },
     };
@@ -55,10 +62,11 @@ const t = initTRPC.context<TrpcContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Services throw ServiceError; this is the one place it becomes a tRPC error. */
+/** Services throw ServiceError (and the database fails); this is the one place it becomes a tRPC error. */
 const translateErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof ServiceError) throw toTrpcError(result.error.cause);
+  const translated = result.ok ? undefined : toServiceError(result.error.cause);
+  if (translated) throw toTrpcError(translated);
   return result;
 });
 
@@ -67,7 +75,8 @@ const withPrincipal = translateErrors.unstable_pipe(async ({ ctx, next }) => {
   try {
     principal = await resolvePrincipal(ctx.services, ctx.auth, ctx.authorization);
   } catch (error) {
-    if (error instanceof ServiceError) throw toTrpcError(error);
+    const translated = toServiceError(error);
+    if (translated) throw toTrpcError(translated);
     throw error;
   }
   return next({ ctx: { ...ctx, principal } });

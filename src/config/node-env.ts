@@ -1,15 +1,23 @@
 import { z } from "zod";
 import { describeEnvError, sharedEnvSchema } from "./shared.js";
 
-const nodeEnvSchema = sharedEnvSchema.extend({
-  HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-    .optional(),
-  PORTOLAN_DATA_DIR: z.string().min(1).default("./.portolan"),
-});
+const nodeEnvSchema = sharedEnvSchema
+  .extend({
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    PORTOLAN_DATA_DIR: z.string().min(1).default("./.portolan"),
+    /** a PostgreSQL connection silent this long while a query waits is destroyed (src/db/watched-socket.ts) */
+    PORTOLAN_DB_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(200).default(35_000),
+  })
+  .refine((env) => env.PORTOLAN_DB_ANSWER_TIMEOUT_MS > env.PORTOLAN_DB_STATEMENT_TIMEOUT_MS, {
+    path: ["PORTOLAN_DB_ANSWER_TIMEOUT_MS"],
+    message:
+      "must be longer than PORTOLAN_DB_STATEMENT_TIMEOUT_MS: the server answers every statement within that, so only a dead connection stays silent longer",
+  });
 
 export type NodeEnv = z.output<typeof nodeEnvSchema>;
 

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import type { DatabaseTimeouts } from "../db/postgres.js";
+
+const seconds = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const milliseconds = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
 /** How far ahead of the server clock an agent's observedAt may be, unless configured. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
@@ -30,6 +34,13 @@ export const sharedEnvSchema = z.object({
   PORTOLAN_PUSH_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   PORTOLAN_EXPENSIVE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL: z.coerce.number().int().min(1).default(2),
+  // PostgreSQL only (the embedded database runs in-process): README's configuration table says what each bounds.
+  PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS: seconds(1, 5),
+  PORTOLAN_DB_IDLE_TIMEOUT_SECONDS: seconds(1, 60),
+  PORTOLAN_DB_MAX_LIFETIME_SECONDS: seconds(60, 30 * 60),
+  PORTOLAN_DB_STATEMENT_TIMEOUT_MS: milliseconds(100, 30_000),
+  PORTOLAN_DB_LOCK_TIMEOUT_MS: milliseconds(100, 10_000),
+  PORTOLAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(1_000, 60_000),
 });
 
 export type SharedEnv = z.output<typeof sharedEnvSchema>;
@@ -44,6 +55,17 @@ export function limitSettings(env: SharedEnv) {
       total: env.PORTOLAN_EXPENSIVE_CONCURRENCY,
       perPrincipal: env.PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL,
     },
+  };
+}
+
+export function databaseTimeouts(env: SharedEnv): DatabaseTimeouts {
+  return {
+    connectTimeoutSeconds: env.PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS,
+    idleTimeoutSeconds: env.PORTOLAN_DB_IDLE_TIMEOUT_SECONDS,
+    maxLifetimeSeconds: env.PORTOLAN_DB_MAX_LIFETIME_SECONDS,
+    statementTimeoutMs: env.PORTOLAN_DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: env.PORTOLAN_DB_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: env.PORTOLAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
 }
 

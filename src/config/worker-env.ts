@@ -4,7 +4,8 @@
  * workerd would turn an exception at module scope into an opaque "script failed to start".
  */
 import { z } from "zod";
-import { limitSettings, sharedEnvSchema } from "./shared.js";
+import type { DatabaseTimeouts } from "../db/postgres.js";
+import { databaseTimeouts, limitSettings, sharedEnvSchema } from "./shared.js";
 
 const HYPERDRIVE_HINT = "add a [[hyperdrive]] binding named HYPERDRIVE to wrangler.toml";
 
@@ -46,6 +47,7 @@ export interface WorkerConfig {
   retentionDays: number;
   maintenanceIntervalSeconds: number;
   limits: ReturnType<typeof limitSettings>;
+  timeouts: DatabaseTimeouts;
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string };
@@ -67,6 +69,12 @@ export const WORKER_ENV_KEYS = [
   "PORTOLAN_PUSH_RATE_LIMIT_BURST",
   "PORTOLAN_EXPENSIVE_CONCURRENCY",
   "PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL",
+  "PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS",
+  "PORTOLAN_DB_IDLE_TIMEOUT_SECONDS",
+  "PORTOLAN_DB_MAX_LIFETIME_SECONDS",
+  "PORTOLAN_DB_STATEMENT_TIMEOUT_MS",
+  "PORTOLAN_DB_LOCK_TIMEOUT_MS",
+  "PORTOLAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
 ] as const;
 
 /**
@@ -101,6 +109,7 @@ export function readWorkerEnv(env: Record<string, unknown>): WorkerConfigResult 
       retentionDays: e.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
       maintenanceIntervalSeconds: e.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
       limits: limitSettings(e),
+      timeouts: databaseTimeouts(e),
     },
   };
 }

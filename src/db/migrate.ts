@@ -4,7 +4,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import { migrationsFolder } from "./migrations-folder.js";
-import { createPostgresDatabase } from "./postgres.js";
+import { createPostgresDatabase, MIGRATION_TIMEOUTS } from "./postgres.js";
 import type { DatabaseHandle } from "./types.js";
 
 /** An arbitrary constant naming the migration lock. */
@@ -25,7 +25,7 @@ export async function applyMigrations(handle: DatabaseHandle): Promise<void> {
  * replicas starting together take turns instead of racing to create the same tables.
  */
 export async function migratePostgresDatabase(url: string): Promise<void> {
-  const handle = createPostgresDatabase(url, { max: 1 });
+  const handle = createPostgresDatabase(url, { max: 1, timeouts: MIGRATION_TIMEOUTS });
   try {
     await handle.db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     await applyMigrations(handle);

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { log } from "./log.js";
+import { log } from "../logging/logger.js";
 
 export const LOCK_FILE = "portolan.lock";
 

@@ -2,8 +2,9 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { applyMigrations, migratePostgresDatabase } from "../db/migrate.js";
 import { createPgliteDatabase } from "../db/pglite.js";
-import { createPostgresDatabase } from "../db/postgres.js";
+import { createPostgresDatabase, type DatabaseTimeouts, type PostgresHandle } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
+import { watchedSocket } from "../db/watched-socket.js";
 import { acquireDataDirLock } from "./data-dir-lock.js";
 
 /**
@@ -13,10 +14,17 @@ import { acquireDataDirLock } from "./data-dir-lock.js";
 export async function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
-}): Promise<DatabaseHandle> {
+  /** PostgreSQL only */
+  timeouts?: DatabaseTimeouts;
+  /** PostgreSQL only: a connection silent this long while a query waits is destroyed */
+  answerTimeoutMs?: number;
+}): Promise<DatabaseHandle | PostgresHandle> {
   if (options.databaseUrl) {
     await migratePostgresDatabase(options.databaseUrl);
-    return createPostgresDatabase(options.databaseUrl);
+    return createPostgresDatabase(options.databaseUrl, {
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.answerTimeoutMs ? { socket: watchedSocket(options.answerTimeoutMs) } : {}),
+    });
   }
   const dir = resolve(options.dataDir, "pgdata");
   mkdirSync(dir, { recursive: true });

@@ -2,9 +2,11 @@
  * The Node server's own maintenance timer: what the Worker's cron trigger does (prune the snapshot
  * log, log clusters that became stale), every interval, without a separate scheduler.
  */
+
+import { describeFailure } from "../db/failures.js";
+import { log } from "../logging/logger.js";
 import type { ServiceContext } from "../services/context.js";
 import { type MaintenanceOptions, runMaintenance } from "../services/maintenance.js";
-import { log } from "./log.js";
 
 export function scheduleMaintenance(ctx: ServiceContext, options: MaintenanceOptions): { stop(): void } {
   let running = false;
@@ -17,7 +19,8 @@ export function scheduleMaintenance(ctx: ServiceContext, options: MaintenanceOpt
         log("info", "snapshot log pruned", { pruned: report.prunedSnapshots, before: report.pruneCutoff });
       for (const name of report.newlyStale) log("warn", "cluster became stale", { cluster: name });
     } catch (error) {
-      log("error", "maintenance failed", { error: String(error) });
+      // Sizes and codes only: a failed query's message carries its parameters.
+      log("error", "maintenance failed", describeFailure(error));
     } finally {
       running = false;
     }

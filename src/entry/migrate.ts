@@ -1,7 +1,7 @@
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database). */
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
+import { log } from "../logging/logger.js";
 import { describeDatabase, openDatabase } from "./database.js";
-import { log } from "./log.js";
 
 try {
   const env = readNodeEnv();

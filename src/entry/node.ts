@@ -9,9 +9,10 @@ import { createRequestLimits, type LimitSettings } from "../api/limits/middlewar
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
-import { limitSettings } from "../config/shared.js";
+import { databaseTimeouts, limitSettings } from "../config/shared.js";
+import { log } from "../logging/logger.js";
+import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
-import { log } from "./log.js";
 import { scheduleMaintenance } from "./maintenance.js";
 
 export interface ServerOptions {
@@ -45,7 +46,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     databaseUrl: options.databaseUrl ?? env.DATABASE_URL,
     dataDir: options.dataDir ?? env.PORTOLAN_DATA_DIR,
   };
-  const database = await openDatabase(dbOptions);
+  const database = await openDatabase({
+    ...dbOptions,
+    timeouts: databaseTimeouts(env),
+    answerTimeoutMs: env.PORTOLAN_DB_ANSWER_TIMEOUT_MS,
+  });
+  const unguard = "recycle" in database ? recycleOnDriverCrash(database) : () => {};
   const staleAfterSeconds = options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS;
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? env.PORTOLAN_MAX_CLOCK_SKEW_SECONDS;
   const app = createApp({
@@ -83,6 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         maintenance.stop();
+        unguard();
         server.close(() => resolve());
       }).then(() => database.close());
       return closing;
@@ -92,6 +99,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
 /** Runs until SIGTERM/SIGINT; used by `npm start` and `portolan serve`. */
 export async function runServer(options: ServerOptions = {}): Promise<void> {
+  // Here and not in startServer: the process is ours only when we are its entry point.
+  installCrashGuard();
   let running: RunningServer;
   try {
     running = await startServer(options);

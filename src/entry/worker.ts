@@ -18,6 +18,7 @@ import { createApp } from "../app.js";
 import { readWorkerEnv, type WorkerConfig } from "../config/worker-env.js";
 import { createPostgresDatabase } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
+import { log } from "../logging/logger.js";
 import { runMaintenance } from "../services/maintenance.js";
 
 /**
@@ -36,10 +37,9 @@ export interface CronController {
 const MAX_CONNECTIONS_PER_REQUEST = 5;
 
 function openDatabase(config: WorkerConfig): DatabaseHandle {
-  // fetch_types: false saves a catalogue round trip per client; the schema has no custom array types.
   return createPostgresDatabase(config.connectionString, {
     max: MAX_CONNECTIONS_PER_REQUEST,
-    fetchTypes: false,
+    timeouts: config.timeouts,
   });
 }
 
@@ -50,12 +50,6 @@ function limitsFor(config: WorkerConfig): RequestLimits {
   const key = JSON.stringify(config.limits);
   if (isolateLimits?.key !== key) isolateLimits = { key, limits: createRequestLimits(config.limits) };
   return isolateLimits.limits;
-}
-
-function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, msg, ...fields });
-  if (level === "error") console.error(line);
-  else console.log(line);
 }
 
 async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Promise<Response> {

@@ -1,3 +1,5 @@
+import { databaseOutageCode } from "../db/failures.js";
+
 /**
  * The one error vocabulary of the services. `kind` says what class of failure it is (the edge maps
  * it to an HTTP status or tRPC code); `code` is the stable, specific reason clients can switch on.
@@ -22,7 +24,7 @@ export class ServiceError extends Error {
   readonly kind: ServiceErrorKind;
   readonly code: string;
   readonly issues: ErrorIssue[] | undefined;
-  /** when to try again (TOO_MANY_REQUESTS): the edge sends it as Retry-After */
+  /** when to try again (refusals that pass): the edge sends it as Retry-After */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
@@ -30,16 +32,38 @@ export class ServiceError extends Error {
     code: string,
     message: string,
     issues?: ErrorIssue[],
-    retryAfterSeconds?: number,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
-    super(message);
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
     this.name = "ServiceError";
     this.kind = kind;
     this.code = code;
     this.issues = issues;
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
 export const notFound = (what: string) =>
   new ServiceError("NOT_FOUND", "NOT_FOUND", `${what} does not exist`);
+
+/** Seconds a client should wait before retrying after a database outage. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one place a driver or database failure becomes part of the vocabulary: a ServiceError stays
+ * itself, an outage (unreachable, reset, shut down, too many connections, timed out) becomes 503
+ * DATABASE_UNAVAILABLE, anything else stays unknown (the edge answers a generic 500).
+ */
+export function toServiceError(error: unknown): ServiceError | undefined {
+  if (error instanceof ServiceError) return error;
+  const outage = databaseOutageCode(error);
+  if (!outage) return undefined;
+  return new ServiceError(
+    "UNAVAILABLE",
+    "DATABASE_UNAVAILABLE",
+    `the database is unavailable (${outage}); retry in ${OUTAGE_RETRY_AFTER_SECONDS} s`,
+    undefined,
+    // Kept for the log line (describeFailure), never sent to the client.
+    { cause: error },
+  );
+}

@@ -13,7 +13,7 @@ export const pushInProgress = (cluster: string) =>
     "PUSH_IN_PROGRESS",
     `another push of cluster "${cluster}" is in progress; retry after ${PUSH_RETRY_AFTER_SECONDS}s`,
     undefined,
-    PUSH_RETRY_AFTER_SECONDS,
+    { retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS },
   );
 
 export class PushGate {

@@ -99,7 +99,9 @@ describe("the Worker's configuration errors", () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("CONFIG_INVALID");
     expect(body.error.message).toMatch(/HYPERDRIVE: missing: add a \[\[hyperdrive\]\] binding/);
+    // The shared logger's line (src/logging/logger.ts): time, level, msg.
     expect(JSON.parse(String(logged.mock.calls[0]?.[0]))).toEqual({
+      time: expect.any(String),
       level: "error",
       msg: body.error.message,
     });

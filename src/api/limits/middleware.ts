@@ -2,7 +2,6 @@
  * The limits of limiter.ts on the HTTP surface: batch size and rate per principal in front of /trpc
  * and /v1/snapshots (before any procedure runs), the concurrency gate inside tRPC (trpc.ts).
  */
-import type { TRPCError } from "@trpc/server";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context, MiddlewareHandler } from "hono";
 import { ServiceError } from "../../services/errors.js";
@@ -53,23 +52,15 @@ export function busy(scope: "principal" | "server"): ServiceError {
         "CONCURRENCY_LIMITED",
         "too many expensive calls of this token at once; retry after the others finish",
         undefined,
-        BUSY_RETRY_AFTER_SECONDS,
+        { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
       )
     : new ServiceError(
         "UNAVAILABLE",
         "SERVER_BUSY",
         "the server is running as many expensive calls as it may; retry shortly",
         undefined,
-        BUSY_RETRY_AFTER_SECONDS,
+        { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
       );
-}
-
-/** For tRPC's responseMeta: the longest Retry-After among a response's refused calls. */
-export function retryAfterHeader(errors: readonly TRPCError[]): Record<string, string> {
-  const seconds = errors
-    .map((e) => (e.cause instanceof ServiceError ? e.cause.retryAfterSeconds : undefined))
-    .filter((s): s is number => s !== undefined);
-  return seconds.length ? { "retry-after": String(Math.max(...seconds)) } : {};
 }
 
 /**
@@ -92,7 +83,7 @@ function clientAddress(c: Context<AppEnv>): string {
 }
 
 function refuse(c: Context<AppEnv>, error: ServiceError): Response {
-  const { status, body, headers } = httpError(error);
+  const { status, body, headers } = httpError(error, c.var.requestId);
   if (!c.req.path.startsWith("/trpc/")) return c.json(body, status, headers);
   // tRPC clients read only tRPC's error shape, so /trpc refusals speak it (reason as the formatter does).
   const trpcCode = toTrpcError(error).code;
@@ -101,7 +92,7 @@ function refuse(c: Context<AppEnv>, error: ServiceError): Response {
       error: {
         message: error.message,
         code: TRPC_ERROR_CODES_BY_KEY[trpcCode],
-        data: { code: trpcCode, httpStatus: status, reason: error.code },
+        data: { code: trpcCode, httpStatus: status, reason: error.code, requestId: c.var.requestId },
       },
     },
     status,
@@ -115,7 +106,7 @@ function rateLimited(retryAfterSeconds: number, what: string): ServiceError {
     "RATE_LIMITED",
     `${what} rate limit reached; retry after ${retryAfterSeconds} s`,
     undefined,
-    retryAfterSeconds,
+    { retryAfterSeconds },
   );
 }
 

@@ -1,0 +1,80 @@
+/**
+ * Item 7 of issue 8: an unexpected failure tells the client a code, a message and a request id,
+ * never SQL or parameters (a token's hash travelled in them); the log line carries the request id,
+ * the statement's kind and sizes, never the parameters.
+ */
+import { sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { setLogSink } from "../../src/logging/logger.js";
+import { hashToken } from "../../src/services/tokens.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+
+const UNKNOWN_TOKEN = "ptl_read_this-token-is-not-registered";
+
+describe("answers to unexpected failures", () => {
+  let h: Harness;
+  let logged: string[];
+  let restoreSink: () => void;
+  beforeEach(async () => {
+    h = await createHarness();
+    // A missing table makes the token lookup fail with a query carrying the token's hash.
+    await h.database.db.execute(sql`DROP TABLE read_tokens`);
+    logged = [];
+    restoreSink = setLogSink((_level, line) => logged.push(line));
+  });
+  afterEach(async () => {
+    restoreSink();
+    await h.close();
+  });
+
+  async function expectNothingLeaked(body: string) {
+    const hash = await hashToken(UNKNOWN_TOKEN);
+    expect(body).not.toContain(hash);
+    expect(body).not.toMatch(/select|read_tokens|params/i);
+    for (const line of logged) expect(line).not.toContain(hash);
+  }
+
+  it("answers a tRPC call with INTERNAL, a generic message and the request id, and logs the statement's kind and sizes only", async () => {
+    const res = await h.app.request("/trpc/ports.who?input=%7B%22hostPort%22%3A9100%7D", {
+      headers: { authorization: `Bearer ${UNKNOWN_TOKEN}` },
+    });
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    const requestId = res.headers.get("x-request-id");
+    expect(requestId).toBeTruthy();
+    const body = JSON.parse(text) as {
+      error: { message: string; data: { reason: string; requestId: string } };
+    };
+    expect(body.error.data).toMatchObject({ reason: "INTERNAL", requestId });
+    expect(body.error.message).toMatch(/^internal error/);
+    await expectNothingLeaked(text);
+    const line = logged
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.requestId === requestId);
+    expect(line).toMatchObject({
+      level: "error",
+      statement: 'select "read_tokens"',
+      paramCount: 1,
+      paramBytes: 64,
+    });
+  });
+
+  it("answers a REST call with {error:{code,message,requestId}} and nothing of the query", async () => {
+    const res = await h.push(UNKNOWN_TOKEN, {});
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    const requestId = res.headers.get("x-request-id");
+    expect(JSON.parse(text)).toEqual({
+      error: { code: "INTERNAL", message: expect.stringMatching(/^internal error/), requestId },
+    });
+    await expectNothingLeaked(text);
+    expect(logged.some((l) => l.includes(`"requestId":"${requestId}"`))).toBe(true);
+  });
+
+  it("keeps a request id the client sent, when it is short and plain, and puts it in refusals too", async () => {
+    const res = await h.app.request("/v1/nowhere", { headers: { "x-request-id": "agent-42-push-7" } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-request-id")).toBe("agent-42-push-7");
+    expect(((await res.json()) as { error: { requestId: string } }).error.requestId).toBe("agent-42-push-7");
+  });
+});
