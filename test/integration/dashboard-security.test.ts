@@ -36,7 +36,7 @@ describe("dashboard security headers", () => {
     expect(script.headers.get("x-content-type-options")).toBe("nosniff");
     const source = await script.text();
     expect(() => new Script(source)).not.toThrow();
-    expect(source).toContain('call("clusters.list")');
+    expect(source).toContain('call("clusters.list"');
     const styles = await h.app.request("/dashboard.css");
     expect(styles.headers.get("content-type")).toMatch(/^text\/css/);
     expect(await styles.text()).toContain(".spacer{flex:1}");
