@@ -57,6 +57,12 @@ function chain(error: unknown): ErrorLike[] {
   return found;
 }
 
+/** The SQLSTATE (or driver code) of the error or of the driver error it wraps, if it has one. */
+export function databaseErrorCode(error: unknown): string | undefined {
+  for (const e of chain(error)) if (typeof e.code === "string") return e.code;
+  return undefined;
+}
+
 /** The outage's code (SQLSTATE or driver code) when `error` means the database is unreachable. */
 export function databaseOutageCode(error: unknown): string | undefined {
   for (const link of chain(error)) {

@@ -8,6 +8,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Snapshot } from "../contract/snapshot.js";
 import { bulkInsert } from "../db/bulk-insert.js";
+import { databaseErrorCode } from "../db/failures.js";
 import {
   clusters,
   headroomVersions,
@@ -150,13 +151,7 @@ export async function ingestSnapshot(
 /** PostgreSQL's lock_not_available: NOWAIT found the row locked. */
 const LOCK_NOT_AVAILABLE = "55P03";
 
-function isLockNotAvailable(error: unknown): boolean {
-  // drizzle wraps driver errors; the SQLSTATE is on the driver's error, its cause.
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return true;
-  }
-  return false;
-}
+const isLockNotAvailable = (error: unknown) => databaseErrorCode(error) === LOCK_NOT_AVAILABLE;
 
 async function ingestTransaction(
   ctx: ServiceContext,

@@ -13,23 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PushResult } from "../../agents/src/push/pusher.js";
 import type { SnapshotInfo } from "../../agents/src/run/producer.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
+import type { AllocationAnswer } from "../helpers/answers.js";
 import { startTestAgent, type TestAgent } from "./helpers/agent.js";
 import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "./helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "./helpers/kube-test-server.js";
 import { nextEvent } from "./helpers/wait.js";
-
-interface Allocation {
-  cluster: string;
-  node: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  protocol: string;
-  hostIP: string;
-  hostPort: number;
-  since: string;
-  until: string | null;
-}
 
 let dir: string;
 let kube: KubeTestServer;
@@ -38,10 +26,10 @@ let port: number;
 let token: string;
 let t: TestAgent;
 
-async function who(hostPort: number, asOf?: string): Promise<Allocation[]> {
+async function who(hostPort: number, asOf?: string): Promise<AllocationAnswer[]> {
   const input = encodeURIComponent(JSON.stringify({ hostPort, ...(asOf ? { asOf } : {}) }));
   const res = await fetch(`${api.url}/trpc/ports.who?input=${input}`);
-  const body = (await res.json()) as { result: { data: { allocations: Allocation[] } } };
+  const body = (await res.json()) as { result: { data: { allocations: AllocationAnswer[] } } };
   return body.result.data.allocations;
 }
 

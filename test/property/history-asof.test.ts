@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
+import type { AllocationAnswer } from "../helpers/answers.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
 const NODE_NAMES = ["n0", "n1", "n2"];
@@ -80,16 +81,8 @@ function pushesOf(cluster: string, history: [number, { nodes: string[]; pods: Po
   });
 }
 
-const allocationKey = (a: {
-  cluster: string;
-  node: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  protocol: string;
-  hostIP: string;
-  hostPort: number;
-}) => [a.cluster, a.node, a.namespace, a.pod, a.container, a.protocol, a.hostIP, a.hostPort].join("|");
+const allocationKey = (a: Omit<AllocationAnswer, "since" | "until">) =>
+  [a.cluster, a.node, a.namespace, a.pod, a.container, a.protocol, a.hostIP, a.hostPort].join("|");
 
 /** The allocations a snapshot holds, as the queries present them (hostIP "" is every address). */
 function expectedAllocations(push: Push | undefined): string[] {
@@ -129,19 +122,6 @@ function instantsOf(pushes: readonly Push[]): number[] {
   return [...instants].sort((a, b) => a - b);
 }
 
-interface Allocation {
-  cluster: string;
-  node: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  protocol: string;
-  hostIP: string;
-  hostPort: number;
-  since: string;
-  until: string | null;
-}
-
 describe("history as of an instant", () => {
   let harness: Harness;
   beforeAll(async () => {
@@ -150,7 +130,7 @@ describe("history as of an instant", () => {
   afterAll(() => harness.close());
 
   /** Checks one answer's allocations against the expected keys, and that each interval covers t. */
-  function expectAllocations(answer: Allocation[], expected: string[], t: number, what: string) {
+  function expectAllocations(answer: AllocationAnswer[], expected: string[], t: number, what: string) {
     expect(answer.map(allocationKey).sort(), what).toEqual([...expected].sort());
     for (const a of answer) {
       expect(Date.parse(a.since), `${what}: since`).toBeLessThanOrEqual(t);
@@ -174,7 +154,10 @@ describe("history as of an instant", () => {
         for (const [i, t] of instantsOf(all).entries()) {
           const asOf = new Date(t).toISOString();
           for (const hostPort of HOST_PORTS) {
-            const who = await harness.query<{ allocations: Allocation[] }>("ports.who", { hostPort, asOf });
+            const who = await harness.query<{ allocations: AllocationAnswer[] }>("ports.who", {
+              hostPort,
+              asOf,
+            });
             if (!who.ok) throw new Error(`ports.who ${hostPort} at ${asOf}: ${who.error.message}`);
             const expected = histories
               .flatMap((pushes) => expectedAllocations(inForce(pushes, t)))
@@ -186,7 +169,7 @@ describe("history as of an instant", () => {
             // One node per instant, in turn: every node is asked about across the instants, at a third of the cost.
             for (const node of [NODE_NAMES[i % NODE_NAMES.length] ?? ""]) {
               const cluster = pushes[0]?.cluster ?? "";
-              const answer = await harness.query<{ allocations: Allocation[] }>("ports.node", {
+              const answer = await harness.query<{ allocations: AllocationAnswer[] }>("ports.node", {
                 cluster,
                 node,
                 asOf,

@@ -10,14 +10,21 @@ export async function until(
 ): Promise<void> {
   if (check()) return;
   await new Promise<void>((resolve, reject) => {
+    // Events say when to look; a slow poll catches what settles just after the last event (a spool
+    // file removed once the answer is read, after the emission that preceded it).
+    const poll = setInterval(listener, 100);
     const timer = setTimeout(() => {
-      emitter.off(event, listener);
+      stop();
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
     }, timeoutMs);
+    function stop() {
+      clearTimeout(timer);
+      clearInterval(poll);
+      emitter.off(event, listener);
+    }
     function listener() {
       if (!check()) return;
-      clearTimeout(timer);
-      emitter.off(event, listener);
+      stop();
       resolve();
     }
     emitter.on(event, listener);
