@@ -14,9 +14,14 @@ export type ReportFormat = "markdown" | "csv" | "json";
 const workloadsText = (row: PortMapRow) =>
   row.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind})`).join("; ");
 
-function heldText(row: PortMapRow): string {
-  if (row.eligibleNodes > 0 && row.nodes.length >= row.eligibleNodes && row.freeNodes.length === 0) {
-    return `all ${row.nodes.length} eligible nodes`;
+/**
+ * Where a port is held, in the words the JSON supports: "all N eligible nodes" only when the holders
+ * number exactly the eligible nodes and none is free; holders that are no longer eligible (cordoned,
+ * NotReady) are listed by name instead of being counted as eligible.
+ */
+export function heldOnText(row: Pick<PortMapRow, "nodes" | "eligibleNodes" | "freeNodes">): string {
+  if (row.eligibleNodes > 0 && row.nodes.length === row.eligibleNodes && row.freeNodes.length === 0) {
+    return `all ${row.eligibleNodes} eligible nodes`;
   }
   return `${row.nodes.length}: ${row.nodes.join(", ")}`;
 }
@@ -41,7 +46,7 @@ function markdown(maps: readonly ClusterPortMap[]): string {
     );
     for (const r of m.ports) {
       parts.push(
-        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldText(r))} | ${r.freeNodes.length} |`,
+        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldOnText(r))} | ${r.freeNodes.length} |`,
       );
     }
     parts.push("");

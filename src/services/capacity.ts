@@ -55,7 +55,7 @@ export async function headroom(
     for (const w of workloadHeadroom(state.nodes, state.pods, state.allocations)) {
       workloads.push({
         cluster: cluster.name,
-        stale: isStale(ctx, cluster.lastSeenAt),
+        stale: isStale(ctx, cluster),
         namespace: w.namespace,
         kind: w.kind,
         name: w.name,
@@ -108,7 +108,7 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
       );
     results.push({
       cluster: cluster.name,
-      stale: isStale(ctx, cluster.lastSeenAt),
+      stale: isStale(ctx, cluster),
       fits: fit.fits,
       verdict: fit.verdict,
       replicas: fit.replicas,

@@ -11,21 +11,26 @@ export interface ClusterRow {
   id: number;
   name: string;
   labels: Record<string, string>;
+  createdAt: Date;
   lastSeenAt: Date | null;
   lastObservedAt: Date | null;
   removedAt: Date | null;
 }
 
-export function isStale(ctx: ServiceContext, lastSeenAt: Date | null): boolean {
-  return (
-    lastSeenAt === null || ctx.now().getTime() - lastSeenAt.getTime() > ctx.config.staleAfterSeconds * 1000
-  );
+/**
+ * Silent past the threshold. A cluster that never pushed has been silent since its registration, so
+ * a new agent gets the full threshold before its cluster is reported stale.
+ */
+export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">): boolean {
+  const silentSince = cluster.lastSeenAt ?? cluster.createdAt;
+  return ctx.now().getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
 }
 
 const clusterRowColumns = {
   id: clusters.id,
   name: clusters.name,
   labels: clusters.labels,
+  createdAt: clusters.createdAt,
   lastSeenAt: clusters.lastSeenAt,
   lastObservedAt: clusters.lastObservedAt,
   removedAt: clusters.removedAt,
@@ -74,7 +79,8 @@ export async function registerCluster(
       // ON CONFLICT: a concurrent registration of the same name loses cleanly instead of a 500.
       const inserted = await tx
         .insert(clusters)
-        .values({ name: input.name, labels, tokenHash })
+        // The server's clock (not the database's): staleness of a never-pushed cluster counts from here.
+        .values({ name: input.name, labels, tokenHash, createdAt: ctx.now() })
         .onConflictDoNothing()
         .returning({ id: clusters.id });
       if (inserted.length === 0) {
@@ -160,7 +166,7 @@ export async function listClusters(ctx: ServiceContext, input: ListClustersInput
       createdAt: row.createdAt.toISOString(),
       lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
       lastObservedAt: row.lastObservedAt?.toISOString() ?? null,
-      stale: isStale(ctx, row.lastSeenAt),
+      stale: isStale(ctx, row),
       nodes: row.nodes ?? 0,
       pods: row.pods ?? 0,
       allocations: row.allocations ?? 0,

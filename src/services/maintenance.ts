@@ -92,7 +92,7 @@ export async function staleClusters(
   const stale: StaleCluster[] = [];
   const newlyStale: string[] = [];
   for (const row of rows) {
-    if (!isStale(ctx, row.lastSeenAt)) continue;
+    if (!isStale(ctx, row)) continue;
     // A cluster that never pushed has been silent since it was registered.
     const silentSince = (row.lastSeenAt ?? row.createdAt).getTime();
     const staleSince = silentSince + ctx.config.staleAfterSeconds * 1000;
@@ -102,8 +102,6 @@ export async function staleClusters(
       silentSeconds: Math.floor((now - silentSince) / 1000),
     });
     // Runs one interval apart cover (now - interval, now] each: every transition is reported once.
-    // A cluster registered moments ago is already stale (never seen) but only "becomes" stale once
-    // an agent had the full threshold to push.
     if (staleSince <= now && staleSince > now - intervalSeconds * 1000) newlyStale.push(row.name);
   }
   return { stale, newlyStale };

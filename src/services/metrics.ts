@@ -9,6 +9,7 @@ export async function fleetMetrics(ctx: ServiceContext) {
     .select({
       id: clusters.id,
       name: clusters.name,
+      createdAt: clusters.createdAt,
       lastSeenAt: clusters.lastSeenAt,
       lastObservedAt: clusters.lastObservedAt,
       snapshotsAccepted: clusters.snapshotsAccepted,
@@ -37,9 +38,9 @@ export async function fleetMetrics(ctx: ServiceContext) {
     .where(and(isNull(headroomVersions.validTo), isNull(clusters.removedAt)))
     .orderBy(clusters.name, headroomVersions.namespace, headroomVersions.name);
   return {
-    clusters: rows.map(({ observedAt, receivedAt, ...r }) => ({
+    clusters: rows.map(({ observedAt, receivedAt, createdAt, ...r }) => ({
       ...r,
-      stale: isStale(ctx, r.lastSeenAt),
+      stale: isStale(ctx, { createdAt, lastSeenAt: r.lastSeenAt }),
       clockSkewSeconds: clockSkewSeconds(observedAt, receivedAt),
     })),
     headroom,

@@ -103,6 +103,7 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   const byCluster = await ctx.db
     .select({
       cluster: clusters.name,
+      createdAt: clusters.createdAt,
       lastSeenAt: clusters.lastSeenAt,
       allocations: count(),
       nodes: countDistinct(portAllocations.node),
@@ -110,7 +111,7 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
     .from(portAllocations)
     .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
     .where(where)
-    .groupBy(clusters.name, clusters.lastSeenAt)
+    .groupBy(clusters.name, clusters.createdAt, clusters.lastSeenAt)
     .orderBy(clusters.name);
   const byWorkload = await ctx.db
     .select({
@@ -130,7 +131,10 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
     nextCursor,
     summary: {
       total: byCluster.reduce((sum, c) => sum + c.allocations, 0),
-      byCluster: byCluster.map(({ lastSeenAt, ...c }) => ({ ...c, stale: isStale(ctx, lastSeenAt) })),
+      byCluster: byCluster.map(({ createdAt, lastSeenAt, ...c }) => ({
+        ...c,
+        stale: isStale(ctx, { createdAt, lastSeenAt }),
+      })),
       byWorkload: byWorkload.map(({ ownerKind, ownerName, ...w }) => ({
         ...w,
         owner: ownerOf({ ownerKind, ownerName }),
@@ -192,7 +196,7 @@ export async function portMap(ctx: ServiceContext, input: { cluster: string; asO
   return {
     cluster: cluster.name,
     asOf: (input.asOf ?? cluster.lastObservedAt)?.toISOString() ?? null,
-    stale: isStale(ctx, cluster.lastSeenAt),
+    stale: isStale(ctx, cluster),
     nodes: state.nodes.length,
     schedulableNodes: map.schedulableNodes,
     ports: map.rows.map((row) => ({ ...row, freeCount: row.freeNodes.length })),

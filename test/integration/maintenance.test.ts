@@ -147,12 +147,8 @@ describe("staleness report", () => {
     clock = now;
     const report = await runMaintenance(maintenanceContext(), { retentionDays: 30, intervalSeconds: 900 });
 
-    expect(report.stale.map((c) => c.name)).toEqual([
-      "just-stale",
-      "long-stale",
-      "never-pushed-new",
-      "never-pushed-old",
-    ]);
+    // "never-pushed-new" has had less than the threshold since its registration: not stale yet.
+    expect(report.stale.map((c) => c.name)).toEqual(["just-stale", "long-stale", "never-pushed-old"]);
     expect(report.stale[0]).toEqual({
       name: "just-stale",
       lastSeenAt: at(now - (STALE_AFTER + 100) * 1000).toISOString(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClusterPortMap, renderPortReport } from "../../../src/domain/port-report.js";
+import { type ClusterPortMap, heldOnText, renderPortReport } from "../../../src/domain/port-report.js";
 
 const map: ClusterPortMap = {
   cluster: "prod-eu-1",
@@ -27,6 +27,19 @@ const map: ClusterPortMap = {
     },
   ],
 };
+
+describe("heldOnText", () => {
+  const six = ["w1", "w2", "w3", "w4", "w5", "w6"];
+  it.each([
+    ["every eligible node holds it", six, 6, [], "all 6 eligible nodes"],
+    ["two holders cordoned or NotReady", six, 4, [], "6: w1, w2, w3, w4, w5, w6"],
+    ["a free eligible node left", ["w1", "w2"], 3, ["w3"], "2: w1, w2"],
+    ["no eligible node at all", ["w1"], 0, [], "1: w1"],
+    ["as many holders as eligible nodes, one free", ["w1", "w2"], 2, ["w3"], "2: w1, w2"],
+  ])("%s", (_, nodes, eligibleNodes, freeNodes, text) => {
+    expect(heldOnText({ nodes, eligibleNodes, freeNodes })).toBe(text);
+  });
+});
 
 describe("port allocation report", () => {
   it("renders the Markdown table teams keep by hand", () => {

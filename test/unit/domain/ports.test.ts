@@ -19,6 +19,7 @@ describe("scheduler host-port conflicts (NodePorts plugin)", () => {
     ['"::" is an ordinary address, not a wildcard', ref(80, "::"), ref(80, "10.0.0.1"), false],
     ['"::" against itself', ref(80, "::"), ref(80, "::"), true],
     ['"::" against 0.0.0.0', ref(80, "::"), ref(80), true],
+    ['"::" against hostIP ""', ref(80, "::"), ref(80, ""), true],
   ])("%s → %s", (_name, a, b, expected) => {
     expect(hostPortsConflict(a, b)).toBe(expected);
     expect(hostPortsConflict(b, a)).toBe(expected);
