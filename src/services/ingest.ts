@@ -98,21 +98,17 @@ async function closeRows(tx: Db, closes: readonly (readonly number[])[], at: Dat
   await tx.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
 }
 
-/**
- * The writes of a changed push, issued together: PostgreSQL runs one connection's statements in
- * order, so the closes finish before the inserts start (the unique open-key indexes never see two
- * open versions of one key), and the pipeline costs one round trip instead of three.
- */
-function writeFacts(tx: Db, clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
+/** What a changed push writes: the rows to close per table and the rows to insert. */
+function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
   const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = []] = open;
   const nodes = diffIntervals(nodeOpen, facts.nodes);
   const pods = diffIntervals(podOpen, facts.pods);
   const allocations = diffIntervals(allocationOpen, facts.allocations);
   const headroom = diffIntervals(headroomOpen, facts.headroom);
   const interval = { clusterId, validFrom: at };
-  const written = Promise.all([
-    closeRows(tx, [nodes.close, pods.close, allocations.close, headroom.close], at),
-    bulkInsertMany(tx, [
+  return {
+    closes: [nodes.close, pods.close, allocations.close, headroom.close],
+    inserts: [
       { table: nodeVersions, rows: nodes.open.map((n) => ({ ...interval, ...n })) },
       { table: podVersions, rows: pods.open.map((p) => ({ ...interval, ...p })) },
       {
@@ -120,10 +116,7 @@ function writeFacts(tx: Db, clusterId: number, facts: PreparedFacts, open: OpenR
         rows: allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
       },
       { table: headroomVersions, rows: headroom.open.map((h) => ({ ...interval, ...h })) },
-    ]),
-  ]);
-  return {
-    written,
+    ],
     // Counts describe the snapshot's own facts; headroom rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,
     closed: nodes.close.length + pods.close.length + allocations.close.length,
@@ -234,18 +227,17 @@ async function ingestTransaction(
     }
     const changed = hash !== cluster.last_snapshot_hash;
     const facts = changed ? (push.facts ?? prepareFacts(state)) : null;
-    const writes = facts
-      ? writeFacts(
-          tx,
-          agent.clusterId,
-          facts,
-          prefetched ?? (await openRows(tx, agent.clusterId)),
-          observedAt,
-        )
-      : { written: Promise.resolve(), opened: 0, closed: 0 };
-    const { opened, closed } = writes;
+    const diff = facts
+      ? diffFacts(agent.clusterId, facts, prefetched ?? (await openRows(tx, agent.clusterId)), observedAt)
+      : null;
+    const opened = diff?.opened ?? 0;
+    const closed = diff?.closed ?? 0;
     const now = ctx.now().toISOString();
-    // The log row and the cluster's new clock in one statement, pipelined behind the fact writes.
+    // The rest is issued as one pipeline: PostgreSQL runs one connection's statements in order, so
+    // the closes finish before the inserts start (the unique open-key indexes never see two open
+    // versions of one key), and the small statements go first so they share the inserts' write.
+    const closing = diff ? closeRows(tx, diff.closes, observedAt) : null;
+    // The log row and the cluster's new clock in one statement.
     const logged = rawRows<{ id: number }>(
       tx,
       sql`WITH logged AS (
@@ -266,7 +258,8 @@ async function ingestTransaction(
           WHERE id = ${agent.clusterId}
           RETURNING last_snapshot_id::float8 AS id`,
     );
-    const [, [row]] = await Promise.all([writes.written, logged]);
+    const inserting = diff ? bulkInsertMany(tx, diff.inserts) : null;
+    const [, [row]] = await Promise.all([closing, logged, inserting]);
     if (!row) throw new Error("snapshot log insert returned no row");
     return { changed, opened, closed, snapshotId: row.id };
   });
