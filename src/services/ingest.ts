@@ -28,6 +28,13 @@ import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { pushInProgress } from "./push-gate.js";
 
+/** The pushing agent: its cluster, and the hash of the token it authenticated with. */
+export interface Agent {
+  clusterId: number;
+  cluster: string;
+  tokenHash: string;
+}
+
 export interface IngestResult {
   changed: boolean;
   opened: number;
@@ -125,7 +132,7 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
 
 export async function ingestSnapshot(
   ctx: ServiceContext,
-  agent: { clusterId: number; cluster: string },
+  agent: Agent,
   snapshot: Snapshot,
 ): Promise<IngestResult> {
   if (snapshot.cluster !== agent.cluster) {
@@ -173,18 +180,21 @@ interface LockedCluster {
   last_snapshot_hash: string | null;
   last_snapshot_id: number | null;
   removed: boolean;
+  /** the cluster's current agent token is still the one the push authenticated with */
+  token_valid: boolean;
 }
 
-async function lockCluster(tx: Db, clusterId: number, cluster: string): Promise<LockedCluster | undefined> {
+async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefined> {
   // NOWAIT: a push of this cluster running elsewhere (another replica or isolate) answers 429
   // at once instead of parking this connection on the row lock.
   const [row] = await rawRows<LockedCluster>(
     tx,
     sql`SELECT (extract(epoch FROM last_observed_at) * 1000)::float8 AS last_observed_ms, last_snapshot_hash,
-          last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed
-        FROM clusters WHERE id = ${clusterId} FOR UPDATE NOWAIT`,
+          last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed,
+          token_hash IS NOT DISTINCT FROM ${agent.tokenHash} AS token_valid
+        FROM clusters WHERE id = ${agent.clusterId} FOR UPDATE NOWAIT`,
   ).catch((error: unknown) => {
-    throw isLockNotAvailable(error) ? pushInProgress(cluster) : error;
+    throw isLockNotAvailable(error) ? pushInProgress(agent.cluster) : error;
   });
   return row;
 }
@@ -198,22 +208,21 @@ interface Push {
   facts: PreparedFacts | null;
 }
 
-async function ingestTransaction(
-  ctx: ServiceContext,
-  agent: { clusterId: number; cluster: string },
-  push: Push,
-): Promise<IngestResult> {
+async function ingestTransaction(ctx: ServiceContext, agent: Agent, push: Push): Promise<IngestResult> {
   const { state, hash, observedAt, snapshot } = push;
   return ctx.db.transaction(async (tx) => {
     // When the push is expected to change something, its open rows are read in the same pipeline
     // as the lock: the read runs after the lock is granted, and one round trip is saved.
     const [cluster, prefetched] = await Promise.all([
-      lockCluster(tx, agent.clusterId, agent.cluster),
+      lockCluster(tx, agent),
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
     if (!cluster || cluster.removed) {
       throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
     }
+    // The principal may come from auth's cache: a token rotated since is refused here.
+    if (!cluster.token_valid)
+      throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "unknown or revoked token");
     const last = cluster.last_observed_ms;
     if (last !== null && observedAt.getTime() <= last) {
       if (observedAt.getTime() === last && hash === cluster.last_snapshot_hash && cluster.last_snapshot_id) {
