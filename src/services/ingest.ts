@@ -85,7 +85,7 @@ async function openRows(tx: Db, clusterId: number): Promise<OpenRow[][]> {
   );
   const rows = await rawRows<{ t: number; id: number; fp: string }>(tx, sql.join(parts, sql` UNION ALL `));
   const byTable: OpenRow[][] = versionTables.map(() => []);
-  for (const row of rows) byTable[row.t]?.push({ id: row.id, fp: row.fp });
+  for (const row of rows) byTable[row.t]?.push(row);
   return byTable;
 }
 
