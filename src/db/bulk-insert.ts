@@ -3,6 +3,8 @@
  * per value, so a 100,000-row first push is a handful of statements instead of ~25 multi-row INSERTs
  * parsed with 56,000 parameters each. Arrays travel as text and are cast in SQL, which both drivers
  * (postgres.js and PGlite) handle the same way (postgres.js mis-casts bool[] and jsonb parameters).
+ * Inserts into several tables share one statement (data-modifying CTEs): each statement is a round
+ * trip and a socket write, which a small push pays more for than for its rows.
  */
 import { getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
@@ -26,27 +28,76 @@ export function arrayLiteral(values: readonly unknown[]): string {
   return `{${values.map(arrayElement).join(",")}}`;
 }
 
-/** Inserts rows (objects keyed like the table's properties); generated identity columns are skipped. */
-export async function bulkInsert(
-  db: Db,
-  table: PgTable,
-  rows: readonly Record<string, unknown>[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.entries(getTableColumns(table) as Record<string, PgColumn>).filter(
-    ([, column]) => !column.generatedIdentity,
-  );
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    const names: SQL[] = [];
-    const arrays: SQL[] = [];
-    for (const [key, column] of columns) {
-      names.push(sql`${sql.identifier(column.name)}`);
-      const literal = arrayLiteral(chunk.map((row) => row[key]));
-      arrays.push(sql`${literal}::text[]::${sql.raw(column.getSQLType())}[]`);
-    }
-    await db.execute(
-      sql`INSERT INTO ${table} (${sql.join(names, sql`, `)}) SELECT * FROM unnest(${sql.join(arrays, sql`, `)})`,
-    );
+interface InsertColumn {
+  key: string;
+  name: SQL;
+  /** e.g. `jsonb[]`: what the text array is cast to */
+  arrayType: SQL;
+}
+
+/** Insertable columns per table, worked out once: the push path would otherwise redo it per statement. */
+const insertColumns = new WeakMap<PgTable, InsertColumn[]>();
+
+function columnsOf(table: PgTable): InsertColumn[] {
+  let columns = insertColumns.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table) as Record<string, PgColumn>)
+      .filter(([, column]) => !column.generatedIdentity)
+      .map(([key, column]) => ({
+        key,
+        name: sql`${sql.identifier(column.name)}`,
+        arrayType: sql.raw(`${column.getSQLType()}[]`),
+      }));
+    insertColumns.set(table, columns);
   }
+  return columns;
+}
+
+function insertStatement(table: PgTable, rows: readonly Record<string, unknown>[]): SQL {
+  const columns = columnsOf(table);
+  const arrays = columns.map(
+    (column) => sql`${arrayLiteral(rows.map((row) => row[column.key]))}::text[]::${column.arrayType}`,
+  );
+  return sql`INSERT INTO ${table} (${sql.join(
+    columns.map((column) => column.name),
+    sql`, `,
+  )}) SELECT * FROM unnest(${sql.join(arrays, sql`, `)})`;
+}
+
+export interface InsertBatch {
+  table: PgTable;
+  /** objects keyed like the table's properties; generated identity columns are skipped */
+  rows: readonly Record<string, unknown>[];
+}
+
+/**
+ * Inserts rows into one or more tables, as few statements as the per-statement row bound allows.
+ * Never mix in a table whose rows are being closed in the same statement: every part of one
+ * statement sees the same snapshot, so the open-key index would meet both versions in either order.
+ */
+export async function bulkInsertMany(db: Db, batches: readonly InsertBatch[]): Promise<void> {
+  let pending: SQL[] = [];
+  let pendingRows = 0;
+  const flush = async () => {
+    const last = pending.pop();
+    if (!last) return;
+    const ctes = pending.map((insert, i) => sql`${sql.raw(`i${i}`)} AS (${insert})`);
+    await db.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
+    pending = [];
+    pendingRows = 0;
+  };
+  for (const { table, rows } of batches) {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      if (pendingRows + chunk.length > ROWS_PER_STATEMENT) await flush();
+      pending.push(insertStatement(table, chunk));
+      pendingRows += chunk.length;
+    }
+  }
+  await flush();
+}
+
+/** Inserts rows (objects keyed like the table's properties); generated identity columns are skipped. */
+export function bulkInsert(db: Db, table: PgTable, rows: readonly Record<string, unknown>[]): Promise<void> {
+  return bulkInsertMany(db, [{ table, rows }]);
 }

@@ -4,6 +4,7 @@
  * whatever order the agent listed things in. The hash covers the state only (cluster, nodes, pods) —
  * not observedAt or agent info — so "nothing changed" is one comparison.
  */
+import { createHash } from "node:crypto";
 import type {
   NodeAffinity,
   Snapshot,
@@ -119,9 +120,10 @@ export function canonicalState(snapshot: Snapshot): CanonicalState {
   };
 }
 
-/** SHA-256 (hex) of the canonical state; WebCrypto so it runs on Node and on Workers alike. */
+/**
+ * SHA-256 (hex) of the canonical state. node:crypto (also on Workers with nodejs_compat) hashes the
+ * string in place and synchronously; WebCrypto needed an encoded copy and a thread-pool hop per push.
+ */
 export async function stateHash(state: CanonicalState): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(state));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return createHash("sha256").update(JSON.stringify(state)).digest("hex");
 }

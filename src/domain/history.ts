@@ -98,7 +98,10 @@ export interface SnapshotFacts {
 
 /** Facts are built from the canonical state with a fixed key order, so plain JSON is canonical. */
 function withFingerprint<T extends object>(fact: T): T & { fp: string } {
-  return { ...fact, fp: fingerprint(JSON.stringify(fact)) };
+  // Added in place, not spread into a copy: a push builds hundreds of facts (GC is a tenth of it).
+  const withFp = fact as T & { fp: string };
+  withFp.fp = fingerprint(JSON.stringify(fact));
+  return withFp;
 }
 
 /** Port allocations exist only for pods bound to a node: that is what the scheduler counts. */

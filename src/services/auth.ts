@@ -1,5 +1,6 @@
-import { and, eq, isNull } from "drizzle-orm";
-import { clusters, readTokens } from "../db/schema/index.js";
+import { sql } from "drizzle-orm";
+import { rawRows } from "../db/raw.js";
+import type { Db } from "../db/types.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { hashToken, sameHash } from "./tokens.js";
@@ -7,7 +8,7 @@ import { hashToken, sameHash } from "./tokens.js";
 export type Principal =
   | { kind: "admin"; open: boolean }
   | { kind: "reader"; name: string }
-  | { kind: "agent"; clusterId: number; cluster: string }
+  | { kind: "agent"; clusterId: number; cluster: string; tokenHash: string }
   | { kind: "anonymous" };
 
 export interface AuthConfig {
@@ -27,6 +28,26 @@ function adminHash(adminToken: string): Promise<string> {
   return hash;
 }
 
+/**
+ * Agent principals by token hash, per database handle, for a minute: every push would otherwise
+ * begin with a lookup of its own (a round trip and a socket write). Safe because an agent token
+ * only pushes, and the push re-checks the token hash on the locked cluster row (ingest.ts), so a
+ * rotated token or a removed cluster is refused at once all the same.
+ */
+const knownAgents = new WeakMap<Db, Map<string, { clusterId: number; cluster: string; until: number }>>();
+const AGENT_CACHE_MS = 60_000;
+/** bounds the cache's memory: one short entry per cluster, cleared whole when full */
+const AGENT_CACHE_MAX = 100_000;
+
+function agentCache(db: Db) {
+  let cache = knownAgents.get(db);
+  if (!cache) {
+    cache = new Map();
+    knownAgents.set(db, cache);
+  }
+  return cache;
+}
+
 /** Who is calling, from the Authorization header. A token that is present but unknown is always 401. */
 export async function resolvePrincipal(
   ctx: ServiceContext,
@@ -41,18 +62,29 @@ export async function resolvePrincipal(
   const hash = await hashToken(token);
   if (auth.adminToken && sameHash(hash, await adminHash(auth.adminToken)))
     return { kind: "admin", open: false };
-  // Read tokens say what they are (tokens.ts): a query with one costs one lookup, not two.
+  // Read tokens say what they are (tokens.ts): a query with one costs one lookup, not two. Raw SQL:
+  // every request runs this, and the query builder cost as much as the lookup's round trip.
+  const now = ctx.now().getTime();
+  const cache = agentCache(ctx.db);
+  const known = cache.get(hash);
+  if (known && known.until > now) {
+    return { kind: "agent", clusterId: known.clusterId, cluster: known.cluster, tokenHash: hash };
+  }
   const [agent] = token.startsWith("ptl_read_")
     ? []
-    : await ctx.db
-        .select({ id: clusters.id, name: clusters.name })
-        .from(clusters)
-        .where(and(eq(clusters.tokenHash, hash), isNull(clusters.removedAt)));
-  if (agent) return { kind: "agent", clusterId: agent.id, cluster: agent.name };
-  const [reader] = await ctx.db
-    .select({ name: readTokens.name })
-    .from(readTokens)
-    .where(and(eq(readTokens.tokenHash, hash), isNull(readTokens.revokedAt)));
+    : await rawRows<{ id: number; name: string }>(
+        ctx.db,
+        sql`SELECT id, name FROM clusters WHERE token_hash = ${hash} AND removed_at IS NULL`,
+      );
+  if (agent) {
+    if (cache.size >= AGENT_CACHE_MAX) cache.clear();
+    cache.set(hash, { clusterId: agent.id, cluster: agent.name, until: now + AGENT_CACHE_MS });
+    return { kind: "agent", clusterId: agent.id, cluster: agent.name, tokenHash: hash };
+  }
+  const [reader] = await rawRows<{ name: string }>(
+    ctx.db,
+    sql`SELECT name FROM read_tokens WHERE token_hash = ${hash} AND revoked_at IS NULL`,
+  );
   if (reader) return { kind: "reader", name: reader.name };
   throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "unknown or revoked token");
 }
@@ -72,7 +104,11 @@ export function requireAdmin(principal: Principal): void {
   throw new ServiceError("FORBIDDEN", "FORBIDDEN", "this call needs the admin token");
 }
 
-export function requireAgent(principal: Principal): { clusterId: number; cluster: string } {
+export function requireAgent(principal: Principal): {
+  clusterId: number;
+  cluster: string;
+  tokenHash: string;
+} {
   if (principal.kind === "agent") return principal;
   if (principal.kind === "anonymous" || (principal.kind === "admin" && principal.open)) {
     throw missing("pushing a snapshot needs the cluster's agent token");

@@ -64,11 +64,17 @@ describe("the Worker bundle", () => {
     expect(inputs.filter((input) => forbidden.some((re) => re.test(input)))).toEqual([]);
   });
 
-  it("imports only the runtime modules nodejs_compat provides to postgres.js", () => {
+  it("imports only runtime modules nodejs_compat provides (postgres.js's, and node:crypto for SHA-256)", () => {
     const external = new Set(
       Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)),
     );
-    expect([...external].sort()).toEqual(["cloudflare:sockets", "node:buffer", "node:events", "node:stream"]);
+    expect([...external].sort()).toEqual([
+      "cloudflare:sockets",
+      "node:buffer",
+      "node:crypto",
+      "node:events",
+      "node:stream",
+    ]);
   });
 
   it("has no trace of PGlite in the emitted code", () => {
