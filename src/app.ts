@@ -20,6 +20,8 @@ import { PushGate } from "./services/push-gate.js";
 
 /** One agent pushes one cluster: more than a couple of its pushes queued means retries piling up. */
 const MAX_WAITING_PUSHES_PER_CLUSTER = 2;
+/** Pushes in their transaction at once and waiting for a turn, unless configured (PORTOLAN_MAX_*_PUSHES). */
+export const DEFAULT_PUSH_SLOTS = { concurrent: 6, queued: 128 };
 
 export type { AppDeps } from "./api/env.js";
 
@@ -32,7 +34,10 @@ export function createApp(deps: AppDeps) {
         maxClockSkewSeconds: deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS,
       },
       now: deps.now ?? (() => new Date()),
-      pushGate: new PushGate(MAX_WAITING_PUSHES_PER_CLUSTER),
+      pushGate: new PushGate({
+        waitingPerCluster: MAX_WAITING_PUSHES_PER_CLUSTER,
+        ...(deps.pushSlots ?? DEFAULT_PUSH_SLOTS),
+      }),
     },
     auth: deps.auth,
     maxSnapshotBytes: deps.maxSnapshotBytes,
@@ -54,7 +59,7 @@ export function createApp(deps: AppDeps) {
     const id = c.var.requestId;
     const known = toServiceError(error);
     if (known) {
-      if (known.kind === "UNAVAILABLE")
+      if (known.code === "DATABASE_UNAVAILABLE")
         log("warn", "database unavailable", { requestId: id, path: c.req.path, ...describeFailure(error) });
       const { status, body, headers } = httpError(known, id);
       return c.json(body, status, headers);

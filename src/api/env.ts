@@ -17,6 +17,8 @@ export interface AppDeps {
   loopbackHostsOnly?: boolean;
   /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
   limits?: RequestLimits;
+  /** pushes in their transaction at once and waiting for a turn, per process (services/push-gate.ts) */
+  pushSlots?: { concurrent: number; queued: number };
 }
 
 export interface RequestDeps {

@@ -34,6 +34,9 @@ export const sharedEnvSchema = z.object({
   PORTOLAN_PUSH_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   PORTOLAN_EXPENSIVE_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL: z.coerce.number().int().min(1).default(2),
+  // Pushes in their transaction at once (keep it below the pool size, so reads always find a connection).
+  PORTOLAN_MAX_CONCURRENT_PUSHES: z.coerce.number().int().min(1).default(6),
+  PORTOLAN_MAX_QUEUED_PUSHES: z.coerce.number().int().min(0).default(128),
   // PostgreSQL only (the embedded database runs in-process): README's configuration table says what each bounds.
   PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS: seconds(1, 5),
   PORTOLAN_DB_IDLE_TIMEOUT_SECONDS: seconds(1, 60),
@@ -56,6 +59,10 @@ export function limitSettings(env: SharedEnv) {
       perPrincipal: env.PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL,
     },
   };
+}
+
+export function pushSlots(env: SharedEnv) {
+  return { concurrent: env.PORTOLAN_MAX_CONCURRENT_PUSHES, queued: env.PORTOLAN_MAX_QUEUED_PUSHES };
 }
 
 export function databaseTimeouts(env: SharedEnv): DatabaseTimeouts {

@@ -9,7 +9,7 @@ import { createRequestLimits, type LimitSettings } from "../api/limits/middlewar
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
-import { databaseTimeouts, limitSettings } from "../config/shared.js";
+import { databaseTimeouts, limitSettings, pushSlots } from "../config/shared.js";
 import { log } from "../logging/logger.js";
 import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
@@ -61,6 +61,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxClockSkewSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
     limits: createRequestLimits(options.limits ?? limitSettings(env)),
+    pushSlots: pushSlots(env),
     loopbackHostsOnly: !adminToken,
   });
   const services = {

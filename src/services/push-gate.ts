@@ -1,6 +1,8 @@
 /**
- * Pushes of one cluster take turns in the process before they open a transaction, so a queue of
- * them waits on a promise instead of on the cluster row lock with a pool connection each.
+ * Pushes take turns in the process before they open a transaction: one at a time per cluster (a
+ * queue of them waits on a promise, not on the cluster row lock with a pool connection each), and
+ * a few at a time in all, so pushes never hold every pool connection and the CPU they need leaves
+ * room for reads. Past the bounded queues a push is refused at once with Retry-After.
  */
 import { ServiceError } from "./errors.js";
 
@@ -16,38 +18,76 @@ export const pushInProgress = (cluster: string) =>
     { retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS },
   );
 
-export class PushGate {
-  /** per cluster: the push running and the ones waiting for it */
-  private readonly inFlight = new Map<number, number>();
-  /** per cluster: settles when the last push admitted so far is done */
-  private readonly tails = new Map<number, Promise<void>>();
+const pushesBusy = () =>
+  new ServiceError(
+    "UNAVAILABLE",
+    "SERVER_BUSY",
+    `the server is taking in as many pushes as it may; retry after ${PUSH_RETRY_AFTER_SECONDS}s`,
+    undefined,
+    { retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS },
+  );
 
-  /** @param maxWaiting pushes of one cluster allowed to wait behind the running one */
-  constructor(private readonly maxWaiting: number) {}
+/** At most `capacity` runs at once and `maxWaiting` waiting in line (FIFO); beyond that, refuse. */
+export class BoundedQueue {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  async run<T>(clusterId: number, cluster: string, work: () => Promise<T>): Promise<T> {
-    const count = this.inFlight.get(clusterId) ?? 0;
-    if (count > this.maxWaiting) throw pushInProgress(cluster);
-    this.inFlight.set(clusterId, count + 1);
-    const previous = this.tails.get(clusterId) ?? Promise.resolve();
-    let done = () => {};
-    const mine = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    this.tails.set(
-      clusterId,
-      previous.then(() => mine),
-    );
+  constructor(
+    private readonly capacity: number,
+    private readonly maxWaiting: number,
+  ) {}
+
+  get idle(): boolean {
+    return this.running === 0 && this.waiting.length === 0;
+  }
+
+  async run<T>(work: () => Promise<T>, refusal: () => Error): Promise<T> {
+    if (this.running < this.capacity) this.running++;
+    else if (this.waiting.length < this.maxWaiting) {
+      // The finishing run hands its slot over, so `running` stays counted for us.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else throw refusal();
     try {
-      await previous;
       return await work();
     } finally {
-      done();
-      const left = (this.inFlight.get(clusterId) ?? 1) - 1;
-      if (left === 0) {
-        this.inFlight.delete(clusterId);
-        this.tails.delete(clusterId);
-      } else this.inFlight.set(clusterId, left);
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+export interface PushGateLimits {
+  /** pushes of one cluster allowed to wait behind the running one */
+  waitingPerCluster: number;
+  /** pushes in their transaction at once, over all clusters */
+  concurrent: number;
+  /** pushes waiting for one of those slots */
+  queued: number;
+}
+
+export class PushGate {
+  private readonly clusters = new Map<number, BoundedQueue>();
+  private readonly slots: BoundedQueue;
+
+  constructor(private readonly limits: PushGateLimits) {
+    this.slots = new BoundedQueue(limits.concurrent, limits.queued);
+  }
+
+  async run<T>(clusterId: number, cluster: string, work: () => Promise<T>): Promise<T> {
+    let turn = this.clusters.get(clusterId);
+    if (!turn) {
+      turn = new BoundedQueue(1, this.limits.waitingPerCluster);
+      this.clusters.set(clusterId, turn);
+    }
+    try {
+      // A push waiting for its own cluster holds no slot: slots go to pushes that can run.
+      return await turn.run(
+        () => this.slots.run(work, pushesBusy),
+        () => pushInProgress(cluster),
+      );
+    } finally {
+      if (turn.idle) this.clusters.delete(clusterId);
     }
   }
 }
