@@ -1,7 +1,8 @@
 /**
  * CLI start-up benchmark: wall time of `node bin/portolan.js ports who 9100 --json` against a running
  * server, as a ratio of `node -e 0` measured interleaved in the same run (medians), so a busy machine
- * moves both alike. The server runs in this process on an embedded database in a temp dir.
+ * moves both alike; a bare `fetch` of the same query shows what the server and Node's fetch take of
+ * it. The server runs in this process on an embedded database in a temp dir.
  * Usage: npm run bench:cli [-- runs=15]
  */
 import { execFile } from "node:child_process";
@@ -35,10 +36,14 @@ try {
   const env = { ...process.env, PORTOLAN_URL: server.url };
   const cli: number[] = [];
   const bare: number[] = [];
+  const fetched: number[] = [];
+  const query = `${server.url}/trpc/ports.who?input=${encodeURIComponent('{"hostPort":9100}')}`;
+  const fetchOnly = ["--input-type=module", "-e", `await (await fetch(${JSON.stringify(query)})).json()`];
   await timed([bin, "ports", "who", "9100", "--json"], env); // warms tsx's transform cache
   for (let i = 0; i < runs; i++) {
     bare.push(await timed(["-e", "0"], env));
     cli.push(await timed([bin, "ports", "who", "9100", "--json"], env));
+    fetched.push(await timed(fetchOnly, env));
   }
   const cliMs = median(cli);
   const bareMs = median(bare);
@@ -48,6 +53,7 @@ try {
         runs,
         cliMedianMs: Math.round(cliMs),
         nodeMedianMs: Math.round(bareMs),
+        bareFetchMedianMs: Math.round(median(fetched)),
         ratio: Number((cliMs / bareMs).toFixed(2)),
       },
       null,

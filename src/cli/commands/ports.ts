@@ -19,7 +19,8 @@ interface WhoOptions {
 function whoScope(hostPort: number, options: WhoOptions): string {
   const clusters = options.cluster ? ` in ${options.cluster.join(", ")}` : "";
   const when = options.asOf ? ` as of ${options.asOf}` : "";
-  return `${hostPort}/${options.protocol ?? "any protocol"}${clusters}${when}`;
+  const protocol = options.protocol ? `/${options.protocol}` : " (any protocol)";
+  return `${hostPort}${protocol}${clusters}${when}`;
 }
 
 async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Promise<number> {
