@@ -73,7 +73,17 @@ async function writeBundle() {
 
 if (existsSync(fileURLToPath(compiled))) {
   await import(compiled.href);
-} else {
-  if (!bundleIsCurrent()) await writeBundle();
+} else if (
+  bundleIsCurrent() ||
+  (await writeBundle().then(
+    () => true,
+    () => false,
+  ))
+) {
   await import(pathToFileURL(bundle).href);
+} else {
+  // node_modules not writable (a read-only image without a build): the sources through tsx, slower.
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(new URL("../src/cli/run.ts", import.meta.url).href);
 }
