@@ -16,9 +16,11 @@ import { createCliContext, describeCallError, UsageError } from "./context.js";
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** how requests are sent; the global fetch unless given (the binary gives node-fetch.ts's) */
+  fetch?: typeof fetch;
 }
 
-const consoleIo: CliIo = { out: (text) => console.log(text), err: (text) => console.error(text) };
+export const consoleIo: CliIo = { out: (text) => console.log(text), err: (text) => console.error(text) };
 
 const USAGE = 2;
 const REFUSED = 1;
@@ -27,28 +29,32 @@ const EXIT_CODES = `exit codes: 0 done, ${REFUSED} the server refused or could n
             ${CHECK_FAILED} a check failed (headroom below --fail-below, plan does not fit or finds nothing,
               node not drainable)`;
 
+/** What `serve` answers: the server runs on in this process; every other command answers its exit code. */
+export const SERVING = "serving";
+
 export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   io: CliIo = consoleIo,
-): Promise<number> {
-  let exitCode = 0;
+): Promise<number | typeof SERVING> {
+  let outcome: number | typeof SERVING = 0;
   const run: Run = (handler) =>
     async function (this: Command, ...args) {
       const globals = this.optsWithGlobals<GlobalOptions>();
       const url = globals.url ?? env.PORTOLAN_URL ?? "http://127.0.0.1:8080";
       const ctx = createCliContext({
+        fetch: io.fetch ?? globalThis.fetch,
         url,
         token: globals.token ?? env.PORTOLAN_TOKEN,
         json: globals.json,
         out: io.out,
       });
       try {
-        exitCode = await handler(ctx, ...args);
+        outcome = await handler(ctx, ...args);
       } catch (error) {
         if (error instanceof UsageError) this.error(`error: ${error.message}`, { code: "portolan.usage" });
         io.err(`error: ${describeCallError(error, url)}`);
-        exitCode = REFUSED;
+        outcome = REFUSED;
       }
     };
 
@@ -70,6 +76,7 @@ export async function main(
     .action(async () => {
       const { runServer } = await import("../entry/node.js");
       await runServer();
+      outcome = SERVING;
     });
   registerClusters(program, run);
   registerPush(program, run);
@@ -81,7 +88,7 @@ export async function main(
 
   try {
     await program.parseAsync(argv, { from: "user" });
-    return exitCode;
+    return outcome;
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     return error.code === "commander.helpDisplayed" ? 0 : USAGE;

@@ -1,6 +1,9 @@
 /** Empty answers say so in words, instead of printing a bare table header. */
 
+import { execFile } from "node:child_process";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
@@ -73,4 +76,17 @@ describe("empty answers", () => {
   it("keep --json output as the server's answer", async () => {
     expect(JSON.parse((await cli("clusters", "list", "--json")).out)).toEqual([]);
   });
+
+  it("are the same from the portolan binary, which sends over node:http and exits once done", async () => {
+    const bin = fileURLToPath(new URL("../../bin/portolan.js", import.meta.url));
+    const run = promisify(execFile);
+    const { stdout, stderr } = await run(process.execPath, [bin, "clusters", "list"], {
+      env: { ...process.env, PORTOLAN_URL: url, PORTOLAN_TOKEN: h.adminToken },
+    });
+    expect({ stdout, stderr }).toEqual({ stdout: "no clusters registered\n", stderr: "" });
+    const refused = await run(process.execPath, [bin, "ports", "map", "nowhere"], {
+      env: { ...process.env, PORTOLAN_URL: url, PORTOLAN_TOKEN: h.adminToken },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/NOT_FOUND: cluster "nowhere"/) });
+  }, 60_000);
 });

@@ -57,6 +57,6 @@ describe("the CLI's import graph", () => {
     const dynamic = Object.values(meta.inputs).flatMap((input) =>
       input.imports.filter((edge) => edge.kind === "dynamic-import").map((edge) => edge.path),
     );
-    expect(dynamic).toEqual(["src/entry/node.ts"]);
+    expect(dynamic.filter((path) => path.startsWith("src/"))).toEqual(["src/entry/node.ts"]);
   });
 });
