@@ -14,13 +14,17 @@ export interface CliContext {
   fetch: typeof fetch;
 }
 
-export function createCliContext(options: {
+export function createCliContext({
+  fetch: transport,
+  ...options
+}: {
+  fetch: typeof fetch;
   url: string;
   token: string | undefined;
   json: boolean;
   out?: (text: string) => void;
 }): CliContext {
-  const send = honouringRetryAfter(globalThis.fetch);
+  const send = honouringRetryAfter(transport);
   const client = createTRPCClient<AppRouter>({
     links: [
       httpLink({
@@ -36,12 +40,14 @@ export function createCliContext(options: {
 const LIMIT_REASONS = new Set(["RATE_LIMITED", "CONCURRENCY_LIMITED", "SERVER_BUSY"]);
 const GAVE_UP = ` (still refused after waiting as told up to ${DEFAULT_RETRY_AFTER_POLICY.maxRetries} times, or told to wait over ${DEFAULT_RETRY_AFTER_POLICY.maxDelaySeconds} s; try again later)`;
 
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
+
 /** The server's message for a failed call, or the connection problem, in one line. */
 export function describeCallError(error: unknown, url: string): string {
+  const cause = (error instanceof TRPCClientError ? error.cause : error) as { code?: string } | undefined;
+  if (UNREACHABLE.has(cause?.code ?? "") || /fetch failed/.test((error as Error).message))
+    return `cannot reach the Portolan server at ${url}`;
   if (error instanceof TRPCClientError) {
-    const cause = (error as TRPCClientError<AppRouter>).cause as { code?: string } | undefined;
-    if (cause?.code === "ECONNREFUSED" || /fetch failed/.test(error.message))
-      return `cannot reach the Portolan server at ${url}`;
     const data = (error as TRPCClientError<AppRouter>).data as { reason?: string } | undefined;
     const gaveUp = data?.reason && LIMIT_REASONS.has(data.reason) ? GAVE_UP : "";
     return data?.reason ? `${data.reason}: ${error.message}${gaveUp}` : error.message;

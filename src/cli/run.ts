@@ -1,10 +1,16 @@
-import { main } from "./main.js";
+import { consoleIo, main, SERVING } from "./main.js";
+import { nodeFetch } from "./node-fetch.js";
 
-try {
-  const code = await main(process.argv.slice(2));
-  if (code !== 0) process.exitCode = code;
-} catch (error) {
-  // parseArgs throws on unknown flags: a usage error.
-  console.error((error as Error).message);
-  process.exitCode = 2;
+// `portolan … | head -1`: the reader left, so nothing more can be said; end quietly, not with a trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
+
+const outcome = await main(process.argv.slice(2), process.env, { ...consoleIo, fetch: nodeFetch });
+if (outcome !== SERVING) {
+  // The command is done: end once stdout is flushed, rather than wait a fifth of a second or more for
+  // fetch's idle keep-alive connection to the server to close.
+  process.exitCode = outcome;
+  process.stdout.write("", () => process.exit());
 }

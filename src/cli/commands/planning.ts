@@ -1,71 +1,36 @@
-import { protocols } from "../../contract/snapshot.js";
+import type { Command } from "commander";
+import type { Protocol } from "../../contract/schema.js";
+import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
+import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
 import { shortList, table } from "../table.js";
-import { parseSelector } from "./reserve.js";
-
-/** Exit code of a check that ran but failed (headroom below the bar, proposal does not fit, …). */
-export const CHECK_FAILED = 3;
-
-export interface PlanningFlags {
-  cluster: string[];
-  clusters?: string | undefined;
-  selector?: string | undefined;
-  asOf?: string | undefined;
-  failBelow?: string | undefined;
-  ports?: string | undefined;
-  replicas?: string | undefined;
-  width?: string | undefined;
-  protocol?: string | undefined;
-  min?: string | undefined;
-  max?: string | undefined;
-  limit?: string | undefined;
-  quietDays?: string | undefined;
-  tolerateAll?: boolean | undefined;
-}
 
 const owner = (o: { kind: string; name: string } | null) => (o ? `${o.kind}/${o.name}` : "-");
 
-function integer(text: string | undefined, flag: string, min = 0): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number ≥ ${min}`);
-  return n;
+/** --cluster a --cluster b and --clusters a,b both work. */
+interface ClusterChoice {
+  cluster?: string[];
+  clusters?: string[];
 }
 
-/** --cluster a --cluster b and --clusters a,b both work. */
-function clusterList(flags: PlanningFlags): string[] | undefined {
-  const names = [
-    ...flags.cluster,
-    ...(flags.clusters
-      ?.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean) ?? []),
-  ];
+function clusterList(options: ClusterChoice): string[] | undefined {
+  const names = [...(options.cluster ?? []), ...(options.clusters ?? [])];
   return names.length > 0 ? names : undefined;
 }
 
-function protocolOf(text: string | undefined) {
-  if (text === undefined) return undefined;
-  const found = protocols.find((p) => p === text.toUpperCase());
-  if (!found) throw new UsageError(`protocol must be one of ${protocols.join(", ")}`);
-  return found;
+function clusterOptions(command: Command): Command {
+  return command
+    .option("--cluster <name>", "only this cluster (repeatable)", collect)
+    .option("--clusters <a,b>", "only these clusters", commaList);
 }
 
-/** "8080/TCP,8443,53/UDP" → [{hostPort, protocol}] */
-function parsePorts(text: string | undefined) {
-  if (!text) throw new UsageError("--ports is required, e.g. --ports 8080/TCP,8443/TCP");
-  return text.split(",").map((item) => {
-    const [port, protocol] = item.trim().split("/");
-    const hostPort = integer(port, "--ports", 1);
-    if (hostPort === undefined || hostPort > 65535) throw new UsageError(`"${item}" is not a port`);
-    return { hostPort, protocol: protocolOf(protocol) };
+async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: string; failBelow?: number }) {
+  const answer = await ctx.client.capacity.headroom.query({
+    clusters: clusterList(options),
+    asOf: options.asOf,
   });
-}
-
-export async function headroomCommand(ctx: CliContext, flags: PlanningFlags): Promise<number> {
-  const failBelow = integer(flags.failBelow, "--fail-below");
-  const answer = await ctx.client.capacity.headroom.query({ clusters: clusterList(flags), asOf: flags.asOf });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
+  else if (answer.workloads.length === 0) ctx.out("no host-port workloads");
   else
     ctx.out(
       table(
@@ -91,6 +56,7 @@ export async function headroomCommand(ctx: CliContext, flags: PlanningFlags): Pr
         ]),
       ),
     );
+  const { failBelow } = options;
   if (failBelow === undefined) return 0;
   const short = answer.workloads.filter((w) => w.headroom < failBelow);
   if (short.length === 0) return 0;
@@ -98,8 +64,8 @@ export async function headroomCommand(ctx: CliContext, flags: PlanningFlags): Pr
   return CHECK_FAILED;
 }
 
-export async function conflictsCommand(ctx: CliContext, flags: PlanningFlags): Promise<number> {
-  const answer = await ctx.client.conflicts.list.query({ clusters: clusterList(flags) });
+async function conflicts(ctx: CliContext, options: ClusterChoice) {
+  const answer = await ctx.client.conflicts.list.query({ clusters: clusterList(options) });
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
@@ -125,15 +91,22 @@ export async function conflictsCommand(ctx: CliContext, flags: PlanningFlags): P
   return 0;
 }
 
-async function planFit(ctx: CliContext, flags: PlanningFlags): Promise<number> {
-  const clusters = clusterList(flags);
+interface FitOptions extends ClusterChoice {
+  ports: { hostPort: number; protocol: Protocol | undefined }[];
+  replicas: number;
+  selector?: Record<string, string>;
+  tolerateAll?: boolean;
+}
+
+async function planFit(ctx: CliContext, options: FitOptions) {
+  const clusters = clusterList(options);
   if (!clusters) throw new UsageError("plan fit needs --clusters a,b (or --cluster)");
   const answer = await ctx.client.capacity.checkFit.query({
     clusters,
-    ports: parsePorts(flags.ports),
-    replicas: integer(flags.replicas, "--replicas", 1) ?? 1,
-    nodeSelector: parseSelector(flags.selector),
-    tolerations: flags.tolerateAll ? [{ operator: "Exists" }] : undefined,
+    ports: options.ports,
+    replicas: options.replicas,
+    nodeSelector: options.selector,
+    tolerations: options.tolerateAll ? [{ operator: "Exists" }] : undefined,
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
@@ -156,61 +129,111 @@ async function planFit(ctx: CliContext, flags: PlanningFlags): Promise<number> {
   return answer.fits ? 0 : CHECK_FAILED;
 }
 
-async function planFree(ctx: CliContext, flags: PlanningFlags): Promise<number> {
-  const width = integer(flags.width, "--width", 1);
-  if (width === undefined) throw new UsageError("plan free needs --width N");
+interface FreeOptions extends ClusterChoice {
+  width: number;
+  selector?: Record<string, string>;
+  protocol?: Protocol;
+  min?: number;
+  max?: number;
+  limit?: number;
+  quietDays?: number;
+}
+
+async function planFree(ctx: CliContext, options: FreeOptions) {
   const answer = await ctx.client.capacity.freeRanges.query({
-    width,
-    clusters: clusterList(flags),
-    labelSelector: parseSelector(flags.selector),
-    protocol: protocolOf(flags.protocol),
-    min: integer(flags.min, "--min", 1),
-    max: integer(flags.max, "--max", 1),
-    limit: integer(flags.limit, "--limit", 1),
-    quietDays: integer(flags.quietDays, "--quiet-days", 1),
+    width: options.width,
+    clusters: clusterList(options),
+    labelSelector: options.selector,
+    protocol: options.protocol,
+    min: options.min,
+    max: options.max,
+    limit: options.limit,
+    quietDays: options.quietDays,
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
-    ctx.out(
-      `free ${width}-port ranges on every node of ${answer.clusters.length} cluster(s) (${answer.clusters.join(", ")}):`,
-    );
-    ctx.out(
-      table(
-        ["FROM", "TO", "GAP ENDS AT"],
-        answer.ranges.map((r) => [r.from, r.to, r.freeUntil]),
-      ),
-    );
+    const where = `on every node of ${answer.clusters.length} cluster(s) (${answer.clusters.join(", ")})`;
+    if (answer.ranges.length === 0) ctx.out(`no free ${options.width}-port range ${where}`);
+    else {
+      ctx.out(`free ${options.width}-port ranges ${where}:`);
+      ctx.out(
+        table(
+          ["FROM", "TO", "GAP ENDS AT"],
+          answer.ranges.map((r) => [r.from, r.to, r.freeUntil]),
+        ),
+      );
+    }
   }
   return answer.ranges.length > 0 ? 0 : CHECK_FAILED;
 }
 
-export async function planCommand(ctx: CliContext, args: string[], flags: PlanningFlags): Promise<number> {
-  if (args[0] === "fit") return planFit(ctx, flags);
-  if (args[0] === "free") return planFree(ctx, flags);
-  throw new UsageError(
-    "usage: portolan plan fit --ports P/PROTO,… --replicas N --clusters a,b | plan free --width N [--selector k=v]",
-  );
-}
-
-export async function drainCheckCommand(ctx: CliContext, args: string[]): Promise<number> {
-  const [cluster, node] = args;
-  if (!cluster || !node) throw new UsageError("usage: portolan drain-check CLUSTER NODE");
+async function drainCheck(ctx: CliContext, cluster: string, node: string) {
   const answer = await ctx.client.capacity.drainCheck.query({ cluster, node });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
     ctx.out(`${answer.cluster}/${answer.node}: ${answer.drainable ? "drainable" : "NOT drainable"}`);
-    ctx.out(
-      table(
-        ["POD", "WORKLOAD", "PORTS", "OUTCOME", "CAN GO TO"],
-        answer.pods.map((p) => [
-          `${p.namespace}/${p.pod}`,
-          `${p.workload.kind}/${p.workload.name}`,
-          p.ports.map((x) => `${x.hostPort}/${x.protocol}`).join(","),
-          p.disposition,
-          p.disposition === "movable" ? shortList(p.destinations) : p.note,
-        ]),
-      ),
-    );
+    if (answer.pods.length === 0) ctx.out("no host-port pods on this node");
+    else
+      ctx.out(
+        table(
+          ["POD", "WORKLOAD", "PORTS", "OUTCOME", "CAN GO TO"],
+          answer.pods.map((p) => [
+            `${p.namespace}/${p.pod}`,
+            `${p.workload.kind}/${p.workload.name}`,
+            p.ports.map((x) => `${x.hostPort}/${x.protocol}`).join(","),
+            p.disposition,
+            p.disposition === "movable" ? shortList(p.destinations) : p.note,
+          ]),
+        ),
+      );
   }
   return answer.drainable ? 0 : CHECK_FAILED;
+}
+
+export function registerPlanning(program: Command, run: Run): void {
+  clusterOptions(
+    program
+      .command("headroom")
+      .description("per host-port workload: free eligible nodes for one more replica"),
+  )
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .option("--fail-below <n>", "exit 3 when a workload's headroom is below n", wholeNumber(0))
+    .action(run(headroom));
+  clusterOptions(
+    program
+      .command("conflicts")
+      .description("Pending pods blocked on host ports, and what blocks them where"),
+  ).action(run(conflicts));
+  const plan = program.command("plan").description("would a new workload fit; where is a free port range");
+  clusterOptions(plan.command("fit").description("would a new host-port workload fit (exit 3 if not)"))
+    .requiredOption("--ports <port/protocol,…>", "the ports it needs, e.g. 8080/TCP,8443/TCP", portList)
+    .option("--replicas <n>", "replicas it needs", wholeNumber(1), 1)
+    .option("--selector <k=v,…>", "its node selector", selector)
+    .option("--tolerate-all", "it tolerates every taint")
+    .action(run(planFit));
+  clusterOptions(
+    plan
+      .command("free")
+      .description(
+        "lowest port ranges free on every node (reservations and 30000–60999 excluded; exit 3 if none)",
+      ),
+  )
+    .requiredOption("--width <n>", "ports in a range", wholeNumber(1))
+    .option("--selector <k=v,…>", "only clusters with these labels", selector)
+    .option("--protocol <protocol>", "TCP, UDP or SCTP", protocol)
+    .option("--min <port>", "lowest port to consider", wholeNumber(1))
+    .option("--max <port>", "highest port to consider", wholeNumber(1))
+    .option("--limit <n>", "ranges to list", wholeNumber(1))
+    .option(
+      "--quiet-days <d>",
+      "also avoid ports whose allocations ended within the last d days",
+      wholeNumber(1),
+    )
+    .action(run(planFree));
+  program
+    .command("drain-check")
+    .description("where each host-port pod of a node could go (exit 3 if not drainable)")
+    .argument("<cluster>")
+    .argument("<node>")
+    .action(run(drainCheck));
 }

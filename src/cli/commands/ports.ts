@@ -1,43 +1,42 @@
-import { protocols } from "../../contract/snapshot.js";
-import { type CliContext, UsageError } from "../context.js";
+import type { Command } from "commander";
+import type { Protocol } from "../../contract/schema.js";
+import type { Run } from "../command.js";
+import type { CliContext } from "../context.js";
+import { AS_OF_HELP, asOf, collect, port, protocol, wholeNumber } from "../flags.js";
 import { shortList, table } from "../table.js";
 
 const owner = (o: { kind: string; name: string } | null, fallback: string) =>
   o ? `${o.kind}/${o.name}` : fallback;
 
-function parsePort(text: string | undefined): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError(`"${text}" is not a port (1–65535)`);
-  return port;
+interface WhoOptions {
+  protocol?: Protocol;
+  cluster?: string[];
+  asOf?: string;
+  limit: number;
 }
 
-function parseProtocol(text: string | undefined) {
-  if (text === undefined) return undefined;
-  const upper = text.toUpperCase();
-  const found = protocols.find((p) => p === upper);
-  if (!found) throw new UsageError(`--protocol must be one of ${protocols.join(", ")}`);
-  return found;
+/** "of 9100/TCP in a, b as of …": what a question asked, to say it found nothing. */
+function whoScope(hostPort: number, options: WhoOptions): string {
+  const clusters = options.cluster ? ` in ${options.cluster.join(", ")}` : "";
+  const when = options.asOf ? ` as of ${options.asOf}` : "";
+  const protocol = options.protocol ? `/${options.protocol}` : " (any protocol)";
+  return `${hostPort}${protocol}${clusters}${when}`;
 }
 
-export interface PortsFlags {
-  protocol?: string | undefined;
-  asOf?: string | undefined;
-  cluster: string[];
-  limit?: string | undefined;
-}
-
-async function who(ctx: CliContext, portText: string | undefined, flags: PortsFlags): Promise<number> {
-  const input = {
-    hostPort: parsePort(portText),
-    protocol: parseProtocol(flags.protocol),
-    asOf: flags.asOf,
-    clusters: flags.cluster.length ? flags.cluster : undefined,
-    limit: flags.limit ? Number(flags.limit) : 1000,
-  };
-  const answer = await ctx.client.ports.who.query(input);
+async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Promise<number> {
+  const answer = await ctx.client.ports.who.query({
+    hostPort,
+    protocol: options.protocol,
+    asOf: options.asOf,
+    clusters: options.cluster,
+    limit: options.limit,
+  });
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
+    return 0;
+  }
+  if (answer.allocations.length === 0) {
+    ctx.out(`no allocations of ${whoScope(hostPort, options)}`);
     return 0;
   }
   const rows = [...answer.allocations].sort(
@@ -71,9 +70,8 @@ async function who(ctx: CliContext, portText: string | undefined, flags: PortsFl
   return 0;
 }
 
-async function map(ctx: CliContext, cluster: string | undefined, flags: PortsFlags): Promise<number> {
-  if (!cluster) throw new UsageError("usage: portolan ports map CLUSTER [--as-of TIME]");
-  const answer = await ctx.client.ports.map.query({ cluster, asOf: flags.asOf });
+async function map(ctx: CliContext, cluster: string, options: { asOf?: string }): Promise<number> {
+  const answer = await ctx.client.ports.map.query({ cluster, asOf: options.asOf });
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
@@ -82,20 +80,22 @@ async function map(ctx: CliContext, cluster: string | undefined, flags: PortsFla
   ctx.out(
     `Port map of ${answer.cluster} as of ${answer.asOf ?? "never"}${answer.stale ? " (STALE)" : ""}: ${answer.nodes} nodes, ${total} schedulable\n`,
   );
-  ctx.out(
-    table(
-      ["PORT", "HOST IP", "WORKLOADS", "HELD ON", "FREE SLOTS"],
-      answer.ports.map((p) => [
-        `${p.hostPort}/${p.protocol}`,
-        p.hostIP,
-        p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
-        p.freeCount === 0 && p.nodes.length >= p.eligibleNodes && p.eligibleNodes > 0
-          ? `all ${p.nodes.length} eligible`
-          : `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`,
-        `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3)}` : ""}`,
-      ]),
-    ),
-  );
+  if (answer.ports.length === 0) ctx.out("no host ports held");
+  else
+    ctx.out(
+      table(
+        ["PORT", "HOST IP", "WORKLOADS", "HELD ON", "FREE SLOTS"],
+        answer.ports.map((p) => [
+          `${p.hostPort}/${p.protocol}`,
+          p.hostIP,
+          p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
+          p.freeCount === 0 && p.nodes.length >= p.eligibleNodes && p.eligibleNodes > 0
+            ? `all ${p.nodes.length} eligible`
+            : `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`,
+          `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3)}` : ""}`,
+        ]),
+      ),
+    );
   if (answer.undeclaredHostNetworkPods.length > 0) {
     ctx.out("\nhostNetwork pods that declare no ports (they may listen on ports the scheduler cannot see):");
     for (const p of answer.undeclaredHostNetworkPods)
@@ -104,14 +104,8 @@ async function map(ctx: CliContext, cluster: string | undefined, flags: PortsFla
   return 0;
 }
 
-async function node(
-  ctx: CliContext,
-  cluster: string | undefined,
-  nodeName: string | undefined,
-  flags: PortsFlags,
-) {
-  if (!cluster || !nodeName) throw new UsageError("usage: portolan ports node CLUSTER NODE [--as-of TIME]");
-  const answer = await ctx.client.ports.node.query({ cluster, node: nodeName, asOf: flags.asOf });
+async function node(ctx: CliContext, cluster: string, nodeName: string, options: { asOf?: string }) {
+  const answer = await ctx.client.ports.node.query({ cluster, node: nodeName, asOf: options.asOf });
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
@@ -120,27 +114,49 @@ async function node(
   ctx.out(
     `${answer.cluster}/${n.name}: ${n.ready ? "Ready" : "NotReady"}${n.unschedulable ? ", cordoned" : ""}\n`,
   );
-  ctx.out(
-    table(
-      ["PORT", "HOST IP", "NAMESPACE", "POD", "OWNER", "CONTAINER", "SINCE"],
-      answer.allocations.map((a) => [
-        `${a.hostPort}/${a.protocol}`,
-        a.hostIP,
-        a.namespace,
-        a.pod,
-        owner(a.owner, "-"),
-        a.container,
-        a.since,
-      ]),
-    ),
-  );
+  if (answer.allocations.length === 0) ctx.out("no host ports held on this node");
+  else
+    ctx.out(
+      table(
+        ["PORT", "HOST IP", "NAMESPACE", "POD", "OWNER", "CONTAINER", "SINCE"],
+        answer.allocations.map((a) => [
+          `${a.hostPort}/${a.protocol}`,
+          a.hostIP,
+          a.namespace,
+          a.pod,
+          owner(a.owner, "-"),
+          a.container,
+          a.since,
+        ]),
+      ),
+    );
   return 0;
 }
 
-export async function portsCommand(ctx: CliContext, args: string[], flags: PortsFlags): Promise<number> {
-  const [action, a, b] = args;
-  if (action === "who") return who(ctx, a, flags);
-  if (action === "map") return map(ctx, a, flags);
-  if (action === "node") return node(ctx, a, b, flags);
-  throw new UsageError("usage: portolan ports who PORT | map CLUSTER | node CLUSTER NODE");
+export function registerPorts(program: Command, run: Run): void {
+  const ports = program
+    .command("ports")
+    .description("who holds a host port, a cluster's port map, a node's ports");
+  ports
+    .command("who")
+    .description("every holder of a host port in the fleet")
+    .argument("<port>", "host port, 1–65535", port)
+    .option("--protocol <protocol>", "TCP, UDP or SCTP (default: all)", protocol)
+    .option("--cluster <name>", "only this cluster (repeatable)", collect)
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .option("--limit <n>", "allocations per page", wholeNumber(1), 1000)
+    .action(run(who));
+  ports
+    .command("map")
+    .description("the cluster's port allocation map with free nodes")
+    .argument("<cluster>")
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .action(run(map));
+  ports
+    .command("node")
+    .description("what holds the host ports of one node")
+    .argument("<cluster>")
+    .argument("<node>")
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .action(run(node));
 }

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
+import type { Command } from "commander";
+import type { Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 
 /** Sends a snapshot file as an agent would (gzip), with the cluster's agent token. */
-export async function pushCommand(ctx: CliContext, args: string[]): Promise<number> {
-  const [file] = args;
-  if (!file) throw new UsageError("usage: portolan push FILE --token AGENT_TOKEN");
+async function push(ctx: CliContext, file: string): Promise<number> {
   if (!ctx.token) throw new UsageError("push needs the cluster's agent token: --token or PORTOLAN_TOKEN");
   const body = file === "-" ? await readStdin() : await readFile(file);
   const res = await ctx.fetch(`${ctx.url.replace(/\/$/, "")}/v1/snapshots`, {
@@ -44,4 +44,12 @@ async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+export function registerPush(program: Command, run: Run): void {
+  program
+    .command("push")
+    .description("send a snapshot JSON with the cluster's agent token (--token), gzipped like the agent")
+    .argument("<file>", "the snapshot file, or - for standard input")
+    .action(run(push));
 }

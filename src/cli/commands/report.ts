@@ -1,20 +1,26 @@
-import { type CliContext, UsageError } from "../context.js";
+import { type Command, Option } from "commander";
+import type { Run } from "../command.js";
+import type { CliContext } from "../context.js";
+import { AS_OF_HELP, asOf, once } from "../flags.js";
 
-const formats = ["markdown", "csv", "json"] as const;
+type Format = "markdown" | "csv" | "json";
 
-export async function reportCommand(
-  ctx: CliContext,
-  flags: { format?: string | undefined; cluster: string[]; asOf?: string | undefined },
-) {
-  const format = formats.find((f) => f === (flags.format ?? "markdown"));
-  if (!format) throw new UsageError(`--format must be one of ${formats.join(", ")}`);
-  if (flags.cluster.length > 1)
-    throw new UsageError("report takes one --cluster (or none for the whole fleet)");
-  const answer = await ctx.client.reports.portMap.query({
-    format,
-    cluster: flags.cluster[0],
-    asOf: flags.asOf,
-  });
+async function report(ctx: CliContext, options: { format: Format; cluster?: string; asOf?: string }) {
+  const answer = await ctx.client.reports.portMap.query(options);
   ctx.out(answer.content.trimEnd());
   return 0;
+}
+
+export function registerReport(program: Command, run: Run): void {
+  program
+    .command("report")
+    .description("the port allocation document")
+    .option("--cluster <name>", "one cluster (default: the whole fleet)", once)
+    .addOption(
+      new Option("--format <format>", "document format")
+        .choices(["markdown", "csv", "json"])
+        .default("markdown"),
+    )
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .action(run(report));
 }

@@ -1,0 +1,62 @@
+/**
+ * The CLI starts fast because only `serve` loads the server: walks the static import graph of the
+ * CLI (esbuild's metafile, the same resolution the bundle in bin/portolan.js uses) and finds neither
+ * the server's modules nor the database drivers, nor zod.
+ */
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+
+interface Metafile {
+  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+}
+
+async function cliMetafile(): Promise<Metafile> {
+  // tsx's own esbuild, as bin/portolan.js uses it.
+  const esbuild = createRequire(import.meta.resolve("tsx/esm/api"))("esbuild") as typeof import("esbuild");
+  const result = await esbuild.build({
+    entryPoints: ["src/cli/run.ts"],
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  return result.metafile as Metafile;
+}
+
+/** Everything src/cli/run.ts loads before a command runs: static imports only, not `import()`. */
+function staticallyLoaded(meta: Metafile): Set<string> {
+  const seen = new Set<string>();
+  const queue = ["src/cli/run.ts"];
+  for (let path = queue.pop(); path !== undefined; path = queue.pop()) {
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const edge of meta.inputs[path]?.imports ?? [])
+      if (edge.kind === "import-statement") queue.push(edge.path);
+  }
+  return seen;
+}
+
+describe("the CLI's import graph", () => {
+  it("loads no server module, database driver or zod before a command runs", async () => {
+    const meta = await cliMetafile();
+    const loaded = [...staticallyLoaded(meta)];
+    expect(loaded).toContain("src/cli/main.ts");
+    const forbidden = [
+      /^src\/(db|api|services|domain|entry)\//,
+      /^src\/app\.ts$/,
+      /^(drizzle-orm|postgres|@electric-sql\/pglite|hono|@hono\/|zod|@trpc\/server)(\/|$)/,
+    ];
+    expect(loaded.filter((path) => forbidden.some((re) => re.test(path)))).toEqual([]);
+  });
+
+  it("reaches the server only through serve's dynamic import", async () => {
+    const meta = await cliMetafile();
+    const dynamic = Object.values(meta.inputs).flatMap((input) =>
+      input.imports.filter((edge) => edge.kind === "dynamic-import").map((edge) => edge.path),
+    );
+    expect(dynamic.filter((path) => path.startsWith("src/"))).toEqual(["src/entry/node.ts"]);
+  });
+});
