@@ -75,6 +75,16 @@ describe("portolan CLI against a running server", () => {
 
     const who = await cli("ports", "who", "443", "--token", ADMIN);
     expect(who.out).toMatch(/3 allocation\(s\) in 1 cluster\(s\)/);
+
+    // worker-3 cordoned: the router still holds 80 there, but only two nodes are eligible.
+    const cordoned = [node("worker-1"), node("worker-2"), node("worker-3", { unschedulable: true })];
+    writeFileSync(file, JSON.stringify(snapshot("prod-eu-1", "2026-11-27T10:05:00Z", cordoned, pods)));
+    expect((await cli("push", file, "--token", token)).code).toBe(0);
+    const after = await cli("ports", "map", "prod-eu-1", "--token", ADMIN);
+    expect(after.out).not.toMatch(/all 3 eligible/);
+    expect(after.out).toMatch(
+      /80\/TCP\s+0\.0\.0\.0\s+\S+ \(Deployment, 3\)\s+3 \(2 eligible\): worker-1, worker-2, worker-3/,
+    );
   });
 
   it("lists clusters with their clock skew and rolls a cluster's clock back", async () => {

@@ -89,9 +89,13 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
           `${p.hostPort}/${p.protocol}`,
           p.hostIP,
           p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
-          p.freeCount === 0 && p.nodes.length >= p.eligibleNodes && p.eligibleNodes > 0
-            ? `all ${p.nodes.length} eligible`
-            : `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`,
+          // "all N eligible" only when the holders are exactly the eligible nodes (the report's rule):
+          // cordoned or NotReady holders are not eligible, so they are listed instead.
+          p.freeCount === 0 && p.nodes.length === p.eligibleNodes && p.eligibleNodes > 0
+            ? `all ${p.eligibleNodes} eligible`
+            : p.nodes.length <= p.eligibleNodes
+              ? `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`
+              : `${p.nodes.length} (${p.eligibleNodes} eligible): ${shortList(p.nodes)}`,
           `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3)}` : ""}`,
         ]),
       ),
