@@ -1,8 +1,9 @@
-import { and, asc, count, countDistinct, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Protocol } from "../contract/snapshot.js";
+import { rawRows } from "../db/raw.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { validAt } from "../db/validity.js";
+import { closedValidAt, validAt } from "../db/validity.js";
 import { buildPortMap } from "../domain/port-map.js";
 import { activeCluster, type ClusterRow, isStale, selectClusters, selectedClusterIds } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
@@ -75,68 +76,113 @@ export interface WhoInput {
   cursor?: number | undefined;
 }
 
-/** Every allocation of one host port across the fleet, a page at a time, with a summary that is cheap at any size. */
-export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
-  const selection = { clusters: input.clusters, asOf: input.asOf };
-  // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
-  if (input.clusters) await selectClusters(ctx.db, selection);
-  const conditions: SQL[] = [
-    eq(portAllocations.hostPort, input.hostPort),
-    inArray(portAllocations.clusterId, selectedClusterIds(ctx.db, selection)),
-    validAt(portAllocations, input.asOf),
+/**
+ * The rows of one port valid at asOf (the open rows when omitted) as the branches that each follow
+ * an index: open rows through port_allocations_open_port_idx, closed rows (as-of only) through the
+ * GiST span index. Either costs what the answer holds, not the history before or after asOf.
+ */
+function portBranches(ctx: ServiceContext, input: WhoInput): SQL[] {
+  const common: SQL[] = [
+    inArray(
+      portAllocations.clusterId,
+      selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }),
+    ),
   ];
-  if (input.protocol) conditions.push(eq(portAllocations.protocol, input.protocol));
-  const where = and(...conditions);
+  if (input.protocol) common.push(eq(portAllocations.protocol, input.protocol));
+  const open = [eq(portAllocations.hostPort, input.hostPort), isNull(portAllocations.validTo), ...common];
+  if (!input.asOf) return [and(...open) as SQL];
+  return [
+    and(...open, lte(portAllocations.validFrom, input.asOf)) as SQL,
+    and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL,
+  ];
+}
 
-  const pageWhere = input.cursor === undefined ? where : and(where, gt(portAllocations.id, input.cursor));
-  const rows = await ctx.db
-    .select(allocationColumns)
-    .from(portAllocations)
-    .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-    .where(pageWhere)
-    .orderBy(asc(portAllocations.id))
-    .limit(input.limit + 1);
+/** The next page in id order: the first `limit + 1` of each branch, merged (each walks its index from the cursor). */
+async function whoPage(ctx: ServiceContext, branches: SQL[], input: WhoInput) {
+  const after = input.cursor === undefined ? undefined : gt(portAllocations.id, input.cursor);
+  const pages = await Promise.all(
+    branches.map((branch) =>
+      ctx.db
+        .select(allocationColumns)
+        .from(portAllocations)
+        .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
+        .where(and(branch, after))
+        .orderBy(asc(portAllocations.id))
+        .limit(input.limit + 1),
+    ),
+  );
+  const rows = pages
+    .flat()
+    .sort((a, b) => a.id - b.id)
+    .slice(0, input.limit + 1);
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > input.limit && last ? String(last.id) : null;
+  return { page, nextCursor: rows.length > input.limit && last ? String(last.id) : null };
+}
 
-  const byCluster = await ctx.db
-    .select({
-      cluster: clusters.name,
-      lastSeenAt: clusters.lastSeenAt,
-      allocations: count(),
-      nodes: countDistinct(portAllocations.node),
-    })
-    .from(portAllocations)
-    .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-    .where(where)
-    .groupBy(clusters.name, clusters.lastSeenAt)
-    .orderBy(clusters.name);
-  const byWorkload = await ctx.db
-    .select({
-      namespace: portAllocations.namespace,
-      ownerKind: portAllocations.ownerKind,
-      ownerName: portAllocations.ownerName,
-      allocations: count(),
-      clusters: countDistinct(portAllocations.clusterId),
-    })
-    .from(portAllocations)
-    .where(where)
-    .groupBy(portAllocations.namespace, portAllocations.ownerKind, portAllocations.ownerName)
-    .orderBy(portAllocations.namespace, portAllocations.ownerName);
+interface SummaryRow {
+  by_workload: number;
+  cluster: string | null;
+  last_seen_ms: number | null;
+  namespace: string | null;
+  owner_kind: string | null;
+  owner_name: string | null;
+  allocations: number;
+  nodes: number;
+  clusters: number;
+}
 
-  return {
-    allocations: page.map(presentAllocation),
-    nextCursor,
-    summary: {
-      total: byCluster.reduce((sum, c) => sum + c.allocations, 0),
-      byCluster: byCluster.map(({ lastSeenAt, ...c }) => ({ ...c, stale: isStale(ctx, lastSeenAt) })),
-      byWorkload: byWorkload.map(({ ownerKind, ownerName, ...w }) => ({
-        ...w,
-        owner: ownerOf({ ownerKind, ownerName }),
-      })),
-    },
-  };
+/** Per cluster and per workload in one pass over the rows (index-only for "now"). */
+async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
+  const t = portAllocations;
+  const union = sql.join(
+    branches.map(
+      (branch) =>
+        sql`SELECT ${t.clusterId} AS cluster_id, ${t.node} AS node, ${t.namespace} AS namespace,
+                   ${t.ownerKind} AS owner_kind, ${t.ownerName} AS owner_name
+            FROM ${t} WHERE ${branch}`,
+    ),
+    sql` UNION ALL `,
+  );
+  const rows = await rawRows<SummaryRow>(
+    ctx.db,
+    sql`SELECT grouping(v.cluster_id)::int AS by_workload, c.name AS cluster,
+               (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_ms,
+               v.namespace, v.owner_kind, v.owner_name, count(*)::int AS allocations,
+               count(DISTINCT v.node)::int AS nodes, count(DISTINCT v.cluster_id)::int AS clusters
+        FROM (${union}) v JOIN ${clusters} c ON c.id = v.cluster_id
+        GROUP BY GROUPING SETS ((v.cluster_id, c.name, c.last_seen_at), (v.namespace, v.owner_kind, v.owner_name))
+        ORDER BY 1, c.name, v.namespace, v.owner_name, v.owner_kind`,
+  );
+  const byCluster = rows
+    .filter((r) => r.by_workload === 0)
+    .map((r) => ({
+      cluster: r.cluster ?? "",
+      allocations: r.allocations,
+      nodes: r.nodes,
+      stale: isStale(ctx, r.last_seen_ms === null ? null : new Date(r.last_seen_ms)),
+    }));
+  const byWorkload = rows
+    .filter((r) => r.by_workload === 1)
+    .map((r) => ({
+      namespace: r.namespace ?? "",
+      allocations: r.allocations,
+      clusters: r.clusters,
+      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
+    }));
+  return { total: byCluster.reduce((sum, c) => sum + c.allocations, 0), byCluster, byWorkload };
+}
+
+/** Every allocation of one host port across the fleet, a page at a time, with a summary that is cheap at any size. */
+export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
+  // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
+  if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
+  const branches = portBranches(ctx, input);
+  const [{ page, nextCursor }, summary] = await Promise.all([
+    whoPage(ctx, branches, input),
+    whoSummary(ctx, branches),
+  ]);
+  return { allocations: page.map(presentAllocation), nextCursor, summary };
 }
 
 /** Nodes and allocations of one cluster as of a time: the input of every per-cluster computation. */
