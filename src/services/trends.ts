@@ -1,14 +1,7 @@
 import { and, eq, gt, isNull, lte, or, type SQL, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Protocol } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusters,
-  headroomVersions,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-} from "../db/schema/index.js";
+import { clusters, headroomVersions, nodeVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { pointsFromBoundaries, sampleVersions, stepCount } from "../domain/time-series.js";
 import type { ServiceContext } from "./context.js";
@@ -37,10 +30,8 @@ function checkRange(range: Range): number {
   return steps;
 }
 
-type IntervalTable = typeof portAllocations | typeof podVersions | typeof nodeVersions;
-
 /** Counts of intervals covering each step point, from one pass over the boundaries inside the range. */
-async function intervalCounts(db: Db, table: IntervalTable, filter: SQL, range: Range, steps: number) {
+async function intervalCounts(db: Db, table: typeof nodeVersions, filter: SQL, range: Range, steps: number) {
   const from = range.from.toISOString();
   const to = range.to.toISOString();
   const [base] = await rawRows<{ n: number }>(
@@ -76,23 +67,13 @@ export interface WorkloadRef {
 }
 
 /** Bare pods are workloads of kind "Pod" named after the pod. */
-function ownerFilter(
-  table: typeof portAllocations | typeof podVersions,
-  workload: WorkloadRef,
-  podColumn: PgColumn,
-): SQL {
-  if (workload.kind === "Pod") {
-    return and(
-      eq(table.namespace, workload.namespace),
-      isNull(table.ownerKind),
-      eq(podColumn, workload.name),
-    ) as SQL;
-  }
-  return and(
-    eq(table.namespace, workload.namespace),
-    eq(table.ownerKind, workload.kind),
-    eq(table.ownerName, workload.name),
-  ) as SQL;
+function ownerFilter(workload: WorkloadRef): SQL {
+  const t = portAllocations;
+  const owner =
+    workload.kind === "Pod"
+      ? and(isNull(t.ownerKind), eq(t.pod, workload.name))
+      : and(eq(t.ownerKind, workload.kind), eq(t.ownerName, workload.name));
+  return and(eq(t.namespace, workload.namespace), owner) as SQL;
 }
 
 export interface AllocationTrendInput extends Range {
@@ -103,38 +84,98 @@ export interface AllocationTrendInput extends Range {
 }
 
 /**
- * allocations: port allocations matching the filters; pods: host-port pods matching them;
+ * Allocation rows matching `filter` that overlap [from, to], as two branches that follow indexes
+ * whatever the depth: open rows that started by `to`, and closed rows that ended after `from`
+ * (through (host_port, valid_to) or (cluster_id, valid_to)).
+ */
+function overlappingAllocations(filter: SQL, range: Range): SQL {
+  const t = portAllocations;
+  const from = range.from.toISOString();
+  const to = range.to.toISOString();
+  const columns = sql`${t.clusterId} AS cluster_id, ${t.namespace} AS namespace, ${t.pod} AS pod,
+    ${t.validFrom} AS f, ${t.validTo} AS t`;
+  return sql`SELECT ${columns} FROM ${t}
+      WHERE ${filter} AND ${t.validTo} IS NULL AND ${t.validFrom} <= ${to}::timestamptz
+    UNION ALL
+    SELECT ${columns} FROM ${t}
+      WHERE ${filter} AND ${t.validTo} IS NOT NULL AND ${t.validTo} > ${from}::timestamptz
+        AND ${t.validFrom} <= ${to}::timestamptz`;
+}
+
+/**
+ * Allocations and distinct pods at each step point, from one pass over the matching allocation
+ * rows. A pod holding the port through several rows (TCP and UDP, two host IPs) counts once: its
+ * rows are merged into islands (a row starts an island when no earlier row of the pod still covers
+ * its start; an island ends where the next row starts after every row so far has ended).
+ * Boundaries at or before `from` fall into bucket 0, so bucket 0 carries the counts at `from`.
+ */
+async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
+  const from = range.from.toISOString();
+  const to = range.to.toISOString();
+  const bucket = (instant: SQL) =>
+    sql`greatest(0, ceil(extract(epoch FROM (${instant} - ${from}::timestamptz)) / ${range.stepSeconds}))::int`;
+  const rows = await rawRows<{ pods: boolean; k: number; delta: number }>(
+    db,
+    sql`WITH r AS (${overlappingAllocations(filter, range)}),
+        w AS (
+          SELECT f, t,
+            max(coalesce(t, 'infinity')) OVER (pod ORDER BY f, t ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to,
+            max(coalesce(t, 'infinity')) OVER (pod ORDER BY f, t ROWS UNBOUNDED PRECEDING) AS ended_by,
+            lead(f) OVER (pod ORDER BY f, t) AS next_from
+          FROM r WINDOW pod AS (PARTITION BY cluster_id, namespace, pod)
+        ),
+        boundaries AS (
+          SELECT false AS pods, ${bucket(sql`f`)} AS k, 1 AS d FROM w
+          UNION ALL
+          SELECT false, ${bucket(sql`t`)}, -1 FROM w WHERE t <= ${to}::timestamptz
+          UNION ALL
+          SELECT true, ${bucket(sql`f`)}, 1 FROM w WHERE covered_to IS NULL OR covered_to < f
+          UNION ALL
+          SELECT true, ${bucket(sql`ended_by`)}, -1 FROM w
+            WHERE (next_from IS NULL OR next_from > ended_by) AND ended_by <= ${to}::timestamptz
+        )
+        SELECT pods, k, sum(d)::int AS delta FROM boundaries GROUP BY pods, k`,
+  );
+  const series = (pods: boolean) =>
+    pointsFromBoundaries(
+      range.from,
+      range.stepSeconds,
+      steps,
+      0,
+      rows.filter((row) => row.pods === pods),
+    );
+  return { allocations: series(false), pods: series(true) };
+}
+
+export interface AllocationTrendInput extends Range {
+  hostPort?: number | undefined;
+  protocol?: Protocol | undefined;
+  cluster?: string | undefined;
+  workload?: WorkloadRef | undefined;
+}
+
+/**
+ * allocations: port allocations matching the filters; pods: distinct pods holding one of them;
  * nodes: nodes in scope (the capacity those allocations draw on).
  */
 export async function allocationTrend(ctx: ServiceContext, input: AllocationTrendInput) {
   const steps = checkRange(input);
   const id = input.cluster ? await clusterId(ctx.db, input.cluster) : undefined;
   const allocationFilter: SQL[] = [sql`true`];
-  const podFilter: SQL[] = [sql`true`];
   const nodeFilter: SQL[] = [sql`true`];
   if (id !== undefined) {
     allocationFilter.push(eq(portAllocations.clusterId, id));
-    podFilter.push(eq(podVersions.clusterId, id));
     nodeFilter.push(eq(nodeVersions.clusterId, id));
   }
-  if (input.hostPort !== undefined) {
-    allocationFilter.push(eq(portAllocations.hostPort, input.hostPort));
-    const wanted = [{ hostPort: input.hostPort, ...(input.protocol ? { protocol: input.protocol } : {}) }];
-    podFilter.push(sql`${podVersions.ports} @> ${JSON.stringify(wanted)}::jsonb`);
-  }
+  if (input.hostPort !== undefined) allocationFilter.push(eq(portAllocations.hostPort, input.hostPort));
   if (input.protocol !== undefined) allocationFilter.push(eq(portAllocations.protocol, input.protocol));
-  if (input.workload) {
-    allocationFilter.push(ownerFilter(portAllocations, input.workload, portAllocations.pod));
-    podFilter.push(ownerFilter(podVersions, input.workload, podVersions.name));
-  }
-  const allocations = await intervalCounts(
+  if (input.workload) allocationFilter.push(ownerFilter(input.workload));
+  const { allocations, pods } = await allocationAndPodCounts(
     ctx.db,
-    portAllocations,
     and(...allocationFilter) as SQL,
     input,
     steps,
   );
-  const pods = await intervalCounts(ctx.db, podVersions, and(...podFilter) as SQL, input, steps);
   const nodes = await intervalCounts(ctx.db, nodeVersions, and(...nodeFilter) as SQL, input, steps);
   return {
     step: input.stepSeconds,
