@@ -102,37 +102,44 @@ function overlappingAllocations(filter: SQL, range: Range): SQL {
         AND ${t.validFrom} <= ${to}::timestamptz`;
 }
 
+/** Beyond the last step point: the end of a row still open at `to`. */
+const NEVER = 2_147_483_647;
+
 /**
  * Allocations and distinct pods at each step point, from one pass over the matching allocation
- * rows. A pod holding the port through several rows (TCP and UDP, two host IPs) counts once: its
- * rows are merged into islands (a row starts an island when no earlier row of the pod still covers
- * its start; an island ends where the next row starts after every row so far has ended).
- * Boundaries at or before `from` fall into bucket 0, so bucket 0 carries the counts at `from`.
+ * rows. Each row covers the step points [kf, kt) (kf: the first point at or after valid_from, 0 if
+ * before `from`; kt likewise for valid_to, NEVER past `to`); rows covering no point are dropped.
+ * A pod holding the port through several rows (TCP and UDP, two host IPs) counts once: its spans
+ * are merged into islands (a span starts an island when no earlier span of the pod reaches its
+ * start; an island ends where the next span starts after every span so far has ended).
  */
 async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
-  const from = range.from.toISOString();
-  const to = range.to.toISOString();
-  const bucket = (instant: SQL) =>
-    sql`greatest(0, ceil(extract(epoch FROM (${instant} - ${from}::timestamptz)) / ${range.stepSeconds}))::int`;
+  const from = sql`${range.from.toISOString()}::timestamptz`;
+  const point = (instant: SQL) =>
+    sql`greatest(0, ceil(date_part('epoch', ${instant} - ${from}) / ${range.stepSeconds}::float8))::int`;
   const rows = await rawRows<{ pods: boolean; k: number; delta: number }>(
     db,
-    sql`WITH r AS (${overlappingAllocations(filter, range)}),
+    sql`WITH spans AS (
+          SELECT cluster_id, namespace, pod, ${point(sql`f`)} AS kf,
+                 CASE WHEN t <= ${range.to.toISOString()}::timestamptz THEN ${point(sql`t`)} ELSE ${NEVER} END AS kt
+          FROM (${overlappingAllocations(filter, range)}) r
+        ),
         w AS (
-          SELECT f, t,
-            max(coalesce(t, 'infinity')) OVER (pod ORDER BY f, t ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to,
-            max(coalesce(t, 'infinity')) OVER (pod ORDER BY f, t ROWS UNBOUNDED PRECEDING) AS ended_by,
-            lead(f) OVER (pod ORDER BY f, t) AS next_from
-          FROM r WINDOW pod AS (PARTITION BY cluster_id, namespace, pod)
+          SELECT kf, kt,
+            max(kt) OVER (pod ORDER BY kf, kt ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to,
+            max(kt) OVER (pod ORDER BY kf, kt ROWS UNBOUNDED PRECEDING) AS ended_by,
+            lead(kf) OVER (pod ORDER BY kf, kt) AS next_from
+          FROM spans WHERE kt > kf WINDOW pod AS (PARTITION BY cluster_id, namespace COLLATE "C", pod COLLATE "C")
         ),
         boundaries AS (
-          SELECT false AS pods, ${bucket(sql`f`)} AS k, 1 AS d FROM w
+          SELECT false AS pods, kf AS k, 1 AS d FROM w
           UNION ALL
-          SELECT false, ${bucket(sql`t`)}, -1 FROM w WHERE t <= ${to}::timestamptz
+          SELECT false, kt, -1 FROM w WHERE kt < ${NEVER}
           UNION ALL
-          SELECT true, ${bucket(sql`f`)}, 1 FROM w WHERE covered_to IS NULL OR covered_to < f
+          SELECT true, kf, 1 FROM w WHERE covered_to IS NULL OR covered_to < kf
           UNION ALL
-          SELECT true, ${bucket(sql`ended_by`)}, -1 FROM w
-            WHERE (next_from IS NULL OR next_from > ended_by) AND ended_by <= ${to}::timestamptz
+          SELECT true, ended_by, -1 FROM w
+            WHERE (next_from IS NULL OR next_from > ended_by) AND ended_by < ${NEVER}
         )
         SELECT pods, k, sum(d)::int AS delta FROM boundaries GROUP BY pods, k`,
   );
@@ -145,13 +152,6 @@ async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: 
       rows.filter((row) => row.pods === pods),
     );
   return { allocations: series(false), pods: series(true) };
-}
-
-export interface AllocationTrendInput extends Range {
-  hostPort?: number | undefined;
-  protocol?: Protocol | undefined;
-  cluster?: string | undefined;
-  workload?: WorkloadRef | undefined;
 }
 
 /**
