@@ -128,14 +128,17 @@ interface SummaryRow {
   owner_kind: string | null;
   owner_name: string | null;
   allocations: number;
-  nodes: number;
-  clusters: number;
+  nodes: number | null;
+  clusters: number | null;
 }
 
-/** Per cluster and per workload in one pass over the rows (index-only for "now"). */
+/**
+ * Per cluster and per workload, in one statement of hash aggregations (distinct nodes and clusters
+ * are counted by grouping twice, not by count(DISTINCT …), which sorts); index-only for "now".
+ */
 async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
   const t = portAllocations;
-  const union = sql.join(
+  const rowsAt = sql.join(
     branches.map(
       (branch) =>
         sql`SELECT ${t.clusterId} AS cluster_id, ${t.node} AS node, ${t.namespace} AS namespace,
@@ -146,20 +149,30 @@ async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
   );
   const rows = await rawRows<SummaryRow>(
     ctx.db,
-    sql`SELECT grouping(v.cluster_id)::int AS by_workload, c.name AS cluster,
+    sql`WITH per_node AS (
+          SELECT cluster_id, count(*) AS n FROM (${rowsAt}) v GROUP BY cluster_id, node
+        ), per_cluster AS (
+          SELECT cluster_id, sum(n)::int AS allocations, count(*)::int AS nodes FROM per_node GROUP BY cluster_id
+        ), per_workload_cluster AS (
+          SELECT namespace, owner_kind, owner_name, count(*) AS n FROM (${rowsAt}) v
+          GROUP BY namespace, owner_kind, owner_name, cluster_id
+        )
+        SELECT 0 AS by_workload, c.name AS cluster,
                (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_ms,
-               v.namespace, v.owner_kind, v.owner_name, count(*)::int AS allocations,
-               count(DISTINCT v.node)::int AS nodes, count(DISTINCT v.cluster_id)::int AS clusters
-        FROM (${union}) v JOIN ${clusters} c ON c.id = v.cluster_id
-        GROUP BY GROUPING SETS ((v.cluster_id, c.name, c.last_seen_at), (v.namespace, v.owner_kind, v.owner_name))
-        ORDER BY 1, c.name, v.namespace, v.owner_name, v.owner_kind`,
+               NULL::text AS namespace, NULL::text AS owner_kind, NULL::text AS owner_name,
+               p.allocations, p.nodes, NULL::int AS clusters
+        FROM per_cluster p JOIN ${clusters} c ON c.id = p.cluster_id
+        UNION ALL
+        SELECT 1, NULL, NULL, namespace, owner_kind, owner_name, sum(n)::int, NULL, count(*)::int
+        FROM per_workload_cluster GROUP BY namespace, owner_kind, owner_name
+        ORDER BY by_workload, cluster, namespace, owner_name, owner_kind`,
   );
   const byCluster = rows
     .filter((r) => r.by_workload === 0)
     .map((r) => ({
       cluster: r.cluster ?? "",
       allocations: r.allocations,
-      nodes: r.nodes,
+      nodes: r.nodes ?? 0,
       stale: isStale(ctx, r.last_seen_ms === null ? null : new Date(r.last_seen_ms)),
     }));
   const byWorkload = rows
@@ -167,7 +180,7 @@ async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
     .map((r) => ({
       namespace: r.namespace ?? "",
       allocations: r.allocations,
-      clusters: r.clusters,
+      clusters: r.clusters ?? 0,
       owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
     }));
   return { total: byCluster.reduce((sum, c) => sum + c.allocations, 0), byCluster, byWorkload };
