@@ -124,8 +124,7 @@ export const portAllocations = pgTable(
     index("port_allocations_closed_span_idx")
       .using("gist", closedSpan(t))
       .where(sql`${t.validTo} IS NOT NULL`),
-    // Trend boundaries of a port or a cluster without a protocol: starts and ends in a time range.
-    index("port_allocations_port_from_idx").on(t.hostPort, t.validFrom),
+    // Trends: the closed rows of a port or a cluster that ended after the start of the range.
     index("port_allocations_port_to_idx").on(t.hostPort, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
     index("port_allocations_cluster_to_idx").on(t.clusterId, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
   ],
