@@ -97,24 +97,26 @@ function portBranches(ctx: ServiceContext, input: WhoInput): SQL[] {
   ];
 }
 
-/** The next page in id order: the first `limit + 1` of each branch, merged (each walks its index from the cursor). */
+/**
+ * The next page in id order. The ids come from each branch's own index first, behind a
+ * materialisation fence: with `ORDER BY id LIMIT` in reach, the planner prefers walking the primary
+ * key, which filters every closed row before it reaches the open rows (the newest, highest ids).
+ */
 async function whoPage(ctx: ServiceContext, branches: SQL[], input: WhoInput) {
-  const after = input.cursor === undefined ? undefined : gt(portAllocations.id, input.cursor);
-  const pages = await Promise.all(
-    branches.map((branch) =>
-      ctx.db
-        .select(allocationColumns)
-        .from(portAllocations)
-        .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-        .where(and(branch, after))
-        .orderBy(asc(portAllocations.id))
-        .limit(input.limit + 1),
-    ),
+  const t = portAllocations;
+  const after = input.cursor === undefined ? sql`true` : gt(t.id, input.cursor);
+  const matching = sql.join(
+    branches.map((branch) => sql`SELECT ${t.id} AS id FROM ${t} WHERE ${branch} AND ${after}`),
+    sql` UNION ALL `,
   );
-  const rows = pages
-    .flat()
-    .sort((a, b) => a.id - b.id)
-    .slice(0, input.limit + 1);
+  const pageIds = sql`(WITH matching AS MATERIALIZED (${matching})
+    SELECT id FROM matching ORDER BY id LIMIT ${input.limit + 1})`;
+  const rows = await ctx.db
+    .select(allocationColumns)
+    .from(t)
+    .innerJoin(clusters, eq(clusters.id, t.clusterId))
+    .where(inArray(t.id, pageIds))
+    .orderBy(asc(t.id));
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > input.limit && last ? String(last.id) : null };
@@ -133,8 +135,9 @@ interface SummaryRow {
 }
 
 /**
- * Per cluster and per workload, in one statement of hash aggregations (distinct nodes and clusters
- * are counted by grouping twice, not by count(DISTINCT …), which sorts); index-only for "now".
+ * Per cluster and per workload, in one statement: the rows are read once (index-only for "now"),
+ * then hash-aggregated; distinct nodes and clusters are counted by grouping twice, not by
+ * count(DISTINCT …), which sorts every row.
  */
 async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
   const t = portAllocations;
@@ -149,12 +152,12 @@ async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
   );
   const rows = await rawRows<SummaryRow>(
     ctx.db,
-    sql`WITH per_node AS (
-          SELECT cluster_id, count(*) AS n FROM (${rowsAt}) v GROUP BY cluster_id, node
+    sql`WITH v AS MATERIALIZED (${rowsAt}), per_node AS (
+          SELECT cluster_id, count(*) AS n FROM v GROUP BY cluster_id, node
         ), per_cluster AS (
           SELECT cluster_id, sum(n)::int AS allocations, count(*)::int AS nodes FROM per_node GROUP BY cluster_id
         ), per_workload_cluster AS (
-          SELECT namespace, owner_kind, owner_name, count(*) AS n FROM (${rowsAt}) v
+          SELECT namespace, owner_kind, owner_name, count(*) AS n FROM v
           GROUP BY namespace, owner_kind, owner_name, cluster_id
         )
         SELECT 0 AS by_workload, c.name AS cluster,
