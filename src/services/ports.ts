@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Protocol } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
@@ -97,60 +97,40 @@ function portBranches(ctx: ServiceContext, input: WhoInput): SQL[] {
   ];
 }
 
-/**
- * The next page in id order. The ids come from each branch's own index first, behind a
- * materialisation fence: with `ORDER BY id LIMIT` in reach, the planner prefers walking the primary
- * key, which filters every closed row before it reaches the open rows (the newest, highest ids).
- */
-async function whoPage(ctx: ServiceContext, branches: SQL[], input: WhoInput) {
-  const t = portAllocations;
-  const after = input.cursor === undefined ? sql`true` : gt(t.id, input.cursor);
-  const matching = sql.join(
-    branches.map((branch) => sql`SELECT ${t.id} AS id FROM ${t} WHERE ${branch} AND ${after}`),
-    sql` UNION ALL `,
-  );
-  const pageIds = sql`(WITH matching AS MATERIALIZED (${matching})
-    SELECT id FROM matching ORDER BY id LIMIT ${input.limit + 1})`;
-  const rows = await ctx.db
-    .select(allocationColumns)
-    .from(t)
-    .innerJoin(clusters, eq(clusters.id, t.clusterId))
-    .where(inArray(t.id, pageIds))
-    .orderBy(asc(t.id));
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return { page, nextCursor: rows.length > input.limit && last ? String(last.id) : null };
-}
-
-interface SummaryRow {
-  by_workload: number;
+interface WhoRow {
+  /** 0: per cluster, 1: per workload, 2: an id of the page */
+  kind: number;
+  id: number | null;
   cluster: string | null;
   last_seen_ms: number | null;
   namespace: string | null;
   owner_kind: string | null;
   owner_name: string | null;
-  allocations: number;
+  allocations: number | null;
   nodes: number | null;
   clusters: number | null;
 }
 
 /**
- * Per cluster and per workload, in one statement: the rows are read once (index-only for "now"),
- * then hash-aggregated; distinct nodes and clusters are counted by grouping twice, not by
- * count(DISTINCT …), which sorts every row.
+ * The summaries and the ids of the next page, in one statement that reads the rows once
+ * (index-only for "now"). The materialisation also fences the page off from the planner's favourite
+ * for `ORDER BY id LIMIT`, a walk of the primary key that filters every closed row before it reaches
+ * the open ones (the newest). Aggregation is by hashing: distinct nodes and clusters are counted by
+ * grouping twice, not by count(DISTINCT …), which sorts every row.
  */
-async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
+async function whoRows(ctx: ServiceContext, branches: SQL[], input: WhoInput) {
   const t = portAllocations;
   const rowsAt = sql.join(
     branches.map(
       (branch) =>
-        sql`SELECT ${t.clusterId} AS cluster_id, ${t.node} AS node, ${t.namespace} AS namespace,
-                   ${t.ownerKind} AS owner_kind, ${t.ownerName} AS owner_name
+        sql`SELECT ${t.id} AS id, ${t.clusterId} AS cluster_id, ${t.node} AS node,
+                   ${t.namespace} AS namespace, ${t.ownerKind} AS owner_kind, ${t.ownerName} AS owner_name
             FROM ${t} WHERE ${branch}`,
     ),
     sql` UNION ALL `,
   );
-  const rows = await rawRows<SummaryRow>(
+  const after = input.cursor === undefined ? sql`true` : sql`id > ${input.cursor}`;
+  return rawRows<WhoRow>(
     ctx.db,
     sql`WITH v AS MATERIALIZED (${rowsAt}), per_node AS (
           SELECT cluster_id, count(*) AS n FROM v GROUP BY cluster_id, node
@@ -160,45 +140,59 @@ async function whoSummary(ctx: ServiceContext, branches: SQL[]) {
           SELECT namespace, owner_kind, owner_name, count(*) AS n FROM v
           GROUP BY namespace, owner_kind, owner_name, cluster_id
         )
-        SELECT 0 AS by_workload, c.name AS cluster,
+        SELECT 0 AS kind, NULL::float8 AS id, c.name AS cluster,
                (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_ms,
                NULL::text AS namespace, NULL::text AS owner_kind, NULL::text AS owner_name,
                p.allocations, p.nodes, NULL::int AS clusters
         FROM per_cluster p JOIN ${clusters} c ON c.id = p.cluster_id
         UNION ALL
-        SELECT 1, NULL, NULL, namespace, owner_kind, owner_name, sum(n)::int, NULL, count(*)::int
+        SELECT 1, NULL, NULL, NULL, namespace, owner_kind, owner_name, sum(n)::int, NULL, count(*)::int
         FROM per_workload_cluster GROUP BY namespace, owner_kind, owner_name
-        ORDER BY by_workload, cluster, namespace, owner_name, owner_kind`,
+        UNION ALL
+        (SELECT 2, id::float8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+         FROM v WHERE ${after} ORDER BY id LIMIT ${input.limit + 1})
+        ORDER BY kind, cluster, namespace, owner_name, owner_kind, id`,
   );
-  const byCluster = rows
-    .filter((r) => r.by_workload === 0)
-    .map((r) => ({
-      cluster: r.cluster ?? "",
-      allocations: r.allocations,
-      nodes: r.nodes ?? 0,
-      stale: isStale(ctx, r.last_seen_ms === null ? null : new Date(r.last_seen_ms)),
-    }));
-  const byWorkload = rows
-    .filter((r) => r.by_workload === 1)
-    .map((r) => ({
-      namespace: r.namespace ?? "",
-      allocations: r.allocations,
-      clusters: r.clusters ?? 0,
-      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
-    }));
-  return { total: byCluster.reduce((sum, c) => sum + c.allocations, 0), byCluster, byWorkload };
 }
 
 /** Every allocation of one host port across the fleet, a page at a time, with a summary that is cheap at any size. */
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
   if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
-  const branches = portBranches(ctx, input);
-  const [{ page, nextCursor }, summary] = await Promise.all([
-    whoPage(ctx, branches, input),
-    whoSummary(ctx, branches),
-  ]);
-  return { allocations: page.map(presentAllocation), nextCursor, summary };
+  const rows = await whoRows(ctx, portBranches(ctx, input), input);
+  const ids = rows.flatMap((r) => (r.kind === 2 && r.id !== null ? [r.id] : []));
+  const pageIds = ids.slice(0, input.limit);
+  const page =
+    pageIds.length === 0
+      ? []
+      : await ctx.db
+          .select(allocationColumns)
+          .from(portAllocations)
+          .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
+          .where(inArray(portAllocations.id, pageIds))
+          .orderBy(asc(portAllocations.id));
+  const last = pageIds[pageIds.length - 1];
+  const byCluster = rows
+    .filter((r) => r.kind === 0)
+    .map((r) => ({
+      cluster: r.cluster ?? "",
+      allocations: r.allocations ?? 0,
+      nodes: r.nodes ?? 0,
+      stale: isStale(ctx, r.last_seen_ms === null ? null : new Date(r.last_seen_ms)),
+    }));
+  const byWorkload = rows
+    .filter((r) => r.kind === 1)
+    .map((r) => ({
+      namespace: r.namespace ?? "",
+      allocations: r.allocations ?? 0,
+      clusters: r.clusters ?? 0,
+      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
+    }));
+  return {
+    allocations: page.map(presentAllocation),
+    nextCursor: ids.length > input.limit && last !== undefined ? String(last) : null,
+    summary: { total: byCluster.reduce((sum, c) => sum + c.allocations, 0), byCluster, byWorkload },
+  };
 }
 
 /** Nodes and allocations of one cluster as of a time: the input of every per-cluster computation. */
