@@ -1,8 +1,9 @@
-import { and, asc, count, countDistinct, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Protocol } from "../contract/snapshot.js";
+import { rawRows } from "../db/raw.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { validAt } from "../db/validity.js";
+import { closedValidAt, validAt } from "../db/validity.js";
 import { buildPortMap } from "../domain/port-map.js";
 import { activeCluster, type ClusterRow, isStale, selectClusters, selectedClusterIds } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
@@ -75,71 +76,127 @@ export interface WhoInput {
   cursor?: number | undefined;
 }
 
+/**
+ * The rows of one port valid at asOf (the open rows when omitted) as the branches that each follow
+ * an index: open rows through port_allocations_open_port_idx, closed rows (as-of only) through the
+ * GiST span index. Either costs what the answer holds, not the history before or after asOf.
+ */
+function portBranches(ctx: ServiceContext, input: WhoInput): SQL[] {
+  const common: SQL[] = [
+    inArray(
+      portAllocations.clusterId,
+      selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }),
+    ),
+  ];
+  if (input.protocol) common.push(eq(portAllocations.protocol, input.protocol));
+  const open = [eq(portAllocations.hostPort, input.hostPort), isNull(portAllocations.validTo), ...common];
+  if (!input.asOf) return [and(...open) as SQL];
+  return [
+    and(...open, lte(portAllocations.validFrom, input.asOf)) as SQL,
+    and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL,
+  ];
+}
+
+interface WhoRow {
+  /** 0: per cluster, 1: per workload, 2: an id of the page */
+  kind: number;
+  id: number | null;
+  cluster: string | null;
+  last_seen_ms: number | null;
+  created_ms: number | null;
+  namespace: string | null;
+  owner_kind: string | null;
+  owner_name: string | null;
+  allocations: number | null;
+  nodes: number | null;
+  clusters: number | null;
+}
+
+/**
+ * The summaries and the ids of the next page, in one statement that reads the rows once
+ * (index-only for "now"). The materialisation also fences the page off from the planner's favourite
+ * for `ORDER BY id LIMIT`, a walk of the primary key that filters every closed row before it reaches
+ * the open ones (the newest). Aggregation is by hashing: distinct nodes and clusters are counted by
+ * grouping twice, not by count(DISTINCT …), which sorts every row.
+ */
+async function whoRows(ctx: ServiceContext, branches: SQL[], input: WhoInput) {
+  const t = portAllocations;
+  const rowsAt = sql.join(
+    branches.map(
+      (branch) =>
+        sql`SELECT ${t.id} AS id, ${t.clusterId} AS cluster_id, ${t.node} AS node,
+                   ${t.namespace} AS namespace, ${t.ownerKind} AS owner_kind, ${t.ownerName} AS owner_name
+            FROM ${t} WHERE ${branch}`,
+    ),
+    sql` UNION ALL `,
+  );
+  const after = input.cursor === undefined ? sql`true` : sql`id > ${input.cursor}`;
+  return rawRows<WhoRow>(
+    ctx.db,
+    sql`WITH v AS MATERIALIZED (${rowsAt}), per_node AS (
+          SELECT cluster_id, count(*) AS n FROM v GROUP BY cluster_id, node
+        ), per_cluster AS (
+          SELECT cluster_id, sum(n)::int AS allocations, count(*)::int AS nodes FROM per_node GROUP BY cluster_id
+        ), per_workload_cluster AS (
+          SELECT namespace, owner_kind, owner_name, count(*) AS n FROM v
+          GROUP BY namespace, owner_kind, owner_name, cluster_id
+        )
+        SELECT 0 AS kind, NULL::float8 AS id, c.name AS cluster,
+               (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_ms,
+               (extract(epoch FROM c.created_at) * 1000)::float8 AS created_ms,
+               NULL::text AS namespace, NULL::text AS owner_kind, NULL::text AS owner_name,
+               p.allocations, p.nodes, NULL::int AS clusters
+        FROM per_cluster p JOIN ${clusters} c ON c.id = p.cluster_id
+        UNION ALL
+        SELECT 1, NULL, NULL, NULL, NULL, namespace, owner_kind, owner_name, sum(n)::int, NULL, count(*)::int
+        FROM per_workload_cluster GROUP BY namespace, owner_kind, owner_name
+        UNION ALL
+        (SELECT 2, id::float8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+         FROM v WHERE ${after} ORDER BY id LIMIT ${input.limit + 1})
+        ORDER BY kind, cluster, namespace, owner_name, owner_kind, id`,
+  );
+}
+
 /** Every allocation of one host port across the fleet, a page at a time, with a summary that is cheap at any size. */
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
-  const selection = { clusters: input.clusters, asOf: input.asOf };
   // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
-  if (input.clusters) await selectClusters(ctx.db, selection);
-  const conditions: SQL[] = [
-    eq(portAllocations.hostPort, input.hostPort),
-    inArray(portAllocations.clusterId, selectedClusterIds(ctx.db, selection)),
-    validAt(portAllocations, input.asOf),
-  ];
-  if (input.protocol) conditions.push(eq(portAllocations.protocol, input.protocol));
-  const where = and(...conditions);
-
-  const pageWhere = input.cursor === undefined ? where : and(where, gt(portAllocations.id, input.cursor));
-  const rows = await ctx.db
-    .select(allocationColumns)
-    .from(portAllocations)
-    .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-    .where(pageWhere)
-    .orderBy(asc(portAllocations.id))
-    .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  const nextCursor = rows.length > input.limit && last ? String(last.id) : null;
-
-  const byCluster = await ctx.db
-    .select({
-      cluster: clusters.name,
-      createdAt: clusters.createdAt,
-      lastSeenAt: clusters.lastSeenAt,
-      allocations: count(),
-      nodes: countDistinct(portAllocations.node),
-    })
-    .from(portAllocations)
-    .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-    .where(where)
-    .groupBy(clusters.name, clusters.createdAt, clusters.lastSeenAt)
-    .orderBy(clusters.name);
-  const byWorkload = await ctx.db
-    .select({
-      namespace: portAllocations.namespace,
-      ownerKind: portAllocations.ownerKind,
-      ownerName: portAllocations.ownerName,
-      allocations: count(),
-      clusters: countDistinct(portAllocations.clusterId),
-    })
-    .from(portAllocations)
-    .where(where)
-    .groupBy(portAllocations.namespace, portAllocations.ownerKind, portAllocations.ownerName)
-    .orderBy(portAllocations.namespace, portAllocations.ownerName);
-
+  if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
+  const rows = await whoRows(ctx, portBranches(ctx, input), input);
+  const ids = rows.flatMap((r) => (r.kind === 2 && r.id !== null ? [r.id] : []));
+  const pageIds = ids.slice(0, input.limit);
+  const page =
+    pageIds.length === 0
+      ? []
+      : await ctx.db
+          .select(allocationColumns)
+          .from(portAllocations)
+          .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
+          .where(inArray(portAllocations.id, pageIds))
+          .orderBy(asc(portAllocations.id));
+  const last = pageIds[pageIds.length - 1];
+  const byCluster = rows
+    .filter((r) => r.kind === 0)
+    .map((r) => ({
+      cluster: r.cluster ?? "",
+      allocations: r.allocations ?? 0,
+      nodes: r.nodes ?? 0,
+      stale: isStale(ctx, {
+        createdAt: new Date(r.created_ms ?? 0),
+        lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms),
+      }),
+    }));
+  const byWorkload = rows
+    .filter((r) => r.kind === 1)
+    .map((r) => ({
+      namespace: r.namespace ?? "",
+      allocations: r.allocations ?? 0,
+      clusters: r.clusters ?? 0,
+      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
+    }));
   return {
     allocations: page.map(presentAllocation),
-    nextCursor,
-    summary: {
-      total: byCluster.reduce((sum, c) => sum + c.allocations, 0),
-      byCluster: byCluster.map(({ createdAt, lastSeenAt, ...c }) => ({
-        ...c,
-        stale: isStale(ctx, { createdAt, lastSeenAt }),
-      })),
-      byWorkload: byWorkload.map(({ ownerKind, ownerName, ...w }) => ({
-        ...w,
-        owner: ownerOf({ ownerKind, ownerName }),
-      })),
-    },
+    nextCursor: ids.length > input.limit && last !== undefined ? String(last) : null,
+    summary: { total: byCluster.reduce((sum, c) => sum + c.allocations, 0), byCluster, byWorkload },
   };
 }
 

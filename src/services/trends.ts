@@ -1,14 +1,7 @@
 import { and, eq, gt, isNull, lte, or, type SQL, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Protocol } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusters,
-  headroomVersions,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-} from "../db/schema/index.js";
+import { clusters, headroomVersions, nodeVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { pointsFromBoundaries, sampleVersions, stepCount } from "../domain/time-series.js";
 import type { ServiceContext } from "./context.js";
@@ -37,10 +30,8 @@ function checkRange(range: Range): number {
   return steps;
 }
 
-type IntervalTable = typeof portAllocations | typeof podVersions | typeof nodeVersions;
-
 /** Counts of intervals covering each step point, from one pass over the boundaries inside the range. */
-async function intervalCounts(db: Db, table: IntervalTable, filter: SQL, range: Range, steps: number) {
+async function intervalCounts(db: Db, table: typeof nodeVersions, filter: SQL, range: Range, steps: number) {
   const from = range.from.toISOString();
   const to = range.to.toISOString();
   const [base] = await rawRows<{ n: number }>(
@@ -76,23 +67,13 @@ export interface WorkloadRef {
 }
 
 /** Bare pods are workloads of kind "Pod" named after the pod. */
-function ownerFilter(
-  table: typeof portAllocations | typeof podVersions,
-  workload: WorkloadRef,
-  podColumn: PgColumn,
-): SQL {
-  if (workload.kind === "Pod") {
-    return and(
-      eq(table.namespace, workload.namespace),
-      isNull(table.ownerKind),
-      eq(podColumn, workload.name),
-    ) as SQL;
-  }
-  return and(
-    eq(table.namespace, workload.namespace),
-    eq(table.ownerKind, workload.kind),
-    eq(table.ownerName, workload.name),
-  ) as SQL;
+function ownerFilter(workload: WorkloadRef): SQL {
+  const t = portAllocations;
+  const owner =
+    workload.kind === "Pod"
+      ? and(isNull(t.ownerKind), eq(t.pod, workload.name))
+      : and(eq(t.ownerKind, workload.kind), eq(t.ownerName, workload.name));
+  return and(eq(t.namespace, workload.namespace), owner) as SQL;
 }
 
 export interface AllocationTrendInput extends Range {
@@ -103,38 +84,98 @@ export interface AllocationTrendInput extends Range {
 }
 
 /**
- * allocations: port allocations matching the filters; pods: host-port pods matching them;
+ * Allocation rows matching `filter` that overlap [from, to], as two branches that follow indexes
+ * whatever the depth: open rows that started by `to`, and closed rows that ended after `from`
+ * (through (host_port, valid_to) or (cluster_id, valid_to)).
+ */
+function overlappingAllocations(filter: SQL, range: Range): SQL {
+  const t = portAllocations;
+  const from = range.from.toISOString();
+  const to = range.to.toISOString();
+  const columns = sql`${t.clusterId} AS cluster_id, ${t.namespace} AS namespace, ${t.pod} AS pod,
+    ${t.validFrom} AS f, ${t.validTo} AS t`;
+  return sql`SELECT ${columns} FROM ${t}
+      WHERE ${filter} AND ${t.validTo} IS NULL AND ${t.validFrom} <= ${to}::timestamptz
+    UNION ALL
+    SELECT ${columns} FROM ${t}
+      WHERE ${filter} AND ${t.validTo} IS NOT NULL AND ${t.validTo} > ${from}::timestamptz
+        AND ${t.validFrom} <= ${to}::timestamptz`;
+}
+
+/** Beyond the last step point: the end of a row still open at `to`. */
+const NEVER = 2_147_483_647;
+
+/**
+ * Allocations and distinct pods at each step point, from one pass over the matching allocation
+ * rows. Each row covers the step points [kf, kt) (kf: the first point at or after valid_from, 0 if
+ * before `from`; kt likewise for valid_to, NEVER past `to`); rows covering no point are dropped.
+ * A pod holding the port through several rows (TCP and UDP, two host IPs) counts once: its spans
+ * are merged into islands (a span starts an island when no earlier span of the pod reaches its
+ * start; an island ends where the next span starts after every span so far has ended).
+ */
+async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
+  const from = sql`${range.from.toISOString()}::timestamptz`;
+  const point = (instant: SQL) =>
+    sql`greatest(0, ceil(date_part('epoch', ${instant} - ${from}) / ${range.stepSeconds}::float8))::int`;
+  const rows = await rawRows<{ pods: boolean; k: number; delta: number }>(
+    db,
+    sql`WITH spans AS (
+          SELECT cluster_id, namespace, pod, ${point(sql`f`)} AS kf,
+                 CASE WHEN t <= ${range.to.toISOString()}::timestamptz THEN ${point(sql`t`)} ELSE ${NEVER} END AS kt
+          FROM (${overlappingAllocations(filter, range)}) r
+        ),
+        w AS (
+          SELECT kf, kt,
+            max(kt) OVER (pod ORDER BY kf, kt ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to,
+            max(kt) OVER (pod ORDER BY kf, kt ROWS UNBOUNDED PRECEDING) AS ended_by,
+            lead(kf) OVER (pod ORDER BY kf, kt) AS next_from
+          FROM spans WHERE kt > kf WINDOW pod AS (PARTITION BY cluster_id, namespace COLLATE "C", pod COLLATE "C")
+        ),
+        boundaries AS (
+          SELECT false AS pods, kf AS k, 1 AS d FROM w
+          UNION ALL
+          SELECT false, kt, -1 FROM w WHERE kt < ${NEVER}
+          UNION ALL
+          SELECT true, kf, 1 FROM w WHERE covered_to IS NULL OR covered_to < kf
+          UNION ALL
+          SELECT true, ended_by, -1 FROM w
+            WHERE (next_from IS NULL OR next_from > ended_by) AND ended_by < ${NEVER}
+        )
+        SELECT pods, k, sum(d)::int AS delta FROM boundaries GROUP BY pods, k`,
+  );
+  const series = (pods: boolean) =>
+    pointsFromBoundaries(
+      range.from,
+      range.stepSeconds,
+      steps,
+      0,
+      rows.filter((row) => row.pods === pods),
+    );
+  return { allocations: series(false), pods: series(true) };
+}
+
+/**
+ * allocations: port allocations matching the filters; pods: distinct pods holding one of them;
  * nodes: nodes in scope (the capacity those allocations draw on).
  */
 export async function allocationTrend(ctx: ServiceContext, input: AllocationTrendInput) {
   const steps = checkRange(input);
   const id = input.cluster ? await clusterId(ctx.db, input.cluster) : undefined;
   const allocationFilter: SQL[] = [sql`true`];
-  const podFilter: SQL[] = [sql`true`];
   const nodeFilter: SQL[] = [sql`true`];
   if (id !== undefined) {
     allocationFilter.push(eq(portAllocations.clusterId, id));
-    podFilter.push(eq(podVersions.clusterId, id));
     nodeFilter.push(eq(nodeVersions.clusterId, id));
   }
-  if (input.hostPort !== undefined) {
-    allocationFilter.push(eq(portAllocations.hostPort, input.hostPort));
-    const wanted = [{ hostPort: input.hostPort, ...(input.protocol ? { protocol: input.protocol } : {}) }];
-    podFilter.push(sql`${podVersions.ports} @> ${JSON.stringify(wanted)}::jsonb`);
-  }
+  if (input.hostPort !== undefined) allocationFilter.push(eq(portAllocations.hostPort, input.hostPort));
   if (input.protocol !== undefined) allocationFilter.push(eq(portAllocations.protocol, input.protocol));
-  if (input.workload) {
-    allocationFilter.push(ownerFilter(portAllocations, input.workload, portAllocations.pod));
-    podFilter.push(ownerFilter(podVersions, input.workload, podVersions.name));
-  }
-  const allocations = await intervalCounts(
+  if (input.workload) allocationFilter.push(ownerFilter(input.workload));
+  const { allocations, pods } = await allocationAndPodCounts(
     ctx.db,
-    portAllocations,
     and(...allocationFilter) as SQL,
     input,
     steps,
   );
-  const pods = await intervalCounts(ctx.db, podVersions, and(...podFilter) as SQL, input, steps);
   const nodes = await intervalCounts(ctx.db, nodeVersions, and(...nodeFilter) as SQL, input, steps);
   return {
     step: input.stepSeconds,

@@ -17,6 +17,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { NodeAffinity, Taint, Toleration } from "../../contract/snapshot.js";
 import type { DeclaredPort } from "../../domain/history.js";
+import { closedSpan } from "../validity.js";
 import { clusters } from "./clusters.js";
 
 const interval = {
@@ -102,8 +103,29 @@ export const portAllocations = pgTable(
     uniqueIndex("port_allocations_open_key")
       .on(t.clusterId, t.namespace, t.pod, t.container, t.protocol, t.hostIp, t.hostPort)
       .where(sql`${t.validTo} IS NULL`),
-    index("port_allocations_open_port_idx").on(t.hostPort, t.protocol).where(sql`${t.validTo} IS NULL`),
+    // Open rows of a port in id order (ports.who pages walk it from the cursor); the trailing
+    // columns let the who summaries run as index-only scans.
+    index("port_allocations_open_port_idx")
+      .on(
+        t.hostPort,
+        t.id,
+        t.protocol,
+        t.clusterId,
+        t.node,
+        t.namespace,
+        t.ownerKind,
+        t.ownerName,
+        t.validFrom,
+      )
+      .where(sql`${t.validTo} IS NULL`),
     index("port_allocations_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
     index("port_allocations_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+    // As of an instant, whatever the depth: closed rows of a port as boxes (src/db/validity.ts).
+    index("port_allocations_closed_span_idx")
+      .using("gist", closedSpan(t))
+      .where(sql`${t.validTo} IS NOT NULL`),
+    // Trends: the closed rows of a port or a cluster that ended after the start of the range.
+    index("port_allocations_port_to_idx").on(t.hostPort, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
+    index("port_allocations_cluster_to_idx").on(t.clusterId, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
   ],
 );

@@ -1,0 +1,5 @@
+DROP INDEX "port_allocations_open_port_idx";--> statement-breakpoint
+CREATE INDEX "port_allocations_closed_span_idx" ON "port_allocations" USING gist (box(point("host_port", extract(epoch FROM ("valid_from" - '2000-01-01 00:00:00+00'::timestamptz))::float8), point("host_port", extract(epoch FROM ("valid_to" - '2000-01-01 00:00:00+00'::timestamptz))::float8))) WHERE "port_allocations"."valid_to" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "port_allocations_port_to_idx" ON "port_allocations" USING btree ("host_port","valid_to") WHERE "port_allocations"."valid_to" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "port_allocations_cluster_to_idx" ON "port_allocations" USING btree ("cluster_id","valid_to") WHERE "port_allocations"."valid_to" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "port_allocations_open_port_idx" ON "port_allocations" USING btree ("host_port","id","protocol","cluster_id","node","namespace","owner_kind","owner_name","valid_from") WHERE "port_allocations"."valid_to" IS NULL;
