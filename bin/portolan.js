@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when a build exists (containers). From the sources, it runs a bundle of
+// Runs the compiled CLI where there are no sources (the container image). From the sources, a bundle of
 // src/cli that esbuild (tsx's own, so no extra dependency) writes to node_modules/.cache/portolan/ and
-// rewrites when a file it was made from changed: loading TypeScript through tsx costs more than a
-// whole command. `serve` still loads the server's sources through tsx, on demand.
+// rewrites when a file it was made from changed — never a dist/ left by an earlier `npm run build`,
+// which would run stale code. Loading TypeScript through tsx costs more than a whole command;
+// `serve` still loads the server's sources through tsx, on demand.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -71,7 +72,9 @@ async function writeBundle() {
   writeWhole(bundle, result.outputFiles[0].contents);
 }
 
-if (existsSync(fileURLToPath(compiled))) {
+const sources = new URL("../src/cli/run.ts", import.meta.url);
+
+if (!existsSync(fileURLToPath(sources))) {
   await import(compiled.href);
 } else if (
   bundleIsCurrent() ||
@@ -85,5 +88,5 @@ if (existsSync(fileURLToPath(compiled))) {
   // node_modules not writable (a read-only image without a build): the sources through tsx, slower.
   const { register } = await import("tsx/esm/api");
   register();
-  await import(new URL("../src/cli/run.ts", import.meta.url).href);
+  await import(sources.href);
 }
