@@ -21,7 +21,7 @@ import { PushGate } from "./services/push-gate.js";
 /** One agent pushes one cluster: more than a couple of its pushes queued means retries piling up. */
 const MAX_WAITING_PUSHES_PER_CLUSTER = 2;
 /** Pushes in their transaction at once and waiting for a turn, unless configured (PORTOLAN_MAX_*_PUSHES). */
-export const DEFAULT_PUSH_SLOTS = { concurrent: 6, queued: 128 };
+export const DEFAULT_PUSH_SLOTS = { concurrent: 6, queued: 16 };
 
 export type { AppDeps } from "./api/env.js";
 

@@ -36,7 +36,7 @@ export const sharedEnvSchema = z.object({
   PORTOLAN_EXPENSIVE_CONCURRENCY_PER_PRINCIPAL: z.coerce.number().int().min(1).default(2),
   // Pushes in their transaction at once (keep it below the pool size, so reads always find a connection).
   PORTOLAN_MAX_CONCURRENT_PUSHES: z.coerce.number().int().min(1).default(6),
-  PORTOLAN_MAX_QUEUED_PUSHES: z.coerce.number().int().min(0).default(128),
+  PORTOLAN_MAX_QUEUED_PUSHES: z.coerce.number().int().min(0).default(16),
   // PostgreSQL only (the embedded database runs in-process): README's configuration table says what each bounds.
   PORTOLAN_DB_CONNECT_TIMEOUT_SECONDS: seconds(1, 5),
   PORTOLAN_DB_IDLE_TIMEOUT_SECONDS: seconds(1, 60),

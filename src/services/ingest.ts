@@ -131,6 +131,12 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
   };
 }
 
+/** Refuses a push the gate would refuse now (busy server, cluster queue full), before its body is read. */
+export function refuseIfBusy(ctx: ServiceContext, agent: Agent): void {
+  const refusal = ctx.pushGate?.refusalNow(agent.clusterId, agent.cluster);
+  if (refusal) throw refusal;
+}
+
 export async function ingestSnapshot(
   ctx: ServiceContext,
   agent: Agent,

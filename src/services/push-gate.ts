@@ -41,6 +41,11 @@ export class BoundedQueue {
     return this.running === 0 && this.waiting.length === 0;
   }
 
+  /** Whether `run` would refuse now. */
+  get full(): boolean {
+    return this.running >= this.capacity && this.waiting.length >= this.maxWaiting;
+  }
+
   async run<T>(work: () => Promise<T>, refusal: () => Error): Promise<T> {
     if (this.running < this.capacity) this.running++;
     else if (this.waiting.length < this.maxWaiting) {
@@ -72,6 +77,15 @@ export class PushGate {
 
   constructor(private readonly limits: PushGateLimits) {
     this.slots = new BoundedQueue(limits.concurrent, limits.queued);
+  }
+
+  /**
+   * The refusal a push would get now, so the edge can answer before reading and parsing its body:
+   * a refused push should cost next to nothing when the server is shedding load. `run` still decides.
+   */
+  refusalNow(clusterId: number, cluster: string): ServiceError | undefined {
+    if (this.clusters.get(clusterId)?.full) return pushInProgress(cluster);
+    return this.slots.full ? pushesBusy() : undefined;
   }
 
   async run<T>(clusterId: number, cluster: string, work: () => Promise<T>): Promise<T> {

@@ -113,3 +113,17 @@ describe("PushGate", () => {
     expect(await Promise.all([first, sameCluster])).toEqual(["running", "same cluster"]);
   });
 });
+
+describe("PushGate.refusalNow", () => {
+  it("names the refusal a push would get, so it can be answered before its body is read", async () => {
+    const gate = new PushGate({ waitingPerCluster: 0, concurrent: 1, queued: 0 });
+    expect(gate.refusalNow(1, "one")).toBeUndefined();
+    const running = controllable([], "running");
+    const first = gate.run(1, "one", running.work);
+    expect(gate.refusalNow(1, "one")).toMatchObject({ code: "PUSH_IN_PROGRESS" });
+    expect(gate.refusalNow(2, "two")).toMatchObject({ code: "SERVER_BUSY" });
+    running.finish();
+    await first;
+    expect(gate.refusalNow(2, "two")).toBeUndefined();
+  });
+});
