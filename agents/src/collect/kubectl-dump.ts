@@ -75,8 +75,9 @@ function addDocument(out: KubeObjects, document: unknown, source: string): void 
     });
     return;
   }
-  if (!kind) throw new DumpError(`${source}: the JSON has neither "items" nor "kind"`);
-  addObject(out, document, undefined, source);
+  const shapeKind = kind ?? kindFromShape(document);
+  if (!shapeKind) throw new DumpError(`${source}: the JSON has neither "items" nor "kind"`);
+  addObject(out, document, shapeKind, source);
 }
 
 function addObject(out: KubeObjects, item: unknown, impliedKind: string | undefined, where: string): void {
@@ -89,6 +90,18 @@ function addObject(out: KubeObjects, item: unknown, impliedKind: string | undefi
     out.pods.push(item as KubePod);
     out.hasPodList = true;
   } else if (!out.ignoredKinds.includes(kind ?? "(no kind)")) out.ignoredKinds.push(kind ?? "(no kind)");
+}
+
+/**
+ * Objects saved without TypeMeta (OpenShift Insights archives, some support bundles) are still a
+ * Pod or a Node by their shape: a pod spec lists containers, a node status reports its nodeInfo.
+ */
+function kindFromShape(document: Record<string, unknown>): "Pod" | "Node" | undefined {
+  const spec = isObject(document.spec) ? document.spec : undefined;
+  const status = isObject(document.status) ? document.status : undefined;
+  if (Array.isArray(spec?.containers)) return "Pod";
+  if (isObject(status?.nodeInfo)) return "Node";
+  return undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,113 @@
+/**
+ * Real `kubectl get -o json` documents from public repositories (../shared/k8s-dumps, origins in its
+ * SOURCES.md), read where they are: the agent turns each cluster's dumps into a snapshot, and the
+ * real HTTP app accepts it and answers who holds the ports those clusters really held.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Snapshot } from "../../src/contract/snapshot.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+import { startTestAgent } from "./helpers/agent.js";
+
+const DUMPS = resolve(import.meta.dirname, "..", "..", "..", "shared", "k8s-dumps");
+const present = existsSync(DUMPS);
+if (!present) console.log(`${DUMPS} is not here: the tests on real dumps are skipped`);
+
+/** One cluster per source: its node list and its pod documents, as kubectl (or a bundle) wrote them. */
+const clusters: { name: string; files: string[]; holds: { hostPort: number; protocol: string }[] }[] = [
+  {
+    name: "k3s-troubleshoot",
+    files: [
+      "troubleshoot-k3s-nodes.json",
+      "troubleshoot-k3s-pods-kube-system.json",
+      "troubleshoot-k3s-pods-default.json",
+    ],
+    // ServiceLB's svclb-traefik takes hostPort 80 and 443.
+    holds: [
+      { hostPort: 80, protocol: "TCP" },
+      { hostPort: 443, protocol: "TCP" },
+    ],
+  },
+  {
+    name: "openshift-insights",
+    files: [
+      "insights-node-master-0.json",
+      "insights-node-worker-0.json",
+      "insights-pod-etcd-master-0.json",
+      "insights-pod-kube-controller-manager-master-0.json",
+      "insights-pod-kube-scheduler-master-0.json",
+      "insights-pod-router-default-pending.json",
+    ],
+    // Static control-plane pods on hostNetwork; the router is Pending, so it holds nothing.
+    holds: [
+      { hostPort: 10257, protocol: "TCP" },
+      { hostPort: 10259, protocol: "TCP" },
+    ],
+  },
+  {
+    name: "kurl-sbctl",
+    files: [
+      "sbctl-kurl-nodes.json",
+      "sbctl-kurl-pods-kube-system.json",
+      "sbctl-kurl-pods-projectcontour.json",
+    ],
+    holds: [],
+  },
+  {
+    name: "kubeadm-describecluster",
+    files: ["synthetic-nodes-describecluster.json", "describecluster-kubeadm-pods.json"],
+    holds: [],
+  },
+  {
+    name: "aks-k8s-arena",
+    files: ["synthetic-nodes-k8s-arena.json", "k8s-arena-aks-pods-kube-system.json"],
+    holds: [],
+  },
+];
+
+describe.skipIf(!present)("real kubectl dumps", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(() => h.close());
+
+  it.each(clusters)("$name: the agent's snapshot is accepted and answers who holds its ports", async (c) => {
+    const t = await startTestAgent([
+      "--cluster",
+      c.name,
+      "--dry-run",
+      "--from-file",
+      ...c.files.map((f) => join(DUMPS, f)),
+    ]);
+    expect(await t.agent.done).toBe(0);
+    const snapshot = JSON.parse(t.output[0] as string) as Snapshot;
+    expect(snapshot.nodes.length).toBeGreaterThan(0);
+
+    await h.reset();
+    const token = await h.register(c.name);
+    const res = await h.push(token, snapshot);
+    expect(res.status, await res.clone().text()).toBe(200);
+    for (const port of c.holds) {
+      const who = await h.query<{ summary: { total: number } }>("ports.who", port);
+      expect(who.ok && who.data.summary.total, `${port.hostPort}/${port.protocol}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("the Pending OpenShift router is a host-port conflict with the scheduler's own message", async () => {
+    const t = await startTestAgent([
+      "--cluster",
+      "openshift-insights",
+      "--dry-run",
+      "--from-file",
+      ...(clusters[1]?.files ?? []).map((f) => join(DUMPS, f)),
+    ]);
+    expect(await t.agent.done).toBe(0);
+    const snapshot = JSON.parse(t.output[0] as string) as Snapshot;
+    const router = snapshot.pods.find((p) => p.name.startsWith("router-default-"));
+    expect(router).toMatchObject({ node: null, phase: "Pending", hostNetwork: true });
+    expect(router?.ports.map((p) => p.hostPort).sort((a, b) => a - b)).toEqual([80, 443, 1936]);
+    expect(router?.scheduling?.message).toMatch(/didn't have free ports for the requested pod ports/);
+  });
+});
