@@ -14,7 +14,8 @@ export function ownerOf(row: { ownerKind: string | null; ownerName: string | nul
   return row.ownerKind && row.ownerName ? { kind: row.ownerKind, name: row.ownerName } : null;
 }
 
-const allocationColumns = {
+/** An allocation as answers present it (before presentAllocation), with the cluster's name. */
+export const allocationColumns = {
   id: portAllocations.id,
   cluster: clusters.name,
   node: portAllocations.node,

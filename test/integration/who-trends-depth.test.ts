@@ -9,6 +9,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { clusters, portAllocations } from "../../src/db/schema/index.js";
+import { allocationColumns } from "../../src/services/ports.js";
 import { node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness, type TrpcAnswer } from "../helpers/app.js";
 
@@ -122,23 +123,7 @@ async function pushHistory() {
 /** Every stored allocation row, the input of the brute-force answers. */
 async function allRows() {
   return h.database.db
-    .select({
-      id: portAllocations.id,
-      cluster: clusters.name,
-      node: portAllocations.node,
-      namespace: portAllocations.namespace,
-      pod: portAllocations.pod,
-      ownerKind: portAllocations.ownerKind,
-      ownerName: portAllocations.ownerName,
-      container: portAllocations.container,
-      containerPort: portAllocations.containerPort,
-      protocol: portAllocations.protocol,
-      hostIP: portAllocations.hostIp,
-      hostPort: portAllocations.hostPort,
-      hostNetwork: portAllocations.hostNetwork,
-      validFrom: portAllocations.validFrom,
-      validTo: portAllocations.validTo,
-    })
+    .select(allocationColumns)
     .from(portAllocations)
     .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId));
 }
