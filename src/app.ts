@@ -42,6 +42,7 @@ export function createApp(deps: AppDeps) {
     auth: deps.auth,
     maxSnapshotBytes: deps.maxSnapshotBytes,
     database: deps.database,
+    logRequests: deps.logRequests ?? false,
   };
   const app = new Hono<AppEnv>();
   // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.
@@ -55,6 +56,21 @@ export function createApp(deps: AppDeps) {
     c.set("deps", requestDeps);
     await next();
   });
+  if (requestDeps.logRequests) {
+    app.use("*", async (c, next) => {
+      const started = performance.now();
+      await next();
+      log(c.res.status >= 500 ? "warn" : "info", "request", {
+        requestId: c.var.requestId,
+        method: c.req.method,
+        // Paths name a route or a procedure (no ids in them), so they stay a small set.
+        route: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        ...(c.var.cluster ? { cluster: c.var.cluster } : {}),
+      });
+    });
+  }
   app.onError((error, c) => {
     const id = c.var.requestId;
     const known = toServiceError(error);

@@ -17,6 +17,8 @@ export interface AppDeps {
   loopbackHostsOnly?: boolean;
   /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
   limits?: RequestLimits;
+  /** one log line per request and per accepted push (the entries turn it on; tests keep quiet) */
+  logRequests?: boolean;
   /** pushes in their transaction at once and waiting for a turn, per process (services/push-gate.ts) */
   pushSlots?: { concurrent: number; queued: number };
 }
@@ -26,9 +28,11 @@ export interface RequestDeps {
   auth: AuthConfig;
   maxSnapshotBytes: number;
   database: AppDeps["database"];
+  logRequests: boolean;
 }
 
 export type AppEnv = {
   /** principalKey: whose rate and concurrency budget the request spends (api/limits) */
-  Variables: { deps: RequestDeps; principalKey?: string } & RequestIdVariables;
+  /** cluster: the cluster a request concerns, where known, for its log line */
+  Variables: { deps: RequestDeps; principalKey?: string; cluster?: string } & RequestIdVariables;
 };

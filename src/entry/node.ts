@@ -63,6 +63,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     limits: createRequestLimits(options.limits ?? limitSettings(env)),
     pushSlots: pushSlots(env),
     loopbackHostsOnly: !adminToken,
+    logRequests: true,
   });
   const services = {
     db: database.db,

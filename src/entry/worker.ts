@@ -66,6 +66,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     maxClockSkewSeconds: config.maxClockSkewSeconds,
     maxSnapshotBytes: config.maxSnapshotBytes,
     limits: limitsFor(config),
+    logRequests: true,
   });
   return app.fetch(request, env, ctx);
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { parseSnapshot, snapshotJsonSchema } from "../../contract/snapshot.js";
+import { log } from "../../logging/logger.js";
 import { requireAgent, resolvePrincipal } from "../../services/auth.js";
 import { ServiceError } from "../../services/errors.js";
 import { ingestSnapshot, refuseIfBusy } from "../../services/ingest.js";
@@ -8,12 +9,25 @@ import { readJsonBody } from "./body.js";
 
 export const snapshotRoutes = new Hono<AppEnv>()
   .post("/v1/snapshots", async (c) => {
-    const { services, auth, maxSnapshotBytes } = c.var.deps;
+    const { services, auth, maxSnapshotBytes, logRequests } = c.var.deps;
+    const started = performance.now();
     const agent = requireAgent(await resolvePrincipal(services, auth, c.req.header("authorization")));
+    c.set("cluster", agent.cluster);
     refuseIfBusy(services, agent);
     const body = await readJsonBody(c.req.raw, maxSnapshotBytes);
     const parsed = parseSnapshot(body);
     if (!parsed.ok) throw new ServiceError("BAD_REQUEST", parsed.code, parsed.message, parsed.issues);
-    return c.json(await ingestSnapshot(services, agent, parsed.snapshot));
+    const result = await ingestSnapshot(services, agent, parsed.snapshot);
+    if (logRequests) {
+      log("info", "push accepted", {
+        requestId: c.var.requestId,
+        cluster: agent.cluster,
+        changed: result.changed,
+        opened: result.opened,
+        closed: result.closed,
+        ms: Math.round(performance.now() - started),
+      });
+    }
+    return c.json(result);
   })
   .get("/v1/schema/snapshot.json", (c) => c.json(snapshotJsonSchema()));
