@@ -3,7 +3,7 @@ import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
-import { httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
+import { type ErrorBody, httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
 import { loopbackHostsOnly } from "./api/host-check.js";
 import { limitPushes, limitTrpc } from "./api/limits/middleware.js";
 import { dashboardRoutes } from "./api/rest/dashboard.js";
@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps) {
           message: `no route ${c.req.method} ${c.req.path}`,
           requestId: c.var.requestId,
         },
-      },
+      } satisfies ErrorBody,
       404,
     ),
   );

@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
+  type ErrorCode,
   OUTAGE_RETRY_AFTER_SECONDS,
   type ServiceError,
   type ServiceErrorKind,
@@ -36,7 +37,7 @@ const trpcCode: Record<ServiceErrorKind, TRPC_ERROR_CODE_KEY> = {
 /** Every error answer: a stable code, a message for people and the request id the log lines carry. */
 export interface ErrorBody {
   error: {
-    code: string;
+    code: ErrorCode;
     message: string;
     requestId: string;
     issues?: { path: string; message: string }[];

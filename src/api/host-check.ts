@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env.js";
+import type { ErrorBody } from "./errors.js";
 
 /** localhost, *.localhost (RFC 6761), 127.0.0.0/8 and [::1], any port. */
 export function isLoopbackHostname(hostname: string): boolean {
@@ -28,7 +29,7 @@ export const loopbackHostsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
           message: `development mode answers loopback host names only (localhost, 127.0.0.1, [::1]), not ${hostname}; set PORTOLAN_ADMIN_TOKEN to serve other names`,
           requestId: c.var.requestId,
         },
-      },
+      } satisfies ErrorBody,
       403,
     );
   await next();

@@ -1,3 +1,4 @@
+import type { SnapshotErrorCode } from "../contract/snapshot.js";
 import { databaseOutageCode } from "../db/failures.js";
 
 /**
@@ -15,6 +16,41 @@ export type ServiceErrorKind =
   | "TOO_MANY_REQUESTS"
   | "UNAVAILABLE";
 
+/**
+ * Every `code` a client can get besides the snapshot contract's own (SnapshotErrorCode), listed once
+ * so docs/api.md can be checked against it (test/unit/error-codes.test.ts).
+ */
+export const serviceErrorCodes = [
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CLUSTER_MISMATCH",
+  "CLUSTER_EXISTS",
+  "TOKEN_EXISTS",
+  "RESERVATION_OVERLAP",
+  "STALE_SNAPSHOT",
+  "OBSERVED_AT_IN_FUTURE",
+  "RESET_IN_FUTURE",
+  "INVALID_EXPIRY",
+  "INVALID_RANGE",
+  "TOO_MANY_POINTS",
+  "INVALID_JSON",
+  "INVALID_GZIP",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "UNSUPPORTED_ENCODING",
+  "BATCH_TOO_LARGE",
+  "RATE_LIMITED",
+  "CONCURRENCY_LIMITED",
+  "PUSH_IN_PROGRESS",
+  "SERVER_BUSY",
+  "DATABASE_UNAVAILABLE",
+  "HOST_NOT_ALLOWED",
+  "INTERNAL",
+] as const;
+
+export type ErrorCode = (typeof serviceErrorCodes)[number] | SnapshotErrorCode;
+
 export interface ErrorIssue {
   path: string;
   message: string;
@@ -22,14 +58,14 @@ export interface ErrorIssue {
 
 export class ServiceError extends Error {
   readonly kind: ServiceErrorKind;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly issues: ErrorIssue[] | undefined;
   /** when to try again (refusals that pass): the edge sends it as Retry-After */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
     kind: ServiceErrorKind,
-    code: string,
+    code: ErrorCode,
     message: string,
     issues?: ErrorIssue[],
     options: { cause?: unknown; retryAfterSeconds?: number } = {},
