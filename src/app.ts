@@ -15,6 +15,7 @@ import type { TrpcContext } from "./api/trpc.js";
 import { DEFAULT_MAX_CLOCK_SKEW_SECONDS } from "./config/shared.js";
 import { describeFailure } from "./db/failures.js";
 import { log } from "./logging/logger.js";
+import { type Principal, resolvePrincipal } from "./services/auth.js";
 import { toServiceError } from "./services/errors.js";
 import { PushGate } from "./services/push-gate.js";
 
@@ -108,15 +109,25 @@ export function createApp(deps: AppDeps) {
     "/trpc/*",
     trpcServer({
       router: appRouter,
-      createContext: (_opts, c): TrpcContext & Record<string, unknown> => ({
-        services: requestDeps.services,
-        auth: requestDeps.auth,
-        authorization: c.req.header("authorization"),
-        ...(deps.limits
-          ? { limits: { gate: deps.limits.expensive, principalKey: c.var.principalKey ?? "" } }
-          : {}),
-        requestId: c.var.requestId,
-      }),
+      createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
+        let caller: Promise<Principal> | undefined;
+        return {
+          services: requestDeps.services,
+          auth: requestDeps.auth,
+          caller: () => {
+            caller ??= resolvePrincipal(
+              requestDeps.services,
+              requestDeps.auth,
+              c.req.header("authorization"),
+            );
+            return caller;
+          },
+          ...(deps.limits
+            ? { limits: { gate: deps.limits.expensive, principalKey: c.var.principalKey ?? "" } }
+            : {}),
+          requestId: c.var.requestId,
+        };
+      },
       onError: ({ error, path, ctx }) => {
         // Expected refusals (4xx) are the client's business; outages and bugs are the operator's.
         if (error.code !== "INTERNAL_SERVER_ERROR" && error.code !== "SERVICE_UNAVAILABLE") return;

@@ -4,18 +4,14 @@
  * so the browser sends `Host: evil.example`. Accepting only loopback host names closes that door.
  */
 import type { MiddlewareHandler } from "hono";
+import { isLoopbackHost } from "../config/bind.js";
 import type { AppEnv } from "./env.js";
 import type { ErrorBody } from "./errors.js";
 
 /** localhost, *.localhost (RFC 6761), 127.0.0.0/8 and [::1], any port. */
 export function isLoopbackHostname(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/\.$/, "");
-  return (
-    h === "localhost" ||
-    h.endsWith(".localhost") ||
-    h === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
-  );
+  return isLoopbackHost(h) || h.endsWith(".localhost");
 }
 
 export const loopbackHostsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {

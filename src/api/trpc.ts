@@ -4,13 +4,7 @@
  */
 import { initTRPC } from "@trpc/server";
 import { z } from "zod";
-import {
-  type AuthConfig,
-  type Principal,
-  requireAdmin,
-  requireReader,
-  resolvePrincipal,
-} from "../services/auth.js";
+import { type AuthConfig, type Principal, requireAdmin, requireReader } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
 import { ServiceError, toServiceError } from "../services/errors.js";
 import { INTERNAL_MESSAGE, toTrpcError } from "./errors.js";
@@ -20,7 +14,11 @@ import { busy } from "./limits/middleware.js";
 export interface TrpcContext {
   services: ServiceContext;
   auth: AuthConfig;
-  authorization: string | undefined;
+  /**
+   * Who is calling, resolved once per HTTP request: a batch's calls share one token check and
+   * lookup. A refusal (unknown token) surfaces on each call.
+   */
+  caller: () => Promise<Principal>;
   /** the concurrency gate of expensive procedures and whose slots the call takes; absent, no gate */
   limits?: { gate: ConcurrencyGate; principalKey: string };
   /** the X-Request-Id of this HTTP request, in every error answer and log line */
@@ -70,26 +68,14 @@ const translateErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const withPrincipal = translateErrors.unstable_pipe(async ({ ctx, next }) => {
-  let principal: Principal;
-  try {
-    principal = await resolvePrincipal(ctx.services, ctx.auth, ctx.authorization);
-  } catch (error) {
-    const translated = toServiceError(error);
-    if (translated) throw toTrpcError(translated);
-    throw error;
-  }
-  return next({ ctx: { ...ctx, principal } });
-});
+// Errors thrown here and in the checks below reach translateErrors, which this is piped from.
+const withPrincipal = translateErrors.unstable_pipe(async ({ ctx, next }) =>
+  next({ ctx: { ...ctx, principal: await ctx.caller() } }),
+);
 
 const guarded = (check: (p: Principal) => void) =>
   t.procedure.use(withPrincipal).use(async ({ ctx, next }) => {
-    try {
-      check(ctx.principal);
-    } catch (error) {
-      if (error instanceof ServiceError) throw toTrpcError(error);
-      throw error;
-    }
+    check(ctx.principal);
     return next();
   });
 
