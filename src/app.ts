@@ -17,12 +17,7 @@ import { describeFailure } from "./db/failures.js";
 import { log } from "./logging/logger.js";
 import { type Principal, resolvePrincipal } from "./services/auth.js";
 import { toServiceError } from "./services/errors.js";
-import { PushGate } from "./services/push-gate.js";
-
-/** One agent pushes one cluster: more than a couple of its pushes queued means retries piling up. */
-const MAX_WAITING_PUSHES_PER_CLUSTER = 2;
-/** Pushes in their transaction at once and waiting for a turn, unless configured (PORTOLAN_MAX_*_PUSHES). */
-export const DEFAULT_PUSH_SLOTS = { concurrent: 6, queued: 16 };
+import { DEFAULT_PUSH_LIMITS, PushGate } from "./services/push-gate.js";
 
 export type { AppDeps } from "./api/env.js";
 
@@ -35,10 +30,7 @@ export function createApp(deps: AppDeps) {
         maxClockSkewSeconds: deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS,
       },
       now: deps.now ?? (() => new Date()),
-      pushGate: new PushGate({
-        waitingPerCluster: MAX_WAITING_PUSHES_PER_CLUSTER,
-        ...(deps.pushSlots ?? DEFAULT_PUSH_SLOTS),
-      }),
+      pushGate: deps.pushGate ?? new PushGate(DEFAULT_PUSH_LIMITS),
     },
     auth: deps.auth,
     maxSnapshotBytes: deps.maxSnapshotBytes,

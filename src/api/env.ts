@@ -2,6 +2,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import type { DatabaseHandle } from "../db/types.js";
 import type { AuthConfig } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
+import type { PushGate } from "../services/push-gate.js";
 import type { RequestLimits } from "./limits/middleware.js";
 
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
@@ -19,8 +20,8 @@ export interface AppDeps {
   limits?: RequestLimits;
   /** one log line per request and per accepted push (the entries turn it on; tests keep quiet) */
   logRequests?: boolean;
-  /** pushes in their transaction at once and waiting for a turn, per process (services/push-gate.ts) */
-  pushSlots?: { concurrent: number; queued: number };
+  /** pushes' turns: built once per process (per isolate on Workers) so it outlives a request */
+  pushGate?: PushGate;
 }
 
 export interface RequestDeps {

@@ -66,7 +66,7 @@ export function httpError(
 const retryAfterSeconds = (error: ServiceError | undefined): number | undefined =>
   error?.retryAfterSeconds ?? (error?.kind === "UNAVAILABLE" ? OUTAGE_RETRY_AFTER_SECONDS : undefined);
 
-export function retryAfter(error: ServiceError): Record<string, string> {
+function retryAfter(error: ServiceError): Record<string, string> {
   const seconds = retryAfterSeconds(error);
   return seconds === undefined ? {} : { "retry-after": String(seconds) };
 }

@@ -18,7 +18,7 @@ import {
 import { parseStep } from "../domain/time-series.js";
 
 /** Clusters one query may name; larger fleets are asked without a list. */
-export const MAX_CLUSTERS_PER_QUERY = 1_000;
+const MAX_CLUSTERS_PER_QUERY = 1_000;
 /** PostgreSQL `integer` ids (clusters, reservations). */
 export const MAX_INT4 = 2_147_483_647;
 

@@ -10,7 +10,7 @@ import { parseAsOf, parseInstant } from "./time.js";
  * The contract's protocols, spelled here so the CLI does not load zod at start; the type below
  * fails to compile if the contract gains one this list lacks.
  */
-export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const satisfies readonly Protocol[];
+const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const satisfies readonly Protocol[];
 const everyProtocolListed: Exclude<Protocol, (typeof PROTOCOLS)[number]> extends never ? true : never = true;
 void everyProtocolListed;
 

@@ -73,7 +73,7 @@ export function databaseOutageCode(error: unknown): string | undefined {
 }
 
 /** The statement's verb and first table, e.g. `insert "port_allocations"`: no literal, no value. */
-export function statementKind(query: string): string {
+function statementKind(query: string): string {
   const verb = /^\s*(\w+)/.exec(query)?.[1]?.toLowerCase() ?? "?";
   const table = /\b(?:from|into|update|table)\s+("[\w.]+"|[\w.]+)/i.exec(query)?.[1];
   return table ? `${verb} ${table}` : verb;

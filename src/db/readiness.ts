@@ -7,7 +7,7 @@ import type { Db } from "./types.js";
 export type Readiness = { ready: true; migration: string } | { ready: false; reason: string };
 
 /** A probe must answer quickly even when the database does not: an orchestrator is waiting. */
-export const READINESS_TIMEOUT_MS = 2_000;
+const READINESS_TIMEOUT_MS = 2_000;
 
 /** Ready when the database answers and its newest applied migration is this build's newest. */
 export async function checkReadiness(db: Db, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {

@@ -6,7 +6,7 @@
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 /** The longest step: a year's points at one per day. */
-export const MAX_STEP_SECONDS = 366 * 86_400;
+const MAX_STEP_SECONDS = 366 * 86_400;
 
 /** "30s", "15m", "1h", "1d", "1w" → seconds; null when it is not a duration or over MAX_STEP_SECONDS. */
 export function parseStep(text: string): number | null {

@@ -20,6 +20,7 @@ import { createPostgresDatabase } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
 import { log } from "../logging/logger.js";
 import { runMaintenance } from "../services/maintenance.js";
+import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
 
 /**
  * Bindings, vars and secrets; readWorkerEnv validates the ones Portolan reads. Handler types are
@@ -46,6 +47,9 @@ function openDatabase(config: WorkerConfig): DatabaseHandle {
 /** Limits live as long as the isolate (one per isolate, not per Worker: Cloudflare runs many). */
 let isolateLimits: { key: string; limits: RequestLimits } | undefined;
 
+/** Pushes take turns per isolate, as limits do: an app is built per request, the gate must outlive it. */
+const isolatePushGate = new PushGate(DEFAULT_PUSH_LIMITS);
+
 function limitsFor(config: WorkerConfig): RequestLimits {
   const key = JSON.stringify(config.limits);
   if (isolateLimits?.key !== key) isolateLimits = { key, limits: createRequestLimits(config.limits) };
@@ -66,6 +70,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     maxClockSkewSeconds: config.maxClockSkewSeconds,
     maxSnapshotBytes: config.maxSnapshotBytes,
     limits: limitsFor(config),
+    pushGate: isolatePushGate,
     logRequests: true,
   });
   return app.fetch(request, env, ctx);

@@ -5,7 +5,7 @@
  */
 export type LogLevel = "info" | "warn" | "error";
 
-export type LogFields = Record<string, unknown> & { requestId?: string };
+type LogFields = Record<string, unknown> & { requestId?: string };
 
 /** Where lines go; tests swap it to capture them. */
 export type LogSink = (level: LogLevel, line: string) => void;

@@ -71,6 +71,9 @@ export interface PushGateLimits {
   queued: number;
 }
 
+/** One agent pushes one cluster: more than a couple of its pushes queued means retries piling up. */
+export const DEFAULT_PUSH_LIMITS: PushGateLimits = { waitingPerCluster: 2, concurrent: 6, queued: 16 };
+
 export class PushGate {
   private readonly clusters = new Map<number, BoundedQueue>();
   private readonly slots: BoundedQueue;

@@ -9,10 +9,8 @@ import type {
   SnapshotPort,
   Toleration,
 } from "../../../src/contract/snapshot.js";
+import { MAX_SCHEDULING_MESSAGE } from "../../../src/contract/snapshot.js";
 import type { KubeContainer, KubeObjectMeta, KubePod } from "./kube-types.js";
-
-/** The contract caps the scheduler message; a longer one is cut rather than refused. */
-const MAX_MESSAGE = 32_768;
 
 /**
  * Free text from the cluster (the scheduler's message) as the contract stores it: NUL characters
@@ -105,7 +103,7 @@ export function schedulingOf(pod: KubePod): SnapshotPod["scheduling"] {
   const message = condition.message ?? condition.reason ?? "";
   return {
     unschedulable: condition.reason === "Unschedulable",
-    message: storableText(message, MAX_MESSAGE),
+    message: storableText(message, MAX_SCHEDULING_MESSAGE),
   };
 }
 
