@@ -7,7 +7,7 @@
 import { nodeEligibility } from "./eligibility.js";
 import { type BlockedNode, blockersOn, indexByNode } from "./held-ports.js";
 import { type HostPortRef, normaliseHostPort } from "./ports.js";
-import type { AllocationView, NodeView, PodView } from "./views.js";
+import type { AllocationView, ClusterView } from "./views.js";
 import { isBlockerOnly, type WorkloadRef, workloadOfPod } from "./workload.js";
 
 /** stays: DaemonSet or static pod, bound to the node; movable: somewhere to go; stuck: nowhere. */
@@ -43,9 +43,7 @@ const portRef = (port: HostPortRef): HostPortRef => {
 /** The caller checks that `nodeName` exists; an unknown node simply has no pods. */
 export function drainCheck<T extends AllocationView>(
   nodeName: string,
-  nodes: readonly NodeView[],
-  pods: readonly PodView[],
-  allocations: readonly T[],
+  { nodes, pods, allocations }: ClusterView<T>,
 ): DrainCheck<T> {
   const held = indexByNode(allocations);
   const others = nodes.filter((n) => n.name !== nodeName).sort((a, b) => a.name.localeCompare(b.name));

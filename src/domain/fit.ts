@@ -6,7 +6,7 @@ import { nodeEligibility } from "./eligibility.js";
 import { type HeadroomStatus, headroomStatus } from "./headroom.js";
 import { type BlockedNode, blockersOn, indexByNode } from "./held-ports.js";
 import { type HostPortRef, normaliseHostPort } from "./ports.js";
-import type { AllocationView, NodeView, PlacementRules } from "./views.js";
+import type { AllocationView, ClusterView, PlacementRules } from "./views.js";
 
 export interface ProposedPort {
   hostPort: number;
@@ -53,8 +53,7 @@ function verdictOf(replicas: number, fitting: number): string {
 
 export function checkFit<T extends AllocationView>(
   proposal: Proposal,
-  nodes: readonly NodeView[],
-  allocations: readonly T[],
+  { nodes, allocations }: Pick<ClusterView<T>, "nodes" | "allocations">,
 ): FitCheck<T> {
   const replicas = proposal.replicas ?? 1;
   const wanted: HostPortRef[] = proposal.ports.map((p) =>

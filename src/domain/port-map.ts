@@ -6,7 +6,7 @@
  */
 import { nodeEligibility } from "./eligibility.js";
 import { blockersOn, indexByNode } from "./held-ports.js";
-import type { AllocationView, NodeView, PlacementRules, PodView } from "./views.js";
+import type { AllocationView, ClusterView, PlacementRules, PodView } from "./views.js";
 import { type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
 
 export type MapAllocation = Pick<
@@ -32,11 +32,16 @@ export interface PortMap {
 
 const byName = (a: string, b: string) => a.localeCompare(b);
 
-export function buildPortMap(
-  nodes: readonly NodeView[],
-  allocations: readonly MapAllocation[],
-  pods: readonly Pick<PodView, "namespace" | "name" | "ownerKind" | "ownerName" | keyof PlacementRules>[],
-): PortMap {
+/** Reads only what a map needs, so callers may pass narrower facts than a full ClusterView. */
+export function buildPortMap({
+  nodes,
+  pods,
+  allocations,
+}: {
+  nodes: ClusterView["nodes"];
+  allocations: readonly MapAllocation[];
+  pods: readonly Pick<PodView, "namespace" | "name" | "ownerKind" | "ownerName" | keyof PlacementRules>[];
+}): PortMap {
   const schedulableNodes = nodes
     .filter((n) => n.ready && !n.unschedulable)
     .map((n) => n.name)

@@ -44,3 +44,13 @@ export interface AllocationView extends HostPortRef {
   container: string;
   hostNetwork: boolean;
 }
+
+/**
+ * One cluster at one instant: what every per-cluster planning rule reads. Generic in the allocation
+ * type so answers can carry the stored rows (ids, since) back as blockers.
+ */
+export interface ClusterView<A extends AllocationView = AllocationView, P extends PodView = PodView> {
+  nodes: readonly NodeView[];
+  pods: readonly P[];
+  allocations: readonly A[];
+}

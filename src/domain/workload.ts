@@ -37,3 +37,8 @@ export function workloadOfPod(pod: {
 export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
 
 export const isBlockerOnly = (w: WorkloadRef): boolean => w.kind === "DaemonSet" || w.kind === "Node";
+
+/** How answers show an owner: {kind, name}, or null for a bare pod. */
+export function ownerOf(row: { ownerKind: string | null; ownerName: string | null }) {
+  return row.ownerKind && row.ownerName ? { kind: row.ownerKind, name: row.ownerName } : null;
+}

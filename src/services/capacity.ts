@@ -2,28 +2,27 @@
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
 import type { NodeAffinity, Protocol, Toleration } from "../contract/snapshot.js";
 import { portAllocations } from "../db/schema/index.js";
+import { hostPortConflicts as conflictsIn } from "../domain/conflicts.js";
 import { drainCheck } from "../domain/drain.js";
-import { nodeEligibility } from "../domain/eligibility.js";
 import { checkFit } from "../domain/fit.js";
 import { freeRanges } from "../domain/free-ranges.js";
 import { workloadHeadroom } from "../domain/headroom.js";
-import { blockersOn, indexByNode } from "../domain/held-ports.js";
 import { normaliseHostPort } from "../domain/ports.js";
 import { rangesOverlap } from "../domain/reservation-scope.js";
+import { ownerOf } from "../domain/workload.js";
+import type { ServiceContext } from "./context.js";
+import { notFound } from "./errors.js";
 import {
   type ClusterRow,
   type ClusterSelection,
+  findCluster,
   isStale,
+  loadClusterView,
+  type StoredAllocation,
   selectClusters,
   selectedClusterIds,
-} from "./clusters.js";
-import type { ServiceContext } from "./context.js";
-import { notFound } from "./errors.js";
-import { clusterState, ownerOf } from "./ports.js";
+} from "./read-model.js";
 import { reservationsInForce } from "./reservations.js";
-
-type State = Awaited<ReturnType<typeof clusterState>>;
-type StoredAllocation = State["allocations"][number];
 
 /** What a blocking allocation looks like in answers. */
 const blocker = (a: StoredAllocation) => ({
@@ -39,9 +38,9 @@ const blocker = (a: StoredAllocation) => ({
 });
 
 async function statesOf(ctx: ServiceContext, selected: ClusterRow[], asOf: Date | undefined) {
-  const states: { cluster: ClusterRow; state: State }[] = [];
+  const states = [];
   for (const cluster of selected)
-    states.push({ cluster, state: await clusterState(ctx.db, cluster.id, asOf) });
+    states.push({ cluster, state: await loadClusterView(ctx.db, { cluster, asOf }) });
   return states;
 }
 
@@ -52,7 +51,7 @@ export async function headroom(
   const selected = await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
   const workloads = [];
   for (const { cluster, state } of await statesOf(ctx, selected, input.asOf)) {
-    for (const w of workloadHeadroom(state.nodes, state.pods, state.allocations)) {
+    for (const w of workloadHeadroom(state)) {
       workloads.push({
         cluster: cluster.name,
         stale: isStale(ctx, cluster),
@@ -98,7 +97,7 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
   const inForce = await reservationsInForce(ctx, selected);
   const results = [];
   for (const { cluster, state } of await statesOf(ctx, selected, undefined)) {
-    const fit = checkFit(proposal, state.nodes, state.allocations);
+    const fit = checkFit(proposal, state);
     const reserved = inForce
       .covering(cluster)
       .filter((r) =>
@@ -132,12 +131,11 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
 }
 
 export async function drain(ctx: ServiceContext, input: { cluster: string; node: string }) {
-  const [cluster] = await selectClusters(ctx.db, { clusters: [input.cluster] });
-  if (!cluster) throw notFound(`cluster "${input.cluster}"`);
-  const state = await clusterState(ctx.db, cluster.id, undefined);
+  const cluster = await findCluster(ctx.db, input.cluster);
+  const state = await loadClusterView(ctx.db, { cluster });
   if (!state.nodes.some((n) => n.name === input.node))
     throw notFound(`node "${input.node}" in cluster "${cluster.name}"`);
-  const check = drainCheck(input.node, state.nodes, state.pods, state.allocations);
+  const check = drainCheck(input.node, state);
   return {
     cluster: cluster.name,
     node: check.node,
@@ -226,28 +224,11 @@ export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput)
   };
 }
 
-/** The scheduler's message for a host-port failure (NodePorts plugin), in its known spellings. */
-const HOST_PORT_FAILURE =
-  /didn't have free ports for the requested pod ports|free ports for the requested pod ports/i;
-
 export async function hostPortConflicts(ctx: ServiceContext, input: { clusters?: string[] | undefined }) {
   const selected = await selectClusters(ctx.db, { clusters: input.clusters });
   const items = [];
   for (const { cluster, state } of await statesOf(ctx, selected, undefined)) {
-    const pending = state.pods.filter(
-      (p) => p.node === null && p.schedulingMessage && HOST_PORT_FAILURE.test(p.schedulingMessage),
-    );
-    if (pending.length === 0) continue;
-    const held = indexByNode(state.allocations);
-    for (const pod of pending) {
-      const eligible = state.nodes.filter((n) => nodeEligibility(n, pod).eligible);
-      const blockedNodes = [];
-      const freeNodes = [];
-      for (const node of eligible) {
-        const blockers = blockersOn(held, node.name, pod.ports);
-        if (blockers.length > 0) blockedNodes.push({ node: node.name, blockers: blockers.map(blocker) });
-        else freeNodes.push(node.name);
-      }
+    for (const { pod, eligibleNodes, blockedNodes, freeNodes } of conflictsIn(state)) {
       items.push({
         cluster: cluster.name,
         namespace: pod.namespace,
@@ -256,8 +237,8 @@ export async function hostPortConflicts(ctx: ServiceContext, input: { clusters?:
         ports: pod.ports.map(({ protocol, hostIP, hostPort }) => ({ protocol, hostIP, hostPort })),
         message: pod.schedulingMessage,
         pendingSince: pod.validFrom.toISOString(),
-        eligibleNodes: eligible.length,
-        blockedNodes,
+        eligibleNodes,
+        blockedNodes: blockedNodes.map((b) => ({ node: b.node, blockers: b.blockers.map(blocker) })),
         /** eligible nodes with no conflicting allocation: the scheduler's message predates a change */
         freeNodes,
       });

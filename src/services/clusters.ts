@@ -1,50 +1,10 @@
-import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
-import { arrayLiteral } from "../db/bulk-insert.js";
+import { and, eq, gt } from "drizzle-orm";
 import { clusters, snapshots } from "../db/schema/index.js";
-import type { Db } from "../db/types.js";
 import { latestAcceptedObservedAt, rollBackHistory } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
-import { notFound, ServiceError } from "./errors.js";
+import { ServiceError } from "./errors.js";
+import { findCluster, isStale, selectionWhere } from "./read-model.js";
 import { hashToken, newToken } from "./tokens.js";
-
-export interface ClusterRow {
-  id: number;
-  name: string;
-  labels: Record<string, string>;
-  createdAt: Date;
-  lastSeenAt: Date | null;
-  lastObservedAt: Date | null;
-  removedAt: Date | null;
-}
-
-/**
- * Silent past the threshold. A cluster that never pushed has been silent since its registration, so
- * a new agent gets the full threshold before its cluster is reported stale.
- */
-export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">): boolean {
-  const silentSince = cluster.lastSeenAt ?? cluster.createdAt;
-  return ctx.now().getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
-}
-
-const clusterRowColumns = {
-  id: clusters.id,
-  name: clusters.name,
-  labels: clusters.labels,
-  createdAt: clusters.createdAt,
-  lastSeenAt: clusters.lastSeenAt,
-  lastObservedAt: clusters.lastObservedAt,
-  removedAt: clusters.removedAt,
-};
-
-/** A registered (not removed) cluster by name, or NOT_FOUND. */
-export async function activeCluster(db: Db, name: string): Promise<ClusterRow> {
-  const [row] = await db
-    .select(clusterRowColumns)
-    .from(clusters)
-    .where(and(eq(clusters.name, name), isNull(clusters.removedAt)));
-  if (!row) throw notFound(`cluster "${name}"`);
-  return row;
-}
 
 /**
  * Registers a cluster, or brings back a removed one with its history (and its clock, unless that is
@@ -95,7 +55,7 @@ export async function rotateClusterToken(
   ctx: ServiceContext,
   name: string,
 ): Promise<{ name: string; token: string }> {
-  const cluster = await activeCluster(ctx.db, name);
+  const cluster = await findCluster(ctx.db, name);
   const token = newToken("agent");
   await ctx.db
     .update(clusters)
@@ -109,7 +69,7 @@ export async function removeCluster(
   ctx: ServiceContext,
   name: string,
 ): Promise<{ name: string; removedAt: string }> {
-  const cluster = await activeCluster(ctx.db, name);
+  const cluster = await findCluster(ctx.db, name);
   const removedAt = ctx.now();
   await ctx.db.update(clusters).set({ removedAt, tokenHash: null }).where(eq(clusters.id, cluster.id));
   return { name, removedAt: removedAt.toISOString() };
@@ -174,51 +134,4 @@ export async function listClusters(ctx: ServiceContext, input: ListClustersInput
     })),
     nextCursor: rows.length > input.limit && last ? last.name : null,
   };
-}
-
-export interface ClusterSelection {
-  clusters?: string[] | undefined;
-  labelSelector?: Record<string, string> | undefined;
-  /** as of a past time, clusters removed since then are still part of the fleet */
-  asOf?: Date | undefined;
-}
-
-/**
- * The selection as a condition on `clusters`. Names travel as one array parameter, so no selection,
- * however large, runs into PostgreSQL's 65,535-parameter limit.
- */
-function selectionWhere(selection: ClusterSelection): SQL | undefined {
-  const conditions = [
-    selection.asOf
-      ? sql`(${clusters.removedAt} IS NULL OR ${clusters.removedAt} > ${selection.asOf.toISOString()})`
-      : isNull(clusters.removedAt),
-  ];
-  if (selection.labelSelector && Object.keys(selection.labelSelector).length > 0) {
-    conditions.push(sql`${clusters.labels} @> ${JSON.stringify(selection.labelSelector)}::jsonb`);
-  }
-  if (selection.clusters) {
-    conditions.push(sql`${clusters.name} = ANY(${arrayLiteral(selection.clusters)}::text[])`);
-  }
-  return and(...conditions);
-}
-
-/** The selected clusters' ids as a subquery, for `cluster_id IN (…)` filters of any fleet size. */
-export function selectedClusterIds(db: Db, selection: ClusterSelection) {
-  return db.select({ id: clusters.id }).from(clusters).where(selectionWhere(selection));
-}
-
-/** Clusters selected by names and/or a label selector (equality); none given means the whole fleet. */
-export async function selectClusters(db: Db, selection: ClusterSelection): Promise<ClusterRow[]> {
-  const rows = await db
-    .select(clusterRowColumns)
-    .from(clusters)
-    .where(selectionWhere(selection))
-    .orderBy(clusters.name);
-  if (!selection.clusters) return rows;
-  const byName = new Map(rows.map((r) => [r.name, r]));
-  return selection.clusters.map((name) => {
-    const row = byName.get(name);
-    if (!row) throw notFound(`cluster "${name}"`);
-    return row;
-  });
 }

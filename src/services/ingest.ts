@@ -53,8 +53,8 @@ function prepareFacts(state: CanonicalState): PreparedFacts {
   const facts = factsFromState(state);
   return {
     ...facts,
-    headroom: headroomFacts(workloadHeadroom(facts.nodes, facts.pods, facts.allocations)),
-    portSummary: summarisePortMap(buildPortMap(facts.nodes, facts.allocations, facts.pods)),
+    headroom: headroomFacts(workloadHeadroom(facts)),
+    portSummary: summarisePortMap(buildPortMap(facts)),
   };
 }
 

@@ -9,8 +9,8 @@
  */
 import { and, asc, eq, inArray, isNull, lt, notExists } from "drizzle-orm";
 import { clusters, snapshots } from "../db/schema/index.js";
-import { isStale } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
+import { isStale } from "./read-model.js";
 
 export interface MaintenanceOptions {
   retentionDays: number;

@@ -1,7 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { clusters, headroomVersions, snapshots } from "../db/schema/index.js";
-import { clockSkewSeconds, isStale } from "./clusters.js";
+import { clockSkewSeconds } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
+import { isStale } from "./read-model.js";
 
 /** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
 export async function fleetMetrics(ctx: ServiceContext) {

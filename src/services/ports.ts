@@ -2,17 +2,12 @@ import { and, asc, eq, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Protocol } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
-import type { Db } from "../db/types.js";
 import { closedValidAt, validAt } from "../db/validity.js";
 import { buildPortMap } from "../domain/port-map.js";
-import { activeCluster, type ClusterRow, isStale, selectClusters, selectedClusterIds } from "./clusters.js";
+import { ownerOf } from "../domain/workload.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
-
-/** How answers show an owner: {kind, name}, or null for a bare pod. */
-export function ownerOf(row: { ownerKind: string | null; ownerName: string | null }) {
-  return row.ownerKind && row.ownerName ? { kind: row.ownerKind, name: row.ownerName } : null;
-}
+import { findCluster, isStale, loadClusterView, selectClusters, selectedClusterIds } from "./read-model.js";
 
 /** An allocation as answers present it (before presentAllocation), with the cluster's name. */
 export const allocationColumns = {
@@ -55,17 +50,6 @@ function presentAllocation<T extends AllocationRow>({
     since: validFrom.toISOString(),
     until: validTo?.toISOString() ?? null,
   };
-}
-
-/**
- * A cluster as it was at asOf: a cluster removed since then still answers; one removed before
- * (or, for current queries, at all) is NOT_FOUND.
- */
-async function clusterAt(db: Db, name: string, asOf: Date | undefined): Promise<ClusterRow> {
-  if (!asOf) return activeCluster(db, name);
-  const [row] = await selectClusters(db, { clusters: [name], asOf });
-  if (!row) throw notFound(`cluster "${name}"`);
-  return row;
 }
 
 export interface WhoInput {
@@ -201,30 +185,6 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   };
 }
 
-/** Nodes and allocations of one cluster as of a time: the input of every per-cluster computation. */
-export async function clusterState(db: Db, clusterId: number, asOf: Date | undefined) {
-  const [nodes, allocations, pods] = await Promise.all([
-    db
-      .select()
-      .from(nodeVersions)
-      .where(and(eq(nodeVersions.clusterId, clusterId), validAt(nodeVersions, asOf)))
-      .orderBy(nodeVersions.name),
-    db
-      .select()
-      .from(portAllocations)
-      .where(and(eq(portAllocations.clusterId, clusterId), validAt(portAllocations, asOf))),
-    db
-      .select()
-      .from(podVersions)
-      .where(and(eq(podVersions.clusterId, clusterId), validAt(podVersions, asOf))),
-  ]);
-  return {
-    nodes,
-    pods,
-    allocations: allocations.map(({ hostIp, ...a }) => ({ ...a, hostIP: hostIp })),
-  };
-}
-
 /** hostNetwork pods that declare no ports listen on ports the scheduler cannot see: flag them. */
 function undeclaredHostNetworkPods(
   pods: {
@@ -248,9 +208,9 @@ function undeclaredHostNetworkPods(
 }
 
 export async function portMap(ctx: ServiceContext, input: { cluster: string; asOf?: Date | undefined }) {
-  const cluster = await clusterAt(ctx.db, input.cluster, input.asOf);
-  const state = await clusterState(ctx.db, cluster.id, input.asOf);
-  const map = buildPortMap(state.nodes, state.allocations, state.pods);
+  const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
+  const state = await loadClusterView(ctx.db, { cluster, asOf: input.asOf });
+  const map = buildPortMap(state);
   return {
     cluster: cluster.name,
     asOf: (input.asOf ?? cluster.lastObservedAt)?.toISOString() ?? null,
@@ -266,7 +226,7 @@ export async function nodePorts(
   ctx: ServiceContext,
   input: { cluster: string; node: string; asOf?: Date | undefined },
 ) {
-  const cluster = await clusterAt(ctx.db, input.cluster, input.asOf);
+  const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const [node] = await ctx.db
     .select()
     .from(nodeVersions)

@@ -1,7 +1,7 @@
 import { type ReportFormat, renderPortReport } from "../domain/port-report.js";
-import { selectClusters } from "./clusters.js";
 import type { ServiceContext } from "./context.js";
 import { portMap } from "./ports.js";
+import { selectClusters } from "./read-model.js";
 
 const contentTypes: Record<ReportFormat, string> = {
   markdown: "text/markdown; charset=utf-8",

@@ -7,7 +7,8 @@ const three = [node("n1"), node("n2"), node("n3")];
 const web = (name: string, at: string, ports: (number | string)[] = [80], extra: Partial<PodView> = {}) =>
   pod(name, at, ports, ["Deployment", "web"], extra);
 
-const drainN1 = (nodes: NodeView[], pods: PodView[]) => drainCheck("n1", nodes, pods, allocationsOf(pods));
+const drainN1 = (nodes: NodeView[], pods: PodView[]) =>
+  drainCheck("n1", { nodes, pods, allocations: allocationsOf(pods) });
 
 describe("drain check", () => {
   it.each<[string, NodeView[], PodView[], { disposition: string; destinations: string[]; note: string }]>([

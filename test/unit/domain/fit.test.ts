@@ -55,7 +55,7 @@ describe("fit check", () => {
       { fitting: ["n1", "n2", "n3"], blocked: [], fits: true, after: 0 },
     ],
   ])("%s", (_name, proposal, want) => {
-    const result = checkFit(proposal, nodes, allocations);
+    const result = checkFit(proposal, { nodes, allocations });
     expect({
       fitting: result.fittingNodes,
       blocked: result.blockedNodes.map((b) => b.node),
@@ -65,7 +65,7 @@ describe("fit check", () => {
   });
 
   it("names the exact allocations that block, once each", () => {
-    const result = checkFit({ ports: [{ hostPort: 80 }, { hostPort: 443 }] }, nodes, allocations);
+    const result = checkFit({ ports: [{ hostPort: 80 }, { hostPort: 443 }] }, { nodes, allocations });
     expect(result.blockedNodes).toEqual([
       {
         node: "n1",
@@ -85,8 +85,7 @@ describe("fit check", () => {
   it("says why the other nodes are ineligible", () => {
     const result = checkFit(
       { ports: [{ hostPort: 9000 }], nodeSelector: { role: "edge" } },
-      nodes,
-      allocations,
+      { nodes, allocations },
     );
     expect(result.eligibleNodes).toEqual([]);
     expect(result.ineligibleNodes).toEqual([
@@ -107,8 +106,7 @@ describe("fit check", () => {
   ])("%i replicas on 3 fitting nodes: headroom after %i, %s", (replicas, after, status, verdict) => {
     const result = checkFit(
       { ports: [{ hostPort: 9000 }], replicas, tolerations: [{ operator: "Exists" }] },
-      nodes,
-      allocations,
+      { nodes, allocations },
     );
     expect([result.headroomAfter, result.statusAfter, result.verdict]).toEqual([after, status, verdict]);
   });

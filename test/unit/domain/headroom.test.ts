@@ -13,7 +13,7 @@ const web = (
 
 const rowsOf = (nodes: NodeView[], pods: PodView[]) =>
   Object.fromEntries(
-    workloadHeadroom(nodes, pods, allocationsOf(pods)).map((r) => [
+    workloadHeadroom({ nodes, pods, allocations: allocationsOf(pods) }).map((r) => [
       `${r.kind}/${r.name}`,
       {
         replicas: r.replicas,
@@ -133,7 +133,7 @@ describe("headroom per workload", () => {
 
   it("reports the union of its pods' ports, normalised and sorted", () => {
     const pods = [web("web-1", "n1", [443, 80]), web("web-2", "n2", [80, "UDP/443"])];
-    expect(workloadHeadroom(three, pods, allocationsOf(pods))[0]?.ports).toEqual([
+    expect(workloadHeadroom({ nodes: three, pods, allocations: allocationsOf(pods) })[0]?.ports).toEqual([
       { protocol: "TCP", hostIP: "0.0.0.0", hostPort: 80 },
       { protocol: "TCP", hostIP: "0.0.0.0", hostPort: 443 },
       { protocol: "UDP", hostIP: "0.0.0.0", hostPort: 443 },

@@ -41,7 +41,7 @@ describe("port map", () => {
       ["n2", "n3"],
     ],
   ])("%s", (_name, allocations, freeOfFirstRow) => {
-    const map = buildPortMap(nodes, allocations, []);
+    const map = buildPortMap({ nodes, allocations, pods: [] });
     const first = map.rows.find(
       (r) => r.hostIP === allocations[0]?.hostIP && r.protocol === allocations[0]?.protocol,
     );
@@ -49,21 +49,21 @@ describe("port map", () => {
   });
 
   it("leaves cordoned and NotReady nodes out of the free nodes", () => {
-    const map = buildPortMap(
-      [node("n1"), node("n2", { ready: false }), node("n3", { unschedulable: true })],
-      [alloc("n1", 80)],
-      [],
-    );
+    const map = buildPortMap({
+      nodes: [node("n1"), node("n2", { ready: false }), node("n3", { unschedulable: true })],
+      allocations: [alloc("n1", 80)],
+      pods: [],
+    });
     expect(map.schedulableNodes).toEqual(["n1"]);
     expect(map.rows[0]?.freeNodes).toEqual([]);
   });
 
   it("groups pods by workload and sorts rows by port", () => {
-    const map = buildPortMap(
+    const map = buildPortMap({
       nodes,
-      [alloc("n2", 443), alloc("n1", 443), alloc("n1", 80, "0.0.0.0", "TCP", "other")],
-      [],
-    );
+      allocations: [alloc("n2", 443), alloc("n1", 443), alloc("n1", 80, "0.0.0.0", "TCP", "other")],
+      pods: [],
+    });
     expect(map.rows.map((r) => r.hostPort)).toEqual([80, 443]);
     expect(map.rows[1]).toMatchObject({
       nodes: ["n1", "n2"],
@@ -91,7 +91,7 @@ describe("port map", () => {
       tolerations: [],
       requiredNodeAffinity: null,
     };
-    const map = buildPortMap(cluster, [alloc("worker-1", 80)], [routerPod]);
+    const map = buildPortMap({ nodes: cluster, allocations: [alloc("worker-1", 80)], pods: [routerPod] });
     expect(map.rows[0]).toMatchObject({ eligibleNodes: 2, freeNodes: ["worker-2"] });
   });
 });

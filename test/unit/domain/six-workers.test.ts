@@ -29,7 +29,7 @@ describe("the six-worker cluster", () => {
     ["router-custom-a", 5, 1, "low", ["worker-6"], 5],
     ["monitoring-proxy", 3, 3, "ok", ["worker-4", "worker-5", "worker-6"], 5],
   ])("headroom of %s: %i replicas, headroom %i (%s)", (name, replicas, headroom, status, free, max) => {
-    const row = workloadHeadroom(nodes, pods, allocations).find((r) => r.name === name);
+    const row = workloadHeadroom({ nodes, pods, allocations }).find((r) => r.name === name);
     expect(row).toMatchObject({
       kind: "Deployment",
       replicas,
@@ -43,7 +43,7 @@ describe("the six-worker cluster", () => {
   });
 
   it("gives the node-exporter DaemonSet no headroom row", () => {
-    expect(workloadHeadroom(nodes, pods, allocations).map((r) => r.name)).toEqual([
+    expect(workloadHeadroom({ nodes, pods, allocations }).map((r) => r.name)).toEqual([
       "monitoring-proxy",
       "router-custom-a",
       "router-default",
@@ -53,8 +53,7 @@ describe("the six-worker cluster", () => {
   it("refuses a 2-replica controller on 80/443, naming router-default on every worker", () => {
     const fit = checkFit(
       { ports: [{ hostPort: 80 }, { hostPort: 443 }], replicas: 2, nodeSelector: WORKER_SELECTOR },
-      nodes,
-      allocations,
+      { nodes, allocations },
     );
     expect(fit).toMatchObject({ eligibleNodes: WORKERS, fittingNodes: [], fits: false, headroomAfter: -2 });
     expect(fit.statusAfter).toBe("none");
@@ -79,7 +78,7 @@ describe("the six-worker cluster", () => {
   });
 
   it("drains worker-1: router-default is stuck, the others can move, node-exporter stays", () => {
-    const drain = drainCheck("worker-1", nodes, pods, allocations);
+    const drain = drainCheck("worker-1", { nodes, pods, allocations });
     const byWorkload = Object.fromEntries(
       drain.pods.map((p) => [p.workload.name, { disposition: p.disposition, destinations: p.destinations }]),
     );

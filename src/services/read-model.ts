@@ -1,0 +1,135 @@
+/**
+ * The read model: how every read service finds clusters and what it reads about one. Per-cluster
+ * questions load one ClusterView (a cluster's nodes, pods and allocations at an instant); fleet
+ * questions select clusters here but read only the rows their answer needs (see capacity's fleet
+ * modules), never every cluster's view.
+ */
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { arrayLiteral } from "../db/bulk-insert.js";
+import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import type { Db } from "../db/types.js";
+import { validAt } from "../db/validity.js";
+import type { ClusterView } from "../domain/views.js";
+import type { ServiceContext } from "./context.js";
+import { notFound } from "./errors.js";
+
+export interface ClusterRow {
+  id: number;
+  name: string;
+  labels: Record<string, string>;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+  lastObservedAt: Date | null;
+  removedAt: Date | null;
+}
+
+/**
+ * Silent past the threshold. A cluster that never pushed has been silent since its registration, so
+ * a new agent gets the full threshold before its cluster is reported stale.
+ */
+export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">): boolean {
+  const silentSince = cluster.lastSeenAt ?? cluster.createdAt;
+  return ctx.now().getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
+}
+
+const clusterRowColumns = {
+  id: clusters.id,
+  name: clusters.name,
+  labels: clusters.labels,
+  createdAt: clusters.createdAt,
+  lastSeenAt: clusters.lastSeenAt,
+  lastObservedAt: clusters.lastObservedAt,
+  removedAt: clusters.removedAt,
+};
+
+export interface ClusterSelection {
+  clusters?: string[] | undefined;
+  labelSelector?: Record<string, string> | undefined;
+  /** as of a past time, clusters removed since then are still part of the fleet */
+  asOf?: Date | undefined;
+}
+
+/**
+ * The selection as a condition on `clusters`. Names travel as one array parameter, so no selection,
+ * however large, runs into PostgreSQL's 65,535-parameter limit.
+ */
+export function selectionWhere(selection: ClusterSelection): SQL | undefined {
+  const conditions = [
+    selection.asOf
+      ? sql`(${clusters.removedAt} IS NULL OR ${clusters.removedAt} > ${selection.asOf.toISOString()})`
+      : isNull(clusters.removedAt),
+  ];
+  if (selection.labelSelector && Object.keys(selection.labelSelector).length > 0) {
+    conditions.push(sql`${clusters.labels} @> ${JSON.stringify(selection.labelSelector)}::jsonb`);
+  }
+  if (selection.clusters) {
+    conditions.push(sql`${clusters.name} = ANY(${arrayLiteral(selection.clusters)}::text[])`);
+  }
+  return and(...conditions);
+}
+
+/** The selected clusters' ids as a subquery, for `cluster_id IN (…)` filters of any fleet size. */
+export function selectedClusterIds(db: Db, selection: ClusterSelection) {
+  return db.select({ id: clusters.id }).from(clusters).where(selectionWhere(selection));
+}
+
+/**
+ * Clusters selected by names and/or a label selector (equality); none given means the whole fleet.
+ * Every named cluster must be part of the selection (the same rule as findCluster), else NOT_FOUND.
+ */
+export async function selectClusters(db: Db, selection: ClusterSelection): Promise<ClusterRow[]> {
+  const rows = await db
+    .select(clusterRowColumns)
+    .from(clusters)
+    .where(selectionWhere(selection))
+    .orderBy(clusters.name);
+  if (!selection.clusters) return rows;
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  return selection.clusters.map((name) => {
+    const row = byName.get(name);
+    if (!row) throw notFound(`cluster "${name}"`);
+    return row;
+  });
+}
+
+/**
+ * One cluster by name, with one rule for removed clusters: a question about now finds only a
+ * registered cluster; a question as of a past instant finds the cluster as it was then (removed
+ * since is fine, removed before is NOT_FOUND).
+ */
+export async function findCluster(db: Db, name: string, at: { asOf?: Date | undefined } = {}) {
+  const [row] = await selectClusters(db, { clusters: [name], asOf: at.asOf });
+  if (!row) throw notFound(`cluster "${name}"`);
+  return row;
+}
+
+/** A cluster's nodes (by name), pods and allocations valid at asOf (now when omitted). */
+export async function loadClusterView(db: Db, at: { cluster: ClusterRow; asOf?: Date | undefined }) {
+  const id = at.cluster.id;
+  const [nodes, allocations, pods] = await Promise.all([
+    db
+      .select()
+      .from(nodeVersions)
+      .where(and(eq(nodeVersions.clusterId, id), validAt(nodeVersions, at.asOf)))
+      .orderBy(nodeVersions.name),
+    db
+      .select()
+      .from(portAllocations)
+      .where(and(eq(portAllocations.clusterId, id), validAt(portAllocations, at.asOf))),
+    db
+      .select()
+      .from(podVersions)
+      .where(and(eq(podVersions.clusterId, id), validAt(podVersions, at.asOf))),
+  ]);
+  const view = {
+    cluster: at.cluster,
+    nodes,
+    pods,
+    allocations: allocations.map(({ hostIp, ...a }) => ({ ...a, hostIP: hostIp })),
+  };
+  return view satisfies ClusterView & { cluster: ClusterRow };
+}
+
+export type StoredClusterView = Awaited<ReturnType<typeof loadClusterView>>;
+export type StoredAllocation = StoredClusterView["allocations"][number];
+export type StoredPod = StoredClusterView["pods"][number];
