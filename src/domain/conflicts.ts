@@ -7,8 +7,12 @@ import { nodeEligibility } from "./eligibility.js";
 import { type BlockedNode, blockersOn, indexByNode } from "./held-ports.js";
 import type { AllocationView, ClusterView, PodView } from "./views.js";
 
-/** The NodePorts plugin's failure message, in the spellings schedulers have used. */
-const HOST_PORT_FAILURE = /free ports for the requested pod ports/i;
+/**
+ * The NodePorts plugin's failure message, in the spellings schedulers have used: a case-insensitive
+ * pattern that JavaScript and PostgreSQL (`~*`) read alike, so the fleet query filters with it too.
+ */
+export const HOST_PORT_FAILURE_PATTERN = "free ports for the requested pod ports";
+const HOST_PORT_FAILURE = new RegExp(HOST_PORT_FAILURE_PATTERN, "i");
 
 export interface SchedulingView extends PodView {
   schedulingMessage: string | null;

@@ -51,6 +51,17 @@ function verdictOf(replicas: number, fitting: number): string {
     : `fits: ${count(replicas, "replica")} on ${nodes}, ${count(after, "node")} spare after`;
 }
 
+/** What follows from the fitting-node count alone: the fleet path counts in SQL and ends here too. */
+export function fitOutcome(replicas: number, fitting: number) {
+  const headroomAfter = fitting - replicas;
+  return {
+    fits: headroomAfter >= 0,
+    headroomAfter,
+    statusAfter: headroomStatus(headroomAfter),
+    verdict: verdictOf(replicas, fitting),
+  };
+}
+
 export function checkFit<T extends AllocationView>(
   proposal: Proposal,
   { nodes, allocations }: Pick<ClusterView<T>, "nodes" | "allocations">,
@@ -75,16 +86,12 @@ export function checkFit<T extends AllocationView>(
     if (blockers.length > 0) blockedNodes.push({ node: node.name, blockers });
     else fittingNodes.push(node.name);
   }
-  const headroomAfter = fittingNodes.length - replicas;
   return {
     replicas,
     eligibleNodes,
     fittingNodes,
     blockedNodes,
     ineligibleNodes,
-    fits: headroomAfter >= 0,
-    headroomAfter,
-    statusAfter: headroomStatus(headroomAfter),
-    verdict: verdictOf(replicas, fittingNodes.length),
+    ...fitOutcome(replicas, fittingNodes.length),
   };
 }

@@ -7,6 +7,7 @@ import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snap
 import type { CanonicalState } from "./canonical.js";
 import { fingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
+import type { HostPortRef } from "./ports.js";
 
 export interface NodeFact {
   fp: string;
@@ -64,6 +65,7 @@ export interface HeadroomFact {
   namespace: string;
   kind: string;
   name: string;
+  ports: HostPortRef[];
   replicas: number;
   pending: number;
   eligibleNodes: number;
@@ -79,6 +81,7 @@ export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[]
       namespace: w.namespace,
       kind: w.kind,
       name: w.name,
+      ports: w.ports,
       replicas: w.replicas,
       pending: w.pending,
       eligibleNodes: w.eligibleNodes.length,

@@ -75,6 +75,10 @@ export const podVersions = pgTable(
       .on(t.clusterId, t.namespace, t.name)
       .where(sql`${t.validTo} IS NULL`),
     index("pod_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+    // conflicts.list starts from the few open unscheduled pods, not from every cluster's pods.
+    index("pod_versions_open_unscheduled_idx")
+      .on(t.clusterId)
+      .where(sql`${t.validTo} IS NULL AND ${t.node} IS NULL`),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { HostPortRef } from "../../domain/ports.js";
 import { clusters } from "./clusters.js";
 
 /**
@@ -16,6 +17,8 @@ export const headroomVersions = pgTable(
     namespace: text("namespace").notNull(),
     kind: text("kind").notNull(),
     name: text("name").notNull(),
+    /** the workload's declared host ports; rows closed before this column existed hold [] */
+    ports: jsonb("ports").$type<HostPortRef[]>().notNull().default([]),
     replicas: integer("replicas").notNull(),
     pending: integer("pending").notNull(),
     eligibleNodes: integer("eligible_nodes").notNull(),
