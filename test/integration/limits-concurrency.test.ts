@@ -14,23 +14,24 @@ const latch = vi.hoisted(() => {
       state.open = resolve;
     });
   };
-  return { state, reset };
-});
-
-vi.mock("../../src/services/capacity.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/services/capacity.js")>();
   const held =
     <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      latch.state.entered++;
-      await latch.state.opened;
+      state.entered++;
+      await state.opened;
       return run(...args);
     };
-  return {
-    ...original,
-    headroom: held(original.headroom),
-    hostPortConflicts: held(original.hostPortConflicts),
-  };
+  return { state, reset, held };
+});
+
+vi.mock("../../src/services/capacity/headroom.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/services/capacity/headroom.js")>();
+  return { ...original, headroom: latch.held(original.headroom) };
+});
+
+vi.mock("../../src/services/capacity/conflicts.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/services/capacity/conflicts.js")>();
+  return { ...original, hostPortConflicts: latch.held(original.hostPortConflicts) };
 });
 
 /** Fires the calls, waits until each is either refused or held at the latch, then lets them finish. */

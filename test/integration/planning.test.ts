@@ -79,8 +79,10 @@ describe("the classic six-worker cluster", () => {
       clusters: {
         fits: boolean;
         verdict: string;
-        fittingNodes: string[];
-        blockedNodes: { node: string; blockers: { owner: { name: string } | null; hostPort: number }[] }[];
+        fittingNodes: number;
+        blockedNodes: number;
+        blockedSample: { node: string; blockers: { owner: { name: string } | null; hostPort: number }[] }[];
+        blockingWorkloads: { namespace: string; kind: string; name: string; nodes: number }[];
       }[];
     }>("capacity.checkFit", {
       clusters: ["six-workers"],
@@ -90,9 +92,13 @@ describe("the classic six-worker cluster", () => {
     });
     expect(answer.ok && answer.data.fits).toBe(false);
     const cluster = answer.ok ? answer.data.clusters[0] : undefined;
-    expect(cluster?.fittingNodes).toEqual([]);
+    expect(cluster?.fittingNodes).toBe(0);
+    expect(cluster?.blockedNodes).toBe(6);
     expect(cluster?.verdict).toMatch(/does not fit/);
-    expect(cluster?.blockedNodes.map((b) => b.node)).toEqual([
+    expect(cluster?.blockingWorkloads).toEqual([
+      { namespace: "openshift-ingress", kind: "Deployment", name: "router-default", nodes: 6 },
+    ]);
+    expect(cluster?.blockedSample.map((b) => b.node)).toEqual([
       "worker-1",
       "worker-2",
       "worker-3",
@@ -100,7 +106,7 @@ describe("the classic six-worker cluster", () => {
       "worker-5",
       "worker-6",
     ]);
-    for (const blocked of cluster?.blockedNodes ?? []) {
+    for (const blocked of cluster?.blockedSample ?? []) {
       expect(new Set(blocked.blockers.map((b) => b.owner?.name))).toEqual(new Set(["router-default"]));
       expect(blocked.blockers.map((b) => b.hostPort).sort()).toEqual([443, 80]);
     }
@@ -115,7 +121,7 @@ describe("the classic six-worker cluster", () => {
     });
     const answer = await h.query<{
       fits: boolean;
-      clusters: { fittingNodes: string[]; headroomAfter: number; reservations: { id: number }[] }[];
+      clusters: { fittingNodes: number; headroomAfter: number; reservations: { id: number }[] }[];
     }>("capacity.checkFit", {
       clusters: ["six-workers"],
       ports: [{ hostPort: 10080 }],
@@ -209,19 +215,21 @@ describe("the classic six-worker cluster", () => {
       items: {
         pod: string;
         eligibleNodes: number;
-        blockedNodes: { node: string; blockers: { pod: string; hostPort: number }[] }[];
-        freeNodes: string[];
+        blockedNodes: number;
+        blockedSample: { node: string; blockers: { pod: string; hostPort: number }[] }[];
+        freeNodes: number;
       }[];
     }>("conflicts.list", {});
     const items = answer.ok ? answer.data.items : [];
     expect(items.map((i) => i.pod)).toEqual(["router-custom-b-7f7f7f7f7-abcde"]);
     expect(items[0]?.eligibleNodes).toBe(6);
-    expect(items[0]?.freeNodes).toEqual([]);
-    expect(items[0]?.blockedNodes[0]).toMatchObject({
+    expect(items[0]?.freeNodes).toBe(0);
+    expect(items[0]?.blockedNodes).toBe(6);
+    expect(items[0]?.blockedSample[0]).toMatchObject({
       node: "worker-1",
       blockers: [expect.objectContaining({ hostPort: 80 }), expect.objectContaining({ hostPort: 443 })],
     });
-    expect(items[0]?.blockedNodes[0]?.blockers[0]?.pod).toMatch(/^router-default-/);
+    expect(items[0]?.blockedSample[0]?.blockers[0]?.pod).toMatch(/^router-default-/);
   });
 
   it("generates the port allocation document", async () => {

@@ -24,11 +24,25 @@ function clusterOptions(command: Command): Command {
     .option("--clusters <a,b>", "only these clusters", commaList);
 }
 
+/** Every page of a paged answer, in order: each page is bounded, the walk is the CLI's. */
+async function allPages<T>(page: (cursor: string | undefined) => Promise<{ nextCursor: string | null } & T>) {
+  const pages: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const answer = await page(cursor);
+    pages.push(answer);
+    cursor = answer.nextCursor ?? undefined;
+  } while (cursor);
+  return pages;
+}
+
+const more = (n: number, noun: string) => (n > 0 ? ` and ${n} more ${noun}` : "");
+
 async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: string; failBelow?: number }) {
-  const answer = await ctx.client.capacity.headroom.query({
-    clusters: clusterList(options),
-    asOf: options.asOf,
-  });
+  const pages = await allPages((cursor) =>
+    ctx.client.capacity.headroom.query({ clusters: clusterList(options), asOf: options.asOf, cursor }),
+  );
+  const answer = { workloads: pages.flatMap((p) => p.workloads), nextCursor: null };
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else if (answer.workloads.length === 0) ctx.out("no host-port workloads");
   else
@@ -47,7 +61,7 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
         answer.workloads.map((w) => [
           `${w.cluster}${w.stale ? " (stale)" : ""}`,
           `${w.namespace}/${w.kind}/${w.name}`,
-          w.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(","),
+          w.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(",") || "-",
           w.pending ? `${w.replicas} (${w.pending} pending)` : w.replicas,
           w.eligibleNodes,
           w.freeNodes,
@@ -65,28 +79,35 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
 }
 
 async function conflicts(ctx: CliContext, options: ClusterChoice) {
-  const answer = await ctx.client.conflicts.list.query({ clusters: clusterList(options) });
+  const pages = await allPages((cursor) =>
+    ctx.client.conflicts.list.query({ clusters: clusterList(options), cursor }),
+  );
+  const items = pages.flatMap((p) => p.items);
   if (ctx.json) {
-    ctx.out(JSON.stringify(answer, null, 2));
+    ctx.out(JSON.stringify({ items, nextCursor: null }, null, 2));
     return 0;
   }
-  if (answer.items.length === 0) {
+  if (items.length === 0) {
     ctx.out("no pods are Pending on host ports");
     return 0;
   }
-  for (const item of answer.items) {
+  for (const item of items) {
     ctx.out(
       `${item.cluster} ${item.namespace}/${item.pod} (${owner(item.owner)}) wants ${item.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(", ")}`,
     );
     ctx.out(`  pending since ${item.pendingSince}: ${item.message}`);
-    for (const b of item.blockedNodes) {
+    for (const b of item.blockedSample) {
       ctx.out(
         `  ${b.node}: ${b.blockers.map((x) => `${x.hostPort}/${x.protocol} held by ${x.namespace}/${x.pod} (${owner(x.owner)})`).join("; ")}`,
       );
     }
-    if (item.freeNodes.length > 0)
-      ctx.out(`  free now on: ${shortList(item.freeNodes)} (the scheduler's message predates a change)`);
-    ctx.out(`  ${item.eligibleNodes} eligible node(s), ${item.blockedNodes.length} blocked`);
+    const unlisted = item.blockedNodes - item.blockedSample.length;
+    if (unlisted > 0) ctx.out(`  …${more(unlisted, "blocked node(s)")}`);
+    if (item.freeNodes > 0)
+      ctx.out(
+        `  free now on: ${item.freeSample.join(", ")}${more(item.freeNodes - item.freeSample.length, "node(s)")} (the scheduler's message predates a change)`,
+      );
+    ctx.out(`  ${item.eligibleNodes} eligible node(s), ${item.blockedNodes} blocked`);
   }
   return 0;
 }
@@ -111,15 +132,23 @@ async function planFit(ctx: CliContext, options: FitOptions) {
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
     for (const c of answer.clusters) {
-      ctx.out(`${c.cluster}: ${c.verdict}`);
+      ctx.out(`${c.cluster}${c.stale ? " (stale)" : ""}: ${c.verdict}`);
       ctx.out(
-        `  eligible ${c.eligibleNodes.length}, fitting ${c.fittingNodes.length}: ${shortList(c.fittingNodes)}; headroom after ${c.headroomAfter} (${c.statusAfter})`,
+        `  eligible ${c.eligibleNodes}, fitting ${c.fittingNodes}, blocked ${c.blockedNodes}, ineligible ${c.ineligibleNodes}; headroom after ${c.headroomAfter} (${c.statusAfter})`,
       );
-      for (const b of c.blockedNodes) {
+      for (const b of c.blockedSample) {
         ctx.out(
           `  ${b.node} blocked by ${b.blockers.map((x) => `${x.hostPort}/${x.protocol} ${x.namespace}/${x.pod} (${owner(x.owner)})`).join("; ")}`,
         );
       }
+      const unlisted = c.blockedNodes - c.blockedSample.length;
+      if (unlisted > 0) ctx.out(`  …${more(unlisted, "blocked node(s)")}`);
+      if (c.blockingWorkloads.length > 0)
+        ctx.out(
+          `  in the way: ${c.blockingWorkloads.map((w) => `${w.namespace}/${w.kind}/${w.name} on ${w.nodes}`).join(", ")}${more(c.moreBlockingWorkloads, "workload(s)")}`,
+        );
+      for (const r of c.ineligibleReasons) ctx.out(`  ineligible: ${r.reason} (${r.nodes} node(s))`);
+      if (c.moreIneligibleReasons > 0) ctx.out(`  …${more(c.moreIneligibleReasons, "reason(s)")}`);
       for (const r of c.reservations)
         ctx.out(
           `  note: ${r.protocol} ${r.portFrom}–${r.portTo} is reserved (#${r.id}, ${r.owner}: ${r.purpose})`,

@@ -1,0 +1,309 @@
+/**
+ * capacity.checkFit over named clusters, up to the whole fleet, without loading any cluster: node
+ * shapes are judged once (node-shapes.ts), SQL counts eligible and blocked nodes per cluster, and
+ * only the first `sampleSize` blocked nodes per cluster come back with their blockers, beside
+ * summaries of who blocks (workload → nodes) and why nodes are ineligible (reason → nodes).
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { NodeAffinity, Protocol, Toleration } from "../../contract/snapshot.js";
+import { arrayLiteral } from "../../db/bulk-insert.js";
+import { rawRows } from "../../db/raw.js";
+import { fitOutcome } from "../../domain/fit.js";
+import { type HostPortRef, normaliseHostPort } from "../../domain/ports.js";
+import { rangesOverlap } from "../../domain/reservation-scope.js";
+import type { PlacementRules } from "../../domain/views.js";
+import { workloadOf } from "../../domain/workload.js";
+import type { ServiceContext } from "../context.js";
+import { type ClusterRow, isStale, selectClusters } from "../read-model.js";
+import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
+import { judgeShapes, shapeOf } from "./node-shapes.js";
+import { reservationsInForce } from "./reservations.js";
+
+export interface FitInput {
+  clusters: string[];
+  ports: { hostPort: number; protocol?: Protocol | undefined; hostIP?: string | undefined }[];
+  replicas: number;
+  nodeSelector?: Record<string, string> | undefined;
+  tolerations?: Toleration[] | undefined;
+  requiredNodeAffinity?: NodeAffinity | undefined;
+  /** blocked nodes listed with their blockers per cluster (and entries per summary) */
+  sampleSize?: number | undefined;
+}
+
+/**
+ * domain/ports.ts's hostPortsConflict in SQL, between allocation `a` and wanted port `w`: same port
+ * and protocol, and equal IPs or either side 0.0.0.0 ("::" is an ordinary address). Stored
+ * allocations are normalised at parsing (hostIP "" → 0.0.0.0, protocol "" → TCP), and so is `w`.
+ * test/integration/fleet-equals-per-cluster.test.ts holds it to the domain's rule.
+ */
+const conflictsWithWanted = sql.raw(`a.host_port = w.host_port AND a.protocol = w.protocol
+  AND (a.host_ip = w.host_ip OR a.host_ip = '0.0.0.0' OR w.host_ip = '0.0.0.0')`);
+
+function wantedTable(wanted: readonly HostPortRef[]): SQL {
+  return sql`SELECT * FROM unnest(${arrayLiteral(wanted.map((p) => p.protocol))}::text[],
+    ${arrayLiteral(wanted.map((p) => p.hostIP))}::text[],
+    ${arrayLiteral(wanted.map((p) => p.hostPort))}::int[]) AS w(protocol, host_ip, host_port)`;
+}
+
+interface Scope {
+  ids: SQL;
+  ports: SQL;
+  wanted: SQL;
+}
+
+interface ShapeCount {
+  cluster_id: number;
+  /** jsonb text */
+  shape: string;
+  nodes: number;
+  blocked: number;
+}
+
+/** Per cluster and node shape: how many nodes, and how many hold an allocation in the way. */
+function countByShape(ctx: ServiceContext, scope: Scope, shape: SQL) {
+  return rawRows<ShapeCount>(
+    ctx.db,
+    sql`WITH w AS (${scope.wanted}),
+      blocked AS (
+        SELECT DISTINCT a.cluster_id, a.node FROM port_allocations a JOIN w ON ${conflictsWithWanted}
+        WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids}))
+      SELECT n.cluster_id, ${shape}::text AS shape, count(*)::int AS nodes, count(b.node)::int AS blocked
+      FROM node_versions n LEFT JOIN blocked b ON b.cluster_id = n.cluster_id AND b.node = n.name
+      WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
+      GROUP BY 1, 2`,
+  );
+}
+
+interface BlockerRow {
+  cluster_id: number;
+  node: string;
+  namespace: string;
+  pod: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  container: string;
+  protocol: string;
+  host_ip: string;
+  host_port: number;
+  valid_from_ms: number;
+}
+
+interface WorkloadRow {
+  cluster_id: number;
+  namespace: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  /** only for pods without an owner: they are their own workload */
+  pod: string | null;
+  nodes: number;
+  total: number;
+}
+
+/** The conflicting allocations on eligible nodes (nodes of the eligible shapes). */
+function eligibleBlockers(scope: Scope, shape: SQL, eligibleShapes: readonly string[]): SQL {
+  return sql`w AS (${scope.wanted}),
+    eligible AS (
+      SELECT n.cluster_id, n.name FROM node_versions n
+      WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
+        AND ${shape} IN (SELECT value FROM jsonb_array_elements(${`[${eligibleShapes.join(",")}]`}::jsonb))),
+    blockers AS (
+      SELECT a.cluster_id, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container, a.protocol,
+             a.host_ip, a.host_port, (extract(epoch FROM a.valid_from) * 1000)::float8 AS valid_from_ms
+      FROM port_allocations a JOIN eligible e ON e.cluster_id = a.cluster_id AND e.name = a.node
+      WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids})
+        AND EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted}))`;
+}
+
+/** The first `size` blocked eligible nodes per cluster (byte order), each with all its blockers. */
+function sampleBlocked(ctx: ServiceContext, blockers: SQL, size: number) {
+  return rawRows<BlockerRow>(
+    ctx.db,
+    sql`WITH ${blockers},
+      ranked AS (
+        SELECT cluster_id, node, row_number() OVER (PARTITION BY cluster_id ORDER BY node COLLATE "C") AS rank
+        FROM (SELECT DISTINCT cluster_id, node FROM blockers) d)
+      SELECT b.* FROM blockers b JOIN ranked r ON r.cluster_id = b.cluster_id AND r.node = b.node
+      WHERE r.rank <= ${size}
+      ORDER BY b.cluster_id, b.node COLLATE "C", b.host_port, b.protocol, b.host_ip COLLATE "C",
+               b.namespace COLLATE "C", b.pod COLLATE "C", b.container COLLATE "C"`,
+  );
+}
+
+/** Per cluster, the workloads in the way on most nodes first, at most `size` of them. */
+function blockingWorkloads(ctx: ServiceContext, blockers: SQL, size: number) {
+  return rawRows<WorkloadRow>(
+    ctx.db,
+    sql`WITH ${blockers},
+      per_workload AS (
+        SELECT cluster_id, namespace, owner_kind, owner_name,
+               CASE WHEN owner_name IS NULL THEN pod END AS pod, count(DISTINCT node)::int AS nodes
+        FROM blockers GROUP BY 1, 2, 3, 4, 5),
+      ranked AS (
+        SELECT *, row_number() OVER (PARTITION BY cluster_id ORDER BY nodes DESC, namespace COLLATE "C",
+                    owner_kind COLLATE "C", owner_name COLLATE "C", pod COLLATE "C") AS rank,
+               count(*) OVER (PARTITION BY cluster_id)::int AS total
+        FROM per_workload)
+      SELECT cluster_id, namespace, owner_kind, owner_name, pod, nodes, total FROM ranked
+      WHERE rank <= ${size} ORDER BY cluster_id, rank`,
+  );
+}
+
+interface ClusterCounts {
+  eligible: number;
+  blocked: number;
+  ineligible: number;
+  reasons: Map<string, number>;
+}
+
+function tally(counts: ShapeCount[], verdicts: ReturnType<typeof judgeShapes>) {
+  const byCluster = new Map<number, ClusterCounts>();
+  for (const row of counts) {
+    let c = byCluster.get(row.cluster_id);
+    if (!c) {
+      c = { eligible: 0, blocked: 0, ineligible: 0, reasons: new Map() };
+      byCluster.set(row.cluster_id, c);
+    }
+    const verdict = verdicts.get(row.shape);
+    if (verdict?.eligible) {
+      c.eligible += row.nodes;
+      c.blocked += row.blocked;
+      continue;
+    }
+    c.ineligible += row.nodes;
+    for (const reason of verdict?.reasons ?? [])
+      c.reasons.set(reason, (c.reasons.get(reason) ?? 0) + row.nodes);
+  }
+  return byCluster;
+}
+
+/** Most nodes first, at most `size`; `more` counts the rest. */
+function topReasons(reasons: Map<string, number> | undefined, size: number) {
+  const all = [...(reasons ?? [])]
+    .map(([reason, nodes]) => ({ reason, nodes }))
+    .sort((a, b) => b.nodes - a.nodes || (a.reason < b.reason ? -1 : 1));
+  return { items: all.slice(0, size), more: Math.max(0, all.length - size) };
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+function sampleOf(rows: readonly BlockerRow[] | undefined) {
+  const byNode = new Map<string, ReturnType<typeof blocker>[]>();
+  for (const r of rows ?? []) {
+    const shown = blocker({
+      node: r.node,
+      namespace: r.namespace,
+      pod: r.pod,
+      ownerKind: r.owner_kind,
+      ownerName: r.owner_name,
+      container: r.container,
+      protocol: r.protocol,
+      hostIP: r.host_ip,
+      hostPort: r.host_port,
+      validFrom: new Date(r.valid_from_ms),
+    });
+    const list = byNode.get(r.node);
+    if (list) list.push(shown);
+    else byNode.set(r.node, [shown]);
+  }
+  return [...byNode].map(([node, blockers]) => ({ node, blockers }));
+}
+
+function workloadsOf(rows: readonly WorkloadRow[] | undefined) {
+  const items = (rows ?? []).map((r) => ({
+    ...workloadOf({
+      namespace: r.namespace,
+      pod: r.pod ?? "",
+      ownerKind: r.owner_kind,
+      ownerName: r.owner_name,
+    }),
+    nodes: r.nodes,
+  }));
+  return { items, more: Math.max(0, (rows?.[0]?.total ?? 0) - items.length) };
+}
+
+export async function fitCheck(ctx: ServiceContext, input: FitInput) {
+  const selected = await selectClusters(ctx.db, { clusters: input.clusters });
+  const size = input.sampleSize ?? DEFAULT_SAMPLE_SIZE;
+  const wanted = input.ports.map((p) =>
+    normaliseHostPort({ hostPort: p.hostPort, protocol: p.protocol ?? "TCP", hostIP: p.hostIP ?? "" }),
+  );
+  const rules: PlacementRules = {
+    ...(input.nodeSelector ? { nodeSelector: input.nodeSelector } : {}),
+    ...(input.tolerations ? { tolerations: input.tolerations } : {}),
+    ...(input.requiredNodeAffinity ? { requiredNodeAffinity: input.requiredNodeAffinity } : {}),
+  };
+  const scope: Scope = {
+    ids: sql`${arrayLiteral(selected.map((c) => c.id))}::int[]`,
+    ports: sql`${arrayLiteral([...new Set(wanted.map((p) => p.hostPort))])}::int[]`,
+    wanted: wantedTable(wanted),
+  };
+  const shape = shapeOf(rules);
+  const counts = await countByShape(ctx, scope, shape);
+  const verdicts = judgeShapes(
+    counts.map((c) => c.shape),
+    rules,
+  );
+  const byCluster = tally(counts, verdicts);
+  const eligibleShapes = [...verdicts].filter(([, v]) => v.eligible).map(([text]) => text);
+  const anyBlocked = [...byCluster.values()].some((c) => c.blocked > 0);
+  const blockers = eligibleBlockers(scope, shape, eligibleShapes);
+  const [samples, workloads, inForce] = await Promise.all([
+    anyBlocked ? sampleBlocked(ctx, blockers, size) : [],
+    anyBlocked ? blockingWorkloads(ctx, blockers, size) : [],
+    reservationsInForce(ctx, selected),
+  ]);
+  const samplesBy = groupBy(samples, (r) => r.cluster_id);
+  const workloadsBy = groupBy(workloads, (r) => r.cluster_id);
+  const answerFor = (cluster: ClusterRow) => {
+    const c = byCluster.get(cluster.id);
+    const eligible = c?.eligible ?? 0;
+    const blocked = c?.blocked ?? 0;
+    const outcome = fitOutcome(input.replicas, eligible - blocked);
+    const reasons = topReasons(c?.reasons, size);
+    const blocking = workloadsOf(workloadsBy.get(cluster.id));
+    return {
+      cluster: cluster.name,
+      stale: isStale(ctx, cluster),
+      fits: outcome.fits,
+      verdict: outcome.verdict,
+      replicas: input.replicas,
+      eligibleNodes: eligible,
+      fittingNodes: eligible - blocked,
+      blockedNodes: blocked,
+      ineligibleNodes: c?.ineligible ?? 0,
+      blockedSample: sampleOf(samplesBy.get(cluster.id)),
+      blockingWorkloads: blocking.items,
+      moreBlockingWorkloads: blocking.more,
+      ineligibleReasons: reasons.items,
+      moreIneligibleReasons: reasons.more,
+      headroomAfter: outcome.headroomAfter,
+      statusAfter: outcome.statusAfter,
+      reservations: inForce
+        .covering(cluster)
+        .filter((r) =>
+          wanted.some(
+            (p) =>
+              p.protocol === r.protocol && rangesOverlap(r, { portFrom: p.hostPort, portTo: p.hostPort }),
+          ),
+        )
+        .map((r) => ({
+          id: r.id,
+          protocol: r.protocol,
+          portFrom: r.portFrom,
+          portTo: r.portTo,
+          owner: r.owner,
+          purpose: r.purpose,
+        })),
+    };
+  };
+  const results = selected.map(answerFor);
+  return { fits: results.every((r) => r.fits), clusters: results };
+}

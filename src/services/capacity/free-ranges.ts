@@ -1,0 +1,85 @@
+/** capacity.freeRanges: ports used in the selected clusters are read as distinct values in SQL. */
+import { and, gt, inArray, isNull, or } from "drizzle-orm";
+import type { Protocol } from "../../contract/snapshot.js";
+import { portAllocations } from "../../db/schema/index.js";
+import { freeRanges } from "../../domain/free-ranges.js";
+import type { ServiceContext } from "../context.js";
+import { type ClusterSelection, selectClusters, selectedClusterIds } from "../read-model.js";
+import { reservationsInForce } from "./reservations.js";
+
+export interface FreeRangeInput {
+  clusters?: string[] | undefined;
+  labelSelector?: Record<string, string> | undefined;
+  protocol?: Protocol | undefined;
+  width: number;
+  min?: number | undefined;
+  max?: number | undefined;
+  limit?: number | undefined;
+  quietDays?: number | undefined;
+  includeReserved?: boolean | undefined;
+  includeNodePortRange?: boolean | undefined;
+  includeEphemeralRange?: boolean | undefined;
+}
+
+/** Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per protocol. */
+async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quietDays: number | undefined) {
+  const since = quietDays ? new Date(ctx.now().getTime() - quietDays * 86_400_000) : undefined;
+  const rows = await ctx.db
+    .selectDistinct({ protocol: portAllocations.protocol, hostPort: portAllocations.hostPort })
+    .from(portAllocations)
+    .where(
+      and(
+        inArray(portAllocations.clusterId, selectedClusterIds(ctx.db, selection)),
+        since
+          ? or(isNull(portAllocations.validTo), gt(portAllocations.validTo, since))
+          : isNull(portAllocations.validTo),
+      ),
+    );
+  // Appending in place: copying the list per row was quadratic (45 s for one pod with 60,000 ports).
+  const used: Record<string, number[]> = {};
+  for (const r of rows) {
+    const ports = used[r.protocol];
+    if (ports) ports.push(r.hostPort);
+    else used[r.protocol] = [r.hostPort];
+  }
+  return used;
+}
+
+export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput) {
+  const selected = await selectClusters(ctx.db, {
+    clusters: input.clusters,
+    labelSelector: input.labelSelector,
+  });
+  const used = await usedPorts(
+    ctx,
+    { clusters: input.clusters, labelSelector: input.labelSelector },
+    input.quietDays,
+  );
+  const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
+  const ranges = freeRanges({
+    width: input.width,
+    ...(input.protocol ? { protocol: input.protocol } : {}),
+    used,
+    reservations,
+    ...(input.includeNodePortRange !== undefined ? { includeNodePortRange: input.includeNodePortRange } : {}),
+    ...(input.includeEphemeralRange !== undefined
+      ? { includeEphemeralRange: input.includeEphemeralRange }
+      : {}),
+    ...(input.min !== undefined ? { min: input.min } : {}),
+    ...(input.max !== undefined ? { max: input.max } : {}),
+    ...(input.limit !== undefined ? { limit: input.limit } : {}),
+  });
+  return {
+    clusters: selected.map((c) => c.name),
+    protocol: input.protocol ?? null,
+    width: input.width,
+    ranges,
+    skippedReservations: reservations.map((r) => ({
+      id: r.id,
+      protocol: r.protocol,
+      portFrom: r.portFrom,
+      portTo: r.portTo,
+      owner: r.owner,
+    })),
+  };
+}

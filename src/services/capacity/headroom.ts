@@ -1,0 +1,65 @@
+/**
+ * capacity.headroom reads the projection ingest stores (headroom_versions, computed by the domain's
+ * workloadHeadroom on each changed push): rows valid at asOf, or the open ones, for the selected
+ * clusters. No cluster's state is loaded; the fleet answer is paged over (cluster, workload).
+ */
+import { and, eq } from "drizzle-orm";
+import { clusters, headroomVersions } from "../../db/schema/index.js";
+import { validAt } from "../../db/validity.js";
+import type { ServiceContext } from "../context.js";
+import { isStale, selectClusters, selectionWhere } from "../read-model.js";
+import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
+
+export const DEFAULT_HEADROOM_LIMIT = 1000;
+export const MAX_HEADROOM_LIMIT = 5000;
+
+export interface HeadroomInput {
+  clusters?: string[] | undefined;
+  asOf?: Date | undefined;
+  limit?: number | undefined;
+  /** the last row of the previous page: cluster, namespace, kind, name */
+  cursor?: KeyCursor | undefined;
+}
+
+const order = [clusters.name, headroomVersions.namespace, headroomVersions.kind, headroomVersions.name];
+
+export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
+  const selection = { clusters: input.clusters, asOf: input.asOf };
+  // Named clusters must exist (NOT_FOUND otherwise); the whole fleet is only ever joined in SQL.
+  if (input.clusters) await selectClusters(ctx.db, selection);
+  const limit = input.limit ?? DEFAULT_HEADROOM_LIMIT;
+  const rows = await ctx.db
+    .select({
+      cluster: clusters.name,
+      createdAt: clusters.createdAt,
+      lastSeenAt: clusters.lastSeenAt,
+      namespace: headroomVersions.namespace,
+      kind: headroomVersions.kind,
+      name: headroomVersions.name,
+      ports: headroomVersions.ports,
+      replicas: headroomVersions.replicas,
+      pending: headroomVersions.pending,
+      eligibleNodes: headroomVersions.eligibleNodes,
+      freeNodes: headroomVersions.freeNodes,
+      headroom: headroomVersions.headroom,
+      status: headroomVersions.status,
+      maxReplicasKeepingOneSpare: headroomVersions.maxReplicas,
+    })
+    .from(headroomVersions)
+    .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
+    .where(
+      and(selectionWhere(selection), validAt(headroomVersions, input.asOf), afterCursor(order, input.cursor)),
+    )
+    .orderBy(...byteOrdered(order))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    workloads: page.map(({ createdAt, lastSeenAt, ...w }) => ({
+      ...w,
+      stale: isStale(ctx, { createdAt, lastSeenAt }),
+    })),
+    nextCursor:
+      rows.length > limit && last ? encodeCursor([last.cluster, last.namespace, last.kind, last.name]) : null,
+  };
+}
