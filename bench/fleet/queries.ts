@@ -60,37 +60,48 @@ async function mapSql(db: Sql, cluster: string): Promise<number> {
   return rows.length;
 }
 
-/** Eligible nodes per cluster for a pod without selector or tolerations, and those free of the ports. */
+/**
+ * Per cluster, for a pod without selector or tolerations: eligible nodes, those blocked by an
+ * allocation on the ports, the first 20 blocked nodes with their blockers, and who blocks.
+ */
 async function checkFitSql(db: Sql, ports: number[], replicas: number): Promise<number> {
-  const verdicts = await db`
-    WITH eligible AS (
+  const blocked = db`
+    eligible AS (
       SELECT cluster_id, name FROM node_versions
       WHERE valid_to IS NULL AND ready AND NOT unschedulable
         AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(taints) t
                         WHERE t->>'effect' IN ('NoSchedule', 'NoExecute'))),
-    blocked AS (
-      SELECT DISTINCT cluster_id, node FROM port_allocations
-      WHERE valid_to IS NULL AND protocol = 'TCP' AND host_port IN ${db(ports)})
-    SELECT c.name, count(e.name) AS eligible, count(e.name) FILTER (WHERE b.node IS NULL) AS fitting,
-           count(e.name) FILTER (WHERE b.node IS NULL) >= ${replicas} AS fits
+    blockers AS (
+      SELECT a.cluster_id, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.host_port, a.valid_from
+      FROM port_allocations a JOIN eligible e ON e.cluster_id = a.cluster_id AND e.name = a.node
+      WHERE a.valid_to IS NULL AND a.protocol = 'TCP' AND a.host_port IN ${db(ports)})`;
+  const verdicts = await db`
+    WITH ${blocked}
+    SELECT c.name, count(e.name) AS eligible,
+           count(e.name) - (SELECT count(DISTINCT (b.cluster_id, b.node)) FROM blockers b WHERE b.cluster_id = c.id) AS fitting
     FROM clusters c LEFT JOIN eligible e ON e.cluster_id = c.id
-    LEFT JOIN blocked b ON b.cluster_id = e.cluster_id AND b.node = e.name
-    WHERE c.removed_at IS NULL GROUP BY c.name ORDER BY c.name`;
-  const blockers = await db`
-    SELECT c.name AS cluster, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.host_port, a.valid_from
-    FROM port_allocations a JOIN clusters c ON c.id = a.cluster_id
-    WHERE a.valid_to IS NULL AND a.protocol = 'TCP' AND a.host_port IN ${db(ports)} AND c.removed_at IS NULL`;
-  return verdicts.length + blockers.length;
+    WHERE c.removed_at IS NULL GROUP BY c.id, c.name ORDER BY c.name`;
+  const sample = await db`
+    WITH ${blocked},
+    ranked AS (SELECT cluster_id, node, row_number() OVER (PARTITION BY cluster_id ORDER BY node COLLATE "C") AS r
+               FROM (SELECT DISTINCT cluster_id, node FROM blockers) d)
+    SELECT b.* FROM blockers b JOIN ranked USING (cluster_id, node) WHERE r <= 20`;
+  const who = await db`
+    WITH ${blocked}
+    SELECT cluster_id, namespace, owner_kind, owner_name, count(DISTINCT node) AS nodes
+    FROM blockers GROUP BY 1, 2, 3, 4`;
+  return verdicts.filter((v) => Number(v.fitting) >= replicas).length + sample.length + who.length;
 }
 
-/** Pending pods the scheduler blocked on ports, their eligible nodes and who holds their ports there. */
+/** Pending pods the scheduler blocked on ports (first page of 100), their eligible nodes and blockers. */
 async function conflictsSql(db: Sql): Promise<number> {
   const rows = await db`
     WITH pending AS (
       SELECT id, cluster_id, namespace, name, ports, node_selector, scheduling_message, valid_from
       FROM pod_versions
       WHERE valid_to IS NULL AND node IS NULL
-        AND scheduling_message ~* 'free ports for the requested pod ports'),
+        AND scheduling_message ~* 'free ports for the requested pod ports'
+      ORDER BY cluster_id, namespace, name LIMIT 101),
     eligible AS (
       SELECT p.id, n.name AS node FROM pending p
       JOIN node_versions n ON n.cluster_id = p.cluster_id AND n.valid_to IS NULL
@@ -149,10 +160,11 @@ async function metricsSql(db: Sql): Promise<number> {
 async function headroomSql(db: Sql, cluster: string | undefined): Promise<number> {
   const scope = cluster === undefined ? db`true` : db`c.name = ${cluster}`;
   const rows = await db`
-    SELECT c.name, h.namespace, h.kind, h.name, h.replicas, h.pending, h.eligible_nodes, h.free_nodes,
+    SELECT c.name, h.namespace, h.kind, h.name, h.ports, h.replicas, h.pending, h.eligible_nodes, h.free_nodes,
            h.headroom, h.status, h.max_replicas
     FROM headroom_versions h JOIN clusters c ON c.id = h.cluster_id
-    WHERE h.valid_to IS NULL AND c.removed_at IS NULL AND ${scope} ORDER BY c.name, h.namespace, h.name`;
+    WHERE h.valid_to IS NULL AND c.removed_at IS NULL AND ${scope}
+    ORDER BY c.name COLLATE "C", h.namespace COLLATE "C", h.kind COLLATE "C", h.name COLLATE "C" LIMIT 1001`;
   return rows.length;
 }
 
