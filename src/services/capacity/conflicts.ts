@@ -1,8 +1,8 @@
 /**
  * conflicts.list starts from the few open unscheduled pods whose scheduler message is the host-port
- * failure (a partial index holds them), pages them by (cluster, namespace, pod), and for each
- * cluster on the page loads only its nodes and the open allocations on those pods' ports: the
- * domain's hostPortConflicts then runs on that narrow view, one cluster at a time.
+ * failure (a partial index holds them), pages them by (cluster, namespace, pod), and for the
+ * clusters on the page loads only their nodes and the open allocations on those pods' ports, a chunk
+ * of clusters at a time: the domain's hostPortConflicts then runs on each cluster's narrow view.
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { arrayLiteral } from "../../db/bulk-insert.js";
@@ -56,14 +56,34 @@ function pendingOnHostPorts(ctx: ServiceContext, input: ConflictsInput, limit: n
 
 type PendingRow = Awaited<ReturnType<typeof pendingOnHostPorts>>[number];
 
-/** One cluster's nodes and the open allocations on the ports its pending pods want. */
-async function narrowView(ctx: ServiceContext, clusterId: number, pods: PendingRow["pod"][]) {
-  const ports = [...new Set(pods.flatMap((p) => p.ports.map((port) => port.hostPort)))].filter((p) => p > 0);
+/**
+ * Clusters whose views are loaded together: a round trip per chunk instead of two per cluster, and
+ * memory that follows the chunk's nodes (20 clusters of 500 nodes: 10,000 small rows), not the page's.
+ */
+const CLUSTERS_PER_LOAD = 20;
+
+const nodeColumns = {
+  clusterId: nodeVersions.clusterId,
+  name: nodeVersions.name,
+  labels: nodeVersions.labels,
+  unschedulable: nodeVersions.unschedulable,
+  ready: nodeVersions.ready,
+  taints: nodeVersions.taints,
+};
+
+/** The clusters' nodes and their open allocations on the ports their pending pods want. */
+async function narrowViews(ctx: ServiceContext, groups: readonly PendingRow[][]) {
+  const ids = groups.flatMap((g) => (g[0] ? [g[0].cluster.id] : []));
+  const ports = [...new Set(groups.flat().flatMap((r) => r.pod.ports.map((p) => p.hostPort)))].filter(
+    (p) => p > 0,
+  );
+  const inChunk = (column: typeof nodeVersions.clusterId | typeof portAllocations.clusterId) =>
+    sql`${column} = ANY(${arrayLiteral(ids)}::int[])`;
   const [nodes, allocations] = await Promise.all([
     ctx.db
-      .select()
+      .select(nodeColumns)
       .from(nodeVersions)
-      .where(and(eq(nodeVersions.clusterId, clusterId), isNull(nodeVersions.validTo)))
+      .where(and(inChunk(nodeVersions.clusterId), isNull(nodeVersions.validTo)))
       .orderBy(asc(sql`${nodeVersions.name} COLLATE "C"`)),
     ports.length === 0
       ? []
@@ -72,13 +92,22 @@ async function narrowView(ctx: ServiceContext, clusterId: number, pods: PendingR
           .from(portAllocations)
           .where(
             and(
-              eq(portAllocations.clusterId, clusterId),
+              inChunk(portAllocations.clusterId),
               isNull(portAllocations.validTo),
               sql`${portAllocations.hostPort} = ANY(${arrayLiteral(ports)}::int[])`,
             ),
           ),
   ]);
-  return { nodes, pods, allocations: allocations.map(({ hostIp, ...a }) => ({ ...a, hostIP: hostIp })) };
+  return groups.map((group) => {
+    const id = group[0]?.cluster.id;
+    return {
+      nodes: nodes.filter((n) => n.clusterId === id),
+      pods: group.map((r) => r.pod),
+      allocations: allocations
+        .filter((a) => a.clusterId === id)
+        .map(({ hostIp, ...a }) => ({ ...a, hostIP: hostIp })),
+    };
+  });
 }
 
 export async function hostPortConflicts(ctx: ServiceContext, input: ConflictsInput) {
@@ -94,35 +123,34 @@ export async function hostPortConflicts(ctx: ServiceContext, input: ConflictsInp
     if (group) group.push(row);
     else byCluster.set(row.cluster.id, [row]);
   }
+  const groups = [...byCluster.values()];
   const items = [];
-  // One cluster's view at a time: memory follows the largest cluster on the page, not the page.
-  for (const [clusterId, group] of byCluster) {
-    const cluster = group[0]?.cluster;
-    if (!cluster) continue;
-    const view = await narrowView(
-      ctx,
-      clusterId,
-      group.map((r) => r.pod),
-    );
-    for (const { pod, eligibleNodes, blockedNodes, freeNodes } of conflictsIn(view)) {
-      items.push({
-        cluster: cluster.name,
-        stale: isStale(ctx, cluster),
-        namespace: pod.namespace,
-        pod: pod.name,
-        owner: ownerOf(pod),
-        ports: pod.ports.map(({ protocol, hostIP, hostPort }) => ({ protocol, hostIP, hostPort })),
-        message: pod.schedulingMessage,
-        pendingSince: pod.validFrom.toISOString(),
-        eligibleNodes,
-        blockedNodes: blockedNodes.length,
-        blockedSample: blockedNodes
-          .slice(0, size)
-          .map((b) => ({ node: b.node, blockers: b.blockers.map(blocker) })),
-        /** eligible nodes with no conflicting allocation: the scheduler's message predates a change */
-        freeNodes: freeNodes.length,
-        freeSample: freeNodes.slice(0, size),
-      });
+  for (let i = 0; i < groups.length; i += CLUSTERS_PER_LOAD) {
+    const chunk = groups.slice(i, i + CLUSTERS_PER_LOAD);
+    const views = await narrowViews(ctx, chunk);
+    for (const [k, view] of views.entries()) {
+      const cluster = chunk[k]?.[0]?.cluster;
+      if (!cluster) continue;
+      for (const { pod, eligibleNodes, blockedNodes, freeNodes } of conflictsIn(view)) {
+        items.push({
+          cluster: cluster.name,
+          stale: isStale(ctx, cluster),
+          namespace: pod.namespace,
+          pod: pod.name,
+          owner: ownerOf(pod),
+          ports: pod.ports.map(({ protocol, hostIP, hostPort }) => ({ protocol, hostIP, hostPort })),
+          message: pod.schedulingMessage,
+          pendingSince: pod.validFrom.toISOString(),
+          eligibleNodes,
+          blockedNodes: blockedNodes.length,
+          blockedSample: blockedNodes
+            .slice(0, size)
+            .map((b) => ({ node: b.node, blockers: b.blockers.map(blocker) })),
+          /** eligible nodes with no conflicting allocation: the scheduler's message predates a change */
+          freeNodes: freeNodes.length,
+          freeSample: freeNodes.slice(0, size),
+        });
+      }
     }
   }
   const last = page.at(-1);

@@ -16,7 +16,7 @@ import { workloadOf } from "../../domain/workload.js";
 import type { ServiceContext } from "../context.js";
 import { type ClusterRow, isStale, selectClusters } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
-import { judgeShapes, shapeOf } from "./node-shapes.js";
+import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
 import { reservationsInForce } from "./reservations.js";
 
 export interface FitInput {
@@ -60,17 +60,19 @@ interface ShapeCount {
 }
 
 /** Per cluster and node shape: how many nodes, and how many hold an allocation in the way. */
-function countByShape(ctx: ServiceContext, scope: Scope, shape: SQL) {
+function countByShape(ctx: ServiceContext, scope: Scope, shape: ShapeSql) {
   return rawRows<ShapeCount>(
     ctx.db,
     sql`WITH w AS (${scope.wanted}),
       blocked AS (
         SELECT DISTINCT a.cluster_id, a.node FROM port_allocations a JOIN w ON ${conflictsWithWanted}
-        WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids}))
-      SELECT n.cluster_id, ${shape}::text AS shape, count(*)::int AS nodes, count(b.node)::int AS blocked
-      FROM node_versions n LEFT JOIN blocked b ON b.cluster_id = n.cluster_id AND b.node = n.name
-      WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
-      GROUP BY 1, 2`,
+        WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids})),
+      g AS (
+        SELECT n.cluster_id, ${shape.columns}, count(*)::int AS nodes, count(b.node)::int AS blocked
+        FROM node_versions n LEFT JOIN blocked b ON b.cluster_id = n.cluster_id AND b.node = n.name
+        WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
+        GROUP BY 1, 2, 3, 4, 5, 6)
+      SELECT g.cluster_id, ${shape.json}::text AS shape, g.nodes, g.blocked FROM g`,
   );
 }
 
@@ -99,19 +101,21 @@ interface WorkloadRow {
   total: number;
 }
 
-/** The conflicting allocations on eligible nodes (nodes of the eligible shapes). */
-function eligibleBlockers(scope: Scope, shape: SQL, eligibleShapes: readonly string[]): SQL {
+/**
+ * The conflicting allocations on eligible nodes: the shape is computed only for the nodes holding
+ * such an allocation, not for every node.
+ */
+function eligibleBlockers(scope: Scope, shape: ShapeSql, eligibleShapes: readonly string[]): SQL {
   return sql`w AS (${scope.wanted}),
-    eligible AS (
-      SELECT n.cluster_id, n.name FROM node_versions n
-      WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
-        AND ${shape} IN (SELECT value FROM jsonb_array_elements(${`[${eligibleShapes.join(",")}]`}::jsonb))),
     blockers AS (
       SELECT a.cluster_id, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container, a.protocol,
              a.host_ip, a.host_port, (extract(epoch FROM a.valid_from) * 1000)::float8 AS valid_from_ms
-      FROM port_allocations a JOIN eligible e ON e.cluster_id = a.cluster_id AND e.name = a.node
+      FROM port_allocations a
+      JOIN node_versions n ON n.cluster_id = a.cluster_id AND n.name = a.node AND n.valid_to IS NULL
+      CROSS JOIN LATERAL (SELECT ${shape.columns}) g
       WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids})
-        AND EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted}))`;
+        AND EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted})
+        AND ${shape.json} IN (SELECT value FROM jsonb_array_elements(${`[${eligibleShapes.join(",")}]`}::jsonb)))`;
 }
 
 /** The first `size` blocked eligible nodes per cluster (byte order), each with all its blockers. */
