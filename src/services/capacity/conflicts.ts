@@ -14,7 +14,7 @@ import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
 
-export const DEFAULT_CONFLICTS_LIMIT = 100;
+const DEFAULT_CONFLICTS_LIMIT = 100;
 export const MAX_CONFLICTS_LIMIT = 1000;
 
 export interface ConflictsInput {

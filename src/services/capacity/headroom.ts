@@ -10,7 +10,7 @@ import type { ServiceContext } from "../context.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
 
-export const DEFAULT_HEADROOM_LIMIT = 1000;
+const DEFAULT_HEADROOM_LIMIT = 1000;
 export const MAX_HEADROOM_LIMIT = 5000;
 
 export interface HeadroomInput {
