@@ -6,13 +6,13 @@
  * clock plus the allowed skew is refused, because it would freeze the cluster's history.
  */
 import { type SQL, sql } from "drizzle-orm";
+import { type CanonicalState, canonicalState, stateHash } from "../contract/canonical.js";
 import type { Snapshot } from "../contract/snapshot.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import { headroomVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { type CanonicalState, canonicalState, stateHash } from "../domain/canonical.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
   allocationCount,
@@ -160,7 +160,7 @@ export async function ingestSnapshot(
     );
   }
   const state = canonicalState(snapshot);
-  const hash = await stateHash(state);
+  const hash = stateHash(state);
   // Facts are built before the transaction when this push likely changed something, so the CPU
   // work does not hold a pool connection; an unchanged push never builds them.
   const facts = hashHints(ctx.db).get(agent.clusterId) === hash ? null : prepareFacts(state);
