@@ -4,6 +4,7 @@
  * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
  */
 import type { AllocationFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
+import { workloadKey, workloadOfPod } from "./workload.js";
 
 export interface FactState {
   nodes: Map<string, NodeFact>;
@@ -120,4 +121,41 @@ export function podsOnUnknownNodes(state: FactState, pods: Iterable<PodFact>): P
   const unknown: PodFact[] = [];
   for (const pod of pods) if (pod.node !== null && !state.nodes.has(pod.node)) unknown.push(pod);
   return unknown;
+}
+
+/** What the whole-cluster projections read of a pod besides its placement rules. */
+const projectedPart = (pod: PodFact) =>
+  JSON.stringify([workloadKey(workloadOfPod(pod)), pod.node, pod.hostNetwork, pod.ports]);
+const rulesOf = (pod: PodFact) =>
+  JSON.stringify([pod.nodeSelector, pod.tolerations, pod.requiredNodeAffinity]);
+
+/**
+ * Whether the changes leave the headroom and port summary as they were, so a delta need not
+ * recompute them over the whole cluster (a rolling restart: pods renamed, same workload, node, ports
+ * and rules). True only when no node changed, the ended and begun pods read the same to the
+ * projections (as multisets), and every workload they touch has one set of placement rules, so which
+ * of its pods is lowest-named (the one whose rules count) does not matter. False is always safe.
+ */
+export function projectionsUnchanged(state: FactState, changes: FactChanges): boolean {
+  if (changes.closeNodes.length > 0 || changes.openNodes.length > 0) return false;
+  const balance = new Map<string, number>();
+  const touched = new Set<string>();
+  const count = (pod: PodFact, by: number) => {
+    const part = projectedPart(pod) + rulesOf(pod);
+    balance.set(part, (balance.get(part) ?? 0) + by);
+    touched.add(workloadKey(workloadOfPod(pod)));
+  };
+  for (const pod of changes.closePods) count(pod, 1);
+  for (const pod of changes.openPods) count(pod, -1);
+  for (const n of balance.values()) if (n !== 0) return false;
+  if (touched.size === 0) return true;
+  const rules = new Map<string, string>();
+  for (const pod of state.pods.values()) {
+    const key = workloadKey(workloadOfPod(pod));
+    if (!touched.has(key)) continue;
+    const seen = rules.get(key);
+    if (seen === undefined) rules.set(key, rulesOf(pod));
+    else if (seen !== rulesOf(pod)) return false;
+  }
+  return true;
 }

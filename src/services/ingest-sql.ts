@@ -98,7 +98,7 @@ export interface LoggedPush {
   counts: { nodes: number; pods: number; allocations: number } | "previous";
   opened: number;
   closed: number;
-  /** the cluster's new port summary, when the state changed */
+  /** the cluster's new port summary, when it was recomputed */
   portSummary: unknown[] | null;
 }
 
@@ -137,7 +137,7 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           last_snapshot_hash = ${push.hash},
           last_snapshot_id = (SELECT id FROM logged),
           snapshots_accepted = snapshots_accepted + 1,
-          snapshots_changed = snapshots_changed + ${push.portSummary ? 1 : 0},
+          snapshots_changed = snapshots_changed + ${push.changed ? 1 : 0},
           port_summary = COALESCE(${push.portSummary ? JSON.stringify(push.portSummary) : null}::jsonb, port_summary)
         WHERE id = ${clusterId}
         RETURNING last_snapshot_id::float8 AS id`,

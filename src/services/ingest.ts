@@ -24,9 +24,11 @@ import type { Db } from "../db/types.js";
 import {
   applyFactDelta,
   type FactState,
+  factCount,
   factStateOf,
   factsOfState,
   podsOnUnknownNodes,
+  projectionsUnchanged,
 } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
@@ -392,9 +394,11 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
       );
     }
-    const facts = factsOfState(state);
-    const { headroom, portSummary } = projections(facts);
-    const headroomDiff = diffIntervals(prefetched?.[HEADROOM] ?? [], headroom);
+    // Headroom and port summary read the whole cluster: recomputed unless the changes cannot move them.
+    const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
+    const headroomDiff = projected
+      ? diffIntervals(prefetched?.[HEADROOM] ?? [], projected.headroom)
+      : { close: [], open: [] };
     const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
     const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
     const updates = [
@@ -420,10 +424,14 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         hash,
         changed: true,
         agent: delta.agent,
-        counts: { nodes: facts.nodes.length, pods: facts.pods.length, allocations: facts.allocations.length },
+        counts: {
+          nodes: state.nodes.size,
+          pods: state.pods.size,
+          allocations: factCount(state) - state.nodes.size - state.pods.size,
+        },
         opened,
         closed,
-        portSummary,
+        portSummary: projected?.portSummary ?? null,
       }),
       bulkInsertMany(tx, inserts),
     ]);

@@ -118,7 +118,12 @@ describe("delta pushes", () => {
 
   it("gives the same history whether states are pushed whole or as deltas", async () => {
     const step = fc.record({
-      state: fc.option(stateArb, { nil: null, freq: 4 }), // null: the same state again (a heartbeat)
+      // a new state; the same again (a heartbeat); or the same with every pod renamed (a rolling restart)
+      state: fc.oneof(
+        { weight: 3, arbitrary: stateArb },
+        { weight: 1, arbitrary: fc.constant("same" as const) },
+        { weight: 2, arbitrary: fc.constant("renamed" as const) },
+      ),
       /** deltas only: apply it in an app that never saw the base (read back from the database) */
       freshApp: fc.boolean(),
     });
@@ -136,11 +141,7 @@ describe("delta pushes", () => {
         ]);
         expect(first.map((r) => r.status)).toEqual([200, 200]);
         for (const [i, { state, freshApp }] of steps.entries()) {
-          const next = snapshotOf(
-            CLUSTER,
-            at(i + 1),
-            state ?? { nodes: previous.nodes, pods: previous.pods },
-          );
+          const next = snapshotOf(CLUSTER, at(i + 1), nextState(previous, state));
           const body = deltaBody(previous, next);
           const app = freshApp ? freshAppOn(deltas) : deltas.app;
           const [a, b] = await Promise.all([whole.push(wholeToken, next), pushTo(app, deltaToken, body)]);
@@ -157,6 +158,14 @@ describe("delta pushes", () => {
     );
   }, 180_000);
 });
+
+function nextState(previous: SnapshotInput, step: StateInput | "same" | "renamed"): StateInput {
+  if (step === "same") return { nodes: previous.nodes, pods: previous.pods };
+  if (step === "renamed") {
+    return { nodes: previous.nodes, pods: previous.pods.map((pod) => ({ ...pod, name: `${pod.name}-r` })) };
+  }
+  return step;
+}
 
 function freshAppOn(harness: Harness) {
   return createApp({
