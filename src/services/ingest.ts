@@ -1,35 +1,20 @@
 /**
  * Snapshot ingest (docs/data-model.md): one transaction per push. Pushes of one cluster take turns
  * in the process (PushGate) and the cluster row lock (NOWAIT) serialises them across processes; an
- * unchanged state costs O(1); a changed one is a set-based diff of open intervals per table, and a
- * delta applies its changes to the base state's open facts (ingestDelta). Time comes from observedAt
+ * unchanged state costs O(1); a changed one is a set-based diff of open intervals per table (a delta
+ * is applied to the base state's open facts instead: ingest-delta.ts). Time comes from observedAt
  * only, so a replayed history is identical; an observedAt beyond the server clock plus the allowed
  * skew is refused, because it would freeze the cluster's history.
  */
 import { sql } from "drizzle-orm";
-import {
-  type CanonicalState,
-  canonicalNode,
-  canonicalPod,
-  canonicalState,
-  stateHash,
-} from "../contract/canonical.js";
-import type { SnapshotDelta } from "../contract/delta.js";
+import { type CanonicalState, canonicalState, stateHash } from "../contract/canonical.js";
 import type { Snapshot } from "../contract/snapshot.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import { headroomVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import {
-  applyFactDelta,
-  type FactState,
-  factCount,
-  factStateOf,
-  factsOfState,
-  podsOnUnknownNodes,
-  projectionsUnchanged,
-} from "../domain/fact-state.js";
+import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
   type AllocationFact,
@@ -44,11 +29,10 @@ import {
   type SnapshotFacts,
 } from "../domain/history.js";
 import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
-import { loadFactState } from "./base-states.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
-import { closeByIds, closeByKeys, logPush, openRows, runUpdates } from "./ingest-sql.js";
+import { closeByIds, logPush, openRows, runUpdates } from "./ingest-sql.js";
 import { pushInProgress } from "./push-gate.js";
 
 /** The pushing agent: its cluster, and the hash of the token it authenticated with. */
@@ -73,7 +57,7 @@ interface Projections {
 
 type PreparedFacts = SnapshotFacts & Projections;
 
-function projections(facts: SnapshotFacts): Projections {
+export function projections(facts: SnapshotFacts): Projections {
   return {
     headroom: headroomFacts(workloadHeadroom(facts.nodes, facts.pods, facts.allocations)),
     portSummary: summarisePortMap(buildPortMap(facts.nodes, facts.allocations, facts.pods)),
@@ -101,10 +85,10 @@ function hashHints(db: Db): Map<number, string> {
   return hints;
 }
 
-const HEADROOM = 3;
+export const HEADROOM = 3;
 
 /** The rows a changed push inserts, per table. */
-function insertsOf(
+export function insertsOf(
   clusterId: number,
   at: Date,
   rows: { nodes: NodeFact[]; pods: PodFact[]; allocations: AllocationFact[]; headroom: HeadroomFact[] },
@@ -149,7 +133,7 @@ export function refuseIfBusy(ctx: ServiceContext, agent: Agent): void {
 }
 
 /** The envelope's checks, shared by snapshots and deltas; answers observedAt as a Date. */
-function checkEnvelope(
+export function checkEnvelope(
   ctx: ServiceContext,
   agent: Agent,
   envelope: { cluster: string; observedAt: string },
@@ -174,19 +158,23 @@ function checkEnvelope(
   return observedAt;
 }
 
-/** Runs a push's transaction in the cluster's turn, then remembers the state it left. */
-async function inTurn(
+/**
+ * Runs a push's transaction in the cluster's turn and, still in it, remembers the state it left
+ * (hash hint, and the facts a next delta applies to).
+ */
+export function inTurn(
   ctx: ServiceContext,
   agent: Agent,
   hash: string,
-  write: () => Promise<{ result: IngestResult; state?: FactState }>,
+  transaction: () => Promise<{ result: IngestResult; state?: FactState }>,
 ): Promise<IngestResult> {
-  const { result, state } = await (ctx.pushGate
-    ? ctx.pushGate.run(agent.clusterId, agent.cluster, write)
-    : write());
-  hashHints(ctx.db).set(agent.clusterId, hash);
-  if (state) ctx.baseStates?.put(agent.clusterId, hash, state);
-  return result;
+  const write = async () => {
+    const { result, state } = await transaction();
+    hashHints(ctx.db).set(agent.clusterId, hash);
+    if (state) ctx.baseStates?.put(agent.clusterId, hash, state);
+    return result;
+  };
+  return ctx.pushGate ? ctx.pushGate.run(agent.clusterId, agent.cluster, write) : write();
 }
 
 export async function ingestSnapshot(
@@ -205,24 +193,6 @@ export async function ingestSnapshot(
   );
 }
 
-export async function ingestDelta(
-  ctx: ServiceContext,
-  agent: Agent,
-  delta: SnapshotDelta,
-): Promise<IngestResult> {
-  const observedAt = checkEnvelope(ctx, agent, delta);
-  const { nodes, pods } = delta.delta;
-  // The upserted objects' facts, built before the transaction as a whole snapshot's are.
-  const upserts = factsFromState({
-    cluster: delta.cluster,
-    nodes: nodes.upsert.map(canonicalNode),
-    pods: pods.upsert.map(canonicalPod),
-  });
-  return inTurn(ctx, agent, delta.delta.hash, () =>
-    deltaTransaction(ctx, agent, { delta, observedAt, upserts }),
-  );
-}
-
 /** PostgreSQL's lock_not_available: NOWAIT found the row locked. */
 const LOCK_NOT_AVAILABLE = "55P03";
 
@@ -238,7 +208,7 @@ interface LockedCluster {
   token_valid: boolean;
 }
 
-async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefined> {
+export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefined> {
   // NOWAIT: a push of this cluster running elsewhere (another replica or isolate) answers 429
   // at once instead of parking this connection on the row lock.
   const [row] = await rawRows<LockedCluster>(
@@ -257,7 +227,7 @@ async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefi
  * The locked cluster's verdict on a push: refused (throws), an exact retransmission of the last
  * push (answers its result), or go on (undefined).
  */
-function admit(
+export function admit(
   cluster: LockedCluster | undefined,
   agent: Agent,
   push: { observedAt: Date; hash: string; observedAtText: string },
@@ -332,109 +302,5 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     ]);
     const result = { changed, opened, closed, snapshotId };
     return facts ? { result, state: factStateOf(facts) } : { result };
-  });
-}
-
-interface DeltaPush {
-  delta: SnapshotDelta;
-  observedAt: Date;
-  upserts: SnapshotFacts;
-}
-
-async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPush) {
-  const { delta, observedAt } = push;
-  const { base, hash } = delta.delta;
-  return ctx.db.transaction(async (tx) => {
-    const expectChange = hash !== base;
-    const [cluster, prefetched] = await Promise.all([
-      lockCluster(tx, agent),
-      expectChange ? openRows(tx, agent.clusterId, [HEADROOM]) : null,
-    ]);
-    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
-    if (retransmitted) return { result: retransmitted };
-    if (base !== cluster?.last_snapshot_hash) {
-      throw new ServiceError(
-        "CONFLICT",
-        "BASE_MISMATCH",
-        `the delta's base ${base.slice(0, 12)}… is not this cluster's last accepted state; send the whole snapshot`,
-      );
-    }
-    const receivedAt = ctx.now().toISOString();
-    if (hash === base) {
-      // Same state (a heartbeat): as for a whole snapshot, its contents change nothing.
-      const snapshotId = await logPush(tx, {
-        clusterId: agent.clusterId,
-        observedAt,
-        receivedAt,
-        hash,
-        changed: false,
-        agent: delta.agent,
-        counts: "previous",
-        opened: 0,
-        closed: 0,
-        portSummary: null,
-      });
-      return { result: { changed: false, opened: 0, closed: 0, snapshotId } };
-    }
-    const state = ctx.baseStates?.take(agent.clusterId, base) ?? (await loadFactState(tx, agent.clusterId));
-    const changes = applyFactDelta(state, {
-      upserts: push.upserts,
-      removeNodes: delta.delta.nodes.remove,
-      removePods: delta.delta.pods.remove,
-    });
-    const dangling = podsOnUnknownNodes(
-      state,
-      changes.closeNodes.length > 0 ? state.pods.values() : push.upserts.pods,
-    );
-    if (dangling.length > 0) {
-      const pod = dangling[0] as PodFact;
-      throw new ServiceError(
-        "BAD_REQUEST",
-        "UNKNOWN_NODE",
-        `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
-      );
-    }
-    // Headroom and port summary read the whole cluster: recomputed unless the changes cannot move them.
-    const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
-    const headroomDiff = projected
-      ? diffIntervals(prefetched?.[HEADROOM] ?? [], projected.headroom)
-      : { close: [], open: [] };
-    const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
-    const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
-    const updates = [
-      ...closeByKeys(
-        agent.clusterId,
-        { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
-        observedAt,
-      ),
-      ...closeByIds([[], [], [], headroomDiff.close], observedAt),
-    ];
-    const inserts = insertsOf(agent.clusterId, observedAt, {
-      nodes: changes.openNodes,
-      pods: changes.openPods,
-      allocations: changes.openAllocations,
-      headroom: headroomDiff.open,
-    });
-    const [, snapshotId] = await Promise.all([
-      runUpdates(tx, updates),
-      logPush(tx, {
-        clusterId: agent.clusterId,
-        observedAt,
-        receivedAt,
-        hash,
-        changed: true,
-        agent: delta.agent,
-        counts: {
-          nodes: state.nodes.size,
-          pods: state.pods.size,
-          allocations: factCount(state) - state.nodes.size - state.pods.size,
-        },
-        opened,
-        closed,
-        portSummary: projected?.portSummary ?? null,
-      }),
-      bulkInsertMany(tx, inserts),
-    ]);
-    return { result: { changed: true, opened, closed, snapshotId }, state };
   });
 }

@@ -3,7 +3,8 @@ import { isDeltaBody, parseDelta, parseSnapshot, snapshotJsonSchema } from "../.
 import { log } from "../../logging/logger.js";
 import { requireAgent, resolvePrincipal } from "../../services/auth.js";
 import { ServiceError } from "../../services/errors.js";
-import { type Agent, ingestDelta, ingestSnapshot, refuseIfBusy } from "../../services/ingest.js";
+import { type Agent, ingestSnapshot, refuseIfBusy } from "../../services/ingest.js";
+import { ingestDelta } from "../../services/ingest-delta.js";
 import type { AppEnv } from "../env.js";
 import { readJsonBody } from "./body.js";
 
