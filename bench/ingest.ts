@@ -3,7 +3,9 @@
  * what any ingest of the payload must do (gunzip + JSON.parse + the contract's parse + canonical sort +
  * SHA-256 of the same gzipped body). Cases: first push, unchanged push, ~1% churn pushed whole, and the
  * same churn pushed as a delta (applied from this process's memory, and read back from the database by
- * an app that never saw the base). Rounds are interleaved; each figure is the median over the rounds.
+ * an app that never saw the base), and a delta that changes one node (which makes the server recompute
+ * headroom and the port summary over the whole cluster). Rounds are interleaved; each figure is the
+ * median over the rounds.
  * Usage: npx tsx bench/ingest.ts [nodes=5000] [rounds=5]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
  */
 import { performance } from "node:perf_hooks";
@@ -112,6 +114,7 @@ try {
     churnWhole: [],
     churnDelta: [],
     churnDeltaReadBack: [],
+    nodeDelta: [],
   };
   const bytes = { whole: 0, delta: 0 };
   const answers: Record<string, unknown> = {};
@@ -152,6 +155,25 @@ try {
     const readBack = await encodeDelta({ ...header, observedAt: minute(round, 4) }, to.hash, from.hash, back);
     const r5 = await send(createApp(options), token, readBack);
     samples.churnDeltaReadBack?.push(r5.ms);
+    // One node turns NotReady: a one-object delta that moves eligibility, so projections are recomputed.
+    const [firstNode] = from.state.nodes;
+    if (!firstNode) throw new Error("no node");
+    const notReady = {
+      nodes: { upsert: [{ ...firstNode, ready: false }], remove: [] },
+      pods: { upsert: [], remove: [] },
+    };
+    const notReadyHash = stateHash({
+      ...from.state,
+      nodes: [{ ...firstNode, ready: false }, ...from.state.nodes.slice(1)],
+    });
+    const nodeDelta = await encodeDelta(
+      { ...header, observedAt: minute(round, 5) },
+      from.hash,
+      notReadyHash,
+      notReady,
+    );
+    const r6 = await send(app, token, nodeDelta);
+    samples.nodeDelta?.push(r6.ms);
     bytes.whole = churnBody.byteLength;
     bytes.delta = delta.byteLength;
     Object.assign(answers, {
@@ -181,6 +203,7 @@ try {
         churnWholePush: figure("churnWhole"),
         churnDeltaPush: figure("churnDelta"),
         churnDeltaReadBackPush: figure("churnDeltaReadBack"),
+        oneNodeDeltaPush: figure("nodeDelta"),
         deltaVsWhole: {
           serverTimeTimesLess: +(churnWhole / churnDelta).toFixed(1),
           bytesTimesFewer: +(bytes.whole / bytes.delta).toFixed(1),
