@@ -188,9 +188,17 @@ export async function ingestSnapshot(
   // Facts are built before the transaction when this push likely changed something, so the CPU
   // work does not hold a pool connection; an unchanged push never builds them.
   const facts = hashHints(ctx.db).get(agent.clusterId) === hash ? null : prepareFacts(state);
-  return inTurn(ctx, agent, hash, () =>
-    snapshotTransaction(ctx, agent, { state, hash, observedAt, snapshot, facts }),
-  );
+  return inTurn(ctx, agent, hash, async () => {
+    const { result, facts: written } = await snapshotTransaction(ctx, agent, {
+      state,
+      hash,
+      observedAt,
+      snapshot,
+      facts,
+    });
+    // Keyed for the next delta after COMMIT, so the work does not hold the connection.
+    return written ? { result, state: factStateOf(written) } : { result };
+  });
 }
 
 /** PostgreSQL's lock_not_available: NOWAIT found the row locked. */
@@ -301,6 +309,6 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
       diff ? bulkInsertMany(tx, diff.inserts) : null,
     ]);
     const result = { changed, opened, closed, snapshotId };
-    return facts ? { result, state: factStateOf(facts) } : { result };
+    return { result, facts };
   });
 }
