@@ -1,12 +1,20 @@
 /**
- * Ingest benchmark: a large cluster's first push, an unchanged push and a ~1% churn push, each as a
- * ratio of a baseline measured in the same run (parsing + validating the same payload).
- * Usage: npx tsx bench/ingest.ts [nodes=5000]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
+ * Ingest benchmark on a large cluster, as ratios to the floor measured in the same run: the floor is
+ * what any ingest of the payload must do (gunzip + JSON.parse + the contract's parse + canonical sort +
+ * SHA-256 of the same gzipped body). Cases: first push, unchanged push, ~1% churn pushed whole, and the
+ * same churn pushed as a delta (applied from this process's memory, and read back from the database by
+ * an app that never saw the base), and a delta that changes one node (which makes the server recompute
+ * headroom and the port summary over the whole cluster). Rounds are interleaved; each figure is the
+ * median over the rounds.
+ * Usage: npx tsx bench/ingest.ts [nodes=5000] [rounds=5]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
  */
 import { performance } from "node:perf_hooks";
+import { gunzipSync, gzipSync } from "node:zlib";
 import postgres from "postgres";
+import { encodeDelta, keyedState, stateChanges } from "../agents/src/push/delta.js";
 import { createApp } from "../src/app.js";
-import { parseSnapshot } from "../src/contract/snapshot.js";
+import { canonicalState, stateHash } from "../src/contract/canonical.js";
+import { parseSnapshot, type SnapshotInput } from "../src/contract/snapshot.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { createPgliteDatabase } from "../src/db/pglite.js";
 import { createPostgresDatabase } from "../src/db/postgres.js";
@@ -14,6 +22,7 @@ import type { DatabaseHandle } from "../src/db/types.js";
 import { clusterSnapshot } from "./fleet.js";
 
 const nodes = Number(process.argv[2] ?? 5000);
+const rounds = Number(process.argv[3] ?? 5);
 const url = process.env.TEST_DATABASE_URL;
 
 async function openDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
@@ -39,57 +48,169 @@ async function openDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Pro
   };
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
-  const start = performance.now();
-  const value = await fn();
-  return [performance.now() - start, value];
+function canonical(input: SnapshotInput) {
+  const parsed = parseSnapshot(input);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const state = canonicalState(parsed.snapshot);
+  return { state, hash: stateHash(state) };
 }
+
+/** What any ingest must do with the body: the floor. */
+function floor(body: Buffer): string {
+  const parsed = parseSnapshot(JSON.parse(gunzipSync(body).toString("utf8")));
+  if (!parsed.ok) throw new Error(parsed.message);
+  return stateHash(canonicalState(parsed.snapshot));
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
 
 const { handle, drop } = await openDatabase();
 try {
-  const app = createApp({
+  const options = {
     database: handle,
     auth: { adminToken: undefined, openAccess: true },
     staleAfterSeconds: 600,
     maxSnapshotBytes: 512 * 1024 * 1024,
-  });
-  const register = await app.request("/trpc/clusters.register", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench" }),
-  });
-  const { token } = ((await register.json()) as { result: { data: { token: string } } }).result.data;
-  const push = async (body: string): Promise<Response> =>
-    app.request("/v1/snapshots", {
+  };
+  const app = createApp(options);
+  const register = async (name: string) => {
+    const res = await app.request("/trpc/clusters.register", {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name }),
     });
+    return ((await res.json()) as { result: { data: { token: string } } }).result.data.token;
+  };
+  const send = async (target: typeof app, token: string, body: Buffer) => {
+    const start = performance.now();
+    const res = await target.request("/v1/snapshots", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        authorization: `Bearer ${token}`,
+      },
+      // A Node Buffer is a valid fetch body; the DOM typings only name ArrayBuffer-backed views.
+      body: body as Uint8Array<ArrayBuffer>,
+    });
+    const answer = (await res.json()) as Record<string, unknown>;
+    const ms = performance.now() - start;
+    if (res.status !== 200) throw new Error(`push answered ${res.status}: ${JSON.stringify(answer)}`);
+    return { ms, answer };
+  };
+  const minute = (round: number, m: number) =>
+    new Date(Date.UTC(2026, 10, 27, 10, round * 10 + m)).toISOString();
 
-  const first = JSON.stringify(clusterSnapshot("bench", nodes, "2026-11-27T10:00:00Z"));
-  const [baseline] = await timed(async () => parseSnapshot(JSON.parse(first)));
-  const [initial, r1] = await timed(() => push(first));
-  const same = JSON.stringify(clusterSnapshot("bench", nodes, "2026-11-27T10:01:00Z"));
-  const [unchanged, r2] = await timed(() => push(same));
-  const churn = JSON.stringify(clusterSnapshot("bench", nodes, "2026-11-27T10:02:00Z", 42));
-  const [churned, r3] = await timed(() => push(churn));
-  const answers = await Promise.all([r1, r2, r3].map((r) => r.json()));
-  const pods = clusterSnapshot("bench", nodes, "x").pods.length;
+  const samples: Record<string, number[]> = {
+    floor: [],
+    first: [],
+    unchanged: [],
+    churnWhole: [],
+    churnDelta: [],
+    churnDeltaReadBack: [],
+    nodeDelta: [],
+  };
+  const bytes = { whole: 0, delta: 0 };
+  const answers: Record<string, unknown> = {};
+  for (let round = 0; round < rounds; round++) {
+    const cluster = `bench-${round}`;
+    const token = await register(cluster);
+    const at = (m: number, churn = 0) => clusterSnapshot(cluster, nodes, minute(round, m), churn);
+    const whole = (input: SnapshotInput) => gzipSync(JSON.stringify(input));
+    const a = at(0);
+    const first = whole(a);
+    const floorStart = performance.now();
+    floor(first);
+    samples.floor?.push(performance.now() - floorStart);
+    const r1 = await send(app, token, first);
+    samples.first?.push(r1.ms);
+    const r2 = await send(app, token, whole(at(1)));
+    samples.unchanged?.push(r2.ms);
+    const b = at(2, 42);
+    const churnBody = whole(b);
+    const r3 = await send(app, token, churnBody);
+    samples.churnWhole?.push(r3.ms);
+    // The same churn back, as the agent would send it: B → A, as a delta.
+    const from = canonical(b);
+    const to = canonical(a);
+    const changes = stateChanges(
+      keyedState(from.state.nodes, from.state.pods),
+      keyedState(to.state.nodes, to.state.pods),
+    );
+    const header = { schemaVersion: 1, cluster, observedAt: minute(round, 3) };
+    const delta = await encodeDelta(header, from.hash, to.hash, changes);
+    const r4 = await send(app, token, delta);
+    samples.churnDelta?.push(r4.ms);
+    // A → B again as a delta, in an app that never saw A: the base is read back from the database.
+    const back = stateChanges(
+      keyedState(to.state.nodes, to.state.pods),
+      keyedState(from.state.nodes, from.state.pods),
+    );
+    const readBack = await encodeDelta({ ...header, observedAt: minute(round, 4) }, to.hash, from.hash, back);
+    const r5 = await send(createApp(options), token, readBack);
+    samples.churnDeltaReadBack?.push(r5.ms);
+    // One node turns NotReady: a one-object delta that moves eligibility, so projections are recomputed.
+    const [firstNode] = from.state.nodes;
+    if (!firstNode) throw new Error("no node");
+    const notReady = {
+      nodes: { upsert: [{ ...firstNode, ready: false }], remove: [] },
+      pods: { upsert: [], remove: [] },
+    };
+    const notReadyHash = stateHash({
+      ...from.state,
+      nodes: [{ ...firstNode, ready: false }, ...from.state.nodes.slice(1)],
+    });
+    const nodeDelta = await encodeDelta(
+      { ...header, observedAt: minute(round, 5) },
+      from.hash,
+      notReadyHash,
+      notReady,
+    );
+    const r6 = await send(app, token, nodeDelta);
+    samples.nodeDelta?.push(r6.ms);
+    bytes.whole = churnBody.byteLength;
+    bytes.delta = delta.byteLength;
+    Object.assign(answers, {
+      first: r1.answer,
+      unchanged: r2.answer,
+      churnWhole: r3.answer,
+      churnDelta: r4.answer,
+    });
+  }
+  const base = median(samples.floor ?? []);
+  const figure = (key: string) => {
+    const ms = median(samples[key] ?? []);
+    return { ms: Math.round(ms), ratio: +(ms / base).toFixed(2) };
+  };
+  const churnWhole = median(samples.churnWhole ?? []);
+  const churnDelta = median(samples.churnDelta ?? []);
   console.log(
     JSON.stringify(
       {
         database: url ? "postgres" : "pglite",
         nodes,
-        pods,
-        payloadMB: +(first.length / 1e6).toFixed(1),
-        baselineParseValidateMs: Math.round(baseline),
-        firstPush: { ms: Math.round(initial), ratio: +(initial / baseline).toFixed(2), answer: answers[0] },
-        unchangedPush: {
-          ms: Math.round(unchanged),
-          ratio: +(unchanged / baseline).toFixed(2),
-          answer: answers[1],
+        pods: a0Pods(),
+        rounds,
+        floorMs: Math.round(base),
+        firstPush: figure("first"),
+        unchangedPush: figure("unchanged"),
+        churnWholePush: figure("churnWhole"),
+        churnDeltaPush: figure("churnDelta"),
+        churnDeltaReadBackPush: figure("churnDeltaReadBack"),
+        oneNodeDeltaPush: figure("nodeDelta"),
+        deltaVsWhole: {
+          serverTimeTimesLess: +(churnWhole / churnDelta).toFixed(1),
+          bytesTimesFewer: +(bytes.whole / bytes.delta).toFixed(1),
+          wholeGzipBytes: bytes.whole,
+          deltaGzipBytes: bytes.delta,
         },
-        churnPush: { ms: Math.round(churned), ratio: +(churned / baseline).toFixed(2), answer: answers[2] },
+        answers,
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
       null,
@@ -98,4 +219,8 @@ try {
   );
 } finally {
   await drop();
+}
+
+function a0Pods(): number {
+  return clusterSnapshot("x", nodes, "2026-11-27T10:00:00Z").pods.length;
 }

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_CLOCK_SKEW_SECONDS } from "./config/shared.js";
 import { describeFailure } from "./db/failures.js";
 import { log } from "./logging/logger.js";
 import { type Principal, resolvePrincipal } from "./services/auth.js";
+import { BaseStates } from "./services/base-states.js";
 import { toServiceError } from "./services/errors.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "./services/push-gate.js";
 
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps) {
       },
       now: deps.now ?? (() => new Date()),
       pushGate: deps.pushGate ?? new PushGate(DEFAULT_PUSH_LIMITS),
+      baseStates: deps.baseStates ?? new BaseStates(),
     },
     auth: deps.auth,
     maxSnapshotBytes: deps.maxSnapshotBytes,

@@ -1,6 +1,7 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { DatabaseHandle } from "../db/types.js";
 import type { AuthConfig } from "../services/auth.js";
+import type { BaseStates } from "../services/base-states.js";
 import type { ServiceContext } from "../services/context.js";
 import type { PushGate } from "../services/push-gate.js";
 import type { RequestLimits } from "./limits/middleware.js";
@@ -22,6 +23,8 @@ export interface AppDeps {
   logRequests?: boolean;
   /** pushes' turns: built once per process (per isolate on Workers) so it outlives a request */
   pushGate?: PushGate;
+  /** deltas' base states: like the gate, built once per process (per isolate on Workers) */
+  baseStates?: BaseStates;
 }
 
 export interface RequestDeps {

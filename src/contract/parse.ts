@@ -23,11 +23,16 @@ export interface SnapshotIssue {
   message: string;
 }
 
-export type SnapshotParseResult =
-  | { ok: true; snapshot: Snapshot }
-  | { ok: false; code: SnapshotErrorCode; message: string; issues: SnapshotIssue[] };
+export interface SnapshotRefusal {
+  ok: false;
+  code: SnapshotErrorCode;
+  message: string;
+  issues: SnapshotIssue[];
+}
 
-type Path = PropertyKey[];
+export type SnapshotParseResult = { ok: true; snapshot: Snapshot } | SnapshotRefusal;
+
+export type Path = PropertyKey[];
 interface Found {
   code: SnapshotErrorCode;
   path: string;
@@ -69,7 +74,9 @@ function issueCode(issue: z.core.$ZodIssue, path: Path): SnapshotErrorCode {
   if (custom?.portolanCode) return custom.portolanCode;
   const field = path[path.length - 1];
   if (issue.code === "too_big" && issue.origin === "array") {
-    return arrayCodes[String(field)] ?? "TOO_MANY_ITEMS";
+    // A delta's lists (nodes.upsert, pods.remove, …) count against their kind's bound.
+    const owner = field === "upsert" || field === "remove" ? path[path.length - 2] : field;
+    return arrayCodes[String(owner)] ?? "TOO_MANY_ITEMS";
   }
   if (
     (field === "hostPort" || field === "containerPort") &&
@@ -86,7 +93,7 @@ function issueCode(issue: z.core.$ZodIssue, path: Path): SnapshotErrorCode {
 }
 
 /** Collects issues up to MAX_ISSUES. */
-class IssueList {
+export class IssueList {
   readonly found: Found[] = [];
   get full(): boolean {
     return this.found.length >= MAX_ISSUES;
@@ -102,7 +109,7 @@ class IssueList {
   }
 }
 
-function refusal(found: readonly Found[]): SnapshotParseResult {
+export function refusal(found: readonly Found[]): SnapshotRefusal {
   const first = found[0];
   const code = first?.code ?? "INVALID_SNAPSHOT";
   const detail = first ? ` (${first.path || "snapshot"}: ${first.message})` : "";
@@ -110,49 +117,73 @@ function refusal(found: readonly Found[]): SnapshotParseResult {
   return { ok: false, code, message: `${headlines[code]}${detail}`, issues };
 }
 
-function parsePorts(raw: unknown, podIndex: number, list: IssueList): SnapshotPort[] {
+function parsePorts(raw: unknown, prefix: Path, list: IssueList): SnapshotPort[] {
   const ports: SnapshotPort[] = [];
   if (!Array.isArray(raw)) return ports;
   for (let j = 0; j < raw.length && !list.full; j++) {
     const port = portSchema.safeParse(raw[j]);
     if (port.success) ports.push(port.data);
-    else list.addZod(port.error, ["pods", podIndex, "ports", j]);
+    else list.addZod(port.error, [...prefix, j]);
   }
   return ports;
 }
 
-function parsePods(raw: readonly unknown[], list: IssueList): SnapshotPod[] {
+export function parseNodes(raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotNode[] {
+  const nodes: SnapshotNode[] = [];
+  for (let i = 0; i < raw.length && !list.full; i++) {
+    const node = nodeSchema.safeParse(raw[i]);
+    if (node.success) nodes.push(node.data);
+    else list.addZod(node.error, [...prefix, i]);
+  }
+  return nodes;
+}
+
+export function parsePods(raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotPod[] {
   const pods: SnapshotPod[] = [];
   for (let i = 0; i < raw.length && !list.full; i++) {
     const item = raw[i];
     const envelope = podEnvelopeSchema.safeParse(item);
-    if (!envelope.success) list.addZod(envelope.error, ["pods", i]);
+    if (!envelope.success) list.addZod(envelope.error, [...prefix, i]);
     const rawPorts =
       typeof item === "object" && item !== null ? (item as { ports?: unknown }).ports : undefined;
-    const ports = parsePorts(rawPorts, i, list);
+    const ports = parsePorts(rawPorts, [...prefix, i, "ports"], list);
     if (envelope.success) pods.push({ ...envelope.data, ports });
   }
   return pods;
 }
 
-/** Rules that span several objects: uniqueness, references, containers per pod. */
-function checkAcross(snapshot: Snapshot, list: IssueList): void {
-  const nodeNames = new Set<string>();
-  snapshot.nodes.forEach((node, i) => {
-    if (nodeNames.has(node.name)) {
-      list.add("DUPLICATE_NODE", ["nodes", i, "name"], `node "${node.name}" appears more than once`);
+/** Node names appear once; returns them. */
+export function checkNodes(nodes: readonly SnapshotNode[], prefix: Path, list: IssueList): Set<string> {
+  const names = new Set<string>();
+  nodes.forEach((node, i) => {
+    if (names.has(node.name)) {
+      list.add("DUPLICATE_NODE", [...prefix, i, "name"], `node "${node.name}" appears more than once`);
     }
-    nodeNames.add(node.name);
+    names.add(node.name);
   });
+  return names;
+}
+
+/**
+ * Rules that span a pod list: uniqueness, containers and ports per pod, and (given the node names
+ * the pods may be on) references. Returns the pods' keys (namespace/name).
+ */
+export function checkPods(
+  pods: readonly SnapshotPod[],
+  prefix: Path,
+  list: IssueList,
+  nodeNames: ReadonlySet<string> | null,
+): Set<string> {
   const podKeys = new Set<string>();
-  snapshot.pods.forEach((pod, i) => {
+  pods.forEach((pod, i) => {
     const key = `${pod.namespace}/${pod.name}`;
-    if (podKeys.has(key)) list.add("DUPLICATE_POD", ["pods", i, "name"], `pod ${key} appears more than once`);
+    if (podKeys.has(key))
+      list.add("DUPLICATE_POD", [...prefix, i, "name"], `pod ${key} appears more than once`);
     podKeys.add(key);
-    if (pod.node !== null && !nodeNames.has(pod.node)) {
+    if (nodeNames && pod.node !== null && !nodeNames.has(pod.node)) {
       list.add(
         "UNKNOWN_NODE",
-        ["pods", i, "node"],
+        [...prefix, i, "node"],
         `pod ${key} is on node "${pod.node}", which is not in the snapshot's nodes`,
       );
     }
@@ -160,7 +191,7 @@ function checkAcross(snapshot: Snapshot, list: IssueList): void {
     if (containers.size > MAX_CONTAINERS_PER_POD) {
       list.add(
         "TOO_MANY_CONTAINERS",
-        ["pods", i, "ports"],
+        [...prefix, i, "ports"],
         `${containers.size} containers; at most ${MAX_CONTAINERS_PER_POD}`,
       );
     }
@@ -170,13 +201,14 @@ function checkAcross(snapshot: Snapshot, list: IssueList): void {
       if (portKeys.has(portKey)) {
         list.add(
           "DUPLICATE_PORT",
-          ["pods", i, "ports", j],
+          [...prefix, i, "ports", j],
           `pod ${key} declares ${port.hostPort}/${port.protocol} on ${port.hostIP} twice in container "${port.container}"`,
         );
       }
       portKeys.add(portKey);
     });
   });
+  return podKeys;
 }
 
 /** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
@@ -189,16 +221,10 @@ export function parseSnapshot(input: unknown): SnapshotParseResult {
     list.addZod(envelope.error, []);
     return refusal(list.found);
   }
-  const nodes: SnapshotNode[] = [];
-  envelope.data.nodes.forEach((raw, i) => {
-    if (list.full) return;
-    const node = nodeSchema.safeParse(raw);
-    if (node.success) nodes.push(node.data);
-    else list.addZod(node.error, ["nodes", i]);
-  });
-  const pods = parsePods(envelope.data.pods, list);
+  const nodes = parseNodes(envelope.data.nodes, ["nodes"], list);
+  const pods = parsePods(envelope.data.pods, ["pods"], list);
   if (list.found.length > 0) return refusal(list.found);
   const snapshot: Snapshot = { ...envelope.data, nodes, pods };
-  checkAcross(snapshot, list);
+  checkPods(pods, ["pods"], list, checkNodes(nodes, ["nodes"], list));
   return list.found.length > 0 ? refusal(list.found) : { ok: true, snapshot };
 }

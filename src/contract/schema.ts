@@ -161,7 +161,7 @@ export const observedAtSchema = z.iso.datetime({ offset: true }).refine(
   },
 );
 
-const snapshotFields = {
+export const snapshotFields = {
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   cluster: clusterNameSchema,
   observedAt: observedAtSchema,

@@ -4,5 +4,6 @@
  * rules, the zod schemas, and the parser that applies both.
  */
 export * from "./bounds.js";
+export * from "./delta.js";
 export * from "./parse.js";
 export * from "./schema.js";

@@ -3,8 +3,9 @@
  * each carrying a fingerprint of everything stored about it. Diffing the open fingerprints of a
  * cluster against the new ones says which intervals to close and which to open.
  */
+
+import type { CanonicalState } from "../contract/canonical.js";
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
-import type { CanonicalState } from "./canonical.js";
 import { fingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
 import type { HostPortRef } from "./ports.js";

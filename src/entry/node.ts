@@ -11,6 +11,7 @@ import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
 import { databaseTimeouts, limitSettings, pushSlots } from "../config/shared.js";
 import { log } from "../logging/logger.js";
+import { BaseStates } from "../services/base-states.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
 import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
@@ -63,6 +64,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
     limits: createRequestLimits(options.limits ?? limitSettings(env)),
     pushGate: new PushGate({ ...DEFAULT_PUSH_LIMITS, ...pushSlots(env) }),
+    baseStates: new BaseStates(),
     loopbackHostsOnly: !adminToken,
     logRequests: true,
   });

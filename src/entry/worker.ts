@@ -19,6 +19,7 @@ import { readWorkerEnv, type WorkerConfig } from "../config/worker-env.js";
 import { createPostgresDatabase } from "../db/postgres.js";
 import type { DatabaseHandle } from "../db/types.js";
 import { log } from "../logging/logger.js";
+import { BaseStates, WORKER_MAX_BASE_FACTS } from "../services/base-states.js";
 import { runMaintenance } from "../services/maintenance.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
 
@@ -49,6 +50,8 @@ let isolateLimits: { key: string; limits: RequestLimits } | undefined;
 
 /** Pushes take turns per isolate, as limits do: an app is built per request, the gate must outlive it. */
 const isolatePushGate = new PushGate(DEFAULT_PUSH_LIMITS);
+/** Deltas' base states per isolate, kept small: an isolate has 128 MB in all. */
+const isolateBaseStates = new BaseStates(WORKER_MAX_BASE_FACTS);
 
 function limitsFor(config: WorkerConfig): RequestLimits {
   const key = JSON.stringify(config.limits);
@@ -71,6 +74,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     maxSnapshotBytes: config.maxSnapshotBytes,
     limits: limitsFor(config),
     pushGate: isolatePushGate,
+    baseStates: isolateBaseStates,
     logRequests: true,
   });
   return app.fetch(request, env, ctx);

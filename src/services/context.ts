@@ -1,4 +1,5 @@
 import type { Db } from "../db/types.js";
+import type { BaseStates } from "./base-states.js";
 import type { PushGate } from "./push-gate.js";
 
 export interface ServiceConfig {
@@ -16,4 +17,6 @@ export interface ServiceContext {
   now: () => Date;
   /** one process's turn-taking of pushes per cluster; without it pushes go straight to the row lock */
   pushGate?: PushGate;
+  /** recently pushed clusters' open facts, which deltas apply to; without it they are read back */
+  baseStates?: BaseStates;
 }

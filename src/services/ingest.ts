@@ -1,32 +1,38 @@
 /**
  * Snapshot ingest (docs/data-model.md): one transaction per push. Pushes of one cluster take turns
  * in the process (PushGate) and the cluster row lock (NOWAIT) serialises them across processes; an
- * unchanged state costs O(1); a changed one is a set-based diff of open intervals per table. Time
- * comes from observedAt only, so a replayed history is identical; an observedAt beyond the server
- * clock plus the allowed skew is refused, because it would freeze the cluster's history.
+ * unchanged state costs O(1); a changed one is a set-based diff of open intervals per table (a delta
+ * is applied to the base state's open facts instead: ingest-delta.ts). Time comes from observedAt
+ * only, so a replayed history is identical; an observedAt beyond the server clock plus the allowed
+ * skew is refused, because it would freeze the cluster's history.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { type CanonicalState, canonicalState, stateHash } from "../contract/canonical.js";
 import type { Snapshot } from "../contract/snapshot.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import { headroomVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { type CanonicalState, canonicalState, stateHash } from "../domain/canonical.js";
+import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
+  type AllocationFact,
   allocationCount,
   diffIntervals,
   factsFromState,
   type HeadroomFact,
   headroomFacts,
+  type NodeFact,
   type OpenRow,
+  type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
 import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
+import { closeByIds, logPush, openRows, runUpdates } from "./ingest-sql.js";
 import { pushInProgress } from "./push-gate.js";
 
 /** The pushing agent: its cluster, and the hash of the token it authenticated with. */
@@ -43,19 +49,24 @@ export interface IngestResult {
   snapshotId: number;
 }
 
-/** Everything a changed push writes that follows from its state alone (no database needed). */
-interface PreparedFacts extends SnapshotFacts {
+/** Everything a changed push writes that follows from the whole state alone (no database needed). */
+interface Projections {
   headroom: HeadroomFact[];
   portSummary: PortSummary[];
 }
 
-function prepareFacts(state: CanonicalState): PreparedFacts {
-  const facts = factsFromState(state);
+type PreparedFacts = SnapshotFacts & Projections;
+
+export function projections(facts: SnapshotFacts): Projections {
   return {
-    ...facts,
     headroom: headroomFacts(workloadHeadroom(facts)),
     portSummary: summarisePortMap(buildPortMap(facts)),
   };
+}
+
+function prepareFacts(state: CanonicalState): PreparedFacts {
+  const facts = factsFromState(state);
+  return { ...facts, ...projections(facts) };
 }
 
 /**
@@ -74,57 +85,41 @@ function hashHints(db: Db): Map<number, string> {
   return hints;
 }
 
-/** The four history tables in a fixed order: a row's table travels as its index (`t`). */
-const versionTables = [nodeVersions, podVersions, portAllocations, headroomVersions] as const;
+export const HEADROOM = 3;
 
-/** Open (id, fp) of every history table of a cluster, in one statement. */
-async function openRows(tx: Db, clusterId: number): Promise<OpenRow[][]> {
-  // float8 so both drivers answer a number (ids stay far below 2^53).
-  const parts = versionTables.map(
-    (table, t) =>
-      sql`SELECT ${sql.raw(String(t))} AS t, id::float8 AS id, fp FROM ${table} WHERE cluster_id = ${clusterId} AND valid_to IS NULL`,
-  );
-  const rows = await rawRows<{ t: number; id: number; fp: string }>(tx, sql.join(parts, sql` UNION ALL `));
-  const byTable: OpenRow[][] = versionTables.map(() => []);
-  for (const row of rows) byTable[row.t]?.push(row);
-  return byTable;
+/** The rows a changed push inserts, per table. */
+export function insertsOf(
+  clusterId: number,
+  at: Date,
+  rows: { nodes: NodeFact[]; pods: PodFact[]; allocations: AllocationFact[]; headroom: HeadroomFact[] },
+) {
+  const interval = { clusterId, validFrom: at };
+  return [
+    { table: nodeVersions, rows: rows.nodes.map((n) => ({ ...interval, ...n })) },
+    { table: podVersions, rows: rows.pods.map((p) => ({ ...interval, ...p })) },
+    {
+      table: portAllocations,
+      rows: rows.allocations.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
+    },
+    { table: headroomVersions, rows: rows.headroom.map((h) => ({ ...interval, ...h })) },
+  ];
 }
 
-/** Closes rows of several tables in one statement (data-modifying CTEs; each table's ids as one array). */
-async function closeRows(tx: Db, closes: readonly (readonly number[])[], at: Date): Promise<void> {
-  const updates: SQL[] = [];
-  closes.forEach((ids, t) => {
-    const table = versionTables[t];
-    if (!table || ids.length === 0) return;
-    updates.push(
-      sql`UPDATE ${table} SET valid_to = ${at.toISOString()}::timestamptz WHERE id = ANY(${`{${ids.join(",")}}`}::bigint[])`,
-    );
-  });
-  const last = updates.pop();
-  if (!last) return;
-  const ctes = updates.map((update, i) => sql`${sql.raw(`c${i}`)} AS (${update})`);
-  await tx.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
-}
-
-/** What a changed push writes: the rows to close per table and the rows to insert. */
+/** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
 function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
   const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = []] = open;
   const nodes = diffIntervals(nodeOpen, facts.nodes);
   const pods = diffIntervals(podOpen, facts.pods);
   const allocations = diffIntervals(allocationOpen, facts.allocations);
   const headroom = diffIntervals(headroomOpen, facts.headroom);
-  const interval = { clusterId, validFrom: at };
   return {
-    closes: [nodes.close, pods.close, allocations.close, headroom.close],
-    inserts: [
-      { table: nodeVersions, rows: nodes.open.map((n) => ({ ...interval, ...n })) },
-      { table: podVersions, rows: pods.open.map((p) => ({ ...interval, ...p })) },
-      {
-        table: portAllocations,
-        rows: allocations.open.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
-      },
-      { table: headroomVersions, rows: headroom.open.map((h) => ({ ...interval, ...h })) },
-    ],
+    updates: closeByIds([nodes.close, pods.close, allocations.close, headroom.close], at),
+    inserts: insertsOf(clusterId, at, {
+      nodes: nodes.open,
+      pods: pods.open,
+      allocations: allocations.open,
+      headroom: headroom.open,
+    }),
     // Counts describe the snapshot's own facts; headroom rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,
     closed: nodes.close.length + pods.close.length + allocations.close.length,
@@ -137,37 +132,73 @@ export function refuseIfBusy(ctx: ServiceContext, agent: Agent): void {
   if (refusal) throw refusal;
 }
 
-export async function ingestSnapshot(
+/** The envelope's checks, shared by snapshots and deltas; answers observedAt as a Date. */
+export function checkEnvelope(
   ctx: ServiceContext,
   agent: Agent,
-  snapshot: Snapshot,
-): Promise<IngestResult> {
-  if (snapshot.cluster !== agent.cluster) {
+  envelope: { cluster: string; observedAt: string },
+): Date {
+  if (envelope.cluster !== agent.cluster) {
     throw new ServiceError(
       "FORBIDDEN",
       "CLUSTER_MISMATCH",
-      `this token belongs to cluster "${agent.cluster}", not "${snapshot.cluster}"`,
+      `this token belongs to cluster "${agent.cluster}", not "${envelope.cluster}"`,
     );
   }
-  const observedAt = new Date(snapshot.observedAt);
+  const observedAt = new Date(envelope.observedAt);
   const latest = latestAcceptedObservedAt(ctx);
   if (observedAt.getTime() > latest.getTime()) {
     // Accepted, it would make every later push stale until the agent's clock caught up.
     throw new ServiceError(
       "BAD_REQUEST",
       "OBSERVED_AT_IN_FUTURE",
-      `observedAt ${snapshot.observedAt} is ahead of the server's time (${ctx.now().toISOString()}) by more than the allowed clock skew of ${ctx.config.maxClockSkewSeconds}s; fix the agent's clock`,
+      `observedAt ${envelope.observedAt} is ahead of the server's time (${ctx.now().toISOString()}) by more than the allowed clock skew of ${ctx.config.maxClockSkewSeconds}s; fix the agent's clock`,
     );
   }
+  return observedAt;
+}
+
+/**
+ * Runs a push's transaction in the cluster's turn and, still in it, remembers the state it left
+ * (hash hint, and the facts a next delta applies to).
+ */
+export function inTurn(
+  ctx: ServiceContext,
+  agent: Agent,
+  hash: string,
+  transaction: () => Promise<{ result: IngestResult; state?: FactState }>,
+): Promise<IngestResult> {
+  const write = async () => {
+    const { result, state } = await transaction();
+    hashHints(ctx.db).set(agent.clusterId, hash);
+    if (state) ctx.baseStates?.put(agent.clusterId, hash, state);
+    return result;
+  };
+  return ctx.pushGate ? ctx.pushGate.run(agent.clusterId, agent.cluster, write) : write();
+}
+
+export async function ingestSnapshot(
+  ctx: ServiceContext,
+  agent: Agent,
+  snapshot: Snapshot,
+): Promise<IngestResult> {
+  const observedAt = checkEnvelope(ctx, agent, snapshot);
   const state = canonicalState(snapshot);
-  const hash = await stateHash(state);
+  const hash = stateHash(state);
   // Facts are built before the transaction when this push likely changed something, so the CPU
   // work does not hold a pool connection; an unchanged push never builds them.
   const facts = hashHints(ctx.db).get(agent.clusterId) === hash ? null : prepareFacts(state);
-  const write = () => ingestTransaction(ctx, agent, { state, hash, observedAt, snapshot, facts });
-  const result = await (ctx.pushGate ? ctx.pushGate.run(agent.clusterId, agent.cluster, write) : write());
-  hashHints(ctx.db).set(agent.clusterId, hash);
-  return result;
+  return inTurn(ctx, agent, hash, async () => {
+    const { result, facts: written } = await snapshotTransaction(ctx, agent, {
+      state,
+      hash,
+      observedAt,
+      snapshot,
+      facts,
+    });
+    // Keyed for the next delta after COMMIT, so the work does not hold the connection.
+    return written ? { result, state: factStateOf(written) } : { result };
+  });
 }
 
 /** PostgreSQL's lock_not_available: NOWAIT found the row locked. */
@@ -185,7 +216,7 @@ interface LockedCluster {
   token_valid: boolean;
 }
 
-async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefined> {
+export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefined> {
   // NOWAIT: a push of this cluster running elsewhere (another replica or isolate) answers 429
   // at once instead of parking this connection on the row lock.
   const [row] = await rawRows<LockedCluster>(
@@ -200,7 +231,38 @@ async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefi
   return row;
 }
 
-interface Push {
+/**
+ * The locked cluster's verdict on a push: refused (throws), an exact retransmission of the last
+ * push (answers its result), or go on (undefined).
+ */
+export function admit(
+  cluster: LockedCluster | undefined,
+  agent: Agent,
+  push: { observedAt: Date; hash: string; observedAtText: string },
+): IngestResult | undefined {
+  if (!cluster || cluster.removed) {
+    throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
+  }
+  // The principal may come from auth's cache: a token rotated since is refused here.
+  if (!cluster.token_valid)
+    throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "unknown or revoked token");
+  const last = cluster.last_observed_ms;
+  if (last === null || push.observedAt.getTime() > last) return undefined;
+  if (
+    push.observedAt.getTime() === last &&
+    push.hash === cluster.last_snapshot_hash &&
+    cluster.last_snapshot_id
+  ) {
+    return { changed: false, opened: 0, closed: 0, snapshotId: cluster.last_snapshot_id };
+  }
+  throw new ServiceError(
+    "CONFLICT",
+    "STALE_SNAPSHOT",
+    `observedAt ${push.observedAtText} is not after the latest accepted snapshot (${new Date(last).toISOString()})`,
+  );
+}
+
+interface SnapshotPush {
   state: CanonicalState;
   hash: string;
   observedAt: Date;
@@ -209,7 +271,7 @@ interface Push {
   facts: PreparedFacts | null;
 }
 
-async function ingestTransaction(ctx: ServiceContext, agent: Agent, push: Push): Promise<IngestResult> {
+async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: SnapshotPush) {
   const { state, hash, observedAt, snapshot } = push;
   return ctx.db.transaction(async (tx) => {
     // When the push is expected to change something, its open rows are read in the same pipeline
@@ -218,59 +280,35 @@ async function ingestTransaction(ctx: ServiceContext, agent: Agent, push: Push):
       lockCluster(tx, agent),
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
-    if (!cluster || cluster.removed) {
-      throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
-    }
-    // The principal may come from auth's cache: a token rotated since is refused here.
-    if (!cluster.token_valid)
-      throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "unknown or revoked token");
-    const last = cluster.last_observed_ms;
-    if (last !== null && observedAt.getTime() <= last) {
-      if (observedAt.getTime() === last && hash === cluster.last_snapshot_hash && cluster.last_snapshot_id) {
-        return { changed: false, opened: 0, closed: 0, snapshotId: cluster.last_snapshot_id };
-      }
-      throw new ServiceError(
-        "CONFLICT",
-        "STALE_SNAPSHOT",
-        `observedAt ${snapshot.observedAt} is not after the latest accepted snapshot (${new Date(last).toISOString()})`,
-      );
-    }
-    const changed = hash !== cluster.last_snapshot_hash;
+    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: snapshot.observedAt });
+    if (retransmitted) return { result: retransmitted };
+    const changed = hash !== cluster?.last_snapshot_hash;
     const facts = changed ? (push.facts ?? prepareFacts(state)) : null;
     const diff = facts
       ? diffFacts(agent.clusterId, facts, prefetched ?? (await openRows(tx, agent.clusterId)), observedAt)
       : null;
     const opened = diff?.opened ?? 0;
     const closed = diff?.closed ?? 0;
-    const now = ctx.now().toISOString();
     // The rest is issued as one pipeline: PostgreSQL runs one connection's statements in order, so
     // the closes finish before the inserts start (the unique open-key indexes never see two open
     // versions of one key), and the small statements go first so they share the inserts' write.
-    const closing = diff ? closeRows(tx, diff.closes, observedAt) : null;
-    // The log row and the cluster's new clock in one statement.
-    const logged = rawRows<{ id: number }>(
-      tx,
-      sql`WITH logged AS (
-            INSERT INTO snapshots (cluster_id, observed_at, received_at, hash, changed, agent_version, agent_mode,
-                                   node_count, pod_count, allocation_count, opened, closed)
-            VALUES (${agent.clusterId}, ${observedAt.toISOString()}::timestamptz, ${now}::timestamptz, ${hash},
-                    ${String(changed)}::boolean, ${snapshot.agent?.version ?? null}, ${snapshot.agent?.mode ?? null},
-                    ${state.nodes.length}, ${state.pods.length}, ${allocationCount(state)}, ${opened}, ${closed})
-            RETURNING id)
-          UPDATE clusters SET
-            last_seen_at = ${now}::timestamptz,
-            last_observed_at = ${observedAt.toISOString()}::timestamptz,
-            last_snapshot_hash = ${hash},
-            last_snapshot_id = (SELECT id FROM logged),
-            snapshots_accepted = snapshots_accepted + 1,
-            snapshots_changed = snapshots_changed + ${facts ? 1 : 0},
-            port_summary = COALESCE(${facts ? JSON.stringify(facts.portSummary) : null}::jsonb, port_summary)
-          WHERE id = ${agent.clusterId}
-          RETURNING last_snapshot_id::float8 AS id`,
-    );
-    const inserting = diff ? bulkInsertMany(tx, diff.inserts) : null;
-    const [, [row]] = await Promise.all([closing, logged, inserting]);
-    if (!row) throw new Error("snapshot log insert returned no row");
-    return { changed, opened, closed, snapshotId: row.id };
+    const [, snapshotId] = await Promise.all([
+      diff ? runUpdates(tx, diff.updates) : null,
+      logPush(tx, {
+        clusterId: agent.clusterId,
+        observedAt,
+        receivedAt: ctx.now().toISOString(),
+        hash,
+        changed,
+        agent: snapshot.agent,
+        counts: { nodes: state.nodes.length, pods: state.pods.length, allocations: allocationCount(state) },
+        opened,
+        closed,
+        portSummary: facts?.portSummary ?? null,
+      }),
+      diff ? bulkInsertMany(tx, diff.inserts) : null,
+    ]);
+    const result = { changed, opened, closed, snapshotId };
+    return { result, facts };
   });
 }

@@ -122,12 +122,14 @@ describe("the agent in watch mode", () => {
     expect(second.pods).toEqual(first.snapshot.pods);
   });
 
-  it("a pod deleted in the cluster leaves the next snapshot", async () => {
+  it("a pod deleted in the cluster leaves the next snapshot, sent as a delta after the first whole one", async () => {
     await agent();
-    await acceptedPush();
+    expect((await acceptedPush()).delta).toBe(false);
     const gone = acceptedPush((p) => !p.snapshot.pods.some((pod) => pod.name === "speaker-kq7vd"));
     kube.remove("pods", "metallb-system/speaker-kq7vd");
-    expect((await gone).snapshot.pods).toHaveLength(14);
+    const push = await gone;
+    expect(push.snapshot.pods).toHaveLength(14);
+    expect(push.delta).toBe(true);
   });
 
   it("keeps every change made while the API is down and replays them in order", async () => {

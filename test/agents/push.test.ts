@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../agents/src/ops/log.js";
 import { createAgentMetrics } from "../../agents/src/ops/metrics.js";
+import { keyedState } from "../../agents/src/push/delta.js";
 import { Pusher, type PushResult } from "../../agents/src/push/pusher.js";
 import { retryAfterMs } from "../../agents/src/push/retry-after.js";
 import { Spool } from "../../agents/src/push/spool.js";
@@ -180,7 +181,13 @@ const future: PushOutcome = {
 
 async function pusherWith(
   answers: PushOutcome[],
-  options: { maxEntries?: number; dir?: string; rejectedKept?: number; transport?: SnapshotTransport } = {},
+  options: {
+    maxEntries?: number;
+    dir?: string;
+    rejectedKept?: number;
+    transport?: SnapshotTransport;
+    deltas?: boolean;
+  } = {},
 ) {
   const scriptedTransport = scripted(answers);
   const { sent } = scriptedTransport;
@@ -208,6 +215,7 @@ async function pusherWith(
     random: () => 1, // the top of each jitter range, so waits are exact
     logger: silentLogger,
     metrics,
+    deltas: options.deltas ?? false,
     onResult: (r) => {
       results.push(r);
       events.emit("result");
@@ -416,5 +424,81 @@ describe("the pusher", () => {
     await offerChange(p.pusher, 3);
     expect(p.metrics.spoolDropped.get()).toBe(1);
     expect(p.metrics.spoolSnapshots.get()).toBe(2);
+  });
+});
+
+/** A change offered with its state, as the producer offers it in watch mode. */
+const withState = (second: number, pods: number) => {
+  const snapshot = snapshotAt(second, pods);
+  const { nodes, pods: list, ...header } = snapshot;
+  return { ...offered(second, "change", pods), state: { header, keyed: keyedState(nodes, list) } };
+};
+
+const baseMismatch: PushOutcome = {
+  kind: "rejected",
+  status: 409,
+  code: "BASE_MISMATCH",
+  message: "not the last state",
+  issues: [],
+};
+
+type SentDelta = {
+  delta?: { base: string; hash: string; pods: { upsert: { name: string }[]; remove: unknown[] } };
+};
+
+describe("the pusher with deltas", () => {
+  it("sends the changes against the last accepted state once the API has accepted one", async () => {
+    const p = await pusherWith([], { deltas: true });
+    await p.pusher.offer(withState(1, 1));
+    await p.pusher.offer(withState(2, 3));
+    await p.pusher.run(new AbortController().signal, { untilEmpty: true });
+    const [first, second] = p.sent as SentDelta[];
+    expect(first?.delta).toBeUndefined();
+    expect(second?.delta).toMatchObject({ base: "1".padStart(64, "0"), hash: "2".padStart(64, "0") });
+    expect(second?.delta?.pods.upsert.map((pod) => pod.name)).toEqual(["p1", "p2"]);
+    expect(second?.delta?.pods.remove).toEqual([]);
+  });
+
+  it("follows a refused delta (409 BASE_MISMATCH) with the whole snapshot, which becomes the next base", async () => {
+    const p = await pusherWith(
+      [{ kind: "accepted", status: 200, changed: true, opened: 1, closed: 0 }, baseMismatch],
+      {
+        deltas: true,
+      },
+    );
+    await p.pusher.offer(withState(1, 1));
+    await p.pusher.offer(withState(2, 2));
+    await p.pusher.offer(withState(3, 0));
+    await p.pusher.run(new AbortController().signal, { untilEmpty: true });
+    const sent = p.sent as (SentDelta & Snapshot)[];
+    expect(sent.map((body) => (body.delta ? "delta" : "whole"))).toEqual([
+      "whole",
+      "delta",
+      "whole",
+      "delta",
+    ]);
+    expect(sent[3]?.delta).toMatchObject({
+      base: "2".padStart(64, "0"),
+      pods: {
+        remove: [
+          ["ns", "p0"],
+          ["ns", "p1"],
+        ],
+      },
+    });
+    expect(p.results.map((r) => r.outcome.kind)).toEqual(["accepted", "accepted", "accepted"]);
+  });
+
+  it("sends whole snapshots when deltas are off, or when the state is not known", async () => {
+    const off = await pusherWith([]);
+    await off.pusher.offer(withState(1, 1));
+    await off.pusher.offer(withState(2, 2));
+    await off.pusher.run(new AbortController().signal, { untilEmpty: true });
+    expect((off.sent as SentDelta[]).some((body) => body.delta)).toBe(false);
+    const unknown = await pusherWith([], { deltas: true });
+    await unknown.pusher.offer(withState(1, 1));
+    await offerChange(unknown.pusher, 2, 2);
+    await unknown.pusher.run(new AbortController().signal, { untilEmpty: true });
+    expect((unknown.sent as SentDelta[]).some((body) => body.delta)).toBe(false);
   });
 });

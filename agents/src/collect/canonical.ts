@@ -1,5 +1,5 @@
 /**
- * Kubernetes objects → the canonical snapshot form the server hashes (src/domain/canonical.ts), at
+ * Kubernetes objects → the canonical snapshot form the contract defines (src/contract/canonical.ts), at
  * collection time. Keeping the state canonical means a snapshot is just the sorted state: no copy to
  * canonicalise, and a hash the server agrees with.
  *
@@ -7,25 +7,11 @@
  * interned (one shared, frozen object per distinct value), which roughly halves what 50,000 DaemonSet
  * pods cost to hold.
  */
-import type { Snapshot, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
-import { canonicalState } from "../../../src/domain/canonical.js";
+import { canonicalNode, canonicalPod } from "../../../src/contract/canonical.js";
+import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import type { KubeNode, KubePod } from "./kube-types.js";
 import { toSnapshotNode } from "./node.js";
 import { toSnapshotPod } from "./pod.js";
-
-/** canonicalState only reads cluster, nodes and pods; the rest of the envelope is filler. */
-function canonicalOf(nodes: SnapshotNode[], pods: SnapshotPod[]) {
-  const envelope: Snapshot = { schemaVersion: 1, cluster: "x", observedAt: "", nodes, pods };
-  return canonicalState(envelope);
-}
-
-export function canonicalPod(pod: SnapshotPod): SnapshotPod {
-  return canonicalOf([], [pod]).pods[0] as SnapshotPod;
-}
-
-export function canonicalNode(node: SnapshotNode): SnapshotNode {
-  return canonicalOf([node], []).nodes[0] as SnapshotNode;
-}
 
 /** Shares equal values. Bounded: when full it starts over (objects already shared stay shared). */
 export class Interner {

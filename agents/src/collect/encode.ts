@@ -1,11 +1,12 @@
 /**
  * One pass over a canonical, sorted snapshot that yields both the gzipped request body and the
- * server's state hash (SHA-256 of JSON.stringify({cluster, nodes, pods}), see src/domain/canonical.ts),
- * written piece by piece: a 50,000-pod snapshot never exists as one 60 MB string.
+ * contract's state hash, written piece by piece: a 50,000-pod snapshot never exists as one 60 MB
+ * string. The hashed text comes from the contract's stateTextPieces, so its layout is spelt once.
  */
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
+import { stateTextPieces } from "../../../src/contract/canonical.js";
 import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 
 export interface SnapshotHeader {
@@ -16,7 +17,7 @@ export interface SnapshotHeader {
 }
 
 export interface EncodedSnapshot {
-  /** Same value as the server's stateHash(canonicalState(snapshot)). */
+  /** Same value as the contract's stateHash(canonicalState(snapshot)). */
   hash: string;
   /** The snapshot as gzipped JSON, ready for POST /v1/snapshots. */
   body: Buffer;
@@ -24,43 +25,56 @@ export interface EncodedSnapshot {
 
 const CHUNK = 64 * 1024;
 
+/** Gzips text written piece by piece, in chunks, into one buffer. */
+export class GzipWriter {
+  private readonly gzip = createGzip();
+  private readonly out: Buffer[] = [];
+  private readonly finished = once(this.gzip, "end");
+  private pending = "";
+
+  constructor() {
+    this.gzip.on("data", (chunk: Buffer) => this.out.push(chunk));
+  }
+
+  async write(text: string): Promise<void> {
+    this.pending += text;
+    if (this.pending.length >= CHUNK) await this.flush();
+  }
+
+  async end(): Promise<Buffer> {
+    await this.flush();
+    this.gzip.end();
+    await this.finished;
+    return Buffer.concat(this.out);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending === "") return;
+    const chunk = this.pending;
+    this.pending = "";
+    if (!this.gzip.write(chunk)) await once(this.gzip, "drain");
+  }
+}
+
+/** The envelope's fields before the state: schemaVersion, cluster, observedAt, agent. */
+export function envelopeHead(header: SnapshotHeader): string {
+  const agent = header.agent ? `,"agent":${JSON.stringify(header.agent)}` : "";
+  return `{"schemaVersion":${JSON.stringify(header.schemaVersion)},"cluster":${JSON.stringify(header.cluster)},"observedAt":${JSON.stringify(header.observedAt)}${agent}`;
+}
+
 export async function encodeSnapshot(
   header: SnapshotHeader,
   nodes: readonly SnapshotNode[],
   pods: readonly SnapshotPod[],
 ): Promise<EncodedSnapshot> {
   const hash = createHash("sha256");
-  const gzip = createGzip();
-  const out: Buffer[] = [];
-  gzip.on("data", (chunk: Buffer) => out.push(chunk));
-  const finished = once(gzip, "end");
-
-  let pending = "";
-  const flush = async () => {
-    if (pending === "") return;
-    const chunk = pending;
-    pending = "";
-    if (!gzip.write(chunk)) await once(gzip, "drain");
-  };
-  /** Text that is in both the state (hashed) and the body. */
-  const both = async (text: string) => {
-    hash.update(text);
-    pending += text;
-    if (pending.length >= CHUNK) await flush();
-  };
-
-  // Body: the full envelope; hash: {"cluster":…,"nodes":[…],"pods":[…]} exactly as JSON.stringify writes it.
-  const cluster = JSON.stringify(header.cluster);
-  pending += `{"schemaVersion":${JSON.stringify(header.schemaVersion)},"cluster":${cluster},"observedAt":${JSON.stringify(header.observedAt)}`;
-  if (header.agent) pending += `,"agent":${JSON.stringify(header.agent)}`;
-  hash.update(`{"cluster":${cluster}`);
-  await both(`,"nodes":[`);
-  for (let i = 0; i < nodes.length; i++) await both((i > 0 ? "," : "") + JSON.stringify(nodes[i]));
-  await both(`],"pods":[`);
-  for (let i = 0; i < pods.length; i++) await both((i > 0 ? "," : "") + JSON.stringify(pods[i]));
-  await both("]}");
-  await flush();
-  gzip.end();
-  await finished;
-  return { hash: hash.digest("hex"), body: Buffer.concat(out) };
+  const body = new GzipWriter();
+  // The hashed text's head is {"cluster":…; the body's is the whole envelope. Every later piece is in both.
+  let head = true;
+  for (const piece of stateTextPieces(header.cluster, nodes, pods)) {
+    hash.update(piece);
+    await body.write(head ? envelopeHead(header) : piece);
+    head = false;
+  }
+  return { hash: hash.digest("hex"), body: await body.end() };
 }

@@ -4,11 +4,18 @@
  * heartbeats (same state, newer observedAt) are only sent when nothing is waiting, and only the
  * newest. Any other 4xx (409 STALE_SNAPSHOT too) refuses that snapshot for good: it is set aside
  * (spool's rejected/) so the next can go; 401/403 stop the agent.
+ *
+ * With deltas on (watch mode), a snapshot whose state this process holds is sent as the changes
+ * against the last state the API accepted from it; a refused delta (409 BASE_MISMATCH: the API holds
+ * another state) is followed at once by the whole snapshot. After a restart, or for a spooled
+ * snapshot from an earlier run, the whole snapshot goes first.
  */
+import type { SnapshotHeader } from "../collect/encode.js";
 import type { Logger } from "../ops/log.js";
 import type { AgentMetrics } from "../ops/metrics.js";
 import { type BackoffPolicy, backoffMs } from "../util/backoff.js";
 import type { Clock, Delay } from "../util/time.js";
+import { encodeDelta, type KeyedState, stateChanges } from "./delta.js";
 import type { Spool, SpoolEntry } from "./spool.js";
 import type { PushOutcome, SnapshotTransport } from "./transport.js";
 
@@ -30,6 +37,8 @@ export interface OfferedSnapshot {
   kind: SnapshotKind;
   /** The snapshot as gzipped JSON. */
   body: Uint8Array;
+  /** The state by key and the envelope: what a delta is built from (omitted: always sent whole). */
+  state?: { header: SnapshotHeader; keyed: KeyedState };
 }
 
 /** Where built snapshots go: the pusher, or stdout with --dry-run. */
@@ -66,18 +75,25 @@ export interface PusherOptions {
   logger: Logger;
   metrics: AgentMetrics;
   onResult?: (result: PushResult) => void;
+  /** Send changes against the last accepted state instead of whole snapshots where possible. */
+  deltas?: boolean;
 }
 
 interface Heartbeat {
   observedMs: number;
   hash: string;
   body: Uint8Array;
+  state: OfferedSnapshot["state"];
 }
 
 export class Pusher implements SnapshotSink {
   private heartbeat: Heartbeat | undefined;
   private wake: (() => void) | undefined;
   private attempt = 0;
+  /** States of the spooled snapshots offered in this process, by spool sequence number. */
+  private readonly states = new Map<number, NonNullable<OfferedSnapshot["state"]>>();
+  /** The last state the API accepted from this process, and its hash: the base of the next delta. */
+  private acked: { hash: string; keyed: KeyedState } | undefined;
   /** Set when the API refused the token: nothing more can be sent until someone fixes it. */
   fatal: FatalPushError | undefined;
 
@@ -89,12 +105,15 @@ export class Pusher implements SnapshotSink {
     return this.options.spool.size + (this.heartbeat ? 1 : 0);
   }
 
-  async offer({ observedAt, hash, kind, body }: OfferedSnapshot): Promise<void> {
+  async offer({ observedAt, hash, kind, body, state }: OfferedSnapshot): Promise<void> {
     const observedMs = Date.parse(observedAt);
     if (kind === "change") {
       this.heartbeat = undefined; // the change carries newer news
       const dropped = await this.options.spool.append(observedAt, hash, body);
+      const appended = this.options.spool.newest();
+      if (state && appended) this.states.set(appended.seq, state);
       for (const entry of dropped) {
+        this.states.delete(entry.seq);
         this.options.metrics.spoolDropped.inc();
         this.options.logger.warn("spool full: dropped the shortest-lived waiting snapshot", {
           observedAt: new Date(entry.observedMs).toISOString(),
@@ -103,7 +122,7 @@ export class Pusher implements SnapshotSink {
       }
       this.updateSpoolGauges();
     } else if (this.options.spool.size === 0) {
-      this.heartbeat = { observedMs, hash, body };
+      this.heartbeat = { observedMs, hash, body, state };
     }
     this.wake?.();
   }
@@ -121,8 +140,11 @@ export class Pusher implements SnapshotSink {
         await this.idle(signal);
         continue;
       }
-      const body = entry ? await this.options.spool.body(entry) : (heartbeat as Heartbeat).body;
-      const outcome = await this.options.transport(body, signal);
+      const item = entry ?? (heartbeat as Heartbeat);
+      const state = entry ? this.states.get(entry.seq) : heartbeat?.state;
+      const outcome = await this.send(item, state, signal);
+      if (outcome.kind === "accepted")
+        this.acked = state ? { hash: item.hash, keyed: state.keyed } : undefined;
       if (signal.aborted && outcome.kind === "retry") return;
       const setAsideIn = entry ? await this.settleEntry(entry, outcome) : undefined;
       if (heartbeat && outcome.kind !== "retry" && this.heartbeat === heartbeat) this.heartbeat = undefined;
@@ -153,9 +175,34 @@ export class Pusher implements SnapshotSink {
     }
   }
 
+  /**
+   * Sends one snapshot: as a delta when the API accepted a state from this process and this
+   * snapshot's state is known; a refused delta (any 4xx but 401/403) is followed by the whole.
+   */
+  private async send(
+    item: SpoolEntry | Heartbeat,
+    state: OfferedSnapshot["state"],
+    signal: AbortSignal,
+  ): Promise<PushOutcome> {
+    const whole = async () =>
+      this.options.transport("seq" in item ? await this.options.spool.body(item) : item.body, signal);
+    if (!this.options.deltas || !this.acked || !state) return whole();
+    const changes = stateChanges(this.acked.keyed, state.keyed);
+    const delta = await encodeDelta(state.header, this.acked.hash, item.hash, changes);
+    const outcome = await this.options.transport(delta, signal);
+    if (outcome.kind !== "rejected") return outcome;
+    this.options.logger.info("the API refused the delta; sending the whole snapshot", {
+      status: outcome.status,
+      code: outcome.code,
+    });
+    this.acked = undefined;
+    return whole();
+  }
+
   /** Takes an answered entry out of the queue; a refused one is set aside (returns where, on disk). */
   private async settleEntry(entry: SpoolEntry, outcome: PushOutcome): Promise<string | undefined> {
     let setAsideIn: string | undefined;
+    if (outcome.kind === "accepted" || outcome.kind === "rejected") this.states.delete(entry.seq);
     if (outcome.kind === "accepted") await this.options.spool.remove(entry);
     else if (outcome.kind === "rejected") {
       const { status, code, message } = outcome;

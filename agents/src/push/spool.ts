@@ -67,6 +67,10 @@ export class Spool {
     return this.entries[0];
   }
 
+  newest(): SpoolEntry | undefined {
+    return this.entries[this.entries.length - 1];
+  }
+
   /** Observed instants of what is waiting, oldest first (for logs and tests). */
   pending(): { seq: number; observedAt: string; hash: string }[] {
     return this.entries.map((e) => ({

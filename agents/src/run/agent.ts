@@ -105,6 +105,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(deps.random ? { random: deps.random } : {}),
       logger,
       metrics,
+      // Watch mode pushes the same cluster again and again; --once and --from-file send one whole snapshot.
+      deltas: config.mode === "watch",
       onResult: (result) => {
         if (result.outcome.kind === "rejected") failed = true;
         events.emit("push", result);

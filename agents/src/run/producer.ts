@@ -7,6 +7,7 @@ import { encodeSnapshot } from "../collect/encode.js";
 import { assembleSnapshot, validateSnapshot } from "../collect/snapshot.js";
 import type { Logger } from "../ops/log.js";
 import type { AgentMetrics } from "../ops/metrics.js";
+import { type KeyedState, keyedState } from "../push/delta.js";
 import type { SnapshotKind, SnapshotSink } from "../push/pusher.js";
 import type { Clock } from "../util/time.js";
 import { AGENT_VERSION } from "../version.js";
@@ -35,8 +36,10 @@ export interface ProducerOptions {
 export class SnapshotProducer {
   private lastHash: string | undefined;
   private lastObservedMs: number;
-  /** The last validated state (sorted canonical arrays) and its version, reused by heartbeats. */
-  private cached: { version: number; nodes: SnapshotNode[]; pods: SnapshotPod[] } | undefined;
+  /** The last validated state (sorted canonical arrays, and by key) and its version, reused by heartbeats. */
+  private cached:
+    | { version: number; nodes: SnapshotNode[]; pods: SnapshotPod[]; keyed: KeyedState }
+    | undefined;
 
   constructor(private readonly options: ProducerOptions) {
     this.lastObservedMs = options.notBeforeMs ?? 0;
@@ -72,14 +75,12 @@ export class SnapshotProducer {
         });
         return undefined;
       }
-      state = { version: version ?? -1, nodes: assembled.snapshot.nodes, pods: assembled.snapshot.pods };
+      const { nodes: sorted, pods: kept } = assembled.snapshot;
+      state = { version: version ?? -1, nodes: sorted, pods: kept, keyed: keyedState(sorted, kept) };
       if (version !== undefined) this.cached = state;
     }
-    const { hash, body } = await encodeSnapshot(
-      { schemaVersion: 1, cluster, observedAt, agent },
-      state.nodes,
-      state.pods,
-    );
+    const header = { schemaVersion: 1, cluster, observedAt, agent };
+    const { hash, body } = await encodeSnapshot(header, state.nodes, state.pods);
     const kind: SnapshotKind = hash === this.lastHash ? "heartbeat" : "change";
     this.lastHash = hash;
     metrics.snapshots.inc({ kind });
@@ -94,7 +95,7 @@ export class SnapshotProducer {
       ports: state.pods.reduce((sum, p) => sum + p.ports.length, 0),
     };
     (kind === "change" ? logger.info : logger.debug)("snapshot", { ...info, gzippedBytes: body.byteLength });
-    await this.options.sink.offer({ observedAt, hash, kind, body });
+    await this.options.sink.offer({ observedAt, hash, kind, body, state: { header, keyed: state.keyed } });
     this.options.onSnapshot?.(info); // after the hand-over: a listener may look at the sink
     return info;
   }

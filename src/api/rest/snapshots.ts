@@ -1,12 +1,28 @@
 import { Hono } from "hono";
-import { parseSnapshot, snapshotJsonSchema } from "../../contract/snapshot.js";
+import { isDeltaBody, parseDelta, parseSnapshot, snapshotJsonSchema } from "../../contract/snapshot.js";
 import { log } from "../../logging/logger.js";
 import { requireAgent, resolvePrincipal } from "../../services/auth.js";
 import { ServiceError } from "../../services/errors.js";
-import { ingestSnapshot, refuseIfBusy } from "../../services/ingest.js";
+import { type Agent, ingestSnapshot, refuseIfBusy } from "../../services/ingest.js";
+import { ingestDelta } from "../../services/ingest-delta.js";
 import type { AppEnv } from "../env.js";
 import { readJsonBody } from "./body.js";
 
+type Services = AppEnv["Variables"]["deps"]["services"];
+
+function pushSnapshot(services: Services, agent: Agent, body: unknown) {
+  const parsed = parseSnapshot(body);
+  if (!parsed.ok) throw new ServiceError("BAD_REQUEST", parsed.code, parsed.message, parsed.issues);
+  return ingestSnapshot(services, agent, parsed.snapshot);
+}
+
+function pushDelta(services: Services, agent: Agent, body: unknown) {
+  const parsed = parseDelta(body);
+  if (!parsed.ok) throw new ServiceError("BAD_REQUEST", parsed.code, parsed.message, parsed.issues);
+  return ingestDelta(services, agent, parsed.delta);
+}
+
+/** A whole snapshot, or a delta (a body with a `delta` member) against the last accepted state. */
 export const snapshotRoutes = new Hono<AppEnv>()
   .post("/v1/snapshots", async (c) => {
     const { services, auth, maxSnapshotBytes, logRequests } = c.var.deps;
@@ -15,13 +31,13 @@ export const snapshotRoutes = new Hono<AppEnv>()
     c.set("cluster", agent.cluster);
     refuseIfBusy(services, agent);
     const body = await readJsonBody(c.req.raw, maxSnapshotBytes);
-    const parsed = parseSnapshot(body);
-    if (!parsed.ok) throw new ServiceError("BAD_REQUEST", parsed.code, parsed.message, parsed.issues);
-    const result = await ingestSnapshot(services, agent, parsed.snapshot);
+    const delta = isDeltaBody(body);
+    const result = await (delta ? pushDelta : pushSnapshot)(services, agent, body);
     if (logRequests) {
       log("info", "push accepted", {
         requestId: c.var.requestId,
         cluster: agent.cluster,
+        delta,
         changed: result.changed,
         opened: result.opened,
         closed: result.closed,

@@ -1,18 +1,41 @@
 /**
- * A stand-in for the Portolan API's POST /v1/snapshots: records what agents push (decoded) and
- * answers what the test says (up, down with 503, or any status). The end-to-end test uses the real
- * server; this one makes outages and odd answers easy to stage.
+ * A stand-in for the Portolan API's POST /v1/snapshots: records what agents push (decoded; a delta
+ * as the whole snapshot it stands for) and answers what the test says (up, down with 503, or any
+ * status). A delta against another base than the last accepted state is refused (409 BASE_MISMATCH),
+ * as the real API does. The end-to-end test uses the real server; this one makes outages and odd
+ * answers easy to stage.
  */
 import { EventEmitter } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import type { Snapshot } from "../../../src/contract/snapshot.js";
+import { canonicalState, stateHash } from "../../../src/contract/canonical.js";
+import type { Snapshot, SnapshotDelta, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 
 export interface ReceivedPush {
   snapshot: Snapshot;
   token: string | undefined;
   status: number;
+  /** sent as a delta */
+  delta: boolean;
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The whole snapshot a delta stands for, applied to `base`. */
+function applied(base: Snapshot, body: SnapshotDelta): Snapshot {
+  const nodes = new Map(base.nodes.map((n): [string, SnapshotNode] => [n.name, n]));
+  const pods = new Map(base.pods.map((p): [string, SnapshotPod] => [`${p.namespace}/${p.name}`, p]));
+  for (const name of body.delta.nodes.remove) nodes.delete(name);
+  for (const node of body.delta.nodes.upsert) nodes.set(node.name, node);
+  for (const [namespace, name] of body.delta.pods.remove) pods.delete(`${namespace}/${name}`);
+  for (const pod of body.delta.pods.upsert) pods.set(`${pod.namespace}/${pod.name}`, pod);
+  const { delta: _, ...envelope } = body;
+  return {
+    ...envelope,
+    nodes: [...nodes.values()].sort((a, b) => byString(a.name, b.name)),
+    pods: [...pods.values()].sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
+  };
 }
 
 export class FakePortolan {
@@ -25,17 +48,31 @@ export class FakePortolan {
   /** Extra response headers for staged answers (e.g. retry-after). */
   headers: Record<string, string> = {};
   private lastObservedAt = "";
+  /** The last accepted state and its hash: the base a delta must name. */
+  private last: { snapshot: Snapshot; hash: string } | undefined;
   private readonly server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const raw = Buffer.concat(chunks);
       const json = req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
-      const snapshot = JSON.parse(json.toString("utf8")) as Snapshot;
+      const body = JSON.parse(json.toString("utf8")) as Snapshot | SnapshotDelta;
+      const delta = "delta" in body;
       let status = this.status;
+      let code = this.code;
+      const mismatch = delta && body.delta.base !== this.last?.hash;
+      if (status === 200 && mismatch) [status, code] = [409, "BASE_MISMATCH"];
+      const snapshot = !delta
+        ? body
+        : this.last && !mismatch
+          ? applied(this.last.snapshot, body)
+          : { ...body, nodes: [], pods: [] };
       if (status === 200 && snapshot.observedAt <= this.lastObservedAt) status = 409;
-      if (status === 200) this.lastObservedAt = snapshot.observedAt;
-      const push = { snapshot, token: req.headers.authorization?.replace(/^Bearer /, ""), status };
+      if (status === 200) {
+        this.lastObservedAt = snapshot.observedAt;
+        this.last = { snapshot, hash: stateHash(canonicalState(snapshot)) };
+      }
+      const push = { snapshot, token: req.headers.authorization?.replace(/^Bearer /, ""), status, delta };
       this.pushes.push(push);
       res.writeHead(status, { "content-type": "application/json", ...(status === 200 ? {} : this.headers) });
       res.end(
@@ -44,7 +81,7 @@ export class FakePortolan {
             ? { changed: true, opened: 0, closed: 0, snapshotId: this.pushes.length }
             : {
                 error: {
-                  code: this.code ?? (status === 409 ? "STALE_SNAPSHOT" : `HTTP_${status}`),
+                  code: code ?? (status === 409 ? "STALE_SNAPSHOT" : `HTTP_${status}`),
                   message: "staged answer",
                 },
               },

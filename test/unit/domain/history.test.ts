@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { canonicalState, stateHash } from "../../../src/contract/canonical.js";
 import { parseSnapshot, type SnapshotInput } from "../../../src/contract/snapshot.js";
-import { canonicalState, stateHash } from "../../../src/domain/canonical.js";
 import { diffIntervals, factsFromState } from "../../../src/domain/history.js";
 
 function state(input: SnapshotInput) {

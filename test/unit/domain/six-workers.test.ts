@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { canonicalState } from "../../../src/contract/canonical.js";
 import { parseSnapshot } from "../../../src/contract/snapshot.js";
-import { canonicalState } from "../../../src/domain/canonical.js";
 import { drainCheck } from "../../../src/domain/drain.js";
 import { checkFit } from "../../../src/domain/fit.js";
 import { freeRanges } from "../../../src/domain/free-ranges.js";

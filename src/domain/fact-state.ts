@@ -1,0 +1,161 @@
+/**
+ * A cluster's open facts by key, and a delta applied to them: which facts end and which begin, the
+ * same intervals a whole snapshot's fingerprint diff would give (an upsert whose fingerprint is
+ * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
+ */
+import type { AllocationFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
+import { workloadKey, workloadOfPod } from "./workload.js";
+
+export interface FactState {
+  nodes: Map<string, NodeFact>;
+  /** by namespace/name */
+  pods: Map<string, PodFact>;
+  /** by the pod's namespace/name; only pods bound to a node have any */
+  allocations: Map<string, AllocationFact[]>;
+}
+
+export const podKeyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** Facts as a whole snapshot lists them (allocations in their pods' order) → by key. */
+export function factStateOf(facts: SnapshotFacts): FactState {
+  const state: FactState = { nodes: new Map(), pods: new Map(), allocations: new Map() };
+  for (const node of facts.nodes) state.nodes.set(node.name, node);
+  for (const pod of facts.pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
+  for (const allocation of facts.allocations) {
+    const key = podKeyOf(allocation.namespace, allocation.pod);
+    const list = state.allocations.get(key);
+    if (list) list.push(allocation);
+    else state.allocations.set(key, [allocation]);
+  }
+  return state;
+}
+
+export const factCount = (state: FactState): number => {
+  let count = state.nodes.size + state.pods.size;
+  for (const list of state.allocations.values()) count += list.length;
+  return count;
+};
+
+/** The facts of a state, as lists (for the projections that read the whole cluster). */
+export function factsOfState(state: FactState): SnapshotFacts {
+  const allocations: AllocationFact[] = [];
+  for (const list of state.allocations.values()) for (const a of list) allocations.push(a);
+  return { nodes: [...state.nodes.values()], pods: [...state.pods.values()], allocations };
+}
+
+export interface FactChanges {
+  closeNodes: string[];
+  openNodes: NodeFact[];
+  closePods: PodFact[];
+  openPods: PodFact[];
+  closeAllocations: AllocationFact[];
+  openAllocations: AllocationFact[];
+}
+
+export interface FactDelta {
+  /** facts of the upserted nodes and pods (factsFromState of just those) */
+  upserts: SnapshotFacts;
+  removeNodes: readonly string[];
+  removePods: readonly (readonly [string, string])[];
+}
+
+function replaceAllocations(
+  state: FactState,
+  key: string,
+  next: AllocationFact[] | undefined,
+  changes: FactChanges,
+): void {
+  const before = state.allocations.get(key) ?? [];
+  const beforeFps = new Set(before.map((a) => a.fp));
+  const nextFps = new Set((next ?? []).map((a) => a.fp));
+  for (const a of before) if (!nextFps.has(a.fp)) changes.closeAllocations.push(a);
+  for (const a of next ?? []) if (!beforeFps.has(a.fp)) changes.openAllocations.push(a);
+  if (next && next.length > 0) state.allocations.set(key, next);
+  else state.allocations.delete(key);
+}
+
+/** Applies a delta to `state` in place; returns what ends and what begins. Removing an absent key is a no-op. */
+export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges {
+  const changes: FactChanges = {
+    closeNodes: [],
+    openNodes: [],
+    closePods: [],
+    openPods: [],
+    closeAllocations: [],
+    openAllocations: [],
+  };
+  for (const name of delta.removeNodes) {
+    if (state.nodes.delete(name)) changes.closeNodes.push(name);
+  }
+  for (const node of delta.upserts.nodes) {
+    const before = state.nodes.get(node.name);
+    if (before?.fp === node.fp) continue;
+    if (before) changes.closeNodes.push(node.name);
+    changes.openNodes.push(node);
+    state.nodes.set(node.name, node);
+  }
+  for (const [namespace, name] of delta.removePods) {
+    const key = podKeyOf(namespace, name);
+    const before = state.pods.get(key);
+    if (!before) continue;
+    changes.closePods.push(before);
+    state.pods.delete(key);
+    replaceAllocations(state, key, undefined, changes);
+  }
+  const upsertedAllocations = factStateOf({ nodes: [], pods: [], allocations: delta.upserts.allocations });
+  for (const pod of delta.upserts.pods) {
+    const key = podKeyOf(pod.namespace, pod.name);
+    const before = state.pods.get(key);
+    if (before?.fp !== pod.fp) {
+      if (before) changes.closePods.push(before);
+      changes.openPods.push(pod);
+      state.pods.set(key, pod);
+    }
+    replaceAllocations(state, key, upsertedAllocations.allocations.get(key), changes);
+  }
+  return changes;
+}
+
+/** Pods of the state on a node the state does not have (after a delta removed it or bound them to it). */
+export function podsOnUnknownNodes(state: FactState, pods: Iterable<PodFact>): PodFact[] {
+  const unknown: PodFact[] = [];
+  for (const pod of pods) if (pod.node !== null && !state.nodes.has(pod.node)) unknown.push(pod);
+  return unknown;
+}
+
+/** What the whole-cluster projections read of a pod besides its placement rules. */
+const projectedPart = (pod: PodFact) =>
+  JSON.stringify([workloadKey(workloadOfPod(pod)), pod.node, pod.hostNetwork, pod.ports]);
+const rulesOf = (pod: PodFact) =>
+  JSON.stringify([pod.nodeSelector, pod.tolerations, pod.requiredNodeAffinity]);
+
+/**
+ * Whether the changes leave the headroom and port summary as they were, so a delta need not
+ * recompute them over the whole cluster (a rolling restart: pods renamed, same workload, node, ports
+ * and rules). True only when no node changed, the ended and begun pods read the same to the
+ * projections (as multisets), and every workload they touch has one set of placement rules, so which
+ * of its pods is lowest-named (the one whose rules count) does not matter. False is always safe.
+ */
+export function projectionsUnchanged(state: FactState, changes: FactChanges): boolean {
+  if (changes.closeNodes.length > 0 || changes.openNodes.length > 0) return false;
+  const balance = new Map<string, number>();
+  const touched = new Set<string>();
+  const count = (pod: PodFact, by: number) => {
+    const part = projectedPart(pod) + rulesOf(pod);
+    balance.set(part, (balance.get(part) ?? 0) + by);
+    touched.add(workloadKey(workloadOfPod(pod)));
+  };
+  for (const pod of changes.closePods) count(pod, 1);
+  for (const pod of changes.openPods) count(pod, -1);
+  for (const n of balance.values()) if (n !== 0) return false;
+  if (touched.size === 0) return true;
+  const rules = new Map<string, string>();
+  for (const pod of state.pods.values()) {
+    const key = workloadKey(workloadOfPod(pod));
+    if (!touched.has(key)) continue;
+    const seen = rules.get(key);
+    if (seen === undefined) rules.set(key, rulesOf(pod));
+    else if (seen !== rulesOf(pod)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,154 @@
+/**
+ * Delta ingest: the changes since the cluster's last accepted state (src/contract/delta.ts), applied
+ * to that state's open facts (from this process's BaseStates, else read back) and written exactly as
+ * the whole snapshot of the resulting state would be. A base other than the last accepted state hash
+ * is refused (409 BASE_MISMATCH) before anything is written.
+ */
+import { canonicalNode, canonicalPod } from "../contract/canonical.js";
+import type { SnapshotDelta } from "../contract/delta.js";
+import { bulkInsertMany } from "../db/bulk-insert.js";
+import {
+  applyFactDelta,
+  factCount,
+  factsOfState,
+  podsOnUnknownNodes,
+  projectionsUnchanged,
+} from "../domain/fact-state.js";
+import { diffIntervals, factsFromState, type PodFact, type SnapshotFacts } from "../domain/history.js";
+import { loadFactState } from "./base-states.js";
+import type { ServiceContext } from "./context.js";
+import { ServiceError } from "./errors.js";
+import {
+  type Agent,
+  admit,
+  checkEnvelope,
+  HEADROOM,
+  type IngestResult,
+  insertsOf,
+  inTurn,
+  lockCluster,
+  projections,
+} from "./ingest.js";
+import { closeByIds, closeByKeys, logPush, openRows, runUpdates } from "./ingest-sql.js";
+
+export async function ingestDelta(
+  ctx: ServiceContext,
+  agent: Agent,
+  delta: SnapshotDelta,
+): Promise<IngestResult> {
+  const observedAt = checkEnvelope(ctx, agent, delta);
+  const { nodes, pods } = delta.delta;
+  // The upserted objects' facts, built before the transaction as a whole snapshot's are.
+  const upserts = factsFromState({
+    cluster: delta.cluster,
+    nodes: nodes.upsert.map(canonicalNode),
+    pods: pods.upsert.map(canonicalPod),
+  });
+  return inTurn(ctx, agent, delta.delta.hash, () =>
+    deltaTransaction(ctx, agent, { delta, observedAt, upserts }),
+  );
+}
+
+interface DeltaPush {
+  delta: SnapshotDelta;
+  observedAt: Date;
+  upserts: SnapshotFacts;
+}
+
+async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPush) {
+  const { delta, observedAt } = push;
+  const { base, hash } = delta.delta;
+  return ctx.db.transaction(async (tx) => {
+    const expectChange = hash !== base;
+    const [cluster, prefetched] = await Promise.all([
+      lockCluster(tx, agent),
+      expectChange ? openRows(tx, agent.clusterId, [HEADROOM]) : null,
+    ]);
+    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
+    if (retransmitted) return { result: retransmitted };
+    if (base !== cluster?.last_snapshot_hash) {
+      throw new ServiceError(
+        "CONFLICT",
+        "BASE_MISMATCH",
+        `the delta's base ${base.slice(0, 12)}… is not this cluster's last accepted state; send the whole snapshot`,
+      );
+    }
+    const receivedAt = ctx.now().toISOString();
+    if (hash === base) {
+      // Same state (a heartbeat): as for a whole snapshot, its contents change nothing.
+      const snapshotId = await logPush(tx, {
+        clusterId: agent.clusterId,
+        observedAt,
+        receivedAt,
+        hash,
+        changed: false,
+        agent: delta.agent,
+        counts: "previous",
+        opened: 0,
+        closed: 0,
+        portSummary: null,
+      });
+      return { result: { changed: false, opened: 0, closed: 0, snapshotId } };
+    }
+    const state = ctx.baseStates?.take(agent.clusterId, base) ?? (await loadFactState(tx, agent.clusterId));
+    const changes = applyFactDelta(state, {
+      upserts: push.upserts,
+      removeNodes: delta.delta.nodes.remove,
+      removePods: delta.delta.pods.remove,
+    });
+    const dangling = podsOnUnknownNodes(
+      state,
+      changes.closeNodes.length > 0 ? state.pods.values() : push.upserts.pods,
+    );
+    if (dangling.length > 0) {
+      const pod = dangling[0] as PodFact;
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "UNKNOWN_NODE",
+        `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
+      );
+    }
+    // Headroom and port summary read the whole cluster: recomputed unless the changes cannot move them.
+    const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
+    const headroomDiff = projected
+      ? diffIntervals(prefetched?.[HEADROOM] ?? [], projected.headroom)
+      : { close: [], open: [] };
+    const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
+    const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
+    const updates = [
+      ...closeByKeys(
+        agent.clusterId,
+        { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
+        observedAt,
+      ),
+      ...closeByIds([[], [], [], headroomDiff.close], observedAt),
+    ];
+    const inserts = insertsOf(agent.clusterId, observedAt, {
+      nodes: changes.openNodes,
+      pods: changes.openPods,
+      allocations: changes.openAllocations,
+      headroom: headroomDiff.open,
+    });
+    const [, snapshotId] = await Promise.all([
+      runUpdates(tx, updates),
+      logPush(tx, {
+        clusterId: agent.clusterId,
+        observedAt,
+        receivedAt,
+        hash,
+        changed: true,
+        agent: delta.agent,
+        counts: {
+          nodes: state.nodes.size,
+          pods: state.pods.size,
+          allocations: factCount(state) - state.nodes.size - state.pods.size,
+        },
+        opened,
+        closed,
+        portSummary: projected?.portSummary ?? null,
+      }),
+      bulkInsertMany(tx, inserts),
+    ]);
+    return { result: { changed: true, opened, closed, snapshotId }, state };
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * The statements of a push: reading open fingerprints, ending intervals (by id or by natural key),
+ * and the log row with the cluster's new clock. Several updates travel as one statement
+ * (data-modifying CTEs): each statement is a round trip and a socket write.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { arrayLiteral } from "../db/bulk-insert.js";
+import { rawRows } from "../db/raw.js";
+import { headroomVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import type { Db } from "../db/types.js";
+import type { AllocationFact, OpenRow, PodFact } from "../domain/history.js";
+
+/** The four history tables in a fixed order: a row's table travels as its index (`t`). */
+export const versionTables = [nodeVersions, podVersions, portAllocations, headroomVersions] as const;
+
+/** Open (id, fp) of the given history tables of a cluster (by index in versionTables), in one statement. */
+export async function openRows(tx: Db, clusterId: number, tables = [0, 1, 2, 3]): Promise<OpenRow[][]> {
+  // float8 so both drivers answer a number (ids stay far below 2^53).
+  const parts = tables.map(
+    (t) =>
+      sql`SELECT ${sql.raw(String(t))} AS t, id::float8 AS id, fp FROM ${versionTables[t]} WHERE cluster_id = ${clusterId} AND valid_to IS NULL`,
+  );
+  const rows = await rawRows<{ t: number; id: number; fp: string }>(tx, sql.join(parts, sql` UNION ALL `));
+  const byTable: OpenRow[][] = versionTables.map(() => []);
+  for (const row of rows) byTable[row.t]?.push(row);
+  return byTable;
+}
+
+const at = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
+
+/** Ends rows by id, per table (index in versionTables). */
+export function closeByIds(closes: readonly (readonly number[])[], instant: Date): SQL[] {
+  const updates: SQL[] = [];
+  closes.forEach((ids, t) => {
+    const table = versionTables[t];
+    if (!table || ids.length === 0) return;
+    updates.push(
+      sql`UPDATE ${table} SET valid_to = ${at(instant)} WHERE id = ANY(${`{${ids.join(",")}}`}::bigint[])`,
+    );
+  });
+  return updates;
+}
+
+export interface KeyedCloses {
+  nodes: readonly string[];
+  pods: readonly PodFact[];
+  allocations: readonly AllocationFact[];
+}
+
+/** Ends open rows by natural key (the open-key indexes find them): what a delta changes. */
+export function closeByKeys(clusterId: number, closes: KeyedCloses, instant: Date): SQL[] {
+  const open = sql`cluster_id = ${clusterId} AND valid_to IS NULL`;
+  const updates: SQL[] = [];
+  if (closes.nodes.length > 0) {
+    updates.push(
+      sql`UPDATE node_versions SET valid_to = ${at(instant)} WHERE ${open} AND name = ANY(${arrayLiteral(closes.nodes)}::text[])`,
+    );
+  }
+  if (closes.pods.length > 0) {
+    const ns = arrayLiteral(closes.pods.map((p) => p.namespace));
+    const names = arrayLiteral(closes.pods.map((p) => p.name));
+    updates.push(
+      sql`UPDATE pod_versions SET valid_to = ${at(instant)} WHERE ${open}
+            AND (namespace, name) IN (SELECT * FROM unnest(${ns}::text[], ${names}::text[]))`,
+    );
+  }
+  if (closes.allocations.length > 0) {
+    const a = closes.allocations;
+    const columns = [
+      arrayLiteral(a.map((x) => x.namespace)),
+      arrayLiteral(a.map((x) => x.pod)),
+      arrayLiteral(a.map((x) => x.fp)),
+    ];
+    updates.push(
+      sql`UPDATE port_allocations SET valid_to = ${at(instant)} WHERE ${open}
+            AND (namespace, pod, fp) IN (SELECT * FROM unnest(${columns[0]}::text[], ${columns[1]}::text[], ${columns[2]}::text[]))`,
+    );
+  }
+  return updates;
+}
+
+/** Runs updates as one statement; none, nothing. */
+export async function runUpdates(tx: Db, updates: SQL[]): Promise<void> {
+  const last = updates.pop();
+  if (!last) return;
+  const ctes = updates.map((update, i) => sql`${sql.raw(`c${i}`)} AS (${update})`);
+  await tx.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
+}
+
+export interface LoggedPush {
+  clusterId: number;
+  observedAt: Date;
+  receivedAt: string;
+  hash: string;
+  changed: boolean;
+  agent: { version: string; mode: string } | undefined;
+  /** the state's sizes; "previous" for an unchanged delta, which does not know them (the last log row does) */
+  counts: { nodes: number; pods: number; allocations: number } | "previous";
+  opened: number;
+  closed: number;
+  /** the cluster's new port summary, when it was recomputed */
+  portSummary: unknown[] | null;
+}
+
+/** The log row and the cluster's new clock, in one statement; answers the log row's id. */
+export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
+  const { clusterId } = push;
+  // The last log row may have been pruned: then the open rows are counted.
+  const previous = (column: string, table: string) =>
+    sql`COALESCE((SELECT ${sql.raw(column)} FROM snapshots WHERE id = (SELECT last_snapshot_id FROM clusters WHERE id = ${clusterId})),
+                 (SELECT count(*)::int FROM ${sql.raw(table)} WHERE cluster_id = ${clusterId} AND valid_to IS NULL))`;
+  const counts =
+    push.counts === "previous"
+      ? {
+          nodes: previous("node_count", "node_versions"),
+          pods: previous("pod_count", "pod_versions"),
+          allocations: previous("allocation_count", "port_allocations"),
+        }
+      : {
+          nodes: sql`${push.counts.nodes}`,
+          pods: sql`${push.counts.pods}`,
+          allocations: sql`${push.counts.allocations}`,
+        };
+  const [row] = await rawRows<{ id: number }>(
+    tx,
+    sql`WITH logged AS (
+          INSERT INTO snapshots (cluster_id, observed_at, received_at, hash, changed, agent_version, agent_mode,
+                                 node_count, pod_count, allocation_count, opened, closed)
+          VALUES (${clusterId}, ${push.observedAt.toISOString()}::timestamptz, ${push.receivedAt}::timestamptz, ${push.hash},
+                  ${String(push.changed)}::boolean, ${push.agent?.version ?? null}, ${push.agent?.mode ?? null},
+                  ${counts.nodes}, ${counts.pods}, ${counts.allocations},
+                  ${push.opened}, ${push.closed})
+          RETURNING id)
+        UPDATE clusters SET
+          last_seen_at = ${push.receivedAt}::timestamptz,
+          last_observed_at = ${push.observedAt.toISOString()}::timestamptz,
+          last_snapshot_hash = ${push.hash},
+          last_snapshot_id = (SELECT id FROM logged),
+          snapshots_accepted = snapshots_accepted + 1,
+          snapshots_changed = snapshots_changed + ${push.changed ? 1 : 0},
+          port_summary = COALESCE(${push.portSummary ? JSON.stringify(push.portSummary) : null}::jsonb, port_summary)
+        WHERE id = ${clusterId}
+        RETURNING last_snapshot_id::float8 AS id`,
+  );
+  if (!row) throw new Error("snapshot log insert returned no row");
+  return row.id;
+}

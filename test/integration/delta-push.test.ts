@@ -1,0 +1,185 @@
+/**
+ * Delta pushes through the real app: a delta against the cluster's last accepted state is applied
+ * like the whole snapshot it stands for; one against any other base is refused (409 BASE_MISMATCH)
+ * and writes nothing. Property: random sequences of states pushed whole into one database and as
+ * deltas into another (applied from memory or read back from the database) leave identical history.
+ */
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyedState, stateChanges } from "../../agents/src/push/delta.js";
+import { createApp } from "../../src/app.js";
+import { canonicalState, stateHash } from "../../src/contract/canonical.js";
+import { parseSnapshot, type SnapshotInput } from "../../src/contract/snapshot.js";
+import { rawRows } from "../../src/db/raw.js";
+import { ADMIN_TOKEN, createHarness, type Harness } from "../helpers/app.js";
+import { type StateInput, snapshotOf, stateArb } from "../property/states.js";
+
+const CLUSTER = "prod-eu-1";
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+const at = (step: number) => new Date(T0 + step * 60_000).toISOString();
+
+function canonical(input: SnapshotInput) {
+  const parsed = parseSnapshot(input);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const state = canonicalState(parsed.snapshot);
+  return { state, hash: stateHash(state) };
+}
+
+/** The delta body from `before` to `after`, as the agent builds it. */
+function deltaBody(before: SnapshotInput, after: SnapshotInput, base = canonical(before).hash) {
+  const from = canonical(before).state;
+  const to = canonical(after);
+  const changes = stateChanges(keyedState(from.nodes, from.pods), keyedState(to.state.nodes, to.state.pods));
+  return {
+    schemaVersion: 1,
+    cluster: after.cluster,
+    observedAt: after.observedAt,
+    agent: { version: "test", mode: "watch" },
+    delta: { base, hash: to.hash, ...changes },
+  };
+}
+
+/** Everything a push writes, without ids and server times: history, the log, the cluster row. */
+async function written(harness: Harness) {
+  const db = harness.database.db;
+  const rows = (table: string, without: string) =>
+    rawRows<{ row: string }>(
+      db,
+      sql.raw(`SELECT (to_jsonb(t) - ARRAY['id', ${without}])::text AS row FROM ${table} t ORDER BY 1`),
+    ).then((r) => r.map((x) => x.row));
+  return {
+    nodes: await rows("node_versions", "'cluster_id'"),
+    pods: await rows("pod_versions", "'cluster_id'"),
+    allocations: await rows("port_allocations", "'cluster_id'"),
+    headroom: await rows("headroom_versions", "'cluster_id'"),
+    log: await rows("snapshots", "'cluster_id', 'received_at', 'agent_version', 'agent_mode'"),
+    cluster: await rawRows(
+      db,
+      sql`SELECT name, last_observed_at::text, last_snapshot_hash, snapshots_accepted::int, snapshots_changed::int,
+            port_summary::text FROM clusters ORDER BY name`,
+    ),
+  };
+}
+
+const node = (name: string) => ({ name, ready: true });
+const exporter = (name: string, nodeName: string) => ({
+  namespace: "monitoring",
+  name,
+  node: nodeName,
+  phase: "Running" as const,
+  owner: { kind: "DaemonSet", name: "node-exporter" },
+  ports: [{ container: "exporter", containerPort: 9100, hostPort: 9100 }],
+});
+const stateA: StateInput = {
+  nodes: [node("n0"), node("n1")],
+  pods: [exporter("e0", "n0"), exporter("e1", "n1")],
+};
+
+describe("delta pushes", () => {
+  let whole: Harness;
+  let deltas: Harness;
+  beforeAll(async () => {
+    [whole, deltas] = await Promise.all([createHarness(), createHarness()]);
+  });
+  afterAll(async () => {
+    await Promise.all([whole.close(), deltas.close()]);
+  });
+
+  it("refuses a delta with a wrong base (409 BASE_MISMATCH) and changes nothing", async () => {
+    await deltas.reset();
+    const token = await deltas.register(CLUSTER);
+    const first = snapshotOf(CLUSTER, at(0), stateA);
+    expect((await deltas.push(token, first)).status).toBe(200);
+    const before = await written(deltas);
+    const next = snapshotOf(CLUSTER, at(1), { ...stateA, pods: [exporter("e0", "n0")] });
+    const res = await deltas.push(token, deltaBody(first, next, "0".repeat(64)));
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BASE_MISMATCH");
+    expect(await written(deltas)).toEqual(before);
+    // The whole snapshot still goes through: the agent's fallback.
+    expect((await deltas.push(token, next)).status).toBe(200);
+  });
+
+  it("refuses a delta whose result has a pod on a node it removed (400 UNKNOWN_NODE), changing nothing", async () => {
+    await deltas.reset();
+    const token = await deltas.register(CLUSTER);
+    const first = snapshotOf(CLUSTER, at(0), stateA);
+    expect((await deltas.push(token, first)).status).toBe(200);
+    const before = await written(deltas);
+    // From A to A without e0, then also removing n1, where e1 still runs.
+    const body = deltaBody(first, snapshotOf(CLUSTER, at(1), { ...stateA, pods: [exporter("e1", "n1")] }));
+    body.delta.nodes.remove.push("n1");
+    const res = await deltas.push(token, body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_NODE");
+    expect(await written(deltas)).toEqual(before);
+  });
+
+  it("gives the same history whether states are pushed whole or as deltas", async () => {
+    const step = fc.record({
+      // a new state; the same again (a heartbeat); or the same with every pod renamed (a rolling restart)
+      state: fc.oneof(
+        { weight: 3, arbitrary: stateArb },
+        { weight: 1, arbitrary: fc.constant("same" as const) },
+        { weight: 2, arbitrary: fc.constant("renamed" as const) },
+      ),
+      /** deltas only: apply it in an app that never saw the base (read back from the database) */
+      freshApp: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(stateArb, fc.array(step, { minLength: 1, maxLength: 5 }), async (initial, steps) => {
+        await Promise.all([whole.reset(), deltas.reset()]);
+        const [wholeToken, deltaToken] = await Promise.all([
+          whole.register(CLUSTER),
+          deltas.register(CLUSTER),
+        ]);
+        let previous = snapshotOf(CLUSTER, at(0), initial);
+        const first = await Promise.all([
+          whole.push(wholeToken, previous),
+          deltas.push(deltaToken, previous),
+        ]);
+        expect(first.map((r) => r.status)).toEqual([200, 200]);
+        for (const [i, { state, freshApp }] of steps.entries()) {
+          const next = snapshotOf(CLUSTER, at(i + 1), nextState(previous, state));
+          const body = deltaBody(previous, next);
+          const app = freshApp ? freshAppOn(deltas) : deltas.app;
+          const [a, b] = await Promise.all([whole.push(wholeToken, next), pushTo(app, deltaToken, body)]);
+          const [wholeAnswer, deltaAnswer] = await Promise.all([a.json(), b.json()]);
+          expect(b.status, JSON.stringify(deltaAnswer)).toBe(200);
+          const { snapshotId: _w, ...wholeResult } = wholeAnswer as Record<string, unknown>;
+          const { snapshotId: _d, ...deltaResult } = deltaAnswer as Record<string, unknown>;
+          expect(deltaResult).toEqual(wholeResult);
+          previous = next;
+        }
+        expect(await written(deltas)).toEqual(await written(whole));
+      }),
+      { numRuns: 25 },
+    );
+  }, 180_000);
+});
+
+function nextState(previous: SnapshotInput, step: StateInput | "same" | "renamed"): StateInput {
+  if (step === "same") return { nodes: previous.nodes, pods: previous.pods };
+  if (step === "renamed") {
+    return { nodes: previous.nodes, pods: previous.pods.map((pod) => ({ ...pod, name: `${pod.name}-r` })) };
+  }
+  return step;
+}
+
+function freshAppOn(harness: Harness) {
+  return createApp({
+    database: harness.database,
+    auth: { adminToken: ADMIN_TOKEN, openAccess: false },
+    staleAfterSeconds: 600,
+    maxSnapshotBytes: 8 * 1024 * 1024,
+  });
+}
+
+function pushTo(app: Harness["app"], token: string, body: unknown) {
+  return app.request("/v1/snapshots", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+}
