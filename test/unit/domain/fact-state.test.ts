@@ -29,8 +29,7 @@ const web = (name: string, node: string, zone?: string): Pod => ({
   nodeSelector: zone ? { zone } : {},
 });
 
-const headroomOf = (f: ReturnType<typeof facts>) =>
-  headroomFacts(workloadHeadroom(f)).map((h) => h.fp);
+const headroomOf = (f: ReturnType<typeof facts>) => headroomFacts(workloadHeadroom(f)).map((h) => h.fp);
 
 /** Applies the change from `before` to `after` (the same nodes) as a delta of its pods. */
 function change(before: Pod[], after: Pod[]) {
