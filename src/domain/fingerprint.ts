@@ -6,7 +6,7 @@
  * two-seed cyrb53 it replaced (docs/performance.md, "Fingerprints").
  * Stored fingerprints must never change meaning: a different value for the same fact closes and
  * reopens every open row at the next changed push (test/unit/domain/fingerprint.test.ts pins them).
- * The switch from cyrb53 (22 base-36 characters) did that once per cluster (docs/performance.md).
+ * Rows still carrying the cyrb53 value it replaced are adopted in place (legacy-fingerprint.ts).
  */
 import { createHash } from "node:crypto";
 

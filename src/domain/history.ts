@@ -8,6 +8,7 @@ import type { CanonicalState } from "../contract/canonical.js";
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
 import { fingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
+import { isLegacyFingerprint, legacyFingerprint } from "./legacy-fingerprint.js";
 import type { HostPortRef } from "./ports.js";
 
 export interface NodeFact {
@@ -193,4 +194,30 @@ export function diffIntervals<T extends { fp: string }>(
     openFps.add(row.fp);
   }
   return { close, open: next.filter((fact) => !openFps.has(fact.fp)) };
+}
+
+/**
+ * Open rows written before fingerprints were SHA-256 carry the old value: an unchanged fact is
+ * recognised by it and its row given the new one in place (`rewrites`), so the upgrade does not
+ * re-version every open row. Costs nothing once a cluster's rows are all new.
+ */
+export function adoptLegacyFingerprints<T extends { fp: string }>(
+  openRows: readonly OpenRow[],
+  next: readonly T[],
+): { rows: OpenRow[]; rewrites: OpenRow[] } {
+  if (!openRows.some((row) => isLegacyFingerprint(row.fp))) return { rows: [...openRows], rewrites: [] };
+  const byLegacy = new Map<string, string>();
+  for (const fact of next) {
+    // fp was the last key added to the fact: the rest is the text it was computed from.
+    const { fp, ...rest } = fact;
+    byLegacy.set(legacyFingerprint(JSON.stringify(rest)), fp);
+  }
+  const rewrites: OpenRow[] = [];
+  const rows = openRows.map((row) => {
+    const fp = isLegacyFingerprint(row.fp) ? byLegacy.get(row.fp) : undefined;
+    if (fp === undefined) return row;
+    rewrites.push({ id: row.id, fp });
+    return { id: row.id, fp };
+  });
+  return { rows, rewrites };
 }

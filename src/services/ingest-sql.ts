@@ -41,6 +41,19 @@ export function closeByIds(closes: readonly (readonly number[])[], instant: Date
   return updates;
 }
 
+/** Gives rows new fingerprints by id, per table (index in versionTables): see adoptLegacyFingerprints. */
+export function rewriteFingerprints(rewrites: readonly (readonly OpenRow[])[]): SQL[] {
+  const updates: SQL[] = [];
+  rewrites.forEach((rows, t) => {
+    const table = versionTables[t];
+    if (!table || rows.length === 0) return;
+    updates.push(
+      sql`UPDATE ${table} SET fp = v.fp FROM unnest(${`{${rows.map((r) => r.id).join(",")}}`}::bigint[], ${arrayLiteral(rows.map((r) => r.fp))}::text[]) AS v(id, fp) WHERE ${table}.id = v.id`,
+    );
+  });
+  return updates;
+}
+
 export interface KeyedCloses {
   nodes: readonly string[];
   pods: readonly PodFact[];

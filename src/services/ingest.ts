@@ -18,6 +18,7 @@ import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
   type AllocationFact,
+  adoptLegacyFingerprints,
   allocationCount,
   diffIntervals,
   factsFromState,
@@ -32,7 +33,7 @@ import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
-import { closeByIds, logPush, openRows, runUpdates } from "./ingest-sql.js";
+import { closeByIds, logPush, openRows, rewriteFingerprints, runUpdates } from "./ingest-sql.js";
 import { pushInProgress } from "./push-gate.js";
 
 /** The pushing agent: its cluster, and the hash of the token it authenticated with. */
@@ -108,12 +109,21 @@ export function insertsOf(
 /** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
 function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
   const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = []] = open;
-  const nodes = diffIntervals(nodeOpen, facts.nodes);
-  const pods = diffIntervals(podOpen, facts.pods);
-  const allocations = diffIntervals(allocationOpen, facts.allocations);
-  const headroom = diffIntervals(headroomOpen, facts.headroom);
+  const adopted = [
+    adoptLegacyFingerprints(nodeOpen, facts.nodes),
+    adoptLegacyFingerprints(podOpen, facts.pods),
+    adoptLegacyFingerprints(allocationOpen, facts.allocations),
+    adoptLegacyFingerprints(headroomOpen, facts.headroom),
+  ] as const;
+  const nodes = diffIntervals(adopted[0].rows, facts.nodes);
+  const pods = diffIntervals(adopted[1].rows, facts.pods);
+  const allocations = diffIntervals(adopted[2].rows, facts.allocations);
+  const headroom = diffIntervals(adopted[3].rows, facts.headroom);
   return {
-    updates: closeByIds([nodes.close, pods.close, allocations.close, headroom.close], at),
+    updates: [
+      ...rewriteFingerprints(adopted.map((a) => a.rewrites)),
+      ...closeByIds([nodes.close, pods.close, allocations.close, headroom.close], at),
+    ],
     inserts: insertsOf(clusterId, at, {
       nodes: nodes.open,
       pods: pods.open,
