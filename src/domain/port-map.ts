@@ -32,16 +32,14 @@ export interface PortMap {
 
 const byName = (a: string, b: string) => a.localeCompare(b);
 
-/** Reads only what a map needs, so callers may pass narrower facts than a full ClusterView. */
-export function buildPortMap({
-  nodes,
-  pods,
-  allocations,
-}: {
+/** What a map reads: narrower than a full ClusterView, so callers may pass fewer facts. */
+export interface PortMapFacts {
   nodes: ClusterView["nodes"];
   allocations: readonly MapAllocation[];
   pods: readonly Pick<PodView, "namespace" | "name" | "ownerKind" | "ownerName" | keyof PlacementRules>[];
-}): PortMap {
+}
+
+export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMap {
   const schedulableNodes = nodes
     .filter((n) => n.ready && !n.unschedulable)
     .map((n) => n.name)
@@ -112,6 +110,42 @@ export function buildPortMap({
       x.hostPort - y.hostPort || x.protocol.localeCompare(y.protocol) || x.hostIP.localeCompare(y.hostIP),
   );
   return { schedulableNodes, rows: result };
+}
+
+/**
+ * Node names one answer lists per list. The counts beside them are exact, so a DaemonSet's port on
+ * 5,000 nodes costs a row of about 2 KB, not 100 KB; ports.who pages the holders, ports.freeNodes
+ * the free nodes.
+ */
+export const NODE_NAME_SAMPLE = 50;
+
+/** A map row as answers carry it: exact counts, and at most NODE_NAME_SAMPLE names per list. */
+export interface PortMapEntry extends Omit<PortMapRow, "nodes" | "freeNodes"> {
+  heldCount: number;
+  /** the first holders by name */
+  nodes: string[];
+  freeCount: number;
+  /** the first free nodes by name */
+  freeNodes: string[];
+}
+
+export function boundedEntry(row: PortMapRow, sample = NODE_NAME_SAMPLE): PortMapEntry {
+  return {
+    ...row,
+    heldCount: row.nodes.length,
+    nodes: row.nodes.slice(0, sample),
+    freeCount: row.freeNodes.length,
+    freeNodes: row.freeNodes.slice(0, sample),
+  };
+}
+
+/** A cluster's map as answers and reports carry it, its size independent of the cluster's. */
+export function boundedPortMap(facts: PortMapFacts, sample = NODE_NAME_SAMPLE) {
+  const map = buildPortMap(facts);
+  return {
+    schedulableNodes: map.schedulableNodes.length,
+    ports: map.rows.map((row) => boundedEntry(row, sample)),
+  };
 }
 
 /** The compact per-port figures kept on the cluster row for /metrics and the fleet view. */

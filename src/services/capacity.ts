@@ -1,6 +1,5 @@
 /** Capacity planning over stored state: headroom, fit, drain, free ranges, host-port conflicts. */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
-import type { NodeAffinity, Protocol, Toleration } from "../contract/snapshot.js";
 import { portAllocations } from "../db/schema/index.js";
 import { hostPortConflicts as conflictsIn } from "../domain/conflicts.js";
 import { drainCheck } from "../domain/drain.js";
@@ -10,6 +9,7 @@ import { workloadHeadroom } from "../domain/headroom.js";
 import { normaliseHostPort } from "../domain/ports.js";
 import { rangesOverlap } from "../domain/reservation-scope.js";
 import { ownerOf } from "../domain/workload.js";
+import type { FitInput, FreeRangeInput } from "./capacity-inputs.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
 import {
@@ -71,15 +71,6 @@ export async function headroom(
     }
   }
   return { workloads };
-}
-
-export interface FitInput {
-  clusters: string[];
-  ports: { hostPort: number; protocol?: Protocol | undefined; hostIP?: string | undefined }[];
-  replicas: number;
-  nodeSelector?: Record<string, string> | undefined;
-  tolerations?: Toleration[] | undefined;
-  requiredNodeAffinity?: NodeAffinity | undefined;
 }
 
 export async function fitCheck(ctx: ServiceContext, input: FitInput) {
@@ -145,20 +136,6 @@ export async function drain(ctx: ServiceContext, input: { cluster: string; node:
       blockedOn: p.blockedOn.map((b) => ({ node: b.node, blockers: b.blockers.map(blocker) })),
     })),
   };
-}
-
-export interface FreeRangeInput {
-  clusters?: string[] | undefined;
-  labelSelector?: Record<string, string> | undefined;
-  protocol?: Protocol | undefined;
-  width: number;
-  min?: number | undefined;
-  max?: number | undefined;
-  limit?: number | undefined;
-  quietDays?: number | undefined;
-  includeReserved?: boolean | undefined;
-  includeNodePortRange?: boolean | undefined;
-  includeEphemeralRange?: boolean | undefined;
 }
 
 /** Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per protocol. */

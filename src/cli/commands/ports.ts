@@ -76,9 +76,8 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
   }
-  const total = answer.schedulableNodes.length;
   ctx.out(
-    `Port map of ${answer.cluster} as of ${answer.asOf ?? "never"}${answer.stale ? " (STALE)" : ""}: ${answer.nodes} nodes, ${total} schedulable\n`,
+    `Port map of ${answer.cluster} as of ${answer.asOf ?? "never"}${answer.stale ? " (STALE)" : ""}: ${answer.nodes} nodes, ${answer.schedulableNodes} schedulable\n`,
   );
   if (answer.ports.length === 0) ctx.out("no host ports held");
   else
@@ -91,19 +90,21 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
           p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
           // "all N eligible" only when the holders are exactly the eligible nodes (the report's rule):
           // cordoned or NotReady holders are not eligible, so they are listed instead.
-          p.freeCount === 0 && p.nodes.length === p.eligibleNodes && p.eligibleNodes > 0
+          p.freeCount === 0 && p.heldCount === p.eligibleNodes && p.eligibleNodes > 0
             ? `all ${p.eligibleNodes} eligible`
-            : p.nodes.length <= p.eligibleNodes
-              ? `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`
-              : `${p.nodes.length} (${p.eligibleNodes} eligible): ${shortList(p.nodes)}`,
-          `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3)}` : ""}`,
+            : p.heldCount <= p.eligibleNodes
+              ? `${p.heldCount} of ${p.eligibleNodes} eligible: ${shortList(p.nodes, 4, p.heldCount)}`
+              : `${p.heldCount} (${p.eligibleNodes} eligible): ${shortList(p.nodes, 4, p.heldCount)}`,
+          `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3, p.freeCount)}` : ""}`,
         ]),
       ),
     );
-  if (answer.undeclaredHostNetworkPods.length > 0) {
+  if (answer.undeclaredHostNetworkPodCount > 0) {
     ctx.out("\nhostNetwork pods that declare no ports (they may listen on ports the scheduler cannot see):");
     for (const p of answer.undeclaredHostNetworkPods)
       ctx.out(`  ${p.namespace}/${p.pod} on ${p.node ?? "(unscheduled)"}`);
+    const unlisted = answer.undeclaredHostNetworkPodCount - answer.undeclaredHostNetworkPods.length;
+    if (unlisted > 0) ctx.out(`  … and ${unlisted} more`);
   }
   return 0;
 }

@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { hostPortConflicts, isPendingOnHostPorts, type SchedulingView } from "../../../src/domain/conflicts.js";
+import {
+  hostPortConflicts,
+  isPendingOnHostPorts,
+  type SchedulingView,
+} from "../../../src/domain/conflicts.js";
 import type { PodView } from "../../../src/domain/views.js";
 import { allocationsOf, node, pod } from "./builders.js";
 
-const PORTS_MESSAGE = "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports.";
+const PORTS_MESSAGE =
+  "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports.";
 
-const scheduling = (p: PodView, schedulingMessage: string | null): SchedulingView => ({ ...p, schedulingMessage });
+const scheduling = (p: PodView, schedulingMessage: string | null): SchedulingView => ({
+  ...p,
+  schedulingMessage,
+});
 
 const nodes = [
   node("n1"),
@@ -67,7 +75,11 @@ describe("host-port conflicts", () => {
       scheduling(pod("cpu", null, [80], null), "0/4 nodes are available: 4 Insufficient cpu."),
       [],
     ],
-    ["a pod the scheduler has not judged yet is none either", scheduling(pod("new", null, [80], null), null), []],
+    [
+      "a pod the scheduler has not judged yet is none either",
+      scheduling(pod("new", null, [80], null), null),
+      [],
+    ],
   ])("%s", (_title, pending, expected) => {
     expect(conflictsOf(pending).map(({ pod: _pod, ...rest }) => rest)).toEqual(expected);
   });
