@@ -62,9 +62,14 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     return eligible;
   };
 
+  // Holders gather in a set: a list's `includes` made a DaemonSet's row quadratic in the nodes.
   const rows = new Map<
     string,
-    { row: PortMapRow; workloads: Map<string, WorkloadRef & { pods: Set<string> }> }
+    {
+      row: PortMapRow;
+      holders: Set<string>;
+      workloads: Map<string, WorkloadRef & { pods: Set<string> }>;
+    }
   >();
   for (const a of allocations) {
     const rowKey = `${a.protocol}/${a.hostPort}/${a.hostIP}`;
@@ -80,11 +85,12 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
           eligibleNodes: 0,
           freeNodes: [],
         },
+        holders: new Set(),
         workloads: new Map(),
       };
       rows.set(rowKey, entry);
     }
-    if (!entry.row.nodes.includes(a.node)) entry.row.nodes.push(a.node);
+    entry.holders.add(a.node);
     const workload = workloadOf(a);
     const key = workloadKey(workload);
     const w = entry.workloads.get(key) ?? { ...workload, pods: new Set<string>() };
@@ -94,10 +100,10 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
 
   const held = indexByNode(allocations);
   const result: PortMapRow[] = [];
-  for (const { row, workloads } of rows.values()) {
+  for (const { row, holders, workloads } of rows.values()) {
     const eligible = new Set<string>();
     for (const key of workloads.keys()) for (const node of eligibleFor(key)) eligible.add(node);
-    row.nodes.sort(byName);
+    row.nodes = [...holders].sort(byName);
     row.workloads = [...workloads.values()]
       .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));

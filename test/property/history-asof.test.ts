@@ -154,7 +154,7 @@ describe("history as of an instant", () => {
         for (const [i, t] of instantsOf(all).entries()) {
           const asOf = new Date(t).toISOString();
           for (const hostPort of HOST_PORTS) {
-            const who = await harness.query<{ allocations: AllocationAnswer[] }>("ports.who", {
+            const who = await harness.query("ports.who", {
               hostPort,
               asOf,
             });
@@ -169,7 +169,7 @@ describe("history as of an instant", () => {
             // One node per instant, in turn: every node is asked about across the instants, at a third of the cost.
             for (const node of [NODE_NAMES[i % NODE_NAMES.length] ?? ""]) {
               const cluster = pushes[0]?.cluster ?? "";
-              const answer = await harness.query<{ allocations: AllocationAnswer[] }>("ports.node", {
+              const answer = await harness.query("ports.node", {
                 cluster,
                 node,
                 asOf,
