@@ -81,8 +81,12 @@ function pushesOf(cluster: string, history: [number, { nodes: string[]; pods: Po
   });
 }
 
-const allocationKey = (a: Omit<AllocationAnswer, "since" | "until">) =>
-  [a.cluster, a.node, a.namespace, a.pod, a.container, a.protocol, a.hostIP, a.hostPort].join("|");
+const allocationKey = (
+  a: Pick<
+    AllocationAnswer,
+    "cluster" | "node" | "namespace" | "pod" | "container" | "protocol" | "hostIP" | "hostPort"
+  >,
+) => [a.cluster, a.node, a.namespace, a.pod, a.container, a.protocol, a.hostIP, a.hostPort].join("|");
 
 /** The allocations a snapshot holds, as the queries present them (hostIP "" is every address). */
 function expectedAllocations(push: Push | undefined): string[] {
