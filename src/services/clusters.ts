@@ -6,7 +6,7 @@ import { latestAcceptedObservedAt, rollBackHistory } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { labelsSchema } from "./inputs.js";
-import { clockSkewSeconds, findCluster, isStale, selectionWhere } from "./read-model.js";
+import { clockSkewSeconds, findCluster, isStale, pageByName, selectionWhere } from "./read-model.js";
 import { hashToken, newToken } from "./tokens.js";
 
 export const registerClusterInput = z.object({ name: clusterNameSchema, labels: labelsSchema.optional() });
@@ -119,8 +119,7 @@ export async function listClusters(ctx: ServiceContext, input: z.output<typeof l
     )
     .orderBy(clusters.name)
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
+  const { page, nextCursor } = pageByName(rows, input.limit);
   return {
     clusters: page.map((row) => ({
       name: row.name,
@@ -134,6 +133,6 @@ export async function listClusters(ctx: ServiceContext, input: z.output<typeof l
       allocations: row.allocations ?? 0,
       clockSkewSeconds: clockSkewSeconds(row.observedAt, row.receivedAt),
     })),
-    nextCursor: rows.length > input.limit && last ? last.name : null,
+    nextCursor,
   };
 }

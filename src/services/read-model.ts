@@ -115,9 +115,14 @@ export async function selectClusterPage(
     )
     .orderBy(clusters.name)
     .limit(page.limit + 1);
-  const clustersOfPage = rows.slice(0, page.limit);
-  const last = clustersOfPage[clustersOfPage.length - 1];
-  return { clusters: clustersOfPage, nextCursor: rows.length > page.limit && last ? last.name : null };
+  return pageByName(rows, page.limit);
+}
+
+/** A page out of `limit + 1` rows read by name, and the cursor to the rest (null when none is left). */
+export function pageByName<T extends { name: string }>(rows: readonly T[], limit: number) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last ? last.name : null };
 }
 
 /**

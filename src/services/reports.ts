@@ -47,17 +47,17 @@ async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date |
  * leave out the document's heading, so that concatenated they are the whole document.
  */
 export async function portMapReport(ctx: ServiceContext, input: z.output<typeof portMapReportInput>) {
-  const page = input.cluster
-    ? { clusters: [await findCluster(ctx.db, input.cluster, { asOf: input.asOf })], nextCursor: null }
+  const selected = input.cluster
+    ? { page: [await findCluster(ctx.db, input.cluster, { asOf: input.asOf })], nextCursor: null }
     : await selectClusterPage(ctx.db, { asOf: input.asOf }, { after: input.cursor, limit: input.limit });
   const maps = [];
-  for (const cluster of page.clusters) maps.push(await clusterMap(ctx, cluster, input.asOf));
+  for (const cluster of selected.page) maps.push(await clusterMap(ctx, cluster, input.asOf));
   return {
     format: input.format,
     contentType: contentTypes[input.format],
     content: renderPortReport(maps, input.format, {
       heading: input.cluster !== undefined || input.cursor === undefined,
     }),
-    nextCursor: page.nextCursor,
+    nextCursor: selected.nextCursor,
   };
 }

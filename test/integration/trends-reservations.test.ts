@@ -86,6 +86,26 @@ describe("trends over a replayed history", () => {
     const tooMany = await h.query("trends.allocations", { from: at(0), to: at(23), step: "1s" });
     expect(tooMany).toMatchObject({ status: 400, ok: false, error: { data: { reason: "TOO_MANY_POINTS" } } });
   });
+
+  it("finds a removed cluster as it was during the range: removed after `from` it answers, before, 404", async () => {
+    await replay();
+    clock = new Date(at(12, 30));
+    expect((await h.mutate("clusters.remove", { name: "prod-eu-1" })).ok).toBe(true);
+    const during = await h.query("trends.allocations", {
+      from: at(11),
+      to: at(12),
+      step: "1h",
+      cluster: "prod-eu-1",
+    });
+    expect(during.ok && during.data.points.map((p) => p.allocations)).toEqual([3, 2]);
+    const after = await h.query("trends.allocations", {
+      from: at(13),
+      to: at(14),
+      step: "1h",
+      cluster: "prod-eu-1",
+    });
+    expect(after).toMatchObject({ status: 404, ok: false });
+  });
 });
 
 describe("reservations", () => {
@@ -149,5 +169,14 @@ describe("reservations", () => {
     expect(await reserve({ portFrom: 8000, portTo: 8001, clusters: ["nowhere"] })).toMatchObject({
       status: 404,
     });
+  });
+
+  it("lists by cluster only for a registered cluster, as every question about now", async () => {
+    await h.register("prod-eu-1");
+    expect((await reserve({ portFrom: 8000, portTo: 8001, clusters: ["prod-eu-1"] })).ok).toBe(true);
+    const listed = await h.query("reservations.list", { cluster: "prod-eu-1" });
+    expect(listed.ok && listed.data.map((r) => r.portFrom)).toEqual([8000]);
+    expect((await h.mutate("clusters.remove", { name: "prod-eu-1" })).ok).toBe(true);
+    expect(await h.query("reservations.list", { cluster: "prod-eu-1" })).toMatchObject({ status: 404 });
   });
 });
