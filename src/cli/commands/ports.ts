@@ -109,6 +109,33 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
   return 0;
 }
 
+interface FreeOptions {
+  protocol?: Protocol;
+  hostIp?: string;
+  asOf?: string;
+}
+
+/** Every free node of one port-map row (the map names only the first): all pages, one name a line. */
+async function free(ctx: CliContext, cluster: string, hostPort: number, options: FreeOptions) {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.client.ports.freeNodes.query({
+      cluster,
+      hostPort,
+      protocol: options.protocol,
+      hostIP: options.hostIp,
+      asOf: options.asOf,
+      cursor,
+    });
+    names.push(...page.nodes);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  if (ctx.json) ctx.out(JSON.stringify({ cluster, hostPort, freeNodes: names }, null, 2));
+  else ctx.out(names.length === 0 ? `no node is free for ${hostPort} in ${cluster}` : names.join("\n"));
+  return 0;
+}
+
 async function node(ctx: CliContext, cluster: string, nodeName: string, options: { asOf?: string }) {
   const answer = await ctx.client.ports.node.query({ cluster, node: nodeName, asOf: options.asOf });
   if (ctx.json) {
@@ -157,6 +184,15 @@ export function registerPorts(program: Command, run: Run): void {
     .argument("<cluster>")
     .option("--as-of <time>", AS_OF_HELP, asOf)
     .action(run(map));
+  ports
+    .command("free")
+    .description("every node where one more replica of the port's holders could take it")
+    .argument("<cluster>")
+    .argument("<port>", "host port, 1–65535", port)
+    .option("--protocol <protocol>", "TCP, UDP or SCTP (default: TCP)", protocol)
+    .option("--host-ip <ip>", "the row's host IP (default: 0.0.0.0)")
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .action(run(free));
   ports
     .command("node")
     .description("what holds the host ports of one node")
