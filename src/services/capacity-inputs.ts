@@ -11,6 +11,7 @@ import {
 } from "../contract/snapshot.js";
 import {
   clusterListSchema,
+  hostIpSchema,
   hostPortSchema,
   instantSchema,
   labelsSchema,
@@ -32,7 +33,7 @@ export const fitInput = z.object({
       z.object({
         hostPort: hostPortSchema,
         protocol: queryProtocolSchema.optional(),
-        hostIP: z.union([z.ipv4(), z.ipv6()]).optional(),
+        hostIP: hostIpSchema.optional(),
       }),
     )
     .min(1)

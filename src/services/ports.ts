@@ -11,6 +11,7 @@ import { notFound } from "./errors.js";
 import {
   clusterListSchema,
   cursorSchema,
+  hostIpSchema,
   hostPortSchema,
   instantSchema,
   nodeNameSchema,
@@ -232,7 +233,10 @@ export const portMapInput = z.object({ cluster: clusterNameSchema, asOf: instant
 export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const view = await loadClusterView(ctx.db, { cluster, asOf: input.asOf });
-  const undeclared = undeclaredHostNetworkPods(view.pods);
+  // Sorted, so the names an answer lists are the first ones, the same on every call.
+  const undeclared = undeclaredHostNetworkPods(view.pods).sort(
+    (a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod),
+  );
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
@@ -248,7 +252,7 @@ export const freeNodesInput = z.object({
   cluster: clusterNameSchema,
   hostPort: hostPortSchema,
   protocol: queryProtocolSchema.default("TCP"),
-  hostIP: z.union([z.ipv4(), z.ipv6()]).default("0.0.0.0"),
+  hostIP: hostIpSchema.default("0.0.0.0"),
   asOf: instantSchema.optional(),
   limit: pageLimitSchema,
   /** the last node name of the previous page */
