@@ -5,7 +5,7 @@ import { reportsRouter } from "./routers/reports.js";
 import { reservationsRouter } from "./routers/reservations.js";
 import { tokensRouter } from "./routers/tokens.js";
 import { trendsRouter } from "./routers/trends.js";
-import { createCallerFactory, router } from "./trpc.js";
+import { router } from "./trpc.js";
 
 export const appRouter = router({
   clusters: clustersRouter,
@@ -19,4 +19,3 @@ export const appRouter = router({
 });
 
 export type AppRouter = typeof appRouter;
-export const createCaller = createCallerFactory(appRouter);

@@ -58,7 +58,6 @@ const t = initTRPC.context<TrpcContext>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Services throw ServiceError (and the database fails); this is the one place it becomes a tRPC error. */
 const translateErrors = t.middleware(async ({ next }) => {
@@ -93,4 +92,3 @@ const admitExpensive = t.middleware(async ({ ctx, path, next }) => {
 
 export const readProcedure = guarded(requireReader).use(admitExpensive);
 export const adminProcedure = guarded(requireAdmin);
-export const publicProcedure = t.procedure.use(translateErrors);

@@ -13,8 +13,9 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 /** "worker-1, worker-2, … (+4)" so a 500-node list stays on one line. */
-export function shortList(items: string[], max = 4): string {
-  if (items.length === 0) return "-";
-  const shown = items.slice(0, max).join(", ");
-  return items.length > max ? `${shown}, … (+${items.length - max})` : shown;
+/** The first `max` items; `total` counts the whole list when `items` is already a sample of it. */
+export function shortList(items: string[], max = 4, total = items.length): string {
+  if (total === 0) return "-";
+  const shown = items.slice(0, max);
+  return total > shown.length ? `${shown.join(", ")}, … (+${total - shown.length})` : shown.join(", ");
 }

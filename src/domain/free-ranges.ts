@@ -31,8 +31,6 @@ export interface FreeRangeQuery {
   used: Readonly<Record<string, Iterable<number>>>;
   /** already narrowed to the selected clusters and unexpired */
   reservations?: readonly ReservedRange[];
-  /** more ports to avoid whatever the protocol, e.g. ones used within the last quietDays */
-  alsoTaken?: Iterable<number>;
   includeNodePortRange?: boolean;
   includeEphemeralRange?: boolean;
   /** default 1 */
@@ -69,7 +67,6 @@ export function freeRanges(query: FreeRangeQuery): FreeRange[] {
   for (const [p, ports] of Object.entries(query.used)) {
     if (protocol === undefined || p === protocol) for (const port of ports) take(port);
   }
-  for (const port of query.alsoTaken ?? []) take(port);
   for (const r of query.reservations ?? []) {
     if (protocol === undefined || r.protocol === protocol) takeRange(r.portFrom, r.portTo);
   }

@@ -32,16 +32,14 @@ export interface PortMap {
 
 const byName = (a: string, b: string) => a.localeCompare(b);
 
-/** Reads only what a map needs, so callers may pass narrower facts than a full ClusterView. */
-export function buildPortMap({
-  nodes,
-  pods,
-  allocations,
-}: {
+/** What a map reads: narrower than a full ClusterView, so callers may pass fewer facts. */
+export interface PortMapFacts {
   nodes: ClusterView["nodes"];
   allocations: readonly MapAllocation[];
   pods: readonly Pick<PodView, "namespace" | "name" | "ownerKind" | "ownerName" | keyof PlacementRules>[];
-}): PortMap {
+}
+
+export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMap {
   const schedulableNodes = nodes
     .filter((n) => n.ready && !n.unschedulable)
     .map((n) => n.name)
@@ -64,9 +62,14 @@ export function buildPortMap({
     return eligible;
   };
 
+  // Holders gather in a set: a list's `includes` made a DaemonSet's row quadratic in the nodes.
   const rows = new Map<
     string,
-    { row: PortMapRow; workloads: Map<string, WorkloadRef & { pods: Set<string> }> }
+    {
+      row: PortMapRow;
+      holders: Set<string>;
+      workloads: Map<string, WorkloadRef & { pods: Set<string> }>;
+    }
   >();
   for (const a of allocations) {
     const rowKey = `${a.protocol}/${a.hostPort}/${a.hostIP}`;
@@ -82,11 +85,12 @@ export function buildPortMap({
           eligibleNodes: 0,
           freeNodes: [],
         },
+        holders: new Set(),
         workloads: new Map(),
       };
       rows.set(rowKey, entry);
     }
-    if (!entry.row.nodes.includes(a.node)) entry.row.nodes.push(a.node);
+    entry.holders.add(a.node);
     const workload = workloadOf(a);
     const key = workloadKey(workload);
     const w = entry.workloads.get(key) ?? { ...workload, pods: new Set<string>() };
@@ -96,10 +100,10 @@ export function buildPortMap({
 
   const held = indexByNode(allocations);
   const result: PortMapRow[] = [];
-  for (const { row, workloads } of rows.values()) {
+  for (const { row, holders, workloads } of rows.values()) {
     const eligible = new Set<string>();
     for (const key of workloads.keys()) for (const node of eligibleFor(key)) eligible.add(node);
-    row.nodes.sort(byName);
+    row.nodes = [...holders].sort(byName);
     row.workloads = [...workloads.values()]
       .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
@@ -112,6 +116,42 @@ export function buildPortMap({
       x.hostPort - y.hostPort || x.protocol.localeCompare(y.protocol) || x.hostIP.localeCompare(y.hostIP),
   );
   return { schedulableNodes, rows: result };
+}
+
+/**
+ * Node names one answer lists per list. The counts beside them are exact, so a DaemonSet's port on
+ * 5,000 nodes costs a row of about 2 KB, not 100 KB; ports.who pages the holders, ports.freeNodes
+ * the free nodes.
+ */
+export const NODE_NAME_SAMPLE = 50;
+
+/** A map row as answers carry it: exact counts, and at most NODE_NAME_SAMPLE names per list. */
+export interface PortMapEntry extends Omit<PortMapRow, "nodes" | "freeNodes"> {
+  heldCount: number;
+  /** the first holders by name */
+  nodes: string[];
+  freeCount: number;
+  /** the first free nodes by name */
+  freeNodes: string[];
+}
+
+export function boundedEntry(row: PortMapRow, sample = NODE_NAME_SAMPLE): PortMapEntry {
+  return {
+    ...row,
+    heldCount: row.nodes.length,
+    nodes: row.nodes.slice(0, sample),
+    freeCount: row.freeNodes.length,
+    freeNodes: row.freeNodes.slice(0, sample),
+  };
+}
+
+/** A cluster's map as answers and reports carry it, its size independent of the cluster's. */
+export function boundedPortMap(facts: PortMapFacts, sample = NODE_NAME_SAMPLE) {
+  const map = buildPortMap(facts);
+  return {
+    schedulableNodes: map.schedulableNodes.length,
+    ports: map.rows.map((row) => boundedEntry(row, sample)),
+  };
 }
 
 /** The compact per-port figures kept on the cluster row for /metrics and the fleet view. */

@@ -1,39 +1,46 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
-import type { PortMapRow } from "./port-map.js";
+import type { PortMapEntry } from "./port-map.js";
 
 export interface ClusterPortMap {
   cluster: string;
   asOf: string | null;
   stale: boolean;
-  schedulableNodes: string[];
-  ports: PortMapRow[];
+  /** how many nodes are Ready and not cordoned */
+  schedulableNodes: number;
+  ports: PortMapEntry[];
 }
 
 export type ReportFormat = "markdown" | "csv" | "json";
 
-const workloadsText = (row: PortMapRow) =>
+const workloadsText = (row: PortMapEntry) =>
   row.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind})`).join("; ");
+
+/** Names and, when the list was cut, how many it leaves out. */
+const namesText = (names: readonly string[], count: number, separator: string) =>
+  `${names.join(separator)}${count > names.length ? `${separator}+${count - names.length} more` : ""}`;
 
 /**
  * Where a port is held, in the words the JSON supports: "all N eligible nodes" only when the holders
  * number exactly the eligible nodes and none is free; holders that are no longer eligible (cordoned,
  * NotReady) are listed by name instead of being counted as eligible.
  */
-export function heldOnText(row: Pick<PortMapRow, "nodes" | "eligibleNodes" | "freeNodes">): string {
-  if (row.eligibleNodes > 0 && row.nodes.length === row.eligibleNodes && row.freeNodes.length === 0) {
+export function heldOnText(
+  row: Pick<PortMapEntry, "heldCount" | "nodes" | "eligibleNodes" | "freeCount">,
+): string {
+  if (row.eligibleNodes > 0 && row.heldCount === row.eligibleNodes && row.freeCount === 0) {
     return `all ${row.eligibleNodes} eligible nodes`;
   }
-  return `${row.nodes.length}: ${row.nodes.join(", ")}`;
+  return `${row.heldCount}: ${namesText(row.nodes, row.heldCount, ", ")}`;
 }
 
 const cell = (text: string) => text.replaceAll("|", "\\|");
 
-function markdown(maps: readonly ClusterPortMap[]): string {
-  const parts = ["# Host port allocation", ""];
+function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
+  const parts = heading ? ["# Host port allocation", ""] : [];
   for (const m of maps) {
     parts.push(`## ${m.cluster}`, "");
     parts.push(
-      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes.length} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
+      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
       "",
     );
     if (m.ports.length === 0) {
@@ -46,7 +53,7 @@ function markdown(maps: readonly ClusterPortMap[]): string {
     );
     for (const r of m.ports) {
       parts.push(
-        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldOnText(r))} | ${r.freeNodes.length} |`,
+        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldOnText(r))} | ${r.freeCount} |`,
       );
     }
     parts.push("");
@@ -59,7 +66,7 @@ function csvField(text: string | number): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function csv(maps: readonly ClusterPortMap[]): string {
+function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
   const header = [
     "cluster",
     "as_of",
@@ -71,7 +78,7 @@ function csv(maps: readonly ClusterPortMap[]): string {
     "free_slots",
     "free_nodes",
   ];
-  const lines = [header.join(",")];
+  const lines = heading ? [header.join(",")] : [];
   for (const m of maps) {
     for (const r of m.ports) {
       lines.push(
@@ -82,20 +89,29 @@ function csv(maps: readonly ClusterPortMap[]): string {
           r.protocol,
           r.hostIP,
           workloadsText(r),
-          r.nodes.length,
-          r.freeNodes.length,
-          r.freeNodes.join(" "),
+          r.heldCount,
+          r.freeCount,
+          namesText(r.freeNodes, r.freeCount, " "),
         ]
           .map(csvField)
           .join(","),
       );
     }
   }
-  return `${lines.join("\n")}\n`;
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
-export function renderPortReport(maps: readonly ClusterPortMap[], format: ReportFormat): string {
-  if (format === "markdown") return markdown(maps);
-  if (format === "csv") return csv(maps);
+/**
+ * The document, or one page of it: `heading: false` leaves out the title (Markdown) and the header
+ * line (CSV), so the pages of a fleet report concatenate into one document. A JSON page is a
+ * document of its own (`{clusters}`).
+ */
+export function renderPortReport(
+  maps: readonly ClusterPortMap[],
+  format: ReportFormat,
+  options: { heading: boolean } = { heading: true },
+): string {
+  if (format === "markdown") return markdown(maps, options.heading);
+  if (format === "csv") return csv(maps, options.heading);
   return JSON.stringify({ clusters: maps }, null, 2);
 }

@@ -28,8 +28,3 @@ export function hostPortsConflict(a: HostPortRef, b: HostPortRef): boolean {
   const ipB = b.hostIP || WILDCARD_IP;
   return ipA === ipB || ipA === WILDCARD_IP || ipB === WILDCARD_IP;
 }
-
-/** The allocations among `held` that stop `wanted` from being placed on the same node. */
-export function blockingAllocations<T extends HostPortRef>(wanted: HostPortRef, held: readonly T[]): T[] {
-  return held.filter((h) => hostPortsConflict(wanted, h));
-}

@@ -2,7 +2,9 @@
  * The cluster's clock (its last accepted observedAt) and the way out when it was poisoned: a push
  * from the far future makes every later push stale, so the history is rolled back to an instant.
  */
-import { and, desc, eq, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, lte, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import {
   clusters,
@@ -15,6 +17,8 @@ import {
 import type { Db } from "../db/types.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
+import { instantSchema } from "./inputs.js";
+import { selectionWhere } from "./read-model.js";
 
 /** Every table holding validity intervals of a cluster: a rollback must cover each of them. */
 const historyTables = {
@@ -111,8 +115,10 @@ function latest(instants: (Date | null)[]): Date | null {
   return instants.reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null);
 }
 
+export const resetClockInput = z.object({ name: clusterNameSchema, to: instantSchema.optional() });
+
 /** Admin way out for a cluster whose clock was poisoned by a push from the future. */
-export async function resetClusterClock(ctx: ServiceContext, input: { name: string; to?: Date | undefined }) {
+export async function resetClusterClock(ctx: ServiceContext, input: z.output<typeof resetClockInput>) {
   const now = ctx.now();
   const to = input.to ?? now;
   if (to.getTime() > now.getTime()) {
@@ -126,7 +132,8 @@ export async function resetClusterClock(ctx: ServiceContext, input: { name: stri
     const [cluster] = await tx
       .select({ id: clusters.id })
       .from(clusters)
-      .where(and(eq(clusters.name, input.name), isNull(clusters.removedAt)))
+      // findCluster's rule (only a registered cluster), with the row lock the rollback needs.
+      .where(selectionWhere({ clusters: [input.name] }))
       .for("update");
     if (!cluster) throw notFound(`cluster "${input.name}"`);
     return { name: input.name, to: to.toISOString(), ...(await rollBackHistory(tx, cluster.id, to)) };

@@ -1,10 +1,17 @@
 import { and, eq, gt } from "drizzle-orm";
+import { z } from "zod";
+import { clusterNameSchema } from "../contract/snapshot.js";
 import { clusters, snapshots } from "../db/schema/index.js";
 import { latestAcceptedObservedAt, rollBackHistory } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
-import { findCluster, isStale, selectionWhere } from "./read-model.js";
+import { labelsSchema } from "./inputs.js";
+import { clockSkewSeconds, findCluster, isStale, pageByName, selectionWhere } from "./read-model.js";
 import { hashToken, newToken } from "./tokens.js";
+
+export const registerClusterInput = z.object({ name: clusterNameSchema, labels: labelsSchema.optional() });
+/** rotateToken and remove */
+export const clusterByNameInput = z.object({ name: clusterNameSchema });
 
 /**
  * Registers a cluster, or brings back a removed one with its history (and its clock, unless that is
@@ -12,7 +19,7 @@ import { hashToken, newToken } from "./tokens.js";
  */
 export async function registerCluster(
   ctx: ServiceContext,
-  input: { name: string; labels?: Record<string, string> },
+  input: z.output<typeof registerClusterInput>,
 ): Promise<{ name: string; token: string }> {
   const token = newToken("agent");
   const tokenHash = await hashToken(token);
@@ -75,25 +82,20 @@ export async function removeCluster(
   return { name, removedAt: removedAt.toISOString() };
 }
 
-export interface ListClustersInput {
-  /** page size */
-  limit: number;
-  /** the last name of the previous page */
-  cursor?: string | undefined;
-  labelSelector?: Record<string, string> | undefined;
-}
-
-/** Agent clock minus server clock at receipt, in seconds: positive when the agent runs fast. */
-export function clockSkewSeconds(observedAt: Date | null, receivedAt: Date | null): number | null {
-  if (!observedAt || !receivedAt) return null;
-  return (observedAt.getTime() - receivedAt.getTime()) / 1000;
-}
+export const listClustersInput = z
+  .object({
+    limit: z.number().int().min(1).max(1000).default(200),
+    /** the last name of the previous page */
+    cursor: clusterNameSchema.optional(),
+    labelSelector: labelsSchema.optional(),
+  })
+  .default({ limit: 200 });
 
 /**
  * One page of clusters by name. Counts and the clock skew come from the last accepted snapshot's log
  * row: one row per cluster, whatever its size.
  */
-export async function listClusters(ctx: ServiceContext, input: ListClustersInput) {
+export async function listClusters(ctx: ServiceContext, input: z.output<typeof listClustersInput>) {
   const rows = await ctx.db
     .select({
       name: clusters.name,
@@ -117,8 +119,7 @@ export async function listClusters(ctx: ServiceContext, input: ListClustersInput
     )
     .orderBy(clusters.name)
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
+  const { page, nextCursor } = pageByName(rows, input.limit);
   return {
     clusters: page.map((row) => ({
       name: row.name,
@@ -132,6 +133,6 @@ export async function listClusters(ctx: ServiceContext, input: ListClustersInput
       allocations: row.allocations ?? 0,
       clockSkewSeconds: clockSkewSeconds(row.observedAt, row.receivedAt),
     })),
-    nextCursor: rows.length > input.limit && last ? last.name : null,
+    nextCursor,
   };
 }

@@ -1,8 +1,8 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { clusters, headroomVersions, snapshots } from "../db/schema/index.js";
-import { clockSkewSeconds } from "./clusters.js";
+import { validAt } from "../db/validity.js";
 import type { ServiceContext } from "./context.js";
-import { isStale } from "./read-model.js";
+import { clockSkewSeconds, isStale, selectionWhere } from "./read-model.js";
 
 /** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
 export async function fleetMetrics(ctx: ServiceContext) {
@@ -21,7 +21,7 @@ export async function fleetMetrics(ctx: ServiceContext) {
     })
     .from(clusters)
     .leftJoin(snapshots, eq(snapshots.id, clusters.lastSnapshotId))
-    .where(isNull(clusters.removedAt))
+    .where(selectionWhere({}))
     .orderBy(clusters.name);
   const headroom = await ctx.db
     .select({
@@ -36,7 +36,7 @@ export async function fleetMetrics(ctx: ServiceContext) {
     })
     .from(headroomVersions)
     .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
-    .where(and(isNull(headroomVersions.validTo), isNull(clusters.removedAt)))
+    .where(and(validAt(headroomVersions, undefined), selectionWhere({})))
     .orderBy(clusters.name, headroomVersions.namespace, headroomVersions.name);
   return {
     clusters: rows.map(({ observedAt, receivedAt, createdAt, ...r }) => ({

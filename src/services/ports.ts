@@ -1,13 +1,31 @@
-import { and, asc, eq, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
-import type { Protocol } from "../contract/snapshot.js";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
-import { closedValidAt, validAt } from "../db/validity.js";
-import { buildPortMap } from "../domain/port-map.js";
+import { closedValidAt, openAt, validAt } from "../db/validity.js";
+import { boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
-import { findCluster, isStale, loadClusterView, selectClusters, selectedClusterIds } from "./read-model.js";
+import {
+  clusterListSchema,
+  cursorSchema,
+  hostIpSchema,
+  hostPortSchema,
+  instantSchema,
+  nodeNameSchema,
+  pageLimitSchema,
+  queryProtocolSchema,
+} from "./inputs.js";
+import {
+  findCluster,
+  isStale,
+  loadClusterView,
+  selectClusters,
+  selectedClusterIds,
+  viewInstant,
+} from "./read-model.js";
 
 /** An allocation as answers present it (before presentAllocation), with the cluster's name. */
 export const allocationColumns = {
@@ -52,14 +70,15 @@ function presentAllocation<T extends AllocationRow>({
   };
 }
 
-export interface WhoInput {
-  hostPort: number;
-  protocol?: Protocol | undefined;
-  clusters?: string[] | undefined;
-  asOf?: Date | undefined;
-  limit: number;
-  cursor?: number | undefined;
-}
+export const whoInput = z.object({
+  hostPort: hostPortSchema,
+  protocol: queryProtocolSchema.optional(),
+  clusters: clusterListSchema.optional(),
+  asOf: instantSchema.optional(),
+  limit: pageLimitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type WhoInput = z.output<typeof whoInput>;
 
 /**
  * The rows of one port valid at asOf (the open rows when omitted) as the branches that each follow
@@ -74,12 +93,10 @@ function portBranches(ctx: ServiceContext, input: WhoInput): SQL[] {
     ),
   ];
   if (input.protocol) common.push(eq(portAllocations.protocol, input.protocol));
-  const open = [eq(portAllocations.hostPort, input.hostPort), isNull(portAllocations.validTo), ...common];
-  if (!input.asOf) return [and(...open) as SQL];
-  return [
-    and(...open, lte(portAllocations.validFrom, input.asOf)) as SQL,
-    and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL,
-  ];
+  const port = eq(portAllocations.hostPort, input.hostPort);
+  const open = and(port, openAt(portAllocations, input.asOf), ...common) as SQL;
+  if (!input.asOf) return [open];
+  return [open, and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL];
 }
 
 interface WhoRow {
@@ -207,25 +224,72 @@ function undeclaredHostNetworkPods(
     }));
 }
 
-export async function portMap(ctx: ServiceContext, input: { cluster: string; asOf?: Date | undefined }) {
+export const portMapInput = z.object({ cluster: clusterNameSchema, asOf: instantSchema.optional() });
+
+/**
+ * The cluster's port map, its size independent of the cluster's: per port exact counts and at most
+ * NODE_NAME_SAMPLE names per list; likewise the undeclared hostNetwork pods.
+ */
+export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const state = await loadClusterView(ctx.db, { cluster, asOf: input.asOf });
-  const map = buildPortMap(state);
+  const view = await loadClusterView(ctx.db, { cluster, asOf: input.asOf });
+  // Sorted, so the names an answer lists are the first ones, the same on every call.
+  const undeclared = undeclaredHostNetworkPods(view.pods).sort(
+    (a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod),
+  );
   return {
     cluster: cluster.name,
-    asOf: (input.asOf ?? cluster.lastObservedAt)?.toISOString() ?? null,
+    asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
-    nodes: state.nodes.length,
-    schedulableNodes: map.schedulableNodes,
-    ports: map.rows.map((row) => ({ ...row, freeCount: row.freeNodes.length })),
-    undeclaredHostNetworkPods: undeclaredHostNetworkPods(state.pods),
+    nodes: view.nodes.length,
+    ...boundedPortMap(view),
+    undeclaredHostNetworkPodCount: undeclared.length,
+    undeclaredHostNetworkPods: undeclared.slice(0, NODE_NAME_SAMPLE),
   };
 }
 
-export async function nodePorts(
-  ctx: ServiceContext,
-  input: { cluster: string; node: string; asOf?: Date | undefined },
-) {
+export const freeNodesInput = z.object({
+  cluster: clusterNameSchema,
+  hostPort: hostPortSchema,
+  protocol: queryProtocolSchema.default("TCP"),
+  hostIP: hostIpSchema.default("0.0.0.0"),
+  asOf: instantSchema.optional(),
+  limit: pageLimitSchema,
+  /** the last node name of the previous page */
+  cursor: nodeNameSchema.optional(),
+});
+
+/** Every free node of one port-map row, a page at a time by name: the rest of a row's `freeNodes`. */
+export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
+  const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
+  const row = buildPortMap(await loadClusterView(ctx.db, { cluster, asOf: input.asOf })).rows.find(
+    (r) => r.protocol === input.protocol && r.hostPort === input.hostPort && r.hostIP === input.hostIP,
+  );
+  if (!row) {
+    throw notFound(
+      `a holder of ${input.hostPort}/${input.protocol} on ${input.hostIP} in cluster "${cluster.name}"`,
+    );
+  }
+  // Code-point order, the order `>` compares the cursor in (the map's lists sort by locale).
+  const ordered = [...row.freeNodes].sort();
+  const after = input.cursor;
+  const rest = after === undefined ? ordered : ordered.filter((name) => name > after);
+  const page = rest.slice(0, input.limit);
+  return {
+    cluster: cluster.name,
+    freeCount: row.freeNodes.length,
+    nodes: page,
+    nextCursor: rest.length > input.limit ? (page[page.length - 1] ?? null) : null,
+  };
+}
+
+export const nodePortsInput = z.object({
+  cluster: clusterNameSchema,
+  node: nodeNameSchema,
+  asOf: instantSchema.optional(),
+});
+
+export async function nodePorts(ctx: ServiceContext, input: z.output<typeof nodePortsInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const [node] = await ctx.db
     .select()

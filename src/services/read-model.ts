@@ -4,7 +4,7 @@
  * questions select clusters here but read only the rows their answer needs (see capacity's fleet
  * modules), never every cluster's view.
  */
-import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
@@ -30,6 +30,12 @@ export interface ClusterRow {
 export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">): boolean {
   const silentSince = cluster.lastSeenAt ?? cluster.createdAt;
   return ctx.now().getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
+}
+
+/** Agent clock minus server clock at receipt, in seconds: positive when the agent runs fast. */
+export function clockSkewSeconds(observedAt: Date | null, receivedAt: Date | null): number | null {
+  if (!observedAt || !receivedAt) return null;
+  return (observedAt.getTime() - receivedAt.getTime()) / 1000;
 }
 
 const clusterRowColumns = {
@@ -93,6 +99,33 @@ export async function selectClusters(db: Db, selection: ClusterSelection): Promi
 }
 
 /**
+ * A page of the selection by name, after the cursor (the last name of the previous page): what
+ * fleet answers that must read each cluster's state take a bounded number of clusters at a time by.
+ */
+export async function selectClusterPage(
+  db: Db,
+  selection: ClusterSelection,
+  page: { after?: string | undefined; limit: number },
+) {
+  const rows = await db
+    .select(clusterRowColumns)
+    .from(clusters)
+    .where(
+      and(selectionWhere(selection), page.after === undefined ? undefined : gt(clusters.name, page.after)),
+    )
+    .orderBy(clusters.name)
+    .limit(page.limit + 1);
+  return pageByName(rows, page.limit);
+}
+
+/** A page out of `limit + 1` rows read by name, and the cursor to the rest (null when none is left). */
+export function pageByName<T extends { name: string }>(rows: readonly T[], limit: number) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last ? last.name : null };
+}
+
+/**
  * One cluster by name, with one rule for removed clusters: a question about now finds only a
  * registered cluster; a question as of a past instant finds the cluster as it was then (removed
  * since is fine, removed before is NOT_FOUND).
@@ -101,6 +134,11 @@ export async function findCluster(db: Db, name: string, at: { asOf?: Date | unde
   const [row] = await selectClusters(db, { clusters: [name], asOf: at.asOf });
   if (!row) throw notFound(`cluster "${name}"`);
   return row;
+}
+
+/** The instant a view of the cluster shows: asOf, or for "now" its latest accepted observation. */
+export function viewInstant(cluster: Pick<ClusterRow, "lastObservedAt">, asOf: Date | undefined) {
+  return (asOf ?? cluster.lastObservedAt)?.toISOString() ?? null;
 }
 
 /** A cluster's nodes (by name), pods and allocations valid at asOf (now when omitted). */

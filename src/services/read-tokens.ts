@@ -1,8 +1,14 @@
 import { and, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { storableText } from "../contract/snapshot.js";
 import { readTokens } from "../db/schema/index.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
 import { hashToken, newToken } from "./tokens.js";
+
+export const readTokenByNameInput = z.object({ name: storableText(100).min(1) });
+/** tokens.list takes nothing; `{}` and no input both do. */
+export const listReadTokensInput = z.object({}).optional();
 
 /** Read tokens let dashboards and scripts query without the admin token. */
 export async function createReadToken(

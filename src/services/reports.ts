@@ -1,7 +1,17 @@
-import { type ReportFormat, renderPortReport } from "../domain/port-report.js";
+import { z } from "zod";
+import { clusterNameSchema } from "../contract/snapshot.js";
+import { boundedPortMap } from "../domain/port-map.js";
+import { type ClusterPortMap, type ReportFormat, renderPortReport } from "../domain/port-report.js";
 import type { ServiceContext } from "./context.js";
-import { portMap } from "./ports.js";
-import { selectClusters } from "./read-model.js";
+import { instantSchema } from "./inputs.js";
+import {
+  type ClusterRow,
+  findCluster,
+  isStale,
+  loadClusterView,
+  selectClusterPage,
+  viewInstant,
+} from "./read-model.js";
 
 const contentTypes: Record<ReportFormat, string> = {
   markdown: "text/markdown; charset=utf-8",
@@ -9,20 +19,45 @@ const contentTypes: Record<ReportFormat, string> = {
   json: "application/json",
 };
 
-/** The port allocation document for one cluster or the whole fleet. */
-export async function portMapReport(
-  ctx: ServiceContext,
-  input: { cluster?: string | undefined; format: ReportFormat; asOf?: Date | undefined },
-) {
-  const selected = await selectClusters(ctx.db, {
-    clusters: input.cluster ? [input.cluster] : undefined,
-    asOf: input.asOf,
-  });
+/** Clusters one page of the fleet report covers: each is read whole, so a page is a bounded cost. */
+export const MAX_REPORT_CLUSTERS_PER_PAGE = 50;
+
+export const portMapReportInput = z.object({
+  cluster: clusterNameSchema.optional(),
+  format: z.enum(["markdown", "csv", "json"]).default("markdown"),
+  asOf: instantSchema.optional(),
+  /** fleet report only: clusters per page */
+  limit: z.number().int().min(1).max(MAX_REPORT_CLUSTERS_PER_PAGE).default(20),
+  /** fleet report only: the nextCursor of the previous page (the last cluster name it covered) */
+  cursor: clusterNameSchema.optional(),
+});
+
+async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date | undefined) {
+  const view = await loadClusterView(ctx.db, { cluster, asOf });
+  return {
+    cluster: cluster.name,
+    asOf: viewInstant(cluster, asOf),
+    stale: isStale(ctx, cluster),
+    ...boundedPortMap(view),
+  } satisfies ClusterPortMap;
+}
+
+/**
+ * The port allocation document for one cluster, or a page of the fleet's: the pages after the first
+ * leave out the document's heading, so that concatenated they are the whole document.
+ */
+export async function portMapReport(ctx: ServiceContext, input: z.output<typeof portMapReportInput>) {
+  const selected = input.cluster
+    ? { page: [await findCluster(ctx.db, input.cluster, { asOf: input.asOf })], nextCursor: null }
+    : await selectClusterPage(ctx.db, { asOf: input.asOf }, { after: input.cursor, limit: input.limit });
   const maps = [];
-  for (const cluster of selected) maps.push(await portMap(ctx, { cluster: cluster.name, asOf: input.asOf }));
+  for (const cluster of selected.page) maps.push(await clusterMap(ctx, cluster, input.asOf));
   return {
     format: input.format,
     contentType: contentTypes[input.format],
-    content: renderPortReport(maps, input.format),
+    content: renderPortReport(maps, input.format, {
+      heading: input.cluster !== undefined || input.cursor === undefined,
+    }),
+    nextCursor: selected.nextCursor,
   };
 }

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
-import type { Protocol } from "../contract/snapshot.js";
-import { clusters, reservations } from "../db/schema/index.js";
+import { asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { clusterNameSchema, storableText } from "../contract/snapshot.js";
+import { reservations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import {
   type ReservationScope,
@@ -10,17 +11,33 @@ import {
 } from "../domain/reservation-scope.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
+import {
+  clusterListSchema,
+  hostPortSchema,
+  instantSchema,
+  labelsSchema,
+  MAX_INT4,
+  queryProtocolSchema,
+} from "./inputs.js";
+import { findCluster, selectClusters } from "./read-model.js";
 
-export interface ReservationInput {
-  protocol: Protocol;
-  portFrom: number;
-  portTo: number;
-  clusters?: string[] | undefined;
-  labelSelector?: Record<string, string> | undefined;
-  owner: string;
-  purpose: string;
-  expiresAt?: Date | undefined;
-}
+export const reservationInput = z.object({
+  protocol: queryProtocolSchema.default("TCP"),
+  portFrom: hostPortSchema,
+  portTo: hostPortSchema,
+  clusters: clusterListSchema.optional(),
+  labelSelector: labelsSchema.optional(),
+  owner: storableText(200).min(1),
+  purpose: storableText(1000).min(1),
+  expiresAt: instantSchema.optional(),
+});
+export type ReservationInput = z.output<typeof reservationInput>;
+
+export const listReservationsInput = z
+  .object({ cluster: clusterNameSchema.optional(), includeExpired: z.boolean().optional() })
+  .default({});
+
+export const reservationByIdInput = z.object({ id: z.number().int().positive().max(MAX_INT4) });
 
 type ReservationRow = typeof reservations.$inferSelect;
 
@@ -58,13 +75,6 @@ async function activeReservations(db: Db, at: Date): Promise<ReservationRow[]> {
     .orderBy(asc(reservations.protocol), asc(reservations.portFrom));
 }
 
-async function fleetIdentities(db: Db) {
-  return db
-    .select({ name: clusters.name, labels: clusters.labels })
-    .from(clusters)
-    .where(isNull(clusters.removedAt));
-}
-
 export async function createReservation(ctx: ServiceContext, input: ReservationInput): Promise<Reservation> {
   if (input.portFrom > input.portTo) {
     throw new ServiceError(
@@ -84,7 +94,7 @@ export async function createReservation(ctx: ServiceContext, input: ReservationI
   return ctx.db.transaction(async (tx) => {
     // Serialise reservation writes so two overlapping requests cannot both pass the check.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${RESERVATION_LOCK})`);
-    const fleet = await fleetIdentities(tx);
+    const fleet = await selectClusters(tx, {});
     const unknown = scope.clusterNames.filter((name) => !fleet.some((c) => c.name === name));
     if (unknown.length > 0) throw notFound(`cluster ${unknown.map((n) => `"${n}"`).join(", ")}`);
     const clash = (await activeReservations(tx, now)).find(
@@ -119,20 +129,12 @@ export async function createReservation(ctx: ServiceContext, input: ReservationI
 /** An arbitrary constant naming the reservation write lock. */
 const RESERVATION_LOCK = 7_201_001;
 
-export async function listReservations(
-  ctx: ServiceContext,
-  input: { cluster?: string | undefined; includeExpired?: boolean | undefined },
-) {
+export async function listReservations(ctx: ServiceContext, input: z.output<typeof listReservationsInput>) {
+  const cluster = input.cluster ? await findCluster(ctx.db, input.cluster) : undefined;
   const rows = input.includeExpired
     ? await ctx.db.select().from(reservations).orderBy(asc(reservations.protocol), asc(reservations.portFrom))
     : await activeReservations(ctx.db, ctx.now());
-  if (!input.cluster) return rows.map(present);
-  const [cluster] = await ctx.db
-    .select({ name: clusters.name, labels: clusters.labels })
-    .from(clusters)
-    .where(eq(clusters.name, input.cluster));
-  if (!cluster) throw notFound(`cluster "${input.cluster}"`);
-  return rows.filter((r) => scopeCovers(scopeOf(r), cluster)).map(present);
+  return (cluster ? rows.filter((r) => scopeCovers(scopeOf(r), cluster)) : rows).map(present);
 }
 
 /**
@@ -156,7 +158,7 @@ export async function reservationsInForce(
 export async function deleteReservation(ctx: ServiceContext, id: number): Promise<{ id: number }> {
   const deleted = await ctx.db
     .delete(reservations)
-    .where(and(eq(reservations.id, id)))
+    .where(eq(reservations.id, id))
     .returning({ id: reservations.id });
   if (deleted.length === 0) throw notFound(`reservation #${id}`);
   return { id };

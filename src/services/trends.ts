@@ -1,25 +1,33 @@
-import { and, eq, gt, isNull, lte, or, type SQL, sql } from "drizzle-orm";
-import type { Protocol } from "../contract/snapshot.js";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import { clusters, headroomVersions, nodeVersions, portAllocations } from "../db/schema/index.js";
+import { headroomVersions, nodeVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
+import { closedDuring, openAt, validAt, validDuring } from "../db/validity.js";
 import { pointsFromBoundaries, sampleVersions, stepCount } from "../domain/time-series.js";
 import type { ServiceContext } from "./context.js";
-import { notFound, ServiceError } from "./errors.js";
+import { ServiceError } from "./errors.js";
+import { hostPortSchema, instantSchema, queryProtocolSchema, stepSchema, workloadSchema } from "./inputs.js";
+import { findCluster } from "./read-model.js";
 
 const MAX_POINTS = 10_000;
 
-export interface Range {
+/** `step` arrives as text ("15m") and leaves the schema as seconds. */
+const rangeShape = { from: instantSchema, to: instantSchema, step: stepSchema };
+
+interface Range {
   from: Date;
   to: Date;
-  stepSeconds: number;
+  /** seconds */
+  step: number;
 }
 
 function checkRange(range: Range): number {
   if (range.to.getTime() < range.from.getTime()) {
     throw new ServiceError("BAD_REQUEST", "INVALID_RANGE", "`to` is before `from`");
   }
-  const steps = stepCount(range.from, range.to, range.stepSeconds);
+  const steps = stepCount(range.from, range.to, range.step);
   if (steps > MAX_POINTS) {
     throw new ServiceError(
       "BAD_REQUEST",
@@ -36,11 +44,10 @@ async function intervalCounts(db: Db, table: typeof nodeVersions, filter: SQL, r
   const to = range.to.toISOString();
   const [base] = await rawRows<{ n: number }>(
     db,
-    sql`SELECT count(*)::int AS n FROM ${table} WHERE ${filter} AND ${table.validFrom} <= ${from}
-        AND (${table.validTo} IS NULL OR ${table.validTo} > ${from})`,
+    sql`SELECT count(*)::int AS n FROM ${table} WHERE ${filter} AND ${validAt(table, range.from)}`,
   );
   const bucket = (column: SQL | typeof table.validFrom) =>
-    sql`ceil(extract(epoch FROM (${column} - ${from}::timestamptz)) / ${range.stepSeconds})::int`;
+    sql`ceil(extract(epoch FROM (${column} - ${from}::timestamptz)) / ${range.step})::int`;
   const buckets = await rawRows<{ k: number; delta: number }>(
     db,
     sql`SELECT k, sum(d)::int AS delta FROM (
@@ -51,20 +58,18 @@ async function intervalCounts(db: Db, table: typeof nodeVersions, filter: SQL, r
           WHERE ${filter} AND ${table.validTo} > ${from} AND ${table.validTo} <= ${to}
         ) boundaries GROUP BY k`,
   );
-  return pointsFromBoundaries(range.from, range.stepSeconds, steps, base?.n ?? 0, buckets);
+  return pointsFromBoundaries(range.from, range.step, steps, base?.n ?? 0, buckets);
 }
 
-async function clusterId(db: Db, name: string): Promise<number> {
-  const [row] = await db.select({ id: clusters.id }).from(clusters).where(eq(clusters.name, name));
-  if (!row) throw notFound(`cluster "${name}"`);
-  return row.id;
+/**
+ * The cluster as it was during the range: one removed before `from` has nothing in it (NOT_FOUND),
+ * one removed during it still answers for the part it was there.
+ */
+async function clusterOfRange(db: Db, name: string, range: Range) {
+  return findCluster(db, name, { asOf: range.from });
 }
 
-export interface WorkloadRef {
-  namespace: string;
-  kind: string;
-  name: string;
-}
+type WorkloadRef = z.output<typeof workloadSchema>;
 
 /** Bare pods are workloads of kind "Pod" named after the pod. */
 function ownerFilter(workload: WorkloadRef): SQL {
@@ -76,12 +81,14 @@ function ownerFilter(workload: WorkloadRef): SQL {
   return and(eq(t.namespace, workload.namespace), owner) as SQL;
 }
 
-export interface AllocationTrendInput extends Range {
-  hostPort?: number | undefined;
-  protocol?: Protocol | undefined;
-  cluster?: string | undefined;
-  workload?: WorkloadRef | undefined;
-}
+export const allocationTrendInput = z.object({
+  ...rangeShape,
+  hostPort: hostPortSchema.optional(),
+  protocol: queryProtocolSchema.optional(),
+  cluster: clusterNameSchema.optional(),
+  workload: workloadSchema.optional(),
+});
+export type AllocationTrendInput = z.output<typeof allocationTrendInput>;
 
 /**
  * Allocation rows matching `filter` that overlap [from, to], as two branches that follow indexes
@@ -90,16 +97,11 @@ export interface AllocationTrendInput extends Range {
  */
 function overlappingAllocations(filter: SQL, range: Range): SQL {
   const t = portAllocations;
-  const from = range.from.toISOString();
-  const to = range.to.toISOString();
   const columns = sql`${t.clusterId} AS cluster_id, ${t.namespace} AS namespace, ${t.pod} AS pod,
     ${t.validFrom} AS f, ${t.validTo} AS t`;
-  return sql`SELECT ${columns} FROM ${t}
-      WHERE ${filter} AND ${t.validTo} IS NULL AND ${t.validFrom} <= ${to}::timestamptz
+  return sql`SELECT ${columns} FROM ${t} WHERE ${filter} AND ${openAt(t, range.to)}
     UNION ALL
-    SELECT ${columns} FROM ${t}
-      WHERE ${filter} AND ${t.validTo} IS NOT NULL AND ${t.validTo} > ${from}::timestamptz
-        AND ${t.validFrom} <= ${to}::timestamptz`;
+    SELECT ${columns} FROM ${t} WHERE ${filter} AND ${closedDuring(t, range.from, range.to)}`;
 }
 
 /** Beyond the last step point: the end of a row still open at `to`. */
@@ -116,7 +118,7 @@ const NEVER = 2_147_483_647;
 async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
   const from = sql`${range.from.toISOString()}::timestamptz`;
   const point = (instant: SQL) =>
-    sql`greatest(0, ceil(date_part('epoch', ${instant} - ${from}) / ${range.stepSeconds}::float8))::int`;
+    sql`greatest(0, ceil(date_part('epoch', ${instant} - ${from}) / ${range.step}::float8))::int`;
   const rows = await rawRows<{ pods: boolean; k: number; delta: number }>(
     db,
     sql`WITH spans AS (
@@ -146,7 +148,7 @@ async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: 
   const series = (pods: boolean) =>
     pointsFromBoundaries(
       range.from,
-      range.stepSeconds,
+      range.step,
       steps,
       0,
       rows.filter((row) => row.pods === pods),
@@ -160,7 +162,7 @@ async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: 
  */
 export async function allocationTrend(ctx: ServiceContext, input: AllocationTrendInput) {
   const steps = checkRange(input);
-  const id = input.cluster ? await clusterId(ctx.db, input.cluster) : undefined;
+  const id = input.cluster ? (await clusterOfRange(ctx.db, input.cluster, input)).id : undefined;
   const allocationFilter: SQL[] = [sql`true`];
   const nodeFilter: SQL[] = [sql`true`];
   if (id !== undefined) {
@@ -178,7 +180,7 @@ export async function allocationTrend(ctx: ServiceContext, input: AllocationTren
   );
   const nodes = await intervalCounts(ctx.db, nodeVersions, and(...nodeFilter) as SQL, input, steps);
   return {
-    step: input.stepSeconds,
+    step: input.step,
     points: allocations.map((p, k) => ({
       t: p.t,
       allocations: p.value,
@@ -188,9 +190,15 @@ export async function allocationTrend(ctx: ServiceContext, input: AllocationTren
   };
 }
 
-export async function headroomTrend(ctx: ServiceContext, input: Range & WorkloadRef & { cluster: string }) {
+export const headroomTrendInput = z.object({
+  ...rangeShape,
+  cluster: clusterNameSchema,
+  ...workloadSchema.shape,
+});
+
+export async function headroomTrend(ctx: ServiceContext, input: z.output<typeof headroomTrendInput>) {
   const steps = checkRange(input);
-  const id = await clusterId(ctx.db, input.cluster);
+  const { id } = await clusterOfRange(ctx.db, input.cluster, input);
   const versions = await ctx.db
     .select()
     .from(headroomVersions)
@@ -200,13 +208,12 @@ export async function headroomTrend(ctx: ServiceContext, input: Range & Workload
         eq(headroomVersions.namespace, input.namespace),
         eq(headroomVersions.kind, input.kind),
         eq(headroomVersions.name, input.name),
-        lte(headroomVersions.validFrom, input.to),
-        or(isNull(headroomVersions.validTo), gt(headroomVersions.validTo, input.from)),
+        validDuring(headroomVersions, input.from, input.to),
       ),
     );
   return {
-    step: input.stepSeconds,
-    points: sampleVersions(versions, input.from, input.stepSeconds, steps).map(({ t, version: v }) => ({
+    step: input.step,
+    points: sampleVersions(versions, input.from, input.step, steps).map(({ t, version: v }) => ({
       t,
       ...(v
         ? {

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/contract/snapshot.js";
+import type { Protocol, Snapshot } from "../../src/contract/snapshot.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { startTestAgent } from "./helpers/agent.js";
 
@@ -15,7 +15,7 @@ const present = existsSync(DUMPS);
 if (!present) console.log(`${DUMPS} is not here: the tests on real dumps are skipped`);
 
 /** One cluster per source: its node list and its pod documents, as kubectl (or a bundle) wrote them. */
-const clusters: { name: string; files: string[]; holds: { hostPort: number; protocol: string }[] }[] = [
+const clusters: { name: string; files: string[]; holds: { hostPort: number; protocol: Protocol }[] }[] = [
   {
     name: "k3s-troubleshoot",
     files: [
@@ -90,7 +90,7 @@ describe.skipIf(!present)("real kubectl dumps", () => {
     const res = await h.push(token, snapshot);
     expect(res.status, await res.clone().text()).toBe(200);
     for (const port of c.holds) {
-      const who = await h.query<{ summary: { total: number } }>("ports.who", port);
+      const who = await h.query("ports.who", port);
       expect(who.ok && who.data.summary.total, `${port.hostPort}/${port.protocol}`).toBeGreaterThan(0);
     }
   });

@@ -1,15 +1,5 @@
-/** Answer shapes the tests read back from the API. */
+/** Answer shapes the tests read back from the API, taken from the router. */
+import type { OutputOf } from "./trpc-types.js";
 
-/** One allocation as ports.who and ports.node present it. */
-export interface AllocationAnswer {
-  cluster: string;
-  node: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  protocol: string;
-  hostIP: string;
-  hostPort: number;
-  since: string;
-  until: string | null;
-}
+/** One allocation as ports.who presents it (ports.node presents the same). */
+export type AllocationAnswer = OutputOf<"ports.who">["allocations"][number];

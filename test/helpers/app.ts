@@ -7,6 +7,7 @@ import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import type { DatabaseHandle } from "../../src/db/types.js";
 import { createTestDatabase, resetDatabase } from "./database.js";
+import type { InputOf, MutationPath, OutputOf, QueryPath } from "./trpc-types.js";
 
 export interface HarnessOptions {
   adminToken?: string;
@@ -52,31 +53,43 @@ export async function createHarness(options: HarnessOptions = {}) {
     return { status: res.status, ok: false, error: body.error as never };
   }
 
+  async function rawQuery(path: string, input: unknown = {}, token: string | null = adminToken) {
+    const url = `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
+    return trpcAnswer<unknown>(
+      await app.request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    );
+  }
+
+  async function rawMutate(path: string, input: unknown = {}, token: string | null = adminToken) {
+    return trpcAnswer<unknown>(
+      await app.request(`/trpc/${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(input),
+      }),
+    );
+  }
+
   const harness = {
     app,
     database: database as DatabaseHandle,
     adminToken,
-    async query<T = unknown>(path: string, input: unknown = {}, token: string | null = adminToken) {
-      const url = `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
-      return trpcAnswer<T>(
-        await app.request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
-      );
+    /** A query typed from the router: its input as the procedure takes it, its answer as it gives it. */
+    query<P extends QueryPath>(path: P, input?: InputOf<P>, token: string | null = adminToken) {
+      return rawQuery(path, input ?? {}, token) as Promise<TrpcAnswer<OutputOf<P>>>;
     },
-    async mutate<T = unknown>(path: string, input: unknown = {}, token: string | null = adminToken) {
-      return trpcAnswer<T>(
-        await app.request(`/trpc/${path}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(input),
-        }),
-      );
+    mutate<P extends MutationPath>(path: P, input?: InputOf<P>, token: string | null = adminToken) {
+      return rawMutate(path, input ?? {}, token) as Promise<TrpcAnswer<OutputOf<P>>>;
     },
+    /** Any path with any input, for what the types refuse: bad input, unknown procedures. */
+    rawQuery,
+    rawMutate,
     /** Registers a cluster and returns its agent token. */
     async register(name: string, labels?: Record<string, string>): Promise<string> {
-      const answer = await harness.mutate<{ token: string }>("clusters.register", {
+      const answer = await harness.mutate("clusters.register", {
         name,
         ...(labels ? { labels } : {}),
       });

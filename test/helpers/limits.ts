@@ -11,7 +11,7 @@ export const DEFAULT_LIMITS: LimitSettings = limitSettings(sharedEnvSchema.parse
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export async function readToken(h: Harness, name: string): Promise<string> {
-  const answer = await h.mutate<{ token: string }>("tokens.createRead", { name });
+  const answer = await h.mutate("tokens.createRead", { name });
   if (!answer.ok) throw new Error(answer.error.message);
   return answer.data.token;
 }

@@ -79,6 +79,7 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "clusters.resetClock": { rule: "admin", input: () => ({ name: "own" }) },
   "ports.who": { rule: "read", input: () => ({ hostPort: 80 }) },
   "ports.map": { rule: "read", input: () => ({ cluster: "own" }) },
+  "ports.freeNodes": { rule: "read", input: () => ({ cluster: "own", hostPort: 80 }) },
   "ports.node": { rule: "read", input: () => ({ cluster: "own", node: "worker-1" }) },
   "tokens.createRead": { rule: "admin", input: () => ({ name: "new-reader" }) },
   "tokens.list": { rule: "admin", input: () => ({}) },
@@ -139,8 +140,8 @@ async function seed(): Promise<Seed> {
   const agentOwn = await h.register("own");
   const agentOther = await h.register("other");
   expect((await h.push(agentOwn, nextPush())).status).toBe(200);
-  const reader = await h.mutate<{ token: string }>("tokens.createRead", { name: "reader" });
-  const reservation = await h.mutate<{ id: number }>("reservations.create", {
+  const reader = await h.mutate("tokens.createRead", { name: "reader" });
+  const reservation = await h.mutate("reservations.create", {
     portFrom: 20000,
     portTo: 20001,
     owner: "team-sweep",

@@ -197,7 +197,7 @@ describe("read inputs that would reach SQL out of range are refused with 400", (
       { clusters: Array.from({ length: 2000 }, (_, i) => `c${i}`) },
     ],
   ])("refuses %s (%s)", async (_name, path, input) => {
-    const answer = await h.query(path, input);
+    const answer = await h.rawQuery(path, input);
     expect(answer.status).toBe(400);
     expect(answer.ok || answer.error.data.code).toBe("BAD_REQUEST");
   });
@@ -221,7 +221,7 @@ describe("read inputs that would reach SQL out of range are refused with 400", (
       { name: "prod-eu-2", labels: JSON.parse('{"__proto__":"x"}') },
     ],
   ])("refuses %s (%s)", async (_name, path, input) => {
-    const answer = await h.mutate(path, input);
+    const answer = await h.rawMutate(path, input);
     expect(answer.status).toBe(400);
     expect(answer.ok || answer.error.data.code).toBe("BAD_REQUEST");
   });

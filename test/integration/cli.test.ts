@@ -73,6 +73,9 @@ describe("portolan CLI against a running server", () => {
       /9090\/TCP\s+0\.0\.0\.0\s+monitoring\/monitoring-proxy \(Deployment, 1\)\s+1 of 3 eligible: worker-1\s+2: worker-2, worker-3/,
     );
 
+    const freeFor9090 = await cli("ports", "free", "prod-eu-1", "9090", "--token", ADMIN);
+    expect(freeFor9090).toMatchObject({ code: 0, out: "worker-2\nworker-3" });
+
     const who = await cli("ports", "who", "443", "--token", ADMIN);
     expect(who.out).toMatch(/3 allocation\(s\) in 1 cluster\(s\)/);
 
@@ -241,5 +244,22 @@ describe("portolan CLI against a running server", () => {
       /\| 8080 \| TCP \| 0\.0\.0\.0 \| openshift-ingress\/router-custom-a \(Deployment\) \| 5: /,
     );
     expect((await cli("conflicts", "--token", ADMIN)).out).toMatch(/no pods are Pending on host ports/);
+  });
+
+  it("prints the fleet report whole, however many pages of clusters it takes", async () => {
+    // More clusters than one page of reports.portMap holds (20 by default).
+    const names = Array.from({ length: 23 }, (_, i) => `fleet-${String(i).padStart(2, "0")}`);
+    for (const name of names) expect((await cli("clusters", "add", name, "--token", ADMIN)).code).toBe(0);
+
+    const markdown = await cli("report", "--token", ADMIN);
+    expect(markdown.out.match(/^# Host port allocation$/gm)).toHaveLength(1);
+    for (const name of names) expect(markdown.out).toContain(`## ${name}\n`);
+    const csv = await cli("report", "--format", "csv", "--token", ADMIN);
+    expect(csv.out.match(/^cluster,as_of,/gm)).toHaveLength(1);
+    const json = await cli("report", "--format", "json", "--token", ADMIN);
+    const clusters = (JSON.parse(json.out) as { clusters: { cluster: string }[] }).clusters.map(
+      (c) => c.cluster,
+    );
+    expect(clusters.filter((c) => c.startsWith("fleet-"))).toEqual(names);
   });
 });

@@ -66,7 +66,7 @@ describe.skipIf(!onRealPostgres())("concurrent pushes of one cluster (PostgreSQL
     // As of each accepted observedAt, the router holds exactly that push's port.
     for (const a of accepted) {
       const at = contents(a.i).observedAt;
-      const answer = await h.query<{ allocations: { hostPort: number }[] }>("ports.node", {
+      const answer = await h.query("ports.node", {
         cluster: "prod-eu-1",
         node: `worker-${(a.i % 3) + 1}`,
         asOf: at,

@@ -4,21 +4,6 @@ import { rawRows } from "../../src/db/raw.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
-interface WhoAnswer {
-  allocations: {
-    cluster: string;
-    node: string;
-    pod: string;
-    hostPort: number;
-    protocol: string;
-    hostIP: string;
-    since: string;
-    until: string | null;
-  }[];
-  nextCursor: string | null;
-  summary: { total: number; byCluster: { cluster: string; allocations: number }[] };
-}
-
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness();
@@ -73,12 +58,12 @@ describe("snapshot ingest into interval history", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ changed: true, closed: 0 });
 
-    const who = await h.query<WhoAnswer>("ports.who", { hostPort: 9100 });
+    const who = await h.query("ports.who", { hostPort: 9100 });
     expect(who.ok && who.data.allocations.map((a) => [a.node, a.pod, a.since])).toEqual([
       ["worker-1", "node-exporter-a", T1],
       ["worker-2", "node-exporter-b", T1],
     ]);
-    const https = await h.query<WhoAnswer>("ports.who", { hostPort: 443, protocol: "TCP" });
+    const https = await h.query("ports.who", { hostPort: 443, protocol: "TCP" });
     expect(https.ok && https.data.allocations).toMatchObject([
       { cluster: "prod-eu-1", node: "worker-1", pod: "router-default-1", hostIP: "0.0.0.0", protocol: "TCP" },
     ]);
@@ -91,13 +76,13 @@ describe("snapshot ingest into interval history", () => {
     const res = await h.push(token, second);
     expect(await res.json()).toMatchObject({ changed: true });
 
-    const now = await h.query<WhoAnswer>("ports.who", { hostPort: 80 });
+    const now = await h.query("ports.who", { hostPort: 80 });
     expect(now.ok && now.data.allocations).toMatchObject([{ node: "worker-2", since: T2, until: null }]);
-    const before = await h.query<WhoAnswer>("ports.who", { hostPort: 80, asOf: BETWEEN });
+    const before = await h.query("ports.who", { hostPort: 80, asOf: BETWEEN });
     expect(before.ok && before.data.allocations).toMatchObject([{ node: "worker-1", since: T1, until: T2 }]);
-    const atT2 = await h.query<WhoAnswer>("ports.who", { hostPort: 9100, asOf: T2 });
+    const atT2 = await h.query("ports.who", { hostPort: 9100, asOf: T2 });
     expect(atT2.ok && atT2.data.allocations.map((a) => a.pod)).toEqual(["node-exporter-a"]);
-    const atT1 = await h.query<WhoAnswer>("ports.who", { hostPort: 9100, asOf: T1 });
+    const atT1 = await h.query("ports.who", { hostPort: 9100, asOf: T1 });
     expect(atT1.ok && atT1.data.allocations.map((a) => a.pod)).toEqual([
       "node-exporter-a",
       "node-exporter-b",
@@ -112,7 +97,7 @@ describe("snapshot ingest into interval history", () => {
     expect(await res.json()).toMatchObject({ changed: false, opened: 0, closed: 0 });
     const after = await intervalRowCounts();
     expect(after).toEqual({ ...before, snapshots: (before?.snapshots ?? 0) + 1 });
-    const clusters = await h.query<{ clusters: { lastObservedAt: string }[] }>("clusters.list");
+    const clusters = await h.query("clusters.list");
     expect(clusters.ok && clusters.data.clusters[0]).toMatchObject({
       lastObservedAt: T2,
       nodes: 2,
@@ -126,18 +111,18 @@ describe("snapshot ingest into interval history", () => {
     const token = await h.register("prod-eu-1");
     const res = await h.push(token, first, { gzip: true });
     expect(res.status).toBe(200);
-    const who = await h.query<WhoAnswer>("ports.who", { hostPort: 9100 });
+    const who = await h.query("ports.who", { hostPort: 9100 });
     expect(who.ok && who.data.summary.total).toBe(2);
   });
 
   it("pages ports.who with limit and cursor", async () => {
     const token = await h.register("prod-eu-1");
     await h.push(token, first);
-    const page1 = await h.query<WhoAnswer>("ports.who", { hostPort: 9100, limit: 1 });
+    const page1 = await h.query("ports.who", { hostPort: 9100, limit: 1 });
     expect(page1.ok && page1.data.allocations).toHaveLength(1);
     const cursor = page1.ok ? page1.data.nextCursor : null;
     expect(cursor).not.toBeNull();
-    const page2 = await h.query<WhoAnswer>("ports.who", { hostPort: 9100, limit: 1, cursor });
+    const page2 = await h.query("ports.who", { hostPort: 9100, limit: 1, cursor: cursor ?? undefined });
     expect(page2.ok && page2.data.allocations.map((a) => a.pod)).toEqual(["node-exporter-b"]);
     expect(page2.ok && page2.data.nextCursor).toBeNull();
   });
@@ -146,24 +131,21 @@ describe("snapshot ingest into interval history", () => {
     const token = await h.register("prod-eu-1");
     await h.push(token, first);
     await h.push(token, second);
-    const nodeNow = await h.query<{ allocations: { hostPort: number }[] }>("ports.node", {
+    const nodeNow = await h.query("ports.node", {
       cluster: "prod-eu-1",
       node: "worker-1",
     });
     expect(nodeNow.ok && nodeNow.data.allocations.map((a) => a.hostPort)).toEqual([9100]);
-    const nodeThen = await h.query<{ allocations: { hostPort: number }[] }>("ports.node", {
+    const nodeThen = await h.query("ports.node", {
       cluster: "prod-eu-1",
       node: "worker-1",
       asOf: BETWEEN,
     });
     expect(nodeThen.ok && nodeThen.data.allocations.map((a) => a.hostPort)).toEqual([80, 443, 9100]);
 
-    const map = await h.query<{ ports: { hostPort: number; nodes: string[]; freeNodes: string[] }[] }>(
-      "ports.map",
-      {
-        cluster: "prod-eu-1",
-      },
-    );
+    const map = await h.query("ports.map", {
+      cluster: "prod-eu-1",
+    });
     expect(map.ok && map.data.ports.map((p) => [p.hostPort, p.nodes, p.freeNodes])).toEqual([
       [80, ["worker-2"], ["worker-1"]],
       [443, ["worker-2"], ["worker-1"]],
@@ -183,11 +165,11 @@ describe("snapshot ingest into interval history", () => {
   it("keeps a removed cluster's history for as-of queries but not in the current view", async () => {
     const token = await h.register("prod-eu-1");
     await h.push(token, first);
-    const removed = await h.mutate<{ removedAt: string }>("clusters.remove", { name: "prod-eu-1" });
+    const removed = await h.mutate("clusters.remove", { name: "prod-eu-1" });
     expect(removed.ok).toBe(true);
-    const now = await h.query<WhoAnswer>("ports.who", { hostPort: 9100 });
+    const now = await h.query("ports.who", { hostPort: 9100 });
     expect(now.ok && now.data.summary.total).toBe(0);
-    const then = await h.query<WhoAnswer>("ports.who", { hostPort: 9100, asOf: T1 });
+    const then = await h.query("ports.who", { hostPort: 9100, asOf: T1 });
     expect(then.ok && then.data.summary.total).toBe(2);
     expect((await h.push(token, second)).status).toBe(401);
   });

@@ -15,17 +15,6 @@ beforeEach(async () => {
   expect((await h.push(token, sixWorkersSnapshot())).status).toBe(200);
 });
 
-type Headroom = {
-  workloads: {
-    name: string;
-    headroom: number;
-    status: string;
-    eligibleNodes: number;
-    maxReplicasKeepingOneSpare: number;
-    kind: string;
-  }[];
-};
-
 /** A router-custom-b replica Pending because every worker already holds 80/443 (router-default). */
 function withPendingRouter(observedAt: string): SnapshotInput {
   const snap = sixWorkersSnapshot("six-workers", observedAt);
@@ -49,7 +38,7 @@ function withPendingRouter(observedAt: string): SnapshotInput {
 
 describe("the classic six-worker cluster", () => {
   it("gives headroom 0 / 1 / 3 with statuses none / low / ok and no row for the DaemonSet", async () => {
-    const answer = await h.query<Headroom>("capacity.headroom", { clusters: ["six-workers"] });
+    const answer = await h.query("capacity.headroom", { clusters: ["six-workers"] });
     expect(answer.ok).toBe(true);
     const rows = answer.ok ? answer.data.workloads : [];
     expect(
@@ -63,28 +52,15 @@ describe("the classic six-worker cluster", () => {
   });
 
   it("shows 0, 1 and 3 free slots in the port map", async () => {
-    const map = await h.query<{ ports: { hostPort: number; freeCount: number; eligibleNodes: number }[] }>(
-      "ports.map",
-      {
-        cluster: "six-workers",
-      },
-    );
+    const map = await h.query("ports.map", {
+      cluster: "six-workers",
+    });
     const free = Object.fromEntries((map.ok ? map.data.ports : []).map((p) => [p.hostPort, p.freeCount]));
     expect(free).toMatchObject({ 80: 0, 443: 0, 8080: 1, 8443: 1, 9090: 3, 9100: 0 });
   });
 
   it("refuses a 2-replica controller on 80/443, naming router-default as the blocker on each worker", async () => {
-    const answer = await h.query<{
-      fits: boolean;
-      clusters: {
-        fits: boolean;
-        verdict: string;
-        fittingNodes: number;
-        blockedNodes: number;
-        blockedSample: { node: string; blockers: { owner: { name: string } | null; hostPort: number }[] }[];
-        blockingWorkloads: { namespace: string; kind: string; name: string; nodes: number }[];
-      }[];
-    }>("capacity.checkFit", {
+    const answer = await h.query("capacity.checkFit", {
       clusters: ["six-workers"],
       ports: [{ hostPort: 80 }, { hostPort: 443, protocol: "TCP" }],
       replicas: 2,
@@ -119,10 +95,7 @@ describe("the classic six-worker cluster", () => {
       owner: "team-ingress",
       purpose: "shard-b",
     });
-    const answer = await h.query<{
-      fits: boolean;
-      clusters: { fittingNodes: number; headroomAfter: number; reservations: { id: number }[] }[];
-    }>("capacity.checkFit", {
+    const answer = await h.query("capacity.checkFit", {
       clusters: ["six-workers"],
       ports: [{ hostPort: 10080 }],
       replicas: 2,
@@ -142,7 +115,7 @@ describe("the classic six-worker cluster", () => {
       owner: "platform",
       purpose: "well-known ports",
     });
-    const answer = await h.query<{ ranges: { from: number; to: number }[] }>("capacity.freeRanges", {
+    const answer = await h.query("capacity.freeRanges", {
       width: 3,
       labelSelector: { env: "prod" },
     });
@@ -154,7 +127,7 @@ describe("the classic six-worker cluster", () => {
       expect(r.from).toBeGreaterThan(1000);
       expect(r.from >= 30000 && r.from <= 60999).toBe(false);
     }
-    const nearUsed = await h.query<{ ranges: { from: number; to: number }[] }>("capacity.freeRanges", {
+    const nearUsed = await h.query("capacity.freeRanges", {
       width: 3,
       min: 8079,
       max: 8090,
@@ -174,13 +147,13 @@ describe("the classic six-worker cluster", () => {
     });
     await h.push(token, with8500);
     await h.push(token, without8500);
-    const now = await h.query<{ ranges: { from: number }[] }>("capacity.freeRanges", {
+    const now = await h.query("capacity.freeRanges", {
       width: 1,
       min: 8500,
       max: 8500,
     });
     expect(now.ok && now.data.ranges.map((r) => r.from)).toEqual([8500]);
-    const quiet = await h.query<{ ranges: { from: number }[] }>("capacity.freeRanges", {
+    const quiet = await h.query("capacity.freeRanges", {
       width: 1,
       min: 8500,
       max: 8500,
@@ -190,10 +163,7 @@ describe("the classic six-worker cluster", () => {
   });
 
   it("says where each host-port pod of a drained worker could go", async () => {
-    const answer = await h.query<{
-      drainable: boolean;
-      pods: { workload: { name: string }; disposition: string; destinations: string[] }[];
-    }>("capacity.drainCheck", { cluster: "six-workers", node: "worker-1" });
+    const answer = await h.query("capacity.drainCheck", { cluster: "six-workers", node: "worker-1" });
     expect(answer.ok && answer.data.drainable).toBe(false);
     const byWorkload = Object.fromEntries(
       (answer.ok ? answer.data.pods : []).map((p) => [p.workload.name, [p.disposition, p.destinations]]),
@@ -211,15 +181,7 @@ describe("the classic six-worker cluster", () => {
 
   it("lists a Pending pod with the host-port message and the allocations blocking it on each eligible node", async () => {
     await h.push(token, withPendingRouter("2026-11-27T10:05:00Z"));
-    const answer = await h.query<{
-      items: {
-        pod: string;
-        eligibleNodes: number;
-        blockedNodes: number;
-        blockedSample: { node: string; blockers: { pod: string; hostPort: number }[] }[];
-        freeNodes: number;
-      }[];
-    }>("conflicts.list", {});
+    const answer = await h.query("conflicts.list", {});
     const items = answer.ok ? answer.data.items : [];
     expect(items.map((i) => i.pod)).toEqual(["router-custom-b-7f7f7f7f7-abcde"]);
     expect(items[0]?.eligibleNodes).toBe(6);
@@ -233,14 +195,14 @@ describe("the classic six-worker cluster", () => {
   });
 
   it("generates the port allocation document", async () => {
-    const md = await h.query<{ content: string }>("reports.portMap", {
+    const md = await h.query("reports.portMap", {
       cluster: "six-workers",
       format: "markdown",
     });
     expect(md.ok && md.data.content).toMatch(
       /\| 80 \| TCP \| 0\.0\.0\.0 \| openshift-ingress\/router-default \(Deployment\) \| all 6 eligible nodes \| 0 \|/,
     );
-    const csv = await h.query<{ content: string }>("reports.portMap", { format: "csv" });
+    const csv = await h.query("reports.portMap", { format: "csv" });
     expect(csv.ok && csv.data.content.split("\n")[0]).toBe(
       "cluster,as_of,port,protocol,host_ip,workloads,nodes_holding,free_slots,free_nodes",
     );
@@ -254,25 +216,22 @@ describe("headroom history", () => {
     fewer.pods = fewer.pods.filter((p) => !(p.owner?.name === "router-custom-a" && p.node === "worker-5"));
     await h.push(token, fewer);
     await h.push(token, sixWorkersSnapshot("six-workers", "2026-11-27T11:00:00Z"));
-    const trend = await h.query<{ points: { t: string; headroom: number | null; status: string | null }[] }>(
-      "trends.headroom",
-      {
-        cluster: "six-workers",
-        namespace: "openshift-ingress",
-        kind: "Deployment",
-        name: "router-custom-a",
-        from: "2026-11-27T09:30:00Z",
-        to: "2026-11-27T11:00:00Z",
-        step: "30m",
-      },
-    );
+    const trend = await h.query("trends.headroom", {
+      cluster: "six-workers",
+      namespace: "openshift-ingress",
+      kind: "Deployment",
+      name: "router-custom-a",
+      from: "2026-11-27T09:30:00Z",
+      to: "2026-11-27T11:00:00Z",
+      step: "30m",
+    });
     expect(trend.ok && trend.data.points.map((p) => [p.t, p.headroom, p.status])).toEqual([
       ["2026-11-27T09:30:00.000Z", null, null],
       ["2026-11-27T10:00:00.000Z", 1, "low"],
       ["2026-11-27T10:30:00.000Z", 2, "ok"],
       ["2026-11-27T11:00:00.000Z", 1, "low"],
     ]);
-    const then = await h.query<Headroom>("capacity.headroom", { asOf: "2026-11-27T10:45:00Z" });
+    const then = await h.query("capacity.headroom", { asOf: "2026-11-27T10:45:00Z" });
     expect(then.ok && then.data.workloads.find((w) => w.name === "router-custom-a")?.headroom).toBe(2);
   });
 });

@@ -91,11 +91,7 @@ describe.skipIf(!onRealPostgres())("pushes of one busy cluster (PostgreSQL, a po
     const pushes = Array.from({ length: 12 }, (_, i) => push(token, i + 1));
     try {
       await waitForLockWaiters(1);
-      const read = await within(
-        10_000,
-        h.query<{ summary: { total: number } }>("ports.who", { hostPort: 9100 }),
-        "ports.who",
-      );
+      const read = await within(10_000, h.query("ports.who", { hostPort: 9100 }), "ports.who");
       expect(read.ok && read.data.summary.total).toBe(1);
     } finally {
       await release();

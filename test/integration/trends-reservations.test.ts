@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
+import type { InputOf } from "../helpers/trpc-types.js";
 
 let h: Harness;
 let clock = new Date("2026-11-28T00:00:00Z");
@@ -36,9 +37,13 @@ describe("trends over a replayed history", () => {
 
   it("counts allocations, pods and nodes at each step exactly", async () => {
     await replay();
-    const answer = await h.query<{
-      points: { t: string; allocations: number; pods: number; nodes: number }[];
-    }>("trends.allocations", { from: at(9), to: at(13), step: "1h", hostPort: 9100, cluster: "prod-eu-1" });
+    const answer = await h.query("trends.allocations", {
+      from: at(9),
+      to: at(13),
+      step: "1h",
+      hostPort: 9100,
+      cluster: "prod-eu-1",
+    });
     expect(answer.ok && answer.data.points).toEqual([
       { t: at(9), allocations: 0, pods: 0, nodes: 0 },
       { t: at(10), allocations: 2, pods: 2, nodes: 2 },
@@ -50,14 +55,14 @@ describe("trends over a replayed history", () => {
 
   it("agrees with as-of answers at each step", async () => {
     await replay();
-    const trend = await h.query<{ points: { t: string; allocations: number }[] }>("trends.allocations", {
+    const trend = await h.query("trends.allocations", {
       from: at(10),
       to: at(12, 30),
       step: "30m",
       hostPort: 9100,
     });
     for (const point of trend.ok ? trend.data.points : []) {
-      const who = await h.query<{ summary: { total: number } }>("ports.who", {
+      const who = await h.query("ports.who", {
         hostPort: 9100,
         asOf: point.t,
       });
@@ -67,7 +72,7 @@ describe("trends over a replayed history", () => {
 
   it("filters by workload and refuses an unusable range", async () => {
     await replay();
-    const none = await h.query<{ points: { allocations: number }[] }>("trends.allocations", {
+    const none = await h.query("trends.allocations", {
       from: at(11),
       to: at(11),
       step: "1h",
@@ -81,11 +86,31 @@ describe("trends over a replayed history", () => {
     const tooMany = await h.query("trends.allocations", { from: at(0), to: at(23), step: "1s" });
     expect(tooMany).toMatchObject({ status: 400, ok: false, error: { data: { reason: "TOO_MANY_POINTS" } } });
   });
+
+  it("finds a removed cluster as it was during the range: removed after `from` it answers, before, 404", async () => {
+    await replay();
+    clock = new Date(at(12, 30));
+    expect((await h.mutate("clusters.remove", { name: "prod-eu-1" })).ok).toBe(true);
+    const during = await h.query("trends.allocations", {
+      from: at(11),
+      to: at(12),
+      step: "1h",
+      cluster: "prod-eu-1",
+    });
+    expect(during.ok && during.data.points.map((p) => p.allocations)).toEqual([3, 2]);
+    const after = await h.query("trends.allocations", {
+      from: at(13),
+      to: at(14),
+      step: "1h",
+      cluster: "prod-eu-1",
+    });
+    expect(after).toMatchObject({ status: 404, ok: false });
+  });
 });
 
 describe("reservations", () => {
-  const reserve = (input: Record<string, unknown>) =>
-    h.mutate<{ id: number }>("reservations.create", {
+  const reserve = (input: Omit<InputOf<"reservations.create">, "owner" | "purpose">) =>
+    h.mutate("reservations.create", {
       owner: "team-ingress",
       purpose: "router-shard-b",
       ...input,
@@ -112,14 +137,14 @@ describe("reservations", () => {
     await h.register("prod-eu-1");
     const expiring = await reserve({ portFrom: 20000, portTo: 20002, expiresAt: "2026-11-28T06:00:00Z" });
     expect(expiring.ok).toBe(true);
-    const listed = await h.query<unknown[]>("reservations.list", {});
+    const listed = await h.query("reservations.list", {});
     expect(listed.ok && listed.data).toHaveLength(1);
 
     clock = new Date("2026-11-28T07:00:00Z");
-    const afterExpiry = await h.query<unknown[]>("reservations.list", {});
+    const afterExpiry = await h.query("reservations.list", {});
     expect(afterExpiry.ok && afterExpiry.data).toHaveLength(0);
     expect((await reserve({ portFrom: 20001, portTo: 20005 })).ok).toBe(true);
-    const withExpired = await h.query<unknown[]>("reservations.list", { includeExpired: true });
+    const withExpired = await h.query("reservations.list", { includeExpired: true });
     expect(withExpired.ok && withExpired.data).toHaveLength(2);
   });
 
@@ -128,7 +153,7 @@ describe("reservations", () => {
     await h.register("dev-eu-1", { env: "dev" });
     const fleetWide = await reserve({ portFrom: 30000, portTo: 30000 });
     await reserve({ portFrom: 40000, portTo: 40001, labelSelector: { env: "dev" } });
-    const forProd = await h.query<{ portFrom: number }[]>("reservations.list", { cluster: "prod-eu-1" });
+    const forProd = await h.query("reservations.list", { cluster: "prod-eu-1" });
     expect(forProd.ok && forProd.data.map((r) => r.portFrom)).toEqual([30000]);
     const id = fleetWide.ok ? fleetWide.data.id : 0;
     expect((await h.mutate("reservations.delete", { id })).ok).toBe(true);
@@ -144,5 +169,14 @@ describe("reservations", () => {
     expect(await reserve({ portFrom: 8000, portTo: 8001, clusters: ["nowhere"] })).toMatchObject({
       status: 404,
     });
+  });
+
+  it("lists by cluster only for a registered cluster, as every question about now", async () => {
+    await h.register("prod-eu-1");
+    expect((await reserve({ portFrom: 8000, portTo: 8001, clusters: ["prod-eu-1"] })).ok).toBe(true);
+    const listed = await h.query("reservations.list", { cluster: "prod-eu-1" });
+    expect(listed.ok && listed.data.map((r) => r.portFrom)).toEqual([8000]);
+    expect((await h.mutate("clusters.remove", { name: "prod-eu-1" })).ok).toBe(true);
+    expect(await h.query("reservations.list", { cluster: "prod-eu-1" })).toMatchObject({ status: 404 });
   });
 });

@@ -18,10 +18,6 @@ beforeEach(async () => {
   await h.reset();
 });
 
-type PortMapAnswer = {
-  ports: { hostPort: number; nodes: string[]; eligibleNodes: number; freeCount: number }[];
-};
-
 describe("the port allocation document", () => {
   it("does not call holders eligible when some of them are cordoned or NotReady", async () => {
     const token = await h.register("six-workers");
@@ -33,12 +29,12 @@ describe("the port allocation document", () => {
     }
     expect((await h.push(token, snapshot)).status).toBe(200);
 
-    const map = await h.query<PortMapAnswer>("ports.map", { cluster: "six-workers" });
+    const map = await h.query("ports.map", { cluster: "six-workers" });
     const port80 = map.ok ? map.data.ports.find((p) => p.hostPort === 80) : undefined;
     expect(port80).toMatchObject({ eligibleNodes: 4, freeCount: 0 });
     expect(port80?.nodes).toHaveLength(6);
 
-    const md = await h.query<{ content: string }>("reports.portMap", {
+    const md = await h.query("reports.portMap", {
       cluster: "six-workers",
       format: "markdown",
     });
@@ -52,7 +48,7 @@ describe("the port allocation document", () => {
   it("says all eligible nodes hold a port when they do", async () => {
     const token = await h.register("six-workers");
     expect((await h.push(token, sixWorkersSnapshot("six-workers", "2026-11-27T11:59:00Z"))).status).toBe(200);
-    const md = await h.query<{ content: string }>("reports.portMap", {
+    const md = await h.query("reports.portMap", {
       cluster: "six-workers",
       format: "markdown",
     });
@@ -64,7 +60,7 @@ describe("the port allocation document", () => {
 
 describe("staleness of a cluster that never pushed", () => {
   async function staleness(name: string) {
-    const list = await h.query<{ clusters: { name: string; stale: boolean }[] }>("clusters.list", {});
+    const list = await h.query("clusters.list", {});
     const metrics = await (await h.app.request("/metrics", { headers: h.admin })).text();
     return {
       listed: list.ok ? list.data.clusters.find((c) => c.name === name)?.stale : undefined,

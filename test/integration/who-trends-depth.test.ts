@@ -210,7 +210,7 @@ async function whoPages(filter: WhoFilter, limit: number) {
   const pages: WhoPage[] = [];
   let cursor: string | null = null;
   do {
-    const answer: TrpcAnswer<WhoPage> = await h.query<WhoPage>("ports.who", {
+    const answer: TrpcAnswer<WhoPage> = await h.query("ports.who", {
       ...filter,
       limit,
       ...(cursor ? { cursor } : {}),
@@ -239,7 +239,7 @@ describe("on a generated history", () => {
   it("ports.who pages and summaries equal the brute-force answer now and as of every instant", async () => {
     const filters: WhoFilter[] = [
       { hostPort: 9100 },
-      { hostPort: 9100, protocol: "UDP" },
+      { hostPort: 9100, protocol: "UDP" as const },
       { hostPort: 9100, clusters: ["west-1", "north-1"] },
       { hostPort: 53 },
       ...INSTANTS.map((t) => ({ hostPort: 9100, asOf: at(t) })),
@@ -269,7 +269,7 @@ describe("on a generated history", () => {
   it("trends.allocations counts rows and distinct pods at every step point like a brute-force count", async () => {
     const filters = [
       { hostPort: 9100 },
-      { hostPort: 9100, protocol: "UDP" },
+      { hostPort: 9100, protocol: "UDP" as const },
       { hostPort: 9100, cluster: "north-1" },
       { workload: { namespace: "kube-system", kind: "Deployment", name: "dns" } },
       { workload: { namespace: "edge", kind: "Pod", name: "probe-0" } },
@@ -282,10 +282,7 @@ describe("on a generated history", () => {
     ];
     for (const range of ranges) {
       for (const filter of filters) {
-        const answer = await h.query<{ points: { t: string; allocations: number; pods: number }[] }>(
-          "trends.allocations",
-          { ...range, ...filter },
-        );
+        const answer = await h.query("trends.allocations", { ...range, ...filter });
         if (!answer.ok) throw new Error(answer.error.message);
         const matching = rows.filter(
           (r) =>
@@ -335,7 +332,7 @@ describe("a pod holding one port on two protocols", () => {
       const res = await h.push(token, snapshot("solo", at(base + k * 3_600_000), [node("n0")], pods));
       expect(res.status).toBe(200);
     }
-    const answer = await h.query<{ points: { allocations: number; pods: number }[] }>("trends.allocations", {
+    const answer = await h.query("trends.allocations", {
       from: at(base - 1_800_000),
       to: at(base + 4 * 3_600_000),
       step: "30m",

@@ -81,8 +81,12 @@ function pushesOf(cluster: string, history: [number, { nodes: string[]; pods: Po
   });
 }
 
-const allocationKey = (a: Omit<AllocationAnswer, "since" | "until">) =>
-  [a.cluster, a.node, a.namespace, a.pod, a.container, a.protocol, a.hostIP, a.hostPort].join("|");
+const allocationKey = (
+  a: Pick<
+    AllocationAnswer,
+    "cluster" | "node" | "namespace" | "pod" | "container" | "protocol" | "hostIP" | "hostPort"
+  >,
+) => [a.cluster, a.node, a.namespace, a.pod, a.container, a.protocol, a.hostIP, a.hostPort].join("|");
 
 /** The allocations a snapshot holds, as the queries present them (hostIP "" is every address). */
 function expectedAllocations(push: Push | undefined): string[] {
@@ -154,7 +158,7 @@ describe("history as of an instant", () => {
         for (const [i, t] of instantsOf(all).entries()) {
           const asOf = new Date(t).toISOString();
           for (const hostPort of HOST_PORTS) {
-            const who = await harness.query<{ allocations: AllocationAnswer[] }>("ports.who", {
+            const who = await harness.query("ports.who", {
               hostPort,
               asOf,
             });
@@ -169,7 +173,7 @@ describe("history as of an instant", () => {
             // One node per instant, in turn: every node is asked about across the instants, at a third of the cost.
             for (const node of [NODE_NAMES[i % NODE_NAMES.length] ?? ""]) {
               const cluster = pushes[0]?.cluster ?? "";
-              const answer = await harness.query<{ allocations: AllocationAnswer[] }>("ports.node", {
+              const answer = await harness.query("ports.node", {
                 cluster,
                 node,
                 asOf,

@@ -65,7 +65,7 @@ async function loadCluster() {
   const map = await call("ports.map", { cluster });
   rows($("map"), ["port", "host IP", "workloads", "held on", "free"], map.ports.map((p) => [
     p.hostPort + "/" + p.protocol, esc(p.hostIP), p.workloads.map((w) => esc(w.namespace + "/" + w.name + " (" + w.kind + ")")).join("<br>"),
-    p.nodes.length + " node(s)", '<span class="' + (p.freeCount === 0 ? "none" : p.freeCount === 1 ? "low" : "ok") + '">' + p.freeCount + "</span>"]));
+    p.heldCount + " node(s)", '<span class="' + (p.freeCount === 0 ? "none" : p.freeCount === 1 ? "low" : "ok") + '">' + p.freeCount + "</span>"]));
   try {
     const headroom = await call("capacity.headroom", { clusters: [cluster] });
     rows($("headroom"), ["workload", "replicas", "eligible", "free", "headroom", "max replicas (1 spare)"],

@@ -76,9 +76,8 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
   }
-  const total = answer.schedulableNodes.length;
   ctx.out(
-    `Port map of ${answer.cluster} as of ${answer.asOf ?? "never"}${answer.stale ? " (STALE)" : ""}: ${answer.nodes} nodes, ${total} schedulable\n`,
+    `Port map of ${answer.cluster} as of ${answer.asOf ?? "never"}${answer.stale ? " (STALE)" : ""}: ${answer.nodes} nodes, ${answer.schedulableNodes} schedulable\n`,
   );
   if (answer.ports.length === 0) ctx.out("no host ports held");
   else
@@ -91,20 +90,49 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
           p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
           // "all N eligible" only when the holders are exactly the eligible nodes (the report's rule):
           // cordoned or NotReady holders are not eligible, so they are listed instead.
-          p.freeCount === 0 && p.nodes.length === p.eligibleNodes && p.eligibleNodes > 0
+          p.freeCount === 0 && p.heldCount === p.eligibleNodes && p.eligibleNodes > 0
             ? `all ${p.eligibleNodes} eligible`
-            : p.nodes.length <= p.eligibleNodes
-              ? `${p.nodes.length} of ${p.eligibleNodes} eligible: ${shortList(p.nodes)}`
-              : `${p.nodes.length} (${p.eligibleNodes} eligible): ${shortList(p.nodes)}`,
-          `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3)}` : ""}`,
+            : p.heldCount <= p.eligibleNodes
+              ? `${p.heldCount} of ${p.eligibleNodes} eligible: ${shortList(p.nodes, 4, p.heldCount)}`
+              : `${p.heldCount} (${p.eligibleNodes} eligible): ${shortList(p.nodes, 4, p.heldCount)}`,
+          `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3, p.freeCount)}` : ""}`,
         ]),
       ),
     );
-  if (answer.undeclaredHostNetworkPods.length > 0) {
+  if (answer.undeclaredHostNetworkPodCount > 0) {
     ctx.out("\nhostNetwork pods that declare no ports (they may listen on ports the scheduler cannot see):");
     for (const p of answer.undeclaredHostNetworkPods)
       ctx.out(`  ${p.namespace}/${p.pod} on ${p.node ?? "(unscheduled)"}`);
+    const unlisted = answer.undeclaredHostNetworkPodCount - answer.undeclaredHostNetworkPods.length;
+    if (unlisted > 0) ctx.out(`  … and ${unlisted} more`);
   }
+  return 0;
+}
+
+interface FreeOptions {
+  protocol?: Protocol;
+  hostIp?: string;
+  asOf?: string;
+}
+
+/** Every free node of one port-map row (the map names only the first): all pages, one name a line. */
+async function free(ctx: CliContext, cluster: string, hostPort: number, options: FreeOptions) {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.client.ports.freeNodes.query({
+      cluster,
+      hostPort,
+      protocol: options.protocol,
+      hostIP: options.hostIp,
+      asOf: options.asOf,
+      cursor,
+    });
+    names.push(...page.nodes);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  if (ctx.json) ctx.out(JSON.stringify({ cluster, hostPort, freeNodes: names }, null, 2));
+  else ctx.out(names.length === 0 ? `no node is free for ${hostPort} in ${cluster}` : names.join("\n"));
   return 0;
 }
 
@@ -156,6 +184,15 @@ export function registerPorts(program: Command, run: Run): void {
     .argument("<cluster>")
     .option("--as-of <time>", AS_OF_HELP, asOf)
     .action(run(map));
+  ports
+    .command("free")
+    .description("every node where one more replica of the port's holders could take it")
+    .argument("<cluster>")
+    .argument("<port>", "host port, 1–65535", port)
+    .option("--protocol <protocol>", "TCP, UDP or SCTP (default: TCP)", protocol)
+    .option("--host-ip <ip>", "the row's host IP (default: 0.0.0.0)")
+    .option("--as-of <time>", AS_OF_HELP, asOf)
+    .action(run(free));
   ports
     .command("node")
     .description("what holds the host ports of one node")

@@ -13,18 +13,10 @@ import type { ServiceContext } from "../context.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
+import type { ConflictsInput } from "./inputs.js";
 
 const DEFAULT_CONFLICTS_LIMIT = 100;
 export const MAX_CONFLICTS_LIMIT = 1000;
-
-export interface ConflictsInput {
-  clusters?: string[] | undefined;
-  limit?: number | undefined;
-  /** the last item of the previous page: cluster, namespace, pod */
-  cursor?: KeyCursor | undefined;
-  /** blocked and free nodes listed per item; the rest are counted */
-  sampleSize?: number | undefined;
-}
 
 const order = [clusters.name, podVersions.namespace, podVersions.name];
 

@@ -4,8 +4,9 @@ import type { ServiceContext } from "../context.js";
 import { notFound } from "../errors.js";
 import { findCluster, loadClusterView } from "../read-model.js";
 import { blocker } from "./blockers.js";
+import type { DrainInput } from "./inputs.js";
 
-export async function drain(ctx: ServiceContext, input: { cluster: string; node: string }) {
+export async function drain(ctx: ServiceContext, input: DrainInput) {
   const cluster = await findCluster(ctx.db, input.cluster);
   const view = await loadClusterView(ctx.db, { cluster });
   if (!view.nodes.some((n) => n.name === input.node))

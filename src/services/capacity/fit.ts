@@ -16,19 +16,9 @@ import { workloadOf } from "../../domain/workload.js";
 import type { ServiceContext } from "../context.js";
 import { type ClusterRow, isStale, selectClusters } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
+import type { FitInput } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
 import { reservationsInForce } from "./reservations.js";
-
-export interface FitInput {
-  clusters: string[];
-  ports: { hostPort: number; protocol?: Protocol | undefined; hostIP?: string | undefined }[];
-  replicas: number;
-  nodeSelector?: Record<string, string> | undefined;
-  tolerations?: Toleration[] | undefined;
-  requiredNodeAffinity?: NodeAffinity | undefined;
-  /** blocked nodes listed with their blockers per cluster (and entries per summary) */
-  sampleSize?: number | undefined;
-}
 
 /**
  * domain/ports.ts's hostPortsConflict in SQL, between allocation `a` and wanted port `w`: same port

@@ -5,21 +5,8 @@ import { portAllocations } from "../../db/schema/index.js";
 import { freeRanges } from "../../domain/free-ranges.js";
 import type { ServiceContext } from "../context.js";
 import { type ClusterSelection, selectClusters, selectedClusterIds } from "../read-model.js";
+import type { FreeRangeInput } from "./inputs.js";
 import { reservationsInForce } from "./reservations.js";
-
-export interface FreeRangeInput {
-  clusters?: string[] | undefined;
-  labelSelector?: Record<string, string> | undefined;
-  protocol?: Protocol | undefined;
-  width: number;
-  min?: number | undefined;
-  max?: number | undefined;
-  limit?: number | undefined;
-  quietDays?: number | undefined;
-  includeReserved?: boolean | undefined;
-  includeNodePortRange?: boolean | undefined;
-  includeEphemeralRange?: boolean | undefined;
-}
 
 /** Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per protocol. */
 async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quietDays: number | undefined) {

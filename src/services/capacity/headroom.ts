@@ -9,17 +9,10 @@ import { validAt } from "../../db/validity.js";
 import type { ServiceContext } from "../context.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
+import type { HeadroomInput } from "./inputs.js";
 
 const DEFAULT_HEADROOM_LIMIT = 1000;
 export const MAX_HEADROOM_LIMIT = 5000;
-
-export interface HeadroomInput {
-  clusters?: string[] | undefined;
-  asOf?: Date | undefined;
-  limit?: number | undefined;
-  /** the last row of the previous page: cluster, namespace, kind, name */
-  cursor?: KeyCursor | undefined;
-}
 
 const order = [clusters.name, headroomVersions.namespace, headroomVersions.kind, headroomVersions.name];
 

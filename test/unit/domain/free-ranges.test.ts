@@ -125,14 +125,6 @@ describe("free port ranges", () => {
       [[3, 3]],
     ],
     [
-      "alsoTaken (recently used) ports are avoided",
-      { width: 2, used: { TCP: [5] }, alsoTaken: [1, 2], max: 10 },
-      [
-        [3, 4],
-        [6, 10],
-      ],
-    ],
-    [
       "ports outside 1–65535 in the input are ignored",
       { width: 2, used: { TCP: [0, -1, 70_000] }, max: 2 },
       [[1, 2]],

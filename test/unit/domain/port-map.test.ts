@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildPortMap, type MapAllocation } from "../../../src/domain/port-map.js";
+import { boundedPortMap, buildPortMap, type MapAllocation } from "../../../src/domain/port-map.js";
 
 const alloc = (
   node: string,
@@ -93,5 +93,21 @@ describe("port map", () => {
     };
     const map = buildPortMap({ nodes: cluster, allocations: [alloc("worker-1", 80)], pods: [routerPod] });
     expect(map.rows[0]).toMatchObject({ eligibleNodes: 2, freeNodes: ["worker-2"] });
+  });
+
+  it("bounds the names an answer lists and keeps the counts exact", () => {
+    const many = Array.from({ length: 8 }, (_, i) => node(`n${i}`));
+    const bounded = boundedPortMap(
+      { nodes: many, allocations: [alloc("n0", 80), alloc("n1", 80)], pods: [] },
+      3,
+    );
+    expect(bounded.schedulableNodes).toBe(8);
+    expect(bounded.ports[0]).toMatchObject({
+      heldCount: 2,
+      nodes: ["n0", "n1"],
+      eligibleNodes: 8,
+      freeCount: 6,
+      freeNodes: ["n2", "n3", "n4"],
+    });
   });
 });

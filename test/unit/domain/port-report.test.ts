@@ -5,15 +5,17 @@ const map: ClusterPortMap = {
   cluster: "prod-eu-1",
   asOf: "2026-11-27T10:00:00.000Z",
   stale: false,
-  schedulableNodes: ["w1", "w2", "w3"],
+  schedulableNodes: 3,
   ports: [
     {
       protocol: "TCP",
       hostPort: 80,
       hostIP: "0.0.0.0",
       workloads: [{ namespace: "openshift-ingress", kind: "Deployment", name: "router-default", pods: 3 }],
+      heldCount: 3,
       nodes: ["w1", "w2", "w3"],
       eligibleNodes: 3,
+      freeCount: 0,
       freeNodes: [],
     },
     {
@@ -21,8 +23,10 @@ const map: ClusterPortMap = {
       hostPort: 53,
       hostIP: "169.254.20.10",
       workloads: [{ namespace: "kube-system", kind: "DaemonSet", name: "node-local-dns", pods: 2 }],
+      heldCount: 2,
       nodes: ["w1", "w2"],
       eligibleNodes: 3,
+      freeCount: 1,
       freeNodes: ["w3"],
     },
   ],
@@ -37,7 +41,15 @@ describe("heldOnText", () => {
     ["no eligible node at all", ["w1"], 0, [], "1: w1"],
     ["as many holders as eligible nodes, one free", ["w1", "w2"], 2, ["w3"], "2: w1, w2"],
   ])("%s", (_, nodes, eligibleNodes, freeNodes, text) => {
-    expect(heldOnText({ nodes, eligibleNodes, freeNodes })).toBe(text);
+    expect(heldOnText({ heldCount: nodes.length, nodes, eligibleNodes, freeCount: freeNodes.length })).toBe(
+      text,
+    );
+  });
+
+  it("names the first holders and counts the rest when the list was cut", () => {
+    expect(heldOnText({ heldCount: 5000, nodes: ["w1", "w2"], eligibleNodes: 5000, freeCount: 1 })).toBe(
+      "5000: w1, w2, +4998 more",
+    );
   });
 });
 
@@ -63,6 +75,23 @@ describe("port allocation report", () => {
     expect(lines[2]).toBe(
       '"a,b",2026-11-27T10:00:00.000Z,53,UDP,169.254.20.10,kube-system/node-local-dns (DaemonSet),2,1,w3',
     );
+  });
+
+  it("counts the free nodes a cut list leaves out", () => {
+    const dns = map.ports
+      .filter((p) => p.hostPort === 53)
+      .map((p) => ({ ...p, freeCount: 40, freeNodes: ["w3", "w4"] }));
+    const [, row] = renderPortReport([{ ...map, ports: dns }], "csv")
+      .trim()
+      .split("\n");
+    expect(row?.endsWith(",2,40,w3 w4 +38 more")).toBe(true);
+  });
+
+  it("leaves the heading out of the pages after the first, so pages concatenate", () => {
+    const first = renderPortReport([map], "csv");
+    const next = renderPortReport([{ ...map, cluster: "prod-eu-2" }], "csv", { heading: false });
+    expect((first + next).trim().split("\n")).toHaveLength(5);
+    expect(renderPortReport([map], "markdown", { heading: false })).not.toContain("# Host port allocation");
   });
 
   it("renders JSON that parses back to the maps", () => {

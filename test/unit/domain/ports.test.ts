@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockingAllocations, hostPortsConflict, normaliseHostPort } from "../../../src/domain/ports.js";
+import { hostPortsConflict, normaliseHostPort } from "../../../src/domain/ports.js";
 
 const ref = (hostPort: number, hostIP = "0.0.0.0", protocol = "TCP") => ({ hostPort, hostIP, protocol });
 
@@ -27,11 +27,5 @@ describe("scheduler host-port conflicts (NodePorts plugin)", () => {
 
   it("normalises the Pod API defaults", () => {
     expect(normaliseHostPort(ref(80, "", ""))).toEqual(ref(80, "0.0.0.0", "TCP"));
-  });
-
-  it("lists only the held ports that block", () => {
-    const held = [ref(80, "10.0.0.1"), ref(80, "10.0.0.2"), ref(80, "0.0.0.0", "UDP"), ref(443)];
-    expect(blockingAllocations(ref(80, "10.0.0.2"), held)).toEqual([ref(80, "10.0.0.2")]);
-    expect(blockingAllocations(ref(80), held)).toEqual([ref(80, "10.0.0.1"), ref(80, "10.0.0.2")]);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Input pieces several routers share. Every value that reaches SQL is bounded here: instants to the
- * range PostgreSQL and JS both hold, text to what PostgreSQL can store, lists to a fixed length.
+ * Input pieces the services' procedure schemas share. Every value that reaches SQL is bounded here:
+ * instants to the range PostgreSQL and JS both hold, text to what PostgreSQL can store, lists to a
+ * fixed length. Each service declares its procedures' input schemas beside its functions and takes
+ * `z.output<…>` of them, so a router only wires a schema to a service.
  */
 import { z } from "zod";
 import {
@@ -53,9 +55,17 @@ export const cursorSchema = z
   .transform(Number);
 
 export const hostPortSchema = z.number().int().min(1).max(65535);
-export const protocolSchema = z.enum(protocols);
+/** A host IP in a question: an address, never "" (a query means 0.0.0.0 by leaving it out). */
+export const hostIpSchema = z.union([z.ipv4(), z.ipv6()]);
+/**
+ * A protocol in a question: exactly TCP, UDP or SCTP. Unlike the contract's protocolSchema (what an
+ * agent sends, where "" means TCP as in the Pod API), a query naming no protocol omits the field.
+ */
+export const queryProtocolSchema = z.enum(protocols);
 export const clusterListSchema = z.array(clusterNameSchema).min(1).max(MAX_CLUSTERS_PER_QUERY);
 export const nodeNameSchema = dns1123SubdomainSchema;
+/** Rows one page of a paged answer holds. */
+export const pageLimitSchema = z.number().int().min(1).max(10_000).default(1000);
 
 /**
  * A label selector. JSON.parse makes `__proto__` an own key that a zod record silently drops, so it
