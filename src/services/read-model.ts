@@ -4,11 +4,12 @@
  * questions select clusters here but read only the rows their answer needs (see capacity's fleet
  * modules), never every cluster's view.
  */
-import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
-import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import { clusters, nodeVersions, podVersions, portAllocations, reservations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
+import { type ClusterIdentity, type ReservationScope, scopeCovers } from "../domain/reservation-scope.js";
 import type { ClusterView } from "../domain/views.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
@@ -171,3 +172,37 @@ export async function loadClusterView(db: Db, at: { cluster: ClusterRow; asOf?: 
 export type StoredClusterView = Awaited<ReturnType<typeof loadClusterView>>;
 export type StoredAllocation = StoredClusterView["allocations"][number];
 export type StoredPod = StoredClusterView["pods"][number];
+
+type ReservationRow = typeof reservations.$inferSelect;
+
+/** How a stored reservation's scope reads: an empty selector is none. */
+export const scopeOf = (row: {
+  clusterNames: string[];
+  labelSelector: Record<string, string> | null;
+}): ReservationScope => ({
+  clusterNames: row.clusterNames,
+  labelSelector: row.labelSelector && Object.keys(row.labelSelector).length > 0 ? row.labelSelector : null,
+});
+
+/** Reservations in force at `at`: expired ones stop counting. */
+export async function activeReservations(db: Db, at: Date): Promise<ReservationRow[]> {
+  return db
+    .select()
+    .from(reservations)
+    .where(or(isNull(reservations.expiresAt), gt(reservations.expiresAt, at)))
+    .orderBy(asc(reservations.protocol), asc(reservations.portFrom));
+}
+
+/**
+ * Reservations in force now that cover any of the given clusters: what free-range search skips and
+ * checkFit warns about. One query for all clusters; `covering(cluster)` narrows it per cluster.
+ */
+export async function reservationsInForce(ctx: ServiceContext, selected: readonly ClusterIdentity[]) {
+  const rows = (await activeReservations(ctx.db, ctx.now())).filter((r) =>
+    selected.some((c) => scopeCovers(scopeOf(r), c)),
+  );
+  return {
+    all: rows,
+    covering: (cluster: ClusterIdentity) => rows.filter((r) => scopeCovers(scopeOf(r), cluster)),
+  };
+}

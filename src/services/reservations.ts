@@ -1,8 +1,7 @@
-import { asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema, storableText } from "../contract/snapshot.js";
 import { reservations } from "../db/schema/index.js";
-import type { Db } from "../db/types.js";
 import {
   type ReservationScope,
   rangesOverlap,
@@ -19,7 +18,7 @@ import {
   MAX_INT4,
   queryProtocolSchema,
 } from "./inputs.js";
-import { findCluster, selectClusters } from "./read-model.js";
+import { activeReservations, findCluster, scopeOf, selectClusters } from "./read-model.js";
 
 export const reservationInput = z.object({
   protocol: queryProtocolSchema.default("TCP"),
@@ -57,23 +56,6 @@ function present(row: ReservationRow) {
 }
 
 export type Reservation = ReturnType<typeof present>;
-
-const scopeOf = (row: {
-  clusterNames: string[];
-  labelSelector: Record<string, string> | null;
-}): ReservationScope => ({
-  clusterNames: row.clusterNames,
-  labelSelector: row.labelSelector && Object.keys(row.labelSelector).length > 0 ? row.labelSelector : null,
-});
-
-/** Reservations in force at `at`: expired ones stop counting. */
-async function activeReservations(db: Db, at: Date): Promise<ReservationRow[]> {
-  return db
-    .select()
-    .from(reservations)
-    .where(or(isNull(reservations.expiresAt), gt(reservations.expiresAt, at)))
-    .orderBy(asc(reservations.protocol), asc(reservations.portFrom));
-}
 
 export async function createReservation(ctx: ServiceContext, input: ReservationInput): Promise<Reservation> {
   if (input.portFrom > input.portTo) {
@@ -135,24 +117,6 @@ export async function listReservations(ctx: ServiceContext, input: z.output<type
     ? await ctx.db.select().from(reservations).orderBy(asc(reservations.protocol), asc(reservations.portFrom))
     : await activeReservations(ctx.db, ctx.now());
   return (cluster ? rows.filter((r) => scopeCovers(scopeOf(r), cluster)) : rows).map(present);
-}
-
-/**
- * Reservations in force now that cover any of the given clusters: what free-range search skips and
- * checkFit warns about. One query for all clusters; `covering(cluster)` narrows it per cluster.
- */
-export async function reservationsInForce(
-  ctx: ServiceContext,
-  selected: readonly { name: string; labels: Record<string, string> }[],
-) {
-  const rows = (await activeReservations(ctx.db, ctx.now())).filter((r) =>
-    selected.some((c) => scopeCovers(scopeOf(r), c)),
-  );
-  return {
-    all: rows,
-    covering: (cluster: { name: string; labels: Record<string, string> }) =>
-      rows.filter((r) => scopeCovers(scopeOf(r), cluster)),
-  };
 }
 
 export async function deleteReservation(ctx: ServiceContext, id: number): Promise<{ id: number }> {

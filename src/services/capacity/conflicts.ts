@@ -12,7 +12,7 @@ import { ownerOf } from "../../domain/workload.js";
 import type { ServiceContext } from "../context.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
-import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
+import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
 import type { ConflictsInput } from "./inputs.js";
 
 const DEFAULT_CONFLICTS_LIMIT = 100;

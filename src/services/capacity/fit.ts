@@ -5,7 +5,6 @@
  * summaries of who blocks (workload → nodes) and why nodes are ineligible (reason → nodes).
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { NodeAffinity, Protocol, Toleration } from "../../contract/snapshot.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
 import { fitOutcome } from "../../domain/fit.js";
@@ -14,11 +13,10 @@ import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
 import { workloadOf } from "../../domain/workload.js";
 import type { ServiceContext } from "../context.js";
-import { type ClusterRow, isStale, selectClusters } from "../read-model.js";
+import { type ClusterRow, isStale, reservationsInForce, selectClusters } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import type { FitInput } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
-import { reservationsInForce } from "./reservations.js";
 
 /**
  * domain/ports.ts's hostPortsConflict in SQL, between allocation `a` and wanted port `w`: same port

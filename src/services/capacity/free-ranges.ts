@@ -1,12 +1,15 @@
 /** capacity.freeRanges: ports used in the selected clusters are read as distinct values in SQL. */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
-import type { Protocol } from "../../contract/snapshot.js";
 import { portAllocations } from "../../db/schema/index.js";
 import { freeRanges } from "../../domain/free-ranges.js";
 import type { ServiceContext } from "../context.js";
-import { type ClusterSelection, selectClusters, selectedClusterIds } from "../read-model.js";
+import {
+  type ClusterSelection,
+  reservationsInForce,
+  selectClusters,
+  selectedClusterIds,
+} from "../read-model.js";
 import type { FreeRangeInput } from "./inputs.js";
-import { reservationsInForce } from "./reservations.js";
 
 /** Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per protocol. */
 async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quietDays: number | undefined) {

@@ -8,7 +8,7 @@ import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import type { ServiceContext } from "../context.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
-import { afterCursor, byteOrdered, encodeCursor, type KeyCursor } from "./cursor.js";
+import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
 import type { HeadroomInput } from "./inputs.js";
 
 const DEFAULT_HEADROOM_LIMIT = 1000;
