@@ -3,28 +3,8 @@
  * CLI (esbuild's metafile, the same resolution the bundle in bin/portolan.js uses) and finds neither
  * the server's modules nor the database drivers, nor zod.
  */
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-
-interface Metafile {
-  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
-}
-
-async function cliMetafile(): Promise<Metafile> {
-  // tsx's own esbuild, as bin/portolan.js uses it.
-  const esbuild = createRequire(import.meta.resolve("tsx/esm/api"))("esbuild") as typeof import("esbuild");
-  const result = await esbuild.build({
-    entryPoints: ["src/cli/run.ts"],
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    format: "esm",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
-  return result.metafile as Metafile;
-}
+import { type Metafile, metafileOf } from "../../helpers/import-graph.js";
 
 /** Everything src/cli/run.ts loads before a command runs: static imports only, not `import()`. */
 function staticallyLoaded(meta: Metafile): Set<string> {
@@ -41,7 +21,7 @@ function staticallyLoaded(meta: Metafile): Set<string> {
 
 describe("the CLI's import graph", () => {
   it("loads no server module, database driver or zod before a command runs", async () => {
-    const meta = await cliMetafile();
+    const meta = await metafileOf("src/cli/run.ts");
     const loaded = [...staticallyLoaded(meta)];
     expect(loaded).toContain("src/cli/main.ts");
     const forbidden = [
@@ -53,7 +33,7 @@ describe("the CLI's import graph", () => {
   });
 
   it("reaches the server only through serve's dynamic import", async () => {
-    const meta = await cliMetafile();
+    const meta = await metafileOf("src/cli/run.ts");
     const dynamic = Object.values(meta.inputs).flatMap((input) =>
       input.imports.filter((edge) => edge.kind === "dynamic-import").map((edge) => edge.path),
     );
