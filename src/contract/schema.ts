@@ -54,13 +54,13 @@ export const clusterNameSchema = dns1123LabelSchema;
 const portNumber = z.number().int().min(1).max(65535);
 
 /** "" and a missing protocol both mean TCP, as in the Pod API. */
-export const protocolSchema = z
+export const podProtocolSchema = z
   .enum([...protocols, ""])
   .default("TCP")
   .transform((p): Protocol => (p === "" ? "TCP" : p));
 
 /** "" and a missing hostIP both mean every address (0.0.0.0). */
-export const hostIpSchema = z
+export const podHostIpSchema = z
   .union([z.ipv4(), z.ipv6(), z.literal("")])
   .default("")
   .transform((ip) => (ip === "" ? "0.0.0.0" : ip));
@@ -107,8 +107,8 @@ export const portSchema = z.object({
   container: dns1123LabelSchema,
   containerPort: portNumber,
   hostPort: portNumber,
-  hostIP: hostIpSchema,
-  protocol: protocolSchema,
+  hostIP: podHostIpSchema,
+  protocol: podProtocolSchema,
 });
 
 export const nodeSchema = z.object({

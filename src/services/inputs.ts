@@ -58,7 +58,7 @@ export const hostPortSchema = z.number().int().min(1).max(65535);
 /** A host IP in a question: an address, never "" (a query means 0.0.0.0 by leaving it out). */
 export const hostIpSchema = z.union([z.ipv4(), z.ipv6()]);
 /**
- * A protocol in a question: exactly TCP, UDP or SCTP. Unlike the contract's protocolSchema (what an
+ * A protocol in a question: exactly TCP, UDP or SCTP. Unlike the contract's podProtocolSchema (what an
  * agent sends, where "" means TCP as in the Pod API), a query naming no protocol omits the field.
  */
 export const queryProtocolSchema = z.enum(protocols);
