@@ -72,7 +72,9 @@ SELECT cluster_id, host_port, protocol, namespace, kind, name, allocations, pods
          'UTF8')), 'base64'), '+/', '-_'), 1, 24),
        valid_from, valid_to
 FROM versions
-WHERE allocations > 0;--> statement-breakpoint
+WHERE allocations > 0
+-- In time order, as pushes would have numbered them.
+ORDER BY valid_from, cluster_id;--> statement-breakpoint
 CREATE UNIQUE INDEX "port_count_versions_open_key" ON "port_count_versions" USING btree ("cluster_id","namespace","kind","name","host_port","protocol") WHERE "port_count_versions"."valid_to" IS NULL;--> statement-breakpoint
 CREATE INDEX "port_count_versions_level_idx" ON "port_count_versions" USING btree ("host_port","protocol","valid_to","valid_from");--> statement-breakpoint
 CREATE INDEX "port_count_versions_cluster_asof_idx" ON "port_count_versions" USING btree ("cluster_id","valid_from","valid_to");
