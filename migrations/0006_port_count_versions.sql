@@ -14,6 +14,8 @@ CREATE TABLE "port_count_versions" (
 );
 --> statement-breakpoint
 ALTER TABLE "port_count_versions" ADD CONSTRAINT "port_count_versions_cluster_id_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."clusters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+-- The backfill's sorts, in memory where they fit (this transaction only).
+SET LOCAL work_mem = '256MB';--> statement-breakpoint
 -- Backfill (hand-added): the count rows ingest would have written, from the port_allocations history,
 -- so trends before the upgrade do not read zero. Per workload (kind "Pod" named after the pod for bare
 -- pods) and level ((port, protocol), (port, any: ''), (any: 0, protocol), (any, any)): allocation
@@ -29,16 +31,18 @@ WITH spans AS (
   FROM "port_allocations" a
   CROSS JOIN LATERAL (VALUES (a.host_port, a.protocol), (a.host_port, ''), (0, a.protocol), (0, '')) AS l(host_port, protocol)
 ),
+-- Byte order (COLLATE "C") for the partitions: any order groups them, and it sorts several times faster.
 marked AS (
-  SELECT *, CASE WHEN f <= max(t) OVER (PARTITION BY cluster_id, namespace, kind, name, host_port, protocol, pod
-                                        ORDER BY f, t ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                 THEN 0 ELSE 1 END AS starts
+  SELECT *, CASE WHEN f <= max(t) OVER (pod ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS starts
   FROM spans
+  WINDOW pod AS (PARTITION BY cluster_id, namespace COLLATE "C", kind COLLATE "C", name COLLATE "C", host_port,
+                              protocol COLLATE "C", pod COLLATE "C" ORDER BY f, t)
 ),
 numbered AS (
-  SELECT *, sum(starts) OVER (PARTITION BY cluster_id, namespace, kind, name, host_port, protocol, pod
-                              ORDER BY f, t ROWS UNBOUNDED PRECEDING) AS island
+  SELECT *, sum(starts) OVER (pod ROWS UNBOUNDED PRECEDING) AS island
   FROM marked
+  WINDOW pod AS (PARTITION BY cluster_id, namespace COLLATE "C", kind COLLATE "C", name COLLATE "C", host_port,
+                              protocol COLLATE "C", pod COLLATE "C" ORDER BY f, t)
 ),
 islands AS (
   SELECT cluster_id, namespace, kind, name, host_port, protocol, min(f) AS f, max(t) AS t

@@ -208,6 +208,9 @@ export async function historyCounts(db: Sql): Promise<TableCounts[]> {
     "headroom_versions",
     "port_count_versions",
   ]) {
+    // A database reused from before migration 0006 has no projection until the server migrates it.
+    const [exists] = await db<{ found: boolean }[]>`SELECT to_regclass(${table}) IS NOT NULL AS found`;
+    if (!exists?.found) continue;
     const [row] = await db.unsafe<{ open: string; closed: string }[]>(
       `SELECT count(*) FILTER (WHERE valid_to IS NULL) AS open, count(*) FILTER (WHERE valid_to IS NOT NULL) AS closed FROM ${table}`,
     );
