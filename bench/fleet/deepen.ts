@@ -6,6 +6,7 @@
  * pod's last restart. Each table is rewritten in one INSERT … SELECT ordered by valid_from, so newer
  * versions get higher ids, as they would from real pushes.
  */
+import { readFileSync } from "node:fs";
 import type { Sql } from "postgres";
 
 export interface DeepenOptions {
@@ -49,6 +50,22 @@ async function rewrite(
     `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${select} ${from} WHERE ${where} ORDER BY ${order}`,
   );
   return result.count;
+}
+
+/**
+ * The count projection as the upgrade's backfill writes it from port_allocations: the statement is
+ * taken from the migration, so the bench measures the rows a real upgrade leaves.
+ */
+function countBackfill(): string {
+  const migration = readFileSync(
+    new URL("../../migrations/0006_port_count_versions.sql", import.meta.url),
+    "utf8",
+  );
+  const statement = migration
+    .split("--> statement-breakpoint")
+    .find((part) => part.includes('INSERT INTO "port_count_versions"'));
+  if (!statement) throw new Error("migration 0006 has no port_count_versions backfill");
+  return statement;
 }
 
 export async function deepenHistory(db: Sql, options: DeepenOptions): Promise<Record<string, number>> {
@@ -125,6 +142,10 @@ export async function deepenHistory(db: Sql, options: DeepenOptions): Promise<Re
     );
   }
 
+  // Allocation and pod counts follow from the rewritten allocations.
+  await db.unsafe("TRUNCATE port_count_versions");
+  inserted.port_count_versions = (await db.unsafe(countBackfill())).count;
+
   // Headroom figures: a new version once a day per workload (as pod restarts re-run the computation).
   await setAside(db, "headroom_versions");
   inserted.headroom_versions = await rewrite(
@@ -180,7 +201,16 @@ export interface TableCounts {
 
 export async function historyCounts(db: Sql): Promise<TableCounts[]> {
   const counts: TableCounts[] = [];
-  for (const table of ["node_versions", "pod_versions", "port_allocations", "headroom_versions"]) {
+  for (const table of [
+    "node_versions",
+    "pod_versions",
+    "port_allocations",
+    "headroom_versions",
+    "port_count_versions",
+  ]) {
+    // A database reused from before migration 0006 has no projection until the server migrates it.
+    const [exists] = await db<{ found: boolean }[]>`SELECT to_regclass(${table}) IS NOT NULL AS found`;
+    if (!exists?.found) continue;
     const [row] = await db.unsafe<{ open: string; closed: string }[]>(
       `SELECT count(*) FILTER (WHERE valid_to IS NULL) AS open, count(*) FILTER (WHERE valid_to IS NOT NULL) AS closed FROM ${table}`,
     );

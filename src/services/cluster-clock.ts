@@ -12,6 +12,7 @@ import {
   nodeVersions,
   podVersions,
   portAllocations,
+  portCountVersions,
   snapshots,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
@@ -26,6 +27,7 @@ const historyTables = {
   pods: podVersions,
   allocations: portAllocations,
   headroom: headroomVersions,
+  portCounts: portCountVersions,
 } as const;
 
 type HistoryName = keyof typeof historyTables;
@@ -56,8 +58,8 @@ export interface ClockReset {
  */
 export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
   const instant = at.toISOString();
-  const deleted = { nodes: 0, pods: 0, allocations: 0, headroom: 0 };
-  const reopened = { nodes: 0, pods: 0, allocations: 0, headroom: 0 };
+  const deleted = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0 };
+  const reopened = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0 };
   for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
     deleted[name] = await countOf(
       tx,

@@ -21,6 +21,7 @@ import { ServiceError } from "./errors.js";
 import {
   type Agent,
   admit,
+  COUNTS,
   checkEnvelope,
   HEADROOM,
   type IngestResult,
@@ -62,7 +63,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const expectChange = hash !== base;
     const [cluster, prefetched] = await Promise.all([
       lockCluster(tx, agent),
-      expectChange ? openRows(tx, agent.clusterId, [HEADROOM]) : null,
+      expectChange ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS]) : null,
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
@@ -108,10 +109,14 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
       );
     }
-    // Headroom and port summary read the whole cluster: recomputed unless the changes cannot move them.
+    // Headroom, counts and port summary read the whole cluster: recomputed unless the changes cannot
+    // move them (the same workloads, nodes and ports: the same counts too).
     const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
     const headroomDiff = projected
       ? diffIntervals(prefetched?.[HEADROOM] ?? [], projected.headroom)
+      : { close: [], open: [] };
+    const countDiff = projected
+      ? diffIntervals(prefetched?.[COUNTS] ?? [], projected.counts)
       : { close: [], open: [] };
     const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
     const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
@@ -121,13 +126,14 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
         observedAt,
       ),
-      ...closeByIds([[], [], [], headroomDiff.close], observedAt),
+      ...closeByIds([[], [], [], headroomDiff.close, countDiff.close], observedAt),
     ];
     const inserts = insertsOf(agent.clusterId, observedAt, {
       nodes: changes.openNodes,
       pods: changes.openPods,
       allocations: changes.openAllocations,
       headroom: headroomDiff.open,
+      counts: countDiff.open,
     });
     const [, snapshotId] = await Promise.all([
       runUpdates(tx, updates),

@@ -6,15 +6,27 @@
 import { type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
-import { headroomVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import {
+  headroomVersions,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  portCountVersions,
+} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import type { AllocationFact, OpenRow, PodFact } from "../domain/history.js";
 
-/** The four history tables in a fixed order: a row's table travels as its index (`t`). */
-export const versionTables = [nodeVersions, podVersions, portAllocations, headroomVersions] as const;
+/** The history tables in a fixed order: a row's table travels as its index (`t`). */
+export const versionTables = [
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  headroomVersions,
+  portCountVersions,
+] as const;
 
 /** Open (id, fp) of the given history tables of a cluster (by index in versionTables), in one statement. */
-export async function openRows(tx: Db, clusterId: number, tables = [0, 1, 2, 3]): Promise<OpenRow[][]> {
+export async function openRows(tx: Db, clusterId: number, tables = [0, 1, 2, 3, 4]): Promise<OpenRow[][]> {
   // float8 so both drivers answer a number (ids stay far below 2^53).
   const parts = tables.map(
     (t) =>

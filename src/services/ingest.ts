@@ -12,7 +12,13 @@ import type { Snapshot } from "../contract/snapshot.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
-import { headroomVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import {
+  headroomVersions,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  portCountVersions,
+} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
@@ -29,6 +35,7 @@ import {
   type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
+import { type PortCountFact, portCountFacts } from "../domain/port-counts.js";
 import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
@@ -53,6 +60,7 @@ export interface IngestResult {
 /** Everything a changed push writes that follows from the whole state alone (no database needed). */
 interface Projections {
   headroom: HeadroomFact[];
+  counts: PortCountFact[];
   portSummary: PortSummary[];
 }
 
@@ -61,6 +69,7 @@ type PreparedFacts = SnapshotFacts & Projections;
 export function projections(facts: SnapshotFacts): Projections {
   return {
     headroom: headroomFacts(workloadHeadroom(facts)),
+    counts: portCountFacts(facts.allocations),
     portSummary: summarisePortMap(buildPortMap(facts)),
   };
 }
@@ -87,12 +96,19 @@ function hashHints(db: Db): Map<number, string> {
 }
 
 export const HEADROOM = 3;
+export const COUNTS = 4;
 
 /** The rows a changed push inserts, per table. */
 export function insertsOf(
   clusterId: number,
   at: Date,
-  rows: { nodes: NodeFact[]; pods: PodFact[]; allocations: AllocationFact[]; headroom: HeadroomFact[] },
+  rows: {
+    nodes: NodeFact[];
+    pods: PodFact[];
+    allocations: AllocationFact[];
+    headroom: HeadroomFact[];
+    counts: PortCountFact[];
+  },
 ) {
   const interval = { clusterId, validFrom: at };
   return [
@@ -103,12 +119,13 @@ export function insertsOf(
       rows: rows.allocations.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
     },
     { table: headroomVersions, rows: rows.headroom.map((h) => ({ ...interval, ...h })) },
+    { table: portCountVersions, rows: rows.counts.map((c) => ({ ...interval, ...c })) },
   ];
 }
 
 /** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
 function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
-  const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = []] = open;
+  const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = [], countOpen = []] = open;
   const adopted = [
     adoptLegacyFingerprints(nodeOpen, facts.nodes),
     adoptLegacyFingerprints(podOpen, facts.pods),
@@ -119,18 +136,21 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
   const pods = diffIntervals(adopted[1].rows, facts.pods);
   const allocations = diffIntervals(adopted[2].rows, facts.allocations);
   const headroom = diffIntervals(adopted[3].rows, facts.headroom);
+  // Written after the SHA-256 switch: no legacy fingerprints to adopt.
+  const counts = diffIntervals(countOpen, facts.counts);
   return {
     updates: [
       ...rewriteFingerprints(adopted.map((a) => a.rewrites)),
-      ...closeByIds([nodes.close, pods.close, allocations.close, headroom.close], at),
+      ...closeByIds([nodes.close, pods.close, allocations.close, headroom.close, counts.close], at),
     ],
     inserts: insertsOf(clusterId, at, {
       nodes: nodes.open,
       pods: pods.open,
       allocations: allocations.open,
       headroom: headroom.open,
+      counts: counts.open,
     }),
-    // Counts describe the snapshot's own facts; headroom rows are derived from them.
+    // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,
     closed: nodes.close.length + pods.close.length + allocations.close.length,
   };

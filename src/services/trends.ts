@@ -1,10 +1,11 @@
-import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import { headroomVersions, nodeVersions, portAllocations } from "../db/schema/index.js";
+import { headroomVersions, nodeVersions, portCountVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { closedDuring, openAt, validAt, validDuring } from "../db/validity.js";
+import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
 import { pointsFromBoundaries, sampleVersions, stepCount } from "../domain/time-series.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -71,14 +72,14 @@ async function clusterOfRange(db: Db, name: string, range: Range) {
 
 type WorkloadRef = z.output<typeof workloadSchema>;
 
-/** Bare pods are workloads of kind "Pod" named after the pod. */
-function ownerFilter(workload: WorkloadRef): SQL {
-  const t = portAllocations;
-  const owner =
-    workload.kind === "Pod"
-      ? and(isNull(t.ownerKind), eq(t.pod, workload.name))
-      : and(eq(t.ownerKind, workload.kind), eq(t.ownerName, workload.name));
-  return and(eq(t.namespace, workload.namespace), owner) as SQL;
+/** A workload's count rows; bare pods are workloads of kind "Pod" named after the pod. */
+function workloadFilter(workload: WorkloadRef): SQL {
+  const t = portCountVersions;
+  return and(
+    eq(t.namespace, workload.namespace),
+    eq(t.kind, workload.kind),
+    eq(t.name, workload.name),
+  ) as SQL;
 }
 
 export const allocationTrendInput = z.object({
@@ -91,69 +92,41 @@ export const allocationTrendInput = z.object({
 export type AllocationTrendInput = z.output<typeof allocationTrendInput>;
 
 /**
- * Allocation rows matching `filter` that overlap [from, to], as two branches that follow indexes
- * whatever the depth: open rows that started by `to`, and closed rows that ended after `from`
- * (through (host_port, valid_to) or (cluster_id, valid_to)).
- */
-function overlappingAllocations(filter: SQL, range: Range): SQL {
-  const t = portAllocations;
-  const columns = sql`${t.clusterId} AS cluster_id, ${t.namespace} AS namespace, ${t.pod} AS pod,
-    ${t.validFrom} AS f, ${t.validTo} AS t`;
-  return sql`SELECT ${columns} FROM ${t} WHERE ${filter} AND ${openAt(t, range.to)}
-    UNION ALL
-    SELECT ${columns} FROM ${t} WHERE ${filter} AND ${closedDuring(t, range.from, range.to)}`;
-}
-
-/** Beyond the last step point: the end of a row still open at `to`. */
-const NEVER = 2_147_483_647;
-
-/**
- * Allocations and distinct pods at each step point, from one pass over the matching allocation
- * rows. Each row covers the step points [kf, kt) (kf: the first point at or after valid_from, 0 if
- * before `from`; kt likewise for valid_to, NEVER past `to`); rows covering no point are dropped.
- * A pod holding the port through several rows (TCP and UDP, two host IPs) counts once: its spans
- * are merged into islands (a span starts an island when no earlier span of the pod reaches its
- * start; an island ends where the next span starts after every span so far has ended).
+ * Allocations and distinct pods at each step point: the count rows matching `filter` (one level,
+ * src/domain/port-counts.ts) summed at each point, from one pass over their boundaries weighted by
+ * their counts. Summing pods is exact: a pod belongs to one cluster and one workload, so no pod is
+ * in two rows of a level. The open rows and the closed rows that ended after `from` are two branches
+ * of the (host_port, protocol, valid_to) index.
  */
 async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
+  const t = portCountVersions;
   const from = sql`${range.from.toISOString()}::timestamptz`;
+  const to = sql`${range.to.toISOString()}::timestamptz`;
   const point = (instant: SQL) =>
     sql`greatest(0, ceil(date_part('epoch', ${instant} - ${from}) / ${range.step}::float8))::int`;
-  const rows = await rawRows<{ pods: boolean; k: number; delta: number }>(
+  const columns = sql`${t.validFrom} AS f, ${t.validTo} AS t, ${t.allocations} AS a, ${t.pods} AS p`;
+  const rows = await rawRows<{ k: number; allocations: number; pods: number }>(
     db,
-    sql`WITH spans AS (
-          SELECT cluster_id, namespace, pod, ${point(sql`f`)} AS kf,
-                 CASE WHEN t <= ${range.to.toISOString()}::timestamptz THEN ${point(sql`t`)} ELSE ${NEVER} END AS kt
-          FROM (${overlappingAllocations(filter, range)}) r
-        ),
-        w AS (
-          SELECT kf, kt,
-            max(kt) OVER (pod ORDER BY kf, kt ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to,
-            max(kt) OVER (pod ORDER BY kf, kt ROWS UNBOUNDED PRECEDING) AS ended_by,
-            lead(kf) OVER (pod ORDER BY kf, kt) AS next_from
-          FROM spans WHERE kt > kf WINDOW pod AS (PARTITION BY cluster_id, namespace COLLATE "C", pod COLLATE "C")
-        ),
-        boundaries AS (
-          SELECT false AS pods, kf AS k, 1 AS d FROM w
+    sql`WITH r AS (
+          SELECT ${columns} FROM ${t} WHERE ${filter} AND ${openAt(t, range.to)}
           UNION ALL
-          SELECT false, kt, -1 FROM w WHERE kt < ${NEVER}
-          UNION ALL
-          SELECT true, kf, 1 FROM w WHERE covered_to IS NULL OR covered_to < kf
-          UNION ALL
-          SELECT true, ended_by, -1 FROM w
-            WHERE (next_from IS NULL OR next_from > ended_by) AND ended_by < ${NEVER}
+          SELECT ${columns} FROM ${t} WHERE ${filter} AND ${closedDuring(t, range.from, range.to)}
         )
-        SELECT pods, k, sum(d)::int AS delta FROM boundaries GROUP BY pods, k`,
+        SELECT k, sum(a)::int AS allocations, sum(p)::int AS pods FROM (
+          SELECT ${point(sql`f`)} AS k, a, p FROM r
+          UNION ALL
+          SELECT ${point(sql`t`)}, -a, -p FROM r WHERE t <= ${to}
+        ) boundaries GROUP BY k`,
   );
-  const series = (pods: boolean) =>
+  const series = (value: (row: (typeof rows)[number]) => number) =>
     pointsFromBoundaries(
       range.from,
       range.step,
       steps,
       0,
-      rows.filter((row) => row.pods === pods),
+      rows.map((row) => ({ k: row.k, delta: value(row) })),
     );
-  return { allocations: series(false), pods: series(true) };
+  return { allocations: series((row) => row.allocations), pods: series((row) => row.pods) };
 }
 
 /**
@@ -163,15 +136,17 @@ async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: 
 export async function allocationTrend(ctx: ServiceContext, input: AllocationTrendInput) {
   const steps = checkRange(input);
   const id = input.cluster ? (await clusterOfRange(ctx.db, input.cluster, input)).id : undefined;
-  const allocationFilter: SQL[] = [sql`true`];
+  const c = portCountVersions;
+  const allocationFilter: SQL[] = [
+    eq(c.hostPort, input.hostPort ?? ANY_PORT),
+    eq(c.protocol, input.protocol ?? ANY_PROTOCOL),
+  ];
   const nodeFilter: SQL[] = [sql`true`];
   if (id !== undefined) {
-    allocationFilter.push(eq(portAllocations.clusterId, id));
+    allocationFilter.push(eq(c.clusterId, id));
     nodeFilter.push(eq(nodeVersions.clusterId, id));
   }
-  if (input.hostPort !== undefined) allocationFilter.push(eq(portAllocations.hostPort, input.hostPort));
-  if (input.protocol !== undefined) allocationFilter.push(eq(portAllocations.protocol, input.protocol));
-  if (input.workload) allocationFilter.push(ownerFilter(input.workload));
+  if (input.workload) allocationFilter.push(workloadFilter(input.workload));
   const { allocations, pods } = await allocationAndPodCounts(
     ctx.db,
     and(...allocationFilter) as SQL,

@@ -18,6 +18,7 @@ const naturalKeys = {
   pod_versions: ["cluster_id", "namespace", "name"],
   port_allocations: ["cluster_id", "namespace", "pod", "container", "protocol", "host_ip", "host_port"],
   headroom_versions: ["cluster_id", "namespace", "kind", "name"],
+  port_count_versions: ["cluster_id", "namespace", "kind", "name", "host_port", "protocol"],
 } as const;
 const tables = Object.keys(naturalKeys) as (keyof typeof naturalKeys)[];
 

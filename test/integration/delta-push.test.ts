@@ -53,6 +53,7 @@ async function written(harness: Harness) {
     pods: await rows("pod_versions", "'cluster_id'"),
     allocations: await rows("port_allocations", "'cluster_id'"),
     headroom: await rows("headroom_versions", "'cluster_id'"),
+    portCounts: await rows("port_count_versions", "'cluster_id'"),
     log: await rows("snapshots", "'cluster_id', 'received_at', 'agent_version', 'agent_mode'"),
     cluster: await rawRows(
       db,

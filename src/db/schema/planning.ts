@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import type { HostPortRef } from "../../domain/ports.js";
 import { clusters } from "./clusters.js";
 
@@ -43,6 +43,43 @@ export const headroomVersions = pgTable(
       t.validTo,
     ),
     index("headroom_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+  ],
+);
+
+/**
+ * How many allocations and distinct pods a workload holds on a port over an interval, at four levels:
+ * (port, protocol), (port, any protocol: ''), (any port: 0, protocol), (any port, any protocol).
+ * Written at ingest like headroom_versions, so trends.allocations sums a few rows per workload
+ * instead of merging every allocation row's pod spans. Exact: a pod belongs to one cluster and one
+ * workload, so distinct pods add up across workloads.
+ */
+export const portCountVersions = pgTable(
+  "port_count_versions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    /** 0: any port */
+    hostPort: integer("host_port").notNull(),
+    /** '': any protocol */
+    protocol: text("protocol").notNull(),
+    namespace: text("namespace").notNull(),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    allocations: integer("allocations").notNull(),
+    pods: integer("pods").notNull(),
+    fp: text("fp").notNull(),
+    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
+    validTo: timestamp("valid_to", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("port_count_versions_open_key")
+      .on(t.clusterId, t.namespace, t.kind, t.name, t.hostPort, t.protocol)
+      .where(sql`${t.validTo} IS NULL`),
+    // Trends: a level's rows overlapping the range (open ones: valid_to IS NULL, last in the index).
+    index("port_count_versions_level_idx").on(t.hostPort, t.protocol, t.validTo, t.validFrom),
+    index("port_count_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
   ],
 );
 

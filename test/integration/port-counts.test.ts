@@ -1,0 +1,160 @@
+/**
+ * The count projection behind trends.allocations (port_count_versions): a pod holding one port on
+ * TCP and UDP counts once where protocols are merged, and the migration's backfill, run over the
+ * allocation history, writes exactly the rows ingest wrote (so trends before the upgrade read the same).
+ */
+import { readFileSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { SnapshotInput } from "../../src/contract/snapshot.js";
+import { rawRows } from "../../src/db/raw.js";
+import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+import type { InputOf } from "../helpers/trpc-types.js";
+
+type Pod = SnapshotInput["pods"][number];
+type Port = NonNullable<Pod["ports"]>[number];
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+const at = (hour: number, minute = 0) => new Date(Date.UTC(2026, 10, 20, hour, minute)).toISOString();
+const port = (hostPort: number, protocol: Port["protocol"], extra: Partial<Port> = {}): Port => ({
+  container: "main",
+  containerPort: hostPort,
+  hostPort,
+  protocol,
+  ...extra,
+});
+const pod = (name: string, nodeName: string, ports: Port[], owner: Pod["owner"] = null): Pod => ({
+  ...hostNetworkPod("infra", name, nodeName, [], owner),
+  ports,
+});
+const dns = (name: string, nodeName: string, ports: Port[]) =>
+  pod(name, nodeName, ports, { kind: "DaemonSet", name: "dns" });
+const web = (name: string, nodeName: string, ports: Port[]) =>
+  pod(name, nodeName, ports, { kind: "Deployment", name: "web" });
+
+const nodes = [node("n1"), node("n2")];
+const both53 = [port(53, "TCP"), port(53, "UDP")];
+
+/**
+ * One cluster's pushes: a pod restarts under a new name (counts unchanged), gains and drops UDP,
+ * changes a container port (its allocation re-versioned, counts unchanged), a bare pod holding one
+ * port on two host IPs leaves and comes back, and a heartbeat changes nothing.
+ */
+function history(cluster: string, shift: number): SnapshotInput[] {
+  const debug = pod("debug", "n2", [
+    port(9100, "TCP", { hostIP: "10.0.0.1" }),
+    port(9100, "TCP", { hostIP: "10.0.0.2" }),
+  ]);
+  const states: Pod[][] = [
+    [
+      dns("dns-1", "n1", both53),
+      dns("dns-2", "n2", [port(53, "TCP")]),
+      web("web-x", "n1", [port(8080, "TCP")]),
+      debug,
+    ],
+    [dns("dns-1", "n1", both53), dns("dns-2", "n2", both53), web("web-y", "n1", [port(8080, "TCP")]), debug],
+    [
+      dns("dns-1", "n1", [port(53, "TCP", { containerPort: 5353 }), port(53, "UDP")]),
+      dns("dns-2", "n2", both53),
+      web("web-z", "n2", [port(8080, "TCP"), port(8080, "UDP")]),
+    ],
+    [
+      dns("dns-1", "n1", [port(53, "TCP")]),
+      dns("dns-2", "n2", both53),
+      web("web-z", "n2", [port(8080, "TCP")]),
+      debug,
+    ],
+    [
+      dns("dns-1", "n1", [port(53, "TCP")]),
+      dns("dns-2", "n2", both53),
+      web("web-z", "n2", [port(8080, "TCP")]),
+      debug,
+    ],
+  ];
+  return states.map((pods, k) => snapshot(cluster, at(10 + k, shift), nodes, pods));
+}
+
+async function pushHistories() {
+  const tokens = { a: await h.register("a"), b: await h.register("b") };
+  const a = history("a", 0);
+  const b = history("b", 20);
+  for (let k = 0; k < a.length; k++) {
+    expect((await h.push(tokens.a, a[k] as SnapshotInput)).status).toBe(200);
+    expect((await h.push(tokens.b, b[k] as SnapshotInput)).status).toBe(200);
+  }
+}
+
+type TrendInput = InputOf<"trends.allocations">;
+const range = { from: at(9), to: at(15), step: "10m" };
+
+async function trend(filter: Partial<TrendInput>) {
+  const answer = await h.query("trends.allocations", { ...range, ...filter });
+  if (!answer.ok) throw new Error(JSON.stringify(answer));
+  return answer.data.points.map(({ t, allocations, pods }) => ({ t, allocations, pods }));
+}
+
+const filters: Partial<TrendInput>[] = [
+  {},
+  { hostPort: 53 },
+  { hostPort: 53, protocol: "UDP" },
+  { protocol: "TCP" },
+  { cluster: "b", hostPort: 8080 },
+  { workload: { namespace: "infra", kind: "Pod", name: "debug" } },
+  { workload: { namespace: "infra", kind: "Deployment", name: "web" }, protocol: "UDP" },
+];
+
+const countRows = () =>
+  rawRows<{ row: string }>(
+    h.database.db,
+    sql`SELECT (to_jsonb(c) - 'id')::text AS row FROM port_count_versions c ORDER BY 1`,
+  ).then((rows) => rows.map((r) => r.row));
+
+/** The hand-added statement of the migration that fills port_count_versions. */
+function backfillStatement(): string {
+  const migration = readFileSync(
+    new URL("../../migrations/0006_port_count_versions.sql", import.meta.url),
+    "utf8",
+  );
+  const statement = migration
+    .split("--> statement-breakpoint")
+    .find((s) => s.includes('INSERT INTO "port_count_versions"'));
+  if (!statement) throw new Error("the migration has no backfill statement");
+  return statement;
+}
+
+describe("port_count_versions", () => {
+  it("counts a pod holding one port on TCP and UDP once where protocols are merged, twice as allocations", async () => {
+    const token = await h.register("a");
+    const pods = [dns("dns-1", "n1", both53), dns("dns-2", "n2", [port(53, "TCP")])];
+    expect((await h.push(token, snapshot("a", at(10), nodes, pods))).status).toBe(200);
+    const one = { from: at(10), to: at(10), step: "1h" };
+    const point = async (filter: Partial<TrendInput>) => {
+      const answer = await h.query("trends.allocations", { ...one, ...filter });
+      return answer.ok && answer.data.points.map(({ allocations, pods }) => ({ allocations, pods }));
+    };
+    expect(await point({ hostPort: 53 })).toEqual([{ allocations: 3, pods: 2 }]);
+    expect(await point({ hostPort: 53, protocol: "UDP" })).toEqual([{ allocations: 1, pods: 1 }]);
+    expect(await point({ hostPort: 53, protocol: "TCP" })).toEqual([{ allocations: 2, pods: 2 }]);
+    expect(await point({})).toEqual([{ allocations: 3, pods: 2 }]);
+    expect(await point({ protocol: "UDP" })).toEqual([{ allocations: 1, pods: 1 }]);
+  });
+
+  it("is written again, row for row, by the migration's backfill from the allocation history", async () => {
+    await pushHistories();
+    const written = await countRows();
+    const answers = await Promise.all(filters.map(trend));
+    expect(written.length).toBeGreaterThan(0);
+    await h.database.db.execute(sql`DELETE FROM port_count_versions`);
+    expect(await trend({})).toEqual((answers[0] ?? []).map((p) => ({ ...p, allocations: 0, pods: 0 })));
+    await h.database.db.execute(sql.raw(backfillStatement()));
+    expect(await countRows()).toEqual(written);
+    expect(await Promise.all(filters.map(trend))).toEqual(answers);
+  });
+});
