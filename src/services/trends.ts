@@ -1,4 +1,5 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
@@ -39,13 +40,25 @@ function checkRange(range: Range): number {
   return steps;
 }
 
+/**
+ * A removed cluster's rows that were still open end at its removal: pushes close rows only before a
+ * removal, so a row's end is its valid_to, else the removal (if any).
+ */
+const removedAt = (clusterId: SQL | PgColumn) =>
+  sql`(SELECT c.removed_at FROM clusters c WHERE c.id = ${clusterId})`;
+
+/** Clusters removed in (after, until]: their open rows end then. */
+const removedBetween = (after: string, until: string | null) =>
+  sql`(SELECT c.id FROM clusters c WHERE c.removed_at > ${after}::timestamptz${until === null ? sql`` : sql` AND c.removed_at <= ${until}::timestamptz`})`;
+
 /** Counts of intervals covering each step point, from one pass over the boundaries inside the range. */
 async function intervalCounts(db: Db, table: typeof nodeVersions, filter: SQL, range: Range, steps: number) {
   const from = range.from.toISOString();
   const to = range.to.toISOString();
   const [base] = await rawRows<{ n: number }>(
     db,
-    sql`SELECT count(*)::int AS n FROM ${table} WHERE ${filter} AND ${validAt(table, range.from)}`,
+    sql`SELECT count(*)::int AS n FROM ${table} WHERE ${filter} AND ${validAt(table, range.from)}
+        AND NOT (${table.validTo} IS NULL AND ${table.clusterId} IN (SELECT c.id FROM clusters c WHERE c.removed_at <= ${from}::timestamptz))`,
   );
   const bucket = (column: SQL | typeof table.validFrom) =>
     sql`ceil(extract(epoch FROM (${column} - ${from}::timestamptz)) / ${range.step})::int`;
@@ -57,6 +70,9 @@ async function intervalCounts(db: Db, table: typeof nodeVersions, filter: SQL, r
           UNION ALL
           SELECT ${bucket(sql`${table.validTo}`)} AS k, -1 AS d FROM ${table}
           WHERE ${filter} AND ${table.validTo} > ${from} AND ${table.validTo} <= ${to}
+          UNION ALL
+          SELECT ${bucket(removedAt(table.clusterId))} AS k, -1 AS d FROM ${table}
+          WHERE ${filter} AND ${table.validTo} IS NULL AND ${table.clusterId} IN ${removedBetween(from, to)}
         ) boundaries GROUP BY k`,
   );
   return pointsFromBoundaries(range.from, range.step, steps, base?.n ?? 0, buckets);
@@ -104,7 +120,9 @@ async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: 
   const to = sql`${range.to.toISOString()}::timestamptz`;
   const point = (instant: SQL) =>
     sql`greatest(0, ceil(date_part('epoch', ${instant} - ${from}) / ${range.step}::float8))::int`;
-  const columns = sql`${t.validFrom} AS f, ${t.validTo} AS t, ${t.allocations} AS a, ${t.pods} AS p`;
+  // A removed cluster's open rows end at its removal (see removedAt).
+  const columns = sql`${t.validFrom} AS f, coalesce(${t.validTo}, ${removedAt(t.clusterId)}) AS t,
+    ${t.allocations} AS a, ${t.pods} AS p`;
   const rows = await rawRows<{ k: number; allocations: number; pods: number }>(
     db,
     sql`WITH r AS (

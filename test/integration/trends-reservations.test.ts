@@ -53,6 +53,32 @@ describe("trends over a replayed history", () => {
     ]);
   });
 
+  it("stops counting a cluster at its removal, fleet-wide and by name", async () => {
+    await replay();
+    const other = await h.register("prod-us-1");
+    const early = snapshot("prod-us-1", at(10), workers(2), [exporter(1), exporter(2)]);
+    expect((await h.push(other, early)).status).toBe(200);
+    clock = new Date(at(11, 30));
+    expect((await h.mutate("clusters.remove", { name: "prod-us-1" })).ok).toBe(true);
+    const range = { from: at(9), to: at(13), step: "1h", hostPort: 9100 };
+    const fleet = await h.query("trends.allocations", range);
+    expect(fleet.ok && fleet.data.points).toEqual([
+      { t: at(9), allocations: 0, pods: 0, nodes: 0 },
+      { t: at(10), allocations: 4, pods: 4, nodes: 4 },
+      { t: at(11), allocations: 5, pods: 5, nodes: 5 },
+      { t: at(12), allocations: 2, pods: 2, nodes: 3 },
+      { t: at(13), allocations: 2, pods: 2, nodes: 3 },
+    ]);
+    const named = await h.query("trends.allocations", { ...range, cluster: "prod-us-1" });
+    expect(named.ok && named.data.points.map((p) => [p.allocations, p.nodes])).toEqual([
+      [0, 0],
+      [2, 2],
+      [2, 2],
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
   it("agrees with as-of answers at each step", async () => {
     await replay();
     const trend = await h.query("trends.allocations", {
