@@ -6,9 +6,11 @@
  */
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
+import { rawRows } from "../db/raw.js";
 import { clusters, nodeVersions, podVersions, portAllocations, reservations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
+import type { MapAllocation, PortMapFacts } from "../domain/port-map.js";
 import { type ClusterIdentity, type ReservationScope, scopeCovers } from "../domain/reservation-scope.js";
 import type { ClusterView } from "../domain/views.js";
 import type { ServiceContext } from "./context.js";
@@ -167,6 +169,84 @@ export async function loadClusterView(db: Db, at: { cluster: ClusterRow; asOf?: 
     allocations: allocations.map(({ hostIp, ...a }) => ({ ...a, hostIP: hostIp })),
   };
   return view satisfies ClusterView & { cluster: ClusterRow };
+}
+
+/**
+ * What a cluster's port map reads at asOf, and no more: the nodes' placement facts, the allocations'
+ * map columns (raw rows: drizzle's mapping cost more than the query) and, of the pods, only the
+ * lowest-named pod of each workload, whose rules decide where the workload may go (buildPortMap).
+ * Names are DNS-1123 (lowercase ASCII), so "C" order is JavaScript's `<` and localeCompare's alike.
+ */
+export async function loadPortMapFacts(db: Db, at: { cluster: ClusterRow; asOf?: Date | undefined }) {
+  const id = at.cluster.id;
+  const a = portAllocations;
+  const p = podVersions;
+  const workloadKind = sql`coalesce(${p.ownerKind}, 'Pod')`;
+  const workloadName = sql`coalesce(${p.ownerName}, ${p.name})`;
+  const [nodes, allocations, pods] = await Promise.all([
+    db
+      .select({
+        name: nodeVersions.name,
+        labels: nodeVersions.labels,
+        unschedulable: nodeVersions.unschedulable,
+        ready: nodeVersions.ready,
+        taints: nodeVersions.taints,
+      })
+      .from(nodeVersions)
+      .where(and(eq(nodeVersions.clusterId, id), validAt(nodeVersions, at.asOf)))
+      .orderBy(nodeVersions.name),
+    rawRows<MapAllocation>(
+      db,
+      sql`SELECT ${a.node} AS "node", ${a.namespace} AS "namespace", ${a.pod} AS "pod",
+                 ${a.ownerKind} AS "ownerKind", ${a.ownerName} AS "ownerName", ${a.protocol} AS "protocol",
+                 ${a.hostIp} AS "hostIP", ${a.hostPort} AS "hostPort"
+          FROM ${a} WHERE ${a.clusterId} = ${id} AND ${validAt(a, at.asOf)}`,
+    ),
+    db
+      .selectDistinctOn([p.namespace, workloadKind, workloadName], {
+        namespace: p.namespace,
+        name: p.name,
+        ownerKind: p.ownerKind,
+        ownerName: p.ownerName,
+        nodeSelector: p.nodeSelector,
+        tolerations: p.tolerations,
+        requiredNodeAffinity: p.requiredNodeAffinity,
+      })
+      .from(p)
+      .where(and(eq(p.clusterId, id), validAt(p, at.asOf)))
+      .orderBy(p.namespace, workloadKind, workloadName, sql`${p.name} COLLATE "C"`),
+  ]);
+  return { nodes, allocations, pods } satisfies PortMapFacts;
+}
+
+/**
+ * hostNetwork pods that declare no ports (they listen on ports the scheduler cannot see), valid at
+ * asOf: how many, and the first `limit` by namespace and name ("C" order, see loadPortMapFacts).
+ */
+export async function undeclaredHostNetworkPodSample(
+  db: Db,
+  at: { cluster: ClusterRow; asOf?: Date | undefined },
+  limit: number,
+) {
+  const p = podVersions;
+  const rows = await rawRows<{
+    namespace: string;
+    name: string;
+    node: string | null;
+    ownerKind: string | null;
+    ownerName: string | null;
+    total: number;
+  }>(
+    db,
+    sql`SELECT ${p.namespace} AS "namespace", ${p.name} AS "name", ${p.node} AS "node",
+               ${p.ownerKind} AS "ownerKind", ${p.ownerName} AS "ownerName", count(*) OVER ()::int AS "total"
+        FROM ${p}
+        WHERE ${p.clusterId} = ${at.cluster.id} AND ${validAt(p, at.asOf)}
+          AND ${p.hostNetwork} AND ${p.ports} = '[]'::jsonb
+        ORDER BY ${p.namespace} COLLATE "C", ${p.name} COLLATE "C"
+        LIMIT ${limit}`,
+  );
+  return { count: rows[0]?.total ?? 0, pods: rows.map(({ total: _total, ...pod }) => pod) };
 }
 
 export type StoredClusterView = Awaited<ReturnType<typeof loadClusterView>>;
