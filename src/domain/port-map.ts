@@ -50,11 +50,15 @@ const rulesFingerprint = (rules: PlacementRules) =>
   JSON.stringify([rules.nodeSelector ?? {}, rules.tolerations ?? [], rules.requiredNodeAffinity ?? null]);
 
 export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMap {
-  const schedulableNodes = nodes
-    .filter((n) => n.ready && !n.unschedulable)
-    .map((n) => n.name)
-    .sort(byName);
-  const nodeNames = [...new Set(nodes.map((n) => n.name))].sort(byName);
+  // Sorted once: filtering a sorted list keeps it sorted, where sorting each row's lists cost most.
+  const sortedNodes = [...nodes].sort((a, b) => byName(a.name, b.name));
+  const schedulableNodes = sortedNodes.filter((n) => n.ready && !n.unschedulable).map((n) => n.name);
+  const nodeNames = [...new Set(sortedNodes.map((n) => n.name))];
+  /** names in byName order: the cluster's nodes filtered, unless some are not the cluster's */
+  const inNodeOrder = (names: ReadonlySet<string>) => {
+    const known = nodeNames.filter((name) => names.has(name));
+    return known.length === names.size ? known : [...names].sort(byName);
+  };
   // The placement rules of each workload, from its lowest-named pod (replicas share a template).
   const rulesByWorkload = new Map<string, { name: string; rules: PlacementRules }>();
   for (const pod of pods) {
@@ -121,12 +125,11 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     // A node is free when none of its allocations conflicts with the row's port (holders included).
     const blocked = new Set<string>();
     for (const a of byPort.get(portKey(row)) ?? []) if (hostPortsConflict(row, a)) blocked.add(a.node);
-    row.nodes = [...holders].sort(byName);
+    row.nodes = inNodeOrder(holders);
     row.workloads = [...workloads.values()]
       .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
       .sort((x, y) => byName(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`));
     row.eligibleNodes = eligible.size;
-    // Eligible nodes are the cluster's nodes, so filtering the sorted names keeps them sorted.
     row.freeNodes = nodeNames.filter((node) => eligible.has(node) && !blocked.has(node));
     result.push(row);
   }

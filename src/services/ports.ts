@@ -24,7 +24,6 @@ import {
   loadPortMapFacts,
   selectClusters,
   selectedClusterIds,
-  undeclaredHostNetworkPodSample,
   viewInstant,
 } from "./read-model.js";
 
@@ -236,12 +235,9 @@ export const portMapInput = z.object({ cluster: clusterNameSchema, asOf: instant
  */
 export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const at = { cluster, asOf: input.asOf };
   // The undeclared pods come sorted, so the names an answer lists are the first ones on every call.
-  const [facts, undeclared] = await Promise.all([
-    loadPortMapFacts(ctx.db, at),
-    undeclaredHostNetworkPodSample(ctx.db, at, NODE_NAME_SAMPLE),
-  ]);
+  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, NODE_NAME_SAMPLE);
+  const { undeclared } = facts;
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
@@ -267,7 +263,7 @@ export const freeNodesInput = z.object({
 /** Every free node of one port-map row, a page at a time by name: the rest of a row's `freeNodes`. */
 export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const row = buildPortMap(await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf })).rows.find(
+  const row = buildPortMap(await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0)).rows.find(
     (r) => r.protocol === input.protocol && r.hostPort === input.hostPort && r.hostIP === input.hostIP,
   );
   if (!row) {

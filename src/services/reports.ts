@@ -33,7 +33,7 @@ export const portMapReportInput = z.object({
 });
 
 async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date | undefined) {
-  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf });
+  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf }, 0);
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, asOf),

@@ -99,7 +99,7 @@ describe("the narrow port map", () => {
   for (const asOf of INSTANTS) {
     it(`equals buildPortMap over the whole ClusterView ${label(asOf)}`, async () => {
       const { cluster, view } = await mapOverWholeView(asOf);
-      const facts = await loadPortMapFacts(h.database.db, { cluster, asOf });
+      const facts = await loadPortMapFacts(h.database.db, { cluster, asOf }, NODE_NAME_SAMPLE);
       expect(facts.pods.length).toBeLessThan(view.pods.length);
       const map = buildPortMap(facts);
       expect(map).toEqual(buildPortMap(view));
