@@ -114,7 +114,8 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
       w = { ...workload, pods: new Set<string>() };
       entry.workloads.set(key, w);
     }
-    w.pods.add(`${a.namespace}/${a.pod}`);
+    // The workload's key holds the namespace, so the pod's name alone tells its pods apart.
+    w.pods.add(a.pod);
   }
 
   const byPort = indexByPort(allocations);
