@@ -50,7 +50,7 @@ const rulesFingerprint = (rules: PlacementRules) =>
   JSON.stringify([rules.nodeSelector ?? {}, rules.tolerations ?? [], rules.requiredNodeAffinity ?? null]);
 
 export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMap {
-  // Sorted once: filtering a sorted list keeps it sorted, where sorting each row's lists cost most.
+  // Sorted once: filtering a sorted list keeps it sorted, so no row sorts its node lists again.
   const sortedNodes = [...nodes].sort((a, b) => byName(a.name, b.name));
   const schedulableNodes = sortedNodes.filter((n) => n.ready && !n.unschedulable).map((n) => n.name);
   const nodeNames = [...new Set(sortedNodes.map((n) => n.name))];
