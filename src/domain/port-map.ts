@@ -5,7 +5,8 @@
  * taints) with no conflicting allocation. That is the "router-default: all 6 workers, 0 free" line.
  */
 import { nodeEligibility } from "./eligibility.js";
-import { blockersOn, indexByNode } from "./held-ports.js";
+import { indexByPort, portKey } from "./held-ports.js";
+import { hostPortsConflict } from "./ports.js";
 import type { AllocationView, ClusterView, PlacementRules, PodView } from "./views.js";
 import { type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
 
@@ -30,20 +31,34 @@ export interface PortMap {
   rows: PortMapRow[];
 }
 
-const byName = (a: string, b: string) => a.localeCompare(b);
+/** localeCompare's order (ECMA-402 defines it as this collator's), without its per-call setup. */
+const byName = new Intl.Collator().compare;
 
 /** What a map reads: narrower than a full ClusterView, so callers may pass fewer facts. */
 export interface PortMapFacts {
   nodes: ClusterView["nodes"];
   allocations: readonly MapAllocation[];
+  /**
+   * Pods whose placement rules a holding workload's free nodes follow: every pod, or at least the
+   * lowest-named pod of each workload (the one that decides, see below).
+   */
   pods: readonly Pick<PodView, "namespace" | "name" | "ownerKind" | "ownerName" | keyof PlacementRules>[];
 }
 
+/** Equal rules admit equal nodes: workloads sharing a template are judged once, not once each. */
+const rulesFingerprint = (rules: PlacementRules) =>
+  JSON.stringify([rules.nodeSelector ?? {}, rules.tolerations ?? [], rules.requiredNodeAffinity ?? null]);
+
 export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMap {
-  const schedulableNodes = nodes
-    .filter((n) => n.ready && !n.unschedulable)
-    .map((n) => n.name)
-    .sort(byName);
+  // Sorted once: filtering a sorted list keeps it sorted, so no row sorts its node lists again.
+  const sortedNodes = [...nodes].sort((a, b) => byName(a.name, b.name));
+  const schedulableNodes = sortedNodes.filter((n) => n.ready && !n.unschedulable).map((n) => n.name);
+  const nodeNames = [...new Set(sortedNodes.map((n) => n.name))];
+  /** names in byName order: the cluster's nodes filtered, unless some are not the cluster's */
+  const inNodeOrder = (names: ReadonlySet<string>) => {
+    const known = nodeNames.filter((name) => names.has(name));
+    return known.length === names.size ? known : [...names].sort(byName);
+  };
   // The placement rules of each workload, from its lowest-named pod (replicas share a template).
   const rulesByWorkload = new Map<string, { name: string; rules: PlacementRules }>();
   for (const pod of pods) {
@@ -51,13 +66,14 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     const seen = rulesByWorkload.get(key);
     if (!seen || pod.name < seen.name) rulesByWorkload.set(key, { name: pod.name, rules: pod });
   }
-  const eligibleCache = new Map<string, Set<string>>();
+  const eligibleByRules = new Map<string, Set<string>>();
   const eligibleFor = (key: string) => {
-    let eligible = eligibleCache.get(key);
+    const rules = rulesByWorkload.get(key)?.rules ?? {};
+    const fingerprint = rulesFingerprint(rules);
+    let eligible = eligibleByRules.get(fingerprint);
     if (!eligible) {
-      const rules = rulesByWorkload.get(key)?.rules ?? {};
       eligible = new Set(nodes.filter((n) => nodeEligibility(n, rules).eligible).map((n) => n.name));
-      eligibleCache.set(key, eligible);
+      eligibleByRules.set(fingerprint, eligible);
     }
     return eligible;
   };
@@ -93,27 +109,33 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     entry.holders.add(a.node);
     const workload = workloadOf(a);
     const key = workloadKey(workload);
-    const w = entry.workloads.get(key) ?? { ...workload, pods: new Set<string>() };
-    w.pods.add(`${a.namespace}/${a.pod}`);
-    entry.workloads.set(key, w);
+    let w = entry.workloads.get(key);
+    if (!w) {
+      w = { ...workload, pods: new Set<string>() };
+      entry.workloads.set(key, w);
+    }
+    // The workload's key holds the namespace, so the pod's name alone tells its pods apart.
+    w.pods.add(a.pod);
   }
 
-  const held = indexByNode(allocations);
+  const byPort = indexByPort(allocations);
   const result: PortMapRow[] = [];
   for (const { row, holders, workloads } of rows.values()) {
     const eligible = new Set<string>();
     for (const key of workloads.keys()) for (const node of eligibleFor(key)) eligible.add(node);
-    row.nodes = [...holders].sort(byName);
+    // A node is free when none of its allocations conflicts with the row's port (holders included).
+    const blocked = new Set<string>();
+    for (const a of byPort.get(portKey(row)) ?? []) if (hostPortsConflict(row, a)) blocked.add(a.node);
+    row.nodes = inNodeOrder(holders);
     row.workloads = [...workloads.values()]
       .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
-      .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
+      .sort((x, y) => byName(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`));
     row.eligibleNodes = eligible.size;
-    row.freeNodes = [...eligible].filter((node) => blockersOn(held, node, [row]).length === 0).sort(byName);
+    row.freeNodes = nodeNames.filter((node) => eligible.has(node) && !blocked.has(node));
     result.push(row);
   }
   result.sort(
-    (x, y) =>
-      x.hostPort - y.hostPort || x.protocol.localeCompare(y.protocol) || x.hostIP.localeCompare(y.hostIP),
+    (x, y) => x.hostPort - y.hostPort || byName(x.protocol, y.protocol) || byName(x.hostIP, y.hostIP),
   );
   return { schedulableNodes, rows: result };
 }

@@ -21,7 +21,7 @@ import {
 import {
   findCluster,
   isStale,
-  loadClusterView,
+  loadPortMapFacts,
   selectClusters,
   selectedClusterIds,
   viewInstant,
@@ -214,14 +214,17 @@ function undeclaredHostNetworkPods(
     ownerName: string | null;
   }[],
 ) {
-  return pods
-    .filter((p) => p.hostNetwork && p.ports.length === 0)
-    .map((p) => ({
-      namespace: p.namespace,
-      pod: p.name,
-      node: p.node,
-      owner: ownerOf(p),
-    }));
+  return pods.filter((p) => p.hostNetwork && p.ports.length === 0).map(presentUndeclared);
+}
+
+function presentUndeclared(p: {
+  namespace: string;
+  name: string;
+  node: string | null;
+  ownerKind: string | null;
+  ownerName: string | null;
+}) {
+  return { namespace: p.namespace, pod: p.name, node: p.node, owner: ownerOf(p) };
 }
 
 export const portMapInput = z.object({ cluster: clusterNameSchema, asOf: instantSchema.optional() });
@@ -232,19 +235,17 @@ export const portMapInput = z.object({ cluster: clusterNameSchema, asOf: instant
  */
 export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const view = await loadClusterView(ctx.db, { cluster, asOf: input.asOf });
-  // Sorted, so the names an answer lists are the first ones, the same on every call.
-  const undeclared = undeclaredHostNetworkPods(view.pods).sort(
-    (a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod),
-  );
+  // The undeclared pods come sorted, so the names an answer lists are the first ones on every call.
+  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, NODE_NAME_SAMPLE);
+  const { undeclared } = facts;
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
-    nodes: view.nodes.length,
-    ...boundedPortMap(view),
-    undeclaredHostNetworkPodCount: undeclared.length,
-    undeclaredHostNetworkPods: undeclared.slice(0, NODE_NAME_SAMPLE),
+    nodes: facts.nodes.length,
+    ...boundedPortMap(facts),
+    undeclaredHostNetworkPodCount: undeclared.count,
+    undeclaredHostNetworkPods: undeclared.pods.map(presentUndeclared),
   };
 }
 
@@ -262,7 +263,7 @@ export const freeNodesInput = z.object({
 /** Every free node of one port-map row, a page at a time by name: the rest of a row's `freeNodes`. */
 export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const row = buildPortMap(await loadClusterView(ctx.db, { cluster, asOf: input.asOf })).rows.find(
+  const row = buildPortMap(await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0)).rows.find(
     (r) => r.protocol === input.protocol && r.hostPort === input.hostPort && r.hostIP === input.hostIP,
   );
   if (!row) {

@@ -8,7 +8,7 @@ import {
   type ClusterRow,
   findCluster,
   isStale,
-  loadClusterView,
+  loadPortMapFacts,
   selectClusterPage,
   viewInstant,
 } from "./read-model.js";
@@ -19,7 +19,7 @@ const contentTypes: Record<ReportFormat, string> = {
   json: "application/json",
 };
 
-/** Clusters one page of the fleet report covers: each is read whole, so a page is a bounded cost. */
+/** Clusters one page of the fleet report covers: each cluster is read, so a page is a bounded cost. */
 export const MAX_REPORT_CLUSTERS_PER_PAGE = 50;
 
 export const portMapReportInput = z.object({
@@ -33,12 +33,12 @@ export const portMapReportInput = z.object({
 });
 
 async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date | undefined) {
-  const view = await loadClusterView(ctx.db, { cluster, asOf });
+  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf }, 0);
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, asOf),
     stale: isStale(ctx, cluster),
-    ...boundedPortMap(view),
+    ...boundedPortMap(facts),
   } satisfies ClusterPortMap;
 }
 
