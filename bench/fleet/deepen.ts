@@ -56,7 +56,7 @@ async function rewrite(
  * The count projection as the upgrade's backfill writes it from port_allocations: the statement is
  * taken from the migration, so the bench measures the rows a real upgrade leaves.
  */
-function countBackfill(): string {
+export function countBackfill(): string {
   const migration = readFileSync(
     new URL("../../migrations/0006_port_count_versions.sql", import.meta.url),
     "utf8",

@@ -3,9 +3,9 @@
  * TCP and UDP counts once where protocols are merged, and the migration's backfill, run over the
  * allocation history, writes exactly the rows ingest wrote (so trends before the upgrade read the same).
  */
-import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { countBackfill } from "../../bench/fleet/deepen.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
@@ -116,19 +116,6 @@ const countRows = () =>
     sql`SELECT (to_jsonb(c) - 'id')::text AS row FROM port_count_versions c ORDER BY 1`,
   ).then((rows) => rows.map((r) => r.row));
 
-/** The hand-added statement of the migration that fills port_count_versions. */
-function backfillStatement(): string {
-  const migration = readFileSync(
-    new URL("../../migrations/0006_port_count_versions.sql", import.meta.url),
-    "utf8",
-  );
-  const statement = migration
-    .split("--> statement-breakpoint")
-    .find((s) => s.includes('INSERT INTO "port_count_versions"'));
-  if (!statement) throw new Error("the migration has no backfill statement");
-  return statement;
-}
-
 describe("port_count_versions", () => {
   it("counts a pod holding one port on TCP and UDP once where protocols are merged, twice as allocations", async () => {
     const token = await h.register("a");
@@ -153,7 +140,7 @@ describe("port_count_versions", () => {
     expect(written.length).toBeGreaterThan(0);
     await h.database.db.execute(sql`DELETE FROM port_count_versions`);
     expect(await trend({})).toEqual((answers[0] ?? []).map((p) => ({ ...p, allocations: 0, pods: 0 })));
-    await h.database.db.execute(sql.raw(backfillStatement()));
+    await h.database.db.execute(sql.raw(countBackfill()));
     expect(await countRows()).toEqual(written);
     expect(await Promise.all(filters.map(trend))).toEqual(answers);
   });
