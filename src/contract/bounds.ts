@@ -19,6 +19,10 @@ export const MAX_LABELS = 1_000;
 export const MAX_TAINTS = 256;
 export const MAX_TOLERATIONS = 256;
 export const MAX_ADDRESSES = 64;
+/** IngressControllers per cluster: OpenShift clusters run a handful (router sharding). */
+export const MAX_INGRESS_CONTROLLERS = 100;
+/** Replicas an IngressController may ask for (the API's int32, bounded to a sane fleet figure). */
+export const MAX_REPLICAS = 10_000;
 /** nodeSelectorTerms per affinity, expressions per term, values per expression. */
 export const MAX_AFFINITY_ITEMS = 100;
 export const MAX_AFFINITY_VALUES = 1_000;

@@ -1,12 +1,21 @@
 /**
  * The contract's canonical form of a snapshot's state: every object rebuilt with a fixed key order and
  * every list and map sorted, so the same cluster state always serialises to the same bytes, whatever
- * order the agent listed things in. The state hash covers the state only (cluster, nodes, pods) — not
+ * order the agent listed things in. The state hash covers the state only (cluster, nodes, pods and,
+ * when there are any, IngressControllers: so a snapshot without them hashes as before) — not
  * observedAt or agent info — so "nothing changed" is one comparison. The server and the agent's
  * streaming encoder both write the hashed text through stateTextPieces: there is one layout.
  */
 import { createHash } from "node:crypto";
-import type { NodeAffinity, Snapshot, SnapshotNode, SnapshotPod, Taint, Toleration } from "./schema.js";
+import type {
+  NodeAffinity,
+  Snapshot,
+  SnapshotIngressController,
+  SnapshotNode,
+  SnapshotPod,
+  Taint,
+  Toleration,
+} from "./schema.js";
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -98,10 +107,36 @@ export function canonicalPod(pod: SnapshotPod): SnapshotPod {
   };
 }
 
+export function canonicalIngressController(ic: SnapshotIngressController): SnapshotIngressController {
+  const hn = ic.hostNetwork;
+  return {
+    namespace: ic.namespace,
+    name: ic.name,
+    replicas: ic.replicas,
+    availableReplicas: ic.availableReplicas,
+    endpointPublishingStrategy: ic.endpointPublishingStrategy,
+    hostNetwork: hn
+      ? { httpPort: hn.httpPort, httpsPort: hn.httpsPort, statsPort: hn.statsPort, protocol: hn.protocol }
+      : null,
+    nodeSelector: ic.nodeSelector ? sortedRecord(ic.nodeSelector) : null,
+    tolerations: sortedBySerialisation(ic.tolerations.map(toleration)),
+    deployment: ic.deployment ? { namespace: ic.deployment.namespace, name: ic.deployment.name } : null,
+  };
+}
+
+export function canonicalIngressControllers(
+  controllers: readonly SnapshotIngressController[],
+): SnapshotIngressController[] {
+  return controllers
+    .map(canonicalIngressController)
+    .sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
+}
+
 export interface CanonicalState {
   cluster: string;
   nodes: SnapshotNode[];
   pods: SnapshotPod[];
+  ingressControllers: SnapshotIngressController[];
 }
 
 export function canonicalState(snapshot: Snapshot): CanonicalState {
@@ -111,14 +146,19 @@ export function canonicalState(snapshot: Snapshot): CanonicalState {
     pods: snapshot.pods
       .map(canonicalPod)
       .sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
+    ingressControllers: canonicalIngressControllers(snapshot.ingressControllers),
   };
 }
 
-/** The state's JSON text in pieces: the head (`{"cluster":…`), then pieces every body shares with it. */
+/**
+ * The state's JSON text in pieces: the head (`{"cluster":…`), then pieces every body shares with it.
+ * IngressControllers (canonical, sorted) are written only when there are some.
+ */
 export function* stateTextPieces(
   cluster: string,
   nodes: Iterable<SnapshotNode>,
   pods: Iterable<SnapshotPod>,
+  ingressControllers: readonly SnapshotIngressController[] = [],
 ): Generator<string> {
   yield `{"cluster":${JSON.stringify(cluster)}`;
   yield `,"nodes":[`;
@@ -133,7 +173,9 @@ export function* stateTextPieces(
     yield (first ? "" : ",") + JSON.stringify(pod);
     first = false;
   }
-  yield "]}";
+  yield "]";
+  if (ingressControllers.length > 0) yield `,"ingressControllers":${JSON.stringify(ingressControllers)}`;
+  yield "}";
 }
 
 /** Pieces are joined up to this many characters before each hash update (one native call per batch). */
@@ -146,7 +188,7 @@ const HASH_BATCH = 64 * 1024;
 export function stateHash(state: CanonicalState): string {
   const hash = createHash("sha256");
   let batch = "";
-  for (const piece of stateTextPieces(state.cluster, state.nodes, state.pods)) {
+  for (const piece of stateTextPieces(state.cluster, state.nodes, state.pods, state.ingressControllers)) {
     batch += piece;
     if (batch.length >= HASH_BATCH) {
       hash.update(batch);

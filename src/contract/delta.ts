@@ -6,8 +6,15 @@
  * it as the cluster's last state hash (docs/snapshot-contract.md, "Deltas").
  */
 import { z } from "zod";
-import { dns1123LabelSchema, dns1123SubdomainSchema, MAX_NODES, MAX_PODS } from "./bounds.js";
 import {
+  dns1123LabelSchema,
+  dns1123SubdomainSchema,
+  MAX_INGRESS_CONTROLLERS,
+  MAX_NODES,
+  MAX_PODS,
+} from "./bounds.js";
+import {
+  checkIngressControllers,
   checkNodes,
   checkPods,
   IssueList,
@@ -17,13 +24,23 @@ import {
   type SnapshotRefusal,
 } from "./parse.js";
 import { precheckSnapshot } from "./precheck.js";
-import { nodeSchema, podSchema, type SnapshotNode, type SnapshotPod, snapshotFields } from "./schema.js";
+import {
+  ingressControllerSchema,
+  nodeSchema,
+  podSchema,
+  type SnapshotNode,
+  type SnapshotPod,
+  snapshotFields,
+} from "./schema.js";
 
 const stateHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "must be a state hash: 64 lower-case hex digits");
 const podKeySchema = z.tuple([dns1123LabelSchema, dns1123SubdomainSchema]);
 
 const changes = <T extends z.ZodType, K extends z.ZodType>(item: T, key: K, max: number) =>
   z.object({ upsert: z.array(item).max(max).default([]), remove: z.array(key).max(max).default([]) });
+
+/** IngressControllers are few: a delta that changes any sends the whole new list; absent, they are unchanged. */
+const replacedList = z.array(ingressControllerSchema).max(MAX_INGRESS_CONTROLLERS).optional();
 
 /** The whole delta in one schema: the types come from it. */
 export const snapshotDeltaSchema = z.object({
@@ -33,6 +50,7 @@ export const snapshotDeltaSchema = z.object({
     hash: stateHashSchema,
     nodes: changes(nodeSchema, dns1123SubdomainSchema, MAX_NODES).default({ upsert: [], remove: [] }),
     pods: changes(podSchema, podKeySchema, MAX_PODS).default({ upsert: [], remove: [] }),
+    ingressControllers: replacedList,
   }),
 });
 
@@ -44,6 +62,7 @@ const deltaEnvelopeSchema = z.object({
     hash: stateHashSchema,
     nodes: changes(z.unknown(), dns1123SubdomainSchema, MAX_NODES).default({ upsert: [], remove: [] }),
     pods: changes(z.unknown(), podKeySchema, MAX_PODS).default({ upsert: [], remove: [] }),
+    ingressControllers: replacedList,
   }),
 });
 
@@ -92,6 +111,8 @@ export function parseDelta(input: unknown): DeltaParseResult {
         `pod ${namespace}/${name} is both upserted and removed`,
       );
   });
+  const controllers = envelope.data.delta.ingressControllers;
+  if (controllers) checkIngressControllers(controllers, ["delta", "ingressControllers"], list);
   if (list.found.length > 0) return refusal(list.found);
   return {
     ok: true,

@@ -12,6 +12,7 @@ import {
   portSchema,
   type Snapshot,
   type SnapshotErrorCode,
+  type SnapshotIngressController,
   type SnapshotNode,
   type SnapshotPod,
   type SnapshotPort,
@@ -50,6 +51,7 @@ const headlines: Record<SnapshotErrorCode, string> = {
   DUPLICATE_NODE: "a node appears more than once",
   DUPLICATE_POD: "a pod appears more than once",
   DUPLICATE_PORT: "a pod declares the same host port twice",
+  DUPLICATE_INGRESS_CONTROLLER: "an IngressController appears more than once",
   UNKNOWN_NODE: "a pod is on a node that is not in the snapshot",
   TOO_MANY_NODES: "the snapshot has more nodes than the contract allows",
   TOO_MANY_PODS: "the snapshot has more pods than the contract allows",
@@ -64,6 +66,13 @@ const arrayCodes: Record<string, SnapshotErrorCode> = {
   pods: "TOO_MANY_PODS",
   ports: "TOO_MANY_PORTS",
 };
+const portFields = new Set<PropertyKey | undefined>([
+  "hostPort",
+  "containerPort",
+  "httpPort",
+  "httpsPort",
+  "statsPort",
+]);
 const labelMaps = new Set<PropertyKey>(["labels", "nodeSelector"]);
 const labelLists = new Set<PropertyKey>(["taints", "tolerations", "matchExpressions", "matchFields"]);
 const nameFields = new Set<PropertyKey>(["namespace", "name", "node", "container", "owner"]);
@@ -78,10 +87,7 @@ function issueCode(issue: z.core.$ZodIssue, path: Path): SnapshotErrorCode {
     const owner = field === "upsert" || field === "remove" ? path[path.length - 2] : field;
     return arrayCodes[String(owner)] ?? "TOO_MANY_ITEMS";
   }
-  if (
-    (field === "hostPort" || field === "containerPort") &&
-    (issue.code === "too_small" || issue.code === "too_big")
-  ) {
+  if (portFields.has(field) && (issue.code === "too_small" || issue.code === "too_big")) {
     return "PORT_OUT_OF_RANGE";
   }
   if (field === "protocol" && issue.code === "invalid_value") return "UNKNOWN_PROTOCOL";
@@ -211,6 +217,25 @@ export function checkPods(
   return podKeys;
 }
 
+/** IngressControllers appear once each (namespace/name). */
+export function checkIngressControllers(
+  controllers: readonly SnapshotIngressController[],
+  prefix: Path,
+  list: IssueList,
+): void {
+  const keys = new Set<string>();
+  controllers.forEach((ic, i) => {
+    const key = `${ic.namespace}/${ic.name}`;
+    if (keys.has(key))
+      list.add(
+        "DUPLICATE_INGRESS_CONTROLLER",
+        [...prefix, i, "name"],
+        `IngressController ${key} appears more than once`,
+      );
+    keys.add(key);
+  });
+}
+
 /** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
 export function parseSnapshot(input: unknown): SnapshotParseResult {
   const early = precheckSnapshot(input);
@@ -226,5 +251,6 @@ export function parseSnapshot(input: unknown): SnapshotParseResult {
   if (list.found.length > 0) return refusal(list.found);
   const snapshot: Snapshot = { ...envelope.data, nodes, pods };
   checkPods(pods, ["pods"], list, checkNodes(nodes, ["nodes"], list));
+  checkIngressControllers(snapshot.ingressControllers, ["ingressControllers"], list);
   return list.found.length > 0 ? refusal(list.found) : { ok: true, snapshot };
 }

@@ -11,10 +11,12 @@ import {
   MAX_ADDRESSES,
   MAX_AFFINITY_ITEMS,
   MAX_AFFINITY_VALUES,
+  MAX_INGRESS_CONTROLLERS,
   MAX_INSTANT,
   MAX_NODES,
   MAX_PODS,
   MAX_PORTS_PER_POD,
+  MAX_REPLICAS,
   MAX_SCHEDULING_MESSAGE,
   MAX_TAINTS,
   MAX_TOLERATIONS,
@@ -36,6 +38,7 @@ export const snapshotErrorCodes = [
   "DUPLICATE_NODE",
   "DUPLICATE_POD",
   "DUPLICATE_PORT",
+  "DUPLICATE_INGRESS_CONTROLLER",
   "UNKNOWN_NODE",
   "TOO_MANY_NODES",
   "TOO_MANY_PODS",
@@ -149,6 +152,49 @@ export const podSchema = z.object({
     .default(null),
 });
 
+/** A HostNetwork port of an IngressController: 0 or unset means the CRD's default. */
+const routerPort = (byDefault: number) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(byDefault)
+    .transform((port) => (port === 0 ? byDefault : port));
+
+/**
+ * An OpenShift IngressController (operator.openshift.io/v1), as far as host ports go. `hostNetwork` is
+ * set only for the HostNetwork strategy (ports always TCP; `protocol` is TCP or PROXY on top of it).
+ * `nodeSelector` null means the CRD's default placement (workers); `replicas` null means unset.
+ */
+export const ingressControllerSchema = z.object({
+  namespace: dns1123LabelSchema,
+  name: dns1123SubdomainSchema,
+  replicas: z.number().int().min(0).max(MAX_REPLICAS).nullable().default(null),
+  availableReplicas: z.number().int().min(0).max(MAX_REPLICAS).nullable().default(null),
+  /** the effective strategy (status), e.g. HostNetwork, LoadBalancerService, NodePortService, Private */
+  endpointPublishingStrategy: storableText(64).nullable().default(null),
+  hostNetwork: z
+    .object({
+      httpPort: routerPort(80),
+      httpsPort: routerPort(443),
+      statsPort: routerPort(1936),
+      protocol: z
+        .enum(["", "TCP", "PROXY"])
+        .default("")
+        .transform((p) => (p === "" ? "TCP" : p)),
+    })
+    .nullable()
+    .default(null),
+  nodeSelector: labelsSchema.nullable().default(null),
+  tolerations: z.array(tolerationSchema).max(MAX_TOLERATIONS).default([]),
+  /** the router Deployment it manages: router-<name> in openshift-ingress */
+  deployment: z
+    .object({ namespace: dns1123LabelSchema, name: dns1123SubdomainSchema })
+    .nullable()
+    .default(null),
+});
+
 /** An ISO-8601 instant with offset, within [MIN_INSTANT, MAX_INSTANT]. */
 export const observedAtSchema = z.iso.datetime({ offset: true }).refine(
   (text) => {
@@ -173,6 +219,8 @@ export const snapshotSchema = z.object({
   ...snapshotFields,
   nodes: z.array(nodeSchema).max(MAX_NODES),
   pods: z.array(podSchema).max(MAX_PODS),
+  /** optional: old agents and plain Kubernetes clusters send none */
+  ingressControllers: z.array(ingressControllerSchema).max(MAX_INGRESS_CONTROLLERS).default([]),
 });
 
 /** The snapshot's envelope; parse.ts parses nodes, pods and ports one at a time to cap the issues. */
@@ -180,6 +228,8 @@ export const snapshotEnvelopeSchema = z.object({
   ...snapshotFields,
   nodes: z.array(z.unknown()),
   pods: z.array(z.unknown()),
+  // Few and small: parsed whole, with the envelope.
+  ingressControllers: z.array(ingressControllerSchema).max(MAX_INGRESS_CONTROLLERS).default([]),
 });
 export const podEnvelopeSchema = podSchema.extend({ ports: z.array(z.unknown()).default([]) });
 
@@ -190,6 +240,7 @@ export type Snapshot = z.output<typeof snapshotSchema>;
 export type SnapshotNode = Snapshot["nodes"][number];
 export type SnapshotPod = Snapshot["pods"][number];
 export type SnapshotPort = SnapshotPod["ports"][number];
+export type SnapshotIngressController = Snapshot["ingressControllers"][number];
 export type Taint = z.output<typeof taintSchema>;
 export type Toleration = z.output<typeof tolerationSchema>;
 export type NodeAffinity = z.output<typeof nodeAffinitySchema>;

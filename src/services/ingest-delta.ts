@@ -4,7 +4,7 @@
  * the whole snapshot of the resulting state would be. A base other than the last accepted state hash
  * is refused (409 BASE_MISMATCH) before anything is written.
  */
-import { canonicalNode, canonicalPod } from "../contract/canonical.js";
+import { canonicalIngressControllers, canonicalNode, canonicalPod } from "../contract/canonical.js";
 import type { SnapshotDelta } from "../contract/delta.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import {
@@ -44,6 +44,7 @@ export async function ingestDelta(
     cluster: delta.cluster,
     nodes: nodes.upsert.map(canonicalNode),
     pods: pods.upsert.map(canonicalPod),
+    ingressControllers: canonicalIngressControllers(delta.delta.ingressControllers ?? []),
   });
   return inTurn(ctx, agent, delta.delta.hash, () =>
     deltaTransaction(ctx, agent, { delta, observedAt, upserts }),

@@ -35,6 +35,7 @@ const snapshotAt = (second: number, pods = 0): Snapshot => ({
     requiredNodeAffinity: null,
     scheduling: null,
   })),
+  ingressControllers: [],
 });
 
 describe("Retry-After", () => {

@@ -35,6 +35,7 @@ function applied(base: Snapshot, body: SnapshotDelta): Snapshot {
     ...envelope,
     nodes: [...nodes.values()].sort((a, b) => byString(a.name, b.name)),
     pods: [...pods.values()].sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
+    ingressControllers: body.delta.ingressControllers ?? base.ingressControllers,
   };
 }
 
@@ -66,7 +67,7 @@ export class FakePortolan {
         ? body
         : this.last && !mismatch
           ? applied(this.last.snapshot, body)
-          : { ...body, nodes: [], pods: [] };
+          : { ...body, nodes: [], pods: [], ingressControllers: [] };
       if (status === 200 && snapshot.observedAt <= this.lastObservedAt) status = 409;
       if (status === 200) {
         this.lastObservedAt = snapshot.observedAt;
