@@ -25,6 +25,7 @@ const openKeys: Record<string, string> = {
   pod_versions: "cluster_id, namespace, name",
   port_allocations: "cluster_id, namespace, pod, container, protocol, host_ip, host_port",
   headroom_versions: "cluster_id, namespace, kind, name",
+  port_count_versions: "cluster_id, namespace, kind, name, host_port, protocol",
 };
 
 const sameSet = (a: readonly string[], b: ReadonlySet<string>) =>
