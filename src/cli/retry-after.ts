@@ -2,6 +2,8 @@
  * The CLI's fetch: when the server answers 429 (or 503) with Retry-After, wait as told and send the
  * same request again, a bounded number of times; then the refusal goes to the caller as it came.
  */
+import { retryAfterMs } from "../contract/retry-after.js";
+
 export interface RetryAfterPolicy {
   maxRetries: number;
   /** a longer Retry-After is not waited for: the command fails at once and says when to retry */
@@ -13,12 +15,10 @@ export const DEFAULT_RETRY_AFTER_POLICY: RetryAfterPolicy = { maxRetries: 3, max
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Seconds from a Retry-After header: delta-seconds or an HTTP date; undefined if absent or unreadable. */
+/** Whole seconds from a Retry-After header (rounded up); undefined if absent or unreadable. */
 export function retryAfterSeconds(header: string | null, nowMs = Date.now()): number | undefined {
-  if (header === null || header.trim() === "") return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+  const ms = retryAfterMs(header, nowMs);
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 export function honouringRetryAfter(

@@ -10,9 +10,9 @@ import { silentLogger } from "../../agents/src/ops/log.js";
 import { createAgentMetrics } from "../../agents/src/ops/metrics.js";
 import { keyedState } from "../../agents/src/push/delta.js";
 import { Pusher, type PushResult } from "../../agents/src/push/pusher.js";
-import { retryAfterMs } from "../../agents/src/push/retry-after.js";
 import { Spool } from "../../agents/src/push/spool.js";
 import { httpTransport, type PushOutcome, type SnapshotTransport } from "../../agents/src/push/transport.js";
+import { retryAfterMs } from "../../src/contract/retry-after.js";
 import type { Snapshot } from "../../src/contract/snapshot.js";
 import { until } from "./helpers/wait.js";
 

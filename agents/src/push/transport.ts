@@ -3,9 +3,10 @@
  * 4xx, 409 STALE_SNAPSHOT included: this snapshot can never be accepted, so it is set aside);
  * fatal (401/403: the token is wrong, stop); or retry (network, 5xx, 408, 429 with Retry-After).
  */
+
+import { retryAfterMs } from "../../../src/contract/retry-after.js";
 import { errorText } from "../ops/log.js";
 import { AbortScope } from "../util/abort.js";
-import { retryAfterMs } from "./retry-after.js";
 
 export type PushOutcome =
   | { kind: "accepted"; status: number; changed: boolean; opened: number; closed: number }
