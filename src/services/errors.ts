@@ -84,6 +84,16 @@ export const notFound = (what: string) =>
   new ServiceError("NOT_FOUND", "NOT_FOUND", `${what} does not exist`);
 
 /** Seconds a client should wait before retrying after a database outage. */
+/** The server runs as much of `work` as it may (pushes, expensive reads): 503 SERVER_BUSY with Retry-After. */
+export const serverBusy = (work: string, retryAfterSeconds: number) =>
+  new ServiceError(
+    "UNAVAILABLE",
+    "SERVER_BUSY",
+    `the server is running as many ${work} as it may; retry after ${retryAfterSeconds}s`,
+    undefined,
+    { retryAfterSeconds },
+  );
+
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /**

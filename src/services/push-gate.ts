@@ -4,7 +4,7 @@
  * a few at a time in all, so pushes never hold every pool connection and the CPU they need leaves
  * room for reads. Past the bounded queues a push is refused at once with Retry-After.
  */
-import { ServiceError } from "./errors.js";
+import { ServiceError, serverBusy } from "./errors.js";
 
 /** Seconds a refused push is told to wait: one push of a cluster rarely takes longer. */
 export const PUSH_RETRY_AFTER_SECONDS = 1;
@@ -18,14 +18,7 @@ export const pushInProgress = (cluster: string) =>
     { retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS },
   );
 
-const pushesBusy = () =>
-  new ServiceError(
-    "UNAVAILABLE",
-    "SERVER_BUSY",
-    `the server is taking in as many pushes as it may; retry after ${PUSH_RETRY_AFTER_SECONDS}s`,
-    undefined,
-    { retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS },
-  );
+const pushesBusy = () => serverBusy("pushes", PUSH_RETRY_AFTER_SECONDS);
 
 /** At most `capacity` runs at once and `maxWaiting` waiting in line (FIFO); beyond that, refuse. */
 export class BoundedQueue {

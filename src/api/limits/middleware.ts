@@ -4,7 +4,7 @@
  */
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context, MiddlewareHandler } from "hono";
-import { ServiceError } from "../../services/errors.js";
+import { ServiceError, serverBusy } from "../../services/errors.js";
 import { hashToken } from "../../services/tokens.js";
 import type { AppEnv } from "../env.js";
 import { httpError, toTrpcError } from "../errors.js";
@@ -54,13 +54,7 @@ export function busy(scope: "principal" | "server"): ServiceError {
         undefined,
         { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
       )
-    : new ServiceError(
-        "UNAVAILABLE",
-        "SERVER_BUSY",
-        "the server is running as many expensive calls as it may; retry shortly",
-        undefined,
-        { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
-      );
+    : serverBusy("expensive calls", BUSY_RETRY_AFTER_SECONDS);
 }
 
 /**
