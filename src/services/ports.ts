@@ -116,14 +116,14 @@ function portBranches(ctx: ServiceContext, input: WhoInput): { open: SQL; closed
  */
 function pageIds(branches: { open: SQL; closed: SQL | null }, input: WhoInput): SQL {
   const t = portAllocations;
-  const after = input.cursor === undefined ? sql`true` : sql`${t.id} > ${input.cursor}`;
+  const after = (id: SQL | PgColumn) =>
+    input.cursor === undefined ? sql`true` : sql`${id} > ${input.cursor}`;
   const take = input.limit + 1;
-  const open = sql`SELECT ${t.id} AS id FROM ${t} WHERE ${branches.open} AND ${after} ORDER BY ${t.id} LIMIT ${take}`;
+  const open = sql`SELECT ${t.id} AS id FROM ${t} WHERE ${branches.open} AND ${after(t.id)} ORDER BY ${t.id} LIMIT ${take}`;
   if (!branches.closed) return open;
   return sql`WITH closed AS MATERIALIZED (SELECT ${t.id} AS id FROM ${t} WHERE ${branches.closed})
-    SELECT id FROM ((${open}) UNION ALL (SELECT id FROM closed WHERE ${
-      input.cursor === undefined ? sql`true` : sql`id > ${input.cursor}`
-    } ORDER BY id LIMIT ${take})) page ORDER BY id LIMIT ${take}`;
+    SELECT id FROM ((${open}) UNION ALL (SELECT id FROM closed WHERE ${after(sql`id`)} ORDER BY id LIMIT ${take})) page
+    ORDER BY id LIMIT ${take}`;
 }
 
 interface ClusterSummaryRow {
