@@ -52,20 +52,27 @@ async function rewrite(
   return result.count;
 }
 
+/** The hand-added backfill of `table` in a migration: the statement that inserts into it. */
+function backfillOf(migration: string, table: string): string {
+  const text = readFileSync(new URL(`../../migrations/${migration}`, import.meta.url), "utf8");
+  const statement = text
+    .split("--> statement-breakpoint")
+    .find((part) => part.includes(`INSERT INTO "${table}"`));
+  if (!statement) throw new Error(`migration ${migration} has no ${table} backfill`);
+  return statement;
+}
+
 /**
  * The count projection as the upgrade's backfill writes it from port_allocations: the statement is
  * taken from the migration, so the bench measures the rows a real upgrade leaves.
  */
 export function countBackfill(): string {
-  const migration = readFileSync(
-    new URL("../../migrations/0006_port_count_versions.sql", import.meta.url),
-    "utf8",
-  );
-  const statement = migration
-    .split("--> statement-breakpoint")
-    .find((part) => part.includes('INSERT INTO "port_count_versions"'));
-  if (!statement) throw new Error("migration 0006 has no port_count_versions backfill");
-  return statement;
+  return backfillOf("0006_port_count_versions.sql", "port_count_versions");
+}
+
+/** The per-cluster count projection (ports.who's byCluster) as migration 0007's backfill writes it. */
+export function clusterCountBackfill(): string {
+  return backfillOf("0007_cluster_port_count_versions.sql", "cluster_port_count_versions");
 }
 
 export async function deepenHistory(db: Sql, options: DeepenOptions): Promise<Record<string, number>> {
@@ -142,9 +149,10 @@ export async function deepenHistory(db: Sql, options: DeepenOptions): Promise<Re
     );
   }
 
-  // Allocation and pod counts follow from the rewritten allocations.
-  await db.unsafe("TRUNCATE port_count_versions");
+  // Allocation, pod and node counts follow from the rewritten allocations.
+  await db.unsafe("TRUNCATE port_count_versions, cluster_port_count_versions");
   inserted.port_count_versions = (await db.unsafe(countBackfill())).count;
+  inserted.cluster_port_count_versions = (await db.unsafe(clusterCountBackfill())).count;
 
   // Headroom figures: a new version once a day per workload (as pod restarts re-run the computation).
   await setAside(db, "headroom_versions");
@@ -207,8 +215,9 @@ export async function historyCounts(db: Sql): Promise<TableCounts[]> {
     "port_allocations",
     "headroom_versions",
     "port_count_versions",
+    "cluster_port_count_versions",
   ]) {
-    // A database reused from before migration 0006 has no projection until the server migrates it.
+    // A database reused from before migration 0006 (0007) has no projection until the server migrates it.
     const [exists] = await db<{ found: boolean }[]>`SELECT to_regclass(${table}) IS NOT NULL AS found`;
     if (!exists?.found) continue;
     const [row] = await db.unsafe<{ open: string; closed: string }[]>(

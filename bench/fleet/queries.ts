@@ -26,6 +26,7 @@ function validAt(db: Sql, asOf: Date | undefined) {
     : db`a.valid_to IS NULL`;
 }
 
+/** ports.who's own question: a page of holders, and the summary from the count projections. */
 async function whoSql(db: Sql, hostPort: number, asOf: Date | undefined): Promise<number> {
   const page = await db`
     SELECT a.id, c.name AS cluster, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container,
@@ -34,13 +35,13 @@ async function whoSql(db: Sql, hostPort: number, asOf: Date | undefined): Promis
     WHERE a.host_port = ${hostPort} AND ${validAt(db, asOf)} AND c.removed_at IS NULL
     ORDER BY a.id LIMIT 1001`;
   const byCluster = await db`
-    SELECT c.name, count(*) AS allocations, count(DISTINCT a.node) AS nodes
-    FROM port_allocations a JOIN clusters c ON c.id = a.cluster_id
-    WHERE a.host_port = ${hostPort} AND ${validAt(db, asOf)} AND c.removed_at IS NULL
-    GROUP BY c.name ORDER BY c.name`;
+    SELECT c.name, a.allocations, a.nodes
+    FROM cluster_port_count_versions a JOIN clusters c ON c.id = a.cluster_id
+    WHERE a.host_port = ${hostPort} AND a.protocol = '' AND ${validAt(db, asOf)} AND c.removed_at IS NULL
+    ORDER BY c.name`;
   const byWorkload = await db`
-    SELECT a.namespace, a.owner_kind, a.owner_name, count(*) AS allocations, count(DISTINCT a.cluster_id) AS clusters
-    FROM port_allocations a WHERE a.host_port = ${hostPort} AND ${validAt(db, asOf)}
+    SELECT a.namespace, a.kind, a.name, sum(a.allocations) AS allocations, count(DISTINCT a.cluster_id) AS clusters
+    FROM port_count_versions a WHERE a.host_port = ${hostPort} AND a.protocol = '' AND ${validAt(db, asOf)}
     GROUP BY 1, 2, 3 ORDER BY 1, 3`;
   return page.length + byCluster.length + byWorkload.length;
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import {
+  clusterPortCountVersions,
   clusters,
   headroomVersions,
   nodeVersions,
@@ -28,6 +29,7 @@ const historyTables = {
   allocations: portAllocations,
   headroom: headroomVersions,
   portCounts: portCountVersions,
+  clusterPortCounts: clusterPortCountVersions,
 } as const;
 
 type HistoryName = keyof typeof historyTables;
@@ -58,8 +60,9 @@ export interface ClockReset {
  */
 export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
   const instant = at.toISOString();
-  const deleted = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0 };
-  const reopened = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0 };
+  const none = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0, clusterPortCounts: 0 };
+  const deleted: Record<HistoryName, number> = { ...none };
+  const reopened: Record<HistoryName, number> = { ...none };
   for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
     deleted[name] = await countOf(
       tx,

@@ -21,6 +21,7 @@ import { ServiceError } from "./errors.js";
 import {
   type Agent,
   admit,
+  CLUSTER_COUNTS,
   COUNTS,
   checkEnvelope,
   HEADROOM,
@@ -64,7 +65,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const expectChange = hash !== base;
     const [cluster, prefetched] = await Promise.all([
       lockCluster(tx, agent),
-      expectChange ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS]) : null,
+      expectChange ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, CLUSTER_COUNTS]) : null,
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
@@ -119,6 +120,9 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const countDiff = projected
       ? diffIntervals(prefetched?.[COUNTS] ?? [], projected.counts)
       : { close: [], open: [] };
+    const clusterCountDiff = projected
+      ? diffIntervals(prefetched?.[CLUSTER_COUNTS] ?? [], projected.clusterCounts)
+      : { close: [], open: [] };
     const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
     const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
     const updates = [
@@ -127,7 +131,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
         observedAt,
       ),
-      ...closeByIds([[], [], [], headroomDiff.close, countDiff.close], observedAt),
+      ...closeByIds([[], [], [], headroomDiff.close, countDiff.close, clusterCountDiff.close], observedAt),
     ];
     const inserts = insertsOf(agent.clusterId, observedAt, {
       nodes: changes.openNodes,
@@ -135,6 +139,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       allocations: changes.openAllocations,
       headroom: headroomDiff.open,
       counts: countDiff.open,
+      clusterCounts: clusterCountDiff.open,
     });
     const [, snapshotId] = await Promise.all([
       runUpdates(tx, updates),

@@ -13,6 +13,7 @@ import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import {
+  clusterPortCountVersions,
   headroomVersions,
   nodeVersions,
   podVersions,
@@ -20,6 +21,7 @@ import {
   portCountVersions,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
+import { type ClusterPortCountFact, clusterPortCountFacts } from "../domain/cluster-port-counts.js";
 import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
 import {
@@ -61,6 +63,7 @@ export interface IngestResult {
 interface Projections {
   headroom: HeadroomFact[];
   counts: PortCountFact[];
+  clusterCounts: ClusterPortCountFact[];
   portSummary: PortSummary[];
 }
 
@@ -70,6 +73,7 @@ export function projections(facts: SnapshotFacts): Projections {
   return {
     headroom: headroomFacts(workloadHeadroom(facts)),
     counts: portCountFacts(facts.allocations),
+    clusterCounts: clusterPortCountFacts(facts.allocations),
     portSummary: summarisePortMap(buildPortMap(facts)),
   };
 }
@@ -97,6 +101,7 @@ function hashHints(db: Db): Map<number, string> {
 
 export const HEADROOM = 3;
 export const COUNTS = 4;
+export const CLUSTER_COUNTS = 5;
 
 /** The rows a changed push inserts, per table. */
 export function insertsOf(
@@ -108,6 +113,7 @@ export function insertsOf(
     allocations: AllocationFact[];
     headroom: HeadroomFact[];
     counts: PortCountFact[];
+    clusterCounts: ClusterPortCountFact[];
   },
 ) {
   const interval = { clusterId, validFrom: at };
@@ -120,12 +126,20 @@ export function insertsOf(
     },
     { table: headroomVersions, rows: rows.headroom.map((h) => ({ ...interval, ...h })) },
     { table: portCountVersions, rows: rows.counts.map((c) => ({ ...interval, ...c })) },
+    { table: clusterPortCountVersions, rows: rows.clusterCounts.map((c) => ({ ...interval, ...c })) },
   ];
 }
 
 /** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
 function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
-  const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = [], countOpen = []] = open;
+  const [
+    nodeOpen = [],
+    podOpen = [],
+    allocationOpen = [],
+    headroomOpen = [],
+    countOpen = [],
+    clusterCountOpen = [],
+  ] = open;
   const adopted = [
     adoptLegacyFingerprints(nodeOpen, facts.nodes),
     adoptLegacyFingerprints(podOpen, facts.pods),
@@ -138,10 +152,14 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
   const headroom = diffIntervals(adopted[3].rows, facts.headroom);
   // Written after the SHA-256 switch: no legacy fingerprints to adopt.
   const counts = diffIntervals(countOpen, facts.counts);
+  const clusterCounts = diffIntervals(clusterCountOpen, facts.clusterCounts);
   return {
     updates: [
       ...rewriteFingerprints(adopted.map((a) => a.rewrites)),
-      ...closeByIds([nodes.close, pods.close, allocations.close, headroom.close, counts.close], at),
+      ...closeByIds(
+        [nodes.close, pods.close, allocations.close, headroom.close, counts.close, clusterCounts.close],
+        at,
+      ),
     ],
     inserts: insertsOf(clusterId, at, {
       nodes: nodes.open,
@@ -149,6 +167,7 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
       allocations: allocations.open,
       headroom: headroom.open,
       counts: counts.open,
+      clusterCounts: clusterCounts.open,
     }),
     // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,

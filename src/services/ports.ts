@@ -1,9 +1,18 @@
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import { clusters, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import {
+  clusterPortCountVersions,
+  clusters,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  portCountVersions,
+} from "../db/schema/index.js";
 import { closedValidAt, openAt, validAt } from "../db/validity.js";
+import { ANY_PROTOCOL } from "../domain/port-counts.js";
 import { boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
 import type { ServiceContext } from "./context.js";
@@ -80,125 +89,148 @@ export const whoInput = z.object({
 });
 export type WhoInput = z.output<typeof whoInput>;
 
+/** The clusters a who question covers, as a subquery (the fleet stays in SQL whatever its size). */
+function inSelection(ctx: ServiceContext, input: WhoInput, column: PgColumn): SQL {
+  return inArray(column, selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }));
+}
+
 /**
  * The rows of one port valid at asOf (the open rows when omitted) as the branches that each follow
  * an index: open rows through port_allocations_open_port_idx, closed rows (as-of only) through the
  * GiST span index. Either costs what the answer holds, not the history before or after asOf.
  */
-function portBranches(ctx: ServiceContext, input: WhoInput): SQL[] {
-  const common: SQL[] = [
-    inArray(
-      portAllocations.clusterId,
-      selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }),
-    ),
-  ];
+function portBranches(ctx: ServiceContext, input: WhoInput): { open: SQL; closed: SQL | null } {
+  const common: SQL[] = [inSelection(ctx, input, portAllocations.clusterId)];
   if (input.protocol) common.push(eq(portAllocations.protocol, input.protocol));
   const port = eq(portAllocations.hostPort, input.hostPort);
   const open = and(port, openAt(portAllocations, input.asOf), ...common) as SQL;
-  if (!input.asOf) return [open];
-  return [open, and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL];
-}
-
-interface WhoRow {
-  /** 0: per cluster, 1: per workload, 2: an id of the page */
-  kind: number;
-  id: number | null;
-  cluster: string | null;
-  last_seen_ms: number | null;
-  created_ms: number | null;
-  namespace: string | null;
-  owner_kind: string | null;
-  owner_name: string | null;
-  allocations: number | null;
-  nodes: number | null;
-  clusters: number | null;
+  if (!input.asOf) return { open, closed: null };
+  return { open, closed: and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL };
 }
 
 /**
- * The summaries and the ids of the next page, in one statement that reads the rows once
- * (index-only for "now"). The materialisation also fences the page off from the planner's favourite
- * for `ORDER BY id LIMIT`, a walk of the primary key that filters every closed row before it reaches
- * the open ones (the newest). Aggregation is by hashing: distinct nodes and clusters are counted by
- * grouping twice, not by count(DISTINCT …), which sorts every row.
+ * The ids of the next page: the first `limit + 1` of each branch, merged. The open branch walks
+ * port_allocations_open_port_idx in id order and stops at the page's end; the closed branch is
+ * materialised so the planner cannot trade the GiST index for a walk of the primary key that filters
+ * every row of the table until it has a page.
  */
-async function whoRows(ctx: ServiceContext, branches: SQL[], input: WhoInput) {
+function pageIds(branches: { open: SQL; closed: SQL | null }, input: WhoInput): SQL {
   const t = portAllocations;
-  const rowsAt = sql.join(
-    branches.map(
-      (branch) =>
-        sql`SELECT ${t.id} AS id, ${t.clusterId} AS cluster_id, ${t.node} AS node,
-                   ${t.namespace} AS namespace, ${t.ownerKind} AS owner_kind, ${t.ownerName} AS owner_name
-            FROM ${t} WHERE ${branch}`,
-    ),
-    sql` UNION ALL `,
-  );
-  const after = input.cursor === undefined ? sql`true` : sql`id > ${input.cursor}`;
-  return rawRows<WhoRow>(
-    ctx.db,
-    sql`WITH v AS MATERIALIZED (${rowsAt}), per_node AS (
-          SELECT cluster_id, count(*) AS n FROM v GROUP BY cluster_id, node
-        ), per_cluster AS (
-          SELECT cluster_id, sum(n)::int AS allocations, count(*)::int AS nodes FROM per_node GROUP BY cluster_id
-        ), per_workload_cluster AS (
-          SELECT namespace, owner_kind, owner_name, count(*) AS n FROM v
-          GROUP BY namespace, owner_kind, owner_name, cluster_id
-        )
-        SELECT 0 AS kind, NULL::float8 AS id, c.name AS cluster,
-               (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_ms,
-               (extract(epoch FROM c.created_at) * 1000)::float8 AS created_ms,
-               NULL::text AS namespace, NULL::text AS owner_kind, NULL::text AS owner_name,
-               p.allocations, p.nodes, NULL::int AS clusters
-        FROM per_cluster p JOIN ${clusters} c ON c.id = p.cluster_id
-        UNION ALL
-        SELECT 1, NULL, NULL, NULL, NULL, namespace, owner_kind, owner_name, sum(n)::int, NULL, count(*)::int
-        FROM per_workload_cluster GROUP BY namespace, owner_kind, owner_name
-        UNION ALL
-        (SELECT 2, id::float8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-         FROM v WHERE ${after} ORDER BY id LIMIT ${input.limit + 1})
-        ORDER BY kind, cluster, namespace, owner_name, owner_kind, id`,
-  );
+  const after = (id: SQL | PgColumn) =>
+    input.cursor === undefined ? sql`true` : sql`${id} > ${input.cursor}`;
+  const take = input.limit + 1;
+  const open = sql`SELECT ${t.id} AS id FROM ${t} WHERE ${branches.open} AND ${after(t.id)} ORDER BY ${t.id} LIMIT ${take}`;
+  if (!branches.closed) return open;
+  return sql`WITH closed AS MATERIALIZED (SELECT ${t.id} AS id FROM ${t} WHERE ${branches.closed})
+    SELECT id FROM ((${open}) UNION ALL (SELECT id FROM closed WHERE ${after(sql`id`)} ORDER BY id LIMIT ${take})) page
+    ORDER BY id LIMIT ${take}`;
 }
 
-/** Every allocation of one host port across the fleet, a page at a time, with a summary that is cheap at any size. */
+interface ClusterSummaryRow {
+  cluster: string;
+  last_seen_ms: number | null;
+  created_ms: number;
+  allocations: number;
+  nodes: number;
+}
+
+interface WorkloadSummaryRow {
+  namespace: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  allocations: number;
+  clusters: number;
+}
+
+/**
+ * The summary from the count projections written at ingest: one cluster_port_count_versions row per
+ * cluster, and the port_count_versions rows of each workload, valid at asOf (open when omitted) at
+ * the port's level ('' for any protocol). A few rows per cluster, however many nodes hold the port.
+ */
+async function whoSummary(ctx: ServiceContext, input: WhoInput) {
+  const level = { hostPort: input.hostPort, protocol: input.protocol ?? ANY_PROTOCOL };
+  const cp = clusterPortCountVersions;
+  const w = portCountVersions;
+  // Bare pods are workloads of kind "Pod" in the projection; the summary shows them per namespace
+  // with no owner, as it always has.
+  const bare = sql`${w.kind} = 'Pod'`;
+  const [byCluster, byWorkload] = await Promise.all([
+    rawRows<ClusterSummaryRow>(
+      ctx.db,
+      sql`SELECT ${clusters.name} AS cluster,
+                 (extract(epoch FROM ${clusters.lastSeenAt}) * 1000)::float8 AS last_seen_ms,
+                 (extract(epoch FROM ${clusters.createdAt}) * 1000)::float8 AS created_ms,
+                 ${cp.allocations} AS allocations, ${cp.nodes} AS nodes
+          FROM ${cp} JOIN ${clusters} ON ${clusters.id} = ${cp.clusterId}
+          WHERE ${cp.hostPort} = ${level.hostPort} AND ${cp.protocol} = ${level.protocol}
+            AND ${validAt(cp, input.asOf)} AND ${inSelection(ctx, input, cp.clusterId)}
+          ORDER BY ${clusters.name}`,
+    ),
+    rawRows<WorkloadSummaryRow>(
+      ctx.db,
+      sql`SELECT namespace, owner_kind, owner_name, sum(allocations)::int AS allocations,
+                 count(DISTINCT cluster_id)::int AS clusters
+          FROM (SELECT ${w.namespace} AS namespace,
+                       CASE WHEN ${bare} THEN NULL ELSE ${w.kind} END AS owner_kind,
+                       CASE WHEN ${bare} THEN NULL ELSE ${w.name} END AS owner_name,
+                       ${w.allocations} AS allocations, ${w.clusterId} AS cluster_id
+                FROM ${w}
+                WHERE ${w.hostPort} = ${level.hostPort} AND ${w.protocol} = ${level.protocol}
+                  AND ${validAt(w, input.asOf)} AND ${inSelection(ctx, input, w.clusterId)}) held
+          GROUP BY namespace, owner_kind, owner_name
+          ORDER BY namespace, owner_name, owner_kind`,
+    ),
+  ]);
+  const perCluster = byCluster.map((r) => ({
+    cluster: r.cluster,
+    allocations: r.allocations,
+    nodes: r.nodes,
+    stale: isStale(ctx, {
+      createdAt: new Date(r.created_ms),
+      lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms),
+    }),
+  }));
+  return {
+    total: perCluster.reduce((sum, c) => sum + c.allocations, 0),
+    byCluster: perCluster,
+    byWorkload: byWorkload.map((r) => ({
+      namespace: r.namespace,
+      allocations: r.allocations,
+      clusters: r.clusters,
+      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
+    })),
+  };
+}
+
+/**
+ * Every allocation of one host port across the fleet, a page at a time; the first page (no cursor)
+ * also carries the summary, read from the count projections (later pages: null).
+ */
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
   if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
-  const rows = await whoRows(ctx, portBranches(ctx, input), input);
-  const ids = rows.flatMap((r) => (r.kind === 2 && r.id !== null ? [r.id] : []));
-  const pageIds = ids.slice(0, input.limit);
+  const [ids, summary] = await Promise.all([
+    rawRows<{ id: number }>(
+      ctx.db,
+      sql`SELECT id::float8 AS id FROM (${pageIds(portBranches(ctx, input), input)}) ids`,
+    ),
+    input.cursor === undefined ? whoSummary(ctx, input) : null,
+  ]);
+  const pageIdList = ids.slice(0, input.limit).map((r) => r.id);
   const page =
-    pageIds.length === 0
+    pageIdList.length === 0
       ? []
       : await ctx.db
           .select(allocationColumns)
           .from(portAllocations)
           .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-          .where(inArray(portAllocations.id, pageIds))
+          .where(inArray(portAllocations.id, pageIdList))
           .orderBy(asc(portAllocations.id));
-  const last = pageIds[pageIds.length - 1];
-  const byCluster = rows
-    .filter((r) => r.kind === 0)
-    .map((r) => ({
-      cluster: r.cluster ?? "",
-      allocations: r.allocations ?? 0,
-      nodes: r.nodes ?? 0,
-      stale: isStale(ctx, {
-        createdAt: new Date(r.created_ms ?? 0),
-        lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms),
-      }),
-    }));
-  const byWorkload = rows
-    .filter((r) => r.kind === 1)
-    .map((r) => ({
-      namespace: r.namespace ?? "",
-      allocations: r.allocations ?? 0,
-      clusters: r.clusters ?? 0,
-      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
-    }));
+  const last = pageIdList[pageIdList.length - 1];
   return {
     allocations: page.map(presentAllocation),
     nextCursor: ids.length > input.limit && last !== undefined ? String(last) : null,
-    summary: { total: byCluster.reduce((sum, c) => sum + c.allocations, 0), byCluster, byWorkload },
+    summary,
   };
 }
 

@@ -19,6 +19,7 @@ const naturalKeys = {
   port_allocations: ["cluster_id", "namespace", "pod", "container", "protocol", "host_ip", "host_port"],
   headroom_versions: ["cluster_id", "namespace", "kind", "name"],
   port_count_versions: ["cluster_id", "namespace", "kind", "name", "host_port", "protocol"],
+  cluster_port_count_versions: ["cluster_id", "host_port", "protocol"],
 } as const;
 const tables = Object.keys(naturalKeys) as (keyof typeof naturalKeys)[];
 
@@ -52,6 +53,8 @@ describe.skipIf(!onRealPostgres())("fleet benchmark history (PostgreSQL)", () =>
     expect(closed("pod_versions")).toBeGreaterThan(0);
     expect(closed("port_allocations")).toBeGreaterThan(0);
     expect(closed("headroom_versions")).toBeGreaterThan(0);
+    // nodes that joined half-way changed how many nodes hold the DaemonSet's ports
+    expect(closed("cluster_port_count_versions")).toBeGreaterThan(0);
   });
 
   it.each(tables)("never has two versions of one %s key valid at the same instant", async (table) => {
@@ -76,8 +79,9 @@ describe.skipIf(!onRealPostgres())("fleet benchmark history (PostgreSQL)", () =>
   );
 
   it.each(tables)("gives newer %s versions higher ids, as time-ordered pushes do", async (table) => {
-    // The count projection is the upgrade's backfill, which numbers one cluster at a time.
-    const within = table === "port_count_versions" ? "PARTITION BY cluster_id " : "";
+    // The count projections are the upgrade's backfills, which number one cluster at a time.
+    const backfilled = table === "port_count_versions" || table === "cluster_port_count_versions";
+    const within = backfilled ? "PARTITION BY cluster_id " : "";
     const [row] = await db.unsafe<{ n: string }[]>(
       `SELECT count(*) AS n FROM (
          SELECT valid_from, lag(valid_from) OVER (${within}ORDER BY id) AS previous FROM ${table}) x

@@ -71,6 +71,11 @@ async function holdersOf(port: number) {
     hostPort: port,
   });
   if (!answer.ok) throw new Error(answer.error.message);
+  // The summary's projections are rolled back with the history.
+  expect(answer.data.summary?.total).toBe(answer.data.allocations.length);
+  expect(answer.data.summary?.byCluster.map((c) => c.nodes)).toEqual(
+    answer.data.allocations.length > 0 ? [new Set(answer.data.allocations.map((a) => a.node)).size] : [],
+  );
   return answer.data.allocations.map((a) => `${a.pod}@${a.node}`);
 }
 

@@ -7,38 +7,16 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyedState, stateChanges } from "../../agents/src/push/delta.js";
 import { createApp } from "../../src/app.js";
-import { canonicalState, stateHash } from "../../src/contract/canonical.js";
-import { parseSnapshot, type SnapshotInput } from "../../src/contract/snapshot.js";
+import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { ADMIN_TOKEN, createHarness, type Harness } from "../helpers/app.js";
+import { deltaBody } from "../helpers/delta-body.js";
 import { type StateInput, snapshotOf, stateArb } from "../property/states.js";
 
 const CLUSTER = "prod-eu-1";
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const at = (step: number) => new Date(T0 + step * 60_000).toISOString();
-
-function canonical(input: SnapshotInput) {
-  const parsed = parseSnapshot(input);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const state = canonicalState(parsed.snapshot);
-  return { state, hash: stateHash(state) };
-}
-
-/** The delta body from `before` to `after`, as the agent builds it. */
-function deltaBody(before: SnapshotInput, after: SnapshotInput, base = canonical(before).hash) {
-  const from = canonical(before).state;
-  const to = canonical(after);
-  const changes = stateChanges(keyedState(from.nodes, from.pods), keyedState(to.state.nodes, to.state.pods));
-  return {
-    schemaVersion: 1,
-    cluster: after.cluster,
-    observedAt: after.observedAt,
-    agent: { version: "test", mode: "watch" },
-    delta: { base, hash: to.hash, ...changes },
-  };
-}
 
 /** Everything a push writes, without ids and server times: history, the log, the cluster row. */
 async function written(harness: Harness) {
@@ -54,6 +32,7 @@ async function written(harness: Harness) {
     allocations: await rows("port_allocations", "'cluster_id'"),
     headroom: await rows("headroom_versions", "'cluster_id'"),
     portCounts: await rows("port_count_versions", "'cluster_id'"),
+    clusterPortCounts: await rows("cluster_port_count_versions", "'cluster_id'"),
     log: await rows("snapshots", "'cluster_id', 'received_at', 'agent_version', 'agent_mode'"),
     cluster: await rawRows(
       db,

@@ -17,6 +17,7 @@ import { blocker } from "../../src/services/capacity/blockers.js";
 import { type ClusterRow, loadClusterView, selectClusters } from "../../src/services/read-model.js";
 import { generatedSnapshot } from "../fixtures/generated-fleet.js";
 import { createHarness, type Harness, type TrpcAnswer } from "../helpers/app.js";
+import { aggregatedWhoSummary, type WhoQuestion } from "../helpers/who-aggregation.js";
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** JSON with keys sorted at every level: the same value gives the same text whatever its key order. */
@@ -405,6 +406,7 @@ describe("ports.who summaries", () => {
         });
         if (!answer.ok) throw new Error(answer.error.message);
         const { summary } = answer.data;
+        if (!summary) throw new Error("a first page carries the summary");
         expect(
           byJson(
             summary.byCluster.map(({ cluster, allocations, nodes }) => ({ cluster, allocations, nodes })),
@@ -414,6 +416,28 @@ describe("ports.who summaries", () => {
           byJson([...byWorkload.values()].map((w) => ({ ...w, clusters: w.clusters.size }))),
         );
         expect(summary.total).toBe(byCluster.reduce((sum, c) => sum + c.allocations, 0));
+      }
+    });
+
+    it(`equal the holder rows aggregated, in the same order, ${label(asOf)}, by protocol and cluster`, async () => {
+      const when = asOf ? { asOf: asOf.toISOString() } : {};
+      const registered = asOf !== undefined && asOf < REMOVED_AT;
+      const questions: WhoQuestion[] = [
+        { hostPort: 9100, ...when },
+        { hostPort: 53, protocol: "UDP", ...when },
+        { hostPort: 53, protocol: "TCP", ...when },
+        { hostPort: 80, clusters: ["eq-b", ...(registered ? ["eq-gone"] : [])], ...when },
+        { hostPort: 8443, ...when },
+      ];
+      for (const question of questions) {
+        const answer = await h.query("ports.who", { ...question, limit: 1 });
+        if (!answer.ok) throw new Error(answer.error.message);
+        if (!answer.data.summary) throw new Error("a first page carries the summary");
+        const { byCluster, ...summary } = answer.data.summary;
+        expect(
+          { ...summary, byCluster: byCluster.map(({ stale: _, ...c }) => c) },
+          JSON.stringify(question),
+        ).toEqual(await aggregatedWhoSummary(db(), question));
       }
     });
   }

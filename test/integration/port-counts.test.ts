@@ -2,10 +2,12 @@
  * The count projection behind trends.allocations (port_count_versions): a pod holding one port on
  * TCP and UDP counts once where protocols are merged, and the migration's backfill, run over the
  * allocation history, writes exactly the rows ingest wrote (so trends before the upgrade read the same).
+ * Likewise the per-cluster projection behind ports.who's byCluster (cluster_port_count_versions) and
+ * migration 0007's backfill.
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { countBackfill } from "../../bench/fleet/deepen.js";
+import { clusterCountBackfill, countBackfill } from "../../bench/fleet/deepen.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
@@ -110,11 +112,12 @@ const filters: Partial<TrendInput>[] = [
   { workload: { namespace: "infra", kind: "Deployment", name: "web" }, protocol: "UDP" },
 ];
 
-const countRows = () =>
+const rowsOf = (table: "port_count_versions" | "cluster_port_count_versions") =>
   rawRows<{ row: string }>(
     h.database.db,
-    sql`SELECT (to_jsonb(c) - 'id')::text AS row FROM port_count_versions c ORDER BY 1`,
+    sql`SELECT (to_jsonb(c) - 'id')::text AS row FROM ${sql.identifier(table)} c ORDER BY 1`,
   ).then((rows) => rows.map((r) => r.row));
+const countRows = () => rowsOf("port_count_versions");
 
 describe("port_count_versions", () => {
   it("counts a pod holding one port on TCP and UDP once where protocols are merged, twice as allocations", async () => {
@@ -143,5 +146,56 @@ describe("port_count_versions", () => {
     await h.database.db.execute(sql.raw(countBackfill()));
     expect(await countRows()).toEqual(written);
     expect(await Promise.all(filters.map(trend))).toEqual(answers);
+  });
+});
+
+describe("cluster_port_count_versions", () => {
+  const instants = [at(9), at(10), at(11, 30), at(12, 20), at(13), at(14, 10), undefined];
+  const questions = [
+    { hostPort: 53 },
+    { hostPort: 53, protocol: "UDP" as const },
+    { hostPort: 8080 },
+    { hostPort: 9100 },
+  ];
+  const summaries = () =>
+    Promise.all(
+      instants.flatMap((asOf) =>
+        questions.map(async (question) => {
+          const answer = await h.query("ports.who", { ...question, ...(asOf ? { asOf } : {}) });
+          if (!answer.ok) throw new Error(answer.error.message);
+          return answer.data.summary;
+        }),
+      ),
+    );
+
+  it("counts a node once per port however many allocations it holds there", async () => {
+    const token = await h.register("a");
+    const pods = [
+      dns("dns-1", "n1", both53),
+      web("web-1", "n1", [port(53, "TCP", { hostIP: "10.0.0.1" })]),
+      dns("dns-2", "n2", [port(53, "TCP")]),
+    ];
+    expect((await h.push(token, snapshot("a", at(10), nodes, pods))).status).toBe(200);
+    const byCluster = async (protocol?: "TCP" | "UDP") => {
+      const answer = await h.query("ports.who", { hostPort: 53, ...(protocol ? { protocol } : {}) });
+      return (
+        answer.ok && answer.data.summary?.byCluster.map(({ allocations, nodes }) => ({ allocations, nodes }))
+      );
+    };
+    expect(await byCluster()).toEqual([{ allocations: 4, nodes: 2 }]);
+    expect(await byCluster("TCP")).toEqual([{ allocations: 3, nodes: 2 }]);
+    expect(await byCluster("UDP")).toEqual([{ allocations: 1, nodes: 1 }]);
+  });
+
+  it("is written again, row for row, by migration 0007's backfill from the allocation history", async () => {
+    await pushHistories();
+    const written = await rowsOf("cluster_port_count_versions");
+    const answers = await summaries();
+    expect(written.length).toBeGreaterThan(0);
+    await h.database.db.execute(sql`DELETE FROM cluster_port_count_versions`);
+    expect((await summaries()).some((s) => s && s.byCluster.length > 0)).toBe(false);
+    await h.database.db.execute(sql.raw(clusterCountBackfill()));
+    expect(await rowsOf("cluster_port_count_versions")).toEqual(written);
+    expect(await summaries()).toEqual(answers);
   });
 });

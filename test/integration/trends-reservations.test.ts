@@ -92,7 +92,7 @@ describe("trends over a replayed history", () => {
         hostPort: 9100,
         asOf: point.t,
       });
-      expect(who.ok && who.data.summary.total).toBe(point.allocations);
+      expect(who.ok && who.data.summary?.total).toBe(point.allocations);
     }
   });
 

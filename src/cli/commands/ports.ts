@@ -63,8 +63,11 @@ async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Prom
   const more = answer.nextCursor
     ? ` (first ${rows.length} shown; use --json and the cursor for the rest)`
     : "";
-  ctx.out(`\n${answer.summary.total} allocation(s) in ${answer.summary.byCluster.length} cluster(s)${more}`);
-  for (const w of answer.summary.byWorkload) {
+  // A first page (no cursor) always carries the summary.
+  const { summary } = answer;
+  if (!summary) return 0;
+  ctx.out(`\n${summary.total} allocation(s) in ${summary.byCluster.length} cluster(s)${more}`);
+  for (const w of summary.byWorkload) {
     ctx.out(`  ${w.namespace}/${owner(w.owner, "bare pods")}: ${w.allocations} in ${w.clusters} cluster(s)`);
   }
   return 0;

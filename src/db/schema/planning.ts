@@ -83,6 +83,38 @@ export const portCountVersions = pgTable(
   ],
 );
 
+/**
+ * Per cluster and port, how many allocations it holds and on how many distinct nodes, at two levels:
+ * (port, protocol) and (port, any protocol: ''). Written at ingest beside port_count_versions, so
+ * ports.who's byCluster summary reads one row per cluster instead of aggregating every holder; its
+ * own table because distinct nodes do not add up across workloads (docs/architecture.md).
+ */
+export const clusterPortCountVersions = pgTable(
+  "cluster_port_count_versions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    hostPort: integer("host_port").notNull(),
+    /** '': any protocol */
+    protocol: text("protocol").notNull(),
+    allocations: integer("allocations").notNull(),
+    nodes: integer("nodes").notNull(),
+    fp: text("fp").notNull(),
+    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
+    validTo: timestamp("valid_to", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("cluster_port_count_versions_open_key")
+      .on(t.clusterId, t.hostPort, t.protocol)
+      .where(sql`${t.validTo} IS NULL`),
+    // ports.who: a port level's rows valid at an instant (open ones: valid_to IS NULL, last in the index).
+    index("cluster_port_count_versions_level_idx").on(t.hostPort, t.protocol, t.validTo, t.validFrom),
+    index("cluster_port_count_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
+  ],
+);
+
 /** A reserved host-port range: free-range search skips it, checkFit warns about it. */
 export const reservations = pgTable(
   "reservations",
