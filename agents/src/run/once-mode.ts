@@ -1,8 +1,9 @@
 /** --once and --from-file: one snapshot from a paginated LIST, or from kubectl JSON dumps. */
 import { readFile } from "node:fs/promises";
-import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { collectNode, collectPod, Interner } from "../collect/canonical.js";
-import type { KubeNode, KubePod } from "../collect/kube-types.js";
+import { ingressControllerKey, toSnapshotIngressController } from "../collect/ingress-controller.js";
+import type { KubeIngressController, KubeNode, KubePod } from "../collect/kube-types.js";
 import {
   IncompleteDumpError,
   mergeKubeObjects,
@@ -42,15 +43,31 @@ export async function snapshotFromCluster(
       return pod ? { key: podKey(o as KubePod), value: pod } : null;
     },
   });
+  // OpenShift only: where the API does not serve them the snapshot leaves the key out.
+  const controllers = (await client.serves("ingresscontrollers", signal))
+    ? await listAll<SnapshotIngressController>(client, "ingresscontrollers", {
+        pageSize,
+        ...(signal ? { signal } : {}),
+        convert: (o) => {
+          const controller = toSnapshotIngressController(o as KubeIngressController);
+          return controller
+            ? { key: ingressControllerKey(o as KubeIngressController), value: controller }
+            : null;
+        },
+      })
+    : undefined;
+  if (!controllers)
+    logger.info("the API serves no operator.openshift.io/v1 ingresscontrollers: plain Kubernetes");
   logger.info("listed", {
     nodes: nodes.items.size,
     podsRead: pods.seen,
     hostPortPods: pods.items.size,
-    pages: nodes.pages + pods.pages,
+    ...(controllers ? { ingressControllers: controllers.items.size } : {}),
+    pages: nodes.pages + pods.pages + (controllers?.pages ?? 0),
     ms: Math.round(performance.now() - started),
     memory: memoryFigures(),
   });
-  return producer.produce(nodes.items.values(), pods.items.values());
+  return producer.produce(nodes.items.values(), pods.items.values(), undefined, controllers?.items.values());
 }
 
 export async function snapshotFromFiles(
@@ -88,5 +105,10 @@ export async function snapshotFromFiles(
   }
   const nodes = objects.nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
   const pods = objects.pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);
-  return producer.produce(nodes, pods);
+  const controllers = objects.hasIngressControllerList
+    ? objects.ingressControllers
+        .map(toSnapshotIngressController)
+        .filter((c): c is SnapshotIngressController => c !== null)
+    : undefined;
+  return producer.produce(nodes, pods, undefined, controllers);
 }
