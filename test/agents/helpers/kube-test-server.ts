@@ -132,7 +132,7 @@ export class KubeTestServer {
   private uidCounter = 0;
   url = "";
 
-  constructor(private readonly options: KubeTestServerOptions = {}) {}
+  constructor(private options: KubeTestServerOptions = {}) {}
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
@@ -171,6 +171,11 @@ current-context: ${context}
 `,
     );
     return path;
+  }
+
+  /** Starts (or stops) serving operator.openshift.io, as installing the ingress operator's CRD would. */
+  serveOpenShift(on: boolean): void {
+    this.options = { ...this.options, openshift: on };
   }
 
   get resourceVersion(): number {
