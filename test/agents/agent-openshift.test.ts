@@ -121,6 +121,16 @@ describe("the agent on OpenShift", () => {
     });
   });
 
+  it("retries a failed discovery instead of taking the cluster for plain Kubernetes", async () => {
+    await cluster(true);
+    kube.failNext(/^\/apis\/operator\.openshift\.io\/v1$/, 503, 2);
+    const first = acceptedPush();
+    const t = await agent();
+    expect((await first).snapshot.ingressControllers).toHaveLength(3);
+    expect(t.logs.filter((l) => l.msg === "kubernetes discovery failed, retrying")).toHaveLength(2);
+    expect(t.logs.some((l) => ABSENT_LOG.test(String(l.msg)))).toBe(false);
+  });
+
   it("leaves a deleted IngressController out of the next snapshot", async () => {
     await cluster(true);
     const first = acceptedPush();
