@@ -131,6 +131,19 @@ describe("the agent on OpenShift", () => {
     expect(t.logs.some((l) => ABSENT_LOG.test(String(l.msg)))).toBe(false);
   });
 
+  it("still pushes nodes and pods when its ClusterRole does not yet grant IngressControllers (403)", async () => {
+    await cluster(true);
+    kube.failNext(/\/ingresscontrollers\?/, 403, 1_000);
+    const first = acceptedPush();
+    const t = await agent();
+    const push = await first;
+    expect(push.carriedIngressControllers).toBe(false);
+    expect(push.snapshot.pods).toHaveLength(15);
+    expect(t.logs.filter((l) => /not allowed to list .*ingresscontrollers/.test(String(l.msg)))).toHaveLength(
+      1,
+    );
+  });
+
   it("leaves a deleted IngressController out of the next snapshot", async () => {
     await cluster(true);
     const first = acceptedPush();

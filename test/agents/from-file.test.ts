@@ -183,6 +183,13 @@ describe("--from-file on OpenShift gives the live snapshot with its IngressContr
     );
   });
 
+  it("--once without the ClusterRole's IngressController rule (403) still gives the nodes and pods", async () => {
+    openshift.failNext(/\/ingresscontrollers\?/, 403);
+    const snapshot = await snapshotOf(["--once", "--kubeconfig", openshiftKubeconfig]);
+    expect(snapshot).not.toHaveProperty("ingressControllers");
+    expect(state(snapshot)).toEqual(state(liveWithControllers));
+  });
+
   it.skipIf(!KUBECTL)(
     "from `kubectl get ingresscontrollers -A -o json` against the same API server",
     async () => {

@@ -3,11 +3,13 @@
  * ingresscontrollers (OpenShift). Discovery answers first; on plain Kubernetes (404) the agent says so
  * once at info and asks again every resync period (a cheap GET), so an operator installed later is picked
  * up without a restart. Once served, a ListWatch like the nodes' and pods' keeps them in the state.
+ * A ClusterRole without the operator.openshift.io rule (an agent upgraded before its manifests) must
+ * not stop every snapshot: a 403 lets snapshots go without them while the list is retried.
  */
 import type { SnapshotIngressController } from "../../../src/contract/snapshot.js";
 import { ingressControllerKey, toSnapshotIngressController } from "../collect/ingress-controller.js";
 import type { KubeIngressController } from "../collect/kube-types.js";
-import type { KubeClient } from "../kube/api.js";
+import { KubeApiError, type KubeClient } from "../kube/api.js";
 import { ListWatch, type ListWatchSink } from "../kube/list-watch.js";
 import { errorText, type Logger } from "../ops/log.js";
 import type { AgentMetrics } from "../ops/metrics.js";
@@ -31,6 +33,7 @@ export interface IngressControllerWatchOptions {
 
 export class IngressControllerWatch {
   private listWatch: ListWatch<SnapshotIngressController> | undefined;
+  private forbiddenSaid = false;
   private resolveSynced!: () => void;
   /** Resolves once the agent knows: the API does not serve them, or their first list is in. */
   readonly synced = new Promise<void>((resolve) => {
@@ -101,7 +104,19 @@ export class IngressControllerWatch {
       keyOf: (o) => ingressControllerKey(o as KubeIngressController),
       sink: this.options.sink,
       onRelist: (reason) => metrics.relists.inc({ resource: RESOURCE, reason }),
-      onWatchError: () => metrics.watchErrors.inc({ resource: RESOURCE }),
+      onWatchError: (error) => {
+        metrics.watchErrors.inc({ resource: RESOURCE });
+        if (error instanceof KubeApiError && error.status === 403) this.forbidden();
+      },
     });
+  }
+
+  private forbidden(): void {
+    if (this.forbiddenSaid) return;
+    this.forbiddenSaid = true;
+    this.options.logger.warn(
+      "not allowed to list operator.openshift.io ingresscontrollers: snapshots carry none until the ClusterRole grants get/list/watch on them (agents/deploy/clusterrole.yaml)",
+    );
+    this.resolveSynced();
   }
 }

@@ -11,8 +11,8 @@ import {
   readKubeObjects,
 } from "../collect/kubectl-dump.js";
 import { podKey } from "../collect/pod.js";
-import type { KubeClient } from "../kube/api.js";
-import { listAll } from "../kube/list.js";
+import { KubeApiError, type KubeClient } from "../kube/api.js";
+import { type ListResult, listAll } from "../kube/list.js";
 import { type Logger, memoryFigures } from "../ops/log.js";
 import type { SnapshotInfo, SnapshotProducer } from "./producer.js";
 import { POD_FIELD_SELECTOR } from "./watch-mode.js";
@@ -43,21 +43,7 @@ export async function snapshotFromCluster(
       return pod ? { key: podKey(o as KubePod), value: pod } : null;
     },
   });
-  // OpenShift only: where the API does not serve them the snapshot leaves the key out.
-  const controllers = (await client.serves("ingresscontrollers", signal))
-    ? await listAll<SnapshotIngressController>(client, "ingresscontrollers", {
-        pageSize,
-        ...(signal ? { signal } : {}),
-        convert: (o) => {
-          const controller = toSnapshotIngressController(o as KubeIngressController);
-          return controller
-            ? { key: ingressControllerKey(o as KubeIngressController), value: controller }
-            : null;
-        },
-      })
-    : undefined;
-  if (!controllers)
-    logger.info("the API serves no operator.openshift.io/v1 ingresscontrollers: plain Kubernetes");
+  const controllers = await listIngressControllers(client, pageSize, logger, signal);
   logger.info("listed", {
     nodes: nodes.items.size,
     podsRead: pods.seen,
@@ -68,6 +54,40 @@ export async function snapshotFromCluster(
     memory: memoryFigures(),
   });
   return producer.produce(nodes.items.values(), pods.items.values(), undefined, controllers?.items.values());
+}
+
+/**
+ * OpenShift only: undefined (the snapshot leaves the key out) where the API does not serve them, or
+ * where the ClusterRole does not yet grant them (403: nodes and pods still go, as in watch mode).
+ */
+async function listIngressControllers(
+  client: KubeClient,
+  pageSize: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<ListResult<SnapshotIngressController> | undefined> {
+  if (!(await client.serves("ingresscontrollers", signal))) {
+    logger.info("the API serves no operator.openshift.io/v1 ingresscontrollers: plain Kubernetes");
+    return undefined;
+  }
+  try {
+    return await listAll<SnapshotIngressController>(client, "ingresscontrollers", {
+      pageSize,
+      ...(signal ? { signal } : {}),
+      convert: (o) => {
+        const controller = toSnapshotIngressController(o as KubeIngressController);
+        return controller
+          ? { key: ingressControllerKey(o as KubeIngressController), value: controller }
+          : null;
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 403)) throw error;
+    logger.warn(
+      "not allowed to list operator.openshift.io ingresscontrollers: the snapshot carries none until the ClusterRole grants get/list/watch on them (agents/deploy/clusterrole.yaml)",
+    );
+    return undefined;
+  }
 }
 
 export async function snapshotFromFiles(

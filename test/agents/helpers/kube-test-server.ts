@@ -304,7 +304,13 @@ current-context: ${context}
       failure.remaining -= 1;
       for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
       const reason =
-        failure.status === 410 ? "Expired" : failure.status === 429 ? "TooManyRequests" : "InternalError";
+        failure.status === 410
+          ? "Expired"
+          : failure.status === 429
+            ? "TooManyRequests"
+            : failure.status === 403
+              ? "Forbidden"
+              : "InternalError";
       return this.status(res, failure.status, reason, `injected failure ${failure.status}`);
     }
     if (req.method !== "GET")
