@@ -70,9 +70,10 @@ describe("the agent on OpenShift", () => {
   it("pushes the cluster's IngressControllers with the nodes and pods", async () => {
     await cluster(true);
     const first = acceptedPush();
-    await agent();
+    const t = await agent();
     const push = await first;
     expect(push.carriedIngressControllers).toBe(true);
+    expect(t.logs.find((l) => l.msg === "snapshot")).toMatchObject({ ingressControllers: 3 });
     expect(push.snapshot.ingressControllers.map((ic) => ic.name)).toEqual([
       "default",
       "internal-apps",

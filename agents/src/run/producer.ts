@@ -19,6 +19,8 @@ export interface SnapshotInfo {
   nodes: number;
   pods: number;
   ports: number;
+  /** Only where the cluster has them (OpenShift). */
+  ingressControllers?: number;
 }
 
 export interface ProducerOptions {
@@ -112,6 +114,7 @@ export class SnapshotProducer {
       nodes: state.nodes.length,
       pods: state.pods.length,
       ports: state.pods.reduce((sum, p) => sum + p.ports.length, 0),
+      ...(state.ingressControllers ? { ingressControllers: state.ingressControllers.length } : {}),
     };
     (kind === "change" ? logger.info : logger.debug)("snapshot", { ...info, gzippedBytes: body.byteLength });
     await this.options.sink.offer({ observedAt, hash, kind, body, state: { header, keyed: state.keyed } });
