@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { collectNode, collectPod } from "../../agents/src/collect/canonical.js";
+import { toSnapshotIngressController } from "../../agents/src/collect/ingress-controller.js";
 import { ClusterState } from "../../agents/src/run/cluster-state.js";
-import { fixtureNodes, fixturePod } from "./helpers/fixtures.js";
+import { fixtureIngressController, fixtureNodes, fixturePod } from "./helpers/fixtures.js";
 
 const pod = (name = "node-exporter") => collectPod(fixturePod(name))!;
 const node = () => collectNode(fixtureNodes()[0]!)!;
+const controller = (name = "default") => toSnapshotIngressController(fixtureIngressController(name))!;
 
 describe("the agent's cluster state", () => {
   it("counts a change only when a snapshot form changes", () => {
@@ -36,5 +38,24 @@ describe("the agent's cluster state", () => {
     expect(state.version).toBe(1);
     state.podSink.replace(new Map([["monitoring/b", pod()]]));
     expect([state.version, [...state.pods.keys()]]).toEqual([2, ["monitoring/b"]]);
+  });
+
+  it("knows no IngressControllers until they are listed, and an empty first list is no change", () => {
+    const state = new ClusterState();
+    expect(state.ingressControllers).toBeUndefined();
+    state.ingressControllerSink.replace(new Map());
+    expect([state.version, state.ingressControllers?.size]).toEqual([0, 0]);
+    state.ingressControllerSink.upsert("openshift-ingress-operator/default", controller());
+    state.ingressControllerSink.upsert("openshift-ingress-operator/default", controller());
+    expect(state.version).toBe(1);
+  });
+
+  it("counts a first list with IngressControllers as a change", () => {
+    const state = new ClusterState();
+    state.ingressControllerSink.replace(new Map([["openshift-ingress-operator/default", controller()]]));
+    expect([state.version, [...(state.ingressControllers?.keys() ?? [])]]).toEqual([
+      1,
+      ["openshift-ingress-operator/default"],
+    ]);
   });
 });

@@ -50,7 +50,7 @@ describe("deploy manifests", () => {
     expect(kustomization.namespace).toBe(one("Namespace").metadata.name);
   });
 
-  it("grant nothing beyond get, list and watch on nodes and pods", () => {
+  it("grant nothing beyond get, list and watch on nodes, pods and OpenShift's IngressControllers", () => {
     expect(byKind("Role")).toHaveLength(0);
     const role = one("ClusterRole");
     expect(role.aggregationRule).toBeUndefined();
@@ -58,13 +58,24 @@ describe("deploy manifests", () => {
     for (const rule of role.rules as Manifest[]) {
       expect(rule.nonResourceURLs).toBeUndefined();
       expect(rule.resourceNames).toBeUndefined();
-      for (const group of rule.apiGroups) expect(group).toBe("");
-      for (const resource of rule.resources) {
-        for (const verb of rule.verbs) granted.add(`${resource}:${verb}`);
+      for (const group of rule.apiGroups) {
+        for (const resource of rule.resources) {
+          for (const verb of rule.verbs) granted.add(`${group}/${resource}:${verb}`);
+        }
       }
     }
     expect([...granted].sort()).toEqual(
-      ["nodes:get", "nodes:list", "nodes:watch", "pods:get", "pods:list", "pods:watch"].sort(),
+      [
+        "/nodes:get",
+        "/nodes:list",
+        "/nodes:watch",
+        "/pods:get",
+        "/pods:list",
+        "/pods:watch",
+        "operator.openshift.io/ingresscontrollers:get",
+        "operator.openshift.io/ingresscontrollers:list",
+        "operator.openshift.io/ingresscontrollers:watch",
+      ].sort(),
     );
   });
 

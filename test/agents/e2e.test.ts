@@ -15,7 +15,13 @@ import type { SnapshotInfo } from "../../agents/src/run/producer.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import type { AllocationAnswer } from "../helpers/answers.js";
 import { startTestAgent, type TestAgent } from "./helpers/agent.js";
-import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "./helpers/fixtures.js";
+import {
+  fixtureIngressControllers,
+  fixtureNodes,
+  fixturePod,
+  fixturePods,
+  type KubeJson,
+} from "./helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "./helpers/kube-test-server.js";
 import { nextEvent } from "./helpers/wait.js";
 
@@ -161,4 +167,45 @@ describe("agent → API end to end", () => {
     );
     expect(await who(19200)).toEqual([expect.objectContaining({ pod: "from-file", node: "worker-1" })]);
   });
+
+  it("an OpenShift cluster's snapshots and deltas with IngressControllers are accepted", async () => {
+    const openshift = await startKubeTestServer({ openshift: true });
+    let agent: TestAgent | undefined;
+    try {
+      for (const node of fixtureNodes()) openshift.apply("nodes", node);
+      for (const pod of fixturePods()) openshift.apply("pods", pod);
+      for (const ic of fixtureIngressControllers()) openshift.apply("ingresscontrollers", ic);
+      const res = await fetch(`${api.url}/trpc/clusters.register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "ocp-eu-2" }),
+      });
+      const ocpToken = ((await res.json()) as { result: { data: { token: string } } }).result.data.token;
+      const kubeconfig = openshift.writeKubeconfig(join(dir, "openshift-kubeconfig"));
+      agent = await startTestAgent(
+        ["--cluster", "ocp-eu-2", "--server", api.url, "--kubeconfig", kubeconfig],
+        {
+          PORTOLAN_TOKEN: ocpToken,
+        },
+      );
+      const running = agent;
+      const outcome = (observedAt: string) =>
+        nextEvent<PushResult>(running.agent.events, "push", (r) => r.observedAt === observedAt, 20_000);
+      const first = await nextEvent<SnapshotInfo>(running.agent.events, "snapshot");
+      expect((await outcome(first.observedAt)).outcome.kind).toBe("accepted");
+      await openshift.watching("ingresscontrollers");
+      const scaled = nextEvent<SnapshotInfo>(running.agent.events, "snapshot", (s) => s.kind === "change");
+      const object = openshift.get("ingresscontrollers", "openshift-ingress-operator/default");
+      openshift.apply("ingresscontrollers", { ...object, spec: { ...object?.spec, replicas: 3 } });
+      const delta = await outcome((await scaled).observedAt);
+      expect(delta.outcome.kind).toBe("accepted");
+      // as a delta: the API agreed with the agent's base hash, IngressControllers included
+      expect(running.logs.map((l) => l.msg)).not.toContain(
+        "the API refused the delta; sending the whole snapshot",
+      );
+    } finally {
+      await agent?.agent.stop();
+      await openshift.close();
+    }
+  }, 60_000);
 });

@@ -7,7 +7,13 @@ import { assembleSnapshot, collectSnapshot } from "../../agents/src/collect/snap
 import { canonicalNode, canonicalPod, canonicalState, stateHash } from "../../src/contract/canonical.js";
 import { parseSnapshot } from "../../src/contract/snapshot.js";
 import { snapshotOf, stateArb } from "../property/states.js";
-import { fixtureNodes, fixturePod, fixturePodNames, fixturePods } from "./helpers/fixtures.js";
+import {
+  fixtureIngressControllers,
+  fixtureNodes,
+  fixturePod,
+  fixturePodNames,
+  fixturePods,
+} from "./helpers/fixtures.js";
 
 const meta = {
   cluster: "prod-eu-1",
@@ -100,6 +106,45 @@ describe("the streaming encoder against the contract's state hash", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("encoding a snapshot with IngressControllers", () => {
+  const withControllers = async (controllers = fixtureIngressControllers()) => {
+    const { snapshot } = collectSnapshot(meta, fixtureNodes(), fixturePods(), controllers);
+    return {
+      snapshot,
+      ...(await encodeSnapshot(snapshot, snapshot.nodes, snapshot.pods, snapshot.ingressControllers)),
+    };
+  };
+
+  it("gives the hash the server computes, and a body carrying them that the contract accepts", async () => {
+    const { snapshot, hash, body } = await withControllers();
+    const sent = JSON.parse(gunzipSync(body).toString("utf8"));
+    expect(sent.ingressControllers.map((ic: { name: string }) => ic.name)).toEqual([
+      "default",
+      "internal-apps",
+      "partner-lb",
+    ]);
+    expect(sent).toEqual(snapshot);
+    expect(hash).toBe(serverHash(body));
+  });
+
+  it("does not depend on the order they were listed in, and changes with any of them", async () => {
+    const a = await withControllers();
+    const b = await withControllers(fixtureIngressControllers().reverse());
+    expect(b.hash).toBe(a.hash);
+    const scaled = fixtureIngressControllers();
+    (scaled[0] as { spec: { replicas: number } }).spec.replicas = 3;
+    expect((await withControllers(scaled)).hash).not.toBe(a.hash);
+  });
+
+  it("hashes none exactly as a plain Kubernetes snapshot, which leaves the key out", async () => {
+    const plain = await encoded();
+    const none = await withControllers([]);
+    expect(none.hash).toBe(plain.hash);
+    expect(JSON.parse(gunzipSync(plain.body).toString("utf8"))).not.toHaveProperty("ingressControllers");
+    expect((await withControllers()).hash).not.toBe(plain.hash);
   });
 });
 

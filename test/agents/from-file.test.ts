@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../src/contract/snapshot.js";
 import { startTestAgent } from "./helpers/agent.js";
-import { fixtureNodes, fixturePods } from "./helpers/fixtures.js";
+import { FIXTURES_DIR, fixtureIngressControllers, fixtureNodes, fixturePods } from "./helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "./helpers/kube-test-server.js";
 
 const exec = promisify(execFile);
@@ -122,7 +122,99 @@ describe("--from-file gives the live snapshot", () => {
     expect(live.nodes).toHaveLength(6);
     expect(live.pods).toHaveLength(15);
     expect(live.agent).toMatchObject({ mode: "once" });
+    // Plain Kubernetes: no operator.openshift.io, so the key is left out and the hash is as before.
+    expect(live).not.toHaveProperty("ingressControllers");
   });
+});
+
+describe("--from-file on OpenShift gives the live snapshot with its IngressControllers", () => {
+  let openshift: KubeTestServer;
+  let openshiftKubeconfig: string;
+  let liveWithControllers: Snapshot;
+  const withControllers = (s: Snapshot) => ({ ...state(s), ingressControllers: s.ingressControllers });
+
+  beforeAll(async () => {
+    openshift = await startKubeTestServer({ openshift: true });
+    for (const node of fixtureNodes()) openshift.apply("nodes", node);
+    for (const pod of fixturePods()) openshift.apply("pods", pod);
+    for (const ic of fixtureIngressControllers()) openshift.apply("ingresscontrollers", ic);
+    openshiftKubeconfig = openshift.writeKubeconfig(join(dir, "openshift-kubeconfig"));
+    liveWithControllers = await snapshotOf([
+      "--once",
+      "--kubeconfig",
+      openshiftKubeconfig,
+      "--page-size",
+      "2",
+    ]);
+  });
+
+  afterAll(() => openshift.close());
+
+  it("lists them live (the comparisons below compare something)", () => {
+    expect(liveWithControllers.ingressControllers?.map((ic) => ic.name)).toEqual([
+      "default",
+      "internal-apps",
+      "partner-lb",
+    ]);
+  });
+
+  it("merges `oc get ingresscontrollers -A -o json` with the node and pod dumps", async () => {
+    const nodes = write("oc-nodes.json", { apiVersion: "v1", kind: "List", items: served("nodes") });
+    const pods = write("oc-pods.json", { apiVersion: "v1", kind: "List", items: served("pods") });
+    const controllers = `${FIXTURES_DIR}ingresscontrollers.json`;
+    expect(withControllers(await snapshotOf(["--from-file", nodes, controllers, pods]))).toEqual(
+      withControllers(liveWithControllers),
+    );
+  });
+
+  it("reads an IngressControllerList as the API serves it", async () => {
+    const all = write("oc-all.json", {
+      apiVersion: "v1",
+      kind: "List",
+      items: [...served("nodes"), ...served("pods")],
+    });
+    const list = write("ic-list.json", {
+      apiVersion: "operator.openshift.io/v1",
+      kind: "IngressControllerList",
+      items: fixtureIngressControllers().map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest),
+    });
+    expect(withControllers(await snapshotOf(["--from-file", all, list]))).toEqual(
+      withControllers(liveWithControllers),
+    );
+  });
+
+  it("--once without the ClusterRole's IngressController rule (403) still gives the nodes and pods", async () => {
+    openshift.failNext(/\/ingresscontrollers\?/, 403);
+    const snapshot = await snapshotOf(["--once", "--kubeconfig", openshiftKubeconfig]);
+    expect(snapshot).not.toHaveProperty("ingressControllers");
+    expect(state(snapshot)).toEqual(state(liveWithControllers));
+  });
+
+  it.skipIf(!KUBECTL)(
+    "from `kubectl get ingresscontrollers -A -o json` against the same API server",
+    async () => {
+      const { stdout } = await exec(
+        KUBECTL as string,
+        [
+          "--kubeconfig",
+          openshiftKubeconfig,
+          "get",
+          "nodes,pods,ingresscontrollers.operator.openshift.io",
+          "-A",
+          "-o",
+          "json",
+        ],
+        {
+          env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, "openshift-kube-cache") },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
+      const dump = write("kubectl-openshift.json", JSON.parse(stdout));
+      expect(withControllers(await snapshotOf(["--from-file", dump]))).toEqual(
+        withControllers(liveWithControllers),
+      );
+    },
+  );
 });
 
 describe("--from-file refuses a dump that would close histories it never saw", () => {

@@ -252,3 +252,18 @@ describe("list, then watch", () => {
     await w.stop();
   });
 });
+
+describe("discovery with client-node", () => {
+  it("says whether the API serves a resource: core always, ingresscontrollers only on OpenShift", async () => {
+    expect(await client.serves("pods")).toBe(true);
+    expect(await client.serves("ingresscontrollers")).toBe(false);
+    server.serveOpenShift(true);
+    expect(await client.serves("ingresscontrollers")).toBe(true);
+    expect(server.requests.filter((r) => r.path === "/apis/operator.openshift.io/v1")).toHaveLength(2);
+  });
+
+  it("fails on anything but an answer or 404, so the agent retries instead of guessing", async () => {
+    server.failNext(/^\/apis\/operator\.openshift\.io\/v1$/, 503);
+    await expect(client.serves("ingresscontrollers")).rejects.toMatchObject({ status: 503 });
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DumpError, mergeKubeObjects, readKubeObjects } from "../../agents/src/collect/kubectl-dump.js";
-import { fixtureNodes, fixturePod } from "./helpers/fixtures.js";
+import { fixtureIngressControllers, fixtureNodes, fixturePod } from "./helpers/fixtures.js";
 
 describe("reading kubectl JSON dumps", () => {
   it("reads `kubectl get pods -A -o json` (a List whose items carry their kind)", () => {
@@ -39,6 +39,33 @@ describe("reading kubectl JSON dumps", () => {
     expect(objects.nodes).toHaveLength(6);
     expect(objects.pods).toHaveLength(1);
     expect(objects.ignoredKinds).toEqual(["Service"]);
+  });
+
+  it("reads `oc get ingresscontrollers -A -o json`, and only OpenShift's IngressController kind", () => {
+    const contour = {
+      apiVersion: "projectcontour.io/v1alpha1",
+      kind: "IngressController",
+      metadata: { name: "x" },
+    };
+    const objects = readKubeObjects(
+      { kind: "List", items: [...fixtureIngressControllers(), contour] },
+      "ic.json",
+    );
+    expect(objects.ingressControllers.map((ic) => ic.metadata?.name)).toEqual([
+      "default",
+      "internal-apps",
+      "partner-lb",
+    ]);
+    expect(objects.hasIngressControllerList).toBe(true);
+    expect(objects.ignoredKinds).toEqual(["IngressController"]);
+  });
+
+  it("knows an empty IngressControllerList as one, and a dump without any as none", () => {
+    const empty = readKubeObjects({ kind: "IngressControllerList", items: [] }, "ic.json");
+    expect([empty.hasIngressControllerList, empty.emptyLists]).toEqual([true, 0]);
+    expect(readKubeObjects({ kind: "List", items: fixtureNodes() }, "n").hasIngressControllerList).toBe(
+      false,
+    );
   });
 
   it("reads a single object", () => {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import { stateTextPieces } from "../../../src/contract/canonical.js";
-import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 
 export interface SnapshotHeader {
   schemaVersion: number;
@@ -66,12 +66,14 @@ export async function encodeSnapshot(
   header: SnapshotHeader,
   nodes: readonly SnapshotNode[],
   pods: readonly SnapshotPod[],
+  /** Canonical and sorted; none (or none served) are left out of both the hash and the body. */
+  ingressControllers: readonly SnapshotIngressController[] = [],
 ): Promise<EncodedSnapshot> {
   const hash = createHash("sha256");
   const body = new GzipWriter();
   // The hashed text's head is {"cluster":…; the body's is the whole envelope. Every later piece is in both.
   let head = true;
-  for (const piece of stateTextPieces(header.cluster, nodes, pods)) {
+  for (const piece of stateTextPieces(header.cluster, nodes, pods, ingressControllers)) {
     hash.update(piece);
     await body.write(head ? envelopeHead(header) : piece);
     head = false;

@@ -99,3 +99,29 @@ export interface KubeNode {
     addresses?: { type: string; address: string }[];
   };
 }
+
+/** operator.openshift.io/v1 endpointPublishingStrategy, spec or status (only what host ports need). */
+export interface KubeEndpointPublishingStrategy {
+  type?: string;
+  hostNetwork?: { httpPort?: number; httpsPort?: number; statsPort?: number; protocol?: string };
+}
+
+export interface KubeLabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** An OpenShift IngressController (operator.openshift.io/v1), as far as host ports go. */
+export interface KubeIngressController {
+  kind?: string;
+  metadata?: KubeObjectMeta;
+  spec?: {
+    replicas?: number;
+    endpointPublishingStrategy?: KubeEndpointPublishingStrategy;
+    nodePlacement?: { nodeSelector?: KubeLabelSelector; tolerations?: KubeToleration[] };
+  };
+  status?: {
+    availableReplicas?: number;
+    endpointPublishingStrategy?: KubeEndpointPublishingStrategy;
+  };
+}

@@ -1,18 +1,23 @@
 /**
- * Reads what `kubectl get nodes -o json`, `kubectl get pods -A -o json` and
- * `kubectl get nodes,pods -A -o json` print (a List, a NodeList/PodList as the API serves it, or one
- * object). Pure: the caller reads the files.
+ * Reads what `kubectl get nodes -o json`, `kubectl get pods -A -o json`,
+ * `kubectl get nodes,pods -A -o json` and `oc get ingresscontrollers -A -o json` print (a List, a
+ * NodeList/PodList/IngressControllerList as the API serves it, or one object). Pure: the caller reads
+ * the files.
  */
-import type { KubeNode, KubePod } from "./kube-types.js";
+import type { KubeIngressController, KubeNode, KubePod } from "./kube-types.js";
 
 export interface KubeObjects {
   nodes: KubeNode[];
   pods: KubePod[];
+  /** OpenShift's operator.openshift.io IngressControllers, when the dumps hold any. */
+  ingressControllers: KubeIngressController[];
   /** Kinds present in the input that the agent does not use (e.g. `kubectl get nodes,pods,svc`). */
   ignoredKinds: string[];
   /** Whether the input holds a node list, a pod list (even empty, when its kind says so). */
   hasNodeList: boolean;
   hasPodList: boolean;
+  /** Whether they hold an IngressController list (then the snapshot carries ingressControllers). */
+  hasIngressControllerList: boolean;
   /** Lists with no items that do not say of what (kubectl prints `kind: List` for no objects). */
   emptyLists: number;
 }
@@ -34,15 +39,21 @@ export function missingLists(objects: KubeObjects): ("nodes" | "pods")[] {
   return objects.emptyLists >= missing.length ? [] : missing;
 }
 
-const itemKindOfList: Record<string, string> = { NodeList: "Node", PodList: "Pod" };
+const itemKindOfList: Record<string, string> = {
+  NodeList: "Node",
+  PodList: "Pod",
+  IngressControllerList: "IngressController",
+};
 
 export function readKubeObjects(document: unknown, source: string): KubeObjects {
   const out: KubeObjects = {
     nodes: [],
     pods: [],
+    ingressControllers: [],
     ignoredKinds: [],
     hasNodeList: false,
     hasPodList: false,
+    hasIngressControllerList: false,
     emptyLists: 0,
   };
   addDocument(out, document, source);
@@ -53,9 +64,11 @@ export function mergeKubeObjects(parts: KubeObjects[]): KubeObjects {
   return {
     nodes: parts.flatMap((p) => p.nodes),
     pods: parts.flatMap((p) => p.pods),
+    ingressControllers: parts.flatMap((p) => p.ingressControllers),
     ignoredKinds: [...new Set(parts.flatMap((p) => p.ignoredKinds))].sort(),
     hasNodeList: parts.some((p) => p.hasNodeList),
     hasPodList: parts.some((p) => p.hasPodList),
+    hasIngressControllerList: parts.some((p) => p.hasIngressControllerList),
     emptyLists: parts.reduce((sum, p) => sum + p.emptyLists, 0),
   };
 }
@@ -69,6 +82,7 @@ function addDocument(out: KubeObjects, document: unknown, source: string): void 
     const impliedKind = kind ? itemKindOfList[kind] : undefined;
     if (impliedKind === "Node") out.hasNodeList = true;
     else if (impliedKind === "Pod") out.hasPodList = true;
+    else if (impliedKind === "IngressController") out.hasIngressControllerList = true;
     else if (document.items.length === 0) out.emptyLists += 1;
     document.items.forEach((item, i) => {
       addObject(out, item, impliedKind, `${source}: items[${i}]`);
@@ -89,6 +103,9 @@ function addObject(out: KubeObjects, item: unknown, impliedKind: string | undefi
   } else if (kind === "Pod") {
     out.pods.push(item as KubePod);
     out.hasPodList = true;
+  } else if (kind === "IngressController" && isOperatorObject(item)) {
+    out.ingressControllers.push(item as KubeIngressController);
+    out.hasIngressControllerList = true;
   } else if (!out.ignoredKinds.includes(kind ?? "(no kind)")) out.ignoredKinds.push(kind ?? "(no kind)");
 }
 
@@ -102,6 +119,14 @@ function kindFromShape(document: Record<string, unknown>): "Pod" | "Node" | unde
   if (Array.isArray(spec?.containers)) return "Pod";
   if (isObject(status?.nodeInfo)) return "Node";
   return undefined;
+}
+
+/**
+ * IngressController is also a kind of other groups (e.g. projectcontour.io's); only OpenShift's
+ * operator.openshift.io one is read. Without apiVersion (saved without TypeMeta) it is taken as OpenShift's.
+ */
+function isOperatorObject(item: Record<string, unknown>): boolean {
+  return item.apiVersion === undefined || item.apiVersion === "operator.openshift.io/v1";
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

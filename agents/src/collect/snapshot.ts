@@ -1,16 +1,18 @@
 /**
- * Collected nodes and pods (canonical forms, see canonical.ts) → a snapshot v1 in the server's
+ * Collected nodes, pods and IngressControllers (canonical forms, see canonical.ts) → a snapshot v1 in the server's
  * canonical order, and its validation by the shared contract. Pure.
  */
 import {
   parseSnapshot,
   SNAPSHOT_SCHEMA_VERSION,
+  type SnapshotIngressController,
   type SnapshotIssue,
   type SnapshotNode,
   type SnapshotPod,
 } from "../../../src/contract/snapshot.js";
 import { collectNode, collectPod } from "./canonical.js";
-import type { KubeNode, KubePod } from "./kube-types.js";
+import { toSnapshotIngressController } from "./ingress-controller.js";
+import type { KubeIngressController, KubeNode, KubePod } from "./kube-types.js";
 
 export interface SnapshotMeta {
   cluster: string;
@@ -27,6 +29,8 @@ export interface AssembledSnapshot {
     agent: { version: string; mode: string };
     nodes: SnapshotNode[];
     pods: SnapshotPod[];
+    /** Only where the cluster has them (OpenShift); absent on plain Kubernetes. */
+    ingressControllers?: SnapshotIngressController[];
   };
   /** Pods bound to a node the node list no longer has (deleted between the two reads): left out. */
   orphanPods: string[];
@@ -37,11 +41,13 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * The snapshot of the given state. A pod on a node missing from `nodes` would make the server refuse
  * the whole snapshot (UNKNOWN_NODE); such a pod is on its way out with its node, so it is left out.
+ * `ingressControllers` undefined (the API does not serve them) leaves the key out.
  */
 export function assembleSnapshot(
   meta: SnapshotMeta,
   nodes: Iterable<SnapshotNode>,
   pods: Iterable<SnapshotPod>,
+  ingressControllers?: Iterable<SnapshotIngressController>,
 ): AssembledSnapshot {
   const nodeList = [...nodes].sort((a, b) => byString(a.name, b.name));
   const names = new Set(nodeList.map((n) => n.name));
@@ -60,16 +66,31 @@ export function assembleSnapshot(
       agent: meta.agent,
       nodes: nodeList,
       pods: kept,
+      ...(ingressControllers
+        ? {
+            ingressControllers: [...ingressControllers].sort(
+              (a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name),
+            ),
+          }
+        : {}),
     },
     orphanPods,
   };
 }
 
 /** Whole Kubernetes objects → snapshot: what --from-file and the tests use. */
-export function collectSnapshot(meta: SnapshotMeta, nodes: KubeNode[], pods: KubePod[]): AssembledSnapshot {
+export function collectSnapshot(
+  meta: SnapshotMeta,
+  nodes: KubeNode[],
+  pods: KubePod[],
+  ingressControllers?: KubeIngressController[],
+): AssembledSnapshot {
   const snapshotNodes = nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
   const snapshotPods = pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);
-  return assembleSnapshot(meta, snapshotNodes, snapshotPods);
+  const controllers = ingressControllers
+    ?.map(toSnapshotIngressController)
+    .filter((c): c is SnapshotIngressController => c !== null);
+  return assembleSnapshot(meta, snapshotNodes, snapshotPods, controllers);
 }
 
 export type Validation = { ok: true } | { ok: false; code: string; message: string; issues: SnapshotIssue[] };

@@ -1,10 +1,19 @@
 /**
- * The two Kubernetes calls the agent makes — one page of a LIST, and a WATCH stream — as a small
+ * The Kubernetes calls the agent makes — one page of a LIST, a WATCH stream, and whether the API
+ * serves a resource at all (discovery) — as a small
  * interface, so the list/watch logic is tested against anything and the real implementation
  * (client.ts, @kubernetes/client-node) is only loaded when the agent talks to a cluster.
  */
 
-export type Resource = "nodes" | "pods";
+/** OpenShift's ingresscontrollers (operator.openshift.io/v1) exist only where the API serves them. */
+export type Resource = "nodes" | "pods" | "ingresscontrollers";
+
+/** Where each resource is listed and watched, in all namespaces. */
+export const resourcePaths: Record<Resource, string> = {
+  nodes: "/api/v1/nodes",
+  pods: "/api/v1/pods",
+  ingresscontrollers: "/apis/operator.openshift.io/v1/ingresscontrollers",
+};
 
 export interface ListRequest {
   limit: number;
@@ -31,6 +40,11 @@ export interface WatchEvent {
 }
 
 export interface KubeClient {
+  /**
+   * Whether the API serves `resource` (discovery of its group version): false when the group version
+   * is not there (404, e.g. operator.openshift.io on plain Kubernetes); rejects on other failures.
+   */
+  serves(resource: Resource, signal?: AbortSignal): Promise<boolean>;
   list(resource: Resource, request: ListRequest, signal?: AbortSignal): Promise<ListPage>;
   /** Resolves when the server ends the stream (or `signal` aborts); rejects on errors. */
   watch(

@@ -11,11 +11,9 @@ import http from "node:http";
 import https from "node:https";
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { AbortScope } from "../util/abort.js";
-import { KubeApiError, type KubeClient, type Resource } from "./api.js";
+import { KubeApiError, type KubeClient, resourcePaths } from "./api.js";
 
 export type { KubeClient } from "./api.js";
-
-const paths: Record<Resource, string> = { nodes: "/api/v1/nodes", pods: "/api/v1/pods" };
 
 export interface ClientNodeOptions {
   /** A LIST page that takes longer is abandoned and retried (a hung connection must not stall the agent). */
@@ -26,11 +24,34 @@ export function createKubeClient(config: KubeConfig, options: ClientNodeOptions 
   const watcher = new Watch(config);
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
 
+  const urlOf = (path: string): URL => {
+    const server = config.getCurrentCluster()?.server;
+    if (!server) throw new KubeApiError("no current cluster in the kubeconfig", undefined);
+    return new URL(server.replace(/\/+$/, "") + path);
+  };
+
   return {
+    async serves(resource, signal) {
+      const path = resourcePaths[resource];
+      // The group version's resource list: /api/v1 or /apis/<group>/<version>.
+      const groupVersion = path.slice(0, path.lastIndexOf("/"));
+      const scope = new AbortScope([signal], timeoutMs);
+      try {
+        const list = (await getJson(config, urlOf(groupVersion), scope.signal)) as {
+          resources?: { name?: unknown }[];
+        };
+        return (list.resources ?? []).some((r) => r.name === resource);
+      } catch (error) {
+        const failure = toKubeError(error, `discover ${groupVersion}`);
+        if (failure.status === 404) return false;
+        throw failure;
+      } finally {
+        scope.dispose();
+      }
+    },
+
     async list(resource, request, signal) {
-      const server = config.getCurrentCluster()?.server;
-      if (!server) throw new KubeApiError("no current cluster in the kubeconfig", undefined);
-      const url = new URL(server.replace(/\/+$/, "") + paths[resource]);
+      const url = urlOf(resourcePaths[resource]);
       url.searchParams.set("limit", String(request.limit));
       if (request.continueToken) url.searchParams.set("continue", request.continueToken);
       if (request.fieldSelector) url.searchParams.set("fieldSelector", request.fieldSelector);
@@ -70,7 +91,7 @@ export function createKubeClient(config: KubeConfig, options: ClientNodeOptions 
           ...(request.fieldSelector ? { fieldSelector: request.fieldSelector } : {}),
         };
         watcher
-          .watch(paths[resource], query, (type, object) => onEvent({ type, object }), finish)
+          .watch(resourcePaths[resource], query, (type, object) => onEvent({ type, object }), finish)
           .then((c) => {
             controller = c;
             if (signal.aborted) c.abort();

@@ -3,26 +3,35 @@
  * (src/contract/delta.ts). Objects are canonical (collectNode/collectPod), so equal ones serialise
  * the same; unchanged objects are usually the very same object, which is checked first.
  */
-import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { envelopeHead, GzipWriter, type SnapshotHeader } from "../collect/encode.js";
 
-/** A state by key: nodes by name, pods by namespace/name. */
+/** A state by key: nodes by name, pods by namespace/name; IngressControllers as the sorted list. */
 export interface KeyedState {
   nodes: Map<string, SnapshotNode>;
   pods: Map<string, SnapshotPod>;
+  ingressControllers: readonly SnapshotIngressController[];
 }
 
 export interface StateChanges {
   nodes: { upsert: SnapshotNode[]; remove: string[] };
   pods: { upsert: SnapshotPod[]; remove: [string, string][] };
+  /** The whole new list when any IngressController changed (the contract's rule); else absent. */
+  ingressControllers?: readonly SnapshotIngressController[];
 }
 
 const podKey = (pod: SnapshotPod) => `${pod.namespace}/${pod.name}`;
 
-export function keyedState(nodes: readonly SnapshotNode[], pods: readonly SnapshotPod[]): KeyedState {
+/** `ingressControllers` canonical and sorted; none and not served are the same state. */
+export function keyedState(
+  nodes: readonly SnapshotNode[],
+  pods: readonly SnapshotPod[],
+  ingressControllers: readonly SnapshotIngressController[] = [],
+): KeyedState {
   return {
     nodes: new Map(nodes.map((n) => [n.name, n])),
     pods: new Map(pods.map((p) => [podKey(p), p])),
+    ingressControllers,
   };
 }
 
@@ -41,6 +50,8 @@ export function stateChanges(base: KeyedState, next: KeyedState): StateChanges {
   }
   for (const [key, pod] of base.pods)
     if (!next.pods.has(key)) changes.pods.remove.push([pod.namespace, pod.name]);
+  if (!same(base.ingressControllers, next.ingressControllers))
+    changes.ingressControllers = next.ingressControllers;
   return changes;
 }
 
@@ -60,6 +71,9 @@ export async function encodeDelta(
   for (let i = 0; i < changes.pods.upsert.length; i++) {
     await body.write((i > 0 ? "," : "") + JSON.stringify(changes.pods.upsert[i]));
   }
-  await body.write(`],"remove":${JSON.stringify(changes.pods.remove)}}}}`);
+  await body.write(`],"remove":${JSON.stringify(changes.pods.remove)}}`);
+  if (changes.ingressControllers)
+    await body.write(`,"ingressControllers":${JSON.stringify(changes.ingressControllers)}`);
+  await body.write("}}");
   return body.end();
 }

@@ -1,14 +1,16 @@
 /**
- * What the agent knows of its cluster between snapshots: every node and the host-port pods, in
- * their snapshot form only. Updates that leave that form unchanged (node heartbeats, status churn of
+ * What the agent knows of its cluster between snapshots: every node, the host-port pods and (where
+ * the API serves them) the IngressControllers, in their snapshot form only. Updates that leave that form unchanged (node heartbeats, status churn of
  * ordinary pods) do not count as changes, so a busy cluster does not rebuild snapshots for nothing.
  */
-import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import type { ListWatchSink } from "../kube/list-watch.js";
 
 export class ClusterState {
   readonly nodes = new Map<string, SnapshotNode>();
   readonly pods = new Map<string, SnapshotPod>();
+  /** By namespace/name; undefined until they are listed (never, where the API does not serve them). */
+  ingressControllers: Map<string, SnapshotIngressController> | undefined;
   /** Bumped on every real change; the snapshot scheduler compares it. */
   version = 0;
 
@@ -22,6 +24,19 @@ export class ClusterState {
   readonly podSink: ListWatchSink<SnapshotPod> = {
     replace: (items) => this.replace(this.pods, items),
     upsert: (key, value) => this.upsert(this.pods, key, value),
+  };
+
+  readonly ingressControllerSink: ListWatchSink<SnapshotIngressController> = {
+    replace: (items) => {
+      // First listed: a change only if there are some (an empty list hashes as none at all).
+      if (this.ingressControllers) return this.replace(this.ingressControllers, items);
+      this.ingressControllers = new Map(items);
+      if (items.size > 0) this.changed();
+    },
+    upsert: (key, value) => {
+      this.ingressControllers ??= new Map();
+      this.upsert(this.ingressControllers, key, value);
+    },
   };
 
   private replace<T>(target: Map<string, T>, items: Map<string, T>): void {

@@ -1,8 +1,9 @@
 /** --once and --from-file: one snapshot from a paginated LIST, or from kubectl JSON dumps. */
 import { readFile } from "node:fs/promises";
-import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { collectNode, collectPod, Interner } from "../collect/canonical.js";
-import type { KubeNode, KubePod } from "../collect/kube-types.js";
+import { ingressControllerKey, toSnapshotIngressController } from "../collect/ingress-controller.js";
+import type { KubeIngressController, KubeNode, KubePod } from "../collect/kube-types.js";
 import {
   IncompleteDumpError,
   mergeKubeObjects,
@@ -10,8 +11,8 @@ import {
   readKubeObjects,
 } from "../collect/kubectl-dump.js";
 import { podKey } from "../collect/pod.js";
-import type { KubeClient } from "../kube/api.js";
-import { listAll } from "../kube/list.js";
+import { KubeApiError, type KubeClient } from "../kube/api.js";
+import { type ListResult, listAll } from "../kube/list.js";
 import { type Logger, memoryFigures } from "../ops/log.js";
 import type { SnapshotInfo, SnapshotProducer } from "./producer.js";
 import { POD_FIELD_SELECTOR } from "./watch-mode.js";
@@ -42,15 +43,51 @@ export async function snapshotFromCluster(
       return pod ? { key: podKey(o as KubePod), value: pod } : null;
     },
   });
+  const controllers = await listIngressControllers(client, pageSize, logger, signal);
   logger.info("listed", {
     nodes: nodes.items.size,
     podsRead: pods.seen,
     hostPortPods: pods.items.size,
-    pages: nodes.pages + pods.pages,
+    ...(controllers ? { ingressControllers: controllers.items.size } : {}),
+    pages: nodes.pages + pods.pages + (controllers?.pages ?? 0),
     ms: Math.round(performance.now() - started),
     memory: memoryFigures(),
   });
-  return producer.produce(nodes.items.values(), pods.items.values());
+  return producer.produce(nodes.items.values(), pods.items.values(), undefined, controllers?.items.values());
+}
+
+/**
+ * OpenShift only: undefined (the snapshot leaves the key out) where the API does not serve them, or
+ * where the ClusterRole does not yet grant them (403: nodes and pods still go, as in watch mode).
+ */
+async function listIngressControllers(
+  client: KubeClient,
+  pageSize: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<ListResult<SnapshotIngressController> | undefined> {
+  if (!(await client.serves("ingresscontrollers", signal))) {
+    logger.info("the API serves no operator.openshift.io/v1 ingresscontrollers: plain Kubernetes");
+    return undefined;
+  }
+  try {
+    return await listAll<SnapshotIngressController>(client, "ingresscontrollers", {
+      pageSize,
+      ...(signal ? { signal } : {}),
+      convert: (o) => {
+        const controller = toSnapshotIngressController(o as KubeIngressController);
+        return controller
+          ? { key: ingressControllerKey(o as KubeIngressController), value: controller }
+          : null;
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 403)) throw error;
+    logger.warn(
+      "not allowed to list operator.openshift.io ingresscontrollers: the snapshot carries none until the ClusterRole grants get/list/watch on them (agents/deploy/clusterrole.yaml)",
+    );
+    return undefined;
+  }
 }
 
 export async function snapshotFromFiles(
@@ -88,5 +125,10 @@ export async function snapshotFromFiles(
   }
   const nodes = objects.nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
   const pods = objects.pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);
-  return producer.produce(nodes, pods);
+  const controllers = objects.hasIngressControllerList
+    ? objects.ingressControllers
+        .map(toSnapshotIngressController)
+        .filter((c): c is SnapshotIngressController => c !== null)
+    : undefined;
+  return producer.produce(nodes, pods, undefined, controllers);
 }

@@ -2,7 +2,7 @@
  * Turns the collected state into a validated snapshot, decides whether it is a change or a
  * heartbeat (same state hash as the last one), and hands it to the sink (pusher or printer).
  */
-import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { encodeSnapshot } from "../collect/encode.js";
 import { assembleSnapshot, validateSnapshot } from "../collect/snapshot.js";
 import type { Logger } from "../ops/log.js";
@@ -19,6 +19,8 @@ export interface SnapshotInfo {
   nodes: number;
   pods: number;
   ports: number;
+  /** Only where the cluster has them (OpenShift). */
+  ingressControllers?: number;
 }
 
 export interface ProducerOptions {
@@ -38,7 +40,13 @@ export class SnapshotProducer {
   private lastObservedMs: number;
   /** The last validated state (sorted canonical arrays, and by key) and its version, reused by heartbeats. */
   private cached:
-    | { version: number; nodes: SnapshotNode[]; pods: SnapshotPod[]; keyed: KeyedState }
+    | {
+        version: number;
+        nodes: SnapshotNode[];
+        pods: SnapshotPod[];
+        ingressControllers: SnapshotIngressController[] | undefined;
+        keyed: KeyedState;
+      }
     | undefined;
 
   constructor(private readonly options: ProducerOptions) {
@@ -46,7 +54,8 @@ export class SnapshotProducer {
   }
 
   /**
-   * Builds and offers a snapshot of `nodes` and `pods` (canonical forms from collectNode/collectPod).
+   * Builds and offers a snapshot of `nodes` and `pods` (canonical forms from collectNode/collectPod),
+   * and of `ingressControllers` when the cluster has the API for them (undefined: plain Kubernetes).
    * `version` identifies the state (ClusterState's counter): an unchanged state is not validated
    * again, only re-encoded with a new observedAt. Returns undefined when the contract refuses the
    * snapshot (logged and counted, not pushed).
@@ -55,13 +64,19 @@ export class SnapshotProducer {
     nodes: Iterable<SnapshotNode>,
     pods: Iterable<SnapshotPod>,
     version?: number,
+    ingressControllers?: Iterable<SnapshotIngressController>,
   ): Promise<SnapshotInfo | undefined> {
     const { cluster, mode, logger, metrics } = this.options;
     const observedAt = this.nextObservedAt();
     const agent = { version: AGENT_VERSION, mode };
     let state = version !== undefined && this.cached?.version === version ? this.cached : undefined;
     if (!state) {
-      const assembled = assembleSnapshot({ cluster, observedAt: new Date(observedAt), agent }, nodes, pods);
+      const assembled = assembleSnapshot(
+        { cluster, observedAt: new Date(observedAt), agent },
+        nodes,
+        pods,
+        ingressControllers,
+      );
       if (assembled.orphanPods.length > 0) {
         logger.info("left out pods whose node is gone", { pods: assembled.orphanPods.slice(0, 20) });
       }
@@ -75,12 +90,18 @@ export class SnapshotProducer {
         });
         return undefined;
       }
-      const { nodes: sorted, pods: kept } = assembled.snapshot;
-      state = { version: version ?? -1, nodes: sorted, pods: kept, keyed: keyedState(sorted, kept) };
+      const { nodes: sorted, pods: kept, ingressControllers: controllers } = assembled.snapshot;
+      state = {
+        version: version ?? -1,
+        nodes: sorted,
+        pods: kept,
+        ingressControllers: controllers,
+        keyed: keyedState(sorted, kept, controllers),
+      };
       if (version !== undefined) this.cached = state;
     }
     const header = { schemaVersion: 1, cluster, observedAt, agent };
-    const { hash, body } = await encodeSnapshot(header, state.nodes, state.pods);
+    const { hash, body } = await encodeSnapshot(header, state.nodes, state.pods, state.ingressControllers);
     const kind: SnapshotKind = hash === this.lastHash ? "heartbeat" : "change";
     this.lastHash = hash;
     metrics.snapshots.inc({ kind });
@@ -93,6 +114,7 @@ export class SnapshotProducer {
       nodes: state.nodes.length,
       pods: state.pods.length,
       ports: state.pods.reduce((sum, p) => sum + p.ports.length, 0),
+      ...(state.ingressControllers ? { ingressControllers: state.ingressControllers.length } : {}),
     };
     (kind === "change" ? logger.info : logger.debug)("snapshot", { ...info, gzippedBytes: body.byteLength });
     await this.options.sink.offer({ observedAt, hash, kind, body, state: { header, keyed: state.keyed } });

@@ -1,5 +1,5 @@
 /**
- * Watch mode: list+watch nodes and pods into the cluster state; after changes settle (debounce, at
+ * Watch mode: list+watch nodes, pods and (on OpenShift) IngressControllers into the cluster state; after changes settle (debounce, at
  * most maxWait after the first one) build a snapshot; with no change, a heartbeat every
  * heartbeatMs; a full re-list every resyncMs as a safety net for anything a watch missed.
  */
@@ -14,6 +14,7 @@ import type { AgentMetrics } from "../ops/metrics.js";
 import type { BackoffPolicy } from "../util/backoff.js";
 import type { Clock, Delay } from "../util/time.js";
 import { ClusterState } from "./cluster-state.js";
+import { IngressControllerWatch } from "./ingress-controllers.js";
 import { ChangeNotifier } from "./notifier.js";
 import type { SnapshotProducer } from "./producer.js";
 
@@ -70,6 +71,12 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
     onRelist: (reason) => metrics.relists.inc({ resource: "pods", reason }),
     onWatchError: () => metrics.watchErrors.inc({ resource: "pods" }),
   });
+  const ingressControllers = new IngressControllerWatch({
+    ...common,
+    sink: state.ingressControllerSink,
+    recheckMs: options.resyncMs,
+    metrics,
+  });
 
   const resync = async () => {
     while (!signal.aborted) {
@@ -77,11 +84,12 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
       if (signal.aborted) break;
       nodes.requestResync();
       pods.requestResync();
+      ingressControllers.requestResync();
     }
   };
 
   const snapshots = async () => {
-    const synced = Promise.all([nodes.synced, pods.synced]);
+    const synced = Promise.all([nodes.synced, pods.synced, ingressControllers.synced]);
     const aborted = new Promise<void>((resolve) =>
       signal.addEventListener("abort", () => resolve(), { once: true }),
     );
@@ -94,7 +102,12 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
       produced = state.version;
       producedAt = options.clock.now().getTime();
       try {
-        await options.producer.produce(state.nodes.values(), state.pods.values(), produced);
+        await options.producer.produce(
+          state.nodes.values(),
+          state.pods.values(),
+          produced,
+          state.ingressControllers?.values(),
+        );
       } catch (error) {
         logger.error("could not build or queue a snapshot", { error: errorText(error) });
       }
@@ -122,5 +135,11 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
     }
   };
 
-  await Promise.all([nodes.run(signal), pods.run(signal), resync(), snapshots()]);
+  await Promise.all([
+    nodes.run(signal),
+    pods.run(signal),
+    ingressControllers.run(signal),
+    resync(),
+    snapshots(),
+  ]);
 }

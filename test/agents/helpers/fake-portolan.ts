@@ -18,6 +18,8 @@ export interface ReceivedPush {
   status: number;
   /** sent as a delta */
   delta: boolean;
+  /** the body had an ingressControllers member (plain Kubernetes agents leave it out) */
+  carriedIngressControllers: boolean;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -63,8 +65,9 @@ export class FakePortolan {
       let code = this.code;
       const mismatch = delta && body.delta.base !== this.last?.hash;
       if (status === 200 && mismatch) [status, code] = [409, "BASE_MISMATCH"];
+      const carriedIngressControllers = "ingressControllers" in (delta ? body.delta : body);
       const snapshot = !delta
-        ? body
+        ? { ...body, ingressControllers: body.ingressControllers ?? [] }
         : this.last && !mismatch
           ? applied(this.last.snapshot, body)
           : { ...body, nodes: [], pods: [], ingressControllers: [] };
@@ -73,7 +76,13 @@ export class FakePortolan {
         this.lastObservedAt = snapshot.observedAt;
         this.last = { snapshot, hash: stateHash(canonicalState(snapshot)) };
       }
-      const push = { snapshot, token: req.headers.authorization?.replace(/^Bearer /, ""), status, delta };
+      const push = {
+        snapshot,
+        token: req.headers.authorization?.replace(/^Bearer /, ""),
+        status,
+        delta,
+        carriedIngressControllers,
+      };
       this.pushes.push(push);
       res.writeHead(status, { "content-type": "application/json", ...(status === 200 ? {} : this.headers) });
       res.end(

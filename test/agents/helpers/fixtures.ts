@@ -25,3 +25,14 @@ export function fixturePods(): KubeJson[] {
 export function fixtureNodes(): KubeJson[] {
   return JSON.parse(readFileSync(`${FIXTURES_DIR}nodes.json`, "utf8")).items;
 }
+
+/** The IngressControllers of `oc get ingresscontrollers -A -o json` (test/fixtures/k8s/ingresscontrollers.json). */
+export function fixtureIngressControllers(): KubeJson[] {
+  return JSON.parse(readFileSync(`${FIXTURES_DIR}ingresscontrollers.json`, "utf8")).items;
+}
+
+export function fixtureIngressController(name: string): KubeJson {
+  const found = fixtureIngressControllers().find((ic) => ic.metadata.name === name);
+  if (!found) throw new Error(`no IngressController ${name} in the fixture`);
+  return found;
+}

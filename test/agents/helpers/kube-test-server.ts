@@ -1,6 +1,7 @@
 /**
- * A Kubernetes-API-compatible test server (nodes and pods of core/v1 only), good enough for
- * @kubernetes/client-node and kubectl: discovery (/api, /apis, /api/v1, /version), LIST with
+ * A Kubernetes-API-compatible test server (nodes and pods of core/v1, and optionally OpenShift's
+ * operator.openshift.io/v1 ingresscontrollers), good enough for @kubernetes/client-node and kubectl:
+ * discovery (/api, /apis, /api/v1, /apis/operator.openshift.io/v1, /version), LIST with
  * limit/continue and field selectors, GET of one object, and WATCH from a resourceVersion with
  * bookmarks, timeoutSeconds and 410 Gone after compaction. Test helper only; never shipped.
  *
@@ -15,7 +16,7 @@ import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Resource = "nodes" | "pods";
+export type Resource = "nodes" | "pods" | "ingresscontrollers";
 
 interface Stored {
   key: string;
@@ -60,7 +61,17 @@ export interface RecordedRequest {
   authorization: string | undefined;
 }
 
-const kindOf: Record<Resource, string> = { nodes: "Node", pods: "Pod" };
+const kindOf: Record<Resource, string> = {
+  nodes: "Node",
+  pods: "Pod",
+  ingresscontrollers: "IngressController",
+};
+const OPERATOR_GROUP_VERSION = "operator.openshift.io/v1";
+const apiVersionOf: Record<Resource, string> = {
+  nodes: "v1",
+  pods: "v1",
+  ingresscontrollers: OPERATOR_GROUP_VERSION,
+};
 
 const fieldsOf: Record<Resource, (obj: KubeJson) => Record<string, string>> = {
   nodes: (obj) => ({
@@ -74,6 +85,10 @@ const fieldsOf: Record<Resource, (obj: KubeJson) => Record<string, string>> = {
     "spec.hostNetwork": String(obj.spec?.hostNetwork === true),
     "status.phase": str(obj.status?.phase),
   }),
+  ingresscontrollers: (obj) => ({
+    "metadata.name": str(obj.metadata?.name),
+    "metadata.namespace": str(obj.metadata?.namespace),
+  }),
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary Kubernetes JSON; the server only reads a few fields.
@@ -82,13 +97,15 @@ type KubeJson = Record<string, any>;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 const keyOf = (resource: Resource, obj: KubeJson) =>
-  resource === "pods"
+  resource !== "nodes"
     ? `${str(obj.metadata?.namespace)}/${str(obj.metadata?.name)}`
     : str(obj.metadata?.name);
 
 export interface KubeTestServerOptions {
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
+  /** Serve operator.openshift.io/v1 ingresscontrollers (an OpenShift cluster); otherwise they 404. */
+  openshift?: boolean;
 }
 
 export class KubeTestServer {
@@ -96,8 +113,16 @@ export class KubeTestServer {
   readonly requests: RecordedRequest[] = [];
   /** Set false to stop recording requests (the benchmark makes thousands). */
   recordRequests = true;
-  private readonly store: Record<Resource, Map<string, Stored>> = { nodes: new Map(), pods: new Map() };
-  private readonly sortedKeys: Record<Resource, string[] | undefined> = { nodes: undefined, pods: undefined };
+  private readonly store: Record<Resource, Map<string, Stored>> = {
+    nodes: new Map(),
+    pods: new Map(),
+    ingresscontrollers: new Map(),
+  };
+  private readonly sortedKeys: Record<Resource, string[] | undefined> = {
+    nodes: undefined,
+    pods: undefined,
+    ingresscontrollers: undefined,
+  };
   private history: HistoryEntry[] = [];
   private rv = 1;
   private compactedRv = 1;
@@ -107,7 +132,7 @@ export class KubeTestServer {
   private uidCounter = 0;
   url = "";
 
-  constructor(private readonly options: KubeTestServerOptions = {}) {}
+  constructor(private options: KubeTestServerOptions = {}) {}
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
@@ -148,6 +173,11 @@ current-context: ${context}
     return path;
   }
 
+  /** Starts (or stops) serving operator.openshift.io, as installing the ingress operator's CRD would. */
+  serveOpenShift(on: boolean): void {
+    this.options = { ...this.options, openshift: on };
+  }
+
   get resourceVersion(): number {
     return this.rv;
   }
@@ -162,7 +192,7 @@ current-context: ${context}
     this.rv += 1;
     obj.metadata = { ...obj.metadata, resourceVersion: String(this.rv) };
     obj.metadata.uid ??= `00000000-0000-4000-8000-${(++this.uidCounter).toString(16).padStart(12, "0")}`;
-    obj.apiVersion = "v1";
+    obj.apiVersion = apiVersionOf[resource];
     obj.kind = kindOf[resource];
     const after: Stored = { key, rv: this.rv, json: JSON.stringify(obj), fields: fieldsOf[resource](obj) };
     this.store[resource].set(key, after);
@@ -192,7 +222,7 @@ current-context: ${context}
       const key = keyOf(resource, object);
       this.rv += 1;
       object.metadata = { ...object.metadata, resourceVersion: String(this.rv) };
-      object.apiVersion = "v1";
+      object.apiVersion = apiVersionOf[resource];
       object.kind = kindOf[resource];
       this.store[resource].set(key, {
         key,
@@ -227,7 +257,7 @@ current-context: ${context}
       this.writeEvent(
         w,
         "BOOKMARK",
-        `{"kind":"${kindOf[w.resource]}","apiVersion":"v1","metadata":{"resourceVersion":"${this.rv}"}}`,
+        `{"kind":"${kindOf[w.resource]}","apiVersion":"${apiVersionOf[w.resource]}","metadata":{"resourceVersion":"${this.rv}"}}`,
       );
     }
   }
@@ -274,7 +304,13 @@ current-context: ${context}
       failure.remaining -= 1;
       for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
       const reason =
-        failure.status === 410 ? "Expired" : failure.status === 429 ? "TooManyRequests" : "InternalError";
+        failure.status === 410
+          ? "Expired"
+          : failure.status === 429
+            ? "TooManyRequests"
+            : failure.status === 403
+              ? "Forbidden"
+              : "InternalError";
       return this.status(res, failure.status, reason, `injected failure ${failure.status}`);
     }
     if (req.method !== "GET")
@@ -282,11 +318,25 @@ current-context: ${context}
     const path = url.pathname.replace(/\/+$/, "");
     try {
       if (path === "/api") return this.json(res, 200, apiVersions(this.url));
+      const openshift = this.options.openshift === true;
       if (path === "/apis")
-        return this.json(res, 200, { kind: "APIGroupList", apiVersion: "v1", groups: [] });
+        return this.json(res, 200, {
+          kind: "APIGroupList",
+          apiVersion: "v1",
+          groups: openshift ? [operatorGroup] : [],
+        });
       if (path === "/api/v1") return this.json(res, 200, coreResources);
+      if (openshift && path === "/apis/operator.openshift.io") return this.json(res, 200, operatorGroup);
+      if (openshift && path === `/apis/${OPERATOR_GROUP_VERSION}`)
+        return this.json(res, 200, operatorResources);
       if (path === "/version") return this.json(res, 200, version);
-      const match = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(nodes|pods)(?:\/([^/]+))?$/.exec(path);
+      const match =
+        /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(nodes|pods)(?:\/([^/]+))?$/.exec(path) ??
+        (openshift
+          ? /^\/apis\/operator\.openshift\.io\/v1(?:\/namespaces\/([^/]+))?\/(ingresscontrollers)(?:\/([^/]+))?$/.exec(
+              path,
+            )
+          : null);
       if (!match)
         return this.status(res, 404, "NotFound", `the server could not find the requested resource`);
       const [, namespace, resource, name] = match as unknown as [
@@ -373,7 +423,7 @@ current-context: ${context}
       : `{"resourceVersion":"${listRv}"}`;
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
-      `{"kind":"${kindOf[resource]}List","apiVersion":"v1","metadata":${meta},"items":[${items.join(",")}]}`,
+      `{"kind":"${kindOf[resource]}List","apiVersion":"${apiVersionOf[resource]}","metadata":${meta},"items":[${items.join(",")}]}`,
     );
   }
 
@@ -487,6 +537,7 @@ class SelectorError extends Error {}
 const selectableFields: Record<Resource, string[]> = {
   nodes: ["metadata.name", "spec.unschedulable"],
   pods: ["metadata.name", "metadata.namespace", "spec.nodeName", "spec.hostNetwork", "status.phase"],
+  ingresscontrollers: ["metadata.name", "metadata.namespace"],
 };
 
 function parseSelector(resource: Resource, text: string): Requirement[] {
@@ -539,6 +590,29 @@ const coreResources = {
       verbs,
       shortNames: ["po"],
       categories: ["all"],
+    },
+  ],
+};
+
+const operatorGroup = {
+  kind: "APIGroup",
+  apiVersion: "v1",
+  name: "operator.openshift.io",
+  versions: [{ groupVersion: OPERATOR_GROUP_VERSION, version: "v1" }],
+  preferredVersion: { groupVersion: OPERATOR_GROUP_VERSION, version: "v1" },
+};
+
+const operatorResources = {
+  kind: "APIResourceList",
+  apiVersion: "v1",
+  groupVersion: OPERATOR_GROUP_VERSION,
+  resources: [
+    {
+      name: "ingresscontrollers",
+      singularName: "ingresscontroller",
+      namespaced: true,
+      kind: "IngressController",
+      verbs: [...verbs, "create", "delete", "patch", "update"],
     },
   ],
 };
