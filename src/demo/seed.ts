@@ -4,7 +4,7 @@
  * read token for the dashboard. `target` is anything fetch-like: app.request in tests, a real URL
  * in `npm run demo`.
  */
-import { DEFAULT_DEMO_SEED, type DemoEvent, demoFleet } from "./fleet.js";
+import { DEFAULT_DEMO_SEED, DEMO_AGENT, type DemoEvent, demoFleet, demoScripts } from "./fleet.js";
 
 export type FetchTarget = (path: string, init?: RequestInit) => Promise<Response>;
 
@@ -73,18 +73,22 @@ class DemoApi {
   }
 }
 
+/** The seeded fleet's seed and "now", read from its marker; null before the fleet was seeded. */
+async function seededFleet(api: DemoApi): Promise<{ seed: number; now: Date } | null> {
+  const tokens = await api.query<{ name: string }[]>("tokens.list", {});
+  const marker = tokens.map((t) => MARKER.exec(t.name)).find((m) => m !== null);
+  return marker ? { seed: Number(marker[1]), now: new Date(marker[2] ?? "") } : null;
+}
+
 export async function seedDemo(target: FetchTarget, options: SeedOptions): Promise<SeedResult> {
   const api = new DemoApi(target, options.adminToken);
-  const tokens = await api.query<{ name: string; revokedAt: string | null }[]>("tokens.list", {});
-  const marker = tokens.map((t) => MARKER.exec(t.name)).find((m) => m !== null);
-  if (marker) {
+  const seeded = await seededFleet(api);
+  if (seeded) {
     // Seeded before: the fleet and its history stay; only a new read token is issued.
-    const seededNow = new Date(marker[2] ?? "");
     const readToken = await api.mutate<{ token: string }>("tokens.createRead", {
       name: `${MARKER_PREFIX} reader ${options.now.toISOString()}`,
     });
-    const { events } = demoFleet({ now: seededNow, seed: Number(marker[1]) });
-    return { readToken: readToken.token, reused: true, events };
+    return { readToken: readToken.token, reused: true, events: demoFleet(seeded).events };
   }
 
   const seed = options.seed ?? DEFAULT_DEMO_SEED;
@@ -111,4 +115,35 @@ export async function seedDemo(target: FetchTarget, options: SeedOptions): Promi
     name: `${MARKER_PREFIX} seed=${seed} now=${options.now.toISOString()}`,
   });
   return { readToken: readToken.token, reused: false, events: fleet.events };
+}
+
+/**
+ * Keeps the seeded fleet's live agents pushing while the demo runs (their final state, observed at
+ * `clock()`), so only the silent agent's cluster goes stale. Agent tokens are shown once, so each
+ * run rotates them. Returns the clusters kept alive and one heartbeat round to call on a timer.
+ */
+export async function liveAgents(target: FetchTarget, options: { adminToken: string; clock: () => Date }) {
+  const api = new DemoApi(target, options.adminToken);
+  const seeded = await seededFleet(api);
+  if (!seeded) throw new Error("demo: the fleet is not seeded");
+  const live = demoScripts(seeded).filter((script) => script.silentFrom === undefined);
+  const agents = await Promise.all(
+    live.map(async (script) => ({
+      script,
+      token: (await api.mutate<{ token: string }>("clusters.rotateToken", { name: script.name })).token,
+    })),
+  );
+  const heartbeat = async () => {
+    for (const { script, token } of agents) {
+      const at = options.clock();
+      const snapshot = {
+        schemaVersion: 1,
+        cluster: script.name,
+        observedAt: at.toISOString(),
+        agent: DEMO_AGENT,
+      };
+      await api.push(token, { ...snapshot, ...script.stateAt(at) }, `${script.name} heartbeat`);
+    }
+  };
+  return { clusters: live.map((s) => s.name), heartbeat };
 }

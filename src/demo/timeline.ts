@@ -11,21 +11,26 @@ export interface DemoEvent {
 }
 
 export class Timeline {
+  /** the first push */
   readonly start: Date;
+  /** midnight UTC of the first day, so the stories' hours read as UTC times of day */
+  private readonly dayZero: number;
 
   constructor(
     readonly now: Date,
     readonly days: number,
   ) {
     this.start = new Date(now.getTime() - days * DAY_MS);
+    this.dayZero = Math.floor(this.start.getTime() / DAY_MS) * DAY_MS;
   }
 
   /**
-   * `hour` hours into day `day` of the history (day 0 is the first), scaled when the history is
-   * shorter than 30 days so every story still happens before now, in the same order.
+   * `hour` UTC on day `day` of the history (day 0 is the first), scaled when the history is shorter
+   * than 30 days so every story still happens within it, in the same order.
    */
   at(day: number, hour = 0): Date {
-    const scale = Math.min(1, this.days / 30);
+    if (this.days >= 30) return new Date(this.dayZero + day * DAY_MS + hour * HOUR_MS);
+    const scale = this.days / 30;
     return new Date(this.start.getTime() + (day * DAY_MS + hour * HOUR_MS) * scale);
   }
 
