@@ -1,29 +1,17 @@
-/**
- * The demo fleet seeded through the real app: every push accepted, and each promised feature visible
- * through the API. The server clock follows the pushes (each arrives at its observedAt), as it would
- * have had the agents pushed live, so the silent agent's cluster is stale at the end.
- */
+/** The demo fleet seeded through the real app: every push accepted, each promised feature visible. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoFleet, HTML_PROBE } from "../../src/demo/fleet.js";
 import { type FetchTarget, type SeedResult, seedDemo } from "../../src/demo/seed.js";
-import { createHarness, type Harness } from "../helpers/app.js";
+import type { Harness } from "../helpers/app.js";
+import { seededDemo } from "../helpers/demo.js";
 
 const NOW = new Date("2026-11-30T12:00:00Z");
-let clock = new Date(NOW.getTime() - 31 * 86_400_000);
 let h: Harness;
 let target: FetchTarget;
 let first: SeedResult;
 
 beforeAll(async () => {
-  h = await createHarness({ now: () => clock });
-  target = async (path, init) => {
-    if (path === "/v1/snapshots" && typeof init?.body === "string") {
-      clock = new Date((JSON.parse(init.body) as { observedAt: string }).observedAt);
-    }
-    return h.app.request(path, init);
-  };
-  first = await seedDemo(target, { adminToken: h.adminToken, now: NOW });
-  clock = NOW;
+  ({ h, target, seeded: first } = await seededDemo(NOW));
 }, 120_000);
 afterAll(() => h.close());
 
