@@ -1,7 +1,7 @@
 /** The demo fleet seeded through the real app: every push accepted, each promised feature visible. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoFleet, HTML_PROBE } from "../../src/demo/fleet.js";
-import { type FetchTarget, type SeedResult, seedDemo } from "../../src/demo/seed.js";
+import { type FetchTarget, liveAgents, type SeedResult, seedDemo } from "../../src/demo/seed.js";
 import type { Harness } from "../helpers/app.js";
 import { seededDemo } from "../helpers/demo.js";
 
@@ -89,5 +89,17 @@ describe("the seeded demo fleet", () => {
     expect(again.events).toEqual(first.events);
     const listed = await h.query("clusters.list", {}, again.readToken);
     expect(listed.ok && listed.data.clusters.length).toBe(5);
+  });
+
+  it("keeps the live agents pushing after the seed, and not the silent one", async () => {
+    const beat = new Date(NOW.getTime() + 60_000);
+    const agents = await liveAgents(target, { adminToken: h.adminToken, clock: () => beat });
+    expect(agents.clusters).not.toContain("edge-ap-1");
+    await agents.heartbeat();
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    const observed = Object.fromEntries(listed.data.clusters.map((c) => [c.name, c.lastObservedAt]));
+    for (const name of agents.clusters) expect(observed[name]).toBe(beat.toISOString());
+    expect(observed["edge-ap-1"]).toBe(new Date(NOW.getTime() - 2 * 86_400_000).toISOString());
   });
 });
