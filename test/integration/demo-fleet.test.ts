@@ -83,6 +83,29 @@ describe("the seeded demo fleet", () => {
     expect(JSON.stringify(conflicts)).toContain(HTML_PROBE);
   });
 
+  it("lands the history at the stories' instants", async () => {
+    const at = (kind: string, minutes: number) => {
+      const event = first.events.find((e) => e.kind === kind && e.cluster === "prod-eu-1");
+      if (!event) throw new Error(`no ${kind} event`);
+      return new Date(event.at.getTime() + minutes * 60_000).toISOString();
+    };
+    const replicas = async (asOf: string) => {
+      const answer = await h.query("capacity.headroom", { clusters: ["prod-eu-1"], asOf }, read());
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.data.workloads.find((w) => w.name === "router-default")?.replicas;
+    };
+    expect([await replicas(at("scale-up", -1)), await replicas(at("scale-up", 1))]).toEqual([2, 3]);
+    const shardB = async (asOf: string) => {
+      const answer = await h.query("ports.who", { hostPort: 10080, clusters: ["prod-eu-1"], asOf }, read());
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.data.allocations.length;
+    };
+    expect([
+      await shardB(at("new-ingress-controller", -1)),
+      await shardB(at("new-ingress-controller", 1)),
+    ]).toEqual([0, 2]);
+  });
+
   it("reuses the seeded fleet on a second run", async () => {
     const again = await seedDemo(target, { adminToken: h.adminToken, now: new Date(NOW.getTime() + 60_000) });
     expect(again.reused).toBe(true);
