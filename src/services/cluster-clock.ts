@@ -8,7 +8,9 @@ import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import {
   clusters,
+  declaredPortVersions,
   headroomVersions,
+  ingressControllerVersions,
   nodeVersions,
   podVersions,
   portAllocations,
@@ -28,6 +30,8 @@ const historyTables = {
   allocations: portAllocations,
   headroom: headroomVersions,
   portCounts: portCountVersions,
+  ingressControllers: ingressControllerVersions,
+  declaredPorts: declaredPortVersions,
 } as const;
 
 type HistoryName = keyof typeof historyTables;
@@ -58,8 +62,17 @@ export interface ClockReset {
  */
 export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
   const instant = at.toISOString();
-  const deleted = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0 };
-  const reopened = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0 };
+  const none = (): Record<HistoryName, number> => ({
+    nodes: 0,
+    pods: 0,
+    allocations: 0,
+    headroom: 0,
+    portCounts: 0,
+    ingressControllers: 0,
+    declaredPorts: 0,
+  });
+  const deleted = none();
+  const reopened = none();
   for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
     deleted[name] = await countOf(
       tx,

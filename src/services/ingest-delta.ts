@@ -23,7 +23,9 @@ import {
   admit,
   COUNTS,
   checkEnvelope,
+  DECLARED,
   HEADROOM,
+  INGRESS_CONTROLLERS,
   type IngestResult,
   insertsOf,
   inTurn,
@@ -64,7 +66,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const expectChange = hash !== base;
     const [cluster, prefetched] = await Promise.all([
       lockCluster(tx, agent),
-      expectChange ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS]) : null,
+      expectChange ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, INGRESS_CONTROLLERS, DECLARED]) : null,
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
@@ -97,6 +99,8 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       upserts: push.upserts,
       removeNodes: delta.delta.nodes.remove,
       removePods: delta.delta.pods.remove,
+      // Absent: unchanged; present: the whole new list (built with the upserts).
+      ingressControllers: delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
     });
     const dangling = podsOnUnknownNodes(
       state,
@@ -119,6 +123,12 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const countDiff = projected
       ? diffIntervals(prefetched?.[COUNTS] ?? [], projected.counts)
       : { close: [], open: [] };
+    const declaredDiff = projected
+      ? diffIntervals(prefetched?.[DECLARED] ?? [], projected.declared)
+      : { close: [], open: [] };
+    const controllerDiff = delta.delta.ingressControllers
+      ? diffIntervals(prefetched?.[INGRESS_CONTROLLERS] ?? [], state.ingressControllers)
+      : { close: [], open: [] };
     const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
     const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
     const updates = [
@@ -127,7 +137,10 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
         observedAt,
       ),
-      ...closeByIds([[], [], [], headroomDiff.close, countDiff.close], observedAt),
+      ...closeByIds(
+        [[], [], [], headroomDiff.close, countDiff.close, controllerDiff.close, declaredDiff.close],
+        observedAt,
+      ),
     ];
     const inserts = insertsOf(agent.clusterId, observedAt, {
       nodes: changes.openNodes,
@@ -135,6 +148,8 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       allocations: changes.openAllocations,
       headroom: headroomDiff.open,
       counts: countDiff.open,
+      ingressControllers: controllerDiff.open,
+      declared: declaredDiff.open,
     });
     const [, snapshotId] = await Promise.all([
       runUpdates(tx, updates),

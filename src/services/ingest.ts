@@ -13,7 +13,9 @@ import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import {
+  declaredPortVersions,
   headroomVersions,
+  ingressControllerVersions,
   nodeVersions,
   podVersions,
   portAllocations,
@@ -22,6 +24,7 @@ import {
 import type { Db } from "../db/types.js";
 import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
+import { indexByPort } from "../domain/held-ports.js";
 import {
   type AllocationFact,
   adoptLegacyFingerprints,
@@ -30,11 +33,18 @@ import {
   factsFromState,
   type HeadroomFact,
   headroomFacts,
+  type IngressControllerFact,
   type NodeFact,
   type OpenRow,
   type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
+import {
+  type DeclaredPortFact,
+  declaredAsAllocation,
+  declaredPorts,
+  ingressControllerHeadroom,
+} from "../domain/ingress-controllers.js";
 import { type PortCountFact, portCountFacts } from "../domain/port-counts.js";
 import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
@@ -62,15 +72,24 @@ interface Projections {
   headroom: HeadroomFact[];
   counts: PortCountFact[];
   portSummary: PortSummary[];
+  declared: DeclaredPortFact[];
 }
 
 type PreparedFacts = SnapshotFacts & Projections;
 
 export function projections(facts: SnapshotFacts): Projections {
+  const { nodes, ingressControllers, allocations } = facts;
+  const declared = declaredPorts(nodes, ingressControllers, allocations);
+  const declaredHolds = declared.map((d) => declaredAsAllocation(d, ingressControllers));
+  const holders = indexByPort([...allocations, ...declaredHolds]);
   return {
-    headroom: headroomFacts(workloadHeadroom(facts)),
-    counts: portCountFacts(facts.allocations),
+    headroom: headroomFacts([
+      ...workloadHeadroom(facts, declaredHolds),
+      ...ingressControllerHeadroom(nodes, ingressControllers, holders),
+    ]),
+    counts: portCountFacts(allocations),
     portSummary: summarisePortMap(buildPortMap(facts)),
+    declared,
   };
 }
 
@@ -97,6 +116,8 @@ function hashHints(db: Db): Map<number, string> {
 
 export const HEADROOM = 3;
 export const COUNTS = 4;
+export const INGRESS_CONTROLLERS = 5;
+export const DECLARED = 6;
 
 /** The rows a changed push inserts, per table. */
 export function insertsOf(
@@ -108,6 +129,8 @@ export function insertsOf(
     allocations: AllocationFact[];
     headroom: HeadroomFact[];
     counts: PortCountFact[];
+    ingressControllers: IngressControllerFact[];
+    declared: DeclaredPortFact[];
   },
 ) {
   const interval = { clusterId, validFrom: at };
@@ -120,12 +143,28 @@ export function insertsOf(
     },
     { table: headroomVersions, rows: rows.headroom.map((h) => ({ ...interval, ...h })) },
     { table: portCountVersions, rows: rows.counts.map((c) => ({ ...interval, ...c })) },
+    {
+      table: ingressControllerVersions,
+      rows: rows.ingressControllers.map((ic) => ({ ...interval, ...ic })),
+    },
+    {
+      table: declaredPortVersions,
+      rows: rows.declared.map(({ hostIP, ...d }) => ({ ...interval, ...d, hostIp: hostIP })),
+    },
   ];
 }
 
 /** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
 function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
-  const [nodeOpen = [], podOpen = [], allocationOpen = [], headroomOpen = [], countOpen = []] = open;
+  const [
+    nodeOpen = [],
+    podOpen = [],
+    allocationOpen = [],
+    headroomOpen = [],
+    countOpen = [],
+    controllerOpen = [],
+    declaredOpen = [],
+  ] = open;
   const adopted = [
     adoptLegacyFingerprints(nodeOpen, facts.nodes),
     adoptLegacyFingerprints(podOpen, facts.pods),
@@ -138,10 +177,23 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
   const headroom = diffIntervals(adopted[3].rows, facts.headroom);
   // Written after the SHA-256 switch: no legacy fingerprints to adopt.
   const counts = diffIntervals(countOpen, facts.counts);
+  const controllers = diffIntervals(controllerOpen, facts.ingressControllers);
+  const declared = diffIntervals(declaredOpen, facts.declared);
   return {
     updates: [
       ...rewriteFingerprints(adopted.map((a) => a.rewrites)),
-      ...closeByIds([nodes.close, pods.close, allocations.close, headroom.close, counts.close], at),
+      ...closeByIds(
+        [
+          nodes.close,
+          pods.close,
+          allocations.close,
+          headroom.close,
+          counts.close,
+          controllers.close,
+          declared.close,
+        ],
+        at,
+      ),
     ],
     inserts: insertsOf(clusterId, at, {
       nodes: nodes.open,
@@ -149,6 +201,8 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
       allocations: allocations.open,
       headroom: headroom.open,
       counts: counts.open,
+      ingressControllers: controllers.open,
+      declared: declared.open,
     }),
     // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,

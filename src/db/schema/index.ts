@@ -2,3 +2,4 @@ export * from "./clusters.js";
 export * from "./history.js";
 export * from "./planning.js";
 export * from "./snapshots.js";
+export * from "./ingress.js";
