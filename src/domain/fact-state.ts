@@ -3,13 +3,7 @@
  * same intervals a whole snapshot's fingerprint diff would give (an upsert whose fingerprint is
  * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
  */
-import type {
-  AllocationFact,
-  IngressControllerFact,
-  NodeFact,
-  PodFact,
-  SnapshotFacts,
-} from "./history.js";
+import type { AllocationFact, IngressControllerFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
 
 export interface FactState {
@@ -145,8 +139,10 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
   if (delta.ingressControllers) {
     const beforeFps = new Set(state.ingressControllers.map((ic) => ic.fp));
     const nextFps = new Set(delta.ingressControllers.map((ic) => ic.fp));
-    for (const ic of state.ingressControllers) if (!nextFps.has(ic.fp)) changes.closeIngressControllers.push(ic);
-    for (const ic of delta.ingressControllers) if (!beforeFps.has(ic.fp)) changes.openIngressControllers.push(ic);
+    for (const ic of state.ingressControllers)
+      if (!nextFps.has(ic.fp)) changes.closeIngressControllers.push(ic);
+    for (const ic of delta.ingressControllers)
+      if (!beforeFps.has(ic.fp)) changes.openIngressControllers.push(ic);
     state.ingressControllers = delta.ingressControllers;
   }
   return changes;

@@ -30,7 +30,11 @@ export const versionTables = [
 ] as const;
 
 /** Open (id, fp) of the given history tables of a cluster (by index in versionTables), in one statement. */
-export async function openRows(tx: Db, clusterId: number, tables = [0, 1, 2, 3, 4, 5, 6]): Promise<OpenRow[][]> {
+export async function openRows(
+  tx: Db,
+  clusterId: number,
+  tables = [0, 1, 2, 3, 4, 5, 6],
+): Promise<OpenRow[][]> {
   // float8 so both drivers answer a number (ids stay far below 2^53).
   const parts = tables.map(
     (t) =>
