@@ -193,3 +193,36 @@ export function replicasPatch(row: {
   const replicas = Math.max(1, row.maxReplicas);
   return `oc patch ingresscontroller/${row.name} -n ${OPERATOR_NAMESPACE} --type=merge -p '{"spec":{"replicas":${replicas}}}'`;
 }
+
+/**
+ * Declared ports as the port map reads them: holds of a workload of kind IngressController with no
+ * pod ("declared by IngressController ns/name", pods 0), and a stand-in pod carrying its placement
+ * so the row's free nodes are the ones its routers could take.
+ */
+export function declaredMapFacts(
+  declared: readonly Pick<
+    DeclaredPortFact,
+    "node" | "namespace" | "name" | "protocol" | "hostIP" | "hostPort"
+  >[],
+  controllers: readonly (RouterPlacement & { namespace: string; name: string })[],
+) {
+  const allocations = declared.map((d) => ({
+    node: d.node,
+    namespace: d.namespace,
+    pod: "",
+    ownerKind: "IngressController",
+    ownerName: d.name,
+    protocol: d.protocol,
+    hostIP: d.hostIP,
+    hostPort: d.hostPort,
+  }));
+  const pods = controllers.map((ic) => ({
+    namespace: ic.namespace,
+    name: "",
+    ownerKind: "IngressController",
+    ownerName: ic.name,
+    ...placementRules(ic),
+    requiredNodeAffinity: null,
+  }));
+  return { allocations, pods };
+}

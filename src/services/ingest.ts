@@ -42,6 +42,7 @@ import {
 import {
   type DeclaredPortFact,
   declaredAsAllocation,
+  declaredMapFacts,
   declaredPorts,
   ingressControllerHeadroom,
 } from "../domain/ingress-controllers.js";
@@ -88,8 +89,19 @@ export function projections(facts: SnapshotFacts): Projections {
       ...ingressControllerHeadroom(nodes, ingressControllers, holders),
     ]),
     counts: portCountFacts(allocations),
-    portSummary: summarisePortMap(buildPortMap(facts)),
+    portSummary: summarisePortMap(buildPortMap(withDeclared(facts, declared))),
     declared,
+  };
+}
+
+/** The port map's facts with the declared ports as IngressController holds. */
+function withDeclared(facts: SnapshotFacts, declared: DeclaredPortFact[]) {
+  if (declared.length === 0) return facts;
+  const extra = declaredMapFacts(declared, facts.ingressControllers);
+  return {
+    nodes: facts.nodes,
+    pods: [...facts.pods, ...extra.pods],
+    allocations: [...facts.allocations, ...extra.allocations],
   };
 }
 

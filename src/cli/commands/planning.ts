@@ -70,6 +70,11 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
         ]),
       ),
     );
+  const patches = answer.workloads.filter((w) => w.patch);
+  if (!ctx.json && patches.length > 0) {
+    ctx.out("\nIngressControllers leaving no eligible node spare (unset replicas count as 2):");
+    for (const w of patches) ctx.out(`  ${w.cluster}: ${w.patch}`);
+  }
   const { failBelow } = options;
   if (failBelow === undefined) return 0;
   const short = answer.workloads.filter((w) => w.headroom < failBelow);
