@@ -91,6 +91,11 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
     rule: "admin",
     input: () => ({ portFrom: 20010, portTo: 20011, owner: "team-sweep", purpose: "auth sweep" }),
   },
+  "capacity.planIngressController": { rule: "read", input: () => ({ name: "shard", clusters: ["own"] }) },
+  "capacity.reserveIngressController": {
+    rule: "admin",
+    input: () => ({ plan: { name: "shard", clusters: ["own"] }, owner: "team", purpose: "sweep" }),
+  },
   "reservations.list": { rule: "read", input: () => ({}) },
   "reservations.delete": { rule: "admin", input: (seed) => ({ id: seed.reservationId }) },
   "reports.portMap": { rule: "read", input: () => ({ format: "markdown" }) },

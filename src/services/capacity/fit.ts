@@ -24,7 +24,7 @@ import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
  * allocations are normalised at parsing (hostIP "" → 0.0.0.0, protocol "" → TCP), and so is `w`.
  * test/integration/fleet-equals-per-cluster.test.ts holds it to the domain's rule.
  */
-const conflictsWithWanted = sql.raw(`a.host_port = w.host_port AND a.protocol = w.protocol
+export const conflictsWithWanted = sql.raw(`a.host_port = w.host_port AND a.protocol = w.protocol
   AND (a.host_ip = w.host_ip OR a.host_ip = '0.0.0.0' OR w.host_ip = '0.0.0.0')`);
 
 /**
@@ -33,9 +33,12 @@ const conflictsWithWanted = sql.raw(`a.host_port = w.host_port AND a.protocol = 
  * holding its port there is the allocation, so nothing is counted twice). A declared hold reads as
  * held by its IngressController (owner kind IngressController, no pod or container).
  */
-function openHolds(scope: Scope): SQL {
-  const where = (t: string) =>
-    sql`${sql.raw(t)}.valid_to IS NULL AND ${sql.raw(t)}.host_port = ANY(${scope.ports}) AND ${sql.raw(t)}.cluster_id = ANY(${scope.ids})`;
+export function openHolds(scope: { ids: SQL; ports: SQL } | { ids: SQL; portRange: SQL }): SQL {
+  const where = (t: string) => {
+    const port = sql`${sql.raw(t)}.host_port`;
+    const ports = "ports" in scope ? sql`${port} = ANY(${scope.ports})` : sql`${port} ${scope.portRange}`;
+    return sql`${sql.raw(t)}.valid_to IS NULL AND ${ports} AND ${sql.raw(t)}.cluster_id = ANY(${scope.ids})`;
+  };
   return sql`(SELECT p.cluster_id, p.node, p.namespace, p.pod, p.owner_kind, p.owner_name, p.container,
                      p.protocol, p.host_ip, p.host_port, p.valid_from, false AS declared
               FROM port_allocations p WHERE ${where("p")}
