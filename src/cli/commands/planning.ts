@@ -4,6 +4,7 @@ import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
 import { shortList, table } from "../table.js";
+import { registerIngressPlan } from "./ingress-plan.js";
 
 const owner = (o: { kind: string; name: string } | null) => (o ? `${o.kind}/${o.name}` : "-");
 
@@ -264,6 +265,7 @@ export function registerPlanning(program: Command, run: Run): void {
       wholeNumber(1),
     )
     .action(run(planFree));
+  registerIngressPlan(plan, run);
   program
     .command("drain-check")
     .description("where each host-port pod of a node could go (exit 3 if not drainable)")
