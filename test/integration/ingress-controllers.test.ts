@@ -8,6 +8,8 @@ import { keyedState, stateChanges } from "../../agents/src/push/delta.js";
 import { canonicalState, stateHash } from "../../src/contract/canonical.js";
 import { parseSnapshot, type SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
+import { factsFromState } from "../../src/domain/history.js";
+import { loadFactState } from "../../src/services/base-states.js";
 import { edgeProd, ingressController, ocpProd, pushIngressFleet } from "../fixtures/ingress-fleet.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
@@ -152,7 +154,17 @@ describe("IngressControllers on the server", () => {
     expect(names(now.data)).toEqual(["edge-b"]);
     expect(names(before.data)).toEqual(["edge"]);
     expect((await declared(h, "edge-prod")).every((r) => r.startsWith("edge-b "))).toBe(true);
-    // A delta against the rebuilt base (read back from the database, not this process's memory).
+    // The base a delta is applied to when this process's memory misses: read back, the same list.
+    const [cluster] = await rawRows<{ id: number }>(
+      h.database.db,
+      sql`SELECT id FROM clusters WHERE name = 'edge-prod'`,
+    );
+    const readBack = await loadFactState(h.database.db, cluster?.id ?? 0);
+    const parsed = parseSnapshot(replaced);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(readBack.ingressControllers).toEqual(
+      factsFromState(canonicalState(parsed.snapshot)).ingressControllers,
+    );
     const again: SnapshotInput = { ...replaced, observedAt: "2026-12-01T10:15:00Z", nodes: edgeProd.nodes };
     expect((await h.push(token, deltaBody(replaced, again))).status).toBe(200);
     expect(await declared(h, "edge-prod")).toHaveLength(9);

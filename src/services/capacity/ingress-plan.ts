@@ -108,11 +108,13 @@ async function eligibleShapes(db: Db, ids: SQL, rules: PlacementRules) {
   return { counts, eligibleNodes };
 }
 
-/** TCP ports wanted on 0.0.0.0: the window and the candidates, as fit.ts's `w`. */
-function wantedPorts(window: { from: number; to: number }, candidates: readonly number[]): SQL {
-  return sql`w AS (SELECT 'TCP'::text AS protocol, '0.0.0.0'::text AS host_ip, p AS host_port
-      FROM (SELECT generate_series(${window.from}::int, ${window.to}::int) AS p
-            UNION SELECT unnest(${arrayLiteral(candidates)}::int[])) ports)`;
+/** TCP ports wanted on 0.0.0.0, as fit.ts's `w`: the window (if any) and the candidates. */
+function wantedPorts(window: { from: number; to: number } | null, candidates: readonly number[]): SQL {
+  const listed = sql`SELECT unnest(${arrayLiteral(candidates)}::int[]) AS p`;
+  const ports = window
+    ? sql`SELECT generate_series(${window.from}::int, ${window.to}::int) AS p UNION ${listed}`
+    : listed;
+  return sql`w AS (SELECT 'TCP'::text AS protocol, '0.0.0.0'::text AS host_ip, p AS host_port FROM (${ports}) ports)`;
 }
 
 /** Distinct ports held on an eligible node of a target cluster, among the wanted ones. */
@@ -146,7 +148,7 @@ async function holdersOf(db: Db, ids: SQL, eligibleNodes: SQL, ports: readonly n
   const list = sql`${arrayLiteral(ports)}::int[]`;
   return rawRows<HolderRow>(
     db,
-    sql`WITH ${eligibleNodes}, ${wantedPorts({ from: 1, to: 0 }, ports)}
+    sql`WITH ${eligibleNodes}, ${wantedPorts(null, ports)}
         SELECT a.cluster_id, a.host_port, a.namespace, a.owner_kind, a.owner_name,
                CASE WHEN a.owner_name IS NULL THEN a.pod END AS pod, a.declared,
                count(DISTINCT a.node)::int AS nodes, min(a.node COLLATE "C") AS first_node
