@@ -82,12 +82,13 @@ export function projections(facts: SnapshotFacts): Projections {
   const { nodes, ingressControllers, allocations } = facts;
   const declared = declaredPorts(nodes, ingressControllers, allocations);
   const declaredHolds = declared.map((d) => declaredAsAllocation(d, ingressControllers));
-  const holders = indexByPort([...allocations, ...declaredHolds]);
+  // Most clusters have no IngressControllers: their pushes build no second port index.
+  const controllerRows =
+    ingressControllers.length > 0
+      ? ingressControllerHeadroom(nodes, ingressControllers, indexByPort([...allocations, ...declaredHolds]))
+      : [];
   return {
-    headroom: headroomFacts([
-      ...workloadHeadroom(facts, declaredHolds),
-      ...ingressControllerHeadroom(nodes, ingressControllers, holders),
-    ]),
+    headroom: headroomFacts([...workloadHeadroom(facts, declaredHolds), ...controllerRows]),
     counts: portCountFacts(allocations),
     portSummary: summarisePortMap(buildPortMap(withDeclared(facts, declared))),
     declared,
