@@ -194,7 +194,7 @@ function planClusters(
   });
 }
 
-async function plan(ctx: ServiceContext, input: PlanInput) {
+export async function planIngressController(ctx: ServiceContext, input: PlanInput) {
   const selected = await selectClusters(ctx.db, {
     clusters: input.clusters,
     labelSelector: input.labelSelector,
@@ -312,10 +312,6 @@ function why(chosen: Candidate, passedOver: number): string {
   }
 }
 
-export function planIngressController(ctx: ServiceContext, input: PlanInput) {
-  return plan(ctx, input);
-}
-
 /**
  * Plans and reserves the chosen ports in one transaction under the reservation lock, so two teams
  * planning at once get different ports (the second sees the first's reservation).
@@ -330,7 +326,7 @@ export async function reserveIngressController(
   }
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${RESERVATION_LOCK})`);
-    const answer = await plan({ ...ctx, db: tx }, input.plan);
+    const answer = await planIngressController({ ...ctx, db: tx }, input.plan);
     if (!answer.choice) return { ...answer, reservations: [] };
     const names = answer.clusters.map((c) => c.cluster);
     const rows = await tx
