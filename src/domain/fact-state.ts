@@ -3,7 +3,7 @@
  * same intervals a whole snapshot's fingerprint diff would give (an upsert whose fingerprint is
  * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
  */
-import type { AllocationFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
+import type { AllocationFact, IngressControllerFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
 
 export interface FactState {
@@ -12,13 +12,20 @@ export interface FactState {
   pods: Map<string, PodFact>;
   /** by the pod's namespace/name; only pods bound to a node have any */
   allocations: Map<string, AllocationFact[]>;
+  /** few per cluster: a delta replaces the list as a whole */
+  ingressControllers: IngressControllerFact[];
 }
 
 export const podKeyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /** Facts as a whole snapshot lists them (allocations in their pods' order) → by key. */
 export function factStateOf(facts: SnapshotFacts): FactState {
-  const state: FactState = { nodes: new Map(), pods: new Map(), allocations: new Map() };
+  const state: FactState = {
+    nodes: new Map(),
+    pods: new Map(),
+    allocations: new Map(),
+    ingressControllers: facts.ingressControllers,
+  };
   for (const node of facts.nodes) state.nodes.set(node.name, node);
   for (const pod of facts.pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
   for (const allocation of facts.allocations) {
@@ -40,7 +47,12 @@ export const factCount = (state: FactState): number => {
 export function factsOfState(state: FactState): SnapshotFacts {
   const allocations: AllocationFact[] = [];
   for (const list of state.allocations.values()) for (const a of list) allocations.push(a);
-  return { nodes: [...state.nodes.values()], pods: [...state.pods.values()], allocations };
+  return {
+    nodes: [...state.nodes.values()],
+    pods: [...state.pods.values()],
+    allocations,
+    ingressControllers: state.ingressControllers,
+  };
 }
 
 export interface FactChanges {
@@ -50,6 +62,8 @@ export interface FactChanges {
   openPods: PodFact[];
   closeAllocations: AllocationFact[];
   openAllocations: AllocationFact[];
+  closeIngressControllers: IngressControllerFact[];
+  openIngressControllers: IngressControllerFact[];
 }
 
 export interface FactDelta {
@@ -57,6 +71,8 @@ export interface FactDelta {
   upserts: SnapshotFacts;
   removeNodes: readonly string[];
   removePods: readonly (readonly [string, string])[];
+  /** the whole new list; undefined: unchanged */
+  ingressControllers?: IngressControllerFact[] | undefined;
 }
 
 function replaceAllocations(
@@ -83,6 +99,8 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     openPods: [],
     closeAllocations: [],
     openAllocations: [],
+    closeIngressControllers: [],
+    openIngressControllers: [],
   };
   for (const name of delta.removeNodes) {
     if (state.nodes.delete(name)) changes.closeNodes.push(name);
@@ -102,7 +120,12 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     state.pods.delete(key);
     replaceAllocations(state, key, undefined, changes);
   }
-  const upsertedAllocations = factStateOf({ nodes: [], pods: [], allocations: delta.upserts.allocations });
+  const upsertedAllocations = factStateOf({
+    nodes: [],
+    pods: [],
+    allocations: delta.upserts.allocations,
+    ingressControllers: [],
+  });
   for (const pod of delta.upserts.pods) {
     const key = podKeyOf(pod.namespace, pod.name);
     const before = state.pods.get(key);
@@ -112,6 +135,15 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
       state.pods.set(key, pod);
     }
     replaceAllocations(state, key, upsertedAllocations.allocations.get(key), changes);
+  }
+  if (delta.ingressControllers) {
+    const beforeFps = new Set(state.ingressControllers.map((ic) => ic.fp));
+    const nextFps = new Set(delta.ingressControllers.map((ic) => ic.fp));
+    for (const ic of state.ingressControllers)
+      if (!nextFps.has(ic.fp)) changes.closeIngressControllers.push(ic);
+    for (const ic of delta.ingressControllers)
+      if (!beforeFps.has(ic.fp)) changes.openIngressControllers.push(ic);
+    state.ingressControllers = delta.ingressControllers;
   }
   return changes;
 }
@@ -138,6 +170,8 @@ const rulesOf = (pod: PodFact) =>
  */
 export function projectionsUnchanged(state: FactState, changes: FactChanges): boolean {
   if (changes.closeNodes.length > 0 || changes.openNodes.length > 0) return false;
+  // Declared ports and IngressController headroom read the whole list.
+  if (changes.closeIngressControllers.length > 0 || changes.openIngressControllers.length > 0) return false;
   const balance = new Map<string, number>();
   const touched = new Set<string>();
   const count = (pod: PodFact, by: number) => {

@@ -6,7 +6,7 @@
 import { nodeEligibility } from "./eligibility.js";
 import { indexByPort, portKey } from "./held-ports.js";
 import { type HostPortRef, hostPortsConflict, normaliseHostPort } from "./ports.js";
-import type { ClusterView, PlacementRules, PodView } from "./views.js";
+import type { AllocationView, ClusterView, PlacementRules, PodView } from "./views.js";
 import { isBlockerOnly, type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
 
 export type HeadroomStatus = "none" | "low" | "ok";
@@ -48,8 +48,12 @@ function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
  * others but do not scale by replicas). hostNetwork workloads that declare no ports get no row:
  * the scheduler sees nothing that would keep two of their replicas apart.
  */
-export function workloadHeadroom({ nodes, pods, allocations }: ClusterView): WorkloadHeadroom[] {
-  const holders = indexByPort(allocations);
+export function workloadHeadroom(
+  { nodes, pods, allocations }: ClusterView,
+  /** more holds, e.g. IngressControllers' declared ports (domain/ingress-controllers.ts) */
+  declared: readonly AllocationView[] = [],
+): WorkloadHeadroom[] {
+  const holders = indexByPort(declared.length > 0 ? [...allocations, ...declared] : allocations);
   // Many workloads share one nodeSelector and toleration set: judge each distinct set once (the
   // key is only a cache key; two spellings of the same rules merely cost a second evaluation).
   const eligibleByRules = new Map<string, string[]>();

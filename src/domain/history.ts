@@ -95,10 +95,25 @@ export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[]
   );
 }
 
+/** An OpenShift IngressController as the snapshot contract carries it (src/contract/schema.ts). */
+export interface IngressControllerFact {
+  fp: string;
+  namespace: string;
+  name: string;
+  replicas: number | null;
+  availableReplicas: number | null;
+  endpointPublishingStrategy: string | null;
+  hostNetwork: { httpPort: number; httpsPort: number; statsPort: number; protocol: string } | null;
+  nodeSelector: Record<string, string> | null;
+  tolerations: Toleration[];
+  deployment: { namespace: string; name: string } | null;
+}
+
 export interface SnapshotFacts {
   nodes: NodeFact[];
   pods: PodFact[];
   allocations: AllocationFact[];
+  ingressControllers: IngressControllerFact[];
 }
 
 /** Facts are built from the canonical state with a fixed key order, so plain JSON is canonical. */
@@ -160,7 +175,20 @@ export function factsFromState(state: CanonicalState): SnapshotFacts {
       );
     }
   }
-  return { nodes, pods, allocations };
+  const ingressControllers = state.ingressControllers.map((ic) =>
+    withFingerprint({
+      namespace: ic.namespace,
+      name: ic.name,
+      replicas: ic.replicas,
+      availableReplicas: ic.availableReplicas,
+      endpointPublishingStrategy: ic.endpointPublishingStrategy,
+      hostNetwork: ic.hostNetwork,
+      nodeSelector: ic.nodeSelector,
+      tolerations: ic.tolerations,
+      deployment: ic.deployment,
+    }),
+  );
+  return { nodes, pods, allocations, ingressControllers };
 }
 
 /** How many port allocations a state holds, without building the facts. */

@@ -114,8 +114,9 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
       w = { ...workload, pods: new Set<string>() };
       entry.workloads.set(key, w);
     }
-    // The workload's key holds the namespace, so the pod's name alone tells its pods apart.
-    w.pods.add(a.pod);
+    // The workload's key holds the namespace, so the pod's name alone tells its pods apart. An
+    // IngressController's declared hold has no pod (domain/ingress-controllers.ts).
+    if (a.pod !== "") w.pods.add(a.pod);
   }
 
   const byPort = indexByPort(allocations);

@@ -10,7 +10,13 @@ import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snap
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
 import { type FactState, factCount, podKeyOf } from "../domain/fact-state.js";
-import type { AllocationFact, DeclaredPort, NodeFact, PodFact } from "../domain/history.js";
+import type {
+  AllocationFact,
+  DeclaredPort,
+  IngressControllerFact,
+  NodeFact,
+  PodFact,
+} from "../domain/history.js";
 
 /** About two 5,000-node clusters (~115,000 facts each, ~70 MB); a Worker isolate is given less. */
 export const DEFAULT_MAX_BASE_FACTS = 250_000;
@@ -98,10 +104,23 @@ interface AllocationRow {
   fp: string;
 }
 
-/** The cluster's open facts read back (three statements in one pipeline), fingerprints as stored. */
+interface IngressControllerRow {
+  namespace: string;
+  name: string;
+  replicas: number | null;
+  available_replicas: number | null;
+  endpoint_publishing_strategy: string | null;
+  host_network: IngressControllerFact["hostNetwork"];
+  node_selector: Record<string, string> | null;
+  tolerations: Toleration[];
+  deployment: IngressControllerFact["deployment"];
+  fp: string;
+}
+
+/** The cluster's open facts read back (four statements in one pipeline), fingerprints as stored. */
 export async function loadFactState(tx: Db, clusterId: number): Promise<FactState> {
   const open = sql`cluster_id = ${clusterId} AND valid_to IS NULL`;
-  const [nodes, pods, allocations] = await Promise.all([
+  const [nodes, pods, allocations, controllers] = await Promise.all([
     rawRows<NodeRow>(
       tx,
       sql`SELECT name, labels, unschedulable, ready, taints, addresses, fp FROM node_versions WHERE ${open}`,
@@ -118,8 +137,30 @@ export async function loadFactState(tx: Db, clusterId: number): Promise<FactStat
             host_port, host_network, fp
           FROM port_allocations WHERE ${open}`,
     ),
+    rawRows<IngressControllerRow>(
+      tx,
+      sql`SELECT namespace, name, replicas, available_replicas, endpoint_publishing_strategy, host_network,
+            node_selector, tolerations, deployment, fp
+          FROM ingress_controller_versions WHERE ${open} ORDER BY namespace COLLATE "C", name COLLATE "C"`,
+    ),
   ]);
-  const state: FactState = { nodes: new Map(), pods: new Map(), allocations: new Map() };
+  const state: FactState = {
+    nodes: new Map(),
+    pods: new Map(),
+    allocations: new Map(),
+    ingressControllers: controllers.map((c) => ({
+      fp: c.fp,
+      namespace: c.namespace,
+      name: c.name,
+      replicas: c.replicas,
+      availableReplicas: c.available_replicas,
+      endpointPublishingStrategy: c.endpoint_publishing_strategy,
+      hostNetwork: c.host_network,
+      nodeSelector: c.node_selector,
+      tolerations: c.tolerations,
+      deployment: c.deployment,
+    })),
+  };
   for (const n of nodes) state.nodes.set(n.name, n satisfies NodeFact);
   for (const p of pods) {
     const fact: PodFact = {

@@ -9,7 +9,9 @@ import { rawRows } from "../db/raw.js";
 import {
   clusterPortCountVersions,
   clusters,
+  declaredPortVersions,
   headroomVersions,
+  ingressControllerVersions,
   nodeVersions,
   podVersions,
   portAllocations,
@@ -30,6 +32,8 @@ const historyTables = {
   headroom: headroomVersions,
   portCounts: portCountVersions,
   clusterPortCounts: clusterPortCountVersions,
+  ingressControllers: ingressControllerVersions,
+  declaredPorts: declaredPortVersions,
 } as const;
 
 type HistoryName = keyof typeof historyTables;
@@ -60,9 +64,18 @@ export interface ClockReset {
  */
 export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
   const instant = at.toISOString();
-  const none = { nodes: 0, pods: 0, allocations: 0, headroom: 0, portCounts: 0, clusterPortCounts: 0 };
-  const deleted: Record<HistoryName, number> = { ...none };
-  const reopened: Record<HistoryName, number> = { ...none };
+  const none = (): Record<HistoryName, number> => ({
+    nodes: 0,
+    pods: 0,
+    allocations: 0,
+    headroom: 0,
+    portCounts: 0,
+    clusterPortCounts: 0,
+    ingressControllers: 0,
+    declaredPorts: 0,
+  });
+  const deleted = none();
+  const reopened = none();
   for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
     deleted[name] = await countOf(
       tx,

@@ -34,6 +34,7 @@ export const serviceErrorCodes = [
   "RESET_IN_FUTURE",
   "INVALID_EXPIRY",
   "INVALID_RANGE",
+  "INVALID_PROFILE",
   "TOO_MANY_POINTS",
   "INVALID_JSON",
   "INVALID_GZIP",

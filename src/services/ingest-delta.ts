@@ -24,7 +24,9 @@ import {
   CLUSTER_COUNTS,
   COUNTS,
   checkEnvelope,
+  DECLARED,
   HEADROOM,
+  INGRESS_CONTROLLERS,
   type IngestResult,
   insertsOf,
   inTurn,
@@ -65,7 +67,9 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const expectChange = hash !== base;
     const [cluster, prefetched] = await Promise.all([
       lockCluster(tx, agent),
-      expectChange ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, CLUSTER_COUNTS]) : null,
+      expectChange
+        ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, CLUSTER_COUNTS, INGRESS_CONTROLLERS, DECLARED])
+        : null,
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
@@ -98,6 +102,8 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       upserts: push.upserts,
       removeNodes: delta.delta.nodes.remove,
       removePods: delta.delta.pods.remove,
+      // Absent: unchanged; present: the whole new list (built with the upserts).
+      ingressControllers: delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
     });
     const dangling = podsOnUnknownNodes(
       state,
@@ -123,6 +129,12 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     const clusterCountDiff = projected
       ? diffIntervals(prefetched?.[CLUSTER_COUNTS] ?? [], projected.clusterCounts)
       : { close: [], open: [] };
+    const declaredDiff = projected
+      ? diffIntervals(prefetched?.[DECLARED] ?? [], projected.declared)
+      : { close: [], open: [] };
+    const controllerDiff = delta.delta.ingressControllers
+      ? diffIntervals(prefetched?.[INGRESS_CONTROLLERS] ?? [], state.ingressControllers)
+      : { close: [], open: [] };
     const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
     const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
     const updates = [
@@ -131,7 +143,19 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
         observedAt,
       ),
-      ...closeByIds([[], [], [], headroomDiff.close, countDiff.close, clusterCountDiff.close], observedAt),
+      ...closeByIds(
+        [
+          [],
+          [],
+          [],
+          headroomDiff.close,
+          countDiff.close,
+          clusterCountDiff.close,
+          controllerDiff.close,
+          declaredDiff.close,
+        ],
+        observedAt,
+      ),
     ];
     const inserts = insertsOf(agent.clusterId, observedAt, {
       nodes: changes.openNodes,
@@ -140,6 +164,8 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       headroom: headroomDiff.open,
       counts: countDiff.open,
       clusterCounts: clusterCountDiff.open,
+      ingressControllers: controllerDiff.open,
+      declared: declaredDiff.open,
     });
     const [, snapshotId] = await Promise.all([
       runUpdates(tx, updates),

@@ -8,7 +8,9 @@ import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
 import {
   clusterPortCountVersions,
+  declaredPortVersions,
   headroomVersions,
+  ingressControllerVersions,
   nodeVersions,
   podVersions,
   portAllocations,
@@ -25,10 +27,16 @@ export const versionTables = [
   headroomVersions,
   portCountVersions,
   clusterPortCountVersions,
+  ingressControllerVersions,
+  declaredPortVersions,
 ] as const;
 
 /** Open (id, fp) of the given history tables of a cluster (by index in versionTables), in one statement. */
-export async function openRows(tx: Db, clusterId: number, tables = [0, 1, 2, 3, 4, 5]): Promise<OpenRow[][]> {
+export async function openRows(
+  tx: Db,
+  clusterId: number,
+  tables = [0, 1, 2, 3, 4, 5, 6, 7],
+): Promise<OpenRow[][]> {
   // float8 so both drivers answer a number (ids stay far below 2^53).
   const parts = tables.map(
     (t) =>

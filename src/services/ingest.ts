@@ -14,7 +14,9 @@ import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import {
   clusterPortCountVersions,
+  declaredPortVersions,
   headroomVersions,
+  ingressControllerVersions,
   nodeVersions,
   podVersions,
   portAllocations,
@@ -24,6 +26,7 @@ import type { Db } from "../db/types.js";
 import { type ClusterPortCountFact, clusterPortCountFacts } from "../domain/cluster-port-counts.js";
 import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroom } from "../domain/headroom.js";
+import { indexByPort } from "../domain/held-ports.js";
 import {
   type AllocationFact,
   adoptLegacyFingerprints,
@@ -32,11 +35,19 @@ import {
   factsFromState,
   type HeadroomFact,
   headroomFacts,
+  type IngressControllerFact,
   type NodeFact,
   type OpenRow,
   type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
+import {
+  type DeclaredPortFact,
+  declaredAsAllocation,
+  declaredMapFacts,
+  declaredPorts,
+  ingressControllerHeadroom,
+} from "../domain/ingress-controllers.js";
 import { type PortCountFact, portCountFacts } from "../domain/port-counts.js";
 import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
@@ -65,16 +76,37 @@ interface Projections {
   counts: PortCountFact[];
   clusterCounts: ClusterPortCountFact[];
   portSummary: PortSummary[];
+  declared: DeclaredPortFact[];
 }
 
 type PreparedFacts = SnapshotFacts & Projections;
 
 export function projections(facts: SnapshotFacts): Projections {
+  const { nodes, ingressControllers, allocations } = facts;
+  const declared = declaredPorts(nodes, ingressControllers, allocations);
+  const declaredHolds = declared.map((d) => declaredAsAllocation(d, ingressControllers));
+  // Most clusters have no IngressControllers: their pushes build no second port index.
+  const controllerRows =
+    ingressControllers.length > 0
+      ? ingressControllerHeadroom(nodes, ingressControllers, indexByPort([...allocations, ...declaredHolds]))
+      : [];
   return {
-    headroom: headroomFacts(workloadHeadroom(facts)),
-    counts: portCountFacts(facts.allocations),
-    clusterCounts: clusterPortCountFacts(facts.allocations),
-    portSummary: summarisePortMap(buildPortMap(facts)),
+    headroom: headroomFacts([...workloadHeadroom(facts, declaredHolds), ...controllerRows]),
+    counts: portCountFacts(allocations),
+    clusterCounts: clusterPortCountFacts(allocations),
+    portSummary: summarisePortMap(buildPortMap(withDeclared(facts, declared))),
+    declared,
+  };
+}
+
+/** The port map's facts with the declared ports as IngressController holds. */
+function withDeclared(facts: SnapshotFacts, declared: DeclaredPortFact[]) {
+  if (declared.length === 0) return facts;
+  const extra = declaredMapFacts(declared, facts.ingressControllers);
+  return {
+    nodes: facts.nodes,
+    pods: [...facts.pods, ...extra.pods],
+    allocations: [...facts.allocations, ...extra.allocations],
   };
 }
 
@@ -102,6 +134,8 @@ function hashHints(db: Db): Map<number, string> {
 export const HEADROOM = 3;
 export const COUNTS = 4;
 export const CLUSTER_COUNTS = 5;
+export const INGRESS_CONTROLLERS = 6;
+export const DECLARED = 7;
 
 /** The rows a changed push inserts, per table. */
 export function insertsOf(
@@ -114,6 +148,8 @@ export function insertsOf(
     headroom: HeadroomFact[];
     counts: PortCountFact[];
     clusterCounts: ClusterPortCountFact[];
+    ingressControllers: IngressControllerFact[];
+    declared: DeclaredPortFact[];
   },
 ) {
   const interval = { clusterId, validFrom: at };
@@ -127,6 +163,14 @@ export function insertsOf(
     { table: headroomVersions, rows: rows.headroom.map((h) => ({ ...interval, ...h })) },
     { table: portCountVersions, rows: rows.counts.map((c) => ({ ...interval, ...c })) },
     { table: clusterPortCountVersions, rows: rows.clusterCounts.map((c) => ({ ...interval, ...c })) },
+    {
+      table: ingressControllerVersions,
+      rows: rows.ingressControllers.map((ic) => ({ ...interval, ...ic })),
+    },
+    {
+      table: declaredPortVersions,
+      rows: rows.declared.map(({ hostIP, ...d }) => ({ ...interval, ...d, hostIp: hostIP })),
+    },
   ];
 }
 
@@ -139,6 +183,8 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
     headroomOpen = [],
     countOpen = [],
     clusterCountOpen = [],
+    controllerOpen = [],
+    declaredOpen = [],
   ] = open;
   const adopted = [
     adoptLegacyFingerprints(nodeOpen, facts.nodes),
@@ -153,11 +199,22 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
   // Written after the SHA-256 switch: no legacy fingerprints to adopt.
   const counts = diffIntervals(countOpen, facts.counts);
   const clusterCounts = diffIntervals(clusterCountOpen, facts.clusterCounts);
+  const controllers = diffIntervals(controllerOpen, facts.ingressControllers);
+  const declared = diffIntervals(declaredOpen, facts.declared);
   return {
     updates: [
       ...rewriteFingerprints(adopted.map((a) => a.rewrites)),
       ...closeByIds(
-        [nodes.close, pods.close, allocations.close, headroom.close, counts.close, clusterCounts.close],
+        [
+          nodes.close,
+          pods.close,
+          allocations.close,
+          headroom.close,
+          counts.close,
+          clusterCounts.close,
+          controllers.close,
+          declared.close,
+        ],
         at,
       ),
     ],
@@ -168,6 +225,8 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
       headroom: headroom.open,
       counts: counts.open,
       clusterCounts: clusterCounts.open,
+      ingressControllers: controllers.open,
+      declared: declared.open,
     }),
     // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,

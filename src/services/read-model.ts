@@ -7,9 +7,18 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
-import { clusters, nodeVersions, podVersions, portAllocations, reservations } from "../db/schema/index.js";
+import {
+  clusters,
+  declaredPortVersions,
+  ingressControllerVersions,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+  reservations,
+} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
+import { declaredMapFacts } from "../domain/ingress-controllers.js";
 import type { MapAllocation, PortMapFacts } from "../domain/port-map.js";
 import { type ClusterIdentity, type ReservationScope, scopeCovers } from "../domain/reservation-scope.js";
 import type { ClusterView, PodView } from "../domain/views.js";
@@ -200,6 +209,8 @@ export async function loadPortMapFacts(
   const id = at.cluster.id;
   const a = portAllocations;
   const p = podVersions;
+  // Started with the other reads: one more round trip in the same pipeline.
+  const declaredFacts = loadDeclaredMapFacts(db, at);
   const [nodes, allocations, podRows] = await Promise.all([
     db
       .select({
@@ -268,8 +279,43 @@ export async function loadPortMapFacts(
       ownerName,
     })),
   };
-  const facts = { nodes, allocations, pods } satisfies PortMapFacts;
+  const declared = await declaredFacts;
+  const facts = {
+    nodes,
+    allocations: declared.allocations.length > 0 ? [...allocations, ...declared.allocations] : allocations,
+    pods: declared.pods.length > 0 ? [...pods, ...declared.pods] : pods,
+  } satisfies PortMapFacts;
   return { ...facts, undeclared };
+}
+
+/** IngressControllers' declared ports and placements at the instant, as port map facts. */
+async function loadDeclaredMapFacts(db: Db, at: { cluster: ClusterRow; asOf?: Date | undefined }) {
+  const id = at.cluster.id;
+  const d = declaredPortVersions;
+  const ic = ingressControllerVersions;
+  const [declared, controllers] = await Promise.all([
+    db
+      .select({
+        node: d.node,
+        namespace: d.namespace,
+        name: d.name,
+        protocol: d.protocol,
+        hostIP: d.hostIp,
+        hostPort: d.hostPort,
+      })
+      .from(d)
+      .where(and(eq(d.clusterId, id), validAt(d, at.asOf))),
+    db
+      .select({
+        namespace: ic.namespace,
+        name: ic.name,
+        nodeSelector: ic.nodeSelector,
+        tolerations: ic.tolerations,
+      })
+      .from(ic)
+      .where(and(eq(ic.clusterId, id), validAt(ic, at.asOf))),
+  ]);
+  return declaredMapFacts(declared, controllers);
 }
 
 export type StoredClusterView = Awaited<ReturnType<typeof loadClusterView>>;

@@ -109,7 +109,7 @@ export async function createReservation(ctx: ServiceContext, input: ReservationI
 }
 
 /** An arbitrary constant naming the reservation write lock. */
-const RESERVATION_LOCK = 7_201_001;
+export const RESERVATION_LOCK = 7_201_001;
 
 export async function listReservations(ctx: ServiceContext, input: z.output<typeof listReservationsInput>) {
   const cluster = input.cluster ? await findCluster(ctx.db, input.cluster) : undefined;

@@ -74,6 +74,7 @@ const router = { name: "router-default", namespace: "openshift-ingress", kind: "
 const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }> = {
   "clusters.register": { rule: "admin", input: () => ({ name: "new-cluster" }) },
   "clusters.list": { rule: "read", input: () => ({}) },
+  "clusters.ingressControllers": { rule: "read", input: () => ({ cluster: "own" }) },
   "clusters.rotateToken": { rule: "admin", input: () => ({ name: "own" }) },
   "clusters.remove": { rule: "admin", input: () => ({ name: "own" }) },
   "clusters.resetClock": { rule: "admin", input: () => ({ name: "own" }) },
@@ -89,6 +90,11 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "reservations.create": {
     rule: "admin",
     input: () => ({ portFrom: 20010, portTo: 20011, owner: "team-sweep", purpose: "auth sweep" }),
+  },
+  "capacity.planIngressController": { rule: "read", input: () => ({ name: "shard", clusters: ["own"] }) },
+  "capacity.reserveIngressController": {
+    rule: "admin",
+    input: () => ({ plan: { name: "shard", clusters: ["own"] }, owner: "team", purpose: "sweep" }),
   },
   "reservations.list": { rule: "read", input: () => ({}) },
   "reservations.delete": { rule: "admin", input: (seed) => ({ id: seed.reservationId }) },

@@ -114,6 +114,8 @@ export const EXPENSIVE_PROCEDURES: ReadonlySet<string> = new Set([
   "capacity.headroom",
   "capacity.checkFit",
   "capacity.freeRanges",
+  "capacity.planIngressController",
+  "capacity.reserveIngressController",
   "conflicts.list",
   "trends.allocations",
   "trends.headroom",

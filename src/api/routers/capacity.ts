@@ -4,13 +4,19 @@ import { fitCheck } from "../../services/capacity/fit.js";
 import { freePortRanges } from "../../services/capacity/free-ranges.js";
 import { headroom } from "../../services/capacity/headroom.js";
 import {
+  planIngressController,
+  planIngressControllerInput,
+  reserveIngressController,
+  reserveIngressControllerInput,
+} from "../../services/capacity/ingress-plan.js";
+import {
   conflictsInput,
   drainInput,
   fitInput,
   freeRangeInput,
   headroomInput,
 } from "../../services/capacity/inputs.js";
-import { readProcedure, router } from "../trpc.js";
+import { adminProcedure, readProcedure, router } from "../trpc.js";
 
 export const capacityRouter = router({
   headroom: readProcedure.input(headroomInput).query(({ ctx, input }) => headroom(ctx.services, input)),
@@ -19,6 +25,13 @@ export const capacityRouter = router({
     .input(freeRangeInput)
     .query(({ ctx, input }) => freePortRanges(ctx.services, input)),
   drainCheck: readProcedure.input(drainInput).query(({ ctx, input }) => drain(ctx.services, input)),
+  planIngressController: readProcedure
+    .input(planIngressControllerInput)
+    .query(({ ctx, input }) => planIngressController(ctx.services, input)),
+  /** the plan, and its ports reserved in the same transaction (a write: admin, like reservations.create) */
+  reserveIngressController: adminProcedure
+    .input(reserveIngressControllerInput)
+    .mutation(({ ctx, input }) => reserveIngressController(ctx.services, input)),
 });
 
 export const conflictsRouter = router({

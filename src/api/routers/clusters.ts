@@ -8,6 +8,7 @@ import {
   removeCluster,
   rotateClusterToken,
 } from "../../services/clusters.js";
+import { listIngressControllers, listIngressControllersInput } from "../../services/ingress-controllers.js";
 import { adminProcedure, readProcedure, router } from "../trpc.js";
 
 export const clustersRouter = router({
@@ -21,6 +22,9 @@ export const clustersRouter = router({
   remove: adminProcedure
     .input(clusterByNameInput)
     .mutation(({ ctx, input }) => removeCluster(ctx.services, input.name)),
+  ingressControllers: readProcedure
+    .input(listIngressControllersInput)
+    .query(({ ctx, input }) => listIngressControllers(ctx.services, input)),
   resetClock: adminProcedure
     .input(resetClockInput)
     .mutation(({ ctx, input }) => resetClusterClock(ctx.services, input)),

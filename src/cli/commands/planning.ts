@@ -4,6 +4,7 @@ import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
 import { shortList, table } from "../table.js";
+import { registerIngressPlan } from "./ingress-plan.js";
 
 const owner = (o: { kind: string; name: string } | null) => (o ? `${o.kind}/${o.name}` : "-");
 
@@ -70,6 +71,11 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
         ]),
       ),
     );
+  const patches = answer.workloads.filter((w) => w.patch);
+  if (!ctx.json && patches.length > 0) {
+    ctx.out("\nIngressControllers leaving no eligible node spare (unset replicas count as 2):");
+    for (const w of patches) ctx.out(`  ${w.cluster}: ${w.patch}`);
+  }
   const { failBelow } = options;
   if (failBelow === undefined) return 0;
   const short = answer.workloads.filter((w) => w.headroom < failBelow);
@@ -259,6 +265,7 @@ export function registerPlanning(program: Command, run: Run): void {
       wholeNumber(1),
     )
     .action(run(planFree));
+  registerIngressPlan(plan, run);
   program
     .command("drain-check")
     .description("where each host-port pod of a node could go (exit 3 if not drainable)")

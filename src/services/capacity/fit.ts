@@ -24,8 +24,30 @@ import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
  * allocations are normalised at parsing (hostIP "" → 0.0.0.0, protocol "" → TCP), and so is `w`.
  * test/integration/fleet-equals-per-cluster.test.ts holds it to the domain's rule.
  */
-const conflictsWithWanted = sql.raw(`a.host_port = w.host_port AND a.protocol = w.protocol
+export const conflictsWithWanted = sql.raw(`a.host_port = w.host_port AND a.protocol = w.protocol
   AND (a.host_ip = w.host_ip OR a.host_ip = '0.0.0.0' OR w.host_ip = '0.0.0.0')`);
+
+/**
+ * The open holds of the wanted ports in the scope, as rows `a`: pods' allocations and the ports
+ * IngressControllers declare on the nodes they select (domain/ingress-controllers.ts; a router pod
+ * holding its port there is the allocation, so nothing is counted twice). A declared hold reads as
+ * held by its IngressController (owner kind IngressController, no pod or container).
+ */
+export function openHolds(scope: { ids: SQL; ports: SQL } | { ids: SQL; portRange: SQL }): SQL {
+  const where = (t: string) => {
+    const port = sql`${sql.raw(t)}.host_port`;
+    const ports = "ports" in scope ? sql`${port} = ANY(${scope.ports})` : sql`${port} ${scope.portRange}`;
+    return sql`${sql.raw(t)}.valid_to IS NULL AND ${ports} AND ${sql.raw(t)}.cluster_id = ANY(${scope.ids})`;
+  };
+  return sql`(SELECT p.cluster_id, p.node, p.namespace, p.pod, p.owner_kind, p.owner_name, p.container,
+                     p.protocol, p.host_ip, p.host_port, p.valid_from, false AS declared
+              FROM port_allocations p WHERE ${where("p")}
+              UNION ALL
+              SELECT d.cluster_id, d.node, d.namespace, '' AS pod, 'IngressController' AS owner_kind,
+                     d.name AS owner_name, '' AS container, d.protocol, d.host_ip, d.host_port, d.valid_from,
+                     true AS declared
+              FROM declared_port_versions d WHERE ${where("d")})`;
+}
 
 function wantedTable(wanted: readonly HostPortRef[]): SQL {
   return sql`SELECT * FROM unnest(${arrayLiteral(wanted.map((p) => p.protocol))}::text[],
@@ -53,8 +75,7 @@ function countByShape(ctx: ServiceContext, scope: Scope, shape: ShapeSql) {
     ctx.db,
     sql`WITH w AS (${scope.wanted}),
       blocked AS (
-        SELECT DISTINCT a.cluster_id, a.node FROM port_allocations a JOIN w ON ${conflictsWithWanted}
-        WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids})),
+        SELECT DISTINCT a.cluster_id, a.node FROM ${openHolds(scope)} a JOIN w ON ${conflictsWithWanted}),
       g AS (
         SELECT n.cluster_id, ${shape.columns}, count(*)::int AS nodes, count(b.node)::int AS blocked
         FROM node_versions n LEFT JOIN blocked b ON b.cluster_id = n.cluster_id AND b.node = n.name
@@ -76,6 +97,7 @@ interface BlockerRow {
   host_ip: string;
   host_port: number;
   valid_from_ms: number;
+  declared: boolean;
 }
 
 interface WorkloadRow {
@@ -97,12 +119,11 @@ function eligibleBlockers(scope: Scope, shape: ShapeSql, eligibleShapes: readonl
   return sql`w AS (${scope.wanted}),
     blockers AS (
       SELECT a.cluster_id, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container, a.protocol,
-             a.host_ip, a.host_port, (extract(epoch FROM a.valid_from) * 1000)::float8 AS valid_from_ms
-      FROM port_allocations a
+             a.host_ip, a.host_port, (extract(epoch FROM a.valid_from) * 1000)::float8 AS valid_from_ms, a.declared
+      FROM ${openHolds(scope)} a
       JOIN node_versions n ON n.cluster_id = a.cluster_id AND n.name = a.node AND n.valid_to IS NULL
       CROSS JOIN LATERAL (SELECT ${shape.columns}) g
-      WHERE a.valid_to IS NULL AND a.host_port = ANY(${scope.ports}) AND a.cluster_id = ANY(${scope.ids})
-        AND EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted})
+      WHERE EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted})
         AND ${shape.json} IN (SELECT value FROM jsonb_array_elements(${`[${eligibleShapes.join(",")}]`}::jsonb)))`;
 }
 
@@ -187,20 +208,24 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[
 }
 
 function sampleOf(rows: readonly BlockerRow[] | undefined) {
-  const byNode = new Map<string, ReturnType<typeof blocker>[]>();
+  const byNode = new Map<string, (ReturnType<typeof blocker> & { declared: boolean })[]>();
   for (const r of rows ?? []) {
-    const shown = blocker({
-      node: r.node,
-      namespace: r.namespace,
-      pod: r.pod,
-      ownerKind: r.owner_kind,
-      ownerName: r.owner_name,
-      container: r.container,
-      protocol: r.protocol,
-      hostIP: r.host_ip,
-      hostPort: r.host_port,
-      validFrom: new Date(r.valid_from_ms),
-    });
+    const shown = {
+      ...blocker({
+        node: r.node,
+        namespace: r.namespace,
+        pod: r.pod,
+        ownerKind: r.owner_kind,
+        ownerName: r.owner_name,
+        container: r.container,
+        protocol: r.protocol,
+        hostIP: r.host_ip,
+        hostPort: r.host_port,
+        validFrom: new Date(r.valid_from_ms),
+      }),
+      /** declared by an IngressController (owner) on a node it selects, no pod holding it yet */
+      declared: r.declared,
+    };
     const list = byNode.get(r.node);
     if (list) list.push(shown);
     else byNode.set(r.node, [shown]);

@@ -1,6 +1,6 @@
 /** capacity.freeRanges: ports used in the selected clusters are read as distinct values in SQL. */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
-import { portAllocations } from "../../db/schema/index.js";
+import { declaredPortVersions, portAllocations } from "../../db/schema/index.js";
 import { freeRanges } from "../../domain/free-ranges.js";
 import type { ServiceContext } from "../context.js";
 import {
@@ -11,20 +11,23 @@ import {
 } from "../read-model.js";
 import type { FreeRangeInput } from "./inputs.js";
 
-/** Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per protocol. */
+/**
+ * Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per
+ * protocol: pods' allocations and IngressControllers' declared ports (held even with no router pod).
+ */
 async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quietDays: number | undefined) {
   const since = quietDays ? new Date(ctx.now().getTime() - quietDays * 86_400_000) : undefined;
-  const rows = await ctx.db
-    .selectDistinct({ protocol: portAllocations.protocol, hostPort: portAllocations.hostPort })
-    .from(portAllocations)
-    .where(
-      and(
-        inArray(portAllocations.clusterId, selectedClusterIds(ctx.db, selection)),
-        since
-          ? or(isNull(portAllocations.validTo), gt(portAllocations.validTo, since))
-          : isNull(portAllocations.validTo),
-      ),
-    );
+  const heldIn = (t: typeof portAllocations | typeof declaredPortVersions) =>
+    ctx.db
+      .selectDistinct({ protocol: t.protocol, hostPort: t.hostPort })
+      .from(t)
+      .where(
+        and(
+          inArray(t.clusterId, selectedClusterIds(ctx.db, selection)),
+          since ? or(isNull(t.validTo), gt(t.validTo, since)) : isNull(t.validTo),
+        ),
+      );
+  const rows = await heldIn(portAllocations).union(heldIn(declaredPortVersions));
   // Appending in place: copying the list per row was quadratic (45 s for one pod with 60,000 ports).
   const used: Record<string, number[]> = {};
   for (const r of rows) {

@@ -6,6 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
+import { replicasPatch } from "../../domain/ingress-controllers.js";
 import type { ServiceContext } from "../context.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
@@ -51,6 +52,8 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
     workloads: page.map(({ createdAt, lastSeenAt, ...w }) => ({
       ...w,
       stale: isStale(ctx, { createdAt, lastSeenAt }),
+      /** IngressControllers whose replicas leave no eligible node spare: the patch that does */
+      patch: replicasPatch({ ...w, maxReplicas: w.maxReplicasKeepingOneSpare }),
     })),
     nextCursor:
       rows.length > limit && last ? encodeCursor([last.cluster, last.namespace, last.kind, last.name]) : null,

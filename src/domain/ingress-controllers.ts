@@ -1,0 +1,228 @@
+/**
+ * IngressControllers as the planner reads them: where one places its routers (nodeSelector, default
+ * workers; tolerations), the host ports a HostNetwork one holds on each of those nodes, and its
+ * headroom. A HostNetwork router binds 0.0.0.0 on its node, so the ports count as held on every node
+ * the placement selects even while its pods are Pending or scaled to zero; where one of its router
+ * pods holds a port, that allocation is the hold (not a second one).
+ */
+import type { Toleration } from "../contract/snapshot.js";
+import { nodeEligibility } from "./eligibility.js";
+import { fingerprint } from "./fingerprint.js";
+import { headroomStatus, type WorkloadHeadroom } from "./headroom.js";
+import { portKey } from "./held-ports.js";
+import type { AllocationFact, IngressControllerFact } from "./history.js";
+import { type HostPortRef, hostPortsConflict, WILDCARD_IP } from "./ports.js";
+import type { AllocationView, NodeView, PlacementRules } from "./views.js";
+import { type WorkloadRef, workloadKey, workloadOf } from "./workload.js";
+
+/** The CRD's placement when spec.nodePlacement is unset: Linux workers. */
+export const DEFAULT_ROUTER_NODE_SELECTOR: Readonly<Record<string, string>> = {
+  "kubernetes.io/os": "linux",
+  "node-role.kubernetes.io/worker": "",
+};
+
+/** spec.replicas unset: the operator runs 2 routers (the HighlyAvailable topology's default). */
+export const DEFAULT_ROUTER_REPLICAS = 2;
+
+export const ROUTER_NAMESPACE = "openshift-ingress";
+export const OPERATOR_NAMESPACE = "openshift-ingress-operator";
+
+/** Taints the node lifecycle puts on cordoned or unready nodes: they come back, so placement ignores them. */
+const LIFECYCLE_TAINTS = new Set([
+  "node.kubernetes.io/unschedulable",
+  "node.kubernetes.io/not-ready",
+  "node.kubernetes.io/unreachable",
+]);
+
+export interface RouterPlacement {
+  nodeSelector: Record<string, string> | null;
+  tolerations: readonly Toleration[];
+}
+
+export function placementRules(ic: RouterPlacement): PlacementRules {
+  return { nodeSelector: ic.nodeSelector ?? DEFAULT_ROUTER_NODE_SELECTOR, tolerations: ic.tolerations };
+}
+
+/** Selected and tolerated, whatever its readiness or cordon: the nodes a router may come back to. */
+export function placementSelects(node: NodeView, ic: RouterPlacement): boolean {
+  const steady: NodeView = {
+    ...node,
+    ready: true,
+    unschedulable: false,
+    taints: node.taints.filter((t) => !LIFECYCLE_TAINTS.has(t.key)),
+  };
+  return nodeEligibility(steady, placementRules(ic)).eligible;
+}
+
+/** The managed router Deployment as a workload (router-<name> in openshift-ingress unless stated). */
+export function routerWorkload(ic: Pick<IngressControllerFact, "name" | "deployment">): WorkloadRef {
+  return {
+    namespace: ic.deployment?.namespace ?? ROUTER_NAMESPACE,
+    kind: "Deployment",
+    name: ic.deployment?.name ?? `router-${ic.name}`,
+  };
+}
+
+/** http, https, stats: TCP on 0.0.0.0 (the PROXY protocol also runs over TCP). */
+export function routerPorts(ic: Pick<IngressControllerFact, "hostNetwork">): HostPortRef[] {
+  const hn = ic.hostNetwork;
+  if (!hn) return [];
+  return [hn.httpPort, hn.httpsPort, hn.statsPort].map((hostPort) => ({
+    protocol: "TCP",
+    hostIP: WILDCARD_IP,
+    hostPort,
+  }));
+}
+
+export interface DeclaredPortFact extends HostPortRef {
+  fp: string;
+  node: string;
+  /** the IngressController's namespace and name */
+  namespace: string;
+  name: string;
+}
+
+/**
+ * The ports each HostNetwork IngressController holds on each node its placement selects, except
+ * where one of its own router pods holds that port there (the pod's allocation is the hold).
+ */
+export function declaredPorts(
+  nodes: readonly NodeView[],
+  controllers: readonly IngressControllerFact[],
+  allocations: readonly AllocationFact[],
+): DeclaredPortFact[] {
+  const declared: DeclaredPortFact[] = [];
+  for (const ic of controllers) {
+    const ports = routerPorts(ic);
+    if (ports.length === 0) continue;
+    const router = workloadKey(routerWorkload(ic));
+    const held = new Set<string>();
+    for (const a of allocations) {
+      if (workloadKey(workloadOf(a)) === router) held.add(`${a.node}\u0000${portKey(a)}`);
+    }
+    for (const node of nodes) {
+      if (!placementSelects(node, ic)) continue;
+      for (const port of ports) {
+        if (held.has(`${node.name}\u0000${portKey(port)}`)) continue;
+        const fact = { node: node.name, namespace: ic.namespace, name: ic.name, ...port };
+        declared.push({ ...fact, fp: fingerprint(JSON.stringify(fact)) });
+      }
+    }
+  }
+  return declared;
+}
+
+/**
+ * A declared port as the rules that read allocations see it: held by the router Deployment, so that
+ * workload's own IngressController never blocks it.
+ */
+export function declaredAsAllocation(
+  d: DeclaredPortFact,
+  controllers: readonly IngressControllerFact[],
+): AllocationView {
+  const ic = controllers.find((c) => c.namespace === d.namespace && c.name === d.name);
+  const router = routerWorkload({ name: d.name, deployment: ic?.deployment ?? null });
+  return {
+    node: d.node,
+    namespace: router.namespace,
+    pod: "",
+    ownerKind: router.kind,
+    ownerName: router.name,
+    container: "",
+    hostNetwork: true,
+    protocol: d.protocol,
+    hostIP: d.hostIP,
+    hostPort: d.hostPort,
+  };
+}
+
+/**
+ * Headroom of each HostNetwork IngressController: its spec replicas (unset: 2) against the nodes it
+ * could run on now (Ready, schedulable, selected, tolerated, its ports free of every other holder).
+ * `maxReplicasKeepingOneSpare` is what `oc patch` should set when replicas exceed it.
+ */
+export function ingressControllerHeadroom(
+  nodes: readonly NodeView[],
+  controllers: readonly IngressControllerFact[],
+  holders: ReadonlyMap<string, readonly AllocationView[]>,
+): WorkloadHeadroom[] {
+  const rows: WorkloadHeadroom[] = [];
+  for (const ic of controllers) {
+    const ports = routerPorts(ic);
+    if (ports.length === 0) continue;
+    const router = workloadKey(routerWorkload(ic));
+    const rules = placementRules(ic);
+    const eligibleNodes = nodes
+      .filter((n) => nodeEligibility(n, rules).eligible)
+      .map((n) => n.name)
+      .sort((a, b) => a.localeCompare(b));
+    const blocked = new Set<string>();
+    for (const port of ports) {
+      for (const a of holders.get(portKey(port)) ?? []) {
+        if (hostPortsConflict(port, a) && workloadKey(workloadOf(a)) !== router) blocked.add(a.node);
+      }
+    }
+    const placeable = eligibleNodes.filter((n) => !blocked.has(n));
+    const replicas = ic.replicas ?? DEFAULT_ROUTER_REPLICAS;
+    const headroom = Math.max(0, placeable.length - replicas);
+    rows.push({
+      namespace: ic.namespace,
+      kind: "IngressController",
+      name: ic.name,
+      replicas,
+      pending: Math.max(0, replicas - (ic.availableReplicas ?? 0)),
+      ports,
+      eligibleNodes,
+      freeNodes: placeable,
+      headroom,
+      status: headroomStatus(headroom),
+      maxReplicasKeepingOneSpare: Math.max(0, placeable.length - 1),
+    });
+  }
+  return rows;
+}
+
+/** The `oc patch` that keeps one eligible node spare, when the replicas leave none; else null. */
+export function replicasPatch(row: {
+  kind: string;
+  name: string;
+  replicas: number;
+  maxReplicas: number;
+}): string | null {
+  if (row.kind !== "IngressController" || row.replicas <= row.maxReplicas) return null;
+  const replicas = Math.max(1, row.maxReplicas);
+  return `oc patch ingresscontroller/${row.name} -n ${OPERATOR_NAMESPACE} --type=merge -p '{"spec":{"replicas":${replicas}}}'`;
+}
+
+/**
+ * Declared ports as the port map reads them: holds of a workload of kind IngressController with no
+ * pod ("declared by IngressController ns/name", pods 0), and a stand-in pod carrying its placement
+ * so the row's free nodes are the ones its routers could take.
+ */
+export function declaredMapFacts(
+  declared: readonly Pick<
+    DeclaredPortFact,
+    "node" | "namespace" | "name" | "protocol" | "hostIP" | "hostPort"
+  >[],
+  controllers: readonly (RouterPlacement & { namespace: string; name: string })[],
+) {
+  const allocations = declared.map((d) => ({
+    node: d.node,
+    namespace: d.namespace,
+    pod: "",
+    ownerKind: "IngressController",
+    ownerName: d.name,
+    protocol: d.protocol,
+    hostIP: d.hostIP,
+    hostPort: d.hostPort,
+  }));
+  const pods = controllers.map((ic) => ({
+    namespace: ic.namespace,
+    name: "",
+    ownerKind: "IngressController",
+    ownerName: ic.name,
+    ...placementRules(ic),
+    requiredNodeAffinity: null,
+  }));
+  return { allocations, pods };
+}

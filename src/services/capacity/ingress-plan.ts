@@ -1,0 +1,349 @@
+/**
+ * capacity.planIngressController (and reserveIngressController): one (http, https, stats) set for a
+ * new HostNetwork IngressController free on every eligible node of every target cluster, with the
+ * per-cluster replicas that keep a node spare, what blocks the obvious candidates, and the manifest.
+ * Eligibility is judged per node shape (node-shapes.ts); the held ports are read in SQL as distinct
+ * values over the window and the candidates only, with fit.ts's conflict rule; with a reservation,
+ * the whole plan runs under the reservation lock in the transaction that records it.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import {
+  dns1123SubdomainSchema,
+  MAX_TOLERATIONS,
+  storableText,
+  tolerationSchema,
+} from "../../contract/snapshot.js";
+import { arrayLiteral } from "../../db/bulk-insert.js";
+import { rawRows } from "../../db/raw.js";
+import { reservations } from "../../db/schema/index.js";
+import type { Db } from "../../db/types.js";
+import { DEFAULT_ROUTER_NODE_SELECTOR, DEFAULT_ROUTER_REPLICAS } from "../../domain/ingress-controllers.js";
+import {
+  type Candidate,
+  choosePorts,
+  ingressControllerManifest,
+  obviousCandidates,
+  type PlanCluster,
+  sparingReplicas,
+  triplePorts,
+} from "../../domain/ingress-plan.js";
+import {
+  excludedRanges,
+  type ProfileName,
+  profileNames,
+  profileSettings,
+} from "../../domain/port-profiles.js";
+import type { PlacementRules } from "../../domain/views.js";
+import { workloadOf } from "../../domain/workload.js";
+import type { ServiceContext } from "../context.js";
+import { ServiceError } from "../errors.js";
+import { clusterListSchema, hostPortSchema, instantSchema, labelsSchema } from "../inputs.js";
+import { type ClusterRow, reservationsInForce, selectClusters } from "../read-model.js";
+import { RESERVATION_LOCK } from "../reservations.js";
+import { conflictsWithWanted, openHolds } from "./fit.js";
+import { judgeShapes, shapeOf } from "./node-shapes.js";
+
+/** Holders listed per passed-over candidate port; the rest are counted. */
+const MAX_HOLDERS_SHOWN = 20;
+
+const tripleInput = z.object({
+  httpPort: hostPortSchema.optional(),
+  httpsPort: hostPortSchema.optional(),
+  statsPort: hostPortSchema.optional(),
+});
+
+export const planIngressControllerInput = z
+  .object({
+    name: dns1123SubdomainSchema,
+    clusters: clusterListSchema.optional(),
+    labelSelector: labelsSchema.optional(),
+    replicas: z.number().int().min(1).max(10_000).default(DEFAULT_ROUTER_REPLICAS),
+    /** spec.nodePlacement.nodeSelector.matchLabels; omitted: the CRD's default (workers) */
+    nodeSelector: labelsSchema.optional(),
+    tolerations: z.array(tolerationSchema).max(MAX_TOLERATIONS).default([]),
+    /** preferred ports; a missing one takes the router default (80, 443, 1936) */
+    ports: tripleInput.optional(),
+    /** where patterned and contiguous sets are searched; default 1024–65535 (1–65535 with allowPrivileged) */
+    window: z.object({ from: hostPortSchema, to: hostPortSchema }).optional(),
+    profile: z.enum(profileNames).optional(),
+    allowPrivileged: z.boolean().optional(),
+    domain: dns1123SubdomainSchema.optional(),
+  })
+  .refine((i) => i.clusters !== undefined || i.labelSelector !== undefined, {
+    message: "name the target clusters or give a label selector",
+  })
+  .refine((i) => !i.window || i.window.from + 2 <= i.window.to, { message: "window must hold three ports" });
+
+export const reserveIngressControllerInput = z.object({
+  plan: planIngressControllerInput,
+  owner: storableText(200).min(1),
+  purpose: storableText(1000).min(1),
+  expiresAt: instantSchema.optional(),
+});
+
+type PlanInput = z.output<typeof planIngressControllerInput>;
+
+/** Per cluster: nodes the placement admits now (Ready, schedulable, selected, tolerated). */
+async function eligibleShapes(db: Db, ids: SQL, rules: PlacementRules) {
+  const shape = shapeOf(rules);
+  const rows = await rawRows<{ cluster_id: number; shape: string; nodes: number }>(
+    db,
+    sql`WITH g AS (SELECT n.cluster_id, ${shape.columns}, count(*)::int AS nodes FROM node_versions n
+                   WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${ids}) GROUP BY 1, 2, 3, 4, 5, 6)
+        SELECT g.cluster_id, ${shape.json}::text AS shape, g.nodes FROM g`,
+  );
+  const verdicts = judgeShapes(
+    rows.map((r) => r.shape),
+    rules,
+  );
+  const eligible = [...verdicts].filter(([, v]) => v.eligible).map(([text]) => text);
+  const counts = new Map<number, number>();
+  for (const r of rows)
+    if (verdicts.get(r.shape)?.eligible) counts.set(r.cluster_id, (counts.get(r.cluster_id) ?? 0) + r.nodes);
+  const eligibleNodes = sql`eligible AS (
+      SELECT n.cluster_id, n.name FROM node_versions n CROSS JOIN LATERAL (SELECT ${shape.columns}) g
+      WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${ids})
+        AND ${shape.json} IN (SELECT value FROM jsonb_array_elements(${`[${eligible.join(",")}]`}::jsonb)))`;
+  return { counts, eligibleNodes };
+}
+
+/** TCP ports wanted on 0.0.0.0, as fit.ts's `w`: the window (if any) and the candidates. */
+function wantedPorts(window: { from: number; to: number } | null, candidates: readonly number[]): SQL {
+  const listed = sql`SELECT unnest(${arrayLiteral(candidates)}::int[]) AS p`;
+  const ports = window
+    ? sql`SELECT generate_series(${window.from}::int, ${window.to}::int) AS p UNION ${listed}`
+    : listed;
+  return sql`w AS (SELECT 'TCP'::text AS protocol, '0.0.0.0'::text AS host_ip, p AS host_port FROM (${ports}) ports)`;
+}
+
+/** Distinct ports held on an eligible node of a target cluster, among the wanted ones. */
+async function heldPorts(db: Db, ids: SQL, eligibleNodes: SQL, wanted: SQL) {
+  const range = sql`IN (SELECT host_port FROM w)`;
+  const rows = await rawRows<{ host_port: number }>(
+    db,
+    sql`WITH ${eligibleNodes}, ${wanted}
+        SELECT DISTINCT a.host_port FROM ${openHolds({ ids, portRange: range })} a
+        JOIN eligible e ON e.cluster_id = a.cluster_id AND e.name = a.node
+        JOIN w ON ${conflictsWithWanted}`,
+  );
+  return new Set(rows.map((r) => r.host_port));
+}
+
+interface HolderRow {
+  cluster_id: number;
+  host_port: number;
+  namespace: string;
+  owner_kind: string | null;
+  owner_name: string | null;
+  pod: string | null;
+  declared: boolean;
+  nodes: number;
+  first_node: string;
+}
+
+/** Who holds the passed-over candidates' ports on eligible nodes, where (count and first node). */
+async function holdersOf(db: Db, ids: SQL, eligibleNodes: SQL, ports: readonly number[]) {
+  if (ports.length === 0) return [];
+  const list = sql`${arrayLiteral(ports)}::int[]`;
+  return rawRows<HolderRow>(
+    db,
+    sql`WITH ${eligibleNodes}, ${wantedPorts(null, ports)}
+        SELECT a.cluster_id, a.host_port, a.namespace, a.owner_kind, a.owner_name,
+               CASE WHEN a.owner_name IS NULL THEN a.pod END AS pod, a.declared,
+               count(DISTINCT a.node)::int AS nodes, min(a.node COLLATE "C") AS first_node
+        FROM ${openHolds({ ids, ports: list })} a
+        JOIN eligible e ON e.cluster_id = a.cluster_id AND e.name = a.node
+        JOIN w ON ${conflictsWithWanted}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ORDER BY 2, 1, 8 DESC LIMIT ${MAX_HOLDERS_SHOWN * ports.length}`,
+  );
+}
+
+function planClusters(
+  selected: readonly ClusterRow[],
+  input: PlanInput,
+  inForce: Awaited<ReturnType<typeof reservationsInForce>>,
+): (PlanCluster & { profile: ProfileName })[] {
+  return selected.map((cluster) => {
+    const settings = profileSettings(cluster.labels, {
+      ...(input.profile ? { profile: input.profile } : {}),
+      ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
+    });
+    if (!settings.ok)
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "INVALID_PROFILE",
+        `cluster "${cluster.name}": ${settings.message}`,
+      );
+    return {
+      name: cluster.name,
+      profile: settings.settings.profile,
+      excluded: excludedRanges(settings.settings),
+      reserved: inForce
+        .covering(cluster)
+        .filter((r) => r.protocol === "TCP")
+        .map((r) => ({
+          id: r.id,
+          portFrom: r.portFrom,
+          portTo: r.portTo,
+          owner: r.owner,
+          purpose: r.purpose,
+        })),
+    };
+  });
+}
+
+export async function planIngressController(ctx: ServiceContext, input: PlanInput) {
+  const selected = await selectClusters(ctx.db, {
+    clusters: input.clusters,
+    labelSelector: input.labelSelector,
+  });
+  if (selected.length === 0)
+    throw new ServiceError("NOT_FOUND", "NOT_FOUND", "no cluster matches the selection");
+  const nodeSelector = input.nodeSelector ?? DEFAULT_ROUTER_NODE_SELECTOR;
+  const rules: PlacementRules = { nodeSelector, tolerations: input.tolerations };
+  const window = input.window ?? { from: input.allowPrivileged ? 1 : 1024, to: 65535 };
+  const preferred = input.ports
+    ? {
+        httpPort: input.ports.httpPort ?? 80,
+        httpsPort: input.ports.httpsPort ?? 443,
+        statsPort: input.ports.statsPort ?? 1936,
+      }
+    : undefined;
+  const candidatePorts = obviousCandidates(preferred).flatMap((c) => triplePorts(c.ports));
+  const ids = sql`${arrayLiteral(selected.map((c) => c.id))}::int[]`;
+  const [{ counts, eligibleNodes }, inForce] = await Promise.all([
+    eligibleShapes(ctx.db, ids, rules),
+    reservationsInForce(ctx, selected),
+  ]);
+  const held = await heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts));
+  const clusters = planClusters(selected, input, inForce);
+  const choice = choosePorts({ preferred, clusters, held, window });
+  const heldPassedOver = [
+    ...new Set(
+      choice.passedOver.flatMap((p) => p.refusals.filter((r) => r.reason === "held").map((r) => r.port)),
+    ),
+  ];
+  const holders = await holdersOf(ctx.db, ids, eligibleNodes, heldPassedOver);
+  const nameOf = new Map(selected.map((c) => [c.id, c.name]));
+  const perCluster = selected.map((cluster, i) => {
+    const eligible = counts.get(cluster.id) ?? 0;
+    const replicas = sparingReplicas(input.replicas, eligible);
+    return {
+      cluster: cluster.name,
+      profile: clusters[i]?.profile,
+      eligibleNodes: eligible,
+      askedReplicas: input.replicas,
+      ...replicas,
+      manifest: choice.chosen
+        ? ingressControllerManifest({
+            name: input.name,
+            replicas: Math.max(1, replicas.replicas),
+            ports: choice.chosen.ports,
+            nodeSelector,
+            tolerations: input.tolerations,
+            domain: input.domain,
+          })
+        : null,
+    };
+  });
+  // One manifest for all: the fewest replicas any target cluster can take with a node spare.
+  const replicasForAll = Math.max(1, Math.min(...perCluster.map((c) => c.replicas)));
+  return {
+    name: input.name,
+    clusters: perCluster,
+    choice: choice.chosen
+      ? {
+          ...choice.chosen.ports,
+          rule: choice.chosen.rule,
+          why: why(choice.chosen, choice.passedOver.length),
+        }
+      : null,
+    replicas: replicasForAll,
+    passedOver: choice.passedOver.map((p) => ({
+      ...p.candidate.ports,
+      rule: p.candidate.rule,
+      refusals: p.refusals.map((r) =>
+        r.reason === "held"
+          ? {
+              ...r,
+              holders: holders
+                .filter((h) => h.host_port === r.port)
+                .slice(0, MAX_HOLDERS_SHOWN)
+                .map((h) => ({
+                  cluster: nameOf.get(h.cluster_id) ?? "",
+                  ...workloadOf({
+                    namespace: h.namespace,
+                    pod: h.pod ?? "",
+                    ownerKind: h.owner_kind,
+                    ownerName: h.owner_name,
+                  }),
+                  declared: h.declared,
+                  nodes: h.nodes,
+                  firstNode: h.first_node,
+                })),
+            }
+          : r,
+      ),
+    })),
+    manifest: choice.chosen
+      ? ingressControllerManifest({
+          name: input.name,
+          replicas: replicasForAll,
+          ports: choice.chosen.ports,
+          nodeSelector,
+          tolerations: input.tolerations,
+          domain: input.domain,
+        })
+      : null,
+  };
+}
+
+function why(chosen: Candidate, passedOver: number): string {
+  const skipped = passedOver > 0 ? ` (${passedOver} earlier candidate(s) passed over, see passedOver)` : "";
+  switch (chosen.rule) {
+    case "preferred":
+      return "the preferred ports are free on every eligible node of every target cluster";
+    case "pattern":
+      return `the first free set of the pattern 80+k, 443+k, 1936+k (k = 10000, 20000, …)${skipped}`;
+    case "contiguous":
+      return `no preferred or patterned set is free: the lowest three contiguous free ports in the window${skipped}`;
+  }
+}
+
+/**
+ * Plans and reserves the chosen ports in one transaction under the reservation lock, so two teams
+ * planning at once get different ports (the second sees the first's reservation).
+ */
+export async function reserveIngressController(
+  ctx: ServiceContext,
+  input: z.output<typeof reserveIngressControllerInput>,
+) {
+  const now = ctx.now();
+  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
+    throw new ServiceError("BAD_REQUEST", "INVALID_EXPIRY", "expiresAt is in the past");
+  }
+  return ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${RESERVATION_LOCK})`);
+    const answer = await planIngressController({ ...ctx, db: tx }, input.plan);
+    if (!answer.choice) return { ...answer, reservations: [] };
+    const names = answer.clusters.map((c) => c.cluster);
+    const rows = await tx
+      .insert(reservations)
+      .values(
+        triplePorts(answer.choice).map((port) => ({
+          protocol: "TCP",
+          portFrom: port,
+          portTo: port,
+          clusterNames: names,
+          labelSelector: null,
+          owner: input.owner,
+          purpose: `${input.purpose} (IngressController ${input.plan.name})`,
+          expiresAt: input.expiresAt ?? null,
+        })),
+      )
+      .returning({ id: reservations.id, portFrom: reservations.portFrom });
+    return { ...answer, reservations: rows.map((r) => ({ id: r.id, port: r.portFrom })) };
+  });
+}

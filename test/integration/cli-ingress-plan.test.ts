@@ -1,0 +1,98 @@
+/**
+ * `portolan plan ingresscontroller` against a running server holding the fixture fleet: the ports,
+ * why, the spare-node arithmetic, the reservation, and YAML that validates against the CRD.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { main } from "../../src/cli/main.js";
+import { type RunningServer, startServer } from "../../src/entry/node.js";
+import { edgeProd, FLEET_LABELS, k8sProd, ocpProd } from "../fixtures/ingress-fleet.js";
+import { ingressControllerValidator } from "../helpers/ingress-crd.js";
+
+const ADMIN = "cli-ingress-admin-token-0123";
+let server: RunningServer;
+let dir: string;
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    [...argv, "--url", server.url],
+    {},
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "portolan-cli-ic-"));
+  server = await startServer({ host: "127.0.0.1", port: 0, dataDir: dir, adminToken: ADMIN });
+  for (const snapshot of [ocpProd, k8sProd, edgeProd]) {
+    const labels = Object.entries(FLEET_LABELS[snapshot.cluster] ?? {}).flatMap(([k, v]) => [
+      "--label",
+      `${k}=${v}`,
+    ]);
+    const added = await cli("clusters", "add", snapshot.cluster, ...labels, "--token", ADMIN, "--json");
+    const { token } = JSON.parse(added.out) as { token: string };
+    const res = await fetch(`${server.url}/v1/snapshots`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(snapshot),
+    });
+    if (res.status !== 200) throw new Error(await res.text());
+  }
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("portolan plan ingresscontroller", () => {
+  it("prints the ports, why, the spare-node arithmetic, the reservation and a valid manifest", async () => {
+    const run = await cli(
+      "plan",
+      "ingresscontroller",
+      "shard-b",
+      "--selector",
+      "env=prod",
+      "--replicas",
+      "3",
+      "--reserve",
+      "--owner",
+      "team-edge",
+      "--token",
+      ADMIN,
+    );
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("shard-b: httpPort 1024, httpsPort 1025, statsPort 1026 (rule: contiguous)");
+    expect(run.out).toContain("passed over 10080/10443/11936 (pattern):");
+    expect(run.out).toContain(
+      "20080 held by openshift-ingress-operator/IngressController/edge (declared) on 3 node(s) of edge-prod",
+    );
+    expect(run.out).toContain("ocp-prod (openshift profile): 3 asked ≤ 4 eligible − 1 spare: 3");
+    expect(run.out).toContain("k8s-prod (kubernetes profile): 3 asked > 3 eligible − 1 spare: 2");
+    expect(run.out).toMatch(/reserved: #\d+ TCP 1024/);
+    const yaml = run.out.slice(run.out.indexOf("apiVersion:"));
+    const manifest = parse(yaml) as { spec: { replicas: number } };
+    expect(manifest.spec.replicas).toBe(2);
+    expect(ingressControllerValidator()(manifest)).toBe(true);
+    // Reserved: the next plan moves on.
+    const next = await cli(
+      "plan",
+      "ingresscontroller",
+      "shard-c",
+      "--selector",
+      "env=prod",
+      "--output",
+      "json",
+      "--token",
+      ADMIN,
+    );
+    expect(next.out).toContain("httpPort 1027");
+    expect(JSON.parse(next.out.slice(next.out.indexOf("{")))).toMatchObject({ kind: "IngressController" });
+  });
+});

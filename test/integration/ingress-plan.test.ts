@@ -1,0 +1,165 @@
+/**
+ * capacity.planIngressController on the fixture fleet (test/fixtures/ingress-fleet.ts): the set it
+ * picks is never held on an eligible node (pods or declared ports), reserved, or excluded by a
+ * profile; why the obvious candidates were passed over; replicas keeping one node spare; manifests
+ * valid against the CRD; reserving in the same transaction (two concurrent plans on PostgreSQL).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { pushIngressFleet } from "../fixtures/ingress-fleet.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+import { ingressControllerValidator } from "../helpers/ingress-crd.js";
+
+const ok = <T>(answer: { ok: true; data: T } | { ok: false; error: { message: string } }): T => {
+  if (!answer.ok) throw new Error(answer.error.message);
+  return answer.data;
+};
+
+const validate = ingressControllerValidator();
+
+describe("planning an IngressController", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    await pushIngressFleet(h);
+  });
+
+  it("passes over held, declared and excluded patterned sets, says why, and keeps a node spare per cluster", async () => {
+    const plan = ok(
+      await h.query("capacity.planIngressController", {
+        name: "shard-b",
+        labelSelector: { env: "prod" },
+        replicas: 3,
+      }),
+    );
+    expect(plan.choice).toMatchObject({
+      httpPort: 1024,
+      httpsPort: 1025,
+      statsPort: 1026,
+      rule: "contiguous",
+    });
+    const passed = new Map(plan.passedOver.map((p) => [p.httpPort, p.refusals]));
+    // 10080: shard-a's router on w3 and its declarations on the other workers of ocp-prod.
+    const shardA = passed.get(10080)?.find((r) => r.reason === "held" && r.port === 10080);
+    expect(shardA && "holders" in shardA ? shardA.holders : []).toEqual([
+      {
+        cluster: "ocp-prod",
+        namespace: "openshift-ingress-operator",
+        kind: "IngressController",
+        name: "shard-a",
+        declared: true,
+        nodes: 3,
+        firstNode: "w1",
+      },
+      {
+        cluster: "ocp-prod",
+        namespace: "openshift-ingress",
+        kind: "Deployment",
+        name: "router-shard-a",
+        declared: false,
+        nodes: 1,
+        firstNode: "w3",
+      },
+    ]);
+    // 20080: only declared by the Pending edge IngressController.
+    const edge = passed.get(20080)?.find((r) => r.reason === "held");
+    expect(edge && "holders" in edge ? edge.holders.map((x) => [x.cluster, x.name, x.declared]) : []).toEqual(
+      [["edge-prod", "edge", true]],
+    );
+    // 30080: the NodePort range on every cluster; 40080: the ephemeral range.
+    expect(passed.get(30080)?.some((r) => r.reason === "excluded" && r.range === "30000-32767")).toBe(true);
+    expect(passed.get(40080)?.some((r) => r.reason === "excluded" && r.range === "32768-60999")).toBe(true);
+    expect(plan.clusters.map((c) => [c.cluster, c.eligibleNodes, c.replicas, c.spare])).toEqual([
+      ["edge-prod", 3, 2, 1],
+      ["k8s-prod", 3, 2, 1],
+      ["ocp-prod", 4, 3, 1],
+    ]);
+    expect(plan.replicas).toBe(2);
+    expect(plan.manifest?.spec.replicas).toBe(2);
+    expect(validate(plan.manifest)).toBe(true);
+    for (const c of plan.clusters) expect(validate(c.manifest), JSON.stringify(validate.errors)).toBe(true);
+    // The validator does refuse what the CRD refuses: a port beyond 65535.
+    const broken = structuredClone(plan.manifest);
+    if (broken) broken.spec.endpointPublishingStrategy.hostNetwork.httpPort = 70000;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("takes the preferred ports when they are free, and never offers reserved ones", async () => {
+    const free = ok(
+      await h.query("capacity.planIngressController", {
+        name: "shard-b",
+        clusters: ["ocp-prod", "edge-prod"],
+        ports: { httpPort: 12080, httpsPort: 12443, statsPort: 12936 },
+        tolerations: [{ key: "dedicated", operator: "Equal", value: "ingress", effect: "NoSchedule" }],
+      }),
+    );
+    expect(free.choice).toMatchObject({
+      httpPort: 12080,
+      httpsPort: 12443,
+      statsPort: 12936,
+      rule: "preferred",
+    });
+    expect(validate(free.manifest), JSON.stringify(validate.errors)).toBe(true);
+    ok(
+      await h.mutate("reservations.create", {
+        portFrom: 12440,
+        portTo: 12450,
+        owner: "team-a",
+        purpose: "edge",
+      }),
+    );
+    const reserved = ok(
+      await h.query("capacity.planIngressController", {
+        name: "shard-b",
+        clusters: ["ocp-prod"],
+        ports: { httpPort: 12080, httpsPort: 12443, statsPort: 12936 },
+        window: { from: 12440, to: 12460 },
+      }),
+    );
+    expect(reserved.passedOver[0]?.refusals).toEqual([
+      expect.objectContaining({ port: 12443, reason: "reserved", owner: "team-a" }),
+    ]);
+    expect(reserved.choice).toMatchObject({ httpPort: 12451, rule: "contiguous" });
+  });
+
+  it("reserves the chosen ports in the same call, so the next plan picks others", async () => {
+    const input = { name: "shard-b", labelSelector: { env: "prod" } };
+    const first = ok(
+      await h.mutate("capacity.reserveIngressController", { plan: input, owner: "team-a", purpose: "shard" }),
+    );
+    expect(first.reservations.map((r) => r.port)).toEqual([1024, 1025, 1026]);
+    const second = ok(await h.query("capacity.planIngressController", input));
+    expect(second.choice).toMatchObject({ httpPort: 1027 });
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)(
+  "concurrent IngressController reservations (PostgreSQL)",
+  () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness();
+      await pushIngressFleet(h);
+    });
+    afterAll(async () => {
+      await h.close();
+    });
+
+    it("gives two teams planning at once different ports", async () => {
+      const reserve = (owner: string) =>
+        h.mutate("capacity.reserveIngressController", {
+          plan: { name: `shard-${owner}`, labelSelector: { env: "prod" } },
+          owner,
+          purpose: "concurrent",
+        });
+      const [a, b] = await Promise.all([reserve("a"), reserve("b")]);
+      const ports = [...ok(a).reservations, ...ok(b).reservations].map((r) => r.port);
+      expect(new Set(ports).size).toBe(6);
+    });
+  },
+);
