@@ -5,7 +5,11 @@ import type { StoredAllocation } from "../read-model.js";
 type BlockingAllocation = Pick<
   StoredAllocation,
   "node" | "namespace" | "pod" | "ownerKind" | "ownerName" | "container" | "protocol" | "hostIP" | "hostPort"
-> & { validFrom: Date };
+> & {
+  validFrom: Date;
+  /** declared by an IngressController (the owner) on a node it selects, no pod holding it yet */
+  declared?: boolean;
+};
 
 export const blocker = (a: BlockingAllocation) => ({
   node: a.node,
@@ -17,6 +21,7 @@ export const blocker = (a: BlockingAllocation) => ({
   hostIP: a.hostIP,
   hostPort: a.hostPort,
   since: a.validFrom.toISOString(),
+  declared: a.declared ?? false,
 });
 
 /** Blocked nodes an answer lists with their blockers by default; the rest are counted. */

@@ -208,24 +208,21 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[
 }
 
 function sampleOf(rows: readonly BlockerRow[] | undefined) {
-  const byNode = new Map<string, (ReturnType<typeof blocker> & { declared: boolean })[]>();
+  const byNode = new Map<string, ReturnType<typeof blocker>[]>();
   for (const r of rows ?? []) {
-    const shown = {
-      ...blocker({
-        node: r.node,
-        namespace: r.namespace,
-        pod: r.pod,
-        ownerKind: r.owner_kind,
-        ownerName: r.owner_name,
-        container: r.container,
-        protocol: r.protocol,
-        hostIP: r.host_ip,
-        hostPort: r.host_port,
-        validFrom: new Date(r.valid_from_ms),
-      }),
-      /** declared by an IngressController (owner) on a node it selects, no pod holding it yet */
+    const shown = blocker({
+      node: r.node,
+      namespace: r.namespace,
+      pod: r.pod,
+      ownerKind: r.owner_kind,
+      ownerName: r.owner_name,
+      container: r.container,
+      protocol: r.protocol,
+      hostIP: r.host_ip,
+      hostPort: r.host_port,
+      validFrom: new Date(r.valid_from_ms),
       declared: r.declared,
-    };
+    });
     const list = byNode.get(r.node);
     if (list) list.push(shown);
     else byNode.set(r.node, [shown]);
