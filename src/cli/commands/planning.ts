@@ -1,9 +1,19 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type { Protocol } from "../../contract/schema.js";
+import type { ProfileName } from "../../domain/port-profiles.js";
 import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
 import { shortList, table } from "../table.js";
+
+/** The server's profiles, spelled here because the CLI loads no domain module (a new one fails to compile). */
+const PROFILES = { kubernetes: true, openshift: true } satisfies Record<ProfileName, true>;
+const profileNames = Object.keys(PROFILES);
+
+function profileName(value: string): ProfileName {
+  if (!profileNames.includes(value)) throw new InvalidArgumentError(`one of ${profileNames.join(", ")}.`);
+  return value as ProfileName;
+}
 
 const owner = (o: { kind: string; name: string } | null) => (o ? `${o.kind}/${o.name}` : "-");
 
@@ -166,6 +176,8 @@ interface FreeOptions extends ClusterChoice {
   max?: number;
   limit?: number;
   quietDays?: number;
+  profile?: ProfileName;
+  allowPrivileged?: boolean;
 }
 
 async function planFree(ctx: CliContext, options: FreeOptions) {
@@ -178,6 +190,8 @@ async function planFree(ctx: CliContext, options: FreeOptions) {
     max: options.max,
     limit: options.limit,
     quietDays: options.quietDays,
+    profile: options.profile,
+    allowPrivileged: options.allowPrivileged,
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
@@ -192,6 +206,23 @@ async function planFree(ctx: CliContext, options: FreeOptions) {
         ),
       );
     }
+    ctx.out("\nexcluded (port profiles):");
+    ctx.out(
+      table(
+        ["PORTS", "PROTOCOL", "REASON", "CLUSTERS", "SOURCE"],
+        answer.excludedRanges.map((r) => [
+          r.from === r.to ? r.from : `${r.from}-${r.to}`,
+          r.protocol ?? "any",
+          r.reason,
+          r.clusterCount === 0
+            ? "(default profile)"
+            : `${r.clusters.join(",")}${more(r.clusterCount - r.clusters.length, "")}`,
+          r.source,
+        ]),
+      ),
+    );
+    for (const r of answer.skippedReservations)
+      ctx.out(`reserved: ${r.protocol} ${r.portFrom}-${r.portTo} (#${r.id}, ${r.owner})`);
   }
   return answer.ranges.length > 0 ? 0 : CHECK_FAILED;
 }
@@ -244,7 +275,7 @@ export function registerPlanning(program: Command, run: Run): void {
     plan
       .command("free")
       .description(
-        "lowest port ranges free on every node (reservations and 30000–60999 excluded; exit 3 if none)",
+        "lowest port ranges free on every node, outside reservations and each cluster's port profile (exit 3 if none)",
       ),
   )
     .requiredOption("--width <n>", "ports in a range", wholeNumber(1))
@@ -258,6 +289,12 @@ export function registerPlanning(program: Command, run: Run): void {
       "also avoid ports whose allocations ended within the last d days",
       wholeNumber(1),
     )
+    .option(
+      "--profile <name>",
+      `port profile for every cluster instead of its labels' (${profileNames.join(", ")})`,
+      profileName,
+    )
+    .option("--allow-privileged", "also offer ports below 1024")
     .action(run(planFree));
   program
     .command("drain-check")
