@@ -10,6 +10,7 @@ import {
   freeRangeInput,
   headroomInput,
 } from "../../services/capacity/inputs.js";
+import { checkManifest, checkManifestInput } from "../../services/capacity/manifest.js";
 import { readProcedure, router } from "../trpc.js";
 
 export const capacityRouter = router({
@@ -19,6 +20,10 @@ export const capacityRouter = router({
     .input(freeRangeInput)
     .query(({ ctx, input }) => freePortRanges(ctx.services, input)),
   drainCheck: readProcedure.input(drainInput).query(({ ctx, input }) => drain(ctx.services, input)),
+  // A mutation only so that it is a POST: a manifest of up to 1 MiB does not fit in a URL. It writes nothing.
+  checkManifest: readProcedure
+    .input(checkManifestInput)
+    .mutation(({ ctx, input }) => checkManifest(ctx.services, input)),
 });
 
 export const conflictsRouter = router({

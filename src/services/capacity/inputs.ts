@@ -68,6 +68,8 @@ export const fitInput = z.object({
   tolerations: z.array(tolerationSchema).max(MAX_TOLERATIONS).optional(),
   requiredNodeAffinity: nodeAffinitySchema.optional(),
   sampleSize: sampleSizeSchema.optional(),
+  /** a DaemonSet: a pod on every eligible node, fitting only when none is blocked (replicas is ignored) */
+  everyEligibleNode: z.boolean().optional(),
 });
 export type FitInput = z.output<typeof fitInput>;
 
