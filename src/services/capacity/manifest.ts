@@ -71,8 +71,11 @@ function targetOf(input: CheckManifestInput, workload: ManifestWorkload) {
       selection: { clusters: input.clusters, labelSelector: input.labelSelector },
     };
   if (workload.clusterSelector)
-    return { source: "annotation" as const, selection: { labelSelector: workload.clusterSelector } };
-  return { source: "all" as const, selection: {} };
+    return {
+      source: "annotation" as const,
+      selection: { clusters: undefined, labelSelector: workload.clusterSelector },
+    };
+  return { source: "all" as const, selection: { clusters: undefined, labelSelector: undefined } };
 }
 
 export async function checkManifest(ctx: ServiceContext, input: CheckManifestInput) {
@@ -99,7 +102,11 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
       ports: workload.ports,
       replicas: workload.everyEligibleNode ? null : workload.replicas,
       everyEligibleNode: workload.everyEligibleNode,
-      targets: { source: target.source, ...target.selection },
+      targets: {
+        source: target.source,
+        clusters: target.selection.clusters ?? null,
+        labelSelector: target.selection.labelSelector ?? null,
+      },
     };
     if (selected.length === 0) {
       // A gate that passes because a selector matched nothing would wave a typo through.
