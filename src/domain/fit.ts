@@ -70,10 +70,11 @@ export function fitOutcome(replicas: number, fitting: number) {
  */
 export function everyNodeOutcome(eligible: number, fitting: number) {
   const blocked = eligible - fitting;
+  const headroomAfter = fitting - eligible; // not -blocked: that is -0 when nothing is blocked
   return {
     fits: blocked === 0,
-    headroomAfter: -blocked,
-    statusAfter: headroomStatus(-blocked),
+    headroomAfter,
+    statusAfter: headroomStatus(headroomAfter),
     verdict:
       blocked === 0
         ? `fits: a pod on each of the ${count(eligible, "eligible node")}`
