@@ -116,6 +116,7 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
     const answer = await fitCheck(ctx, {
       clusters: selected.map((c) => c.name),
       ports: workload.ports,
+      // a DaemonSet's replicas (0) mean nothing: everyEligibleNode decides; checkFit wants at least 1
       replicas: Math.max(1, workload.replicas),
       nodeSelector: workload.nodeSelector,
       tolerations: workload.tolerations,

@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import {
   INGRESS_DEFAULT_NODE_SELECTOR,
   type ManifestReading,
@@ -284,5 +285,45 @@ spec: {containers: [{name: c, ports: [{containerPort: 1, hostPort: 7001}]}]}`);
     const parsed = parseClusterSelector(text);
     if (typeof expected === "string") expect(parsed).toEqual(expect.stringContaining(expected));
     else expect(parsed).toEqual(expected);
+  });
+});
+
+describe("an IngressController's defaults", () => {
+  it("are the shipped CRD's defaults for the HostNetwork ports", () => {
+    const crd = parse(
+      readFileSync(
+        "/work/shared/openshift/ingresscontrollers.operator.openshift.io-Default.crd.yaml",
+        "utf8",
+      ),
+    ) as {
+      spec: {
+        versions: {
+          schema: {
+            openAPIV3Schema: {
+              properties: {
+                spec: {
+                  properties: {
+                    endpointPublishingStrategy: {
+                      properties: { hostNetwork: { properties: Record<string, { default?: number }> } };
+                    };
+                  };
+                };
+              };
+            };
+          };
+        }[];
+      };
+    };
+    const ports =
+      crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties.endpointPublishingStrategy
+        .properties.hostNetwork.properties ?? {};
+    const reading = read(
+      "kind: IngressController\nmetadata: {name: x}\nspec: {endpointPublishingStrategy: {type: HostNetwork}}",
+    );
+    expect(reading.workloads[0]?.ports.map((p) => p.hostPort)).toEqual([
+      ports.httpPort?.default,
+      ports.httpsPort?.default,
+      ports.statsPort?.default,
+    ]);
   });
 });
