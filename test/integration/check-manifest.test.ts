@@ -55,6 +55,7 @@ describe("capacity.checkManifest", () => {
   it("refuses a hostNetwork DaemonSet on the workers where its containerPort is held, naming the holder", async () => {
     const answer = await check(HOST_NETWORK_DAEMONSET);
     expect(answer.fits).toBe(false);
+    expect(answer.workloads[0]?.verdict).toBe("fails on 1 of 1 cluster(s)");
     const [cluster] = answer.workloads[0]?.clusters ?? [];
     expect(cluster).toMatchObject({ fits: false, replicas: 6, eligibleNodes: 6, blockedNodes: 3 });
     expect(cluster?.blockedSample.map((b) => b.node)).toEqual(["worker-1", "worker-2", "worker-3"]);

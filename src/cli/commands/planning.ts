@@ -197,10 +197,13 @@ function manifestIssues(error: unknown): string | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
   const data = error.data as { reason?: string; issues?: ManifestIssue[] } | undefined;
   if (data?.reason !== "INVALID_MANIFEST") return undefined;
-  const lines = (data.issues ?? []).map(
+  const issues = data.issues ?? [];
+  // The server's message repeats the first issue for curl users; here every issue gets its own line.
+  if (issues.length === 0) return error.message;
+  const lines = issues.map(
     (i) => `  document ${i.document ?? "?"}${i.path ? `, ${i.path}` : ""}: ${i.message}`,
   );
-  return [error.message, ...lines].join("\n");
+  return ["the manifest cannot be read:", ...lines].join("\n");
 }
 
 async function planFitManifest(ctx: CliContext, file: string, options: FitOptions) {

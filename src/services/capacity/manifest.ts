@@ -124,10 +124,11 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
       ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
       everyEligibleNode: workload.everyEligibleNode,
     });
+    const failing = answer.clusters.filter((c) => !c.fits).length;
     workloads.push({
       ...about,
       fits: answer.fits,
-      verdict: answer.fits ? "fits" : "does not fit",
+      verdict: `${failing === 0 ? "fits" : `fails on ${failing}`} of ${selected.length} cluster(s)`,
       clusters: answer.clusters,
     });
   }
