@@ -112,6 +112,12 @@ describe("portolan plan fit -f", () => {
     expect(run.err).toContain("document 2, spec.replicas:");
   });
 
+  it("exits 2 on a manifest over 1 MiB", async () => {
+    const run = await fitFile(`${DEPLOYMENT_WITH_HOST_PORT}#${"x".repeat(1_048_576)}\n`);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/manifest/);
+  });
+
   it("exits 2 when the file cannot be read", async () => {
     const run = await cli(["plan", "fit", "-f", joinPath(dir, "missing.yaml")]);
     expect(run.code).toBe(2);

@@ -192,11 +192,15 @@ interface ManifestIssue {
   message: string;
 }
 
-/** The server's INVALID_MANIFEST refusal, one line per issue: "document 2, spec.template…: message". */
+/**
+ * What a refused manifest check says when the input is at fault (exit 2): INVALID_MANIFEST one line
+ * per issue ("document 2, spec.template…: message"); any other bad request (over 1 MiB, a bad
+ * selector) as the server words it.
+ */
 function manifestIssues(error: unknown): string | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
-  const data = error.data as { reason?: string; issues?: ManifestIssue[] } | undefined;
-  if (data?.reason !== "INVALID_MANIFEST") return undefined;
+  const data = error.data as { code?: string; reason?: string; issues?: ManifestIssue[] } | undefined;
+  if (data?.reason !== "INVALID_MANIFEST") return data?.code === "BAD_REQUEST" ? error.message : undefined;
   const issues = data.issues ?? [];
   // The server's message repeats the first issue for curl users; here every issue gets its own line.
   if (issues.length === 0) return error.message;
