@@ -40,7 +40,7 @@ export interface ErrorBody {
     code: ErrorCode;
     message: string;
     requestId: string;
-    issues?: { path: string; message: string }[];
+    issues?: { path: string; message: string; document?: number }[];
   };
 }
 

@@ -4,6 +4,16 @@ import { DEFAULT_RETRY_AFTER_POLICY, honouringRetryAfter } from "./retry-after.j
 
 export class UsageError extends Error {}
 
+/** Input the command cannot use (an unreadable file, a manifest the server cannot read): exit 2, no usage text. */
+export class InputError extends Error {}
+
+/** All of stdin as text (`plan fit -f -`). */
+export async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export interface CliContext {
   url: string;
   token: string | undefined;
@@ -12,6 +22,7 @@ export interface CliContext {
   client: ReturnType<typeof createTRPCClient<AppRouter>>;
   /** fetch that honours the server's 429/503 Retry-After (retry-after.ts); REST calls use it too */
   fetch: typeof fetch;
+  readStdin: () => Promise<string>;
 }
 
 export function createCliContext({
@@ -23,6 +34,7 @@ export function createCliContext({
   token: string | undefined;
   json: boolean;
   out?: (text: string) => void;
+  readStdin?: () => Promise<string>;
 }): CliContext {
   const send = honouringRetryAfter(transport);
   const client = createTRPCClient<AppRouter>({
@@ -34,7 +46,13 @@ export function createCliContext({
       }),
     ],
   });
-  return { ...options, out: options.out ?? ((text) => console.log(text)), client, fetch: send };
+  return {
+    ...options,
+    out: options.out ?? ((text) => console.log(text)),
+    readStdin: options.readStdin ?? readProcessStdin,
+    client,
+    fetch: send,
+  };
 }
 
 const LIMIT_REASONS = new Set(["RATE_LIMITED", "CONCURRENCY_LIMITED", "SERVER_BUSY"]);

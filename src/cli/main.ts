@@ -11,13 +11,15 @@ import { registerPorts } from "./commands/ports.js";
 import { registerPush } from "./commands/push.js";
 import { registerReport } from "./commands/report.js";
 import { registerReserve } from "./commands/reserve.js";
-import { createCliContext, describeCallError, UsageError } from "./context.js";
+import { createCliContext, describeCallError, InputError, UsageError } from "./context.js";
 
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   /** how requests are sent; the global fetch unless given (the binary gives node-fetch.ts's) */
   fetch?: typeof fetch;
+  /** all of stdin; process.stdin unless given */
+  stdin?: () => Promise<string>;
 }
 
 export const consoleIo: CliIo = { out: (text) => console.log(text), err: (text) => console.error(text) };
@@ -25,7 +27,8 @@ export const consoleIo: CliIo = { out: (text) => console.log(text), err: (text) 
 const USAGE = 2;
 const REFUSED = 1;
 
-const EXIT_CODES = `exit codes: 0 done, ${REFUSED} the server refused or could not be reached, ${USAGE} usage error,
+const EXIT_CODES = `exit codes: 0 done, ${REFUSED} the server refused or could not be reached, ${USAGE} usage error
+            or unreadable input (plan fit -f),
             ${CHECK_FAILED} a check failed (headroom below --fail-below, plan does not fit or finds nothing,
               node not drainable)`;
 
@@ -48,11 +51,17 @@ export async function main(
         token: globals.token ?? env.PORTOLAN_TOKEN,
         json: globals.json,
         out: io.out,
+        ...(io.stdin ? { readStdin: io.stdin } : {}),
       });
       try {
         outcome = await handler(ctx, ...args);
       } catch (error) {
         if (error instanceof UsageError) this.error(`error: ${error.message}`, { code: "portolan.usage" });
+        if (error instanceof InputError) {
+          io.err(`error: ${error.message}`);
+          outcome = USAGE;
+          return;
+        }
         io.err(`error: ${describeCallError(error, url)}`);
         outcome = REFUSED;
       }

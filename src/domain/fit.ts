@@ -20,6 +20,8 @@ export interface Proposal extends PlacementRules {
   ports: readonly ProposedPort[];
   /** default 1 */
   replicas?: number;
+  /** a DaemonSet: one pod on every eligible node, so it fits only when none is blocked */
+  everyEligibleNode?: boolean;
 }
 
 export interface IneligibleNode {
@@ -62,6 +64,24 @@ export function fitOutcome(replicas: number, fitting: number) {
   };
 }
 
+/**
+ * A DaemonSet's outcome: its replicas are the eligible nodes, and every one of them must be free
+ * (a blocked node is a pod Pending forever), so headroomAfter is minus the blocked nodes.
+ */
+export function everyNodeOutcome(eligible: number, fitting: number) {
+  const blocked = eligible - fitting;
+  const headroomAfter = fitting - eligible; // not -blocked: that is -0 when nothing is blocked
+  return {
+    fits: blocked === 0,
+    headroomAfter,
+    statusAfter: headroomStatus(headroomAfter),
+    verdict:
+      blocked === 0
+        ? `fits: a pod on each of the ${count(eligible, "eligible node")}`
+        : `does not fit: ${count(blocked, "eligible node")} of ${eligible} blocked (a pod on each would stay Pending)`,
+  };
+}
+
 export function checkFit<T extends AllocationView>(
   proposal: Proposal,
   { nodes, allocations }: Pick<ClusterView<T>, "nodes" | "allocations">,
@@ -87,11 +107,13 @@ export function checkFit<T extends AllocationView>(
     else fittingNodes.push(node.name);
   }
   return {
-    replicas,
+    replicas: proposal.everyEligibleNode ? eligibleNodes.length : replicas,
     eligibleNodes,
     fittingNodes,
     blockedNodes,
     ineligibleNodes,
-    ...fitOutcome(replicas, fittingNodes.length),
+    ...(proposal.everyEligibleNode
+      ? everyNodeOutcome(eligibleNodes.length, fittingNodes.length)
+      : fitOutcome(replicas, fittingNodes.length)),
   };
 }

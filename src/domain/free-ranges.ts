@@ -1,16 +1,13 @@
 /**
  * The lowest contiguous port ranges free everywhere: not used on any node of the selected clusters,
- * not reserved, and outside the ranges Kubernetes and Linux hand out themselves.
+ * not reserved, and outside the excluded ranges of the clusters' port profiles (port-profiles.ts).
  *
  * Decision: one candidate per maximal free gap. Each result is exactly `width` ports starting at the
  * gap's lowest port, and `freeUntil` says where the gap ends — "8081–8083, free up to 8442" — so the
  * `limit` answers spread over distinct gaps instead of listing 1–3, 2–4, 3–5… of the first one.
  */
 
-/** kube-apiserver's default --service-node-port-range. */
-export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
-/** Linux's default net.ipv4.ip_local_port_range: outgoing connections take these. */
-export const EPHEMERAL_RANGE = { from: 32768, to: 60999 } as const;
+import type { ExcludedRange } from "./port-profiles.js";
 
 const MAX_PORT = 65535;
 
@@ -31,8 +28,11 @@ export interface FreeRangeQuery {
   used: Readonly<Record<string, Iterable<number>>>;
   /** already narrowed to the selected clusters and unexpired */
   reservations?: readonly ReservedRange[];
-  includeNodePortRange?: boolean;
-  includeEphemeralRange?: boolean;
+  /**
+   * ranges never offered (protocol null: on every protocol), e.g. the profiles' excludedRanges.
+   * Required so that no caller forgets them: an empty list is a deliberate choice.
+   */
+  excluded: readonly Pick<ExcludedRange, "protocol" | "from" | "to">[];
   /** default 1 */
   min?: number;
   /** default 65535 */
@@ -70,8 +70,9 @@ export function freeRanges(query: FreeRangeQuery): FreeRange[] {
   for (const r of query.reservations ?? []) {
     if (protocol === undefined || r.protocol === protocol) takeRange(r.portFrom, r.portTo);
   }
-  if (!query.includeNodePortRange) takeRange(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to);
-  if (!query.includeEphemeralRange) takeRange(EPHEMERAL_RANGE.from, EPHEMERAL_RANGE.to);
+  for (const r of query.excluded) {
+    if (r.protocol === null || protocol === undefined || r.protocol === protocol) takeRange(r.from, r.to);
+  }
 
   const found: FreeRange[] = [];
   let port = low;
@@ -86,4 +87,30 @@ export function freeRanges(query: FreeRangeQuery): FreeRange[] {
     port++;
   }
   return found;
+}
+
+/** An excluded range and the selected clusters whose profile excludes it. */
+export interface FleetExclusion extends ExcludedRange {
+  clusters: string[];
+}
+
+/**
+ * The union of the selected clusters' excluded ranges, each listed once with the clusters it comes
+ * from (clusters with another NodePort range give another line), ordered by first port.
+ */
+export function fleetExclusions(
+  perCluster: readonly { cluster: string; ranges: readonly ExcludedRange[] }[],
+): FleetExclusion[] {
+  const byKey = new Map<string, FleetExclusion>();
+  for (const { cluster, ranges } of perCluster) {
+    for (const r of ranges) {
+      const key = JSON.stringify([r.protocol, r.from, r.to, r.reason, r.source]);
+      const known = byKey.get(key);
+      if (known) known.clusters.push(cluster);
+      else byKey.set(key, { ...r, clusters: [cluster] });
+    }
+  }
+  return [...byKey.values()].sort(
+    (a, b) => a.from - b.from || a.to - b.to || (a.protocol ?? "").localeCompare(b.protocol ?? ""),
+  );
 }

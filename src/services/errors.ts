@@ -34,7 +34,8 @@ export const serviceErrorCodes = [
   "RESET_IN_FUTURE",
   "INVALID_EXPIRY",
   "INVALID_RANGE",
-  "INVALID_PROFILE",
+  "INVALID_PORT_PROFILE",
+  "INVALID_MANIFEST",
   "TOO_MANY_POINTS",
   "INVALID_JSON",
   "INVALID_GZIP",
@@ -56,6 +57,8 @@ export type ErrorCode = (typeof serviceErrorCodes)[number] | SnapshotErrorCode;
 export interface ErrorIssue {
   path: string;
   message: string;
+  /** which document of a multi-document input (a manifest), counted from 0 */
+  document?: number;
 }
 
 export class ServiceError extends Error {

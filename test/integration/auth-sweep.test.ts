@@ -101,6 +101,10 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "reports.portMap": { rule: "read", input: () => ({ format: "markdown" }) },
   "capacity.headroom": { rule: "read", input: () => ({}) },
   "capacity.checkFit": { rule: "read", input: () => ({ clusters: ["own"], ports: [{ hostPort: 20080 }] }) },
+  "capacity.checkManifest": {
+    rule: "read",
+    input: () => ({ manifest: "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n" }),
+  },
   "capacity.freeRanges": { rule: "read", input: () => ({ width: 2 }) },
   "capacity.drainCheck": { rule: "read", input: () => ({ cluster: "own", node: "worker-1" }) },
   "conflicts.list": { rule: "read", input: () => ({}) },

@@ -64,7 +64,7 @@ describe("usage errors", () => {
     [["ports", "map"], /missing required argument 'cluster'/, "portolan ports map"],
     [["ports", "map", "c", "--as-of", "7w"], /--as-of <time>.*is invalid/, "portolan ports map"],
     [["headroom", "--fail-below", "-1"], /--fail-below/, "portolan headroom"],
-    [["plan", "fit", "--clusters", "a"], /required option '--ports/, "portolan plan fit"],
+    [["plan", "fit", "--clusters", "a"], /plan fit needs --ports \(or -f FILE\)/, "portolan plan fit"],
     [["plan", "fit", "--ports", "80/TCP"], /plan fit needs --clusters/, "portolan plan fit"],
     [["plan", "fit", "--ports", "80/TCPX", "--clusters", "a"], /one of TCP, UDP, SCTP/, "portolan plan fit"],
     [["plan", "free", "--width", "0"], /a whole number ≥ 1/, "portolan plan free"],

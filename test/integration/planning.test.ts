@@ -108,23 +108,23 @@ describe("the classic six-worker cluster", () => {
     });
   });
 
-  it("finds a width-3 free range that avoids every used and reserved port", async () => {
+  it("finds a width-3 free range that avoids every used and reserved port and the profile's ranges", async () => {
     await h.mutate("reservations.create", {
-      portFrom: 1,
-      portTo: 1000,
+      portFrom: 1024,
+      portTo: 1100,
       owner: "platform",
-      purpose: "well-known ports",
+      purpose: "agents' ports",
     });
     const answer = await h.query("capacity.freeRanges", {
       width: 3,
       labelSelector: { env: "prod" },
     });
     const ranges = answer.ok ? answer.data.ranges : [];
-    expect(ranges[0]).toEqual(expect.objectContaining({ from: 1001, to: 1003 }));
+    expect(ranges[0]).toEqual(expect.objectContaining({ from: 1101, to: 1103 }));
     for (const r of ranges) {
       expect(r.to - r.from + 1).toBe(3);
       for (const used of SIX_WORKER_PORTS) expect(used < r.from || used > r.to).toBe(true);
-      expect(r.from).toBeGreaterThan(1000);
+      expect(r.from).toBeGreaterThan(1100);
       expect(r.from >= 30000 && r.from <= 60999).toBe(false);
     }
     const nearUsed = await h.query("capacity.freeRanges", {

@@ -113,6 +113,7 @@ export class ConcurrencyGate {
 export const EXPENSIVE_PROCEDURES: ReadonlySet<string> = new Set([
   "capacity.headroom",
   "capacity.checkFit",
+  "capacity.checkManifest",
   "capacity.freeRanges",
   "capacity.planIngressController",
   "capacity.reserveIngressController",

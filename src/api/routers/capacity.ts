@@ -16,6 +16,7 @@ import {
   freeRangeInput,
   headroomInput,
 } from "../../services/capacity/inputs.js";
+import { checkManifest, checkManifestInput } from "../../services/capacity/manifest.js";
 import { adminProcedure, readProcedure, router } from "../trpc.js";
 
 export const capacityRouter = router({
@@ -32,6 +33,10 @@ export const capacityRouter = router({
   reserveIngressController: adminProcedure
     .input(reserveIngressControllerInput)
     .mutation(({ ctx, input }) => reserveIngressController(ctx.services, input)),
+  // A mutation only so that it is a POST: a manifest of up to 1 MiB does not fit in a URL. It writes nothing.
+  checkManifest: readProcedure
+    .input(checkManifestInput)
+    .mutation(({ ctx, input }) => checkManifest(ctx.services, input)),
 });
 
 export const conflictsRouter = router({

@@ -1,10 +1,22 @@
-import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { TRPCClientError } from "@trpc/client";
+import { type Command, InvalidArgumentError } from "commander";
 import type { Protocol } from "../../contract/schema.js";
+import type { ProfileName } from "../../domain/port-profiles.js";
 import { CHECK_FAILED, type Run } from "../command.js";
-import { type CliContext, UsageError } from "../context.js";
+import { type CliContext, InputError, UsageError } from "../context.js";
 import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
 import { shortList, table } from "../table.js";
 import { registerIngressPlan } from "./ingress-plan.js";
+
+/** The server's profiles, spelled here because the CLI loads no domain module (a new one fails to compile). */
+const PROFILES = { kubernetes: true, openshift: true } satisfies Record<ProfileName, true>;
+const profileNames = Object.keys(PROFILES);
+
+function profileName(value: string): ProfileName {
+  if (!profileNames.includes(value)) throw new InvalidArgumentError(`one of ${profileNames.join(", ")}.`);
+  return value as ProfileName;
+}
 
 const owner = (o: { kind: string; name: string } | null) => (o ? `${o.kind}/${o.name}` : "-");
 
@@ -119,50 +131,131 @@ async function conflicts(ctx: CliContext, options: ClusterChoice) {
 }
 
 interface FitOptions extends ClusterChoice {
-  ports: { hostPort: number; protocol: Protocol | undefined }[];
-  replicas: number;
+  ports?: { hostPort: number; protocol: Protocol | undefined }[];
+  replicas?: number;
   selector?: Record<string, string>;
   tolerateAll?: boolean;
+  file?: string;
+}
+
+type FitAnswer = Awaited<ReturnType<CliContext["client"]["capacity"]["checkFit"]["query"]>>;
+
+function printFitClusters(ctx: CliContext, clusters: FitAnswer["clusters"], indent: string) {
+  for (const c of clusters) {
+    ctx.out(`${indent}${c.cluster}${c.stale ? " (stale)" : ""}: ${c.verdict}`);
+    ctx.out(
+      `${indent}  eligible ${c.eligibleNodes}, fitting ${c.fittingNodes}, blocked ${c.blockedNodes}, ineligible ${c.ineligibleNodes}; headroom after ${c.headroomAfter} (${c.statusAfter})`,
+    );
+    for (const b of c.blockedSample) {
+      ctx.out(
+        `${indent}  ${b.node} blocked by ${b.blockers.map((x) => `${x.hostPort}/${x.protocol} ${x.namespace}/${x.pod} (${owner(x.owner)})`).join("; ")}`,
+      );
+    }
+    const unlisted = c.blockedNodes - c.blockedSample.length;
+    if (unlisted > 0) ctx.out(`${indent}  …${more(unlisted, "blocked node(s)")}`);
+    if (c.blockingWorkloads.length > 0)
+      ctx.out(
+        `${indent}  in the way: ${c.blockingWorkloads.map((w) => `${w.namespace}/${w.kind}/${w.name} on ${w.nodes}`).join(", ")}${more(c.moreBlockingWorkloads, "workload(s)")}`,
+      );
+    for (const r of c.ineligibleReasons) ctx.out(`${indent}  ineligible: ${r.reason} (${r.nodes} node(s))`);
+    if (c.moreIneligibleReasons > 0) ctx.out(`${indent}  …${more(c.moreIneligibleReasons, "reason(s)")}`);
+    for (const r of c.reservations)
+      ctx.out(
+        `${indent}  note: ${r.protocol} ${r.portFrom}–${r.portTo} is reserved (#${r.id}, ${r.owner}: ${r.purpose})`,
+      );
+  }
 }
 
 async function planFit(ctx: CliContext, options: FitOptions) {
+  if (options.file !== undefined) return planFitManifest(ctx, options.file, options);
   const clusters = clusterList(options);
+  if (!options.ports) throw new UsageError("plan fit needs --ports (or -f FILE)");
   if (!clusters) throw new UsageError("plan fit needs --clusters a,b (or --cluster)");
   const answer = await ctx.client.capacity.checkFit.query({
     clusters,
     ports: options.ports,
-    replicas: options.replicas,
+    replicas: options.replicas ?? 1,
     nodeSelector: options.selector,
     tolerations: options.tolerateAll ? [{ operator: "Exists" }] : undefined,
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
-  else {
-    for (const c of answer.clusters) {
-      ctx.out(`${c.cluster}${c.stale ? " (stale)" : ""}: ${c.verdict}`);
-      ctx.out(
-        `  eligible ${c.eligibleNodes}, fitting ${c.fittingNodes}, blocked ${c.blockedNodes}, ineligible ${c.ineligibleNodes}; headroom after ${c.headroomAfter} (${c.statusAfter})`,
-      );
-      for (const b of c.blockedSample) {
-        ctx.out(
-          `  ${b.node} blocked by ${b.blockers.map((x) => `${x.hostPort}/${x.protocol} ${x.namespace}/${x.pod} (${owner(x.owner)})`).join("; ")}`,
-        );
-      }
-      const unlisted = c.blockedNodes - c.blockedSample.length;
-      if (unlisted > 0) ctx.out(`  …${more(unlisted, "blocked node(s)")}`);
-      if (c.blockingWorkloads.length > 0)
-        ctx.out(
-          `  in the way: ${c.blockingWorkloads.map((w) => `${w.namespace}/${w.kind}/${w.name} on ${w.nodes}`).join(", ")}${more(c.moreBlockingWorkloads, "workload(s)")}`,
-        );
-      for (const r of c.ineligibleReasons) ctx.out(`  ineligible: ${r.reason} (${r.nodes} node(s))`);
-      if (c.moreIneligibleReasons > 0) ctx.out(`  …${more(c.moreIneligibleReasons, "reason(s)")}`);
-      for (const r of c.reservations)
-        ctx.out(
-          `  note: ${r.protocol} ${r.portFrom}–${r.portTo} is reserved (#${r.id}, ${r.owner}: ${r.purpose})`,
-        );
-    }
+  else printFitClusters(ctx, answer.clusters, "");
+  return answer.fits ? 0 : CHECK_FAILED;
+}
+
+async function readManifestText(ctx: CliContext, file: string): Promise<string> {
+  if (file === "-") return ctx.readStdin();
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+interface ManifestIssue {
+  document?: number;
+  path: string;
+  message: string;
+}
+
+/**
+ * What a refused manifest check says when the input is at fault (exit 2): INVALID_MANIFEST one line
+ * per issue ("document 2, spec.template…: message"); any other bad request (over 1 MiB, a bad
+ * selector) as the server words it.
+ */
+function manifestIssues(error: unknown): string | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data = error.data as { code?: string; reason?: string; issues?: ManifestIssue[] } | undefined;
+  if (data?.reason !== "INVALID_MANIFEST") return data?.code === "BAD_REQUEST" ? error.message : undefined;
+  const issues = data.issues ?? [];
+  // The server's message repeats the first issue for curl users; here every issue gets its own line.
+  if (issues.length === 0) return error.message;
+  const lines = issues.map(
+    (i) => `  document ${i.document ?? "?"}${i.path ? `, ${i.path}` : ""}: ${i.message}`,
+  );
+  return ["the manifest cannot be read:", ...lines].join("\n");
+}
+
+async function planFitManifest(ctx: CliContext, file: string, options: FitOptions) {
+  if (options.ports || options.replicas !== undefined || options.tolerateAll)
+    throw new UsageError(
+      "-f reads ports, replicas and placement from the manifest: drop --ports, --replicas, --tolerate-all",
+    );
+  const manifest = await readManifestText(ctx, file);
+  const answer = await ctx.client.capacity.checkManifest
+    .mutate({ manifest, clusters: clusterList(options), labelSelector: options.selector })
+    .catch((error: unknown) => {
+      const issues = manifestIssues(error);
+      throw issues ? new InputError(issues) : error;
+    });
+  if (ctx.json) {
+    ctx.out(JSON.stringify(answer, null, 2));
+    return answer.fits ? 0 : CHECK_FAILED;
+  }
+  for (const n of answer.notes)
+    ctx.out(`note: document ${n.document}${n.path ? ` ${n.path}` : ""}: ${n.message}`);
+  if (answer.workloads.length === 0) ctx.out("no host-port workload in the manifest: nothing to check");
+  for (const w of answer.workloads) {
+    const ports = w.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(",");
+    const count = w.everyEligibleNode ? "on every eligible node" : `×${w.replicas}`;
+    const where =
+      w.targets.source === "all"
+        ? "all clusters"
+        : w.targets.source === "annotation"
+          ? `clusters labelled ${selectorText(w.targets.labelSelector)} (annotation)`
+          : "the clusters asked for";
+    ctx.out(
+      `document ${w.document}${w.path ? ` ${w.path}` : ""}: ${w.kind} ${w.namespace ? `${w.namespace}/` : ""}${w.name} wants ${ports} ${count} on ${where}: ${w.fits ? "fits" : `DOES NOT FIT (${w.verdict})`}`,
+    );
+    printFitClusters(ctx, w.clusters, "  ");
   }
   return answer.fits ? 0 : CHECK_FAILED;
 }
+
+const selectorText = (labels: Record<string, string> | null) =>
+  Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 
 interface FreeOptions extends ClusterChoice {
   width: number;
@@ -172,6 +265,8 @@ interface FreeOptions extends ClusterChoice {
   max?: number;
   limit?: number;
   quietDays?: number;
+  profile?: ProfileName;
+  allowPrivileged?: boolean;
 }
 
 async function planFree(ctx: CliContext, options: FreeOptions) {
@@ -184,6 +279,8 @@ async function planFree(ctx: CliContext, options: FreeOptions) {
     max: options.max,
     limit: options.limit,
     quietDays: options.quietDays,
+    profile: options.profile,
+    allowPrivileged: options.allowPrivileged,
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
@@ -198,6 +295,23 @@ async function planFree(ctx: CliContext, options: FreeOptions) {
         ),
       );
     }
+    ctx.out("\nexcluded (port profiles):");
+    ctx.out(
+      table(
+        ["PORTS", "PROTOCOL", "REASON", "CLUSTERS", "SOURCE"],
+        answer.excludedRanges.map((r) => [
+          r.from === r.to ? r.from : `${r.from}-${r.to}`,
+          r.protocol ?? "any",
+          r.reason,
+          r.clusterCount === 0
+            ? "(default profile)"
+            : `${r.clusters.join(",")}${more(r.clusterCount - r.clusters.length, "")}`,
+          r.source,
+        ]),
+      ),
+    );
+    for (const r of answer.skippedReservations)
+      ctx.out(`reserved: ${r.protocol} ${r.portFrom}-${r.portTo} (#${r.id}, ${r.owner})`);
   }
   return answer.ranges.length > 0 ? 0 : CHECK_FAILED;
 }
@@ -240,17 +354,31 @@ export function registerPlanning(program: Command, run: Run): void {
       .description("Pending pods blocked on host ports, and what blocks them where"),
   ).action(run(conflicts));
   const plan = program.command("plan").description("would a new workload fit; where is a free port range");
-  clusterOptions(plan.command("fit").description("would a new host-port workload fit (exit 3 if not)"))
-    .requiredOption("--ports <port/protocol,…>", "the ports it needs, e.g. 8080/TCP,8443/TCP", portList)
-    .option("--replicas <n>", "replicas it needs", wholeNumber(1), 1)
-    .option("--selector <k=v,…>", "its node selector", selector)
+  clusterOptions(
+    plan
+      .command("fit")
+      .description(
+        "would a new host-port workload (or every one in a manifest) fit (exit 3 if not, 2 if the manifest is unreadable)",
+      ),
+  )
+    .option("--ports <port/protocol,…>", "the ports it needs, e.g. 8080/TCP,8443/TCP", portList)
+    .option("--replicas <n>", "replicas it needs (default 1)", wholeNumber(1))
+    .option(
+      "--selector <k=v,…>",
+      "its node selector; with -f, the labels of the clusters to check on (else each object's portolan.dev/clusters annotation, else all)",
+      selector,
+    )
     .option("--tolerate-all", "it tolerates every taint")
+    .option(
+      "-f, --file <path>",
+      "a manifest (YAML or JSON, - for stdin): Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, DeploymentConfig, Job, CronJob, Pod, IngressController, List",
+    )
     .action(run(planFit));
   clusterOptions(
     plan
       .command("free")
       .description(
-        "lowest port ranges free on every node (reservations and 30000–60999 excluded; exit 3 if none)",
+        "lowest port ranges free on every node, outside reservations and each cluster's port profile (exit 3 if none)",
       ),
   )
     .requiredOption("--width <n>", "ports in a range", wholeNumber(1))
@@ -264,6 +392,12 @@ export function registerPlanning(program: Command, run: Run): void {
       "also avoid ports whose allocations ended within the last d days",
       wholeNumber(1),
     )
+    .option(
+      "--profile <name>",
+      `port profile for every cluster instead of its labels' (${profileNames.join(", ")})`,
+      profileName,
+    )
+    .option("--allow-privileged", "also offer ports below 1024")
     .action(run(planFree));
   registerIngressPlan(plan, run);
   program

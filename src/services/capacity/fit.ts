@@ -7,7 +7,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
-import { fitOutcome } from "../../domain/fit.js";
+import { everyNodeOutcome, fitOutcome } from "../../domain/fit.js";
 import { type HostPortRef, normaliseHostPort } from "../../domain/ports.js";
 import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
@@ -280,7 +280,9 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
     const c = byCluster.get(cluster.id);
     const eligible = c?.eligible ?? 0;
     const blocked = c?.blocked ?? 0;
-    const outcome = fitOutcome(input.replicas, eligible - blocked);
+    const outcome = input.everyEligibleNode
+      ? everyNodeOutcome(eligible, eligible - blocked)
+      : fitOutcome(input.replicas, eligible - blocked);
     const reasons = topReasons(c?.reasons, size);
     const blocking = workloadsOf(workloadsBy.get(cluster.id));
     return {
@@ -288,7 +290,7 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
       stale: isStale(ctx, cluster),
       fits: outcome.fits,
       verdict: outcome.verdict,
-      replicas: input.replicas,
+      replicas: input.everyEligibleNode ? eligible : input.replicas,
       eligibleNodes: eligible,
       fittingNodes: eligible - blocked,
       blockedNodes: blocked,

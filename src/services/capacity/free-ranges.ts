@@ -1,9 +1,15 @@
-/** capacity.freeRanges: ports used in the selected clusters are read as distinct values in SQL. */
+/**
+ * capacity.freeRanges: ports used in the selected clusters are read as distinct values in SQL; each
+ * cluster's port profile (its labels, or the caller's `profile`) adds the ranges it must avoid.
+ */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
 import { declaredPortVersions, portAllocations } from "../../db/schema/index.js";
-import { freeRanges } from "../../domain/free-ranges.js";
+import { fleetExclusions, freeRanges } from "../../domain/free-ranges.js";
+import { excludedRanges, type ProfileName, profileSettings } from "../../domain/port-profiles.js";
 import type { ServiceContext } from "../context.js";
+import { ServiceError } from "../errors.js";
 import {
+  type ClusterRow,
   type ClusterSelection,
   reservationsInForce,
   selectClusters,
@@ -38,26 +44,49 @@ async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quiet
   return used;
 }
 
-export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput) {
-  const selected = await selectClusters(ctx.db, {
-    clusters: input.clusters,
-    labelSelector: input.labelSelector,
+/**
+ * Every selected cluster's excluded ranges, merged. With no cluster selected the default profile
+ * still applies: an empty selection must not offer the kubelet's ports.
+ */
+function profileExclusions(
+  selected: readonly Pick<ClusterRow, "name" | "labels">[],
+  choice: { profile?: ProfileName; allowPrivileged?: boolean },
+) {
+  if (selected.length === 0) {
+    const defaults = profileSettings({}, choice);
+    if (defaults.ok) return excludedRanges(defaults.settings).map((r) => ({ ...r, clusters: [] }));
+  }
+  const profiles = selected.map((cluster) => {
+    const result = profileSettings(cluster.labels, choice);
+    if (!result.ok)
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "INVALID_PORT_PROFILE",
+        `cluster ${cluster.name}: ${result.message}`,
+      );
+    return { cluster: cluster.name, settings: result.settings };
   });
-  const used = await usedPorts(
-    ctx,
-    { clusters: input.clusters, labelSelector: input.labelSelector },
-    input.quietDays,
-  );
+  return fleetExclusions(profiles.map((p) => ({ cluster: p.cluster, ranges: excludedRanges(p.settings) })));
+}
+
+/** Clusters named per excluded range in an answer; `clusterCount` says how many there are. */
+const NAMED_CLUSTERS = 20;
+
+export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput) {
+  const selection = { clusters: input.clusters, labelSelector: input.labelSelector };
+  const selected = await selectClusters(ctx.db, selection);
+  const excluded = profileExclusions(selected, {
+    ...(input.profile ? { profile: input.profile } : {}),
+    ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
+  });
+  const used = await usedPorts(ctx, selection, input.quietDays);
   const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
   const ranges = freeRanges({
     width: input.width,
     ...(input.protocol ? { protocol: input.protocol } : {}),
     used,
     reservations,
-    ...(input.includeNodePortRange !== undefined ? { includeNodePortRange: input.includeNodePortRange } : {}),
-    ...(input.includeEphemeralRange !== undefined
-      ? { includeEphemeralRange: input.includeEphemeralRange }
-      : {}),
+    excluded,
     ...(input.min !== undefined ? { min: input.min } : {}),
     ...(input.max !== undefined ? { max: input.max } : {}),
     ...(input.limit !== undefined ? { limit: input.limit } : {}),
@@ -67,6 +96,11 @@ export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput)
     protocol: input.protocol ?? null,
     width: input.width,
     ranges,
+    excludedRanges: excluded.map(({ clusters, ...range }) => ({
+      ...range,
+      clusters: clusters.slice(0, NAMED_CLUSTERS),
+      clusterCount: clusters.length,
+    })),
     skippedReservations: reservations.map((r) => ({
       id: r.id,
       protocol: r.protocol,

@@ -173,7 +173,7 @@ function planClusters(
     if (!settings.ok)
       throw new ServiceError(
         "BAD_REQUEST",
-        "INVALID_PROFILE",
+        "INVALID_PORT_PROFILE",
         `cluster "${cluster.name}": ${settings.message}`,
       );
     return {

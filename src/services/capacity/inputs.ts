@@ -6,6 +6,7 @@ import {
   nodeAffinitySchema,
   tolerationSchema,
 } from "../../contract/snapshot.js";
+import { profileNames } from "../../domain/port-profiles.js";
 import {
   clusterListSchema,
   hostIpSchema,
@@ -67,6 +68,8 @@ export const fitInput = z.object({
   tolerations: z.array(tolerationSchema).max(MAX_TOLERATIONS).optional(),
   requiredNodeAffinity: nodeAffinitySchema.optional(),
   sampleSize: sampleSizeSchema.optional(),
+  /** a DaemonSet: a pod on every eligible node, fitting only when none is blocked (replicas is ignored) */
+  everyEligibleNode: z.boolean().optional(),
 });
 export type FitInput = z.output<typeof fitInput>;
 
@@ -80,8 +83,10 @@ export const freeRangeInput = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
   quietDays: z.number().int().min(1).max(3650).optional(),
   includeReserved: z.boolean().optional(),
-  includeNodePortRange: z.boolean().optional(),
-  includeEphemeralRange: z.boolean().optional(),
+  /** every selected cluster's profile instead of the one its labels give (port-profiles.ts) */
+  profile: z.enum(profileNames).optional(),
+  /** offer ports below 1024 (they need root or CAP_NET_BIND_SERVICE) */
+  allowPrivileged: z.boolean().optional(),
 });
 export type FreeRangeInput = z.output<typeof freeRangeInput>;
 

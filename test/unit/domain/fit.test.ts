@@ -111,3 +111,37 @@ describe("fit check", () => {
     expect([result.headroomAfter, result.statusAfter, result.verdict]).toEqual([after, status, verdict]);
   });
 });
+
+describe("fit check of a DaemonSet (a pod on every eligible node)", () => {
+  it.each<[string, Proposal, { replicas: number; fits: boolean; after: number; verdict: RegExp }]>([
+    [
+      "every eligible node free: fits",
+      { ports: [{ hostPort: 9000 }], everyEligibleNode: true },
+      { replicas: 2, fits: true, after: 0, verdict: /^fits: a pod on each of the 2 eligible nodes$/ },
+    ],
+    [
+      "one eligible node blocked: does not fit, however many replicas were asked",
+      { ports: [{ hostPort: 80 }], everyEligibleNode: true, replicas: 1 },
+      { replicas: 2, fits: false, after: -1, verdict: /^does not fit: 1 eligible node of 2 blocked/ },
+    ],
+    [
+      "a blocked node it does not select does not count",
+      {
+        ports: [{ hostPort: 80 }],
+        everyEligibleNode: true,
+        requiredNodeAffinity: {
+          nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["n2"] }] }],
+        },
+      },
+      { replicas: 1, fits: true, after: 0, verdict: /^fits/ },
+    ],
+  ])("%s", (_name, proposal, expected) => {
+    const answer = checkFit(proposal, { nodes, allocations });
+    expect([answer.replicas, answer.fits, answer.headroomAfter]).toEqual([
+      expected.replicas,
+      expected.fits,
+      expected.after,
+    ]);
+    expect(answer.verdict).toMatch(expected.verdict);
+  });
+});

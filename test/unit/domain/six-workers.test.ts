@@ -6,6 +6,7 @@ import { checkFit } from "../../../src/domain/fit.js";
 import { freeRanges } from "../../../src/domain/free-ranges.js";
 import { workloadHeadroom } from "../../../src/domain/headroom.js";
 import { factsFromState } from "../../../src/domain/history.js";
+import { DEFAULT_NODE_PORT_RANGE, excludedRanges } from "../../../src/domain/port-profiles.js";
 import {
   MASTERS,
   SIX_WORKER_PORTS,
@@ -96,17 +97,23 @@ describe("the six-worker cluster", () => {
     expect(drain.drainable).toBe(false);
   });
 
-  it("finds width-3 ranges that avoid every used port", () => {
+  it("finds width-3 ranges that avoid every used port and the Kubernetes profile's ranges", () => {
     const used = { TCP: allocations.map((a) => a.hostPort) };
-    const ranges = freeRanges({ width: 3, used, protocol: "TCP" });
+    const excluded = excludedRanges({
+      profile: "kubernetes",
+      nodePortRange: DEFAULT_NODE_PORT_RANGE,
+      allowPrivileged: false,
+    });
+    const ranges = freeRanges({ width: 3, used, protocol: "TCP", excluded });
     expect(ranges.map((r) => [r.from, r.to])).toEqual([
-      [1, 3],
-      [81, 83],
-      [444, 446],
+      [1024, 1026],
+      [2381, 2383],
+      [6444, 6446],
       [8081, 8083],
       [8444, 8446],
       [9091, 9093],
       [9101, 9103],
+      [10260, 10262],
       [61000, 61002],
     ]);
     for (const r of ranges) expect(SIX_WORKER_PORTS.some((p) => p >= r.from && p <= r.freeUntil)).toBe(false);

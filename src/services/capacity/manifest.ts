@@ -1,0 +1,136 @@
+/**
+ * capacity.checkManifest: would the host-port workloads of a manifest (YAML or JSON, one or many
+ * documents) fit where they are meant to go? The manifest is read here, on the server, so the CLI
+ * and a CI job's curl get the same answer; each workload is then one capacity.checkFit.
+ */
+import { parseAllDocuments } from "yaml";
+import { z } from "zod";
+import { type ManifestWorkload, readManifest } from "../../contract/manifest.js";
+import type { ServiceContext } from "../context.js";
+import { type ErrorIssue, ServiceError } from "../errors.js";
+import { clusterListSchema, labelsSchema } from "../inputs.js";
+import { selectClusters } from "../read-model.js";
+import { fitCheck } from "./fit.js";
+
+/** 1 MiB of text: a generous Helm render; larger bundles are split by the caller. */
+export const MAX_MANIFEST_CHARS = 1_048_576;
+/** host-port workloads checked per call: each is one fit check over its clusters */
+const MAX_MANIFEST_WORKLOADS = 100;
+/** issues listed in one refusal; the rest are counted in the message */
+const MAX_LISTED_ISSUES = 50;
+
+export const checkManifestInput = z.object({
+  manifest: z.string().max(MAX_MANIFEST_CHARS),
+  /** override every object's target clusters (else its portolan.dev/clusters annotation, else all) */
+  clusters: clusterListSchema.optional(),
+  labelSelector: labelsSchema.optional(),
+  sampleSize: z.number().int().min(1).max(100).optional(),
+});
+export type CheckManifestInput = z.output<typeof checkManifestInput>;
+
+/** The YAML stream's documents as plain values, or the syntax errors of each broken one. */
+function parseDocuments(text: string): { values: unknown[]; issues: ErrorIssue[] } {
+  const values: unknown[] = [];
+  const issues: ErrorIssue[] = [];
+  parseAllDocuments(text).forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors)
+        issues.push({ document: index + 1, path: "", message: error.message.split("\n")[0] ?? "" });
+      values.push(null);
+      return;
+    }
+    try {
+      values.push(doc.toJS({ maxAliasCount: 100 }));
+    } catch (error) {
+      issues.push({ document: index + 1, path: "", message: (error as Error).message });
+      values.push(null);
+    }
+  });
+  return { values, issues };
+}
+
+function invalid(issues: readonly ErrorIssue[]): ServiceError {
+  const first = issues[0];
+  const where = first
+    ? `document ${first.document}${first.path ? `, ${first.path}` : ""}: ${first.message}`
+    : "";
+  const others = issues.length > 1 ? ` (and ${issues.length - 1} more issue(s))` : "";
+  return new ServiceError(
+    "BAD_REQUEST",
+    "INVALID_MANIFEST",
+    `the manifest cannot be read: ${where}${others}`,
+    issues.slice(0, MAX_LISTED_ISSUES),
+  );
+}
+
+/** Which clusters a workload is checked on, and why those. */
+function targetOf(input: CheckManifestInput, workload: ManifestWorkload) {
+  if (input.clusters || input.labelSelector)
+    return {
+      source: "request" as const,
+      selection: { clusters: input.clusters, labelSelector: input.labelSelector },
+    };
+  if (workload.clusterSelector)
+    return {
+      source: "annotation" as const,
+      selection: { clusters: undefined, labelSelector: workload.clusterSelector },
+    };
+  return { source: "all" as const, selection: { clusters: undefined, labelSelector: undefined } };
+}
+
+export async function checkManifest(ctx: ServiceContext, input: CheckManifestInput) {
+  const parsed = parseDocuments(input.manifest);
+  if (parsed.issues.length > 0) throw invalid(parsed.issues);
+  const reading = readManifest(parsed.values);
+  if (reading.issues.length > 0) throw invalid(reading.issues);
+  if (reading.workloads.length > MAX_MANIFEST_WORKLOADS)
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "INVALID_MANIFEST",
+      `${reading.workloads.length} host-port workloads; at most ${MAX_MANIFEST_WORKLOADS} per call (split the manifest)`,
+    );
+  const workloads = [];
+  for (const workload of reading.workloads) {
+    const target = targetOf(input, workload);
+    const selected = await selectClusters(ctx.db, target.selection);
+    const about = {
+      document: workload.document,
+      path: workload.path,
+      kind: workload.kind,
+      namespace: workload.namespace,
+      name: workload.name,
+      ports: workload.ports,
+      replicas: workload.everyEligibleNode ? null : workload.replicas,
+      everyEligibleNode: workload.everyEligibleNode,
+      targets: {
+        source: target.source,
+        clusters: target.selection.clusters ?? null,
+        labelSelector: target.selection.labelSelector ?? null,
+      },
+    };
+    if (selected.length === 0) {
+      // A gate that passes because a selector matched nothing would wave a typo through.
+      workloads.push({ ...about, fits: false, verdict: "no registered cluster matches", clusters: [] });
+      continue;
+    }
+    const answer = await fitCheck(ctx, {
+      clusters: selected.map((c) => c.name),
+      ports: workload.ports,
+      // a DaemonSet's replicas (0) mean nothing: everyEligibleNode decides; checkFit wants at least 1
+      replicas: Math.max(1, workload.replicas),
+      nodeSelector: workload.nodeSelector,
+      tolerations: workload.tolerations,
+      ...(workload.requiredNodeAffinity ? { requiredNodeAffinity: workload.requiredNodeAffinity } : {}),
+      ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
+      everyEligibleNode: workload.everyEligibleNode,
+    });
+    const failing = answer.clusters.filter((c) => !c.fits).length;
+    workloads.push({
+      ...about,
+      fits: answer.fits,
+      verdict: `${failing === 0 ? "fits" : `fails on ${failing}`} of ${selected.length} cluster(s)`,
+      clusters: answer.clusters,
+    });
+  }
+  return { fits: workloads.every((w) => w.fits), workloads, notes: reading.notes };
+}
