@@ -64,6 +64,10 @@ interface Ctx {
   inScope: (clusterId: PgColumn) => SQL;
 }
 
+/** A removed cluster's open rows end at its removal (as trends read them). */
+const removedAt = (clusterId: PgColumn) =>
+  sql`(SELECT cl.removed_at FROM clusters cl WHERE cl.id = ${clusterId})`;
+
 const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
 /**
@@ -71,7 +75,7 @@ const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
  * count rows of one level overlapping the period: "appeared" carries the first start inside the
  * period, "vanished" the last end. A removed cluster's open rows end at its removal.
  */
-async function presenceChanges<Row>(c: Ctx, level: SQL, keyColumns: SQL, order: SQL) {
+async function presenceChanges<Row>(c: Ctx, level: SQL, key: { select: SQL; group: SQL }, order: SQL) {
   const t = portCountVersions;
   const from = at(c.range.from);
   const to = at(c.range.to);
@@ -80,17 +84,17 @@ async function presenceChanges<Row>(c: Ctx, level: SQL, keyColumns: SQL, order: 
     sql`WITH r AS (
           SELECT ${t.clusterId} AS cluster_id, ${t.hostPort} AS host_port, ${t.protocol} AS protocol,
                  ${t.namespace} AS namespace, ${t.kind} AS kind, ${t.name} AS name, ${t.validFrom} AS f,
-                 coalesce(${t.validTo}, (SELECT cl.removed_at FROM clusters cl WHERE cl.id = ${t.clusterId})) AS t
+                 coalesce(${t.validTo}, ${removedAt(t.clusterId)}) AS t
           FROM ${t}
           WHERE ${level} AND ${c.inScope(t.clusterId)} AND ${t.validFrom} <= ${to}
             AND (${t.validTo} IS NULL OR ${t.validTo} > ${from})
         ), keyed AS (
-          SELECT ${keyColumns},
+          SELECT ${key.select},
                  bool_or(f <= ${from} AND (t IS NULL OR t > ${from})) AS at_start,
                  bool_or(f <= ${to} AND (t IS NULL OR t > ${to})) AS at_end,
                  min(f) FILTER (WHERE f > ${from}) AS first_start,
                  max(t) FILTER (WHERE t <= ${to}) AS last_end
-          FROM r GROUP BY ${keyColumns}
+          FROM r GROUP BY ${key.group}
         ), changed AS (
           SELECT keyed.*, CASE WHEN at_end THEN 'appeared' ELSE 'vanished' END AS change,
                  CASE WHEN at_end THEN first_start ELSE last_end END AS at
@@ -127,13 +131,13 @@ async function portChanges(c: Ctx) {
   const fleet = await presenceChanges<PortRow>(
     c,
     level,
-    sql`NULL::int AS cluster_id, host_port, protocol`,
+    { select: sql`NULL::int AS cluster_id, host_port, protocol`, group: sql`host_port, protocol` },
     sql`host_port, protocol`,
   );
   const byCluster = await presenceChanges<PortRow>(
     c,
     level,
-    sql`cluster_id, host_port, protocol`,
+    { select: sql`cluster_id, host_port, protocol`, group: sql`cluster_id, host_port, protocol` },
     sql`(SELECT cl.name FROM clusters cl WHERE cl.id = cluster_id) COLLATE "C", host_port, protocol`,
   );
   return {
@@ -148,7 +152,7 @@ async function workloadChanges(c: Ctx) {
   const changes = await presenceChanges<Row>(
     c,
     sql`${t.hostPort} = ${ANY_PORT} AND ${t.protocol} = ${ANY_PROTOCOL}`,
-    sql`cluster_id, namespace, kind, name`,
+    { select: sql`cluster_id, namespace, kind, name`, group: sql`cluster_id, namespace, kind, name` },
     sql`(SELECT cl.name FROM clusters cl WHERE cl.id = cluster_id) COLLATE "C", namespace COLLATE "C", kind COLLATE "C", name COLLATE "C"`,
   );
   const shape = (list: Bounded<Row>) => ({
@@ -260,7 +264,7 @@ async function conflictEpisodes(c: Ctx) {
     sql`WITH pending AS (
           SELECT ${p.clusterId} AS cluster_id, ${p.namespace} AS namespace, ${p.name} AS pod, ${p.ports} AS ports,
                  ${p.validFrom} AS f,
-                 coalesce(${p.validTo}, (SELECT cl.removed_at FROM clusters cl WHERE cl.id = ${p.clusterId})) AS t
+                 coalesce(${p.validTo}, ${removedAt(p.clusterId)}) AS t
           FROM ${p}
           WHERE ${c.inScope(p.clusterId)} AND ${p.node} IS NULL
             AND ${p.schedulingMessage} ~* ${HOST_PORT_FAILURE_PATTERN}
@@ -325,7 +329,7 @@ async function allocationCharts(c: Ctx, step: number) {
         WHERE ${t.hostPort} <> ${ANY_PORT} AND ${t.protocol} = ${ANY_PROTOCOL} AND ${c.inScope(t.clusterId)}
           AND ${t.validFrom} <= ${to} AND (${t.validTo} IS NULL OR ${t.validTo} > ${from})
         GROUP BY ${t.hostPort}
-        ORDER BY sum(${t.allocations} * extract(epoch FROM (least(coalesce(${t.validTo}, ${to}), ${to}) - greatest(${t.validFrom}, ${from})))) DESC,
+        ORDER BY sum(${t.allocations} * extract(epoch FROM (least(coalesce(${t.validTo}, ${removedAt(t.clusterId)}, ${to}), ${to}) - greatest(${t.validFrom}, ${from})))) DESC,
                  ${t.hostPort}
         LIMIT ${REPORT_TOP_PORTS}`,
   );
