@@ -6,6 +6,7 @@
  */
 import { sparkline } from "./sparkline.js";
 import { barChartSvg, escapeXml, lineChartSvg } from "./svg-chart.js";
+import { stepFor } from "./time-series.js";
 
 /** The first `items` of a longer list, and how many were left out. */
 export interface Bounded<T> {
@@ -81,14 +82,9 @@ export type TrendReportFormat = "markdown" | "html";
 
 /** Points a report's charts hold at most: enough for a readable line, few enough for a small file. */
 export const MAX_REPORT_POINTS = 120;
-const STEP_LADDER = [300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400];
 
 /** The smallest usual step that keeps the period within MAX_REPORT_POINTS points. */
-export function reportStep(from: Date, to: Date): number {
-  const seconds = Math.max(0, (to.getTime() - from.getTime()) / 1000);
-  const needed = seconds / (MAX_REPORT_POINTS - 1);
-  return STEP_LADDER.find((s) => s >= needed) ?? Math.ceil(needed / 86_400) * 86_400;
-}
+export const reportStep = (from: Date, to: Date): number => stepFor(from, to, MAX_REPORT_POINTS);
 
 /** "3d 4h", "2h 5m", "40s": durations for people. */
 export function humanDuration(seconds: number): string {
