@@ -223,3 +223,30 @@ describe("reports.trends", () => {
     expect(top).toMatchObject({ ok: false, error: { data: { code: "BAD_REQUEST" } } });
   });
 });
+
+describe("trends.allocations by label selector", () => {
+  it("counts only the clusters whose labels match, as they were at the range's start", async () => {
+    await history();
+    const range = { from: at(9, 30), to: at(20), step: "30m" };
+    const points = async (input: Record<string, unknown>) => {
+      const answer = await h.query("trends.allocations", { ...range, ...input });
+      if (!answer.ok) throw new Error(answer.error.message);
+      return new Map(answer.data.points.map((p) => [p.t, [p.allocations, p.nodes]]));
+    };
+    // env=prod: old (1 node, 6000 until its removal at 16:00), prod-a (2 nodes), prod-b (1 node)
+    const prod = await points({ selector: { env: "prod" } });
+    expect([at(9, 30), at(12), at(16), at(20)].map((t) => prod.get(t))).toEqual([
+      [6, 4],
+      [7, 4],
+      [7, 3],
+      [7, 3],
+    ]);
+    const lab = await points({ selector: { env: "lab" } });
+    expect([at(9, 30), at(12)].map((t) => lab.get(t))).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
+    const both = await points({ selector: { env: "lab" }, cluster: "prod-a" });
+    expect([...both.values()].every(([allocations, nodes]) => allocations === 0 && nodes === 0)).toBe(true);
+  });
+});
