@@ -25,7 +25,7 @@ import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";
 import { selectedClusterIds } from "./read-model.js";
-import { allocationAndPodCounts, clusterScope, type Range } from "./trends.js";
+import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trends.js";
 
 /** The longest period a report covers. */
 export const MAX_REPORT_DAYS = 400;
@@ -63,10 +63,6 @@ interface Ctx {
   top: number;
   inScope: (clusterId: PgColumn) => SQL;
 }
-
-/** A removed cluster's open rows end at its removal (as trends read them). */
-const removedAt = (clusterId: PgColumn) =>
-  sql`(SELECT cl.removed_at FROM clusters cl WHERE cl.id = ${clusterId})`;
 
 const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 

@@ -51,7 +51,7 @@ export function checkRange(range: Range): number {
  * A removed cluster's rows that were still open end at its removal: pushes close rows only before a
  * removal, so a row's end is its valid_to, else the removal (if any).
  */
-const removedAt = (clusterId: SQL | PgColumn) =>
+export const removedAt = (clusterId: SQL | PgColumn) =>
   sql`(SELECT c.removed_at FROM clusters c WHERE c.id = ${clusterId})`;
 
 /** Clusters removed in (after, until]: their open rows end then. */
