@@ -250,3 +250,20 @@ describe("trends.allocations by label selector", () => {
     expect([...both.values()].every(([allocations, nodes]) => allocations === 0 && nodes === 0)).toBe(true);
   });
 });
+
+describe("names in the report", () => {
+  it("shows a workload named like markup as text, in Markdown and in HTML", async () => {
+    const hostile = "<img src=x onerror=alert(1)>";
+    clock = new Date(at(9));
+    const token = await h.register("prod-a");
+    const pod = hostNetworkPod("apps", "web-1", "worker-1", [8080], { kind: "Deployment", name: hostile });
+    await push(token, snapshot("prod-a", at(9), workers(1), []));
+    await push(token, snapshot("prod-a", at(10), workers(1), [pod]));
+    clock = new Date(at(10, 5));
+    for (const format of ["markdown", "html"] as const) {
+      const { content } = await report({ format, to: at(10, 5) });
+      expect(content).toContain("apps/Deployment/&lt;img src=x onerror=alert(1)&gt;");
+      expect(content).not.toContain("<img");
+    }
+  });
+});
