@@ -67,7 +67,7 @@ interface Ctx {
 const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
 /**
- * Keys (of `keyColumns`) held at the end of the period and not at its start, or the reverse, from the
+ * Keys (`key`) held at the end of the period and not at its start, or the reverse, from the
  * count rows of one level overlapping the period: "appeared" carries the first start inside the
  * period, "vanished" the last end. A removed cluster's open rows end at its removal.
  */
