@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import type { Protocol } from "../contract/schema.js";
+import { parseStep } from "../domain/time-series.js";
 import { parseAsOf, parseInstant } from "./time.js";
 
 /**
@@ -112,4 +113,20 @@ export function portRange(text: string): [number, number] {
   const to = port(match[2] ?? match[1]);
   if (to < from) throw new InvalidArgumentError("FROM must not exceed TO.");
   return [from, to];
+}
+
+/** "30s", "15m", "1h", "1d", "1w", as trends take it. */
+export function step(text: string): string {
+  if (parseStep(text) === null)
+    throw new InvalidArgumentError("a duration such as 15m, 1h, 1d (at most 366d).");
+  return text;
+}
+
+/** "namespace/kind/name", e.g. openshift-ingress/Deployment/router-default. */
+export function workload(text: string): { namespace: string; kind: string; name: string } {
+  const [namespace, kind, ...rest] = text.split("/");
+  const name = rest.join("/");
+  if (!namespace || !kind || !name)
+    throw new InvalidArgumentError("namespace/kind/name, e.g. ingress/Deployment/router.");
+  return { namespace, kind, name };
 }

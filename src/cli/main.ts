@@ -11,6 +11,7 @@ import { registerPorts } from "./commands/ports.js";
 import { registerPush } from "./commands/push.js";
 import { registerReport } from "./commands/report.js";
 import { registerReserve } from "./commands/reserve.js";
+import { registerTrends } from "./commands/trends.js";
 import { createCliContext, describeCallError, InputError, UsageError } from "./context.js";
 
 export interface CliIo {
@@ -91,6 +92,7 @@ export async function main(
   registerPush(program, run);
   registerPorts(program, run);
   registerPlanning(program, run);
+  registerTrends(program, run);
   registerReport(program, run);
   registerReserve(program, run);
   showUsageAfterErrors(program);

@@ -16,6 +16,16 @@ export function parseStep(text: string): number | null {
   return seconds > 0 && seconds <= MAX_STEP_SECONDS ? seconds : null;
 }
 
+/** Usual chart steps, shortest first: a chosen step is one of these, so points fall on round instants. */
+const STEP_LADDER = [300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400];
+
+/** The smallest usual step that keeps [from, to] within `maxPoints` points. */
+export function stepFor(from: Date, to: Date, maxPoints: number): number {
+  const seconds = Math.max(0, (to.getTime() - from.getTime()) / 1000);
+  const needed = seconds / Math.max(1, maxPoints - 1);
+  return STEP_LADDER.find((s) => s >= needed) ?? Math.ceil(needed / 86_400) * 86_400;
+}
+
 export function stepCount(from: Date, to: Date, stepSeconds: number): number {
   return Math.floor((to.getTime() - from.getTime()) / 1000 / stepSeconds) + 1;
 }

@@ -1,4 +1,4 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
@@ -10,22 +10,29 @@ import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
 import { pointsFromBoundaries, sampleVersions, stepCount } from "../domain/time-series.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
-import { hostPortSchema, instantSchema, queryProtocolSchema, stepSchema, workloadSchema } from "./inputs.js";
-import { findCluster } from "./read-model.js";
+import {
+  hostPortSchema,
+  instantSchema,
+  labelsSchema,
+  queryProtocolSchema,
+  stepSchema,
+  workloadSchema,
+} from "./inputs.js";
+import { findCluster, selectedClusterIds } from "./read-model.js";
 
 const MAX_POINTS = 10_000;
 
 /** `step` arrives as text ("15m") and leaves the schema as seconds. */
 const rangeShape = { from: instantSchema, to: instantSchema, step: stepSchema };
 
-interface Range {
+export interface Range {
   from: Date;
   to: Date;
   /** seconds */
   step: number;
 }
 
-function checkRange(range: Range): number {
+export function checkRange(range: Range): number {
   if (range.to.getTime() < range.from.getTime()) {
     throw new ServiceError("BAD_REQUEST", "INVALID_RANGE", "`to` is before `from`");
   }
@@ -44,7 +51,7 @@ function checkRange(range: Range): number {
  * A removed cluster's rows that were still open end at its removal: pushes close rows only before a
  * removal, so a row's end is its valid_to, else the removal (if any).
  */
-const removedAt = (clusterId: SQL | PgColumn) =>
+export const removedAt = (clusterId: SQL | PgColumn) =>
   sql`(SELECT c.removed_at FROM clusters c WHERE c.id = ${clusterId})`;
 
 /** Clusters removed in (after, until]: their open rows end then. */
@@ -86,6 +93,33 @@ async function clusterOfRange(db: Db, name: string, range: Range) {
   return findCluster(db, name, { asOf: range.from });
 }
 
+/** Which clusters a trend counts: one by name and/or those whose labels match a selector; none: the fleet. */
+export interface TrendScope {
+  cluster?: string | undefined;
+  selector?: Record<string, string> | undefined;
+}
+
+/**
+ * The scope as a condition on a table's cluster id, with clusters as they were at the range's start
+ * (see clusterOfRange); undefined for the whole fleet. A named cluster that is not there is NOT_FOUND.
+ */
+export async function clusterScope(
+  db: Db,
+  scope: TrendScope,
+  range: Range,
+): Promise<((clusterId: PgColumn) => SQL) | undefined> {
+  const id = scope.cluster ? (await clusterOfRange(db, scope.cluster, range)).id : undefined;
+  const selector = scope.selector && Object.keys(scope.selector).length > 0 ? scope.selector : undefined;
+  if (id === undefined && !selector) return undefined;
+  return (clusterId) =>
+    and(
+      id === undefined ? undefined : eq(clusterId, id),
+      selector
+        ? inArray(clusterId, selectedClusterIds(db, { labelSelector: selector, asOf: range.from }))
+        : undefined,
+    ) as SQL;
+}
+
 type WorkloadRef = z.output<typeof workloadSchema>;
 
 /** A workload's count rows; bare pods are workloads of kind "Pod" named after the pod. */
@@ -103,6 +137,8 @@ export const allocationTrendInput = z.object({
   hostPort: hostPortSchema.optional(),
   protocol: queryProtocolSchema.optional(),
   cluster: clusterNameSchema.optional(),
+  /** clusters whose labels include all of these */
+  selector: labelsSchema.optional(),
   workload: workloadSchema.optional(),
 });
 export type AllocationTrendInput = z.output<typeof allocationTrendInput>;
@@ -114,7 +150,7 @@ export type AllocationTrendInput = z.output<typeof allocationTrendInput>;
  * in two rows of a level. The open rows and the closed rows that ended after `from` are two branches
  * of the (host_port, protocol, valid_to) index.
  */
-async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
+export async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: number) {
   const t = portCountVersions;
   const from = sql`${range.from.toISOString()}::timestamptz`;
   const to = sql`${range.to.toISOString()}::timestamptz`;
@@ -153,16 +189,16 @@ async function allocationAndPodCounts(db: Db, filter: SQL, range: Range, steps: 
  */
 export async function allocationTrend(ctx: ServiceContext, input: AllocationTrendInput) {
   const steps = checkRange(input);
-  const id = input.cluster ? (await clusterOfRange(ctx.db, input.cluster, input)).id : undefined;
+  const inScope = await clusterScope(ctx.db, input, input);
   const c = portCountVersions;
   const allocationFilter: SQL[] = [
     eq(c.hostPort, input.hostPort ?? ANY_PORT),
     eq(c.protocol, input.protocol ?? ANY_PROTOCOL),
   ];
   const nodeFilter: SQL[] = [sql`true`];
-  if (id !== undefined) {
-    allocationFilter.push(eq(c.clusterId, id));
-    nodeFilter.push(eq(nodeVersions.clusterId, id));
+  if (inScope) {
+    allocationFilter.push(inScope(c.clusterId));
+    nodeFilter.push(inScope(nodeVersions.clusterId));
   }
   if (input.workload) allocationFilter.push(workloadFilter(input.workload));
   const { allocations, pods } = await allocationAndPodCounts(

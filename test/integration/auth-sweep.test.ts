@@ -99,6 +99,7 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "reservations.list": { rule: "read", input: () => ({}) },
   "reservations.delete": { rule: "admin", input: (seed) => ({ id: seed.reservationId }) },
   "reports.portMap": { rule: "read", input: () => ({ format: "markdown" }) },
+  "reports.trends": { rule: "read", input: () => ({ from: range.from }) },
   "capacity.headroom": { rule: "read", input: () => ({}) },
   "capacity.checkFit": { rule: "read", input: () => ({ clusters: ["own"], ports: [{ hostPort: 20080 }] }) },
   "capacity.checkManifest": {

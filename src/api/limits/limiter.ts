@@ -121,6 +121,7 @@ export const EXPENSIVE_PROCEDURES: ReadonlySet<string> = new Set([
   "trends.allocations",
   "trends.headroom",
   "reports.portMap",
+  "reports.trends",
 ]);
 
 /** Calls in a tRPC request: `/trpc/a,b,c?batch=1` is three, anything else one (as tRPC splits them). */

@@ -79,6 +79,9 @@ export const podVersions = pgTable(
     index("pod_versions_open_unscheduled_idx")
       .on(t.clusterId)
       .where(sql`${t.validTo} IS NULL AND ${t.node} IS NULL`),
+    // reports.trends' conflict episodes: every unscheduled version (few: only host-port pods are kept),
+    // so a period's pending pods are found without scanning the pods' whole history.
+    index("pod_versions_unscheduled_idx").on(t.clusterId, t.validFrom).where(sql`${t.node} IS NULL`),
   ],
 );
 

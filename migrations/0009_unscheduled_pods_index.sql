@@ -1,0 +1,1 @@
+CREATE INDEX "pod_versions_unscheduled_idx" ON "pod_versions" USING btree ("cluster_id","valid_from") WHERE "pod_versions"."node" IS NULL;

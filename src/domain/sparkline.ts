@@ -1,0 +1,140 @@
+/**
+ * A time series read at a glance in a terminal or a log: one row of Unicode blocks, its low, high and
+ * last value, and the largest step-to-step changes with their instants. Pure text, no colours or
+ * cursor movement, so the same output reads in a terminal, a CI log and a Markdown report.
+ */
+
+export interface SeriesPoint {
+  t: string;
+  /** null: nothing to measure then (a workload that did not exist) */
+  value: number | null;
+}
+
+const BLOCKS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] as const;
+/** A point with no value: a gap in the row, not a low. */
+const GAP = " ";
+export const MAX_SPARKLINE_WIDTH = 200;
+
+/**
+ * The series as at most `width` blocks. Longer series are cut into `width` consecutive buckets and
+ * each shows its highest value, so a short spike still shows; a bucket of gaps shows a gap.
+ */
+export function sparkline(values: readonly (number | null)[], width = 60): string {
+  const columns = Math.max(1, Math.min(width, MAX_SPARKLINE_WIDTH));
+  const buckets = bucketMaxima(values, columns);
+  const known = buckets.filter((v): v is number => v !== null);
+  if (known.length === 0) return GAP.repeat(buckets.length);
+  const low = Math.min(...known);
+  const high = Math.max(...known);
+  return buckets
+    .map((v) => {
+      if (v === null) return GAP;
+      // A flat series sits on the floor when it is zero, mid-height otherwise.
+      if (high === low) return high === 0 ? BLOCKS[0] : BLOCKS[3];
+      const level = Math.round(((v - low) / (high - low)) * (BLOCKS.length - 1));
+      return BLOCKS[level];
+    })
+    .join("");
+}
+
+function bucketMaxima(values: readonly (number | null)[], columns: number): (number | null)[] {
+  if (values.length <= columns) return [...values];
+  const out: (number | null)[] = [];
+  for (let c = 0; c < columns; c++) {
+    const start = Math.floor((c * values.length) / columns);
+    const end = Math.floor(((c + 1) * values.length) / columns);
+    let max: number | null = null;
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined && (max === null || v > max)) max = v;
+    }
+    out.push(max);
+  }
+  return out;
+}
+
+export interface SeriesChange {
+  /** the instant the new value was first seen */
+  t: string;
+  from: number;
+  to: number;
+  delta: number;
+}
+
+export interface SeriesSummary {
+  min: { t: string; value: number } | null;
+  max: { t: string; value: number } | null;
+  last: { t: string; value: number } | null;
+  /** largest |delta| first, then earliest; only steps between two known values */
+  changes: SeriesChange[];
+}
+
+/** Low and high (their first instants), the last known value, and the `top` largest changes. */
+export function summarizeSeries(points: readonly SeriesPoint[], top = 5): SeriesSummary {
+  let min: SeriesSummary["min"] = null;
+  let max: SeriesSummary["max"] = null;
+  let last: SeriesSummary["last"] = null;
+  const changes: SeriesChange[] = [];
+  let previous: number | null = null;
+  for (const { t, value } of points) {
+    if (value !== null) {
+      if (!min || value < min.value) min = { t, value };
+      if (!max || value > max.value) max = { t, value };
+      last = { t, value };
+      if (previous !== null && value !== previous)
+        changes.push({ t, from: previous, to: value, delta: value - previous });
+    }
+    previous = value;
+  }
+  changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.t.localeCompare(b.t));
+  return { min, max, last, changes: changes.slice(0, Math.max(0, top)) };
+}
+
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
+/**
+ * A titled chart for a terminal: the title, the sparkline between its low and high, the summary and
+ * the biggest changes, one per line.
+ */
+export function renderSeriesText(
+  title: string,
+  points: readonly SeriesPoint[],
+  options: { width?: number; top?: number } = {},
+): string {
+  const summary = summarizeSeries(points, options.top ?? 5);
+  const first = points[0]?.t ?? "";
+  const end = points.at(-1)?.t ?? "";
+  const lines = [`${title}  ${first} → ${end} (${points.length} points)`];
+  if (!summary.min || !summary.max || !summary.last) {
+    lines.push("no values in this range");
+    return lines.join("\n");
+  }
+  lines.push(
+    `${summary.min.value} ${sparkline(
+      points.map((p) => p.value),
+      options.width,
+    )} ${summary.max.value}`,
+  );
+  lines.push(
+    `min ${summary.min.value} at ${summary.min.t} · max ${summary.max.value} at ${summary.max.t} · last ${summary.last.value} at ${summary.last.t}`,
+  );
+  if (summary.changes.length === 0) lines.push("no changes");
+  else {
+    lines.push("biggest changes:");
+    for (const c of summary.changes)
+      lines.push(`  ${signed(c.delta).padStart(6)}  ${c.t}  ${c.from} → ${c.to}`);
+  }
+  return lines.join("\n");
+}
+
+/** RFC 4180 CSV: a field with a comma, quote or line break is quoted, quotes doubled. */
+export function toCsv(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number | boolean | null)[])[],
+) {
+  const field = (v: string | number | boolean | null) => {
+    const text = v === null ? "" : String(v);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return [headers, ...rows].map((row) => row.map(field).join(",")).join("\n");
+}

@@ -1,0 +1,251 @@
+/**
+ * `portolan trends …` and `portolan report trends` against the real app with a known history: the
+ * chart, summary and changes people read, the CSV and JSON scripts read, and usage errors (exit 2,
+ * nothing sent).
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+
+let h: Harness;
+let server: ReturnType<typeof serve>;
+let url: string;
+let clock = new Date("2026-11-27T00:00:00Z");
+let requests = 0;
+
+beforeAll(async () => {
+  h = await createHarness({ now: () => clock });
+  server = serve({ fetch: h.app.fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await h.close();
+});
+beforeEach(async () => {
+  clock = new Date("2026-11-27T00:00:00Z");
+  requests = 0;
+  await h.reset();
+});
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    [...argv, "--url", url, "--token", h.adminToken],
+    {},
+    {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      fetch: (input, init) => {
+        requests++;
+        return fetch(input, init);
+      },
+    },
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const at = (hour: number) => new Date(Date.UTC(2026, 10, 27, hour)).toISOString();
+const workers = (n: number) => Array.from({ length: n }, (_, i) => node(`worker-${i + 1}`));
+const exporter = (i: number) =>
+  hostNetworkPod("monitoring", `node-exporter-${i}`, `worker-${i}`, [9100], {
+    kind: "DaemonSet",
+    name: "node-exporter",
+  });
+const router = (i: number) =>
+  hostNetworkPod("ingress", `router-${i}`, `worker-${i}`, [80], { kind: "Deployment", name: "router" });
+const pendingRouter = hostNetworkPod(
+  "ingress",
+  "router-3",
+  null,
+  [80],
+  { kind: "Deployment", name: "router" },
+  {
+    scheduling: {
+      unschedulable: true,
+      message: "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports.",
+    },
+  },
+);
+
+/**
+ * prod-a (env=prod), 3 workers: 10:00 one exporter, one router · 11:00 three exporters, two routers
+ * · 12:00 a third router Pending on host ports · 13:00 it is gone, one exporter left.
+ */
+async function history() {
+  clock = new Date(at(9));
+  const token = await h.register("prod-a", { env: "prod" });
+  const pushes = [
+    [exporter(1), router(1)],
+    [exporter(1), exporter(2), exporter(3), router(1), router(2)],
+    [exporter(1), exporter(2), exporter(3), router(1), router(2), pendingRouter],
+    [exporter(1), router(1), router(2)],
+  ];
+  for (const [i, pods] of pushes.entries()) {
+    clock = new Date(at(10 + i));
+    expect((await h.push(token, snapshot("prod-a", at(10 + i), workers(3), pods))).status).toBe(200);
+  }
+  clock = new Date(at(14));
+}
+
+const period = ["--from", at(9), "--to", at(14)];
+
+describe("portolan trends allocations", () => {
+  it("prints a chart with its low and high, min/max/last and the biggest changes with their instants", async () => {
+    await history();
+    const result = await cli(
+      "trends",
+      "allocations",
+      "--port",
+      "9100",
+      "--cluster",
+      "prod-a",
+      ...period,
+      "--step",
+      "1h",
+    );
+    expect(result.code).toBe(0);
+    expect(result.out.split("\n")).toEqual([
+      `allocations of 9100/any protocol in cluster prod-a  ${at(9)} → ${at(14)} (6 points)`,
+      "0 ▁▃██▃▃ 3",
+      `min 0 at ${at(9)} · max 3 at ${at(11)} · last 1 at ${at(14)}`,
+      "biggest changes:",
+      `      +2  ${at(11)}  1 → 3`,
+      `      -2  ${at(13)}  3 → 1`,
+      `      +1  ${at(10)}  0 → 1`,
+      "at the end: 1 pod(s) holding them, 3 node(s) in scope",
+    ]);
+  });
+
+  it("writes CSV and JSON for scripts", async () => {
+    await history();
+    const csv = await cli(
+      "trends",
+      "allocations",
+      "--selector",
+      "env=prod",
+      ...period,
+      "--step",
+      "2h",
+      "--csv",
+    );
+    expect(csv).toMatchObject({ code: 0 });
+    expect(csv.out).toBe(
+      ["t,allocations,pods,nodes", `${at(9)},0,0,0`, `${at(11)},5,5,3`, `${at(13)},3,3,3`].join("\n"),
+    );
+    const json = await cli(
+      "trends",
+      "allocations",
+      "--workload",
+      "ingress/Deployment/router",
+      ...period,
+      "--step",
+      "1h",
+      "--json",
+    );
+    const answer = JSON.parse(json.out) as { points: { t: string; allocations: number }[] };
+    expect(answer.points.map((p) => p.allocations)).toEqual([0, 1, 2, 2, 2, 2]);
+  });
+
+  it("counts nothing outside a selector", async () => {
+    await history();
+    const result = await cli(
+      "trends",
+      "allocations",
+      "--selector",
+      "env=lab",
+      ...period,
+      "--step",
+      "1h",
+      "--csv",
+    );
+    expect(
+      result.out
+        .split("\n")
+        .slice(1)
+        .every((line) => line.endsWith(",0,0,0")),
+    ).toBe(true);
+  });
+});
+
+describe("portolan trends headroom", () => {
+  it("charts one workload's headroom, blank where it did not exist", async () => {
+    await history();
+    const result = await cli(
+      "trends",
+      "headroom",
+      "ingress/Deployment/router",
+      "--cluster",
+      "prod-a",
+      ...period,
+      "--step",
+      "1h",
+    );
+    expect(result.code).toBe(0);
+    const lines = result.out.split("\n");
+    expect(lines[0]).toBe(`headroom of ingress/Deployment/router in prod-a  ${at(9)} → ${at(14)} (6 points)`);
+    // one router on three workers: 2 more fit; two: 1 more (the pending third changes nothing)
+    expect(lines[1]).toBe("1  █▁▁▁▁ 2");
+    expect(lines[2]).toBe(`min 1 at ${at(11)} · max 2 at ${at(10)} · last 1 at ${at(14)}`);
+    expect(lines).toContain("(blank: 1 point(s) where the workload did not exist)");
+  });
+});
+
+describe("portolan report trends", () => {
+  it("prints the period report as Markdown, HTML, or its data with --json", async () => {
+    await history();
+    const markdown = await cli("report", "trends", ...period);
+    expect(markdown.code).toBe(0);
+    expect(markdown.out).toMatch(/^# Host-port trends: the whole fleet/);
+    expect(markdown.out).toContain(`| prod-a | ingress/router-3 | 80/TCP | ${at(12)} | ${at(13)} | 1h |`);
+    const html = await cli("report", "trends", ...period, "--format", "html", "--cluster", "prod-a");
+    expect(html.out).toMatch(/^<!DOCTYPE html>[\s\S]*<h1>Host-port trends: cluster prod-a<\/h1>[\s\S]*<svg /);
+    const json = await cli("report", "trends", ...period, "--selector", "env=prod", "--top", "1", "--json");
+    const report = JSON.parse(json.out) as { scope: string; conflicts: { items: { pod: string }[] } };
+    expect(report.scope).toBe("clusters labelled env=prod");
+    expect(report.conflicts.items.map((c) => c.pod)).toEqual(["router-3"]);
+  });
+
+  it("keeps the port map the default document", async () => {
+    await history();
+    const map = await cli("report", "--format", "csv");
+    expect(map.code).toBe(0);
+    expect(map.out).toMatch(/^cluster,/);
+  });
+});
+
+describe("usage errors exit 2 and send nothing", () => {
+  it.each([
+    [["trends", "allocations", "--since", "7d", "--from", "2026-11-01"], /--since, or --from/],
+    [["trends", "allocations", "--to", "2026-11-01"], /--to needs --from/],
+    [["trends", "allocations", "--from", "2026-11-02", "--to", "2026-11-01"], /is not before its end/],
+    [["trends", "allocations", "--step", "1y"], /a duration such as 15m/],
+    [["trends", "allocations", "--port", "0"], /a port is 1–65535/],
+    [["trends", "allocations", "--workload", "router"], /namespace\/kind\/name/],
+    [
+      ["trends", "allocations", "--cluster", "a", "--selector", "b=c"],
+      /cannot be used with option '--selector/,
+    ],
+    [["trends", "allocations", "--csv", "--json"], /--json or --csv/],
+    [["trends", "allocations", "--width", "5"], /a whole number ≥ 10/],
+    [["trends", "headroom", "ingress/Deployment/router"], /required option '--cluster/],
+    [["trends", "headroom", "router", "--cluster", "a"], /namespace\/kind\/name/],
+    [["report", "trends", "--format", "csv"], /markdown or html/],
+    [["report", "trends", "--as-of", "1d"], /covers a period/],
+    [["report", "trends", "--top", "51"], /--top is 1–50/],
+    [["report", "--since", "7d"], /--since is for the trends report/],
+    [["report", "--format", "html"], /html is for the trends report/],
+    [["report", "weekly"], /Allowed choices are port-map, trends/],
+  ])("%j", async (argv, reason) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(reason);
+    expect(result.err).toMatch(/usage: portolan (trends|report)/);
+    expect(requests).toBe(0);
+  });
+});

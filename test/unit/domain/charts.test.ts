@@ -1,0 +1,287 @@
+import { describe, expect, it } from "vitest";
+import { renderSeriesText, sparkline, summarizeSeries, toCsv } from "../../../src/domain/sparkline.js";
+import { barChartSvg, escapeXml, lineChartSvg } from "../../../src/domain/svg-chart.js";
+import { stepCount } from "../../../src/domain/time-series.js";
+import {
+  humanDuration,
+  MAX_REPORT_POINTS,
+  renderTrendReport,
+  reportStep,
+  type TrendReport,
+} from "../../../src/domain/trend-report.js";
+
+const HOSTILE = "<img src=x onerror=alert(1)>";
+const t = (h: number) => new Date(Date.UTC(2026, 10, 27, h)).toISOString();
+const series = (values: (number | null)[]) => values.map((value, h) => ({ t: t(h), value }));
+
+describe("sparkline", () => {
+  it.each([
+    ["rising from the floor to the top", [0, 1, 2, 3, 4, 5, 6, 7], 60, "▁▂▃▄▅▆▇█"],
+    ["flat zero on the floor", [0, 0, 0], 60, "▁▁▁"],
+    ["flat non-zero at mid-height", [4, 4], 60, "▄▄"],
+    ["gaps as spaces", [1, null, 3], 60, "▁ █"],
+    ["nothing known: all gaps", [null, null], 60, "  "],
+    ["longer than the width: each column the bucket's highest", [0, 9, 0, 0, 0, 0], 3, "█▁▁"],
+    ["a width over the bound is cut to it", Array.from({ length: 300 }, () => 1), 1000, "▄".repeat(200)],
+  ])("%s", (_name, values, width, expected) => {
+    expect(sparkline(values, width)).toBe(expected);
+  });
+});
+
+describe("summarizeSeries", () => {
+  it.each([
+    [
+      "low, high (first instants), last and the biggest changes first",
+      [2, 5, 5, 1, 3],
+      {
+        min: [1, 3],
+        max: [5, 1],
+        last: [3, 4],
+        changes: [
+          [3, -4],
+          [1, 3],
+          [4, 2],
+        ],
+      },
+    ],
+    ["gaps are skipped, not changes", [1, null, 4], { min: [1, 0], max: [4, 2], last: [4, 2], changes: [] }],
+    [
+      "equal deltas: earliest first",
+      [0, 1, 2],
+      {
+        min: [0, 0],
+        max: [2, 2],
+        last: [2, 2],
+        changes: [
+          [1, 1],
+          [2, 1],
+        ],
+      },
+    ],
+  ])("%s", (_name, values, expected) => {
+    const s = summarizeSeries(series(values));
+    expect([s.min?.value, s.min?.t]).toEqual([expected.min[0], t(expected.min[1] ?? 0)]);
+    expect([s.max?.value, s.max?.t]).toEqual([expected.max[0], t(expected.max[1] ?? 0)]);
+    expect([s.last?.value, s.last?.t]).toEqual([expected.last[0], t(expected.last[1] ?? 0)]);
+    expect(s.changes.map((c) => [Number(c.t.slice(11, 13)), c.delta])).toEqual(expected.changes);
+  });
+
+  it("keeps the top changes only", () => {
+    expect(summarizeSeries(series([0, 1, 3, 6, 10]), 2).changes.map((c) => c.delta)).toEqual([4, 3]);
+  });
+
+  it("has nothing to say about an empty or all-gap series", () => {
+    expect(summarizeSeries(series([null]))).toEqual({ min: null, max: null, last: null, changes: [] });
+  });
+});
+
+describe("renderSeriesText", () => {
+  it("prints the chart between its low and high, the summary and the changes with instants", () => {
+    const text = renderSeriesText("allocations 9100", series([2, 2, 5, 4]), { width: 40 });
+    expect(text.split("\n")).toEqual([
+      `allocations 9100  ${t(0)} → ${t(3)} (4 points)`,
+      "2 ▁▁█▆ 5",
+      `min 2 at ${t(0)} · max 5 at ${t(2)} · last 4 at ${t(3)}`,
+      "biggest changes:",
+      `      +3  ${t(2)}  2 → 5`,
+      `      -1  ${t(3)}  5 → 4`,
+    ]);
+  });
+
+  it("says when a series has no values or no changes", () => {
+    expect(renderSeriesText("h", series([null, null]))).toMatch(/no values in this range$/);
+    expect(renderSeriesText("h", series([1, 1]))).toMatch(/no changes$/);
+  });
+});
+
+describe("toCsv", () => {
+  it.each([
+    [["a", "b"], [[1, "x"]], "a,b\n1,x"],
+    [["name"], [['say "hi", then']], 'name\n"say ""hi"", then"'],
+    [["v"], [[null], [true]], "v\n\ntrue"],
+  ])("%j %j", (headers, rows, expected) => {
+    expect(toCsv(headers, rows)).toBe(expected);
+  });
+});
+
+describe("SVG charts", () => {
+  it.each([
+    ["&", "&amp;"],
+    ["<b>", "&lt;b&gt;"],
+    [`"'`, "&quot;&#39;"],
+    [HOSTILE, "&lt;img src=x onerror=alert(1)&gt;"],
+  ])("escapes %s", (text, expected) => {
+    expect(escapeXml(text)).toBe(expected);
+  });
+
+  it("escapes every name it draws: title, series, bars", () => {
+    const line = lineChartSvg({
+      title: HOSTILE,
+      instants: [t(0), t(1)],
+      series: [{ name: HOSTILE, values: [1, 2] }],
+    });
+    const bars = barChartSvg({ title: HOSTILE, bars: [{ label: HOSTILE, value: 3 }] });
+    for (const svg of [line, bars]) {
+      expect(svg).not.toContain("<img");
+      expect(svg).toContain("&lt;img src=x");
+      expect(svg).not.toMatch(/<script/i);
+    }
+  });
+
+  it.each([
+    ["a line through known points", [1, 2, 3], 1, 0],
+    ["a gap splits the line", [1, 2, null, 3, 4], 2, 0],
+    ["a lone point between gaps is a dot", [1, null, 2, null], 0, 2],
+  ])("%s", (_name, values, polylines, dots) => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: values.map((_, i) => t(i)),
+      series: [{ name: "s", values }],
+    });
+    expect(svg.match(/<polyline /g)?.length ?? 0).toBe(polylines);
+    expect(svg.match(/<circle /g)?.length ?? 0).toBe(dots);
+  });
+
+  it("scales y from 0 to the highest value and labels both ends of x", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1)],
+      series: [{ name: "s", values: [0, 10] }],
+    });
+    expect(svg).toContain('points="48,184 628,28"');
+    expect(svg).toContain(`>${t(0)}</text>`);
+    expect(svg).toContain(`>${t(1)}</text>`);
+  });
+
+  it("draws bars proportional to the highest, a negative one as empty", () => {
+    const svg = barChartSvg({
+      title: "b",
+      bars: [
+        { label: "a", value: 4 },
+        { label: "b", value: 2 },
+        { label: "c", value: -1 },
+      ],
+    });
+    expect([...svg.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]))).toEqual([328, 164, 0]);
+  });
+});
+
+const empty = { items: [], more: 0 };
+function report(overrides: Partial<TrendReport> = {}): TrendReport {
+  return {
+    from: t(0),
+    to: t(4),
+    step: 3600,
+    scope: "the whole fleet",
+    clusters: { added: empty, removed: empty, silent: empty },
+    ports: { fleet: { appeared: empty, vanished: empty }, byCluster: { appeared: empty, vanished: empty } },
+    workloads: { started: empty, stopped: empty },
+    headroom: empty,
+    conflicts: empty,
+    charts: {
+      fleet: {
+        name: "all host ports",
+        points: series([0, 1, 2, 2, 1]).map((p) => ({ t: p.t, value: p.value ?? 0 })),
+      },
+      topPorts: [],
+    },
+    ...overrides,
+  };
+}
+
+describe("the trend report", () => {
+  const hostile = report({
+    scope: `cluster ${HOSTILE}`,
+    workloads: {
+      started: {
+        items: [{ cluster: "c", namespace: "ns", kind: "Deployment", name: HOSTILE, at: t(1) }],
+        more: 0,
+      },
+      stopped: empty,
+    },
+    headroom: {
+      items: [
+        {
+          cluster: "c",
+          namespace: "ns",
+          kind: "Deployment",
+          name: HOSTILE,
+          lowest: 0,
+          at: t(2),
+          status: "none",
+        },
+      ],
+      more: 3,
+    },
+  });
+
+  it.each(["markdown", "html"] as const)("escapes names in %s", (format) => {
+    const text = renderTrendReport(hostile, format);
+    expect(text).not.toContain("<img");
+    expect(text).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+
+  it("keeps a pipe inside a Markdown cell", () => {
+    const text = renderTrendReport(
+      report({
+        clusters: { added: { items: [{ name: "a|b", at: t(1) }], more: 0 }, removed: empty, silent: empty },
+      }),
+      "markdown",
+    );
+    expect(text).toContain(`| a\\|b | ${t(1)} |`);
+  });
+
+  it("says how many rows a list left out, and when a list is empty", () => {
+    const markdown = renderTrendReport(hostile, "markdown");
+    expect(markdown).toContain("… and 3 more");
+    expect(markdown).toMatch(/### Added\n\n_none_/);
+    const html = renderTrendReport(hostile, "html");
+    expect(html).toContain('<p class="more">… and 3 more</p>');
+  });
+
+  it("is one HTML file: inline style and SVG, no script, link or external source", () => {
+    const low = {
+      cluster: "c",
+      namespace: "ns",
+      kind: "Deployment",
+      name: "router",
+      lowest: 1,
+      at: t(2),
+      status: "low",
+    };
+    const html = renderTrendReport(report({ headroom: { items: [low], more: 0 } }), "html");
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain("<style>");
+    expect(html.match(/<svg /g)).toHaveLength(2); // allocations and headroom lows (no top ports)
+    expect(html).not.toMatch(/<script|<link|<img|src=|href=/i);
+  });
+
+  it("charts the allocations as a sparkline row in Markdown", () => {
+    expect(renderTrendReport(report(), "markdown")).toContain("| all host ports | `▁▅██▅` | 0 | 2 | 1 |");
+  });
+});
+
+describe("report steps and durations", () => {
+  it.each([
+    [1, 300],
+    [24, 900],
+    [7 * 24, 3 * 3600],
+    [30 * 24, 12 * 3600],
+    [400 * 24, 7 * 86_400],
+  ])("%i hours are charted every %i s, within the point bound", (hours, step) => {
+    const from = new Date(t(0));
+    const to = new Date(from.getTime() + hours * 3_600_000);
+    expect(reportStep(from, to)).toBe(step);
+    expect(stepCount(from, to, step)).toBeLessThanOrEqual(MAX_REPORT_POINTS);
+  });
+
+  it.each([
+    [40, "40s"],
+    [300, "5m"],
+    [7200, "2h"],
+    [7500, "2h 5m"],
+    [86_400 * 3 + 3600 * 4, "3d 4h"],
+  ])("%i s reads %s", (seconds, text) => {
+    expect(humanDuration(seconds)).toBe(text);
+  });
+});
