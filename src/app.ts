@@ -6,7 +6,7 @@ import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { type ErrorBody, httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
 import { loopbackHostsOnly } from "./api/host-check.js";
 import { limitPushes, limitTrpc } from "./api/limits/middleware.js";
-import { dashboardRoutes } from "./api/rest/dashboard.js";
+import { dashboardRoutes } from "./api/dashboard/routes.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
