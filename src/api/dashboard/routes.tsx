@@ -145,9 +145,14 @@ function planQuery(c: Ctx): PlanQuery | undefined {
   };
 }
 
-/** Browsers send Origin with every form post; one naming another site (or none) is refused. */
+/**
+ * A token form posted from another site is refused. Under Referrer-Policy no-referrer browsers send
+ * `Origin: null` with form posts, so Sec-Fetch-Site (same-origin) is the signal, the Origin the fallback.
+ */
 const sameOriginPosts: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method === "POST" && c.req.header("origin") !== new URL(c.req.url).origin) {
+  const sameSite =
+    c.req.header("sec-fetch-site") === "same-origin" || c.req.header("origin") === new URL(c.req.url).origin;
+  if (c.req.method === "POST" && !sameSite) {
     return c.json(
       {
         error: {

@@ -16,12 +16,16 @@ export const DASHBOARD_SCRIPT = `"use strict";
       shown.textContent = days === 0 ? "today" : days + " d ago";
       field.value = new Date(now - days * DAY_MS).toISOString().slice(0, 16);
     };
-    slider.addEventListener("input", follow);
-    // Releasing the slider (or a key press on it) moves the whole view: one gesture.
-    slider.addEventListener("change", function () {
+    var submit = function () {
       follow();
       if (Number(slider.value) === 0) field.value = "";
       field.form.requestSubmit();
+    };
+    slider.addEventListener("input", follow);
+    // A pointer's release moves the whole view (one gesture); keys step the field and Enter moves it.
+    slider.addEventListener("pointerup", submit);
+    slider.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") submit();
     });
   }
   var palette = ["#0b57d0", "#b3261e", "#17692f", "#8a5300"];

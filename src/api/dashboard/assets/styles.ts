@@ -16,9 +16,10 @@ thead th{font-weight:600;color:#4a5563}.num{text-align:right;font-variant-numeri
 .status{display:inline-block;border-radius:3px;padding:0 5px;font-weight:600;font-size:12px}
 .status-none{background:#fde7e9;color:#a50e0e}.status-low{background:#fef3d6;color:#8a5300}.status-ok{background:#e3f4e8;color:#17692f}
 .notice{padding:6px 10px;border-radius:4px;background:#eef3fd}.notice-error{background:#fde7e9;color:#a50e0e}
-.scroll{overflow-x:auto}.grid td,.grid th{white-space:nowrap}
+.scroll{overflow-x:auto}.grid td,.grid th{white-space:nowrap}.grid .wrap{white-space:normal;max-width:13em;font-size:12px}
+.grid .pending{white-space:normal;max-width:11em;font-size:12px;overflow-wrap:anywhere}
 .grid th.node{vertical-align:bottom;height:110px;padding:2px}.grid th.node span{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:500}
-.cell-held{background:#dbe6fb;font-size:12px;max-width:7em;overflow:hidden;text-overflow:ellipsis}
+.cell-held{background:#dbe6fb;font-size:11px;max-width:5.5em;overflow:hidden;text-overflow:ellipsis}
 .cell-free{background:#e3f4e8;color:#17692f;font-size:12px}.cell-none{color:#9aa2ad;text-align:center}
 .cell-unknown{color:#68717d;text-align:center;background:#f3f4f6}
 .message{margin:4px 0;padding:4px 8px;border-left:3px solid #d0d6df;color:#4a5563;white-space:pre-wrap;overflow-wrap:anywhere}

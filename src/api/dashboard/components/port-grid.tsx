@@ -11,7 +11,8 @@ export type PortMapAnswer = Awaited<ReturnType<DashboardCaller["ports"]["map"]>>
 export type ConflictItem = Awaited<ReturnType<DashboardCaller["conflicts"]["list"]>>["items"][number];
 type PortRow = PortMapAnswer["ports"][number];
 
-export const NODES_PER_PAGE = 16;
+/** node columns per page: what fits beside the port columns on a 1366-pixel screen */
+export const NODES_PER_PAGE = 12;
 
 const byName = new Intl.Collator().compare;
 
@@ -120,7 +121,7 @@ export function PortGrid(props: {
                       <span class="muted">{` ${row.hostIP}`}</span>
                     )}
                   </th>
-                  <td>
+                  <td class="wrap">
                     {row.workloads.map((w) => (
                       <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
                     ))}
@@ -131,7 +132,7 @@ export function PortGrid(props: {
                   >
                     {row.freeCount}
                   </td>
-                  <td>
+                  <td class="pending">
                     {props.pending === null ? (
                       <span class="muted">now only</span>
                     ) : pending.length === 0 ? (

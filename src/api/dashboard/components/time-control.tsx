@@ -1,6 +1,6 @@
 /**
  * The time control: one form on every page that moves the current view to `asOf`. Links jump in one
- * click; the slider (last 30 days, dashboard.js) fills the date field and submits; without script the
+ * click; the slider (last 30 days, dashboard.js) fills the date field and submits on release or Enter; without script the
  * field and "Show" still work. The view's other parameters ride along as hidden fields.
  */
 import { link, toLocalInput } from "../url-state.js";
