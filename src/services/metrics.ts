@@ -1,6 +1,7 @@
-import { and, eq } from "drizzle-orm";
-import { clusters, headroomVersions, snapshots } from "../db/schema/index.js";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
+import { clusters, headroomVersions, podVersions, snapshots } from "../db/schema/index.js";
 import { validAt } from "../db/validity.js";
+import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import type { ServiceContext } from "./context.js";
 import { clockSkewSeconds, isStale, selectionWhere } from "./read-model.js";
 
@@ -33,14 +34,30 @@ export async function fleetMetrics(ctx: ServiceContext) {
       eligibleNodes: headroomVersions.eligibleNodes,
       freeNodes: headroomVersions.freeNodes,
       headroom: headroomVersions.headroom,
+      pending: headroomVersions.pending,
     })
     .from(headroomVersions)
     .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
     .where(and(validAt(headroomVersions, undefined), selectionWhere({})))
     .orderBy(clusters.name, headroomVersions.namespace, headroomVersions.name);
+  // conflicts.list's starting rows (the open unscheduled pods' partial index), counted per cluster.
+  const pending = await ctx.db
+    .select({ clusterId: podVersions.clusterId, pods: count() })
+    .from(podVersions)
+    .where(
+      and(
+        isNull(podVersions.validTo),
+        isNull(podVersions.node),
+        sql`${podVersions.schedulingMessage} ~* ${HOST_PORT_FAILURE_PATTERN}`,
+      ),
+    )
+    .groupBy(podVersions.clusterId);
+  const pendingByCluster = new Map(pending.map((p) => [p.clusterId, Number(p.pods)]));
   return {
+    staleAfterSeconds: ctx.config.staleAfterSeconds,
     clusters: rows.map(({ observedAt, receivedAt, createdAt, ...r }) => ({
       ...r,
+      pendingOnHostPorts: pendingByCluster.get(r.id) ?? 0,
       stale: isStale(ctx, { createdAt, lastSeenAt: r.lastSeenAt }),
       clockSkewSeconds: clockSkewSeconds(observedAt, receivedAt),
     })),

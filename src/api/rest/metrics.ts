@@ -18,7 +18,7 @@ class Exposition {
             `${k}="${String(v).replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`,
         )
         .join(",");
-      this.lines.push(`${name}{${text}} ${value}`);
+      this.lines.push(text ? `${name}{${text}} ${value}` : `${name} ${value}`);
     }
   }
 
@@ -43,6 +43,18 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     "gauge",
     "1 when the cluster's agent has been silent past the staleness threshold",
     perCluster((x) => (x.stale ? 1 : 0)),
+  );
+  out.family(
+    "portolan_stale_threshold_seconds",
+    "gauge",
+    "silence after which a cluster counts as stale (PORTOLAN_STALE_AFTER_SECONDS)",
+    [[{}, m.staleAfterSeconds]],
+  );
+  out.family(
+    "portolan_cluster_host_port_pending_pods",
+    "gauge",
+    "pods Pending because no node has their host ports free (what conflicts.list lists)",
+    perCluster((x) => x.pendingOnHostPorts),
   );
   out.family(
     "portolan_cluster_last_seen_timestamp_seconds",
@@ -99,6 +111,12 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     "gauge",
     "pods of the workload",
     workloads.map(([l, w]) => [l, w.replicas]),
+  );
+  out.family(
+    "portolan_workload_pending_pods",
+    "gauge",
+    "pods of the workload not scheduled yet",
+    workloads.map(([l, w]) => [l, w.pending]),
   );
   out.family(
     "portolan_workload_eligible_nodes",

@@ -1,0 +1,93 @@
+/** The demo fleet seeded through the real app: every push accepted, each promised feature visible. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoFleet, HTML_PROBE } from "../../src/demo/fleet.js";
+import { type FetchTarget, type SeedResult, seedDemo } from "../../src/demo/seed.js";
+import type { Harness } from "../helpers/app.js";
+import { seededDemo } from "../helpers/demo.js";
+
+const NOW = new Date("2026-11-30T12:00:00Z");
+let h: Harness;
+let target: FetchTarget;
+let first: SeedResult;
+
+beforeAll(async () => {
+  ({ h, target, seeded: first } = await seededDemo(NOW));
+}, 120_000);
+afterAll(() => h.close());
+
+const read = () => first.readToken;
+
+describe("the seeded demo fleet", () => {
+  it("accepts every push and keeps them all", async () => {
+    const fleet = demoFleet({ now: NOW });
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    expect(listed.data.clusters.map((c) => c.name).sort()).toEqual(fleet.clusters.map((c) => c.name).sort());
+    const metrics = await (
+      await h.app.request("/metrics", { headers: { authorization: `Bearer ${read()}` } })
+    ).text();
+    for (const cluster of fleet.clusters) {
+      const pushed = fleet.pushes.filter((p) => p.cluster === cluster.name).length;
+      expect(metrics).toContain(`portolan_ingest_snapshots_total{cluster="${cluster.name}"} ${pushed}`);
+    }
+  });
+
+  it("labels each cluster with env, region and distribution", async () => {
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    const byName = new Map(listed.data.clusters.map((c) => [c.name, c.labels]));
+    expect(byName.get("prod-eu-1")).toMatchObject({ env: "prod", distribution: "openshift" });
+    expect(byName.get("edge-ap-1")).toMatchObject({ distribution: "k3s" });
+    expect(byName.get("stage-eu-1")).toMatchObject({ env: "stage", distribution: "kubernetes" });
+  });
+
+  it("finds node-exporter on 9100 in several clusters, and Traefik beside it", async () => {
+    const who = await h.query("ports.who", { hostPort: 9100 }, read());
+    if (!who.ok) throw new Error(who.error.message);
+    const clusters = new Set(who.data.allocations.map((a) => a.cluster));
+    expect(clusters.size).toBeGreaterThanOrEqual(4);
+    const stage = who.data.allocations.filter((a) => a.cluster === "stage-eu-1");
+    expect(new Set(stage.map((a) => a.owner?.name))).toEqual(
+      new Set(["prometheus-node-exporter", "traefik"]),
+    );
+  });
+
+  it("lists the router blocked on host ports among the conflicts", async () => {
+    const conflicts = await h.query("conflicts.list", {}, read());
+    if (!conflicts.ok) throw new Error(conflicts.error.message);
+    const router = conflicts.data.items.find((i) => i.cluster === "prod-us-1");
+    expect(router).toMatchObject({ namespace: "openshift-ingress", blockedNodes: 6, freeNodes: 0 });
+    expect(router?.pod).toMatch(/^router-internal-/);
+  });
+
+  it("has a workload with no headroom and one with little", async () => {
+    const headroom = await h.query("capacity.headroom", {}, read());
+    if (!headroom.ok) throw new Error(headroom.error.message);
+    const status = (cluster: string, name: string) =>
+      headroom.data.workloads.find((w) => w.cluster === cluster && w.name === name)?.status;
+    expect(status("prod-us-1", "router-internal")).toBe("none");
+    expect(status("prod-eu-1", "router-default")).toBe("low");
+  });
+
+  it("shows the silent agent's cluster stale and the others fresh", async () => {
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    const stale = listed.data.clusters.filter((c) => c.stale).map((c) => c.name);
+    expect(stale).toEqual(["edge-ap-1"]);
+  });
+
+  it("carries the HTML probe in a node address and a scheduler message", async () => {
+    const node = await h.query("ports.node", { cluster: "dev-eu-1", node: "dev-eu-1-worker-5" }, read());
+    expect(JSON.stringify(node)).toContain(HTML_PROBE);
+    const conflicts = await h.query("conflicts.list", { clusters: ["dev-eu-1"] }, read());
+    expect(JSON.stringify(conflicts)).toContain(HTML_PROBE);
+  });
+
+  it("reuses the seeded fleet on a second run", async () => {
+    const again = await seedDemo(target, { adminToken: h.adminToken, now: new Date(NOW.getTime() + 60_000) });
+    expect(again.reused).toBe(true);
+    expect(again.events).toEqual(first.events);
+    const listed = await h.query("clusters.list", {}, again.readToken);
+    expect(listed.ok && listed.data.clusters.length).toBe(5);
+  });
+});
