@@ -10,6 +10,10 @@ import { asOfParam, type View } from "../view.js";
 export type PortMapAnswer = Awaited<ReturnType<DashboardCaller["ports"]["map"]>>;
 export type ConflictItem = Awaited<ReturnType<DashboardCaller["conflicts"]["list"]>>["items"][number];
 type PortRow = PortMapAnswer["ports"][number];
+/** per shared row (rowKey), the holding workload's name by node */
+export type Holders = ReadonlyMap<string, ReadonlyMap<string, string>>;
+export const rowKey = (row: Pick<PortRow, "protocol" | "hostPort" | "hostIP">) =>
+  `${row.protocol}/${row.hostPort}/${row.hostIP}`;
 
 /** node columns per page: what fits beside the port columns on a 1366-pixel screen */
 export const NODES_PER_PAGE = 12;
@@ -25,12 +29,12 @@ export function gridNodes(map: PortMapAnswer): string[] {
 
 const isCapped = (row: PortRow) => row.heldCount > row.nodes.length || row.freeCount > row.freeNodes.length;
 
-function Cell({ row, node }: { row: PortRow; node: string }) {
+function Cell({ row, node, holders }: { row: PortRow; node: string; holders: Holders }) {
   if (row.nodes.includes(node)) {
-    const holder = row.workloads.length === 1 ? row.workloads[0]?.name : `${row.workloads.length} workloads`;
+    const holder = row.workloads.length === 1 ? row.workloads[0]?.name : holders.get(rowKey(row))?.get(node);
     return (
-      <td class="cell-held" title={`${node} holds ${row.hostPort}/${row.protocol}`}>
-        {holder}
+      <td class="cell-held" title={`${node}: ${holder ?? "held"} holds ${row.hostPort}/${row.protocol}`}>
+        {holder ?? "held"}
       </td>
     );
   }
@@ -55,6 +59,7 @@ const pendingFor = (row: PortRow, pending: readonly ConflictItem[]) =>
 export function PortGrid(props: {
   view: View;
   map: PortMapAnswer;
+  holders: Holders;
   pending: readonly ConflictItem[] | null;
   nodePage: number;
 }) {
@@ -145,7 +150,7 @@ export function PortGrid(props: {
                   </td>
                   <td class="muted">–</td>
                   {shown.map((node) => (
-                    <Cell row={row} node={node} />
+                    <Cell row={row} node={node} holders={props.holders} />
                   ))}
                 </tr>
               );
