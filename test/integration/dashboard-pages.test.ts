@@ -95,7 +95,7 @@ describe("dashboard pages", () => {
     const html = (await page("/clusters/prod-eu")).html;
     const grid = section(html, "grid-heading");
     expect(grid).toContain("80/TCP");
-    expect(grid).toContain(`pending openshift-ingress/${PENDING_ROUTER}`);
+    expect(grid).toContain(`pending ${PENDING_ROUTER}`);
     expect(grid).toContain('class="cell-held"');
     expect(grid).toContain('class="cell-free">free<');
     expect(section(html, "conflicts-heading")).toContain(PENDING_ROUTER);

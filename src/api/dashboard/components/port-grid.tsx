@@ -144,7 +144,10 @@ export function PortGrid(props: {
                       <span class="muted">–</span>
                     ) : (
                       pending.map((p) => (
-                        <div class="status status-none">{`pending ${p.namespace}/${p.pod}`}</div>
+                        <div
+                          class="status status-none"
+                          title={`${p.namespace}/${p.pod}`}
+                        >{`pending ${p.pod}`}</div>
                       ))
                     )}
                   </td>
