@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PAGE_COST } from "../../src/api/dashboard/limits.js";
 import {
   DASHBOARD_NOW,
   ONE_DAY_AGO,
@@ -8,6 +9,7 @@ import {
   XSS,
 } from "../fixtures/dashboard-fleet.js";
 import { createHarness, type Harness } from "../helpers/app.js";
+import { readToken as createReadToken, DEFAULT_LIMITS } from "../helpers/limits.js";
 
 let h: Harness;
 let readToken: string;
@@ -160,5 +162,32 @@ describe("dashboard pages", () => {
     const html = (await page("/clusters/prod-eu")).html;
     expect(html).not.toContain(XSS);
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+});
+
+describe("dashboard pages under request limits", () => {
+  let limited: Harness;
+  beforeAll(async () => {
+    limited = await createHarness({
+      limits: { ...DEFAULT_LIMITS, reads: { perSecond: 0.001, burst: PAGE_COST + 5 } },
+    });
+  });
+  afterAll(() => limited.close());
+
+  it("spend the token's query budget: a page costs PAGE_COST calls, shared with /trpc", async () => {
+    const token = await createReadToken(limited, "pages");
+    const headers = { cookie: `portolan_token=${token}` };
+    expect((await limited.app.request("/", { headers })).status).toBe(200);
+    const refused = await limited.app.request("/", { headers });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).not.toBeNull();
+    // The same bucket: 5 calls are left for /trpc, not a fresh budget.
+    const calls = [];
+    for (let i = 0; i < 6; i++) calls.push((await limited.query("clusters.list", {}, token)).status);
+    expect(calls).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it("leave the dashboard's files unmetered", async () => {
+    for (let i = 0; i < 3; i++) expect((await limited.app.request("/dashboard/uplot.js")).status).toBe(200);
   });
 });

@@ -15,11 +15,14 @@ export const TOKEN_COOKIE = "portolan_token";
 /** a working day; signing in again is one paste */
 const COOKIE_MAX_AGE_SECONDS = 12 * 3600;
 
+export const tokenCookie = (c: Context<AppEnv>): string | undefined =>
+  getCookie(c, TOKEN_COOKIE) || undefined;
+
 /** The Authorization the request stands for: its header, else the dashboard cookie's token. */
 export function authorizationOf(c: Context<AppEnv>): string | undefined {
   const header = c.req.header("authorization");
   if (header) return header;
-  const token = getCookie(c, TOKEN_COOKIE);
+  const token = tokenCookie(c);
   return token ? `Bearer ${token}` : undefined;
 }
 
