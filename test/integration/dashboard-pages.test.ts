@@ -153,6 +153,22 @@ describe("dashboard pages", () => {
     expect(chart.series[0]?.values[0]).toBe(0);
   });
 
+  it("charts a workload's headroom beside its allocations", async () => {
+    const html = (
+      await page(
+        "/trends?cluster=prod-eu&namespace=openshift-ingress&kind=Deployment&name=router-default&window=1d",
+      )
+    ).html;
+    const charts = [...html.matchAll(/data-chart="([^"]*)"/g)].map(
+      (m) =>
+        JSON.parse((m[1] ?? "").replace(/&quot;/g, '"')) as { series: { label: string; values: number[] }[] },
+    );
+    expect(charts).toHaveLength(2);
+    const headroom = charts[1]?.series.find((s) => s.label === "headroom");
+    expect(headroom?.values.at(-1)).toBe(0);
+    expect(html).toContain("Headroom: openshift-ingress/router-default (Deployment) in prod-eu, last 1d");
+  });
+
   it("lists free ranges in the planner", async () => {
     const html = (await page("/plan?width=3&min=9000&max=9200")).html;
     expect(section(html, "ranges-heading")).toContain("9000–9002");
