@@ -143,6 +143,19 @@ describe("dashboard pages", () => {
     expect(section(html, "by-cluster")).toMatch(/prod-eu[\s\S]*stage-us/);
   });
 
+  it("keeps asOf in a view's own form and in its links", async () => {
+    const html = (await page(`/ports?port=9100&asOf=${encodeURIComponent(TWO_DAYS_AGO)}`)).html;
+    const form = html.slice(
+      html.indexOf('action="/ports" class="inline-form"'),
+      html.indexOf("</form>", html.indexOf('action="/ports" class="inline-form"')),
+    );
+    expect(form).toContain(`<input type="hidden" name="asOf" value="${TWO_DAYS_AGO}"/>`);
+    expect(html).toContain("9 allocations of port 9100 in 1 clusters.");
+    expect(section(html, "by-cluster")).toContain(
+      'href="/clusters/prod-eu?asOf=2026-11-25T12%3A00%3A00.000Z"',
+    );
+  });
+
   it("gives the trend chart its points", async () => {
     const html = (await page("/trends?port=9090&window=7d")).html;
     const data = /data-chart="([^"]*)"/.exec(html)?.[1] ?? "";

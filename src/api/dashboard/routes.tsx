@@ -209,7 +209,7 @@ export const dashboardRoutes = new Hono<AppEnv>()
       ["port", "protocol"],
       async (caller, view) => (
         <>
-          <PortForm q={q} />
+          <PortForm q={q} asOf={view.asOf} />
           {q ? <PortPage view={view} q={q} data={await loadPort(caller, view, q)} /> : null}
         </>
       ),
@@ -223,7 +223,7 @@ export const dashboardRoutes = new Hono<AppEnv>()
       ["cluster", "port", "protocol", "namespace", "kind", "name", "window"],
       async (caller, view) => (
         <>
-          <TrendForm q={q} />
+          <TrendForm q={q} asOf={view.asOf} />
           <TrendsPage q={q} data={await loadTrends(caller, view, q)} />
         </>
       ),
@@ -235,9 +235,9 @@ export const dashboardRoutes = new Hono<AppEnv>()
       c,
       "Planner",
       ["width", "protocol", "min", "max", "clusters", "quietDays"],
-      async (caller) => (
+      async (caller, view) => (
         <>
-          <PlanForm q={q} />
+          <PlanForm q={q} asOf={view.asOf} />
           {q ? <PlanPage data={await loadPlan(caller, q)} /> : null}
           <IngressControllerPlanPlace />
         </>

@@ -37,3 +37,8 @@ export function worstStatus(statuses: readonly string[]): HeadroomStatus | null 
   for (const s of statuses) if (isStatus(s) && (worst === null || rank[s] < rank[worst])) worst = s;
   return worst;
 }
+
+/** A view's own form keeps the dashboard's instant: submitting it must not jump back to now. */
+export function AsOfField({ asOf }: { asOf: Date | undefined }) {
+  return asOf ? <input type="hidden" name="asOf" value={asOf.toISOString()} /> : null;
+}

@@ -2,6 +2,7 @@
  * The planner: free port ranges (capacity.freeRanges) for a new workload. Free ranges are the ports no
  * selected cluster uses now (nor within the quiet days), reservations, NodePort and ephemeral ranges left out.
  */
+import { AsOfField } from "../components/status.js";
 import type { DashboardCaller } from "../session.js";
 import { type Protocol, protocols } from "./port.js";
 
@@ -28,7 +29,7 @@ export function loadPlan(caller: DashboardCaller, q: PlanQuery) {
   });
 }
 
-export function PlanForm({ q }: { q: PlanQuery | undefined }) {
+export function PlanForm({ q, asOf }: { q: PlanQuery | undefined; asOf: Date | undefined }) {
   const num = (id: string, label: string, value: number | undefined, min: string, max: string) => (
     <>
       <label for={id}>{label}</label>
@@ -37,6 +38,7 @@ export function PlanForm({ q }: { q: PlanQuery | undefined }) {
   );
   return (
     <form method="get" action="/plan" class="inline-form">
+      <AsOfField asOf={asOf} />
       {num("width", "Ports needed", q?.width ?? 1, "1", "65535")}
       <label for="protocol">Protocol</label>
       <select id="protocol" name="protocol">

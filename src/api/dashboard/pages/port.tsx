@@ -1,5 +1,5 @@
 /** "Who uses port N" across the fleet: the summary per cluster and workload, then a page of holders. */
-import { Instant, StaleBadge } from "../components/status.js";
+import { AsOfField, Instant, StaleBadge } from "../components/status.js";
 import type { DashboardCaller } from "../session.js";
 import { link } from "../url-state.js";
 import { asOfParam, type View } from "../view.js";
@@ -24,9 +24,10 @@ export function loadPort(caller: DashboardCaller, view: View, q: PortQuery) {
   });
 }
 
-export function PortForm({ q }: { q: PortQuery | undefined }) {
+export function PortForm({ q, asOf }: { q: PortQuery | undefined; asOf: Date | undefined }) {
   return (
     <form method="get" action="/ports" class="inline-form">
+      <AsOfField asOf={asOf} />
       <label for="port">Host port</label>
       <input
         id="port"

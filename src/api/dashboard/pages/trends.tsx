@@ -3,7 +3,7 @@
  * (trends.allocations) and, for a workload of a named cluster, its headroom (trends.headroom).
  */
 import { Chart, type ChartData } from "../components/chart.js";
-import { Notice } from "../components/status.js";
+import { AsOfField, Notice } from "../components/status.js";
 import { attempt, PageError } from "../errors.js";
 import type { DashboardCaller } from "../session.js";
 import type { View } from "../view.js";
@@ -78,7 +78,7 @@ function describe(q: TrendQuery): string {
   return `${what.length ? what.join(", ") : "every host port"} in ${q.cluster ?? "the fleet"}, last ${q.window}`;
 }
 
-export function TrendForm({ q }: { q: TrendQuery }) {
+export function TrendForm({ q, asOf }: { q: TrendQuery; asOf: Date | undefined }) {
   const text = (id: string, label: string, value: string | undefined, extra: Record<string, string> = {}) => (
     <>
       <label for={id}>{label}</label>
@@ -87,6 +87,7 @@ export function TrendForm({ q }: { q: TrendQuery }) {
   );
   return (
     <form method="get" action="/trends" class="inline-form">
+      <AsOfField asOf={asOf} />
       {text("cluster", "Cluster", q.cluster)}
       {text("port", "Port", q.port ? String(q.port) : undefined, { type: "number", min: "1", max: "65535" })}
       <label for="protocol">Protocol</label>
