@@ -28,6 +28,8 @@ export function stageEu1({ seed, timeline }: ScriptContext): ClusterScript {
   const region = "eu-central-1";
   const specs = nodeSpecs(name, 3, region, { "control-plane": 3, worker: 8 });
   const exporterInstalled = timeline.at(5, 9);
+  const cordonedFrom = timeline.at(29, 6.5);
+  const cordoned = `${name}-worker-7`;
   const pods = new PodFactory(seed, name);
   const controlPlane = specs.filter((s) => s.role === "control-plane");
   const traefikNodes = [`${name}-worker-0`, `${name}-worker-1`];
@@ -38,7 +40,7 @@ export function stageEu1({ seed, timeline }: ScriptContext): ClusterScript {
   return {
     name,
     labels: { env: "stage", region, distribution: "kubernetes", team: "platform" },
-    changes: [exporterInstalled],
+    changes: [exporterInstalled, cordonedFrom],
     events: [
       {
         at: exporterInstalled,
@@ -46,10 +48,17 @@ export function stageEu1({ seed, timeline }: ScriptContext): ClusterScript {
         kind: "port-clash",
         summary: `prometheus-node-exporter installed: its pods on ${traefikNodes.join(" and ")} stay Pending, Traefik's hostNetwork metrics hold 9100 there`,
       },
+      {
+        at: cordonedFrom,
+        cluster: name,
+        kind: "drain",
+        summary: `${cordoned} cordoned for a disk replacement, still cordoned`,
+      },
     ],
     stateAt(t) {
+      const now = specs.map((s) => ({ ...s, cordoned: s.name === cordoned && during(t, cordonedFrom) }));
       return {
-        nodes: specs.map((s) => node(s, "kubernetes", region)),
+        nodes: now.map((s) => node(s, "kubernetes", region)),
         pods: [
           ...pods.deployment(
             traefikHostNetwork,

@@ -1,7 +1,7 @@
 /** The demo fleet seeded through the real app: every push accepted, each promised feature visible. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoFleet, HTML_PROBE } from "../../src/demo/fleet.js";
-import { type FetchTarget, type SeedResult, seedDemo } from "../../src/demo/seed.js";
+import { type FetchTarget, liveAgents, type SeedResult, seedDemo } from "../../src/demo/seed.js";
 import type { Harness } from "../helpers/app.js";
 import { seededDemo } from "../helpers/demo.js";
 
@@ -83,11 +83,46 @@ describe("the seeded demo fleet", () => {
     expect(JSON.stringify(conflicts)).toContain(HTML_PROBE);
   });
 
+  it("lands the history at the stories' instants", async () => {
+    const at = (kind: string, minutes: number) => {
+      const event = first.events.find((e) => e.kind === kind && e.cluster === "prod-eu-1");
+      if (!event) throw new Error(`no ${kind} event`);
+      return new Date(event.at.getTime() + minutes * 60_000).toISOString();
+    };
+    const replicas = async (asOf: string) => {
+      const answer = await h.query("capacity.headroom", { clusters: ["prod-eu-1"], asOf }, read());
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.data.workloads.find((w) => w.name === "router-default")?.replicas;
+    };
+    expect([await replicas(at("scale-up", -1)), await replicas(at("scale-up", 1))]).toEqual([2, 3]);
+    const shardB = async (asOf: string) => {
+      const answer = await h.query("ports.who", { hostPort: 10080, clusters: ["prod-eu-1"], asOf }, read());
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.data.allocations.length;
+    };
+    expect([
+      await shardB(at("new-ingress-controller", -1)),
+      await shardB(at("new-ingress-controller", 1)),
+    ]).toEqual([0, 2]);
+  });
+
   it("reuses the seeded fleet on a second run", async () => {
     const again = await seedDemo(target, { adminToken: h.adminToken, now: new Date(NOW.getTime() + 60_000) });
     expect(again.reused).toBe(true);
     expect(again.events).toEqual(first.events);
     const listed = await h.query("clusters.list", {}, again.readToken);
     expect(listed.ok && listed.data.clusters.length).toBe(5);
+  });
+
+  it("keeps the live agents pushing after the seed, and not the silent one", async () => {
+    const beat = new Date(NOW.getTime() + 60_000);
+    const agents = await liveAgents(target, { adminToken: h.adminToken, clock: () => beat });
+    expect(agents.clusters).not.toContain("edge-ap-1");
+    await agents.heartbeat();
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    const observed = Object.fromEntries(listed.data.clusters.map((c) => [c.name, c.lastObservedAt]));
+    for (const name of agents.clusters) expect(observed[name]).toBe(beat.toISOString());
+    expect(observed["edge-ap-1"]).toBe(new Date(NOW.getTime() - 2 * 86_400_000).toISOString());
   });
 });

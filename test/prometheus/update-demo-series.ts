@@ -3,7 +3,8 @@
  * input series) from a running demo:
  *   npm run demo   # in another shell; prints the URL and a read token
  *   npx tsx test/prometheus/update-demo-series.ts http://127.0.0.1:8080 ptl_read_…
- * The expected alerts beside them are written by hand.
+ * (then `npx biome check --write deploy/prometheus`: the lint formats YAML). The expected alerts
+ * beside them are written by hand.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseDocument } from "yaml";

@@ -53,6 +53,18 @@ describe("demoFleet", () => {
     expect(final?.snapshot.nodes).toHaveLength(nodes);
   });
 
+  it("ends with a cordoned node, a NotReady node and control planes tainted", () => {
+    const finalNodes = fleet.clusters.flatMap(
+      (c) => fleet.pushes.filter((p) => p.cluster === c.name).at(-1)?.snapshot.nodes ?? [],
+    );
+    expect(finalNodes.filter((n) => n.unschedulable).map((n) => n.name)).toEqual(["stage-eu-1-worker-7"]);
+    expect(finalNodes.filter((n) => !n.ready).map((n) => n.name)).toEqual(["prod-eu-1-worker-9"]);
+    const tainted = finalNodes.filter((n) =>
+      n.taints?.some((t) => t.key.startsWith("node-role.kubernetes.io/")),
+    );
+    expect(tainted.length).toBe(3 + 3 + 3 + 1);
+  });
+
   it("stops the silent agent's pushes two days before now and keeps the others' until now", () => {
     const lastPush = (name: string) =>
       fleet.pushes
