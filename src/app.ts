@@ -2,11 +2,12 @@
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { DASHBOARD_PAGES, limitPages } from "./api/dashboard/limits.js";
+import { dashboardRoutes } from "./api/dashboard/routes.js";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { type ErrorBody, httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
 import { loopbackHostsOnly } from "./api/host-check.js";
 import { limitPushes, limitTrpc } from "./api/limits/middleware.js";
-import { dashboardRoutes } from "./api/rest/dashboard.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps) {
   if (deps.limits) {
     app.use("/trpc/*", limitTrpc(deps.limits));
     app.use("/v1/snapshots", limitPushes(deps.limits));
+    for (const page of DASHBOARD_PAGES) app.use(page, limitPages(deps.limits));
   }
   app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);

@@ -12,7 +12,7 @@ import { ADMIN_TOKEN, createHarness, type Harness } from "../helpers/app.js";
 const NOW = new Date("2026-11-27T12:00:00Z");
 const CALLERS = ["none", "unknown", "agentOther", "agentOwn", "read", "admin", "dev", "devUnknown"] as const;
 type Caller = (typeof CALLERS)[number];
-type Rule = "public" | "read" | "admin" | "push";
+type Rule = "public" | "read" | "admin" | "push" | "sameOriginForm";
 
 /**
  * The matrix docs/api.md states. agentOwn is the agent token of the cluster the call names, agentOther
@@ -49,6 +49,17 @@ const EXPECTED: Record<Rule, Record<Caller, number>> = {
     admin: 200,
     dev: 200,
     devUnknown: 401,
+  },
+  /** the dashboard's token form: a post that is not from its own pages is refused, whoever sends it */
+  sameOriginForm: {
+    none: 403,
+    unknown: 403,
+    agentOther: 403,
+    agentOwn: 403,
+    read: 403,
+    admin: 403,
+    dev: 403,
+    devUnknown: 403,
   },
   push: {
     none: 401,
@@ -118,14 +129,23 @@ function nextPush() {
   return sixWorkersSnapshot("own", new Date(observedAt).toISOString());
 }
 
-/** GET or POST routes of the REST surface with what to send; keys are "METHOD path". */
-const ROUTES: Record<string, { rule: Rule; body?: () => unknown }> = {
+/** GET or POST routes of the REST surface with what to send (and where, for a path with a parameter); keys are "METHOD path". */
+const ROUTES: Record<string, { rule: Rule; body?: () => unknown; url?: string }> = {
   "POST /v1/snapshots": { rule: "push", body: nextPush },
   "GET /v1/schema/snapshot.json": { rule: "public" },
   "GET /metrics": { rule: "read" },
-  "GET /": { rule: "public" },
-  "GET /dashboard.js": { rule: "public" },
-  "GET /dashboard.css": { rule: "public" },
+  "GET /": { rule: "read" },
+  "GET /clusters/:name": { rule: "read", url: "/clusters/own" },
+  "GET /ports": { rule: "read", url: "/ports?port=9100" },
+  "GET /trends": { rule: "read" },
+  "GET /plan": { rule: "read", url: "/plan?width=2" },
+  "GET /session": { rule: "public" },
+  "POST /session": { rule: "sameOriginForm" },
+  "POST /session/end": { rule: "sameOriginForm" },
+  "GET /dashboard/dashboard.js": { rule: "public" },
+  "GET /dashboard/dashboard.css": { rule: "public" },
+  "GET /dashboard/uplot.js": { rule: "public" },
+  "GET /dashboard/uplot.css": { rule: "public" },
   "GET /healthz": { rule: "public" },
   "GET /readyz": { rule: "public" },
 };
@@ -198,7 +218,10 @@ const REFUSAL_REASONS: Record<number, string[]> = {
 /** The status, after checking that a refusal names the reason docs/api.md gives for it. */
 async function statusOf(res: Response): Promise<number> {
   const expectedReasons = REFUSAL_REASONS[res.status];
-  if (expectedReasons) {
+  // A dashboard page refuses with a page that offers the token form instead of a JSON body.
+  if (expectedReasons && res.headers.get("content-type")?.startsWith("text/html")) {
+    expect(await res.text()).toContain('action="/session"');
+  } else if (expectedReasons) {
     const body = (await res.json()) as {
       error: { code?: string; data?: { reason?: string } };
     };
@@ -261,7 +284,9 @@ describe("authorization sweep", { timeout: 120_000 }, () => {
     const seeded = await seed();
     const statuses = {} as Record<Caller, number>;
     for (const caller of CALLERS)
-      statuses[caller] = await statusOf(await callAs(caller, seeded)(method, path, entry?.body?.()));
+      statuses[caller] = await statusOf(
+        await callAs(caller, seeded)(method, entry?.url ?? path, entry?.body?.()),
+      );
     expect(Object.values(statuses)).not.toContain(500);
     expect(statuses).toEqual(EXPECTED[entry?.rule ?? "public"]);
   });

@@ -100,13 +100,13 @@ describe("service endpoints", () => {
     );
   });
 
-  it("serves the dashboard page without a token (its calls carry one)", async () => {
+  it("offers the dashboard's token form, with 401, to a browser without a token", async () => {
     const res = await h.app.request("/");
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     const page = await res.text();
-    expect(page).toContain("<title>Portolan</title>");
-    expect(await (await h.app.request("/dashboard.js")).text()).toContain('call("ports.map"');
+    expect(page).toContain("<title>Fleet · Portolan</title>");
+    expect(page).toContain('<form method="post" action="/session"');
   });
 
   it("answers unknown routes with a JSON 404", async () => {

@@ -16,7 +16,7 @@ describe("dashboard security headers", () => {
   afterAll(() => h.close());
 
   it("serves the page with a CSP that forbids inline script, nosniff, no referrer and no framing", async () => {
-    const res = await h.app.request("/");
+    const res = await h.app.request("/", { headers: h.admin });
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toMatch(/script-src 'self'(;|$)/);
@@ -28,18 +28,25 @@ describe("dashboard security headers", () => {
   });
 
   it("has no inline script, style or event handler for the CSP to block, and serves its script and styles", async () => {
-    const page = await (await h.app.request("/")).text();
-    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="/dashboard.js">']);
+    const page = await (await h.app.request("/", { headers: h.admin })).text();
+    expect(page.match(/<script[^>]*>/g)).toEqual([
+      '<script src="/dashboard/uplot.js" defer="">',
+      '<script src="/dashboard/dashboard.js" defer="">',
+    ]);
     expect(page).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
-    const script = await h.app.request("/dashboard.js");
-    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
-    expect(script.headers.get("x-content-type-options")).toBe("nosniff");
-    const source = await script.text();
-    expect(() => new Script(source)).not.toThrow();
-    expect(source).toContain('call("clusters.list"');
-    const styles = await h.app.request("/dashboard.css");
-    expect(styles.headers.get("content-type")).toMatch(/^text\/css/);
-    expect(await styles.text()).toContain(".spacer{flex:1}");
+    for (const path of ["/dashboard/dashboard.js", "/dashboard/uplot.js"]) {
+      const script = await h.app.request(path);
+      expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+      expect(script.headers.get("x-content-type-options")).toBe("nosniff");
+      const source = await script.text();
+      expect(() => new Script(source)).not.toThrow();
+    }
+    expect(await (await h.app.request("/dashboard/dashboard.js")).text()).not.toContain("innerHTML");
+    for (const path of ["/dashboard/dashboard.css", "/dashboard/uplot.css"]) {
+      const styles = await h.app.request(path);
+      expect(styles.headers.get("content-type")).toMatch(/^text\/css/);
+      expect((await styles.text()).length).toBeGreaterThan(100);
+    }
   });
 });
 

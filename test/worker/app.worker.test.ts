@@ -6,6 +6,7 @@
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { UPLOT_SCRIPT, UPLOT_STYLES } from "../../src/api/dashboard/assets/uplot.generated.js";
 import worker from "../../src/entry/worker.js";
 import { WORKER_TEST_ADMIN_TOKEN } from "./constants.js";
 import { WALKTHROUGH_SNAPSHOT } from "./walkthrough.js";
@@ -27,6 +28,15 @@ async function fetchWith(overrides: Record<string, unknown>, path: string, init?
   await waitOnExecutionContext(ctx);
   return res;
 }
+
+describe("the Worker's dashboard files", () => {
+  it("serves uPlot and its styles from the bundle, as on Node", async () => {
+    const script = await SELF.fetch(`${BASE}/dashboard/uplot.js`);
+    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(await script.text()).toBe(UPLOT_SCRIPT);
+    expect(await (await SELF.fetch(`${BASE}/dashboard/uplot.css`)).text()).toBe(UPLOT_STYLES);
+  });
+});
 
 describe.skipIf(!haveDatabase)("the Worker on PostgreSQL through Hyperdrive", () => {
   it("registers a cluster, ingests a snapshot and answers ports.who", async () => {
@@ -54,6 +64,14 @@ describe.skipIf(!haveDatabase)("the Worker on PostgreSQL through Hyperdrive", ()
     expect(who.allocations).toEqual([
       expect.objectContaining({ cluster: "edge-1", node: "worker-1", pod: "node-exporter-abcde" }),
     ]);
+  });
+
+  it("renders the dashboard's fleet and port map from the same procedures", async () => {
+    const fleet = await SELF.fetch(`${BASE}/`, { headers: admin });
+    expect(fleet.status).toBe(200);
+    expect(await fleet.text()).toContain('href="/clusters/edge-1"');
+    const map = await (await SELF.fetch(`${BASE}/clusters/edge-1`, { headers: admin })).text();
+    expect(map).toContain("9100/TCP");
   });
 
   it("reports ready with the postgres backend and the newest migration", async () => {

@@ -1,0 +1,47 @@
+/**
+ * The dashboard's one script (served as /dashboard/dashboard.js; CSP allows only same-origin files):
+ * the time control's slider, and the charts, drawn with uPlot from each chart's data- attribute.
+ * It writes text with textContent only: nothing from a cluster ever becomes markup.
+ */
+export const DASHBOARD_SCRIPT = `"use strict";
+(function () {
+  var DAY_MS = 86400000;
+  var slider = document.getElementById("daysAgo");
+  var field = document.getElementById("asOf");
+  var shown = document.getElementById("daysAgoValue");
+  if (slider && field && shown) {
+    var now = Date.parse(slider.getAttribute("data-now"));
+    var follow = function () {
+      var days = Number(slider.value);
+      shown.textContent = days === 0 ? "today" : days + " d ago";
+      field.value = new Date(now - days * DAY_MS).toISOString().slice(0, 16);
+    };
+    var submit = function () {
+      follow();
+      if (Number(slider.value) === 0) field.value = "";
+      field.form.requestSubmit();
+    };
+    slider.addEventListener("input", follow);
+    // A pointer's release moves the whole view (one gesture); keys step the field and Enter moves it.
+    slider.addEventListener("pointerup", submit);
+    slider.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") submit();
+    });
+  }
+  var palette = ["#0b57d0", "#b3261e", "#17692f", "#8a5300"];
+  var charts = document.querySelectorAll("[data-chart]");
+  for (var i = 0; i < charts.length; i++) {
+    var el = charts[i];
+    var chart = JSON.parse(el.getAttribute("data-chart"));
+    if (typeof uPlot !== "function" || chart.x.length === 0) continue;
+    var series = [{ label: "time (UTC)" }];
+    for (var k = 0; k < chart.series.length; k++) {
+      series.push({ label: chart.series[k].label, stroke: palette[k % palette.length], width: 2, spanGaps: false });
+    }
+    var data = [chart.x].concat(chart.series.map(function (s) { return s.values; }));
+    var width = Math.max(320, Math.min(el.clientWidth || 900, 1280));
+    new uPlot({ width: width, height: 240, tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); }, series: series, scales: { x: { time: true } } }, data, el);
+    el.setAttribute("data-drawn-points", String(chart.x.length));
+  }
+})();
+`;

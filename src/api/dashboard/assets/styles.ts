@@ -1,0 +1,30 @@
+/** The dashboard's stylesheet: served as a file (CSP forbids inline style), sized for a 1366×768 laptop. */
+export const DASHBOARD_STYLES = `*{box-sizing:border-box}
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+a{color:#0b57d0}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,summary:focus-visible{outline:3px solid #f29900;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px 8px;z-index:2}
+header{background:#1d2330;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center}
+header a{color:#fff}.brand{font-weight:700;font-size:16px}nav{display:flex;gap:12px;flex:1}
+nav a[aria-current=page]{text-decoration:underline 3px}
+.time-control{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;padding:6px 16px;background:#e8ecf2;border-bottom:1px solid #d0d6df}
+.time-state{font-weight:600;min-width:16em}#daysAgo{width:180px}
+main{padding:8px 16px 24px;max-width:1340px}h1{font-size:20px;margin:8px 0}h2{font-size:16px;margin:4px 0 8px}
+section,figure.chart{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:10px 14px;margin:0 0 12px}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eef0f3;vertical-align:top}
+thead th{font-weight:600;color:#4a5563}.num{text-align:right;font-variant-numeric:tabular-nums}
+.muted{color:#68717d}.label{display:inline-block;background:#eef0f3;border-radius:3px;padding:0 4px;margin:0 4px 2px 0;font-size:12px}
+.status{display:inline-block;border-radius:3px;padding:0 5px;font-weight:600;font-size:12px}
+.status-none{background:#fde7e9;color:#a50e0e}.status-low{background:#fef3d6;color:#8a5300}.status-ok{background:#e3f4e8;color:#17692f}
+.notice{padding:6px 10px;border-radius:4px;background:#eef3fd}.notice-error{background:#fde7e9;color:#a50e0e}
+.scroll{overflow-x:auto}.grid td,.grid th{white-space:nowrap}.grid .wrap{white-space:normal;max-width:13em;font-size:12px}
+.grid .pending{white-space:normal;max-width:11em;font-size:12px;overflow-wrap:anywhere}
+.grid th.node{vertical-align:bottom;height:110px;padding:2px}.grid th.node span{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:500}
+.cell-held{background:#dbe6fb;font-size:11px;max-width:5.5em;overflow:hidden;text-overflow:ellipsis}
+.cell-free{background:#e3f4e8;color:#17692f;font-size:12px}.cell-none{color:#9aa2ad;text-align:center}
+.cell-unknown{color:#68717d;text-align:center;background:#f3f4f6}
+.message{margin:4px 0;padding:4px 8px;border-left:3px solid #d0d6df;color:#4a5563;white-space:pre-wrap;overflow-wrap:anywhere}
+.conflicts>li{margin-bottom:8px}
+.inline-form{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;margin:0 0 12px}
+button,input,select{font:inherit;padding:3px 8px}
+.chart-canvas{min-height:240px}figcaption{font-weight:600;margin-bottom:6px}
+`;

@@ -1,0 +1,81 @@
+/** One cluster: its port map grid, its conflicts (now) and its headroom table, at the instant shown. */
+import { ConflictsList } from "../components/conflicts-list.js";
+import { HeadroomTable } from "../components/headroom-table.js";
+import {
+  type ConflictItem,
+  type Holders,
+  PortGrid,
+  type PortMapAnswer,
+  rowKey,
+} from "../components/port-grid.js";
+import { Instant, StaleBadge } from "../components/status.js";
+import type { DashboardCaller } from "../session.js";
+import type { View } from "../view.js";
+import { protocols } from "./port.js";
+
+/** conflicts listed on a cluster's page; the procedure pages the rest */
+const CONFLICTS_SHOWN = 100;
+
+export async function loadCluster(caller: DashboardCaller, view: View, cluster: string) {
+  const asOf = view.asOf ? { asOf: view.asOf.toISOString() } : {};
+  const [map, headroom, conflicts] = await Promise.all([
+    caller.ports.map({ cluster, ...asOf }),
+    caller.capacity.headroom({ clusters: [cluster], ...asOf }),
+    // The scheduler's messages are only known for the pods pending now.
+    view.asOf ? null : caller.conflicts.list({ clusters: [cluster], limit: CONFLICTS_SHOWN }),
+  ]);
+  const holders = await sharedPortHolders(caller, view, cluster, map.ports);
+  return { map, holders, headroom: headroom.workloads, conflicts: conflicts?.items ?? null };
+}
+
+/** holders read per shared port: a page of ports.who; nodes past it show "held" */
+const HOLDERS_PER_SHARED_PORT = 1000;
+
+/**
+ * Which workload holds a port on which node, for the rows several workloads share (ports.map names the
+ * workloads of a row, not who is where): one ports.who page per such row, usually none or a few.
+ */
+async function sharedPortHolders(
+  caller: DashboardCaller,
+  view: View,
+  cluster: string,
+  rows: readonly PortMapAnswer["ports"][number][],
+): Promise<Holders> {
+  const holders = new Map<string, ReadonlyMap<string, string>>();
+  for (const row of rows.filter((r) => r.workloads.length > 1)) {
+    const who = await caller.ports.who({
+      hostPort: row.hostPort,
+      protocol: protocols.find((p) => p === row.protocol),
+      clusters: [cluster],
+      limit: HOLDERS_PER_SHARED_PORT,
+      ...(view.asOf ? { asOf: view.asOf.toISOString() } : {}),
+    });
+    const byNode = new Map<string, string>();
+    for (const a of who.allocations) if (a.hostIP === row.hostIP) byNode.set(a.node, a.owner?.name ?? a.pod);
+    holders.set(rowKey(row), byNode);
+  }
+  return holders;
+}
+
+export function ClusterPage(props: {
+  view: View;
+  data: Awaited<ReturnType<typeof loadCluster>>;
+  nodePage: number;
+}) {
+  const { map, holders, headroom, conflicts } = props.data;
+  const pending: ConflictItem[] | null = conflicts;
+  return (
+    <>
+      <p>
+        {"State at "}
+        <Instant at={map.asOf} /> <StaleBadge stale={map.stale} />
+        {map.undeclaredHostNetworkPodCount > 0
+          ? ` · ${map.undeclaredHostNetworkPodCount} hostNetwork pods declare no ports (the scheduler cannot see theirs)`
+          : ""}
+      </p>
+      <PortGrid view={props.view} map={map} holders={holders} pending={pending} nodePage={props.nodePage} />
+      <ConflictsList items={conflicts} />
+      <HeadroomTable view={props.view} rows={headroom} />
+    </>
+  );
+}
