@@ -10,6 +10,7 @@ import {
   controlPlaneStaticPods,
   DEFAULT_ROUTER_PORTS,
   datadogAgent,
+  ingressController,
   nodeSpecs,
   openshiftNodeExporter,
   openshiftRouter,
@@ -32,7 +33,8 @@ export function prodEu1({ seed, timeline }: ScriptContext): ClusterScript {
   const broken = `${name}-worker-9`;
   const pods = new PodFactory(seed, name);
   const routerDefault = openshiftRouter("default", DEFAULT_ROUTER_PORTS, INFRA);
-  const routerShardB = openshiftRouter("shard-b", { http: 10080, https: 10443, stats: 11936 }, INFRA);
+  const shardPorts = { http: 10080, https: 10443, stats: 11936 };
+  const routerShardB = openshiftRouter("shard-b", shardPorts, INFRA);
   const masters = specs.filter((s) => s.role === "control-plane");
   return {
     name,
@@ -72,8 +74,18 @@ export function prodEu1({ seed, timeline }: ScriptContext): ClusterScript {
         notReady: s.name === broken && during(t, notReady),
       }));
       const infra = (i: number) => ({ node: `${name}-infra-${i}` });
+      const defaultReplicas = during(t, scaleUp) ? 3 : 2;
       return {
         nodes: now.map((s) => node(s, "openshift", region)),
+        ingressControllers: [
+          ingressController("default", DEFAULT_ROUTER_PORTS, INFRA, {
+            spec: defaultReplicas,
+            available: defaultReplicas,
+          }),
+          ...(during(t, shardB)
+            ? [ingressController("shard-b", shardPorts, INFRA, { spec: 2, available: 2 })]
+            : []),
+        ],
         pods: [
           ...pods.deployment(
             routerDefault,
@@ -134,6 +146,12 @@ export function prodUs1({ seed, timeline }: ScriptContext): ClusterScript {
         : [worker(0), worker(1), worker(2)];
       return {
         nodes: now.map((s) => node(s, "openshift", region)),
+        ingressControllers: [
+          ingressController("default", DEFAULT_ROUTER_PORTS, WORKER, { spec: 3, available: 3 }),
+          ...(during(t, internal)
+            ? [ingressController("internal", DEFAULT_ROUTER_PORTS, WORKER, { spec: 4, available: 3 })]
+            : []),
+        ],
         pods: [
           ...pods.deployment(routerDefault, defaultSlots),
           ...(during(t, internal)

@@ -7,6 +7,7 @@ import { nameSuffix, templateHash } from "./random.js";
 
 export type DemoNode = SnapshotInput["nodes"][number];
 export type DemoPod = SnapshotInput["pods"][number];
+export type DemoIngressController = NonNullable<SnapshotInput["ingressControllers"]>[number];
 type Toleration = NonNullable<DemoPod["tolerations"]>[number];
 
 export type Distribution = "openshift" | "kubernetes" | "k3s";

@@ -1,10 +1,12 @@
 /** What each demo cluster is: its labels, the instants its state changes, and its state at any instant. */
-import type { DemoNode, DemoPod } from "./kube.js";
+import type { DemoIngressController, DemoNode, DemoPod } from "./kube.js";
 import type { DemoEvent, Timeline } from "./timeline.js";
 
 export interface ClusterState {
   nodes: DemoNode[];
   pods: DemoPod[];
+  /** OpenShift clusters only: what the agent lists of operator.openshift.io/v1 */
+  ingressControllers?: DemoIngressController[];
 }
 
 export interface ClusterScript {

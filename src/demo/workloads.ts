@@ -2,7 +2,13 @@
  * The host-port workloads of the demo fleet, with the ports their real manifests declare
  * (/work/shared/design/workloads.md names the source of each).
  */
-import { type NodeSpec, type PortSpec, TOLERATE_ALL, type WorkloadSpec } from "./kube.js";
+import {
+  type DemoIngressController,
+  type NodeSpec,
+  type PortSpec,
+  TOLERATE_ALL,
+  type WorkloadSpec,
+} from "./kube.js";
 
 /** An OpenShift IngressController with the HostNetwork strategy: Deployment `router-<name>`. */
 export function openshiftRouter(
@@ -20,6 +26,26 @@ export function openshiftRouter(
       { container: "router", port: ports.stats },
     ],
     nodeSelector,
+  };
+}
+
+/** The IngressController behind openshiftRouter(name, …), as the agent reports it. */
+export function ingressController(
+  name: string,
+  ports: { http: number; https: number; stats: number },
+  nodeSelector: Record<string, string>,
+  replicas: { spec: number; available: number },
+): DemoIngressController {
+  return {
+    namespace: "openshift-ingress-operator",
+    name,
+    replicas: replicas.spec,
+    availableReplicas: replicas.available,
+    endpointPublishingStrategy: "HostNetwork",
+    hostNetwork: { httpPort: ports.http, httpsPort: ports.https, statsPort: ports.stats, protocol: "TCP" },
+    nodeSelector,
+    tolerations: [],
+    deployment: { namespace: "openshift-ingress", name: `router-${name}` },
   };
 }
 

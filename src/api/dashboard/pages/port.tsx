@@ -50,9 +50,10 @@ export function PortForm({ q, asOf }: { q: PortQuery | undefined; asOf: Date | u
   );
 }
 
-export function PortPage(props: { view: View; q: PortQuery; data: Awaited<ReturnType<typeof loadPort>> }) {
-  const { view, q, data } = props;
-  const { summary } = data;
+type WhoSummary = NonNullable<Awaited<ReturnType<typeof loadPort>>["summary"]>;
+
+function PortSummary(props: { view: View; q: PortQuery; summary: WhoSummary }) {
+  const { view, q, summary } = props;
   return (
     <>
       <p class="summary">
@@ -116,6 +117,20 @@ export function PortPage(props: { view: View; q: PortQuery; data: Awaited<Return
           </tbody>
         </table>
       </section>
+    </>
+  );
+}
+
+export function PortPage(props: { view: View; q: PortQuery; data: Awaited<ReturnType<typeof loadPort>> }) {
+  const { view, q, data } = props;
+  return (
+    <>
+      {data.summary ? (
+        <PortSummary view={view} q={q} summary={data.summary} />
+      ) : (
+        // ports.who sends the summary with the first page only: it does not change from page to page.
+        <p class="summary">{`Holders of port ${q.port}${q.protocol ? `/${q.protocol}` : ""}, continued.`}</p>
+      )}
       <section aria-labelledby="holders">
         <h2 id="holders">Holders</h2>
         <table>
