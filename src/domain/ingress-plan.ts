@@ -2,8 +2,9 @@
  * Planning a new HostNetwork IngressController across clusters: one (http, https, stats) port set
  * free on every eligible node of every target cluster, outside every cluster's profile exclusions
  * and every reservation in force; the replicas that keep one eligible node spare; the manifest.
- * Candidates in order: the preferred ports, then the pattern 80+k/443+k/1936+k (k = 10000, 20000, …),
- * then the lowest contiguous triple in the window. `held` is what the services read in SQL: the
+ * Candidates in order: the preferred ports, then the pattern 80+k/443+k/1936+k (k = 10000, 20000, …,
+ * then the thousands between: 11000, 12000, …, so a fleet whose 10080 set is taken gets 11080/11443/12936
+ * rather than an arbitrary range), then the lowest contiguous triple in the window. `held` is what the services read in SQL: the
  * ports any eligible node of a target cluster holds (allocations and declared ports), for the
  * window and the candidates only.
  */
@@ -39,18 +40,20 @@ export interface Candidate {
 }
 
 const PATTERN_STEP = 10_000;
+const PATTERN_MINOR_STEP = 1_000;
 
 export const triplePorts = (t: PortTriple) => [t.httpPort, t.httpsPort, t.statsPort];
 
 /** The obvious candidates, in the order they are preferred. */
 export function obviousCandidates(preferred: PortTriple | undefined): Candidate[] {
   const candidates: Candidate[] = preferred ? [{ ports: preferred, rule: "preferred" }] : [];
-  for (let k = PATTERN_STEP; 1936 + k <= 65535; k += PATTERN_STEP) {
-    candidates.push({
-      ports: { httpPort: 80 + k, httpsPort: 443 + k, statsPort: 1936 + k },
-      rule: "pattern",
-    });
-  }
+  const pattern = (k: number): Candidate => ({
+    ports: { httpPort: 80 + k, httpsPort: 443 + k, statsPort: 1936 + k },
+    rule: "pattern",
+  });
+  for (let k = PATTERN_STEP; 1936 + k <= 65535; k += PATTERN_STEP) candidates.push(pattern(k));
+  for (let k = PATTERN_STEP + PATTERN_MINOR_STEP; 1936 + k <= 65535; k += PATTERN_MINOR_STEP)
+    if (k % PATTERN_STEP !== 0) candidates.push(pattern(k));
   return candidates;
 }
 
@@ -90,7 +93,7 @@ export function refusalsOf(
 
 export interface PortChoice {
   chosen: Candidate | null;
-  /** the obvious candidates passed over, with every port's refusals */
+  /** the obvious candidates passed over, with every port's refusals (patterned sets the profiles exclude are left out) */
   passedOver: { candidate: Candidate; refusals: PortRefusal[] }[];
 }
 
@@ -113,7 +116,10 @@ export function choosePorts(input: {
     if (!inWindow) continue;
     const refusals = ports.flatMap((p) => refusalsOf(p, clusters, held));
     if (refusals.length === 0 && new Set(ports).size === 3) return { chosen: candidate, passedOver };
-    passedOver.push({ candidate, refusals });
+    // A patterned set inside a profile's excluded ranges (30080 in the NodePort range, …) was never a
+    // real option on these clusters: listing it would bury the sets someone actually holds.
+    const onlyExcluded = candidate.rule === "pattern" && refusals.every((r) => r.reason === "excluded");
+    if (!onlyExcluded) passedOver.push({ candidate, refusals });
   }
   for (let p = window.from; p + 2 <= window.to; p++) {
     if (!free(p)) continue;

@@ -68,14 +68,14 @@ describe("portolan plan ingresscontroller", () => {
     );
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
-    expect(run.out).toContain("shard-b: httpPort 1024, httpsPort 1025, statsPort 1026 (rule: contiguous)");
+    expect(run.out).toContain("shard-b: httpPort 11080, httpsPort 11443, statsPort 12936 (rule: pattern)");
     expect(run.out).toContain("passed over 10080/10443/11936 (pattern):");
     expect(run.out).toContain(
       "20080 held by openshift-ingress-operator/IngressController/edge (declared) on 3 node(s) of edge-prod",
     );
     expect(run.out).toContain("ocp-prod (openshift profile): 3 asked ≤ 4 eligible − 1 spare: 3");
     expect(run.out).toContain("k8s-prod (kubernetes profile): 3 asked > 3 eligible − 1 spare: 2");
-    expect(run.out).toMatch(/reserved: #\d+ TCP 1024/);
+    expect(run.out).toMatch(/reserved: #\d+ TCP 11080/);
     const yaml = run.out.slice(run.out.indexOf("apiVersion:"));
     const manifest = parse(yaml) as { spec: { replicas: number } };
     expect(manifest.spec.replicas).toBe(2);
@@ -92,7 +92,7 @@ describe("portolan plan ingresscontroller", () => {
       "--token",
       ADMIN,
     );
-    expect(next.out).toContain("httpPort 1027");
+    expect(next.out).toContain("httpPort 12080");
     expect(JSON.parse(next.out.slice(next.out.indexOf("{")))).toMatchObject({ kind: "IngressController" });
   });
 });

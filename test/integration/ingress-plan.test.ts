@@ -37,11 +37,12 @@ describe("planning an IngressController", () => {
         replicas: 3,
       }),
     );
+    // 10080 (shard-a) and 20080 (the Pending edge IngressController) are taken: the next thousand.
     expect(plan.choice).toMatchObject({
-      httpPort: 1024,
-      httpsPort: 1025,
-      statsPort: 1026,
-      rule: "contiguous",
+      httpPort: 11080,
+      httpsPort: 11443,
+      statsPort: 12936,
+      rule: "pattern",
     });
     const passed = new Map(plan.passedOver.map((p) => [p.httpPort, p.refusals]));
     // 10080: shard-a's router on w3 and its declarations on the other workers of ocp-prod.
@@ -71,9 +72,19 @@ describe("planning an IngressController", () => {
     expect(edge && "holders" in edge ? edge.holders.map((x) => [x.cluster, x.name, x.declared]) : []).toEqual(
       [["edge-prod", "edge", true]],
     );
-    // 30080: the NodePort range on every cluster; 40080: the ephemeral range.
-    expect(passed.get(30080)?.some((r) => r.reason === "excluded" && r.range === "30000-32767")).toBe(true);
-    expect(passed.get(40080)?.some((r) => r.reason === "excluded" && r.range === "32768-60999")).toBe(true);
+    // 30080 (NodePort range) and 40080 (ephemeral range) were never options here: not listed.
+    expect([...passed.keys()]).toEqual([10080, 20080]);
+    // Asked for by name, an excluded set says which range and why.
+    const asked = ok(
+      await h.query("capacity.planIngressController", {
+        name: "shard-b",
+        labelSelector: { env: "prod" },
+        ports: { httpPort: 30080, httpsPort: 30443, statsPort: 40936 },
+      }),
+    );
+    const refusals = asked.passedOver[0]?.refusals ?? [];
+    expect(refusals.some((r) => r.reason === "excluded" && r.range === "30000-32767")).toBe(true);
+    expect(refusals.some((r) => r.reason === "excluded" && r.range === "32768-60999")).toBe(true);
     expect(plan.clusters.map((c) => [c.cluster, c.eligibleNodes, c.replicas, c.spare])).toEqual([
       ["edge-prod", 3, 2, 1],
       ["k8s-prod", 3, 2, 1],
@@ -132,9 +143,9 @@ describe("planning an IngressController", () => {
     const first = ok(
       await h.mutate("capacity.reserveIngressController", { plan: input, owner: "team-a", purpose: "shard" }),
     );
-    expect(first.reservations.map((r) => r.port)).toEqual([1024, 1025, 1026]);
+    expect(first.reservations.map((r) => r.port)).toEqual([11080, 11443, 12936]);
     const second = ok(await h.query("capacity.planIngressController", input));
-    expect(second.choice).toMatchObject({ httpPort: 1027 });
+    expect(second.choice).toMatchObject({ httpPort: 12080 });
   });
 });
 

@@ -306,7 +306,7 @@ function why(chosen: Candidate, passedOver: number): string {
     case "preferred":
       return "the preferred ports are free on every eligible node of every target cluster";
     case "pattern":
-      return `the first free set of the pattern 80+k, 443+k, 1936+k (k = 10000, 20000, …)${skipped}`;
+      return `the first free set of the pattern 80+k, 443+k, 1936+k (k = 10000, 20000, then 11000, 12000, …)${skipped}`;
     case "contiguous":
       return `no preferred or patterned set is free: the lowest three contiguous free ports in the window${skipped}`;
   }

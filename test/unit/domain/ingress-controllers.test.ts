@@ -147,11 +147,19 @@ describe("choosePorts", () => {
       10080,
     ],
     ["first pattern held: the second", undefined, [10443], "pattern", 20080],
-    ["both usable patterns held: contiguous", undefined, [10080, 21936], "contiguous", 1024],
-    ["contiguous skips held ports", undefined, [10080, 20080, 1025], "contiguous", 1026],
+    ["both ten-thousand patterns held: the next thousand", undefined, [10080, 21936], "pattern", 11080],
+    ["11080's set held too: 12080", undefined, [10080, 20080, 11443], "pattern", 12080],
   ])("%s", (_, preferred, held, rule, httpPort) => {
     const choice = choosePorts({ preferred, clusters: [openshift], held: new Set(held), window });
     expect(choice.chosen).toMatchObject({ rule, ports: { httpPort } });
+  });
+  it.each([
+    ["a window below every pattern: the lowest contiguous triple", [], 1024],
+    ["contiguous skips held ports", [1025], 1026],
+  ])("%s", (_, held, httpPort) => {
+    const low = { from: 1024, to: 8999 };
+    const choice = choosePorts({ clusters: [openshift], held: new Set(held), window: low });
+    expect(choice.chosen).toMatchObject({ rule: "contiguous", ports: { httpPort } });
   });
   it("never offers a reserved port, and says who reserved it", () => {
     const reserved = {
