@@ -117,7 +117,9 @@ export async function prepareFleet(
     const t0 = performance.now();
     await ingestFleet(url, size, now, options.log);
     const t1 = performance.now();
-    const db = postgres(url, { max: 1, onnotice: () => {} });
+    // One session for the whole deepening: it keeps TEMP tables across statements that run for
+    // tens of minutes, and postgres.js would otherwise retire the connection after 30–60 min.
+    const db = postgres(url, { max: 1, max_lifetime: null, idle_timeout: 0, onnotice: () => {} });
     try {
       const inserted = await deepenHistory(db, { now, days: size.days });
       options.log(`deepened: ${JSON.stringify(inserted)}`);
