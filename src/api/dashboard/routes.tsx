@@ -16,8 +16,15 @@ import { pageError } from "./errors.js";
 import { dashboardHeaders } from "./headers.js";
 import { Layout } from "./layout.js";
 import { ClusterPage, loadCluster } from "./pages/cluster.js";
+import {
+  IngressPlanForm,
+  IngressPlanPage,
+  type IngressPlanQuery,
+  loadIngressPlan,
+  parseSelector,
+} from "./pages/ingress-plan.js";
 import { loadOverview, Overview } from "./pages/overview.js";
-import { IngressControllerPlanPlace, loadPlan, PlanForm, PlanPage, type PlanQuery } from "./pages/plan.js";
+import { loadPlan, PlanForm, PlanPage, type PlanQuery } from "./pages/plan.js";
 import { loadPort, PortForm, PortPage, type PortQuery, type Protocol, protocols } from "./pages/port.js";
 import { SignIn } from "./pages/sign-in.js";
 import {
@@ -145,6 +152,20 @@ function planQuery(c: Ctx): PlanQuery | undefined {
   };
 }
 
+function ingressPlanQuery(c: Ctx): IngressPlanQuery | undefined {
+  const name = c.req.query("icName");
+  if (!name) return undefined;
+  return {
+    name,
+    labelSelector: parseSelector(c.req.query("icSelector")),
+    clusters: (c.req.query("icClusters") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    replicas: intParam(c.req.query("icReplicas"), 2, 1000),
+  };
+}
+
 /**
  * A token form posted from another site is refused. Under Referrer-Policy no-referrer browsers send
  * `Origin: null` with form posts, so Sec-Fetch-Site (same-origin) is the signal, the Origin the fallback.
@@ -231,15 +252,29 @@ export const dashboardRoutes = new Hono<AppEnv>()
   })
   .get("/plan", (c) => {
     const q = planQuery(c);
+    const ic = ingressPlanQuery(c);
     return render(
       c,
       "Planner",
-      ["width", "protocol", "min", "max", "clusters", "quietDays"],
+      [
+        "width",
+        "protocol",
+        "min",
+        "max",
+        "clusters",
+        "quietDays",
+        "icName",
+        "icSelector",
+        "icClusters",
+        "icReplicas",
+      ],
       async (caller, view) => (
         <>
           <PlanForm q={q} asOf={view.asOf} />
           {q ? <PlanPage data={await loadPlan(caller, q)} /> : null}
-          <IngressControllerPlanPlace />
+          <h2>Plan an IngressController</h2>
+          <IngressPlanForm q={ic} />
+          {ic ? <IngressPlanPage plan={await loadIngressPlan(caller, ic)} /> : null}
         </>
       ),
     );

@@ -20,7 +20,7 @@ thead th{font-weight:600;color:#4a5563}.num{text-align:right;font-variant-numeri
 .grid .pending{white-space:normal;max-width:11em;font-size:12px;overflow-wrap:anywhere}
 .grid th.node{vertical-align:bottom;height:110px;padding:2px}.grid th.node span{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:500}
 .cell-held{background:#dbe6fb;font-size:11px;max-width:5.5em;overflow:hidden;text-overflow:ellipsis}
-.cell-free{background:#e3f4e8;color:#17692f;font-size:12px}.cell-none{color:#9aa2ad;text-align:center}
+.cell-free{background:#e3f4e8;color:#17692f;font-size:12px}.cell-declared{background:#fff4d6;color:#7a5200;font-size:12px;font-style:italic}.declared{color:#7a5200}.cell-none{color:#9aa2ad;text-align:center}
 .cell-unknown{color:#68717d;text-align:center;background:#f3f4f6}
 .message{margin:4px 0;padding:4px 8px;border-left:3px solid #d0d6df;color:#4a5563;white-space:pre-wrap;overflow-wrap:anywhere}
 .conflicts>li{margin-bottom:8px}

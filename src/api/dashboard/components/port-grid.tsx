@@ -27,11 +27,31 @@ export function gridNodes(map: PortMapAnswer): string[] {
   return [...names].sort(byName);
 }
 
+/** ports.map lists an IngressController's declared ports as a workload of that kind, holding no pod. */
+const DECLARING_KIND = "IngressController";
+const podHolders = (row: PortRow) => row.workloads.filter((w) => w.kind !== DECLARING_KIND);
+const declaringControllers = (row: PortRow) => row.workloads.filter((w) => w.kind === DECLARING_KIND);
+
 const isCapped = (row: PortRow) => row.heldCount > row.nodes.length || row.freeCount > row.freeNodes.length;
 
 function Cell({ row, node, holders }: { row: PortRow; node: string; holders: Holders }) {
   if (row.nodes.includes(node)) {
-    const holder = row.workloads.length === 1 ? row.workloads[0]?.name : holders.get(rowKey(row))?.get(node);
+    const pods = podHolders(row);
+    const declared = declaringControllers(row);
+    const holder =
+      pods.length === 1 && declared.length === 0 ? pods[0]?.name : holders.get(rowKey(row))?.get(node);
+    // ports.who names pod holders only: a node it does not name holds the port by declaration.
+    if (holder === undefined && declared.length > 0) {
+      const names = declared.map((w) => `${w.namespace}/${w.name}`).join(", ");
+      return (
+        <td
+          class="cell-declared"
+          title={`${node}: ${row.hostPort}/${row.protocol} declared by IngressController ${names}`}
+        >
+          declared
+        </td>
+      );
+    }
     return (
       <td class="cell-held" title={`${node}: ${holder ?? "held"} holds ${row.hostPort}/${row.protocol}`}>
         {holder ?? "held"}
@@ -97,8 +117,7 @@ export function PortGrid(props: {
                 Free
               </th>
               <th scope="col">Pending</th>
-              {/* Declared ports: "declared by IngressController X" goes in this column once ports.map
-                  carries declared ports (issue 12, another branch); until then it shows "–". */}
+              {/* A HostNetwork IngressController holds its ports on every node it selects, pods or not. */}
               <th scope="col">Declared by</th>
               {shown.map((node) => (
                 <th scope="col" class="node">
@@ -127,7 +146,7 @@ export function PortGrid(props: {
                     )}
                   </th>
                   <td class="wrap">
-                    {row.workloads.map((w) => (
+                    {podHolders(row).map((w) => (
                       <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
                     ))}
                   </td>
@@ -151,7 +170,15 @@ export function PortGrid(props: {
                       ))
                     )}
                   </td>
-                  <td class="muted">–</td>
+                  <td class="wrap">
+                    {declaringControllers(row).length === 0 ? (
+                      <span class="muted">–</span>
+                    ) : (
+                      declaringControllers(row).map((w) => (
+                        <div class="declared">{`IngressController ${w.namespace}/${w.name}`}</div>
+                      ))
+                    )}
+                  </td>
                   {shown.map((node) => (
                     <Cell row={row} node={node} holders={props.holders} />
                   ))}

@@ -92,16 +92,3 @@ export function PlanPage({ data }: { data: Awaited<ReturnType<typeof loadPlan>> 
     </section>
   );
 }
-
-/**
- * The IngressController planner goes here: a form for capacity.planIngressController (another branch,
- * issue 12) rendering its answer like PlanPage. Until that procedure exists the page says so.
- */
-export function IngressControllerPlanPlace() {
-  return (
-    <section aria-labelledby="ic-heading">
-      <h2 id="ic-heading">Plan an IngressController</h2>
-      <p class="muted">Not available yet: capacity.planIngressController is being added.</p>
-    </section>
-  );
-}

@@ -1,0 +1,156 @@
+/**
+ * The IngressController planner (capacity.planIngressController): ports free on every eligible node of
+ * every target cluster, the replicas that keep a node spare, what blocks the obvious candidates, and the
+ * manifest to copy. A read: reserving stays an admin call (`portolan plan ingresscontroller --reserve`).
+ */
+import { stringify } from "yaml";
+import type { DashboardCaller } from "../session.js";
+
+export interface IngressPlanQuery {
+  name: string;
+  labelSelector: Record<string, string> | undefined;
+  clusters: string[];
+  replicas: number;
+}
+
+type Plan = Awaited<ReturnType<DashboardCaller["capacity"]["planIngressController"]>>;
+
+export function loadIngressPlan(caller: DashboardCaller, q: IngressPlanQuery) {
+  return caller.capacity.planIngressController({
+    name: q.name,
+    replicas: q.replicas,
+    ...(q.clusters.length > 0 ? { clusters: q.clusters } : {}),
+    ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
+  });
+}
+
+/** "env=prod,region=eu" → labels; undefined when empty or malformed (the form says what it wants). */
+export function parseSelector(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const pairs = text.split(",").map((pair) => pair.trim().split("="));
+  if (pairs.some((p) => p.length !== 2 || !p[0])) return undefined;
+  return Object.fromEntries(pairs.map(([k, v]) => [k as string, v ?? ""]));
+}
+
+export function IngressPlanForm({ q }: { q: IngressPlanQuery | undefined }) {
+  const selector = q?.labelSelector
+    ? Object.entries(q.labelSelector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",")
+    : "";
+  return (
+    <form method="get" action="/plan" class="inline-form">
+      <label for="icName">IngressController name</label>
+      <input
+        id="icName"
+        name="icName"
+        required
+        pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+        value={q?.name ?? ""}
+      />
+      <label for="icSelector">Clusters by label (k=v,…)</label>
+      <input id="icSelector" name="icSelector" value={selector} placeholder="env=prod" />
+      <label for="icClusters">or by name (comma-separated)</label>
+      <input id="icClusters" name="icClusters" value={q?.clusters.join(",") ?? ""} />
+      <label for="icReplicas">Replicas</label>
+      <input
+        id="icReplicas"
+        name="icReplicas"
+        type="number"
+        min="1"
+        max="1000"
+        value={String(q?.replicas ?? 2)}
+      />
+      <button type="submit">Plan</button>
+    </form>
+  );
+}
+
+function refusalText(r: Plan["passedOver"][number]["refusals"][number]): string {
+  switch (r.reason) {
+    case "held":
+      return `${r.port} held by ${r.holders
+        .map(
+          (h) =>
+            `${h.namespace}/${h.kind}/${h.name}${h.declared ? " (declared)" : ""} on ${h.nodes} node(s) of ${h.cluster}`,
+        )
+        .join("; ")}`;
+    case "excluded":
+      return `${r.port} excluded on ${r.cluster}: ${r.range} ${r.why}`;
+    case "reserved":
+      return `${r.port} reserved on ${r.cluster} by ${r.owner} (${r.purpose})`;
+  }
+}
+
+export function IngressPlanPage({ plan }: { plan: Plan }) {
+  const { choice } = plan;
+  return (
+    <section aria-labelledby="ic-heading">
+      <h2 id="ic-heading">{`Plan for IngressController ${plan.name}`}</h2>
+      {choice ? (
+        <p>
+          <strong>{`httpPort ${choice.httpPort}, httpsPort ${choice.httpsPort}, statsPort ${choice.statsPort}`}</strong>
+          {` (rule: ${choice.rule}): ${choice.why}. Replicas for all: ${plan.replicas}.`}
+        </p>
+      ) : (
+        <p class="status status-none">No port set is free on every eligible node of every target cluster.</p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Cluster</th>
+            <th scope="col">Profile</th>
+            <th scope="col" class="num">
+              Eligible nodes
+            </th>
+            <th scope="col" class="num">
+              Replicas
+            </th>
+            <th scope="col" class="num">
+              Spare
+            </th>
+            <th scope="col">Why that many</th>
+          </tr>
+        </thead>
+        <tbody>
+          {plan.clusters.map((c) => (
+            <tr>
+              <th scope="row">{c.cluster}</th>
+              <td>{c.profile}</td>
+              <td class="num">{c.eligibleNodes}</td>
+              <td class="num">{c.replicas}</td>
+              <td class="num">{c.spare}</td>
+              <td>{c.arithmetic}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {plan.passedOver.length > 0 ? (
+        <>
+          <h3>Passed over</h3>
+          <ul>
+            {plan.passedOver.map((p) => (
+              <li>
+                {`${p.httpPort}/${p.httpsPort}/${p.statsPort} (${p.rule}): `}
+                {p.refusals.map(refusalText).join("; ")}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {choice ? (
+        <>
+          <h3>
+            <label for="ic-manifest">Manifest to apply</label>
+          </h3>
+          <textarea id="ic-manifest" class="manifest" readonly rows={18}>
+            {stringify(plan.manifest)}
+          </textarea>
+          <p class="muted">
+            {`Reserve these ports before applying: portolan plan ingresscontroller ${plan.name} … --reserve (an admin call).`}
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}

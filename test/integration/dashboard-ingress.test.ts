@@ -1,0 +1,61 @@
+/**
+ * IngressControllers in the dashboard: the port map names who declares a port, and the planner
+ * renders capacity.planIngressController's answer with the manifest to copy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { OBSERVED_AT, pushIngressFleet } from "../fixtures/ingress-fleet.js";
+import { createHarness, type Harness } from "../helpers/app.js";
+
+let h: Harness;
+let readToken: string;
+beforeAll(async () => {
+  h = await createHarness({ now: () => new Date(OBSERVED_AT) });
+  await h.reset();
+  await pushIngressFleet(h);
+  const created = await h.mutate("tokens.createRead", { name: "dashboard" });
+  if (!created.ok) throw new Error(created.error.message);
+  readToken = created.data.token;
+});
+afterAll(() => h.close());
+
+async function page(path: string) {
+  const res = await h.app.request(path, { headers: { cookie: `portolan_token=${readToken}` } });
+  return { status: res.status, html: await res.text() };
+}
+
+const htmlText = (text: string) =>
+  text
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+
+describe("the dashboard with IngressControllers", () => {
+  it("marks ports a Pending IngressController declares in the port map", async () => {
+    const { status, html } = await page("/clusters/edge-prod");
+    expect(status).toBe(200);
+    expect(html).toContain("IngressController openshift-ingress-operator/edge");
+    expect(html).toContain('class="cell-declared"');
+  });
+
+  it("renders the IngressController plan with its ports, arithmetic and a manifest to copy", async () => {
+    const { status, html } = await page("/plan?icName=shard-b&icSelector=env%3Dprod&icReplicas=3");
+    expect(status).toBe(200);
+    expect(html).toContain("httpPort 11080, httpsPort 11443, statsPort 12936");
+    expect(html).toMatch(/3 asked &gt; 3 eligible − 1 spare: 2/);
+    const manifest = /<textarea id="ic-manifest"[^>]*>([\s\S]*?)<\/textarea>/.exec(html)?.[1];
+    expect(parse(htmlText(manifest ?? ""))).toMatchObject({
+      kind: "IngressController",
+      metadata: { name: "shard-b", namespace: "openshift-ingress-operator" },
+      spec: { endpointPublishingStrategy: { type: "HostNetwork", hostNetwork: { httpPort: 11080 } } },
+    });
+  });
+
+  it("says what is wrong when the plan's target selects no cluster", async () => {
+    const { status, html } = await page("/plan?icName=shard-b&icSelector=env%3Dnowhere");
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(html).toContain("env");
+  });
+});
