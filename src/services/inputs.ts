@@ -48,12 +48,6 @@ export const stepSchema = z
     return seconds;
   });
 
-/** A page cursor: the id of the last row seen, a safe integer (bigint ids stay far below 2^53). */
-export const cursorSchema = z
-  .string()
-  .regex(/^\d{1,15}$/, "cursor is the nextCursor of the previous page")
-  .transform(Number);
-
 export const hostPortSchema = z.number().int().min(1).max(65535);
 /** A host IP in a question: an address, never "" (a query means 0.0.0.0 by leaving it out). */
 export const hostIpSchema = z.union([z.ipv4(), z.ipv6()]);

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
@@ -11,7 +11,7 @@ import {
   portAllocations,
   portCountVersions,
 } from "../db/schema/index.js";
-import { closedValidAt, openAt, validAt } from "../db/validity.js";
+import { validAt } from "../db/validity.js";
 import { ANY_PROTOCOL } from "../domain/port-counts.js";
 import { boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
@@ -19,7 +19,6 @@ import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
 import {
   clusterListSchema,
-  cursorSchema,
   hostIpSchema,
   hostPortSchema,
   instantSchema,
@@ -35,6 +34,7 @@ import {
   selectedClusterIds,
   viewInstant,
 } from "./read-model.js";
+import { whoCursorSchema, whoPage } from "./who-page.js";
 
 /** An allocation as answers present it (before presentAllocation), with the cluster's name. */
 export const allocationColumns = {
@@ -85,7 +85,7 @@ export const whoInput = z.object({
   clusters: clusterListSchema.optional(),
   asOf: instantSchema.optional(),
   limit: pageLimitSchema,
-  cursor: cursorSchema.optional(),
+  cursor: whoCursorSchema.optional(),
 });
 export type WhoInput = z.output<typeof whoInput>;
 
@@ -94,36 +94,14 @@ function inSelection(ctx: ServiceContext, input: WhoInput, column: PgColumn): SQ
   return inArray(column, selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }));
 }
 
-/**
- * The rows of one port valid at asOf (the open rows when omitted) as the branches that each follow
- * an index: open rows through port_allocations_open_port_idx, closed rows (as-of only) through the
- * GiST span index. Either costs what the answer holds, not the history before or after asOf.
- */
-function portBranches(ctx: ServiceContext, input: WhoInput): { open: SQL; closed: SQL | null } {
-  const common: SQL[] = [inSelection(ctx, input, portAllocations.clusterId)];
-  if (input.protocol) common.push(eq(portAllocations.protocol, input.protocol));
-  const port = eq(portAllocations.hostPort, input.hostPort);
-  const open = and(port, openAt(portAllocations, input.asOf), ...common) as SQL;
-  if (!input.asOf) return { open, closed: null };
-  return { open, closed: and(closedValidAt(portAllocations, input.hostPort, input.asOf), ...common) as SQL };
-}
-
-/**
- * The ids of the next page: the first `limit + 1` of each branch, merged. The open branch walks
- * port_allocations_open_port_idx in id order and stops at the page's end; the closed branch is
- * materialised so the planner cannot trade the GiST index for a walk of the primary key that filters
- * every row of the table until it has a page.
- */
-function pageIds(branches: { open: SQL; closed: SQL | null }, input: WhoInput): SQL {
-  const t = portAllocations;
-  const after = (id: SQL | PgColumn) =>
-    input.cursor === undefined ? sql`true` : sql`${id} > ${input.cursor}`;
-  const take = input.limit + 1;
-  const open = sql`SELECT ${t.id} AS id FROM ${t} WHERE ${branches.open} AND ${after(t.id)} ORDER BY ${t.id} LIMIT ${take}`;
-  if (!branches.closed) return open;
-  return sql`WITH closed AS MATERIALIZED (SELECT ${t.id} AS id FROM ${t} WHERE ${branches.closed})
-    SELECT id FROM ((${open}) UNION ALL (SELECT id FROM closed WHERE ${after(sql`id`)} ORDER BY id LIMIT ${take})) page
-    ORDER BY id LIMIT ${take}`;
+/** The rows one who question selects, at any instant: port, protocol, clusters. */
+function whoWhere(ctx: ServiceContext, input: WhoInput): SQL {
+  const conditions: SQL[] = [
+    eq(portAllocations.hostPort, input.hostPort),
+    inSelection(ctx, input, portAllocations.clusterId),
+  ];
+  if (input.protocol) conditions.push(eq(portAllocations.protocol, input.protocol));
+  return and(...conditions) as SQL;
 }
 
 interface ClusterSummaryRow {
@@ -209,27 +187,25 @@ async function whoSummary(ctx: ServiceContext, input: WhoInput) {
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
   if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
-  const [ids, summary] = await Promise.all([
-    rawRows<{ id: number }>(
-      ctx.db,
-      sql`SELECT id::float8 AS id FROM (${pageIds(portBranches(ctx, input), input)}) ids`,
-    ),
+  const [rows, summary] = await Promise.all([
+    whoPage(ctx, whoWhere(ctx, input), input.asOf, input.cursor, input.limit + 1),
     input.cursor === undefined ? whoSummary(ctx, input) : null,
   ]);
-  const pageIdList = ids.slice(0, input.limit).map((r) => r.id);
+  const pageRows = rows.slice(0, input.limit);
+  const order = new Map(pageRows.map((r, i) => [r.id, i]));
   const page =
-    pageIdList.length === 0
+    pageRows.length === 0
       ? []
       : await ctx.db
           .select(allocationColumns)
           .from(portAllocations)
           .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-          .where(inArray(portAllocations.id, pageIdList))
-          .orderBy(asc(portAllocations.id));
-  const last = pageIdList[pageIdList.length - 1];
+          .where(inArray(portAllocations.id, [...order.keys()]));
+  page.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  const last = pageRows[pageRows.length - 1];
   return {
     allocations: page.map(presentAllocation),
-    nextCursor: ids.length > input.limit && last !== undefined ? String(last) : null,
+    nextCursor: rows.length > input.limit && last !== undefined ? last.cursor : null,
     summary,
   };
 }

@@ -143,7 +143,17 @@ const validAt = (row: Row, t: number | undefined) =>
 const owner = (r: { ownerKind: string | null; ownerName: string | null }) =>
   r.ownerKind && r.ownerName ? { kind: r.ownerKind, name: r.ownerName } : null;
 
-/** ports.who as the old query answered it: every matching row in id order, summaries by grouping. */
+/**
+ * The page order as of T: closed rows by when they ended, then the rows still open by when they
+ * began; ties by id (src/services/who-page.ts). Now: by id.
+ */
+function asOfOrder(a: Row, b: Row): number {
+  if ((a.validTo === null) !== (b.validTo === null)) return a.validTo === null ? 1 : -1;
+  const key = (r: Row) => (r.validTo ?? r.validFrom).getTime();
+  return key(a) - key(b) || a.id - b.id;
+}
+
+/** ports.who as the old query answered it: every matching row in page order, summaries by grouping. */
 function expectedWho(rows: Row[], filter: WhoFilter) {
   const t = filter.asOf === undefined ? undefined : Date.parse(filter.asOf);
   const matching = rows
@@ -154,7 +164,7 @@ function expectedWho(rows: Row[], filter: WhoFilter) {
         (!filter.protocol || r.protocol === filter.protocol) &&
         (!filter.clusters || filter.clusters.includes(r.cluster)),
     )
-    .sort((a, b) => a.id - b.id);
+    .sort(t === undefined ? (a, b) => a.id - b.id : asOfOrder);
   const groups = <K extends string>(key: (r: Row) => K) => {
     const map = new Map<K, Row[]>();
     for (const r of matching) map.set(key(r), [...(map.get(key(r)) ?? []), r]);

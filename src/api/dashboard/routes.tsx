@@ -7,6 +7,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Child } from "hono/jsx";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { toServiceError } from "../../services/errors.js";
+import { whoCursorSchema } from "../../services/who-page.js";
 import type { AppEnv } from "../env.js";
 import { DASHBOARD_SCRIPT } from "./assets/client.js";
 import { DASHBOARD_STYLES } from "./assets/styles.js";
@@ -116,7 +117,7 @@ function portQuery(c: Ctx): PortQuery | undefined {
   return {
     port,
     protocol: oneOf<Protocol>(protocols, c.req.query("protocol")),
-    cursor: cursor && /^\d{1,15}$/.test(cursor) ? cursor : undefined,
+    cursor: cursor && whoCursorSchema.safeParse(cursor).success ? cursor : undefined,
   };
 }
 

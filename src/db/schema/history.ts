@@ -17,7 +17,6 @@ import {
 } from "drizzle-orm/pg-core";
 import type { NodeAffinity, Taint, Toleration } from "../../contract/snapshot.js";
 import type { DeclaredPort } from "../../domain/history.js";
-import { closedSpan } from "../validity.js";
 import { clusters } from "./clusters.js";
 
 const interval = {
@@ -127,11 +126,12 @@ export const portAllocations = pgTable(
       .where(sql`${t.validTo} IS NULL`),
     index("port_allocations_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
     index("port_allocations_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-    // As of an instant, whatever the depth: closed rows of a port as boxes (src/db/validity.ts).
-    index("port_allocations_closed_span_idx")
-      .using("gist", closedSpan(t))
-      .where(sql`${t.validTo} IS NOT NULL`),
-    // Trends: the closed rows of a port or a cluster that ended after the start of the range.
+    // ports.who as of T, open rows that began by T in the order they began (src/services/who-page.ts).
+    index("port_allocations_open_port_from_idx")
+      .on(t.hostPort, t.validFrom, t.id)
+      .where(sql`${t.validTo} IS NULL`),
+    // Trends, and ports.who as of T (closed rows by when they ended): the closed rows of a port or a
+    // cluster that ended after an instant.
     index("port_allocations_port_to_idx").on(t.hostPort, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
     index("port_allocations_cluster_to_idx").on(t.clusterId, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
   ],

@@ -1,0 +1,2 @@
+DROP INDEX "port_allocations_closed_span_idx";--> statement-breakpoint
+CREATE INDEX "port_allocations_open_port_from_idx" ON "port_allocations" USING btree ("host_port","valid_from","id") WHERE "port_allocations"."valid_to" IS NULL;
