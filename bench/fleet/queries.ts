@@ -28,12 +28,24 @@ function validAt(db: Sql, asOf: Date | undefined) {
 
 /** ports.who's own question: a page of holders, and the summary from the count projections. */
 async function whoSql(db: Sql, hostPort: number, asOf: Date | undefined): Promise<number> {
-  const page = await db`
-    SELECT a.id, c.name AS cluster, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container,
-           a.container_port, a.protocol, a.host_ip, a.host_port, a.host_network, a.valid_from, a.valid_to
-    FROM port_allocations a JOIN clusters c ON c.id = a.cluster_id
-    WHERE a.host_port = ${hostPort} AND ${validAt(db, asOf)} AND c.removed_at IS NULL
-    ORDER BY a.id LIMIT 1001`;
+  // The page in the order ports.who gives it: now by id; as of T, closed rows by when they ended, then
+  // open rows by when they began.
+  const columns = db`a.id, c.name AS cluster, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container,
+           a.container_port, a.protocol, a.host_ip, a.host_port, a.host_network, a.valid_from, a.valid_to`;
+  const holders = db`port_allocations a JOIN clusters c ON c.id = a.cluster_id`;
+  const page = asOf
+    ? await db`
+        (SELECT ${columns} FROM ${holders}
+         WHERE a.host_port = ${hostPort} AND a.valid_to > ${asOf} AND a.valid_from <= ${asOf} AND c.removed_at IS NULL
+         ORDER BY a.valid_to, a.id LIMIT 1001)
+        UNION ALL
+        (SELECT ${columns} FROM ${holders}
+         WHERE a.host_port = ${hostPort} AND a.valid_to IS NULL AND a.valid_from <= ${asOf} AND c.removed_at IS NULL
+         ORDER BY a.valid_from, a.id LIMIT 1001)`
+    : await db`
+        SELECT ${columns} FROM ${holders}
+        WHERE a.host_port = ${hostPort} AND a.valid_to IS NULL AND c.removed_at IS NULL
+        ORDER BY a.id LIMIT 1001`;
   const byCluster = await db`
     SELECT c.name, a.allocations, a.nodes
     FROM cluster_port_count_versions a JOIN clusters c ON c.id = a.cluster_id
