@@ -1,6 +1,16 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
 import type { PortMapEntry } from "./port-map.js";
 
+/** An IngressController as the report lists it; its HostNetwork ports are held on every node it selects. */
+export interface ReportedIngressController {
+  namespace: string;
+  name: string;
+  endpointPublishingStrategy: string | null;
+  hostNetwork: { httpPort: number; httpsPort: number; statsPort: number } | null;
+  replicas: number | null;
+  availableReplicas: number | null;
+}
+
 export interface ClusterPortMap {
   cluster: string;
   asOf: string | null;
@@ -8,12 +18,36 @@ export interface ClusterPortMap {
   /** how many nodes are Ready and not cordoned */
   schedulableNodes: number;
   ports: PortMapEntry[];
+  ingressControllers: ReportedIngressController[];
 }
 
 export type ReportFormat = "markdown" | "csv" | "json";
 
+/** The port map lists an IngressController's declared ports as a workload of that kind, holding no pod. */
 const workloadsText = (row: PortMapEntry) =>
-  row.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind})`).join("; ");
+  row.workloads
+    .map(
+      (w) =>
+        `${w.namespace}/${w.name} (${w.kind === "IngressController" ? "IngressController, declared" : w.kind})`,
+    )
+    .join("; ");
+
+const replicasText = (ic: ReportedIngressController) =>
+  `${ic.replicas ?? "unset (2)"} asked, ${ic.availableReplicas ?? "?"} available`;
+
+function ingressControllerLines(controllers: readonly ReportedIngressController[]): string[] {
+  if (controllers.length === 0) return [];
+  const lines = ["| IngressController | Strategy | Host ports (TCP) | Replicas |", "|---|---|---|---|"];
+  for (const ic of controllers) {
+    const ports = ic.hostNetwork
+      ? `${ic.hostNetwork.httpPort}, ${ic.hostNetwork.httpsPort}, ${ic.hostNetwork.statsPort} (declared on every node it selects)`
+      : "none";
+    lines.push(
+      `| ${cell(`${ic.namespace}/${ic.name}`)} | ${cell(ic.endpointPublishingStrategy ?? "unknown")} | ${ports} | ${replicasText(ic)} |`,
+    );
+  }
+  return [...lines, ""];
+}
 
 /** Names and, when the list was cut, how many it leaves out. */
 const namesText = (names: readonly string[], count: number, separator: string) =>
@@ -43,6 +77,7 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
       "",
     );
+    parts.push(...ingressControllerLines(m.ingressControllers));
     if (m.ports.length === 0) {
       parts.push("No host ports are held.", "");
       continue;

@@ -38,6 +38,10 @@ describe("the dashboard with IngressControllers", () => {
     expect(status).toBe(200);
     expect(html).toContain("IngressController openshift-ingress-operator/edge");
     expect(html).toContain('class="cell-declared"');
+    // the IngressControllers table: ports, placement, replicas asked and available
+    const list = html.slice(html.indexOf('id="ic-list-heading"'));
+    expect(list).toContain("openshift-ingress-operator/edge");
+    expect(list).toContain("20080, 20443, 21936");
   });
 
   it("renders the IngressController plan with its ports, arithmetic and a manifest to copy", async () => {

@@ -30,6 +30,7 @@ const map: ClusterPortMap = {
       freeNodes: ["w3"],
     },
   ],
+  ingressControllers: [],
 };
 
 describe("heldOnText", () => {
@@ -100,5 +101,41 @@ describe("port allocation report", () => {
 
   it("says so when a cluster holds no host ports", () => {
     expect(renderPortReport([{ ...map, ports: [] }], "markdown")).toContain("No host ports are held.");
+  });
+
+  it("lists IngressControllers with their declared ports and replicas, and marks declared holds", () => {
+    const withRouter: ClusterPortMap = {
+      ...map,
+      ports: [
+        {
+          protocol: "TCP",
+          hostPort: 10080,
+          hostIP: "0.0.0.0",
+          workloads: [
+            { namespace: "openshift-ingress-operator", kind: "IngressController", name: "shard-b", pods: 0 },
+          ],
+          heldCount: 3,
+          nodes: ["w1", "w2", "w3"],
+          eligibleNodes: 3,
+          freeCount: 0,
+          freeNodes: [],
+        },
+      ],
+      ingressControllers: [
+        {
+          namespace: "openshift-ingress-operator",
+          name: "shard-b",
+          endpointPublishingStrategy: "HostNetwork",
+          hostNetwork: { httpPort: 10080, httpsPort: 10443, statsPort: 11936 },
+          replicas: 2,
+          availableReplicas: 0,
+        },
+      ],
+    };
+    const text = renderPortReport([withRouter], "markdown");
+    expect(text).toContain(
+      "| openshift-ingress-operator/shard-b | HostNetwork | 10080, 10443, 11936 (declared on every node it selects) | 2 asked, 0 available |",
+    );
+    expect(text).toContain("openshift-ingress-operator/shard-b (IngressController, declared)");
   });
 });

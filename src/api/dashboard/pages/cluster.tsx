@@ -1,6 +1,7 @@
 /** One cluster: its port map grid, its conflicts (now) and its headroom table, at the instant shown. */
 import { ConflictsList } from "../components/conflicts-list.js";
 import { HeadroomTable } from "../components/headroom-table.js";
+import { IngressControllersTable } from "../components/ingress-controllers.js";
 import {
   type ConflictItem,
   type Holders,
@@ -18,14 +19,21 @@ const CONFLICTS_SHOWN = 100;
 
 export async function loadCluster(caller: DashboardCaller, view: View, cluster: string) {
   const asOf = view.asOf ? { asOf: view.asOf.toISOString() } : {};
-  const [map, headroom, conflicts] = await Promise.all([
+  const [map, headroom, conflicts, controllers] = await Promise.all([
     caller.ports.map({ cluster, ...asOf }),
     caller.capacity.headroom({ clusters: [cluster], ...asOf }),
     // The scheduler's messages are only known for the pods pending now.
     view.asOf ? null : caller.conflicts.list({ clusters: [cluster], limit: CONFLICTS_SHOWN }),
+    caller.clusters.ingressControllers({ cluster, ...asOf }),
   ]);
   const holders = await sharedPortHolders(caller, view, cluster, map.ports);
-  return { map, holders, headroom: headroom.workloads, conflicts: conflicts?.items ?? null };
+  return {
+    map,
+    holders,
+    headroom: headroom.workloads,
+    conflicts: conflicts?.items ?? null,
+    controllers: controllers.ingressControllers,
+  };
 }
 
 /** holders read per shared port: a page of ports.who; nodes past it show "held" */
@@ -62,7 +70,7 @@ export function ClusterPage(props: {
   data: Awaited<ReturnType<typeof loadCluster>>;
   nodePage: number;
 }) {
-  const { map, holders, headroom, conflicts } = props.data;
+  const { map, holders, headroom, conflicts, controllers } = props.data;
   const pending: ConflictItem[] | null = conflicts;
   return (
     <>
@@ -74,6 +82,7 @@ export function ClusterPage(props: {
           : ""}
       </p>
       <PortGrid view={props.view} map={map} holders={holders} pending={pending} nodePage={props.nodePage} />
+      <IngressControllersTable controllers={controllers} />
       <ConflictsList items={conflicts} />
       <HeadroomTable view={props.view} rows={headroom} />
     </>
