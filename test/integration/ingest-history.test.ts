@@ -83,9 +83,10 @@ describe("snapshot ingest into interval history", () => {
     const atT2 = await h.query("ports.who", { hostPort: 9100, asOf: T2 });
     expect(atT2.ok && atT2.data.allocations.map((a) => a.pod)).toEqual(["node-exporter-a"]);
     const atT1 = await h.query("ports.who", { hostPort: 9100, asOf: T1 });
+    // As of T, the rows that have ended since come first (by when they ended), then those still open.
     expect(atT1.ok && atT1.data.allocations.map((a) => a.pod)).toEqual([
-      "node-exporter-a",
       "node-exporter-b",
+      "node-exporter-a",
     ]);
   });
 
