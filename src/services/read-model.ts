@@ -209,9 +209,10 @@ export async function loadPortMapFacts(
   const id = at.cluster.id;
   const a = portAllocations;
   const p = podVersions;
-  // Started with the other reads: one more round trip in the same pipeline.
-  const declaredFacts = loadDeclaredMapFacts(db, at);
-  const [nodes, allocations, podRows] = await Promise.all([
+  // In the same Promise.all as the other reads: one more round trip in the same pipeline, and a
+  // failure of any read is handled once (a promise started outside it would reject unobserved when
+  // another read fails first, and an unhandled rejection ends the process).
+  const [nodes, allocations, podRows, declared] = await Promise.all([
     db
       .select({
         name: nodeVersions.name,
@@ -253,6 +254,7 @@ export async function loadPortMapFacts(
           UNION ALL
           SELECT 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int FROM pods WHERE undeclared`,
     ),
+    loadDeclaredMapFacts(db, at),
   ]);
   const pods = podRows
     .filter((row) => row.kind === "decider")
@@ -279,7 +281,6 @@ export async function loadPortMapFacts(
       ownerName,
     })),
   };
-  const declared = await declaredFacts;
   const facts = {
     nodes,
     allocations: declared.allocations.length > 0 ? [...allocations, ...declared.allocations] : allocations,
