@@ -85,17 +85,20 @@ export function podSpecHostPorts(spec: PodSpecFields | undefined): SnapshotPort[
   return ports;
 }
 
+/** A toleration as the contract holds it: the API object's fields that are set, nothing else. */
+export function contractToleration(t: PodSpecToleration): Toleration {
+  const out: Toleration = {};
+  if (t.key !== undefined) out.key = t.key;
+  if (t.operator !== undefined) out.operator = t.operator as Toleration["operator"];
+  if (t.value !== undefined) out.value = t.value;
+  if (t.effect !== undefined) out.effect = t.effect as Toleration["effect"];
+  if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null)
+    out.tolerationSeconds = t.tolerationSeconds;
+  return out;
+}
+
 export function podSpecTolerations(spec: PodSpecFields | undefined): Toleration[] {
-  return (spec?.tolerations ?? []).map((t) => {
-    const out: Toleration = {};
-    if (t.key !== undefined) out.key = t.key;
-    if (t.operator !== undefined) out.operator = t.operator as Toleration["operator"];
-    if (t.value !== undefined) out.value = t.value;
-    if (t.effect !== undefined) out.effect = t.effect as Toleration["effect"];
-    if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null)
-      out.tolerationSeconds = t.tolerationSeconds;
-    return out;
-  });
+  return (spec?.tolerations ?? []).map(contractToleration);
 }
 
 type SelectorOperator = NonNullable<

@@ -6,12 +6,12 @@
  * openshift-ingress.
  */
 import { canonicalIngressController } from "../../../src/contract/canonical.js";
-import type { SnapshotIngressController, Toleration } from "../../../src/contract/snapshot.js";
+import { contractToleration } from "../../../src/contract/pod-spec-ports.js";
+import type { SnapshotIngressController } from "../../../src/contract/snapshot.js";
 import type {
   KubeEndpointPublishingStrategy,
   KubeIngressController,
   KubeLabelSelector,
-  KubeToleration,
 } from "./kube-types.js";
 
 /** Where the ingress operator runs every IngressController's router Deployment. */
@@ -39,7 +39,7 @@ export function toSnapshotIngressController(object: KubeIngressController): Snap
     endpointPublishingStrategy: type,
     hostNetwork: type === "HostNetwork" ? hostNetworkPorts(strategy?.hostNetwork) : null,
     nodeSelector: selectorAsMap(spec?.nodePlacement?.nodeSelector),
-    tolerations: (spec?.nodePlacement?.tolerations ?? []).map(toleration),
+    tolerations: (spec?.nodePlacement?.tolerations ?? []).map(contractToleration),
     // A name too long for the prefix cannot have a router Deployment (the operator would fail too).
     deployment:
       routerName.length <= MAX_DEPLOYMENT_NAME ? { namespace: ROUTER_NAMESPACE, name: routerName } : null,
@@ -79,15 +79,4 @@ function selectorAsMap(selector: KubeLabelSelector | undefined): Record<string, 
       map[expression.key] = value;
   }
   return map;
-}
-
-function toleration(t: KubeToleration): Toleration {
-  const out: Toleration = {};
-  if (t.key !== undefined) out.key = t.key;
-  if (t.operator !== undefined) out.operator = t.operator as Toleration["operator"];
-  if (t.value !== undefined) out.value = t.value;
-  if (t.effect !== undefined) out.effect = t.effect as Toleration["effect"];
-  if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null)
-    out.tolerationSeconds = t.tolerationSeconds;
-  return out;
 }
