@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MAX_INGRESS_CONTROLLERS } from "../contract/bounds.js";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { ingressControllerVersions } from "../db/schema/index.js";
+import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
 import { DEFAULT_ROUTER_NODE_SELECTOR, routerWorkload } from "../domain/ingress-controllers.js";
 import type { ServiceContext } from "./context.js";
@@ -15,36 +16,40 @@ export const listIngressControllersInput = z.object({
   asOf: instantSchema.optional(),
 });
 
-/** Bounded by the contract: a snapshot carries at most MAX_INGRESS_CONTROLLERS per cluster. */
+/** One cluster's IngressControllers at `asOf` (now when omitted), bounded by the contract's MAX_INGRESS_CONTROLLERS. */
+export async function ingressControllersAt(db: Db, clusterId: number, asOf: Date | undefined) {
+  const t = ingressControllerVersions;
+  const rows = await db
+    .select()
+    .from(t)
+    .where(and(eq(t.clusterId, clusterId), validAt(t, asOf)))
+    .orderBy(asc(sql`${t.namespace} COLLATE "C"`), asc(sql`${t.name} COLLATE "C"`))
+    .limit(MAX_INGRESS_CONTROLLERS);
+  return rows.map((r) => ({
+    namespace: r.namespace,
+    name: r.name,
+    replicas: r.replicas,
+    availableReplicas: r.availableReplicas,
+    endpointPublishingStrategy: r.endpointPublishingStrategy,
+    hostNetwork: r.hostNetwork,
+    nodeSelector: r.nodeSelector,
+    /** the placement that applies: the CRD's default (workers) when nodeSelector is unset */
+    effectiveNodeSelector: r.nodeSelector ?? DEFAULT_ROUTER_NODE_SELECTOR,
+    tolerations: r.tolerations,
+    deployment: routerWorkload(r),
+    since: r.validFrom.toISOString(),
+  }));
+}
+
 export async function listIngressControllers(
   ctx: ServiceContext,
   input: z.output<typeof listIngressControllersInput>,
 ) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const t = ingressControllerVersions;
-  const rows = await ctx.db
-    .select()
-    .from(t)
-    .where(and(eq(t.clusterId, cluster.id), validAt(t, input.asOf)))
-    .orderBy(asc(sql`${t.namespace} COLLATE "C"`), asc(sql`${t.name} COLLATE "C"`))
-    .limit(MAX_INGRESS_CONTROLLERS);
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
-    ingressControllers: rows.map((r) => ({
-      namespace: r.namespace,
-      name: r.name,
-      replicas: r.replicas,
-      availableReplicas: r.availableReplicas,
-      endpointPublishingStrategy: r.endpointPublishingStrategy,
-      hostNetwork: r.hostNetwork,
-      nodeSelector: r.nodeSelector,
-      /** the placement that applies: the CRD's default (workers) when nodeSelector is unset */
-      effectiveNodeSelector: r.nodeSelector ?? DEFAULT_ROUTER_NODE_SELECTOR,
-      tolerations: r.tolerations,
-      deployment: routerWorkload(r),
-      since: r.validFrom.toISOString(),
-    })),
+    ingressControllers: await ingressControllersAt(ctx.db, cluster.id, input.asOf),
   };
 }

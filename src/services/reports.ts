@@ -3,7 +3,7 @@ import { clusterNameSchema } from "../contract/snapshot.js";
 import { boundedPortMap } from "../domain/port-map.js";
 import { type ClusterPortMap, type ReportFormat, renderPortReport } from "../domain/port-report.js";
 import type { ServiceContext } from "./context.js";
-import { listIngressControllers } from "./ingress-controllers.js";
+import { ingressControllersAt } from "./ingress-controllers.js";
 import { instantSchema } from "./inputs.js";
 import {
   type ClusterRow,
@@ -36,14 +36,14 @@ export const portMapReportInput = z.object({
 async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date | undefined) {
   const [facts, controllers] = await Promise.all([
     loadPortMapFacts(ctx.db, { cluster, asOf }, 0),
-    listIngressControllers(ctx, { cluster: cluster.name, asOf }),
+    ingressControllersAt(ctx.db, cluster.id, asOf),
   ]);
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, asOf),
     stale: isStale(ctx, cluster),
     ...boundedPortMap(facts),
-    ingressControllers: controllers.ingressControllers.map((ic) => ({
+    ingressControllers: controllers.map((ic) => ({
       namespace: ic.namespace,
       name: ic.name,
       endpointPublishingStrategy: ic.endpointPublishingStrategy,
