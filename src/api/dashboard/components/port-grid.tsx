@@ -29,15 +29,22 @@ export function gridNodes(map: PortMapAnswer): string[] {
 
 /** ports.map lists an IngressController's declared ports as a workload of that kind, holding no pod. */
 const DECLARING_KIND = "IngressController";
-const podHolders = (row: PortRow) => row.workloads.filter((w) => w.kind !== DECLARING_KIND);
-const declaringControllers = (row: PortRow) => row.workloads.filter((w) => w.kind === DECLARING_KIND);
+type RowWorkload = PortRow["workloads"][number];
+interface RowHolders {
+  pods: RowWorkload[];
+  declared: RowWorkload[];
+}
+const holdersOf = (row: PortRow): RowHolders => ({
+  pods: row.workloads.filter((w) => w.kind !== DECLARING_KIND),
+  declared: row.workloads.filter((w) => w.kind === DECLARING_KIND),
+});
 
 const isCapped = (row: PortRow) => row.heldCount > row.nodes.length || row.freeCount > row.freeNodes.length;
 
-function Cell({ row, node, holders }: { row: PortRow; node: string; holders: Holders }) {
+function Cell(props: { row: PortRow; split: RowHolders; node: string; holders: Holders }) {
+  const { row, node, holders } = props;
+  const { pods, declared } = props.split;
   if (row.nodes.includes(node)) {
-    const pods = podHolders(row);
-    const declared = declaringControllers(row);
     const holder =
       pods.length === 1 && declared.length === 0 ? pods[0]?.name : holders.get(rowKey(row))?.get(node);
     // ports.who names pod holders only: a node it does not name holds the port by declaration.
@@ -129,6 +136,7 @@ export function PortGrid(props: {
           <tbody>
             {map.ports.map((row) => {
               const pending = props.pending ? pendingFor(row, props.pending) : [];
+              const split = holdersOf(row);
               return (
                 <tr>
                   <th scope="row">
@@ -146,7 +154,7 @@ export function PortGrid(props: {
                     )}
                   </th>
                   <td class="wrap">
-                    {podHolders(row).map((w) => (
+                    {split.pods.map((w) => (
                       <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
                     ))}
                   </td>
@@ -171,16 +179,16 @@ export function PortGrid(props: {
                     )}
                   </td>
                   <td class="wrap">
-                    {declaringControllers(row).length === 0 ? (
+                    {split.declared.length === 0 ? (
                       <span class="muted">–</span>
                     ) : (
-                      declaringControllers(row).map((w) => (
+                      split.declared.map((w) => (
                         <div class="declared">{`IngressController ${w.namespace}/${w.name}`}</div>
                       ))
                     )}
                   </td>
                   {shown.map((node) => (
-                    <Cell row={row} node={node} holders={props.holders} />
+                    <Cell row={row} split={split} node={node} holders={props.holders} />
                   ))}
                 </tr>
               );
