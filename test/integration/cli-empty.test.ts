@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness } from "../helpers/app.js";
+import { runCli } from "../helpers/cli.js";
 
 type Harness = Awaited<ReturnType<typeof createHarness>>;
 let h: Harness;
@@ -27,19 +27,7 @@ afterAll(async () => {
 });
 beforeEach(() => h.reset());
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    [...argv, "--url", url, "--token", h.adminToken],
-    {},
-    {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-    },
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...argv: string[]) => runCli([...argv, "--url", url, "--token", h.adminToken]);
 
 describe("empty answers", () => {
   it("say that the fleet has no clusters, allocations, workloads or reservations", async () => {

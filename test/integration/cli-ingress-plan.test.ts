@@ -7,25 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { main } from "../../src/cli/main.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import { edgeProd, FLEET_LABELS, k8sProd, ocpProd } from "../fixtures/ingress-fleet.js";
+import { runCli } from "../helpers/cli.js";
 import { ingressControllerValidator } from "../helpers/ingress-crd.js";
 
 const ADMIN = "cli-ingress-admin-token-0123";
 let server: RunningServer;
 let dir: string;
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    [...argv, "--url", server.url],
-    {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...argv: string[]) => runCli([...argv, "--url", server.url]);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portolan-cli-ic-"));

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import {
   BROKEN_SECOND_DOCUMENT,
@@ -16,21 +15,14 @@ import {
   SIDECAR_DEPLOYMENT,
 } from "../fixtures/manifests.js";
 import { sixWorkersSnapshot } from "../fixtures/six-workers.js";
+import { runCli } from "../helpers/cli.js";
 
 const ADMIN = "cli-manifest-admin-token-0123";
 let server: RunningServer;
 let dir: string;
 
-async function cli(argv: string[], stdin = "") {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    [...argv, "--url", server.url, "--token", ADMIN],
-    {},
-    { out: (t) => out.push(t), err: (t) => err.push(t), stdin: async () => stdin },
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (argv: string[], stdin = "") =>
+  runCli([...argv, "--url", server.url, "--token", ADMIN], {}, { stdin: async () => stdin });
 
 /** `plan fit -f` on a file holding `manifest` */
 function fitFile(manifest: string, ...flags: string[]) {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LimitSettings } from "../../src/api/limits/middleware.js";
-import { main } from "../../src/cli/main.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
+import { runCli } from "../helpers/cli.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";
 
 /** Each test opens a fresh embedded database (initdb and migrations): slow on a busy machine. */
@@ -33,16 +33,7 @@ async function serve(reads: LimitSettings["reads"]): Promise<RunningServer> {
   return server;
 }
 
-async function cli(url: string, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    [...argv, "--url", url, "--token", ADMIN],
-    {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (url: string, ...argv: string[]) => runCli([...argv, "--url", url, "--token", ADMIN]);
 
 describe("the CLI against a rate-limited server", { timeout: SLOW }, () => {
   it("waits for Retry-After and retries, so a throttled command still succeeds", async () => {

@@ -6,9 +6,9 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
+import { runCli } from "../helpers/cli.js";
 
 let h: Harness;
 let server: ReturnType<typeof serve>;
@@ -32,23 +32,17 @@ beforeEach(async () => {
   await h.reset();
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
+const cli = (...argv: string[]) =>
+  runCli(
     [...argv, "--url", url, "--token", h.adminToken],
     {},
     {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
       fetch: (input, init) => {
         requests++;
         return fetch(input, init);
       },
     },
   );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 const at = (hour: number) => new Date(Date.UTC(2026, 10, 27, hour)).toISOString();
 const workers = (n: number) => Array.from({ length: n }, (_, i) => node(`worker-${i + 1}`));

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../helpers/cli.js";
 
 let server: Server;
 let url: string;
@@ -32,19 +32,7 @@ beforeEach(() => {
   requests.length = 0;
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    [...argv, "--url", url],
-    { PORTOLAN_TOKEN: "t" },
-    {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-    },
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...argv: string[]) => runCli([...argv, "--url", url], { PORTOLAN_TOKEN: "t" });
 
 /** The `input` of the one request the CLI sent. */
 function sentInput(): Record<string, unknown> {
@@ -97,18 +85,9 @@ describe("usage errors", () => {
   });
 
   it("push without an agent token exits 2 before reading the file or sending it", async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(
-      ["push", "/nonexistent.json", "--url", url],
-      {},
-      {
-        out: (t) => out.push(t),
-        err: (t) => err.push(t),
-      },
-    );
+    const { code, err } = await runCli(["push", "/nonexistent.json", "--url", url]);
     expect(code).toBe(2);
-    expect(err.join("\n")).toMatch(/push needs the cluster's agent token[\s\S]*usage: portolan push/);
+    expect(err).toMatch(/push needs the cluster's agent token[\s\S]*usage: portolan push/);
     expect(requests).toEqual([]);
   });
 });

@@ -2,25 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import { sixWorkersSnapshot } from "../fixtures/six-workers.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { runCli } from "../helpers/cli.js";
 
 const ADMIN = "cli-test-admin-token-0123";
 let server: RunningServer;
 let dir: string;
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    [...argv, "--url", server.url],
-    {},
-    { out: (t) => out.push(t), err: (t) => err.push(t) },
-  );
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...argv: string[]) => runCli([...argv, "--url", server.url]);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portolan-cli-"));
