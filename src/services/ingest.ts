@@ -1,5 +1,5 @@
 /**
- * Snapshot ingest (docs/data-model.md): one transaction per push. Pushes of one cluster take turns
+ * Snapshot ingest (docs/architecture.md, "Ingest, one transaction"): one transaction per push. Pushes of one cluster take turns
  * in the process (PushGate) and the cluster row lock (NOWAIT) serialises them across processes; an
  * unchanged state costs O(1); a changed one is a set-based diff of open intervals per table (a delta
  * is applied to the base state's open facts instead: ingest-delta.ts). Time comes from observedAt
