@@ -4,7 +4,7 @@ import type { AuthConfig } from "../services/auth.js";
 import type { BaseStates } from "../services/base-states.js";
 import type { ServiceContext } from "../services/context.js";
 import type { PushGate } from "../services/push-gate.js";
-import type { RequestLimits } from "./limits/middleware.js";
+import type { RequestLimits } from "./limits/request-limits.js";
 
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
 export interface AppDeps {

@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
-import { createRequestLimits, type LimitSettings } from "../api/limits/middleware.js";
+import { createRequestLimits, type LimitSettings } from "../api/limits/request-limits.js";
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";

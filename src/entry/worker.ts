@@ -13,7 +13,7 @@
  * Logs and a failed vitest run. test/worker/app.worker.test.ts checks that nothing stays connected.
  */
 import type { ExecutionContext } from "hono";
-import { createRequestLimits, type RequestLimits } from "../api/limits/middleware.js";
+import { createRequestLimits, type RequestLimits } from "../api/limits/request-limits.js";
 import { createApp } from "../app.js";
 import { readWorkerEnv, type WorkerConfig } from "../config/worker-env.js";
 import { createPostgresDatabase } from "../db/postgres.js";

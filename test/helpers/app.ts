@@ -2,7 +2,7 @@
  * The real HTTP app on a real database, driven through app.request(): what every integration test uses.
  */
 import { gzipSync } from "node:zlib";
-import { createRequestLimits, type LimitSettings } from "../../src/api/limits/middleware.js";
+import { createRequestLimits, type LimitSettings } from "../../src/api/limits/request-limits.js";
 import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import type { DatabaseHandle } from "../../src/db/types.js";

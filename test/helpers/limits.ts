@@ -1,6 +1,6 @@
 /** Helpers for the tests of batch, rate and concurrency limits. */
 import { expect } from "vitest";
-import type { LimitSettings } from "../../src/api/limits/middleware.js";
+import type { LimitSettings } from "../../src/api/limits/request-limits.js";
 import { limitSettings, sharedEnvSchema } from "../../src/config/shared.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import type { Harness } from "./app.js";

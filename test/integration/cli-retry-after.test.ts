@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { LimitSettings } from "../../src/api/limits/middleware.js";
+import type { LimitSettings } from "../../src/api/limits/request-limits.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import { runCli } from "../helpers/cli.js";
 import { DEFAULT_LIMITS } from "../helpers/limits.js";

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { LimitSettings } from "../../src/api/limits/middleware.js";
+import type { LimitSettings } from "../../src/api/limits/request-limits.js";
 import { node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { bearer, DEFAULT_LIMITS as DEFAULTS, readToken, refusal, seedFleet } from "../helpers/limits.js";

@@ -8,7 +8,8 @@ import { ServiceError } from "../../services/errors.js";
 import { hashToken } from "../../services/tokens.js";
 import type { AppEnv } from "../env.js";
 import { httpError } from "../errors.js";
-import { principalKey, type RequestLimits } from "../limits/middleware.js";
+import { principalKey } from "../limits/middleware.js";
+import type { RequestLimits } from "../limits/request-limits.js";
 import { tokenCookie } from "./session.js";
 
 export const PAGE_COST = 10;

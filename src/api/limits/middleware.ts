@@ -8,40 +8,8 @@ import { ServiceError, serverBusy } from "../../services/errors.js";
 import { hashToken } from "../../services/tokens.js";
 import type { AppEnv } from "../env.js";
 import { httpError, toTrpcError } from "../errors.js";
-import {
-  ConcurrencyGate,
-  type ConcurrencyRule,
-  countTrpcCalls,
-  type RateRule,
-  TokenBuckets,
-} from "./limiter.js";
-
-export interface LimitSettings {
-  /** calls one tRPC batch request may carry */
-  maxBatchCalls: number;
-  /** queries and admin calls, per token (or per client address without one) */
-  reads: RateRule;
-  /** snapshot pushes, per agent token */
-  pushes: RateRule;
-  expensive: ConcurrencyRule;
-}
-
-export interface RequestLimits {
-  settings: LimitSettings;
-  reads: TokenBuckets;
-  pushes: TokenBuckets;
-  expensive: ConcurrencyGate;
-}
-
-/** Built once per process (per isolate on Workers): the state must outlive a request. */
-export function createRequestLimits(settings: LimitSettings, nowMs = () => Date.now()): RequestLimits {
-  return {
-    settings,
-    reads: new TokenBuckets(settings.reads, nowMs),
-    pushes: new TokenBuckets(settings.pushes, nowMs),
-    expensive: new ConcurrencyGate(settings.expensive),
-  };
-}
+import { countTrpcCalls } from "./limiter.js";
+import type { RequestLimits } from "./request-limits.js";
 
 const BUSY_RETRY_AFTER_SECONDS = 1;
 

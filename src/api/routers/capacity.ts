@@ -1,21 +1,14 @@
-import { hostPortConflicts } from "../../services/capacity/conflicts.js";
-import { drain } from "../../services/capacity/drain.js";
-import { fitCheck } from "../../services/capacity/fit.js";
-import { freePortRanges } from "../../services/capacity/free-ranges.js";
-import { headroom } from "../../services/capacity/headroom.js";
+import { conflictsInput, hostPortConflicts } from "../../services/capacity/conflicts.js";
+import { drain, drainInput } from "../../services/capacity/drain.js";
+import { fitCheck, fitInput } from "../../services/capacity/fit.js";
+import { freePortRanges, freeRangeInput } from "../../services/capacity/free-ranges.js";
+import { headroom, headroomInput } from "../../services/capacity/headroom.js";
 import {
   planIngressController,
   planIngressControllerInput,
   reserveIngressController,
   reserveIngressControllerInput,
 } from "../../services/capacity/ingress-plan.js";
-import {
-  conflictsInput,
-  drainInput,
-  fitInput,
-  freeRangeInput,
-  headroomInput,
-} from "../../services/capacity/inputs.js";
 import { checkManifest, checkManifestInput } from "../../services/capacity/manifest.js";
 import { adminProcedure, readProcedure, router } from "../trpc.js";
 

@@ -5,18 +5,31 @@
  * of clusters at a time: the domain's hostPortConflicts then runs on each cluster's narrow view.
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../../db/schema/index.js";
 import { hostPortConflicts as conflictsIn, HOST_PORT_FAILURE_PATTERN } from "../../domain/conflicts.js";
 import { ownerOf } from "../../domain/workload.js";
 import type { ServiceContext } from "../context.js";
+import { clusterListSchema } from "../inputs.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
-import type { ConflictsInput } from "./inputs.js";
+import { keyCursorSchema, sampleSizeSchema } from "./inputs.js";
 
 const DEFAULT_CONFLICTS_LIMIT = 100;
 export const MAX_CONFLICTS_LIMIT = 1000;
+
+export const conflictsInput = z
+  .object({
+    clusters: clusterListSchema.optional(),
+    limit: z.number().int().min(1).max(MAX_CONFLICTS_LIMIT).optional(),
+    /** the last item of the previous page: cluster, namespace, pod */
+    cursor: keyCursorSchema(3).optional(),
+    sampleSize: sampleSizeSchema.optional(),
+  })
+  .default({});
+export type ConflictsInput = z.output<typeof conflictsInput>;
 
 const order = [clusters.name, podVersions.namespace, podVersions.name];
 

@@ -1,10 +1,16 @@
 /** capacity.drainCheck: one node of one cluster, judged on the cluster's view as it is now. */
+
+import { z } from "zod";
+import { clusterNameSchema } from "../../contract/snapshot.js";
 import { drainCheck } from "../../domain/drain.js";
 import type { ServiceContext } from "../context.js";
 import { notFound } from "../errors.js";
+import { nodeNameSchema } from "../inputs.js";
 import { findCluster, loadClusterView } from "../read-model.js";
 import { blocker } from "./blockers.js";
-import type { DrainInput } from "./inputs.js";
+
+export const drainInput = z.object({ cluster: clusterNameSchema, node: nodeNameSchema });
+export type DrainInput = z.output<typeof drainInput>;
 
 export async function drain(ctx: ServiceContext, input: DrainInput) {
   const cluster = await findCluster(ctx.db, input.cluster);

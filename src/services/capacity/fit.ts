@@ -5,6 +5,8 @@
  * summaries of who blocks (workload → nodes) and why nodes are ineligible (reason → nodes).
  */
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { MAX_TOLERATIONS, nodeAffinitySchema, tolerationSchema } from "../../contract/snapshot.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
 import { everyNodeOutcome, fitOutcome } from "../../domain/fit.js";
@@ -13,10 +15,42 @@ import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
 import { workloadOf } from "../../domain/workload.js";
 import type { ServiceContext } from "../context.js";
+import {
+  clusterListSchema,
+  hostIpSchema,
+  hostPortSchema,
+  labelsSchema,
+  queryProtocolSchema,
+} from "../inputs.js";
 import { type ClusterRow, isStale, reservationsInForce, selectClusters } from "../read-model.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
-import type { FitInput } from "./inputs.js";
+import { sampleSizeSchema } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
+
+/** Ports one fit check asks about: a workload declares a handful. */
+const MAX_FIT_PORTS = 1_000;
+
+export const fitInput = z.object({
+  clusters: clusterListSchema,
+  ports: z
+    .array(
+      z.object({
+        hostPort: hostPortSchema,
+        protocol: queryProtocolSchema.optional(),
+        hostIP: hostIpSchema.optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_FIT_PORTS),
+  replicas: z.number().int().min(1).max(10_000).default(1),
+  nodeSelector: labelsSchema.optional(),
+  tolerations: z.array(tolerationSchema).max(MAX_TOLERATIONS).optional(),
+  requiredNodeAffinity: nodeAffinitySchema.optional(),
+  sampleSize: sampleSizeSchema.optional(),
+  /** a DaemonSet: a pod on every eligible node, fitting only when none is blocked (replicas is ignored) */
+  everyEligibleNode: z.boolean().optional(),
+});
+export type FitInput = z.output<typeof fitInput>;
 
 /**
  * domain/ports.ts's hostPortsConflict in SQL, between allocation `a` and wanted port `w`: same port

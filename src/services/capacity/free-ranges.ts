@@ -3,11 +3,18 @@
  * cluster's port profile (its labels, or the caller's `profile`) adds the ranges it must avoid.
  */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
+import { z } from "zod";
 import { declaredPortVersions, portAllocations } from "../../db/schema/index.js";
 import { fleetExclusions, freeRanges } from "../../domain/free-ranges.js";
-import { excludedRanges, type ProfileName, profileSettings } from "../../domain/port-profiles.js";
+import {
+  excludedRanges,
+  type ProfileName,
+  profileNames,
+  profileSettings,
+} from "../../domain/port-profiles.js";
 import type { ServiceContext } from "../context.js";
 import { ServiceError } from "../errors.js";
+import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import {
   type ClusterRow,
   type ClusterSelection,
@@ -15,7 +22,23 @@ import {
   selectClusters,
   selectedClusterIds,
 } from "../read-model.js";
-import type { FreeRangeInput } from "./inputs.js";
+
+export const freeRangeInput = z.object({
+  clusters: clusterListSchema.optional(),
+  labelSelector: labelsSchema.optional(),
+  protocol: queryProtocolSchema.optional(),
+  width: z.number().int().min(1).max(65535),
+  min: hostPortSchema.optional(),
+  max: hostPortSchema.optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  quietDays: z.number().int().min(1).max(3650).optional(),
+  includeReserved: z.boolean().optional(),
+  /** every selected cluster's profile instead of the one its labels give (port-profiles.ts) */
+  profile: z.enum(profileNames).optional(),
+  /** offer ports below 1024 (they need root or CAP_NET_BIND_SERVICE) */
+  allowPrivileged: z.boolean().optional(),
+});
+export type FreeRangeInput = z.output<typeof freeRangeInput>;
 
 /**
  * Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per

@@ -4,16 +4,29 @@
  * clusters. No cluster's state is loaded; the fleet answer is paged over (cluster, workload).
  */
 import { and, eq } from "drizzle-orm";
+import { z } from "zod";
 import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import { replicasPatch } from "../../domain/ingress-controllers.js";
 import type { ServiceContext } from "../context.js";
+import { clusterListSchema, instantSchema } from "../inputs.js";
 import { isStale, selectClusters, selectionWhere } from "../read-model.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
-import type { HeadroomInput } from "./inputs.js";
+import { keyCursorSchema } from "./inputs.js";
 
 const DEFAULT_HEADROOM_LIMIT = 1000;
 export const MAX_HEADROOM_LIMIT = 5000;
+
+export const headroomInput = z
+  .object({
+    clusters: clusterListSchema.optional(),
+    asOf: instantSchema.optional(),
+    limit: z.number().int().min(1).max(MAX_HEADROOM_LIMIT).optional(),
+    /** the last row of the previous page: cluster, namespace, kind, name */
+    cursor: keyCursorSchema(4).optional(),
+  })
+  .default({});
+export type HeadroomInput = z.output<typeof headroomInput>;
 
 const order = [clusters.name, headroomVersions.namespace, headroomVersions.kind, headroomVersions.name];
 
