@@ -46,11 +46,9 @@ describe("the documentation names only what the repository holds", () => {
     const text =
       "see `src/app.ts`, [the doc](docs/api.md) and https://example.com/src/x.ts or ../shared/docs/y.md";
     expect(pathsNamedIn(text)).toEqual(["src/app.ts", "docs/api.md"]);
-    expect(sourceFilesNamedIn("`ingest-sql.ts`, capacity/fit.ts (+ inputs.ts), `connection.js`, x.tsv")).toEqual([
-      "ingest-sql.ts",
-      "capacity/fit.ts",
-      "inputs.ts",
-    ]);
+    expect(
+      sourceFilesNamedIn("`ingest-sql.ts`, capacity/fit.ts (+ inputs.ts), `connection.js`, x.tsv"),
+    ).toEqual(["ingest-sql.ts", "capacity/fit.ts", "inputs.ts"]);
   });
 
   it.each(DOCUMENTS)("every repository path %s names exists", (document) => {
