@@ -20,7 +20,7 @@ import {
   renderTrendReport,
   reportStep,
   type TrendReport,
-} from "../domain/trend-report.js";
+} from "../render/trend-report.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";

@@ -20,7 +20,7 @@ function staticallyLoaded(meta: Metafile): Set<string> {
 }
 
 /** Domain modules the CLI may render with: they import nothing, so they load nothing else. */
-const SELF_CONTAINED_DOMAIN = ["src/domain/sparkline.ts", "src/domain/time-series.ts"];
+const SELF_CONTAINED_DOMAIN = ["src/render/sparkline.ts", "src/domain/time-series.ts"];
 
 describe("the CLI's import graph", () => {
   it("loads no server module, database driver or zod before a command runs", async () => {

@@ -4,9 +4,10 @@
  * service computes every part bounded (top N plus how many more); this module only presents it, as
  * Markdown (sparklines) or one self-contained HTML file (server-rendered SVG, inline style, no script).
  */
+
+import { stepFor } from "../domain/time-series.js";
 import { sparkline } from "./sparkline.js";
 import { barChartSvg, escapeXml, lineChartSvg } from "./svg-chart.js";
-import { stepFor } from "./time-series.js";
 
 /** The first `items` of a longer list, and how many were left out. */
 export interface Bounded<T> {

@@ -1,5 +1,5 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
-import type { PortMapEntry } from "./port-map.js";
+import type { PortMapEntry } from "../domain/port-map.js";
 
 /** An IngressController as the report lists it; its HostNetwork ports are held on every node it selects. */
 export interface ReportedIngressController {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClusterPortMap, heldOnText, renderPortReport } from "../../../src/domain/port-report.js";
+import { type ClusterPortMap, heldOnText, renderPortReport } from "../../../src/render/port-report.js";
 
 const map: ClusterPortMap = {
   cluster: "prod-eu-1",

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { renderSeriesText, sparkline, summarizeSeries, toCsv } from "../../../src/domain/sparkline.js";
-import { barChartSvg, escapeXml, lineChartSvg } from "../../../src/domain/svg-chart.js";
 import { stepCount } from "../../../src/domain/time-series.js";
+import { renderSeriesText, sparkline, summarizeSeries, toCsv } from "../../../src/render/sparkline.js";
+import { barChartSvg, escapeXml, lineChartSvg } from "../../../src/render/svg-chart.js";
 import {
   humanDuration,
   MAX_REPORT_POINTS,
   renderTrendReport,
   reportStep,
   type TrendReport,
-} from "../../../src/domain/trend-report.js";
+} from "../../../src/render/trend-report.js";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const t = (h: number) => new Date(Date.UTC(2026, 10, 27, h)).toISOString();
