@@ -1,25 +1,6 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
 import type { PortMapEntry } from "../domain/port-map.js";
-
-/** An IngressController as the report lists it; its HostNetwork ports are held on every node it selects. */
-export interface ReportedIngressController {
-  namespace: string;
-  name: string;
-  endpointPublishingStrategy: string | null;
-  hostNetwork: { httpPort: number; httpsPort: number; statsPort: number } | null;
-  replicas: number | null;
-  availableReplicas: number | null;
-}
-
-export interface ClusterPortMap {
-  cluster: string;
-  asOf: string | null;
-  stale: boolean;
-  /** how many nodes are Ready and not cordoned */
-  schedulableNodes: number;
-  ports: PortMapEntry[];
-  ingressControllers: ReportedIngressController[];
-}
+import type { ClusterPortMap, ReportedIngressController } from "../domain/port-report-content.js";
 
 export type ReportFormat = "markdown" | "csv" | "json";
 

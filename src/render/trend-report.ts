@@ -4,88 +4,18 @@
  * service computes every part bounded (top N plus how many more); this module only presents it, as
  * Markdown (sparklines) or one self-contained HTML file (server-rendered SVG, inline style, no script).
  */
-
-import { stepFor } from "../domain/time-series.js";
+import type {
+  Bounded,
+  PortChange,
+  ReportSeries,
+  TrendReport,
+  WorkloadChange,
+  WorkloadRef,
+} from "../domain/trend-report-content.js";
 import { sparkline } from "./sparkline.js";
 import { barChartSvg, escapeXml, lineChartSvg } from "./svg-chart.js";
 
-/** The first `items` of a longer list, and how many were left out. */
-export interface Bounded<T> {
-  items: T[];
-  more: number;
-}
-
-export interface WorkloadRef {
-  cluster: string;
-  namespace: string;
-  kind: string;
-  name: string;
-}
-
-export interface PortChange {
-  /** absent in the fleet-wide list */
-  cluster?: string;
-  hostPort: number;
-  protocol: string;
-  /** appeared: when first held in the period; vanished: when last released */
-  at: string | null;
-}
-
-export interface WorkloadChange extends WorkloadRef {
-  at: string | null;
-}
-
-export interface HeadroomLow extends WorkloadRef {
-  lowest: number;
-  /** first instant of the period at the lowest point */
-  at: string;
-  status: string;
-}
-
-export interface ConflictEpisode {
-  cluster: string;
-  namespace: string;
-  pod: string;
-  ports: string;
-  since: string;
-  /** null: still pending at the end of the period */
-  until: string | null;
-  seconds: number;
-}
-
-export interface ReportSeries {
-  name: string;
-  points: { t: string; value: number }[];
-}
-
-export interface TrendReport {
-  from: string;
-  to: string;
-  /** seconds between chart points */
-  step: number;
-  scope: string;
-  clusters: {
-    added: Bounded<{ name: string; at: string }>;
-    removed: Bounded<{ name: string; at: string }>;
-    silent: Bounded<{ name: string; lastSeenAt: string | null }>;
-  };
-  ports: {
-    fleet: { appeared: Bounded<PortChange>; vanished: Bounded<PortChange> };
-    byCluster: { appeared: Bounded<PortChange>; vanished: Bounded<PortChange> };
-  };
-  workloads: { started: Bounded<WorkloadChange>; stopped: Bounded<WorkloadChange> };
-  headroom: Bounded<HeadroomLow>;
-  conflicts: Bounded<ConflictEpisode>;
-  charts: { fleet: ReportSeries; topPorts: ReportSeries[] };
-}
-
 export type TrendReportFormat = "markdown" | "html";
-
-/** Points a report's charts hold at most: enough for a readable line, few enough for a small file. */
-export const MAX_REPORT_POINTS = 120;
-
-/** The smallest usual step that keeps the period within MAX_REPORT_POINTS points. */
-export const reportStep = (from: Date, to: Date): number => stepFor(from, to, MAX_REPORT_POINTS);
 
 /** "3d 4h", "2h 5m", "40s": durations for people. */
 export function humanDuration(seconds: number): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type ClusterPortMap, heldOnText, renderPortReport } from "../../../src/render/port-report.js";
+import type { ClusterPortMap } from "../../../src/domain/port-report-content.js";
+import { heldOnText, renderPortReport } from "../../../src/render/port-report.js";
 
 const map: ClusterPortMap = {
   cluster: "prod-eu-1",
