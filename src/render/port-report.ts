@@ -1,6 +1,7 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
 import type { PortMapEntry } from "../domain/port-map.js";
 import type { ClusterPortMap, ReportedIngressController } from "../domain/port-report-content.js";
+import { escapeCsvField } from "./escape.js";
 
 export type ReportFormat = "markdown" | "csv" | "json";
 
@@ -77,11 +78,6 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
   return parts.join("\n");
 }
 
-function csvField(text: string | number): string {
-  const s = String(text);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
   const header = [
     "cluster",
@@ -109,7 +105,7 @@ function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
           r.freeCount,
           namesText(r.freeNodes, r.freeCount, " "),
         ]
-          .map(csvField)
+          .map(escapeCsvField)
           .join(","),
       );
     }

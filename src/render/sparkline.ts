@@ -84,15 +84,3 @@ export function renderSeriesText(
   }
   return lines.join("\n");
 }
-
-/** RFC 4180 CSV: a field with a comma, quote or line break is quoted, quotes doubled. */
-export function toCsv(
-  headers: readonly string[],
-  rows: readonly (readonly (string | number | boolean | null)[])[],
-) {
-  const field = (v: string | number | boolean | null) => {
-    const text = v === null ? "" : String(v);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return [headers, ...rows].map((row) => row.map(field).join(",")).join("\n");
-}

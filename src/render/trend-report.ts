@@ -12,8 +12,9 @@ import type {
   WorkloadChange,
   WorkloadRef,
 } from "../domain/trend-report-content.js";
+import { escapeHtml, escapeMarkdownCell, escapeMarkdownText } from "./escape.js";
 import { sparkline } from "./sparkline.js";
-import { barChartSvg, escapeXml, lineChartSvg } from "./svg-chart.js";
+import { barChartSvg, lineChartSvg } from "./svg-chart.js";
 
 export type TrendReportFormat = "markdown" | "html";
 
@@ -155,20 +156,12 @@ export function renderTrendReport(report: TrendReport, format: TrendReportFormat
   return format === "html" ? renderHtml(report) : renderMarkdown(report);
 }
 
-/**
- * Markdown cells: `|` would split the cell and a line break the row; `<`, `>` and `&` become entities
- * because Markdown renderers pass raw HTML through.
- */
-function mdCell(text: string): string {
-  return escapeXml(text).replaceAll("|", "\\|").replace(/\r?\n/g, " ");
-}
-
 function markdownTable(t: Table): string {
   if (t.rows.length === 0) return `_${t.empty}_`;
   const lines = [
-    `| ${t.headers.map(mdCell).join(" | ")} |`,
+    `| ${t.headers.map(escapeMarkdownCell).join(" | ")} |`,
     `|${t.headers.map(() => "---").join("|")}|`,
-    ...t.rows.map((row) => `| ${row.map(mdCell).join(" | ")} |`),
+    ...t.rows.map((row) => `| ${row.map(escapeMarkdownCell).join(" | ")} |`),
   ];
   if (t.more > 0) lines.push("", `… and ${t.more} more`);
   return lines.join("\n");
@@ -179,12 +172,12 @@ function markdownSpark(s: ReportSeries): string {
   const low = values.length ? Math.min(...values) : 0;
   const high = values.length ? Math.max(...values) : 0;
   const last = values.at(-1) ?? 0;
-  return `| ${mdCell(s.name)} | \`${sparkline(values, 60)}\` | ${low} | ${high} | ${last} |`;
+  return `| ${escapeMarkdownCell(s.name)} | \`${sparkline(values, 60)}\` | ${low} | ${high} | ${last} |`;
 }
 
 function renderMarkdown(r: TrendReport): string {
   const out = [
-    `# Host-port trends: ${mdCell(r.scope)}`,
+    `# Host-port trends: ${escapeMarkdownText(r.scope)}`,
     "",
     `Period ${r.from} → ${r.to}, charts every ${humanDuration(r.step)}.`,
     "",
@@ -204,9 +197,9 @@ function renderMarkdown(r: TrendReport): string {
 }
 
 function htmlTable(t: Table): string {
-  if (t.rows.length === 0) return `<p class="empty">${escapeXml(t.empty)}</p>`;
-  const head = `<tr>${t.headers.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr>`;
-  const body = t.rows.map((row) => `<tr>${row.map((c) => `<td>${escapeXml(c)}</td>`).join("")}</tr>`);
+  if (t.rows.length === 0) return `<p class="empty">${escapeHtml(t.empty)}</p>`;
+  const head = `<tr>${t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
+  const body = t.rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`);
   const more = t.more > 0 ? `<p class="more">… and ${t.more} more</p>` : "";
   return `<table>${head}${body.join("")}</table>${more}`;
 }
@@ -240,20 +233,20 @@ function renderHtml(r: TrendReport): string {
       }),
     );
   const body = [
-    `<h1>Host-port trends: ${escapeXml(r.scope)}</h1>`,
-    `<p>Period ${escapeXml(r.from)} → ${escapeXml(r.to)}, charts every ${escapeXml(humanDuration(r.step))}.</p>`,
+    `<h1>Host-port trends: ${escapeHtml(r.scope)}</h1>`,
+    `<p>Period ${escapeHtml(r.from)} → ${escapeHtml(r.to)}, charts every ${escapeHtml(humanDuration(r.step))}.</p>`,
     "<h2>Allocations</h2>",
     ...charts,
   ];
   for (const section of sections(r)) {
-    body.push(`<h2>${escapeXml(section.title)}</h2>`);
+    body.push(`<h2>${escapeHtml(section.title)}</h2>`);
     for (const { caption, table } of section.tables)
-      body.push(`<h3>${escapeXml(caption)}</h3>`, htmlTable(table));
+      body.push(`<h3>${escapeHtml(caption)}</h3>`, htmlTable(table));
   }
   return [
     "<!DOCTYPE html>",
     '<html lang="en"><head><meta charset="utf-8">',
-    `<title>Host-port trends: ${escapeXml(r.scope)}</title>`,
+    `<title>Host-port trends: ${escapeHtml(r.scope)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     ...body,
     "</body></html>",

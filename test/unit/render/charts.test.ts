@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TrendReport } from "../../../src/domain/trend-report-content.js";
-import { renderSeriesText, sparkline, toCsv } from "../../../src/render/sparkline.js";
-import { barChartSvg, escapeXml, lineChartSvg } from "../../../src/render/svg-chart.js";
+import { toCsv } from "../../../src/render/csv.js";
+import { renderSeriesText, sparkline } from "../../../src/render/sparkline.js";
+import { barChartSvg, lineChartSvg } from "../../../src/render/svg-chart.js";
 import { humanDuration, renderTrendReport } from "../../../src/render/trend-report.js";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
@@ -52,15 +53,6 @@ describe("toCsv", () => {
 });
 
 describe("SVG charts", () => {
-  it.each([
-    ["&", "&amp;"],
-    ["<b>", "&lt;b&gt;"],
-    [`"'`, "&quot;&#39;"],
-    [HOSTILE, "&lt;img src=x onerror=alert(1)&gt;"],
-  ])("escapes %s", (text, expected) => {
-    expect(escapeXml(text)).toBe(expected);
-  });
-
   it("escapes every name it draws: title, series, bars", () => {
     const line = lineChartSvg({
       title: HOSTILE,
