@@ -12,7 +12,8 @@ import type {
   WorkloadChange,
   WorkloadRef,
 } from "../domain/trend-report-content.js";
-import { escapeHtml, escapeMarkdownCell, escapeMarkdownText } from "./escape.js";
+import { escapeHtml, escapeMarkdownText } from "./escape.js";
+import { markdownRow } from "./markdown.js";
 import { sparkline } from "./sparkline.js";
 import { barChartSvg, lineChartSvg } from "./svg-chart.js";
 
@@ -159,9 +160,9 @@ export function renderTrendReport(report: TrendReport, format: TrendReportFormat
 function markdownTable(t: Table): string {
   if (t.rows.length === 0) return `_${t.empty}_`;
   const lines = [
-    `| ${t.headers.map(escapeMarkdownCell).join(" | ")} |`,
+    markdownRow(t.headers),
     `|${t.headers.map(() => "---").join("|")}|`,
-    ...t.rows.map((row) => `| ${row.map(escapeMarkdownCell).join(" | ")} |`),
+    ...t.rows.map(markdownRow),
   ];
   if (t.more > 0) lines.push("", `… and ${t.more} more`);
   return lines.join("\n");
@@ -172,7 +173,7 @@ function markdownSpark(s: ReportSeries): string {
   const low = values.length ? Math.min(...values) : 0;
   const high = values.length ? Math.max(...values) : 0;
   const last = values.at(-1) ?? 0;
-  return `| ${escapeMarkdownCell(s.name)} | \`${sparkline(values, 60)}\` | ${low} | ${high} | ${last} |`;
+  return markdownRow([s.name, `\`${sparkline(values, 60)}\``, low, high, last]);
 }
 
 function renderMarkdown(r: TrendReport): string {
