@@ -35,3 +35,8 @@ export function escapeCsvField(value: string | number | boolean | null): string 
   const text = value === null ? "" : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
+
+/** A Prometheus label value (text exposition format): backslash, double quote and line feed escaped. */
+export function escapePrometheusLabelValue(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+}

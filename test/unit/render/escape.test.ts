@@ -4,6 +4,7 @@ import {
   escapeHtml,
   escapeMarkdownCell,
   escapeMarkdownText,
+  escapePrometheusLabelValue,
 } from "../../../src/render/escape.js";
 
 const SCRIPT = "<script>alert(1)</script>";
@@ -56,5 +57,16 @@ describe("escapeCsvField", () => {
     ["line breaks, \\n or \\r, quote the field", "a\r\nb", '"a\r\nb"'],
   ] as const)("%s", (_case, value, expected) => {
     expect(escapeCsvField(value)).toBe(expected);
+  });
+});
+
+describe("escapePrometheusLabelValue", () => {
+  it.each([
+    ["plain", "prod-eu-1", "prod-eu-1"],
+    ["backslash first, so the escapes it adds stay single", 'a\\"b', 'a\\\\\\"b'],
+    ["a line feed becomes \\n", "a\nb", "a\\nb"],
+    ["HTML is the exposition's own", "<b>", "<b>"],
+  ])("%s", (_case, value, expected) => {
+    expect(escapePrometheusLabelValue(value)).toBe(expected);
   });
 });
