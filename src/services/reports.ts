@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { boundedPortMap } from "../domain/port-map.js";
-import { type ClusterPortMap, type ReportFormat, renderPortReport } from "../domain/port-report.js";
+import type { ClusterPortMap } from "../domain/port-report-content.js";
+import { type ReportFormat, renderPortReport } from "../render/port-report.js";
 import type { ServiceContext } from "./context.js";
 import { ingressControllersAt } from "./ingress-controllers.js";
 import { instantSchema } from "./inputs.js";

@@ -17,10 +17,10 @@ import { stepCount } from "../domain/time-series.js";
 import {
   type Bounded,
   type ReportSeries,
-  renderTrendReport,
   reportStep,
   type TrendReport,
-} from "../domain/trend-report.js";
+} from "../domain/trend-report-content.js";
+import { renderTrendReport } from "../render/trend-report.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";

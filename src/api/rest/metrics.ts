@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { escapePrometheusLabelValue } from "../../render/escape.js";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { fleetMetrics } from "../../services/metrics.js";
 import type { AppEnv } from "../env.js";
@@ -13,10 +14,7 @@ class Exposition {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) {
       const text = Object.entries(labels)
-        .map(
-          ([k, v]) =>
-            `${k}="${String(v).replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`,
-        )
+        .map(([k, v]) => `${k}="${escapePrometheusLabelValue(String(v))}"`)
         .join(",");
       this.lines.push(text ? `${name}{${text}} ${value}` : `${name} ${value}`);
     }

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
+import { table } from "../../render/text-table.js";
 import type { Run } from "../command.js";
 import type { CliContext } from "../context.js";
 import { asOf, label } from "../flags.js";
-import { table } from "../table.js";
 
 async function add(ctx: CliContext, name: string, options: { label?: Record<string, string> }) {
   const result = await ctx.client.clusters.register.mutate({ name, labels: options.label ?? {} });

@@ -3,10 +3,10 @@ import { TRPCClientError } from "@trpc/client";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Protocol } from "../../contract/schema.js";
 import type { ProfileName } from "../../domain/port-profiles.js";
+import { shortList, table } from "../../render/text-table.js";
 import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, InputError, UsageError } from "../context.js";
 import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
-import { shortList, table } from "../table.js";
 import { registerIngressPlan } from "./ingress-plan.js";
 
 /** The server's profiles, spelled here because the CLI loads no domain module (a new one fails to compile). */

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import type { Protocol } from "../../contract/schema.js";
+import { shortList, table } from "../../render/text-table.js";
 import type { Run } from "../command.js";
 import type { CliContext } from "../context.js";
 import { AS_OF_HELP, asOf, collect, port, protocol, wholeNumber } from "../flags.js";
-import { shortList, table } from "../table.js";
 
 const owner = (o: { kind: string; name: string } | null, fallback: string) =>
   o ? `${o.kind}/${o.name}` : fallback;

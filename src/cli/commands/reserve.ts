@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import type { Protocol } from "../../contract/schema.js";
+import { table } from "../../render/text-table.js";
 import type { Run } from "../command.js";
 import type { CliContext } from "../context.js";
 import { collect, instant, portRange, protocol, selector, wholeNumber } from "../flags.js";
-import { table } from "../table.js";
 
 interface CreateOptions {
   owner: string;

@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import type { Protocol } from "../../contract/schema.js";
-import { renderSeriesText, toCsv } from "../../domain/sparkline.js";
+import { toCsv } from "../../render/csv.js";
+import { renderSeriesText } from "../../render/sparkline.js";
 import type { Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 import { asOf, instant, once, port, protocol, selector, step, wholeNumber, workload } from "../flags.js";

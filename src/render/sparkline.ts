@@ -3,12 +3,7 @@
  * last value, and the largest step-to-step changes with their instants. Pure text, no colours or
  * cursor movement, so the same output reads in a terminal, a CI log and a Markdown report.
  */
-
-export interface SeriesPoint {
-  t: string;
-  /** null: nothing to measure then (a workload that did not exist) */
-  value: number | null;
-}
+import { type SeriesPoint, summarizeSeries } from "../domain/series-summary.js";
 
 const BLOCKS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] as const;
 /** A point with no value: a gap in the row, not a low. */
@@ -53,43 +48,6 @@ function bucketMaxima(values: readonly (number | null)[], columns: number): (num
   return out;
 }
 
-export interface SeriesChange {
-  /** the instant the new value was first seen */
-  t: string;
-  from: number;
-  to: number;
-  delta: number;
-}
-
-export interface SeriesSummary {
-  min: { t: string; value: number } | null;
-  max: { t: string; value: number } | null;
-  last: { t: string; value: number } | null;
-  /** largest |delta| first, then earliest; only steps between two known values */
-  changes: SeriesChange[];
-}
-
-/** Low and high (their first instants), the last known value, and the `top` largest changes. */
-export function summarizeSeries(points: readonly SeriesPoint[], top = 5): SeriesSummary {
-  let min: SeriesSummary["min"] = null;
-  let max: SeriesSummary["max"] = null;
-  let last: SeriesSummary["last"] = null;
-  const changes: SeriesChange[] = [];
-  let previous: number | null = null;
-  for (const { t, value } of points) {
-    if (value !== null) {
-      if (!min || value < min.value) min = { t, value };
-      if (!max || value > max.value) max = { t, value };
-      last = { t, value };
-      if (previous !== null && value !== previous)
-        changes.push({ t, from: previous, to: value, delta: value - previous });
-    }
-    previous = value;
-  }
-  changes.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.t.localeCompare(b.t));
-  return { min, max, last, changes: changes.slice(0, Math.max(0, top)) };
-}
-
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /**
@@ -125,16 +83,4 @@ export function renderSeriesText(
       lines.push(`  ${signed(c.delta).padStart(6)}  ${c.t}  ${c.from} → ${c.to}`);
   }
   return lines.join("\n");
-}
-
-/** RFC 4180 CSV: a field with a comma, quote or line break is quoted, quotes doubled. */
-export function toCsv(
-  headers: readonly string[],
-  rows: readonly (readonly (string | number | boolean | null)[])[],
-) {
-  const field = (v: string | number | boolean | null) => {
-    const text = v === null ? "" : String(v);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return [headers, ...rows].map((row) => row.map(field).join(",")).join("\n");
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type ClusterPortMap, heldOnText, renderPortReport } from "../../../src/domain/port-report.js";
+import type { ClusterPortMap } from "../../../src/domain/port-report-content.js";
+import { heldOnText, renderPortReport } from "../../../src/render/port-report.js";
 
 const map: ClusterPortMap = {
   cluster: "prod-eu-1",
@@ -137,5 +138,36 @@ describe("port allocation report", () => {
       "| openshift-ingress-operator/shard-b | HostNetwork | 10080, 10443, 11936 (declared on every node it selects) | 2 asked, 0 available |",
     );
     expect(text).toContain("openshift-ingress-operator/shard-b (IngressController, declared)");
+  });
+
+  it("escapes every Markdown cell a cluster's text reaches: owner names and IngressController fields", () => {
+    const hostile = "<script>alert(1)</script>|x";
+    const [row] = map.ports;
+    if (!row) throw new Error("fixture");
+    const text = renderPortReport(
+      [
+        {
+          ...map,
+          ports: [{ ...row, workloads: [{ namespace: "ns", kind: "DaemonSet", name: hostile, pods: 3 }] }],
+          ingressControllers: [
+            {
+              namespace: "openshift-ingress-operator",
+              name: "edge",
+              endpointPublishingStrategy: hostile,
+              hostNetwork: null,
+              replicas: null,
+              availableReplicas: null,
+            },
+          ],
+        },
+      ],
+      "markdown",
+    );
+    expect(text).not.toMatch(/<script/i);
+    const escaped = "&lt;script&gt;alert(1)&lt;/script&gt;\\|x";
+    expect(text).toContain(
+      `| openshift-ingress-operator/edge | ${escaped} | none | unset (2) asked, ? available |`,
+    );
+    expect(text).toContain(`| 80 | TCP | 0.0.0.0 | ns/${escaped} (DaemonSet) | all 3 eligible nodes | 0 |`);
   });
 });

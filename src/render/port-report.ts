@@ -1,25 +1,8 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
-import type { PortMapEntry } from "./port-map.js";
-
-/** An IngressController as the report lists it; its HostNetwork ports are held on every node it selects. */
-export interface ReportedIngressController {
-  namespace: string;
-  name: string;
-  endpointPublishingStrategy: string | null;
-  hostNetwork: { httpPort: number; httpsPort: number; statsPort: number } | null;
-  replicas: number | null;
-  availableReplicas: number | null;
-}
-
-export interface ClusterPortMap {
-  cluster: string;
-  asOf: string | null;
-  stale: boolean;
-  /** how many nodes are Ready and not cordoned */
-  schedulableNodes: number;
-  ports: PortMapEntry[];
-  ingressControllers: ReportedIngressController[];
-}
+import type { PortMapEntry } from "../domain/port-map.js";
+import type { ClusterPortMap, ReportedIngressController } from "../domain/port-report-content.js";
+import { escapeCsvField, escapeMarkdownText } from "./escape.js";
+import { markdownRow } from "./markdown.js";
 
 export type ReportFormat = "markdown" | "csv" | "json";
 
@@ -37,13 +20,21 @@ const replicasText = (ic: ReportedIngressController) =>
 
 function ingressControllerLines(controllers: readonly ReportedIngressController[]): string[] {
   if (controllers.length === 0) return [];
-  const lines = ["| IngressController | Strategy | Host ports (TCP) | Replicas |", "|---|---|---|---|"];
+  const lines = [
+    markdownRow(["IngressController", "Strategy", "Host ports (TCP)", "Replicas"]),
+    "|---|---|---|---|",
+  ];
   for (const ic of controllers) {
     const ports = ic.hostNetwork
       ? `${ic.hostNetwork.httpPort}, ${ic.hostNetwork.httpsPort}, ${ic.hostNetwork.statsPort} (declared on every node it selects)`
       : "none";
     lines.push(
-      `| ${cell(`${ic.namespace}/${ic.name}`)} | ${cell(ic.endpointPublishingStrategy ?? "unknown")} | ${ports} | ${replicasText(ic)} |`,
+      markdownRow([
+        `${ic.namespace}/${ic.name}`,
+        ic.endpointPublishingStrategy ?? "unknown",
+        ports,
+        replicasText(ic),
+      ]),
     );
   }
   return [...lines, ""];
@@ -67,12 +58,10 @@ export function heldOnText(
   return `${row.heldCount}: ${namesText(row.nodes, row.heldCount, ", ")}`;
 }
 
-const cell = (text: string) => text.replaceAll("|", "\\|");
-
 function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
   const parts = heading ? ["# Host port allocation", ""] : [];
   for (const m of maps) {
-    parts.push(`## ${m.cluster}`, "");
+    parts.push(`## ${escapeMarkdownText(m.cluster)}`, "");
     parts.push(
       `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
       "",
@@ -83,22 +72,17 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       continue;
     }
     parts.push(
-      "| Port | Protocol | Host IP | Workloads | Held on | Free slots |",
+      markdownRow(["Port", "Protocol", "Host IP", "Workloads", "Held on", "Free slots"]),
       "|---:|---|---|---|---|---:|",
     );
     for (const r of m.ports) {
       parts.push(
-        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldOnText(r))} | ${r.freeCount} |`,
+        markdownRow([r.hostPort, r.protocol, r.hostIP, workloadsText(r), heldOnText(r), r.freeCount]),
       );
     }
     parts.push("");
   }
   return parts.join("\n");
-}
-
-function csvField(text: string | number): string {
-  const s = String(text);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
@@ -128,7 +112,7 @@ function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
           r.freeCount,
           namesText(r.freeNodes, r.freeCount, " "),
         ]
-          .map(csvField)
+          .map(escapeCsvField)
           .join(","),
       );
     }

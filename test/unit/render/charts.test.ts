@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { renderSeriesText, sparkline, summarizeSeries, toCsv } from "../../../src/domain/sparkline.js";
-import { barChartSvg, escapeXml, lineChartSvg } from "../../../src/domain/svg-chart.js";
-import { stepCount } from "../../../src/domain/time-series.js";
-import {
-  humanDuration,
-  MAX_REPORT_POINTS,
-  renderTrendReport,
-  reportStep,
-  type TrendReport,
-} from "../../../src/domain/trend-report.js";
+import type { TrendReport } from "../../../src/domain/trend-report-content.js";
+import { toCsv } from "../../../src/render/csv.js";
+import { renderSeriesText, sparkline } from "../../../src/render/sparkline.js";
+import { barChartSvg, lineChartSvg } from "../../../src/render/svg-chart.js";
+import { humanDuration, renderTrendReport } from "../../../src/render/trend-report.js";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const t = (h: number) => new Date(Date.UTC(2026, 10, 27, h)).toISOString();
@@ -25,53 +20,6 @@ describe("sparkline", () => {
     ["a width over the bound is cut to it", Array.from({ length: 300 }, () => 1), 1000, "▄".repeat(200)],
   ])("%s", (_name, values, width, expected) => {
     expect(sparkline(values, width)).toBe(expected);
-  });
-});
-
-describe("summarizeSeries", () => {
-  it.each([
-    [
-      "low, high (first instants), last and the biggest changes first",
-      [2, 5, 5, 1, 3],
-      {
-        min: [1, 3],
-        max: [5, 1],
-        last: [3, 4],
-        changes: [
-          [3, -4],
-          [1, 3],
-          [4, 2],
-        ],
-      },
-    ],
-    ["gaps are skipped, not changes", [1, null, 4], { min: [1, 0], max: [4, 2], last: [4, 2], changes: [] }],
-    [
-      "equal deltas: earliest first",
-      [0, 1, 2],
-      {
-        min: [0, 0],
-        max: [2, 2],
-        last: [2, 2],
-        changes: [
-          [1, 1],
-          [2, 1],
-        ],
-      },
-    ],
-  ])("%s", (_name, values, expected) => {
-    const s = summarizeSeries(series(values));
-    expect([s.min?.value, s.min?.t]).toEqual([expected.min[0], t(expected.min[1] ?? 0)]);
-    expect([s.max?.value, s.max?.t]).toEqual([expected.max[0], t(expected.max[1] ?? 0)]);
-    expect([s.last?.value, s.last?.t]).toEqual([expected.last[0], t(expected.last[1] ?? 0)]);
-    expect(s.changes.map((c) => [Number(c.t.slice(11, 13)), c.delta])).toEqual(expected.changes);
-  });
-
-  it("keeps the top changes only", () => {
-    expect(summarizeSeries(series([0, 1, 3, 6, 10]), 2).changes.map((c) => c.delta)).toEqual([4, 3]);
-  });
-
-  it("has nothing to say about an empty or all-gap series", () => {
-    expect(summarizeSeries(series([null]))).toEqual({ min: null, max: null, last: null, changes: [] });
   });
 });
 
@@ -105,15 +53,6 @@ describe("toCsv", () => {
 });
 
 describe("SVG charts", () => {
-  it.each([
-    ["&", "&amp;"],
-    ["<b>", "&lt;b&gt;"],
-    [`"'`, "&quot;&#39;"],
-    [HOSTILE, "&lt;img src=x onerror=alert(1)&gt;"],
-  ])("escapes %s", (text, expected) => {
-    expect(escapeXml(text)).toBe(expected);
-  });
-
   it("escapes every name it draws: title, series, bars", () => {
     const line = lineChartSvg({
       title: HOSTILE,
@@ -261,20 +200,7 @@ describe("the trend report", () => {
   });
 });
 
-describe("report steps and durations", () => {
-  it.each([
-    [1, 300],
-    [24, 900],
-    [7 * 24, 3 * 3600],
-    [30 * 24, 12 * 3600],
-    [400 * 24, 7 * 86_400],
-  ])("%i hours are charted every %i s, within the point bound", (hours, step) => {
-    const from = new Date(t(0));
-    const to = new Date(from.getTime() + hours * 3_600_000);
-    expect(reportStep(from, to)).toBe(step);
-    expect(stepCount(from, to, step)).toBeLessThanOrEqual(MAX_REPORT_POINTS);
-  });
-
+describe("durations", () => {
   it.each([
     [40, "40s"],
     [300, "5m"],

@@ -4,87 +4,20 @@
  * service computes every part bounded (top N plus how many more); this module only presents it, as
  * Markdown (sparklines) or one self-contained HTML file (server-rendered SVG, inline style, no script).
  */
+import type {
+  Bounded,
+  PortChange,
+  ReportSeries,
+  TrendReport,
+  WorkloadChange,
+  WorkloadRef,
+} from "../domain/trend-report-content.js";
+import { escapeHtml, escapeMarkdownText } from "./escape.js";
+import { markdownRow } from "./markdown.js";
 import { sparkline } from "./sparkline.js";
-import { barChartSvg, escapeXml, lineChartSvg } from "./svg-chart.js";
-import { stepFor } from "./time-series.js";
-
-/** The first `items` of a longer list, and how many were left out. */
-export interface Bounded<T> {
-  items: T[];
-  more: number;
-}
-
-export interface WorkloadRef {
-  cluster: string;
-  namespace: string;
-  kind: string;
-  name: string;
-}
-
-export interface PortChange {
-  /** absent in the fleet-wide list */
-  cluster?: string;
-  hostPort: number;
-  protocol: string;
-  /** appeared: when first held in the period; vanished: when last released */
-  at: string | null;
-}
-
-export interface WorkloadChange extends WorkloadRef {
-  at: string | null;
-}
-
-export interface HeadroomLow extends WorkloadRef {
-  lowest: number;
-  /** first instant of the period at the lowest point */
-  at: string;
-  status: string;
-}
-
-export interface ConflictEpisode {
-  cluster: string;
-  namespace: string;
-  pod: string;
-  ports: string;
-  since: string;
-  /** null: still pending at the end of the period */
-  until: string | null;
-  seconds: number;
-}
-
-export interface ReportSeries {
-  name: string;
-  points: { t: string; value: number }[];
-}
-
-export interface TrendReport {
-  from: string;
-  to: string;
-  /** seconds between chart points */
-  step: number;
-  scope: string;
-  clusters: {
-    added: Bounded<{ name: string; at: string }>;
-    removed: Bounded<{ name: string; at: string }>;
-    silent: Bounded<{ name: string; lastSeenAt: string | null }>;
-  };
-  ports: {
-    fleet: { appeared: Bounded<PortChange>; vanished: Bounded<PortChange> };
-    byCluster: { appeared: Bounded<PortChange>; vanished: Bounded<PortChange> };
-  };
-  workloads: { started: Bounded<WorkloadChange>; stopped: Bounded<WorkloadChange> };
-  headroom: Bounded<HeadroomLow>;
-  conflicts: Bounded<ConflictEpisode>;
-  charts: { fleet: ReportSeries; topPorts: ReportSeries[] };
-}
+import { barChartSvg, lineChartSvg } from "./svg-chart.js";
 
 export type TrendReportFormat = "markdown" | "html";
-
-/** Points a report's charts hold at most: enough for a readable line, few enough for a small file. */
-export const MAX_REPORT_POINTS = 120;
-
-/** The smallest usual step that keeps the period within MAX_REPORT_POINTS points. */
-export const reportStep = (from: Date, to: Date): number => stepFor(from, to, MAX_REPORT_POINTS);
 
 /** "3d 4h", "2h 5m", "40s": durations for people. */
 export function humanDuration(seconds: number): string {
@@ -224,20 +157,12 @@ export function renderTrendReport(report: TrendReport, format: TrendReportFormat
   return format === "html" ? renderHtml(report) : renderMarkdown(report);
 }
 
-/**
- * Markdown cells: `|` would split the cell and a line break the row; `<`, `>` and `&` become entities
- * because Markdown renderers pass raw HTML through.
- */
-function mdCell(text: string): string {
-  return escapeXml(text).replaceAll("|", "\\|").replace(/\r?\n/g, " ");
-}
-
 function markdownTable(t: Table): string {
   if (t.rows.length === 0) return `_${t.empty}_`;
   const lines = [
-    `| ${t.headers.map(mdCell).join(" | ")} |`,
+    markdownRow(t.headers),
     `|${t.headers.map(() => "---").join("|")}|`,
-    ...t.rows.map((row) => `| ${row.map(mdCell).join(" | ")} |`),
+    ...t.rows.map(markdownRow),
   ];
   if (t.more > 0) lines.push("", `… and ${t.more} more`);
   return lines.join("\n");
@@ -248,12 +173,12 @@ function markdownSpark(s: ReportSeries): string {
   const low = values.length ? Math.min(...values) : 0;
   const high = values.length ? Math.max(...values) : 0;
   const last = values.at(-1) ?? 0;
-  return `| ${mdCell(s.name)} | \`${sparkline(values, 60)}\` | ${low} | ${high} | ${last} |`;
+  return markdownRow([s.name, `\`${sparkline(values, 60)}\``, low, high, last]);
 }
 
 function renderMarkdown(r: TrendReport): string {
   const out = [
-    `# Host-port trends: ${mdCell(r.scope)}`,
+    `# Host-port trends: ${escapeMarkdownText(r.scope)}`,
     "",
     `Period ${r.from} → ${r.to}, charts every ${humanDuration(r.step)}.`,
     "",
@@ -273,9 +198,9 @@ function renderMarkdown(r: TrendReport): string {
 }
 
 function htmlTable(t: Table): string {
-  if (t.rows.length === 0) return `<p class="empty">${escapeXml(t.empty)}</p>`;
-  const head = `<tr>${t.headers.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr>`;
-  const body = t.rows.map((row) => `<tr>${row.map((c) => `<td>${escapeXml(c)}</td>`).join("")}</tr>`);
+  if (t.rows.length === 0) return `<p class="empty">${escapeHtml(t.empty)}</p>`;
+  const head = `<tr>${t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
+  const body = t.rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`);
   const more = t.more > 0 ? `<p class="more">… and ${t.more} more</p>` : "";
   return `<table>${head}${body.join("")}</table>${more}`;
 }
@@ -309,20 +234,20 @@ function renderHtml(r: TrendReport): string {
       }),
     );
   const body = [
-    `<h1>Host-port trends: ${escapeXml(r.scope)}</h1>`,
-    `<p>Period ${escapeXml(r.from)} → ${escapeXml(r.to)}, charts every ${escapeXml(humanDuration(r.step))}.</p>`,
+    `<h1>Host-port trends: ${escapeHtml(r.scope)}</h1>`,
+    `<p>Period ${escapeHtml(r.from)} → ${escapeHtml(r.to)}, charts every ${escapeHtml(humanDuration(r.step))}.</p>`,
     "<h2>Allocations</h2>",
     ...charts,
   ];
   for (const section of sections(r)) {
-    body.push(`<h2>${escapeXml(section.title)}</h2>`);
+    body.push(`<h2>${escapeHtml(section.title)}</h2>`);
     for (const { caption, table } of section.tables)
-      body.push(`<h3>${escapeXml(caption)}</h3>`, htmlTable(table));
+      body.push(`<h3>${escapeHtml(caption)}</h3>`, htmlTable(table));
   }
   return [
     "<!DOCTYPE html>",
     '<html lang="en"><head><meta charset="utf-8">',
-    `<title>Host-port trends: ${escapeXml(r.scope)}</title>`,
+    `<title>Host-port trends: ${escapeHtml(r.scope)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     ...body,
     "</body></html>",

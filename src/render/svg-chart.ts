@@ -1,18 +1,9 @@
 /**
  * Small SVG charts rendered on the server, so a downloaded HTML report is one self-contained file:
  * no scripts, no external fonts or styles. Every text that reaches the markup (titles, series and bar
- * names, instants) goes through escapeXml, since names come from clusters' own objects.
+ * names, instants) goes through escapeHtml, since names come from clusters' own objects.
  */
-
-/** Text safe in XML/HTML content and in double- or single-quoted attributes. */
-export function escapeXml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
+import { escapeHtml } from "./escape.js";
 
 export interface ChartSeries {
   name: string;
@@ -69,7 +60,7 @@ export function lineChartSvg(chart: {
   });
   const legend = chart.series.map(
     (s, k) =>
-      `<text x="${PAD.left + 8 + k * 140}" y="${height - 6}" fill="${colour(k)}">■ ${escapeXml(clip(s.name, 22))}</text>`,
+      `<text x="${PAD.left + 8 + k * 140}" y="${height - 6}" fill="${colour(k)}">■ ${escapeHtml(clip(s.name, 22))}</text>`,
   );
   const first = chart.instants[0] ?? "";
   const last = chart.instants.at(-1) ?? "";
@@ -77,8 +68,8 @@ export function lineChartSvg(chart: {
     axes(width, height),
     `<text x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end">${high}</text>`,
     `<text x="${PAD.left - 4}" y="${PAD.top + plotH}" text-anchor="end">${low}</text>`,
-    `<text x="${PAD.left}" y="${PAD.top + plotH + 14}">${escapeXml(first)}</text>`,
-    `<text x="${width - PAD.right}" y="${PAD.top + plotH + 14}" text-anchor="end">${escapeXml(last)}</text>`,
+    `<text x="${PAD.left}" y="${PAD.top + plotH + 14}">${escapeHtml(first)}</text>`,
+    `<text x="${width - PAD.right}" y="${PAD.top + plotH + 14}" text-anchor="end">${escapeHtml(last)}</text>`,
     ...parts,
     ...legend,
   ]);
@@ -100,7 +91,7 @@ export function barChartSvg(chart: {
     const top = PAD.top + i * rowH;
     const w = round((Math.max(0, b.value) / high) * plotW);
     return [
-      `<text x="${labelW - 6}" y="${top + 13}" text-anchor="end">${escapeXml(clip(b.label, 40))}</text>`,
+      `<text x="${labelW - 6}" y="${top + 13}" text-anchor="end">${escapeHtml(clip(b.label, 40))}</text>`,
       `<rect x="${labelW}" y="${top + 3}" width="${w}" height="${rowH - 6}" fill="${colour(0)}"/>`,
       `<text x="${labelW + w + 4}" y="${top + 13}">${b.value}</text>`,
     ].join("");
@@ -118,7 +109,7 @@ function axes(width: number, height: number): string {
 }
 
 function svg(width: number, height: number, title: string, body: readonly string[]): string {
-  const t = escapeXml(title);
+  const t = escapeHtml(title);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${t}" font-family="sans-serif" font-size="11">`,
     `<title>${t}</title>`,
