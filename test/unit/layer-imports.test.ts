@@ -7,18 +7,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { importsOf } from "../helpers/source-imports.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-
-/** Every specifier a module names: `import … from`, `export … from`, side-effect and dynamic imports. */
-function importsOf(source: string): string[] {
-  const patterns = [
-    /^\s*(?:import|export)\s+(?:type\s+)?(?:[\w$]+\s*,\s*)?(?:\{[^}]*\}|\*(?:\s+as\s+[\w$]+)?|[\w$]+)\s+from\s+["']([^"']+)["']/gm,
-    /^\s*import\s+["']([^"']+)["']/gm,
-    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  return patterns.flatMap((re) => [...source.matchAll(re)].map((m) => m[1] ?? ""));
-}
 
 /** A module's imports as repository paths (`src/domain/x.ts`), packages as their names. */
 function resolvedImports(dir: string): { module: string; imports: string[] }[] {
