@@ -127,6 +127,11 @@ export interface LoggedPush {
   observedAt: Date;
   receivedAt: string;
   hash: string;
+  /**
+   * whether `hash` is a delta's claim rather than derived by the server from a whole state;
+   * "previous" for an unchanged delta, which leaves the state (and what is known of its hash) as it was
+   */
+  hashClaimed: boolean | "previous";
   changed: boolean;
   agent: { version: string; mode: string } | undefined;
   /** the state's sizes; "previous" for an unchanged delta, which does not know them (the last log row does) */
@@ -170,6 +175,7 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           last_seen_at = ${push.receivedAt}::timestamptz,
           last_observed_at = ${push.observedAt.toISOString()}::timestamptz,
           last_snapshot_hash = ${push.hash},
+          last_hash_claimed = ${push.hashClaimed === "previous" ? sql`last_hash_claimed` : sql`${String(push.hashClaimed)}::boolean`},
           last_snapshot_id = (SELECT id FROM logged),
           snapshots_accepted = snapshots_accepted + 1,
           snapshots_changed = snapshots_changed + ${push.changed ? 1 : 0},

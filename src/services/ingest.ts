@@ -231,6 +231,11 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
     // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,
     closed: nodes.close.length + pods.close.length + allocations.close.length,
+    /** intervals ended or begun in any table: none means the stored state is this snapshot's */
+    changes: [nodes, pods, allocations, headroom, counts, clusterCounts, controllers, declared].reduce(
+      (sum, d) => sum + d.open.length + d.close.length,
+      0,
+    ),
   };
 }
 
@@ -268,17 +273,21 @@ export function checkEnvelope(
 
 /**
  * Runs a push's transaction in the cluster's turn and, still in it, remembers the state it left
- * (hash hint, and the facts a next delta applies to).
+ * (hash hint, and the facts a next delta applies to). `hint` is how the hash hint follows: "derived"
+ * (a whole snapshot's hash), "claimed" (a changed delta's hash names no state the server derived: no
+ * hint) or "kept" (an unchanged delta).
  */
 export function inTurn(
   ctx: ServiceContext,
   agent: Agent,
   hash: string,
   transaction: () => Promise<{ result: IngestResult; state?: FactState }>,
+  hint: "derived" | "claimed" | "kept" = "derived",
 ): Promise<IngestResult> {
   const write = async () => {
     const { result, state } = await transaction();
-    hashHints(ctx.db).set(agent.clusterId, hash);
+    if (hint === "derived") hashHints(ctx.db).set(agent.clusterId, hash);
+    else if (hint === "claimed") hashHints(ctx.db).delete(agent.clusterId);
     if (state) ctx.baseStates?.put(agent.clusterId, hash, state);
     return result;
   };
@@ -318,6 +327,8 @@ interface LockedCluster {
   /** epoch ms of the last accepted observedAt (timestamps as numbers: the drivers parse dates differently) */
   last_observed_ms: number | null;
   last_snapshot_hash: string | null;
+  /** last_snapshot_hash is a changed delta's claim, not derived by the server from a whole state */
+  last_hash_claimed: boolean;
   last_snapshot_id: number | null;
   removed: boolean;
   /** the cluster's current agent token is still the one the push authenticated with */
@@ -330,7 +341,7 @@ export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster |
   const [row] = await rawRows<LockedCluster>(
     tx,
     sql`SELECT (extract(epoch FROM last_observed_at) * 1000)::float8 AS last_observed_ms, last_snapshot_hash,
-          last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed,
+          last_hash_claimed, last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed,
           token_hash IS NOT DISTINCT FROM ${agent.tokenHash} AS token_valid
         FROM clusters WHERE id = ${agent.clusterId} FOR UPDATE NOWAIT`,
   ).catch((error: unknown) => {
@@ -341,12 +352,14 @@ export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster |
 
 /**
  * The locked cluster's verdict on a push: refused (throws), an exact retransmission of the last
- * push (answers its result), or go on (undefined).
+ * push (answers its result), or go on (undefined). A whole snapshot is a retransmission only of a
+ * whole snapshot (`hashDerived`): a delta's stored hash is only its claim, which a whole snapshot's
+ * derived hash proves nothing against.
  */
 export function admit(
   cluster: LockedCluster | undefined,
   agent: Agent,
-  push: { observedAt: Date; hash: string; observedAtText: string },
+  push: { observedAt: Date; hash: string; observedAtText: string; hashDerived: boolean },
 ): IngestResult | undefined {
   if (!cluster || cluster.removed) {
     throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
@@ -359,6 +372,7 @@ export function admit(
   if (
     push.observedAt.getTime() === last &&
     push.hash === cluster.last_snapshot_hash &&
+    !(push.hashDerived && cluster.last_hash_claimed) &&
     cluster.last_snapshot_id
   ) {
     return { changed: false, opened: 0, closed: 0, snapshotId: cluster.last_snapshot_id };
@@ -388,13 +402,22 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
       lockCluster(tx, agent),
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
-    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: snapshot.observedAt });
+    const retransmitted = admit(cluster, agent, {
+      observedAt,
+      hash,
+      observedAtText: snapshot.observedAt,
+      hashDerived: true,
+    });
     if (retransmitted) return { result: retransmitted };
-    const changed = hash !== cluster?.last_snapshot_hash;
-    const facts = changed ? (push.facts ?? prepareFacts(state)) : null;
+    // After a changed delta the stored hash is only what the agent claimed: the stored facts are
+    // compared with this snapshot's whatever the hashes say, and decide whether anything changed.
+    const claimed = cluster?.last_hash_claimed === true;
+    const hashDiffers = hash !== cluster?.last_snapshot_hash;
+    const facts = hashDiffers || claimed ? (push.facts ?? prepareFacts(state)) : null;
     const diff = facts
       ? diffFacts(agent.clusterId, facts, prefetched ?? (await openRows(tx, agent.clusterId)), observedAt)
       : null;
+    const changed = claimed ? (diff?.changes ?? 0) > 0 : hashDiffers;
     const opened = diff?.opened ?? 0;
     const closed = diff?.closed ?? 0;
     // The rest is issued as one pipeline: PostgreSQL runs one connection's statements in order, so
@@ -407,6 +430,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
         observedAt,
         receivedAt: ctx.now().toISOString(),
         hash,
+        hashClaimed: false,
         changed,
         agent: snapshot.agent,
         counts: { nodes: state.nodes.length, pods: state.pods.length, allocations: allocationCount(state) },
