@@ -161,13 +161,16 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           pods: sql`${push.counts.pods}`,
           allocations: sql`${push.counts.allocations}`,
         };
+  // Booleans as literals: postgres.js serialises a parameter it knows is boolean by `=== true`, so
+  // the text 'true' would be stored as false on PostgreSQL (PGlite parses it).
+  const bool = (value: boolean) => sql.raw(value ? "true" : "false");
   const [row] = await rawRows<{ id: number }>(
     tx,
     sql`WITH logged AS (
           INSERT INTO snapshots (cluster_id, observed_at, received_at, hash, changed, agent_version, agent_mode,
                                  node_count, pod_count, allocation_count, opened, closed)
           VALUES (${clusterId}, ${push.observedAt.toISOString()}::timestamptz, ${push.receivedAt}::timestamptz, ${push.hash},
-                  ${String(push.changed)}::boolean, ${push.agent?.version ?? null}, ${push.agent?.mode ?? null},
+                  ${bool(push.changed)}, ${push.agent?.version ?? null}, ${push.agent?.mode ?? null},
                   ${counts.nodes}, ${counts.pods}, ${counts.allocations},
                   ${push.opened}, ${push.closed})
           RETURNING id)
@@ -175,7 +178,7 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           last_seen_at = ${push.receivedAt}::timestamptz,
           last_observed_at = ${push.observedAt.toISOString()}::timestamptz,
           last_snapshot_hash = ${push.hash},
-          last_hash_claimed = ${push.hashClaimed === "previous" ? sql`last_hash_claimed` : sql`${String(push.hashClaimed)}::boolean`},
+          last_hash_claimed = ${push.hashClaimed === "previous" ? sql`last_hash_claimed` : bool(push.hashClaimed)},
           last_snapshot_id = (SELECT id FROM logged),
           snapshots_accepted = snapshots_accepted + 1,
           snapshots_changed = snapshots_changed + ${push.changed ? 1 : 0},

@@ -98,6 +98,12 @@ describe("a delta's claimed hash", () => {
     // Now the stored hash is the server's own again: the same state once more is unchanged.
     const again = await answer(await harness.push(token, snapshotOf(CLUSTER, at(3), f2)));
     expect(again.body).toMatchObject({ changed: false, opened: 0, closed: 0 });
+    // The log says the same as the answers (on PostgreSQL as on PGlite).
+    const log = await rawRows<{ changed: boolean }>(
+      harness.database.db,
+      sql`SELECT changed FROM snapshots ORDER BY observed_at`,
+    );
+    expect(log.map((r) => r.changed)).toEqual([true, true, true, false]);
   });
 
   it("applies the changes of a delta that claims its base's hash, instead of taking it for a heartbeat", async () => {

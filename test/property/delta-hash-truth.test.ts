@@ -163,7 +163,7 @@ describe("a delta's claimed hash", () => {
         }
         expect(await history(server)).toEqual(await history(twin));
       }),
-      { numRuns: 30 },
+      { numRuns: 25 },
     );
   }, 300_000);
 });
