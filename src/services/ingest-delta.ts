@@ -96,12 +96,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, CLUSTER_COUNTS, INGRESS_CONTROLLERS, DECLARED])
         : null,
     ]);
-    const retransmitted = admit(cluster, agent, {
-      observedAt,
-      hash,
-      observedAtText: delta.observedAt,
-      hashDerived: false,
-    });
+    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
     if (base !== cluster?.last_snapshot_hash) {
       throw new ServiceError(

@@ -352,14 +352,12 @@ export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster |
 
 /**
  * The locked cluster's verdict on a push: refused (throws), an exact retransmission of the last
- * push (answers its result), or go on (undefined). A whole snapshot is a retransmission only of a
- * whole snapshot (`hashDerived`): a delta's stored hash is only its claim, which a whole snapshot's
- * derived hash proves nothing against.
+ * push (answers its result), or go on (undefined).
  */
 export function admit(
   cluster: LockedCluster | undefined,
   agent: Agent,
-  push: { observedAt: Date; hash: string; observedAtText: string; hashDerived: boolean },
+  push: { observedAt: Date; hash: string; observedAtText: string },
 ): IngestResult | undefined {
   if (!cluster || cluster.removed) {
     throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `cluster "${agent.cluster}" has been removed`);
@@ -372,17 +370,19 @@ export function admit(
   if (
     push.observedAt.getTime() === last &&
     push.hash === cluster.last_snapshot_hash &&
-    !(push.hashDerived && cluster.last_hash_claimed) &&
     cluster.last_snapshot_id
   ) {
     return { changed: false, opened: 0, closed: 0, snapshotId: cluster.last_snapshot_id };
   }
-  throw new ServiceError(
+  throw staleSnapshot(push.observedAtText, last);
+}
+
+const staleSnapshot = (observedAtText: string, lastMs: number) =>
+  new ServiceError(
     "CONFLICT",
     "STALE_SNAPSHOT",
-    `observedAt ${push.observedAtText} is not after the latest accepted snapshot (${new Date(last).toISOString()})`,
+    `observedAt ${observedAtText} is not after the latest accepted snapshot (${new Date(lastMs).toISOString()})`,
   );
-}
 
 interface SnapshotPush {
   state: CanonicalState;
@@ -402,16 +402,19 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
       lockCluster(tx, agent),
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
-    const retransmitted = admit(cluster, agent, {
-      observedAt,
-      hash,
-      observedAtText: snapshot.observedAt,
-      hashDerived: true,
-    });
-    if (retransmitted) return { result: retransmitted };
+    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: snapshot.observedAt });
     // After a changed delta the stored hash is only what the agent claimed: the stored facts are
     // compared with this snapshot's whatever the hashes say, and decide whether anything changed.
     const claimed = cluster?.last_hash_claimed === true;
+    if (retransmitted && !claimed) return { result: retransmitted };
+    if (retransmitted) {
+      // The whole snapshot of the delta's instant (an agent that lost the delta's answer and
+      // restarted): its retransmission only if it is the state the delta left.
+      const open = prefetched ?? (await openRows(tx, agent.clusterId));
+      const facts = push.facts ?? prepareFacts(state);
+      if (diffFacts(agent.clusterId, facts, open, observedAt).changes === 0) return { result: retransmitted };
+      throw staleSnapshot(snapshot.observedAt, observedAt.getTime());
+    }
     const hashDiffers = hash !== cluster?.last_snapshot_hash;
     const facts = hashDiffers || claimed ? (push.facts ?? prepareFacts(state)) : null;
     const diff = facts

@@ -133,6 +133,26 @@ describe("a delta's claimed hash", () => {
     const whole = await answer(await harness.push(token, snapshotOf(CLUSTER, at(2), f2)));
     expect(whole.body).toMatchObject({ changed: false, opened: 0, closed: 0 });
   });
+  it("takes a whole snapshot at a delta's instant for its retransmission only if it is the state the delta left", async () => {
+    await harness.reset();
+    const token = await harness.register(CLUSTER);
+    const first = snapshotOf(CLUSTER, at(0), f1);
+    expect((await harness.push(token, first)).status).toBe(200);
+    // An honest delta, then its whole snapshot (an agent that lost the answer and restarted).
+    const honest = await answer(await harness.push(token, deltaBody(first, snapshotOf(CLUSTER, at(1), f2))));
+    const whole = await answer(await harness.push(token, snapshotOf(CLUSTER, at(1), f2)));
+    expect(whole.status).toBe(200);
+    expect(whole.body).toEqual({ ...honest.body, changed: false, opened: 0, closed: 0 });
+    // A delta claiming F1's hash with other changes: F1 whole at its instant is not its retransmission.
+    const forged = deltaBody(snapshotOf(CLUSTER, at(1), f2), snapshotOf(CLUSTER, at(2), { ...f1, pods: [] }));
+    forged.delta.hash = canonical(first).hash;
+    expect((await harness.push(token, forged)).status).toBe(200);
+    const before = await history(harness);
+    const stale = await answer(await harness.push(token, snapshotOf(CLUSTER, at(2), f1)));
+    expect(stale.status).toBe(409);
+    expect(stale.body.error?.code).toBe("STALE_SNAPSHOT");
+    expect(await history(harness)).toEqual(before);
+  });
 });
 
 describe("a delta's resulting state", () => {
