@@ -10,12 +10,12 @@ import {
   MAX_AFFINITY_VALUES,
   MAX_DEPTH,
   MAX_LABELS,
-  MAX_NODES,
   MAX_PODS,
   MAX_PORTS_PER_POD,
   MAX_TAINTS,
   MAX_TOLERATIONS,
 } from "./bounds.js";
+import { stateBounds } from "./state-bounds.js";
 
 export type PrecheckCode =
   | "INVALID_SNAPSHOT"
@@ -33,10 +33,11 @@ export interface PrecheckFailure {
   message: string;
 }
 
-/** Array bounds by the field that holds the array. */
+/** Array bounds by the field that holds the array; a whole state's lists by the state's bounds. */
 const arrayBounds: Record<string, { max: number; code: PrecheckCode }> = {
-  nodes: { max: MAX_NODES, code: "TOO_MANY_NODES" },
-  pods: { max: MAX_PODS, code: "TOO_MANY_PODS" },
+  nodes: stateBounds.nodes,
+  pods: stateBounds.pods,
+  ingressControllers: stateBounds.ingressControllers,
   ports: { max: MAX_PORTS_PER_POD, code: "TOO_MANY_PORTS" },
   taints: { max: MAX_TAINTS, code: "TOO_MANY_ITEMS" },
   tolerations: { max: MAX_TOLERATIONS, code: "TOO_MANY_ITEMS" },

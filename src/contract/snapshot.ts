@@ -7,3 +7,4 @@ export * from "./bounds.js";
 export * from "./delta.js";
 export * from "./parse.js";
 export * from "./schema.js";
+export * from "./state-bounds.js";

@@ -3,6 +3,7 @@
  * same intervals a whole snapshot's fingerprint diff would give (an upsert whose fingerprint is
  * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
  */
+import type { StateSize } from "../contract/state-bounds.js";
 import type { AllocationFact, IngressControllerFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
 
@@ -42,6 +43,18 @@ export const factCount = (state: FactState): number => {
   for (const list of state.allocations.values()) count += list.length;
   return count;
 };
+
+/** The state's sizes the contract bounds (src/contract/state-bounds.ts). */
+export function stateSize(state: FactState): StateSize {
+  let hostPorts = 0;
+  for (const pod of state.pods.values()) hostPorts += pod.ports.length;
+  return {
+    nodes: state.nodes.size,
+    pods: state.pods.size,
+    ingressControllers: state.ingressControllers.length,
+    hostPorts,
+  };
+}
 
 /** The facts of a state, as lists (for the projections that read the whole cluster). */
 export function factsOfState(state: FactState): SnapshotFacts {

@@ -2,10 +2,14 @@
  * Delta ingest: the changes since the cluster's last accepted state (src/contract/delta.ts), applied
  * to that state's open facts (from this process's BaseStates, else read back) and written exactly as
  * the whole snapshot of the resulting state would be. A base other than the last accepted state hash
- * is refused (409 BASE_MISMATCH) before anything is written.
+ * is refused (409 BASE_MISMATCH), and a resulting state over the contract's bounds with the code a
+ * whole snapshot of it would get, before anything is written. The delta's `hash` is stored as the
+ * agent's claim (the next delta's base), never as proof of the state: see last_hash_claimed.
  */
+
 import { canonicalIngressControllers, canonicalNode, canonicalPod } from "../contract/canonical.js";
 import type { SnapshotDelta } from "../contract/delta.js";
+import { brokenStateBound } from "../contract/state-bounds.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import {
   applyFactDelta,
@@ -13,6 +17,7 @@ import {
   factsOfState,
   podsOnUnknownNodes,
   projectionsUnchanged,
+  stateSize,
 } from "../domain/fact-state.js";
 import { diffIntervals, factsFromState, type PodFact, type SnapshotFacts } from "../domain/history.js";
 import { loadFactState } from "./base-states.js";
@@ -49,8 +54,28 @@ export async function ingestDelta(
     pods: pods.upsert.map(canonicalPod),
     ingressControllers: canonicalIngressControllers(delta.delta.ingressControllers ?? []),
   });
-  return inTurn(ctx, agent, delta.delta.hash, () =>
-    deltaTransaction(ctx, agent, { delta, observedAt, upserts }),
+  const heartbeat = isHeartbeat(delta);
+  return inTurn(
+    ctx,
+    agent,
+    delta.delta.hash,
+    () => deltaTransaction(ctx, agent, { delta, observedAt, upserts, heartbeat }),
+    heartbeat ? "kept" : "claimed",
+  );
+}
+
+/**
+ * A delta that says nothing changed: `hash == base` and no changes at all. One that carries changes
+ * is applied whatever its hash says, so a wrong hash cannot make the server skip them.
+ */
+function isHeartbeat({ delta }: SnapshotDelta): boolean {
+  return (
+    delta.hash === delta.base &&
+    delta.nodes.upsert.length === 0 &&
+    delta.nodes.remove.length === 0 &&
+    delta.pods.upsert.length === 0 &&
+    delta.pods.remove.length === 0 &&
+    delta.ingressControllers === undefined
   );
 }
 
@@ -58,16 +83,16 @@ interface DeltaPush {
   delta: SnapshotDelta;
   observedAt: Date;
   upserts: SnapshotFacts;
+  heartbeat: boolean;
 }
 
 async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPush) {
   const { delta, observedAt } = push;
   const { base, hash } = delta.delta;
   return ctx.db.transaction(async (tx) => {
-    const expectChange = hash !== base;
     const [cluster, prefetched] = await Promise.all([
       lockCluster(tx, agent),
-      expectChange
+      !push.heartbeat
         ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, CLUSTER_COUNTS, INGRESS_CONTROLLERS, DECLARED])
         : null,
     ]);
@@ -81,13 +106,14 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       );
     }
     const receivedAt = ctx.now().toISOString();
-    if (hash === base) {
-      // Same state (a heartbeat): as for a whole snapshot, its contents change nothing.
+    if (push.heartbeat) {
+      // Same state: as for an unchanged whole snapshot, nothing but the log row is written.
       const snapshotId = await logPush(tx, {
         clusterId: agent.clusterId,
         observedAt,
         receivedAt,
         hash,
+        hashClaimed: "previous",
         changed: false,
         agent: delta.agent,
         counts: "previous",
@@ -105,6 +131,15 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       // Absent: unchanged; present: the whole new list (built with the upserts).
       ingressControllers: delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
     });
+    // The bounds hold for the state the delta produces, as they do for a whole snapshot's.
+    const broken = brokenStateBound(stateSize(state));
+    if (broken) {
+      throw new ServiceError(
+        "BAD_REQUEST",
+        broken.code,
+        `the state this delta would produce has ${broken.count} ${broken.what}; at most ${broken.max}`,
+      );
+    }
     const dangling = podsOnUnknownNodes(
       state,
       changes.closeNodes.length > 0 ? state.pods.values() : push.upserts.pods,
@@ -137,6 +172,11 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       : { close: [], open: [] };
     const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
     const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
+    // A delta naming a new hash changed the state, as a whole snapshot with a new hash would have;
+    // one naming its base but carrying changes changed it if any fact ended or began.
+    const changed =
+      hash !== base ||
+      opened + closed + changes.openIngressControllers.length + changes.closeIngressControllers.length > 0;
     const updates = [
       ...closeByKeys(
         agent.clusterId,
@@ -174,7 +214,8 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         observedAt,
         receivedAt,
         hash,
-        changed: true,
+        hashClaimed: true,
+        changed,
         agent: delta.agent,
         counts: {
           nodes: state.nodes.size,
@@ -187,6 +228,6 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       }),
       bulkInsertMany(tx, inserts),
     ]);
-    return { result: { changed: true, opened, closed, snapshotId }, state };
+    return { result: { changed, opened, closed, snapshotId }, state };
   });
 }

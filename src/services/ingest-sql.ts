@@ -127,6 +127,11 @@ export interface LoggedPush {
   observedAt: Date;
   receivedAt: string;
   hash: string;
+  /**
+   * whether `hash` is a delta's claim rather than derived by the server from a whole state;
+   * "previous" for an unchanged delta, which leaves the state (and what is known of its hash) as it was
+   */
+  hashClaimed: boolean | "previous";
   changed: boolean;
   agent: { version: string; mode: string } | undefined;
   /** the state's sizes; "previous" for an unchanged delta, which does not know them (the last log row does) */
@@ -156,13 +161,16 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           pods: sql`${push.counts.pods}`,
           allocations: sql`${push.counts.allocations}`,
         };
+  // Booleans as literals: postgres.js serialises a parameter it knows is boolean by `=== true`, so
+  // the text 'true' would be stored as false on PostgreSQL (PGlite parses it).
+  const bool = (value: boolean) => sql.raw(value ? "true" : "false");
   const [row] = await rawRows<{ id: number }>(
     tx,
     sql`WITH logged AS (
           INSERT INTO snapshots (cluster_id, observed_at, received_at, hash, changed, agent_version, agent_mode,
                                  node_count, pod_count, allocation_count, opened, closed)
           VALUES (${clusterId}, ${push.observedAt.toISOString()}::timestamptz, ${push.receivedAt}::timestamptz, ${push.hash},
-                  ${String(push.changed)}::boolean, ${push.agent?.version ?? null}, ${push.agent?.mode ?? null},
+                  ${bool(push.changed)}, ${push.agent?.version ?? null}, ${push.agent?.mode ?? null},
                   ${counts.nodes}, ${counts.pods}, ${counts.allocations},
                   ${push.opened}, ${push.closed})
           RETURNING id)
@@ -170,6 +178,7 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           last_seen_at = ${push.receivedAt}::timestamptz,
           last_observed_at = ${push.observedAt.toISOString()}::timestamptz,
           last_snapshot_hash = ${push.hash},
+          last_hash_claimed = ${push.hashClaimed === "previous" ? sql`last_hash_claimed` : bool(push.hashClaimed)},
           last_snapshot_id = (SELECT id FROM logged),
           snapshots_accepted = snapshots_accepted + 1,
           snapshots_changed = snapshots_changed + ${push.changed ? 1 : 0},

@@ -231,6 +231,11 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
     // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
     opened: nodes.open.length + pods.open.length + allocations.open.length,
     closed: nodes.close.length + pods.close.length + allocations.close.length,
+    /** intervals ended or begun in any table: none means the stored state is this snapshot's */
+    changes: [nodes, pods, allocations, headroom, counts, clusterCounts, controllers, declared].reduce(
+      (sum, d) => sum + d.open.length + d.close.length,
+      0,
+    ),
   };
 }
 
@@ -268,17 +273,21 @@ export function checkEnvelope(
 
 /**
  * Runs a push's transaction in the cluster's turn and, still in it, remembers the state it left
- * (hash hint, and the facts a next delta applies to).
+ * (hash hint, and the facts a next delta applies to). `hint` is how the hash hint follows: "derived"
+ * (a whole snapshot's hash), "claimed" (a changed delta's hash names no state the server derived: no
+ * hint) or "kept" (an unchanged delta).
  */
 export function inTurn(
   ctx: ServiceContext,
   agent: Agent,
   hash: string,
   transaction: () => Promise<{ result: IngestResult; state?: FactState }>,
+  hint: "derived" | "claimed" | "kept" = "derived",
 ): Promise<IngestResult> {
   const write = async () => {
     const { result, state } = await transaction();
-    hashHints(ctx.db).set(agent.clusterId, hash);
+    if (hint === "derived") hashHints(ctx.db).set(agent.clusterId, hash);
+    else if (hint === "claimed") hashHints(ctx.db).delete(agent.clusterId);
     if (state) ctx.baseStates?.put(agent.clusterId, hash, state);
     return result;
   };
@@ -318,6 +327,8 @@ interface LockedCluster {
   /** epoch ms of the last accepted observedAt (timestamps as numbers: the drivers parse dates differently) */
   last_observed_ms: number | null;
   last_snapshot_hash: string | null;
+  /** last_snapshot_hash is a changed delta's claim, not derived by the server from a whole state */
+  last_hash_claimed: boolean;
   last_snapshot_id: number | null;
   removed: boolean;
   /** the cluster's current agent token is still the one the push authenticated with */
@@ -330,7 +341,7 @@ export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster |
   const [row] = await rawRows<LockedCluster>(
     tx,
     sql`SELECT (extract(epoch FROM last_observed_at) * 1000)::float8 AS last_observed_ms, last_snapshot_hash,
-          last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed,
+          last_hash_claimed, last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed,
           token_hash IS NOT DISTINCT FROM ${agent.tokenHash} AS token_valid
         FROM clusters WHERE id = ${agent.clusterId} FOR UPDATE NOWAIT`,
   ).catch((error: unknown) => {
@@ -363,12 +374,15 @@ export function admit(
   ) {
     return { changed: false, opened: 0, closed: 0, snapshotId: cluster.last_snapshot_id };
   }
-  throw new ServiceError(
+  throw staleSnapshot(push.observedAtText, last);
+}
+
+const staleSnapshot = (observedAtText: string, lastMs: number) =>
+  new ServiceError(
     "CONFLICT",
     "STALE_SNAPSHOT",
-    `observedAt ${push.observedAtText} is not after the latest accepted snapshot (${new Date(last).toISOString()})`,
+    `observedAt ${observedAtText} is not after the latest accepted snapshot (${new Date(lastMs).toISOString()})`,
   );
-}
 
 interface SnapshotPush {
   state: CanonicalState;
@@ -389,12 +403,24 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: snapshot.observedAt });
-    if (retransmitted) return { result: retransmitted };
-    const changed = hash !== cluster?.last_snapshot_hash;
-    const facts = changed ? (push.facts ?? prepareFacts(state)) : null;
+    // After a changed delta the stored hash is only what the agent claimed: the stored facts are
+    // compared with this snapshot's whatever the hashes say, and decide whether anything changed.
+    const claimed = cluster?.last_hash_claimed === true;
+    if (retransmitted && !claimed) return { result: retransmitted };
+    if (retransmitted) {
+      // The whole snapshot of the delta's instant (an agent that lost the delta's answer and
+      // restarted): its retransmission only if it is the state the delta left.
+      const open = prefetched ?? (await openRows(tx, agent.clusterId));
+      const facts = push.facts ?? prepareFacts(state);
+      if (diffFacts(agent.clusterId, facts, open, observedAt).changes === 0) return { result: retransmitted };
+      throw staleSnapshot(snapshot.observedAt, observedAt.getTime());
+    }
+    const hashDiffers = hash !== cluster?.last_snapshot_hash;
+    const facts = hashDiffers || claimed ? (push.facts ?? prepareFacts(state)) : null;
     const diff = facts
       ? diffFacts(agent.clusterId, facts, prefetched ?? (await openRows(tx, agent.clusterId)), observedAt)
       : null;
+    const changed = claimed ? (diff?.changes ?? 0) > 0 : hashDiffers;
     const opened = diff?.opened ?? 0;
     const closed = diff?.closed ?? 0;
     // The rest is issued as one pipeline: PostgreSQL runs one connection's statements in order, so
@@ -407,6 +433,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
         observedAt,
         receivedAt: ctx.now().toISOString(),
         hash,
+        hashClaimed: false,
         changed,
         agent: snapshot.agent,
         counts: { nodes: state.nodes.length, pods: state.pods.length, allocations: allocationCount(state) },

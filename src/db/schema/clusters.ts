@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import type { PortSummary } from "../../domain/port-map.js";
 
 export const clusters = pgTable(
@@ -17,6 +27,11 @@ export const clusters = pgTable(
     /** agent clock (observedAt) of the last accepted snapshot: the history's "now" for this cluster */
     lastObservedAt: timestamp("last_observed_at", { withTimezone: true }),
     lastSnapshotHash: text("last_snapshot_hash"),
+    /**
+     * last_snapshot_hash is a delta's claim (the agent's name for the state it meant), not a hash the
+     * server derived from a whole state: a whole snapshot then compares facts instead of hashes
+     */
+    lastHashClaimed: boolean("last_hash_claimed").notNull().default(false),
     lastSnapshotId: bigint("last_snapshot_id", { mode: "number" }),
     /** monotonic counters for /metrics (the snapshot log itself is pruned) */
     snapshotsAccepted: bigint("snapshots_accepted", { mode: "number" }).notNull().default(0),

@@ -1,0 +1,52 @@
+/**
+ * The state bounds (src/contract/state-bounds.ts): one table that a whole snapshot's pre-check and
+ * a delta's resulting state are both checked by, so both paths refuse the same state with one code.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  brokenStateBound,
+  MAX_INGRESS_CONTROLLERS,
+  MAX_NODES,
+  MAX_PODS,
+  parseSnapshot,
+  type StateSize,
+  stateBounds,
+} from "../../../src/contract/snapshot.js";
+
+const within: StateSize = {
+  nodes: MAX_NODES,
+  pods: MAX_PODS,
+  ingressControllers: MAX_INGRESS_CONTROLLERS,
+  hostPorts: 1_000_000,
+};
+
+describe("state bounds", () => {
+  it("lets a state exactly at every bound through", () => {
+    expect(brokenStateBound(within)).toBeNull();
+  });
+
+  it.each([
+    ["nodes", "TOO_MANY_NODES"],
+    ["pods", "TOO_MANY_PODS"],
+    ["ingressControllers", "TOO_MANY_ITEMS"],
+  ] as const)("refuses one %s over the bound with %s, saying how many and the bound", (size, code) => {
+    const broken = brokenStateBound({ ...within, [size]: within[size] + 1 });
+    expect(broken).toMatchObject({ code, count: within[size] + 1, max: within[size] });
+  });
+
+  it("are what a whole snapshot's lists are refused by, with the same codes", () => {
+    const snapshot = (extra: object) =>
+      parseSnapshot({
+        schemaVersion: 1,
+        cluster: "c",
+        observedAt: "2026-01-01T00:00:00Z",
+        nodes: [],
+        pods: [],
+        ...extra,
+      });
+    for (const [field, bound] of Object.entries(stateBounds)) {
+      const refused = snapshot({ [field]: Array.from({ length: bound.max + 1 }, () => ({})) });
+      expect(refused.ok ? "accepted" : refused.code, field).toBe(bound.code);
+    }
+  });
+});
