@@ -78,7 +78,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const write = deps.stdout ?? ((text: string) => process.stdout.write(text));
     sink = new SnapshotPrinter(write, config.mode === "watch" ? "lines" : "document");
   } else {
-    const token = config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : (config.token ?? "");
+    const readToken = async () =>
+      config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : (config.token ?? "");
+    let token = await readToken();
     if (!token) {
       throw new Error(
         config.tokenFile ? `the token file ${config.tokenFile} is empty` : "PORTOLAN_TOKEN is empty",
@@ -95,7 +97,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     if (newest) notBeforeMs = Date.parse(newest.observedAt);
     pusher = new Pusher({
       cluster: config.cluster,
-      transport: httpTransport({ server: config.server ?? "", token }, deps.fetch, () =>
+      transport: httpTransport({ server: config.server ?? "", token: () => token }, deps.fetch, () =>
         clock.now().getTime(),
       ),
       spool,
@@ -107,6 +109,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       metrics,
       // Watch mode pushes the same cluster again and again; --once and --from-file send one whole snapshot.
       deltas: config.mode === "watch",
+      // Watch mode outlives a refused token (rotated, or a fault on the server's side): it keeps
+      // trying slowly, with the token file read again (a mounted Secret follows a rotation).
+      ...(config.mode === "watch"
+        ? {
+            authRetryMs: config.authRetryMs,
+            beforeAuthRetry: async () => {
+              const fresh = await readToken().catch(() => "");
+              if (fresh) token = fresh;
+            },
+          }
+        : {}),
       onResult: (result) => {
         if (result.outcome.kind === "rejected") failed = true;
         events.emit("push", result);
