@@ -198,9 +198,9 @@ describe("the agent in watch mode", () => {
     expect(metrics).toMatch(/^portolan_agent_auth_failures_total\{status="401"\} ([3-9]|\d\d+)$/m);
     // The token file is read again before each retry: a rotated Secret is picked up.
     writeFileSync(tokenFile, "new-token\n");
+    await until(() => api.pushes.some((p) => p.token === "new-token"), api.events, "push", "the new token");
     api.status = 200;
-    const accepted = await acceptedPush();
-    expect(accepted.token).toBe("new-token");
+    await acceptedPush();
     await until(
       () => t.logs.some((l) => l.msg === "the API accepts the agent token again"),
       api.events,
@@ -264,6 +264,15 @@ describe("the agent with --once", () => {
       limit: "500",
       fieldSelector: "status.phase!=Succeeded,status.phase!=Failed",
     });
+  });
+
+  it("gives up with status 1 at --once-timeout when a Kubernetes LIST hangs", async () => {
+    kube.hangNext(/\/api\/v1\/pods/);
+    const t = await agent(["--once", "--once-timeout", "300ms"]);
+    // The LIST's own limit is 60 s: an exit well before it is the deadline's doing.
+    expect(await within(t.agent.done, 20_000, "the --once deadline")).toBe(1);
+    expect(t.logs.some((l) => l.level === "error" && /--once-timeout/.test(String(l.msg)))).toBe(true);
+    expect(api.pushes).toHaveLength(0);
   });
 
   it("stops with status 1 and says why when the API refuses its token", async () => {

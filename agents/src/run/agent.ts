@@ -167,15 +167,39 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     return createKubeClient(loaded.config);
   };
 
-  /** --once / --from-file: deliver everything waiting (earlier runs' spool too) within the deadline. */
-  const deliver = async (): Promise<number> => {
-    if (!pusher) return EXIT_OK;
+  /**
+   * --once / --from-file: the whole run (Kubernetes access, LISTs, reading dumps, delivering
+   * everything waiting, earlier runs' spool too) within --once-timeout: one deadline, whose signal
+   * every request of the run takes (a LIST's own 60 s page limit cannot outlive it).
+   */
+  const withinOnceDeadline = async (take: (signal: AbortSignal) => Promise<SnapshotInfo | undefined>) => {
     const deadline = new AbortScope([stopping.signal], config.onceTimeoutMs);
     try {
-      await pusher.run(deadline.signal, { untilEmpty: true });
+      // Raced too, for what takes no signal (standard input); both promises are observed, so
+      // whichever settles last cannot become an unhandled rejection.
+      const taking = take(deadline.signal);
+      const late = new Promise<never>((_, reject) => {
+        deadline.signal.addEventListener("abort", () => reject(deadline.signal.reason), { once: true });
+      });
+      taking.catch(() => {});
+      late.catch(() => {});
+      const info = await Promise.race([taking, late]);
+      return info ? await deliver(deadline.signal) : EXIT_FAILED;
+    } catch (error) {
+      if (!deadline.signal.aborted || stopping.signal.aborted) throw error;
+      logger.error("gave up: the snapshot was not taken within --once-timeout", {
+        onceTimeoutMs: config.onceTimeoutMs,
+        error: errorText(error),
+      });
+      return EXIT_FAILED;
     } finally {
       deadline.dispose();
     }
+  };
+
+  const deliver = async (deadline: AbortSignal): Promise<number> => {
+    if (!pusher) return EXIT_OK;
+    await pusher.run(deadline, { untilEmpty: true });
     if (pusher.fatal) return EXIT_FAILED;
     if (pusher.waiting > 0) {
       logger.error("gave up delivering: the API did not accept the snapshot in time", {
@@ -197,24 +221,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(health ? { health: health.url } : {}),
     });
     if (config.mode === "files") {
-      const info = await snapshotFromFiles(
-        config.files,
-        producer,
-        logger,
-        deps.readStdin ?? readStdin,
-        config.allowNoPods,
+      return withinOnceDeadline(() =>
+        snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin, config.allowNoPods),
       );
-      return info ? deliver() : EXIT_FAILED;
     }
     if (config.mode === "once") {
-      const info = await snapshotFromCluster(
-        await kubeClient(),
-        producer,
-        config.pageSize,
-        logger,
-        stopping.signal,
+      return withinOnceDeadline(async (deadline) =>
+        snapshotFromCluster(await kubeClient(), producer, config.pageSize, logger, deadline),
       );
-      return info ? deliver() : EXIT_FAILED;
     }
     const client = await kubeClient();
     const pushing = pusher
