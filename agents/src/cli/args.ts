@@ -200,9 +200,10 @@ Modes:
                            "kubectl get pods -A -o json" or "kubectl get nodes,pods -A -o json"
                            ("-" reads standard input); no cluster access needed. Both a node
                            and a pod list are required (exit 2 otherwise): a snapshot without
-                           pods would close every pod's history
+                           pods would close every pod's history. An empty "kind": "List" says
+                           not what it lists and counts as neither
   --allow-no-pods          with --from-file: the cluster really runs no pods, accept a dump
-                           without a pod list
+                           without a pod list (e.g. kubectl's empty List for "get pods")
   --dry-run                print the snapshot JSON on stdout instead of pushing (watch mode: one
                            line per changed snapshot)
   (default)                list, then watch nodes and pods; push on change and every --heartbeat
