@@ -121,4 +121,12 @@ describe.skipIf(!onRealPostgres())("a connection cut in the middle of a large re
     else expect(databaseOutageCode(next.error)).toBe("DATABASE_RESULT_DAMAGED");
     expect(await rawRows(throughProxy.db, sql`SELECT 2 AS n`)).toEqual([{ n: 2 }]);
   }, 60_000);
+
+  it("keeps transactions and savepoints working through the checked client", async () => {
+    const inner = await throughProxy.db.transaction(async (tx) => {
+      await rawRows(tx, sql`SELECT 1 AS n`);
+      return tx.transaction(async (nested) => rawRows<{ n: number }>(nested, sql`SELECT 3 AS n`));
+    });
+    expect(inner).toEqual([{ n: 3 }]);
+  });
 });
