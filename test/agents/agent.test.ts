@@ -268,9 +268,11 @@ describe("the agent with --once", () => {
 
   it("gives up with status 1 at --once-timeout when a Kubernetes LIST hangs", async () => {
     kube.hangNext(/\/api\/v1\/pods/);
-    const t = await agent(["--once", "--once-timeout", "300ms"]);
+    const hung = new Promise((resolve) => kube.events.once("hang", resolve));
+    const t = await agent(["--once", "--once-timeout", "2s"]);
     // The LIST's own limit is 60 s: an exit well before it is the deadline's doing.
     expect(await within(t.agent.done, 20_000, "the --once deadline")).toBe(1);
+    await within(hung, 1, "the hung LIST");
     expect(t.logs.some((l) => l.level === "error" && /--once-timeout/.test(String(l.msg)))).toBe(true);
     expect(api.pushes).toHaveLength(0);
   });
@@ -287,7 +289,8 @@ describe("the agent with --once", () => {
 
   it("gives up with status 1 when the API stays away past --once-timeout", async () => {
     api.status = 503;
-    const t = await agent(["--once", "--once-timeout", "300ms"]);
+    // The deadline covers the LISTs too (loading the Kubernetes client alone can take a second).
+    const t = await agent(["--once", "--once-timeout", "4s"]);
     expect(await t.agent.done).toBe(1);
     expect(api.pushes.length).toBeGreaterThanOrEqual(2);
   });
