@@ -20,6 +20,8 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "DATABASE_DEADLINE",
+  // checked-results.ts: the driver answered a result that cannot be right; its connection is gone
+  "DATABASE_RESULT_DAMAGED",
 ]);
 
 /**

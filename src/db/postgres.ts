@@ -1,5 +1,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres, { type Sql } from "postgres";
+import { log } from "../logging/logger.js";
+import { checkedTransaction, checkedUnsafe } from "./checked-results.js";
 import * as schema from "./schema/index.js";
 import type { DatabaseHandle, Db } from "./types.js";
 
@@ -76,12 +78,33 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
       },
     });
   let client = open();
+  /**
+   * A result that cannot be right (checked-results.ts) came from `from`: that pool is replaced,
+   * unless it already was (one damaged connection must not recycle pool after pool).
+   */
+  const discard = (from: Sql) => (error: Error) => {
+    if (from !== client) return;
+    log("warn", "database answered an impossible result: its pool was replaced", {
+      code: (error as { code?: string }).code,
+    });
+    handle.recycle();
+  };
   // drizzle keeps one client for the database's life, so it gets a stand-in that forwards to the
-  // current pool; these three members are all drizzle's postgres-js session uses.
+  // current pool; these three members are all drizzle's postgres-js session uses. Every answer is
+  // checked on its way through (checked-results.ts), in transactions too.
   const current = {
     options: client.options,
-    unsafe: ((...args: Parameters<Sql["unsafe"]>) => client.unsafe(...args)) as Sql["unsafe"],
-    begin: ((...args: [never, never]) => client.begin(...args)) as Sql["begin"],
+    unsafe: ((...args: Parameters<Sql["unsafe"]>) => {
+      const from = client;
+      return checkedUnsafe((...a) => from.unsafe(...a), discard(from))(...args);
+    }) as Sql["unsafe"],
+    begin: ((...args: unknown[]) => {
+      const from = client;
+      const body = args[args.length - 1];
+      if (typeof body !== "function") return (from.begin as (...a: unknown[]) => unknown)(...args);
+      const checkedBody = (tx: Sql) => body(checkedTransaction(tx, discard(from)));
+      return (from.begin as (...a: unknown[]) => unknown)(...args.slice(0, -1), checkedBody);
+    }) as Sql["begin"],
   };
   // The stand-in has only what drizzle calls; the cast states that contract.
   const db = drizzle(current as unknown as Sql, { schema }) as unknown as Db;

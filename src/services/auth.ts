@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
 import type { ServiceContext } from "./context.js";
-import { ServiceError } from "./errors.js";
+import { OUTAGE_RETRY_AFTER_SECONDS, ServiceError } from "./errors.js";
 import { hashToken, sameHash } from "./tokens.js";
 
 export type Principal =
@@ -48,7 +48,10 @@ function agentCache(db: Db) {
   return cache;
 }
 
-/** Who is calling, from the Authorization header. A token that is present but unknown is always 401. */
+/**
+ * Who is calling, from the Authorization header. A token that is present but unknown is always 401;
+ * a lookup that fails is always 503 (lookupToken).
+ */
 export async function resolvePrincipal(
   ctx: ServiceContext,
   auth: AuthConfig,
@@ -70,24 +73,61 @@ export async function resolvePrincipal(
   if (known && known.until > now) {
     return { kind: "agent", clusterId: known.clusterId, cluster: known.cluster, tokenHash: hash };
   }
-  const [agent] = token.startsWith("ptl_read_")
-    ? []
-    : await rawRows<{ id: number; name: string }>(
+  const agent = token.startsWith("ptl_read_")
+    ? undefined
+    : await lookupToken(
         ctx.db,
         sql`SELECT id, name FROM clusters WHERE token_hash = ${hash} AND removed_at IS NULL`,
+        (row): row is { id: number; name: string } =>
+          typeof row.id === "number" && typeof row.name === "string",
       );
   if (agent) {
     if (cache.size >= AGENT_CACHE_MAX) cache.clear();
     cache.set(hash, { clusterId: agent.id, cluster: agent.name, until: now + AGENT_CACHE_MS });
     return { kind: "agent", clusterId: agent.id, cluster: agent.name, tokenHash: hash };
   }
-  const [reader] = await rawRows<{ name: string }>(
+  const reader = await lookupToken(
     ctx.db,
     sql`SELECT name FROM read_tokens WHERE token_hash = ${hash} AND revoked_at IS NULL`,
+    (row): row is { name: string } => typeof row.name === "string",
   );
   if (reader) return { kind: "reader", name: reader.name };
   throw new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", "unknown or revoked token");
 }
+
+/**
+ * The row a token's hash names, or undefined only when the database answered that there is none.
+ * Any other outcome (an error of any kind, rows that are not what the query selects, more than
+ * one) is 503 DATABASE_UNAVAILABLE: a 401 tells a client its token is wrong, and an agent or a
+ * dashboard that believes it stops using a token that is fine.
+ */
+async function lookupToken<T>(
+  db: Db,
+  query: SQL,
+  isRow: (row: Record<string, unknown>) => row is Record<string, unknown> & T,
+): Promise<T | undefined> {
+  let rows: unknown[];
+  try {
+    rows = await rawRows<unknown>(db, query);
+  } catch (error) {
+    throw tokenLookupFailed(error);
+  }
+  if (rows.length === 0) return undefined;
+  const [row] = rows;
+  if (rows.length > 1 || !row || typeof row !== "object" || !isRow(row as Record<string, unknown>))
+    throw tokenLookupFailed(new Error(`the token lookup answered ${rows.length} unexpected rows`));
+  return row as T;
+}
+
+const tokenLookupFailed = (cause: unknown) =>
+  new ServiceError(
+    "UNAVAILABLE",
+    "DATABASE_UNAVAILABLE",
+    `the token could not be checked: the database is unavailable; retry in ${OUTAGE_RETRY_AFTER_SECONDS} s`,
+    undefined,
+    // Kept for the log line (describeFailure), never sent to the client.
+    { cause },
+  );
 
 const missing = (what: string) =>
   new ServiceError("UNAUTHORIZED", "UNAUTHORIZED", `${what}: send 'Authorization: Bearer <token>'`);

@@ -177,13 +177,36 @@ describe("the agent in watch mode", () => {
     expect((await fetch(`${t.agent.healthUrl}/healthz`)).status).toBe(200);
   });
 
-  it("stops with status 1 and says why when the API refuses its token", async () => {
+  it("keeps trying at --auth-retry when the API refuses its token, loudly, and says when it is accepted again", async () => {
     api.status = 401;
-    const t = await agent();
-    expect(await t.agent.done).toBe(1);
-    expect(
-      t.logs.some((l) => l.level === "error" && /refused the agent token \(401/.test(String(l.msg))),
-    ).toBe(true);
+    api.code = "UNAUTHORIZED";
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "old-token\n");
+    const t = await agent(["--token-file", tokenFile, "--auth-retry", "20ms", "--health-port", "0"]);
+    const refusals = () =>
+      t.logs.filter(
+        (l) =>
+          l.level === "error" &&
+          /refused the agent token \(401/.test(String(l.msg)) &&
+          l.code === "UNAUTHORIZED",
+      ).length;
+    await until(() => refusals() >= 3, api.events, "push", "three refused pushes");
+    // Still running, still alive for its liveness probe, and the refusals are counted.
+    expect(await Promise.race([t.agent.done, Promise.resolve("running")])).toBe("running");
+    expect((await fetch(`${t.agent.healthUrl}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${t.agent.healthUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^portolan_agent_auth_failures_total\{status="401"\} ([3-9]|\d\d+)$/m);
+    // The token file is read again before each retry: a rotated Secret is picked up.
+    writeFileSync(tokenFile, "new-token\n");
+    await until(() => api.pushes.some((p) => p.token === "new-token"), api.events, "push", "the new token");
+    api.status = 200;
+    await acceptedPush();
+    await until(
+      () => t.logs.some((l) => l.msg === "the API accepts the agent token again"),
+      api.events,
+      "push",
+      "the recovery line",
+    );
   });
 
   it("stops gracefully: watches closed, exit status 0", async () => {
@@ -243,9 +266,31 @@ describe("the agent with --once", () => {
     });
   });
 
+  it("gives up with status 1 at --once-timeout when a Kubernetes LIST hangs", async () => {
+    kube.hangNext(/\/api\/v1\/pods/);
+    const hung = new Promise((resolve) => kube.events.once("hang", resolve));
+    const t = await agent(["--once", "--once-timeout", "2s"]);
+    // The LIST's own limit is 60 s: an exit well before it is the deadline's doing.
+    expect(await within(t.agent.done, 20_000, "the --once deadline")).toBe(1);
+    await within(hung, 1, "the hung LIST");
+    expect(t.logs.some((l) => l.level === "error" && /--once-timeout/.test(String(l.msg)))).toBe(true);
+    expect(api.pushes).toHaveLength(0);
+  });
+
+  it("stops with status 1 and says why when the API refuses its token", async () => {
+    api.status = 401;
+    const t = await agent(["--once", "--auth-retry", "10ms"]);
+    expect(await t.agent.done).toBe(1);
+    expect(
+      t.logs.some((l) => l.level === "error" && /refused the agent token \(401/.test(String(l.msg))),
+    ).toBe(true);
+    expect(api.pushes).toHaveLength(1);
+  });
+
   it("gives up with status 1 when the API stays away past --once-timeout", async () => {
     api.status = 503;
-    const t = await agent(["--once", "--once-timeout", "300ms"]);
+    // The deadline covers the LISTs too (loading the Kubernetes client alone can take a second).
+    const t = await agent(["--once", "--once-timeout", "4s"]);
     expect(await t.agent.done).toBe(1);
     expect(api.pushes.length).toBeGreaterThanOrEqual(2);
   });

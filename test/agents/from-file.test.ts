@@ -249,14 +249,24 @@ describe("--from-file refuses a dump that would close histories it never saw", (
     expect(result.errors.join("\n")).toMatch(/no node list .*kubectl get nodes -o json/);
   });
 
-  it("accepts a pod list that is present but empty (kubectl prints an empty List)", async () => {
+  it("refuses an empty untyped List as ambiguous (exit 2), unless --allow-no-pods says the cluster runs none", async () => {
     const nodes = write("nodes-for-empty.json", list(served("nodes")));
-    const result = await fromFiles([nodes, write("no-pods.json", list([]))]);
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.output[0] as string).pods).toEqual([]);
-    expect((await fromFiles([nodes, write("empty-podlist.json", { kind: "PodList", items: [] })])).code).toBe(
-      0,
+    const refused = await fromFiles([nodes, write("no-pods.json", list([]))]);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toEqual([]);
+    expect(refused.errors.join("\n")).toMatch(
+      /no pod list .*no-pods\.json: an empty List that does not say what it lists.*--allow-no-pods/,
     );
+    const said = await fromFiles([nodes, write("no-pods.json", list([]))], ["--allow-no-pods"]);
+    expect(said.code).toBe(0);
+    expect(JSON.parse(said.output[0] as string).pods).toEqual([]);
+  });
+
+  it("accepts an empty list that says it lists pods (PodList)", async () => {
+    const nodes = write("nodes-for-empty.json", list(served("nodes")));
+    const typed = await fromFiles([nodes, write("empty-podlist.json", { kind: "PodList", items: [] })]);
+    expect(typed.code).toBe(0);
+    expect(JSON.parse(typed.output[0] as string).pods).toEqual([]);
   });
 
   it("one empty List does not stand for both lists", async () => {

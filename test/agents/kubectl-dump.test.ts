@@ -62,7 +62,7 @@ describe("reading kubectl JSON dumps", () => {
 
   it("knows an empty IngressControllerList as one, and a dump without any as none", () => {
     const empty = readKubeObjects({ kind: "IngressControllerList", items: [] }, "ic.json");
-    expect([empty.hasIngressControllerList, empty.emptyLists]).toEqual([true, 0]);
+    expect([empty.hasIngressControllerList, empty.emptyLists]).toEqual([true, []]);
     expect(readKubeObjects({ kind: "List", items: fixtureNodes() }, "n").hasIngressControllerList).toBe(
       false,
     );

@@ -188,6 +188,8 @@ async function pusherWith(
     rejectedKept?: number;
     transport?: SnapshotTransport;
     deltas?: boolean;
+    authRetryMs?: number;
+    beforeAuthRetry?: () => Promise<void>;
   } = {},
 ) {
   const scriptedTransport = scripted(answers);
@@ -217,6 +219,8 @@ async function pusherWith(
     logger: silentLogger,
     metrics,
     deltas: options.deltas ?? false,
+    ...(options.authRetryMs === undefined ? {} : { authRetryMs: options.authRetryMs }),
+    ...(options.beforeAuthRetry ? { beforeAuthRetry: options.beforeAuthRetry } : {}),
     onResult: (r) => {
       results.push(r);
       events.emit("result");
@@ -377,13 +381,34 @@ describe("the pusher", () => {
     [401, /refused the agent token \(401 Unauthorized\)/],
     [403, /does not let this token push cluster "prod-eu-1" \(403 Forbidden\)/],
   ])("stops on %i with a message that says what to check, keeping what waits", async (status, message) => {
-    const p = await pusherWith([{ kind: "fatal", status, message: "no" }]);
+    const p = await pusherWith([{ kind: "fatal", status, code: "UNAUTHORIZED", message: "no" }]);
     await offerChange(p.pusher, 1);
     await offerChange(p.pusher, 2);
     await p.pusher.run(new AbortController().signal);
     expect(p.pusher.fatal?.message).toMatch(message);
     expect(p.sent).toHaveLength(1);
     expect(p.spool.size).toBe(2);
+  });
+
+  it("with authRetryMs, waits that long after 401/403 and tries again, keeping every change", async () => {
+    const refused = (status: number): PushOutcome => ({ kind: "fatal", status, code: "X", message: "no" });
+    let rereads = 0;
+    const p = await pusherWith([refused(401), refused(403), refused(401)], {
+      authRetryMs: 300_000,
+      beforeAuthRetry: async () => {
+        rereads += 1;
+      },
+    });
+    await offerChange(p.pusher, 1);
+    await offerChange(p.pusher, 2);
+    await p.pusher.run(new AbortController().signal, { untilEmpty: true });
+    expect(p.pusher.fatal).toBeUndefined();
+    expect(p.waits).toEqual([300_000, 300_000, 300_000]);
+    expect(rereads).toBe(3);
+    expect(p.sent.map((s) => s.observedAt)).toEqual([at(1), at(1), at(1), at(1), at(2)]);
+    expect(p.metrics.authFailures.get({ status: "401" })).toBe(2);
+    expect(p.metrics.authFailures.get({ status: "403" })).toBe(1);
+    expect(p.spool.size).toBe(0);
   });
 
   it("sends a heartbeat only when nothing waits, and only the newest", async () => {

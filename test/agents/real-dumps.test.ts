@@ -3,14 +3,17 @@
  * SOURCES.md), read where they are: the agent turns each cluster's dumps into a snapshot, and the
  * real HTTP app accepts it and answers who holds the ports those clusters really held.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Protocol, Snapshot } from "../../src/contract/snapshot.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { startTestAgent } from "./helpers/agent.js";
 
-const DUMPS = resolve(import.meta.dirname, "..", "..", "..", "shared", "k8s-dumps");
+/** Beside the checkout; K8S_DUMPS_DIR names it for a checkout elsewhere (a git worktree). */
+const DUMPS =
+  process.env.K8S_DUMPS_DIR ?? resolve(import.meta.dirname, "..", "..", "..", "shared", "k8s-dumps");
 const present = existsSync(DUMPS);
 if (!present) console.log(`${DUMPS} is not here: the tests on real dumps are skipped`);
 
@@ -109,5 +112,32 @@ describe.skipIf(!present)("real kubectl dumps", () => {
     expect(router).toMatchObject({ node: null, phase: "Pending", hostNetwork: true });
     expect(router?.ports.map((p) => p.hostPort).sort((a, b) => a - b)).toEqual([80, 443, 1936]);
     expect(router?.scheduling?.message).toMatch(/didn't have free ports for the requested pod ports/);
+  });
+
+  it("untyped Lists are typed by their items' kind; an empty one beside real nodes is refused as ambiguous", async () => {
+    const dumpDir = mkdtempSync(join(tmpdir(), "portolan-dumps-"));
+    const run = async (files: string[]) => {
+      const t = await startTestAgent(["--cluster", "kubeadm", "--dry-run", "--from-file", ...files]);
+      return { code: await t.agent.done, output: t.output, logs: t.logs };
+    };
+    try {
+      // Both real "kind": "List" documents: one of Nodes, one of Pods.
+      const typed = await run([
+        join(DUMPS, "synthetic-nodes-describecluster.json"),
+        join(DUMPS, "describecluster-kubeadm-pods.json"),
+      ]);
+      expect(typed.code).toBe(0);
+      const snapshot = JSON.parse(typed.output[0] as string) as Snapshot;
+      expect([snapshot.nodes.length, snapshot.pods.length > 0]).toEqual([4, true]);
+      // What "kubectl get pods -A -o json" prints for no pods, and also for any empty answer.
+      const empty = join(dumpDir, "empty.json");
+      writeFileSync(empty, JSON.stringify({ apiVersion: "v1", kind: "List", items: [], metadata: {} }));
+      const ambiguous = await run([join(DUMPS, "synthetic-nodes-describecluster.json"), empty]);
+      expect(ambiguous.code).toBe(2);
+      expect(ambiguous.output).toEqual([]);
+      expect(ambiguous.logs.some((l) => /does not say what it lists/.test(String(l.msg)))).toBe(true);
+    } finally {
+      rmSync(dumpDir, { recursive: true, force: true });
+    }
   });
 });

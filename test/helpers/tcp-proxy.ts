@@ -3,6 +3,7 @@
  * database connection breaks: `pass` forwards, `cut` destroys every open connection (and keeps
  * forwarding new ones), `refuse` stops listening (connections are refused, as by a stopped
  * server), `blackhole` accepts and forwards nothing in either direction (a silent partition).
+ * `cutAfter` cuts in the middle of an answer: once so many bytes went from the server to the client.
  */
 import { connect, createServer, type Socket } from "node:net";
 
@@ -15,6 +16,13 @@ export interface TcpProxy {
   setMode(mode: ProxyMode): Promise<void>;
   /** destroys every connection open now, both sides */
   cut(): void;
+  /**
+   * Cuts every connection once `bytes` more bytes went from the server to the client (the chunk that
+   * crosses the mark is forwarded only up to it), so a large result is cut in its middle.
+   */
+  cutAfter(bytes: number): void;
+  /** bytes forwarded from the server to the client so far */
+  downstreamBytes(): number;
   /** connections accepted so far */
   accepted(): number;
   close(): Promise<void>;
@@ -23,6 +31,9 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: ProxyMode = "pass";
   let accepted = 0;
+  let downstream = 0;
+  /** downstream byte count at which every connection is cut; undefined while not armed */
+  let cutAt: number | undefined;
   const open = new Set<Socket>();
   const track = (socket: Socket) => {
     open.add(socket);
@@ -39,8 +50,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on("data", (chunk) => {
       if (mode !== "blackhole") upstream.write(chunk);
     });
-    upstream.on("data", (chunk) => {
-      if (mode !== "blackhole") client.write(chunk);
+    upstream.on("data", (chunk: Buffer) => {
+      if (mode === "blackhole") return;
+      if (cutAt !== undefined && downstream + chunk.length >= cutAt) {
+        client.write(chunk.subarray(0, cutAt - downstream));
+        downstream = cutAt;
+        cutAt = undefined;
+        for (const socket of open) socket.destroy();
+        return;
+      }
+      downstream += chunk.length;
+      client.write(chunk);
     });
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
@@ -67,6 +87,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     cut() {
       for (const socket of open) socket.destroy();
     },
+    cutAfter(bytes) {
+      cutAt = downstream + bytes;
+    },
+    downstreamBytes: () => downstream,
     accepted: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {

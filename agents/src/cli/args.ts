@@ -36,6 +36,8 @@ export interface AgentConfig {
   watchTimeoutSeconds: number;
   onceTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** watch mode: after the API refused the token (401/403), try again this much later */
+  authRetryMs: number;
   logLevel: LogLevel;
 }
 
@@ -63,6 +65,7 @@ export const AGENT_FLAGS = {
   "watch-timeout": { type: "string" },
   "once-timeout": { type: "string" },
   "shutdown-timeout": { type: "string" },
+  "auth-retry": { type: "string" },
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -145,6 +148,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
       ),
       onceTimeoutMs: duration("--once-timeout", v["once-timeout"], "2m"),
       shutdownTimeoutMs: duration("--shutdown-timeout", v["shutdown-timeout"], "10s"),
+      authRetryMs: duration("--auth-retry", v["auth-retry"] ?? env.PORTOLAN_AUTH_RETRY, "5m"),
       logLevel,
     },
   };
@@ -196,9 +200,10 @@ Modes:
                            "kubectl get pods -A -o json" or "kubectl get nodes,pods -A -o json"
                            ("-" reads standard input); no cluster access needed. Both a node
                            and a pod list are required (exit 2 otherwise): a snapshot without
-                           pods would close every pod's history
+                           pods would close every pod's history. An empty "kind": "List" says
+                           not what it lists and counts as neither
   --allow-no-pods          with --from-file: the cluster really runs no pods, accept a dump
-                           without a pod list
+                           without a pod list (e.g. kubectl's empty List for "get pods")
   --dry-run                print the snapshot JSON on stdout instead of pushing (watch mode: one
                            line per changed snapshot)
   (default)                list, then watch nodes and pods; push on change and every --heartbeat
@@ -208,7 +213,11 @@ Delivery:
                            without it they wait in memory
   --spool-max-snapshots N  at most N waiting snapshots (default 1000)
   --spool-max-mb N         at most N MiB of waiting snapshots (default 64, 512 with --spool-dir)
-  --once-timeout DURATION  how long --once / --from-file retry an unreachable API (default 2m)
+  --once-timeout DURATION  how long --once / --from-file may take in all: Kubernetes LISTs and
+                           retries of an unreachable API (default 2m)
+  --auth-retry DURATION    watch mode: when the API refuses the token (401/403), log an error
+                           and try again this much later, re-reading --token-file (default 5m)
+                                                                             [PORTOLAN_AUTH_RETRY]
 
 Watch tuning:
   --debounce DURATION      wait for changes to settle before a snapshot (default 2s)
@@ -226,6 +235,7 @@ Operations:
   --version                the agent version
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). Logs are JSON lines on stderr.
-Exit status: 0 done, 1 failed (API refused the token or the snapshot, or gave up), 2 usage error
+Exit status: 0 done, 1 failed (API refused the token or the snapshot, or gave up; watch mode
+does not stop on a refused token), 2 usage error
 (also a --from-file dump without a node or pod list).
 `;

@@ -18,8 +18,11 @@ export interface KubeObjects {
   hasPodList: boolean;
   /** Whether they hold an IngressController list (then the snapshot carries ingressControllers). */
   hasIngressControllerList: boolean;
-  /** Lists with no items that do not say of what (kubectl prints `kind: List` for no objects). */
-  emptyLists: number;
+  /**
+   * Where lists with no items that do not say of what were read (kubectl prints `kind: List` for no
+   * objects, whatever was asked): they stand for no list at all, since nothing says which.
+   */
+  emptyLists: string[];
 }
 
 export class DumpError extends Error {}
@@ -29,14 +32,15 @@ export class IncompleteDumpError extends Error {}
 
 /**
  * The lists the dumps lack, for the caller to refuse: a snapshot built without pods closes every
- * pod's history, one without nodes leaves every pod out. An empty untyped List stands for one
- * missing list (`kubectl get pods -A -o json` on a cluster with none prints just that).
+ * pod's history, one without nodes leaves every pod out. An empty untyped List is none of them:
+ * `kubectl get pods -A -o json` on a cluster without pods prints the same as a `kubectl get nodes`
+ * that matched nothing, so taking it for the pod list would push "no pods" on a guess.
  */
 export function missingLists(objects: KubeObjects): ("nodes" | "pods")[] {
   const missing: ("nodes" | "pods")[] = [];
   if (!objects.hasNodeList) missing.push("nodes");
   if (!objects.hasPodList) missing.push("pods");
-  return objects.emptyLists >= missing.length ? [] : missing;
+  return missing;
 }
 
 const itemKindOfList: Record<string, string> = {
@@ -54,7 +58,7 @@ export function readKubeObjects(document: unknown, source: string): KubeObjects 
     hasNodeList: false,
     hasPodList: false,
     hasIngressControllerList: false,
-    emptyLists: 0,
+    emptyLists: [],
   };
   addDocument(out, document, source);
   return out;
@@ -69,7 +73,7 @@ export function mergeKubeObjects(parts: KubeObjects[]): KubeObjects {
     hasNodeList: parts.some((p) => p.hasNodeList),
     hasPodList: parts.some((p) => p.hasPodList),
     hasIngressControllerList: parts.some((p) => p.hasIngressControllerList),
-    emptyLists: parts.reduce((sum, p) => sum + p.emptyLists, 0),
+    emptyLists: parts.flatMap((p) => p.emptyLists),
   };
 }
 
@@ -83,7 +87,7 @@ function addDocument(out: KubeObjects, document: unknown, source: string): void 
     if (impliedKind === "Node") out.hasNodeList = true;
     else if (impliedKind === "Pod") out.hasPodList = true;
     else if (impliedKind === "IngressController") out.hasIngressControllerList = true;
-    else if (document.items.length === 0) out.emptyLists += 1;
+    else if (document.items.length === 0) out.emptyLists.push(source);
     document.items.forEach((item, i) => {
       addObject(out, item, impliedKind, `${source}: items[${i}]`);
     });

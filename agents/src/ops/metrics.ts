@@ -79,6 +79,10 @@ export function createAgentMetrics() {
       "portolan_agent_push_failures_total",
       "Push attempts that failed, by reason (network, server, throttled, auth).",
     ),
+    authFailures: registry.counter(
+      "portolan_agent_auth_failures_total",
+      "Pushes the API answered 401 or 403 (token refused), by status; watch mode keeps retrying at --auth-retry.",
+    ),
     lastSuccess: registry.gauge(
       "portolan_agent_last_push_success_timestamp_seconds",
       "Unix time of the last snapshot the API accepted.",

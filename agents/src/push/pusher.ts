@@ -3,7 +3,10 @@
  * until the API accepts them (retrying network errors, 5xx, 408, 429 with backoff and Retry-After);
  * heartbeats (same state, newer observedAt) are only sent when nothing is waiting, and only the
  * newest. Any other 4xx (409 STALE_SNAPSHOT too) refuses that snapshot for good: it is set aside
- * (spool's rejected/) so the next can go; 401/403 stop the agent.
+ * (spool's rejected/) so the next can go. 401/403 (the token refused) stop --once; in watch mode the
+ * agent keeps its snapshots and tries again every `authRetryMs`, loudly (an error line and
+ * portolan_agent_auth_failures_total each time), since the cause (a rotated token, a database fault
+ * on the server) can pass while nobody restarts the agent.
  *
  * With deltas on (watch mode), a snapshot whose state this process holds is sent as the changes
  * against the last state the API accepted from it; a refused delta (409 BASE_MISMATCH: the API holds
@@ -77,6 +80,13 @@ export interface PusherOptions {
   onResult?: (result: PushResult) => void;
   /** Send changes against the last accepted state instead of whole snapshots where possible. */
   deltas?: boolean;
+  /**
+   * After a 401/403, try again this much later instead of stopping (watch mode). Omitted: the
+   * refusal is fatal (--once, --from-file: the exit status says it).
+   */
+  authRetryMs?: number;
+  /** Called before each retry after a refused token (re-reads a token file). */
+  beforeAuthRetry?: () => Promise<void>;
 }
 
 interface Heartbeat {
@@ -94,8 +104,10 @@ export class Pusher implements SnapshotSink {
   private readonly states = new Map<number, NonNullable<OfferedSnapshot["state"]>>();
   /** The last state the API accepted from this process, and its hash: the base of the next delta. */
   private acked: { hash: string; keyed: KeyedState } | undefined;
-  /** Set when the API refused the token: nothing more can be sent until someone fixes it. */
+  /** Set when the API refused the token and authRetryMs is not set: nothing more is sent. */
   fatal: FatalPushError | undefined;
+  /** Refusals of the token in a row (authRetryMs set), reset by the next accepted push. */
+  private authRefusals = 0;
 
   constructor(private readonly options: PusherOptions) {
     this.updateSpoolGauges();
@@ -169,6 +181,10 @@ export class Pusher implements SnapshotSink {
           waiting: this.options.spool.size,
         });
         await this.options.delay(wait, signal);
+      } else if (outcome.kind === "fatal" && this.options.authRetryMs !== undefined) {
+        this.attempt = 0;
+        await this.options.delay(this.options.authRetryMs, signal);
+        if (!signal.aborted) await this.options.beforeAuthRetry?.();
       } else {
         this.attempt = 0;
       }
@@ -223,6 +239,10 @@ export class Pusher implements SnapshotSink {
     const observedAt = new Date(item.observedMs).toISOString();
     switch (outcome.kind) {
       case "accepted":
+        if (this.authRefusals > 0) {
+          logger.warn("the API accepts the agent token again", { refusedBefore: this.authRefusals });
+          this.authRefusals = 0;
+        }
         metrics.pushes.inc({ result: "accepted" });
         metrics.lastSuccess.set(Math.floor(this.options.clock.now().getTime() / 1000));
         (kind === "change" ? logger.info : logger.debug)("snapshot accepted", {
@@ -252,16 +272,29 @@ export class Pusher implements SnapshotSink {
           },
         );
         break;
-      case "fatal":
+      case "fatal": {
         metrics.pushFailures.inc({ reason: "auth" });
-        this.fatal = new FatalPushError(
+        metrics.authFailures.inc({ status: String(outcome.status) });
+        const message =
           outcome.status === 401
             ? `the API refused the agent token (401 Unauthorized): ${outcome.message}. Check that the token (--token-file or PORTOLAN_TOKEN; in a cluster the Secret portolan-agent-token, key "token") is the one "portolan clusters add ${cluster}" or "portolan clusters rotate ${cluster}" printed.`
-            : `the API does not let this token push cluster "${cluster}" (403 Forbidden): ${outcome.message}. Check that --cluster / PORTOLAN_CLUSTER is the name the token was registered for.`,
-          outcome.status,
-        );
-        logger.error(this.fatal.message, { status: outcome.status });
+            : `the API does not let this token push cluster "${cluster}" (403 Forbidden): ${outcome.message}. Check that --cluster / PORTOLAN_CLUSTER is the name the token was registered for.`;
+        const retryMs = this.options.authRetryMs;
+        if (retryMs === undefined) {
+          this.fatal = new FatalPushError(message, outcome.status);
+          logger.error(message, { status: outcome.status, code: outcome.code });
+        } else {
+          this.authRefusals += 1;
+          logger.error(message, {
+            status: outcome.status,
+            code: outcome.code,
+            refusedInARow: this.authRefusals,
+            retryInMs: retryMs,
+            waiting: this.options.spool.size,
+          });
+        }
         break;
+      }
       case "retry":
         metrics.pushFailures.inc({
           reason: outcome.status === undefined ? "network" : outcome.status === 429 ? "throttled" : "server",

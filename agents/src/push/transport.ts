@@ -1,7 +1,7 @@
 /**
  * One POST /v1/snapshots, and what its answer means for the agent: accepted; rejected (any other
  * 4xx, 409 STALE_SNAPSHOT included: this snapshot can never be accepted, so it is set aside);
- * fatal (401/403: the token is wrong, stop); or retry (network, 5xx, 408, 429 with Retry-After).
+ * fatal (401/403: the token is refused; --once stops, watch mode retries slowly); or retry (network, 5xx, 408, 429 with Retry-After).
  */
 
 import { retryAfterMs } from "../../../src/contract/retry-after.js";
@@ -11,13 +11,14 @@ import { AbortScope } from "../util/abort.js";
 export type PushOutcome =
   | { kind: "accepted"; status: number; changed: boolean; opened: number; closed: number }
   | { kind: "rejected"; status: number; code: string; message: string; issues: unknown[] }
-  | { kind: "fatal"; status: number; message: string }
+  | { kind: "fatal"; status: number; code: string; message: string }
   | { kind: "retry"; status: number | undefined; message: string; retryAfterMs: number | undefined };
 
 export interface PushTarget {
   /** Base URL of the Portolan API, e.g. https://portolan.example.com */
   server: string;
-  token: string;
+  /** the token, or where to read it on each push (a token file re-read after a refusal) */
+  token: string | (() => string);
   timeoutMs?: number;
 }
 
@@ -47,7 +48,7 @@ export function httpTransport(
         headers: {
           "content-type": "application/json",
           "content-encoding": "gzip",
-          authorization: `Bearer ${target.token}`,
+          authorization: `Bearer ${typeof target.token === "function" ? target.token() : target.token}`,
           "user-agent": "portolan-agent",
         },
         // A Node Buffer is a valid fetch body; the DOM typings only name ArrayBuffer-backed views.
@@ -72,7 +73,8 @@ export function httpTransport(
         closed: ok.closed ?? 0,
       };
     }
-    if (res.status === 401 || res.status === 403) return { kind: "fatal", status: res.status, message };
+    if (res.status === 401 || res.status === 403)
+      return { kind: "fatal", status: res.status, code: error?.code ?? `HTTP_${res.status}`, message };
     if (res.status === 408 || res.status === 429 || res.status >= 500) {
       return {
         kind: "retry",

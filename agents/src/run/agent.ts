@@ -78,7 +78,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const write = deps.stdout ?? ((text: string) => process.stdout.write(text));
     sink = new SnapshotPrinter(write, config.mode === "watch" ? "lines" : "document");
   } else {
-    const token = config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : (config.token ?? "");
+    const readToken = async () =>
+      config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : (config.token ?? "");
+    let token = await readToken();
     if (!token) {
       throw new Error(
         config.tokenFile ? `the token file ${config.tokenFile} is empty` : "PORTOLAN_TOKEN is empty",
@@ -95,7 +97,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     if (newest) notBeforeMs = Date.parse(newest.observedAt);
     pusher = new Pusher({
       cluster: config.cluster,
-      transport: httpTransport({ server: config.server ?? "", token }, deps.fetch, () =>
+      transport: httpTransport({ server: config.server ?? "", token: () => token }, deps.fetch, () =>
         clock.now().getTime(),
       ),
       spool,
@@ -107,6 +109,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       metrics,
       // Watch mode pushes the same cluster again and again; --once and --from-file send one whole snapshot.
       deltas: config.mode === "watch",
+      // Watch mode outlives a refused token (rotated, or a fault on the server's side): it keeps
+      // trying slowly, with the token file read again (a mounted Secret follows a rotation).
+      ...(config.mode === "watch"
+        ? {
+            authRetryMs: config.authRetryMs,
+            beforeAuthRetry: async () => {
+              const fresh = await readToken().catch(() => "");
+              if (fresh) token = fresh;
+            },
+          }
+        : {}),
       onResult: (result) => {
         if (result.outcome.kind === "rejected") failed = true;
         events.emit("push", result);
@@ -154,15 +167,39 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     return createKubeClient(loaded.config);
   };
 
-  /** --once / --from-file: deliver everything waiting (earlier runs' spool too) within the deadline. */
-  const deliver = async (): Promise<number> => {
-    if (!pusher) return EXIT_OK;
+  /**
+   * --once / --from-file: the whole run (Kubernetes access, LISTs, reading dumps, delivering
+   * everything waiting, earlier runs' spool too) within --once-timeout: one deadline, whose signal
+   * every request of the run takes (a LIST's own 60 s page limit cannot outlive it).
+   */
+  const withinOnceDeadline = async (take: (signal: AbortSignal) => Promise<SnapshotInfo | undefined>) => {
     const deadline = new AbortScope([stopping.signal], config.onceTimeoutMs);
     try {
-      await pusher.run(deadline.signal, { untilEmpty: true });
+      // Raced too, for what takes no signal (standard input); both promises are observed, so
+      // whichever settles last cannot become an unhandled rejection.
+      const taking = take(deadline.signal);
+      const late = new Promise<never>((_, reject) => {
+        deadline.signal.addEventListener("abort", () => reject(deadline.signal.reason), { once: true });
+      });
+      taking.catch(() => {});
+      late.catch(() => {});
+      const info = await Promise.race([taking, late]);
+      return info ? await deliver(deadline.signal) : EXIT_FAILED;
+    } catch (error) {
+      if (!deadline.signal.aborted || stopping.signal.aborted) throw error;
+      logger.error("gave up: the snapshot was not taken within --once-timeout", {
+        onceTimeoutMs: config.onceTimeoutMs,
+        error: errorText(error),
+      });
+      return EXIT_FAILED;
     } finally {
       deadline.dispose();
     }
+  };
+
+  const deliver = async (deadline: AbortSignal): Promise<number> => {
+    if (!pusher) return EXIT_OK;
+    await pusher.run(deadline, { untilEmpty: true });
     if (pusher.fatal) return EXIT_FAILED;
     if (pusher.waiting > 0) {
       logger.error("gave up delivering: the API did not accept the snapshot in time", {
@@ -184,24 +221,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(health ? { health: health.url } : {}),
     });
     if (config.mode === "files") {
-      const info = await snapshotFromFiles(
-        config.files,
-        producer,
-        logger,
-        deps.readStdin ?? readStdin,
-        config.allowNoPods,
+      return withinOnceDeadline(() =>
+        snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin, config.allowNoPods),
       );
-      return info ? deliver() : EXIT_FAILED;
     }
     if (config.mode === "once") {
-      const info = await snapshotFromCluster(
-        await kubeClient(),
-        producer,
-        config.pageSize,
-        logger,
-        stopping.signal,
+      return withinOnceDeadline(async (deadline) =>
+        snapshotFromCluster(await kubeClient(), producer, config.pageSize, logger, deadline),
       );
-      return info ? deliver() : EXIT_FAILED;
     }
     const client = await kubeClient();
     const pushing = pusher

@@ -113,14 +113,18 @@ export async function snapshotFromFiles(
   if (objects.ignoredKinds.length > 0)
     logger.info("ignored objects of other kinds", { kinds: objects.ignoredKinds });
   const missing = missingLists(allowNoPods ? { ...objects, hasPodList: true } : objects);
+  const ambiguous =
+    objects.emptyLists.length === 0
+      ? ""
+      : ` ${objects.emptyLists.join(", ")}: an empty List that does not say what it lists (kubectl prints the same "kind": "List" for any empty answer), so it is taken for neither.`;
   if (missing.includes("nodes")) {
     throw new IncompleteDumpError(
-      `no node list in ${files.join(", ")}: every pod would be left out and every node's history closed. Add the output of "kubectl get nodes -o json" (or use one "kubectl get nodes,pods -A -o json").`,
+      `no node list in ${files.join(", ")}: every pod would be left out and every node's history closed.${ambiguous} Add the output of "kubectl get nodes -o json" (or use one "kubectl get nodes,pods -A -o json").`,
     );
   }
   if (missing.includes("pods")) {
     throw new IncompleteDumpError(
-      `no pod list in ${files.join(", ")}: pushed, the snapshot would close the history of every pod. Add the output of "kubectl get pods -A -o json" (or use one "kubectl get nodes,pods -A -o json"); if the cluster really runs no pods, say so with --allow-no-pods.`,
+      `no pod list in ${files.join(", ")}: pushed, the snapshot would close the history of every pod.${ambiguous} Add the output of "kubectl get pods -A -o json" (or use one "kubectl get nodes,pods -A -o json"); if the cluster really runs no pods, say so with --allow-no-pods.`,
     );
   }
   const nodes = objects.nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);

@@ -128,6 +128,8 @@ export class KubeTestServer {
   private compactedRv = 1;
   private readonly watchers = new Set<Watcher>();
   private readonly failures: InjectedFailure[] = [];
+  /** requests held unanswered (hangNext) until the server closes */
+  private readonly hangs: { path: RegExp; remaining: number }[] = [];
   private readonly server = createServer((req, res) => this.handle(req, res));
   private uidCounter = 0;
   url = "";
@@ -272,6 +274,11 @@ current-context: ${context}
     this.failures.push({ path, status, remaining: count, headers });
   }
 
+  /** The next `count` requests whose path matches are never answered (a hung API server). */
+  hangNext(path: RegExp, count = 1): void {
+    this.hangs.push({ path, remaining: count });
+  }
+
   watcherCount(resource?: Resource): number {
     return [...this.watchers].filter((w) => !resource || w.resource === resource).length;
   }
@@ -298,6 +305,12 @@ current-context: ${context}
     }
     if (this.options.token && req.headers.authorization !== `Bearer ${this.options.token}`) {
       return this.status(res, 401, "Unauthorized", "Unauthorized");
+    }
+    const hang = this.hangs.find((h) => h.remaining > 0 && h.path.test(url.pathname + url.search));
+    if (hang) {
+      hang.remaining -= 1;
+      this.events.emit("hang", url.pathname);
+      return undefined; // held open: close() ends it with closeAllConnections()
     }
     const failure = this.failures.find((f) => f.remaining > 0 && f.path.test(url.pathname + url.search));
     if (failure) {
