@@ -19,6 +19,8 @@ export interface AppDeps {
   loopbackHostsOnly?: boolean;
   /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
   limits?: RequestLimits;
+  /** peers whose Forwarded / X-Forwarded-Proto headers are believed (api/client-scheme.ts); omitted, none */
+  trustedProxy?: (address: string) => boolean;
   /** one log line per request and per accepted push (the entries turn it on; tests keep quiet) */
   logRequests?: boolean;
   /** pushes' turns: built once per process (per isolate on Workers) so it outlives a request */
@@ -33,6 +35,7 @@ export interface RequestDeps {
   maxSnapshotBytes: number;
   database: AppDeps["database"];
   logRequests: boolean;
+  trustedProxy: ((address: string) => boolean) | undefined;
 }
 
 export type AppEnv = {

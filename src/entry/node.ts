@@ -10,6 +10,7 @@ import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
 import { databaseTimeouts, limitSettings, pushSlots } from "../config/shared.js";
+import { trustedProxies } from "../config/trusted-proxies.js";
 import { log } from "../logging/logger.js";
 import { BaseStates } from "../services/base-states.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
@@ -66,6 +67,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pushGate: new PushGate({ ...DEFAULT_PUSH_LIMITS, ...pushSlots(env) }),
     baseStates: new BaseStates(),
     loopbackHostsOnly: !adminToken,
+    trustedProxy: trustedProxies(env.PORTOLAN_TRUSTED_PROXIES),
     logRequests: true,
   });
   const services = {

@@ -19,6 +19,8 @@ export interface HarnessOptions {
   poolMax?: number;
   /** batch, rate and concurrency limits; omitted, nothing is limited */
   limits?: LimitSettings;
+  /** peers whose Forwarded / X-Forwarded-Proto are believed (PORTOLAN_TRUSTED_PROXIES) */
+  trustedProxy?: (address: string) => boolean;
 }
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -44,6 +46,7 @@ export async function createHarness(options: HarnessOptions = {}) {
       ? {}
       : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
     ...(options.limits ? { limits: createRequestLimits(options.limits) } : {}),
+    ...(options.trustedProxy ? { trustedProxy: options.trustedProxy } : {}),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 

@@ -8,6 +8,7 @@ import type { Child } from "hono/jsx";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { toServiceError } from "../../services/errors.js";
 import { whoCursorSchema } from "../../services/who-page.js";
+import { clientOrigin } from "../client-scheme.js";
 import type { AppEnv } from "../env.js";
 import { DASHBOARD_SCRIPT } from "./assets/client.js";
 import { DASHBOARD_STYLES } from "./assets/styles.js";
@@ -36,7 +37,14 @@ import {
   type TrendWindow,
   windows,
 } from "./pages/trends.js";
-import { authorizationOf, callerFor, type DashboardCaller, forgetToken, rememberToken } from "./session.js";
+import {
+  adminTokenRefused,
+  authorizationOf,
+  callerFor,
+  type DashboardCaller,
+  forgetToken,
+  rememberToken,
+} from "./session.js";
 import { intParam, parseAsOf } from "./url-state.js";
 import type { View } from "./view.js";
 
@@ -173,7 +181,7 @@ function ingressPlanQuery(c: Ctx): IngressPlanQuery | undefined {
  */
 const sameOriginPosts: MiddlewareHandler<AppEnv> = async (c, next) => {
   const sameSite =
-    c.req.header("sec-fetch-site") === "same-origin" || c.req.header("origin") === new URL(c.req.url).origin;
+    c.req.header("sec-fetch-site") === "same-origin" || c.req.header("origin") === clientOrigin(c);
   if (c.req.method === "POST" && !sameSite) {
     return c.json(
       {
@@ -294,7 +302,9 @@ export const dashboardRoutes = new Hono<AppEnv>()
     const token = typeof form.token === "string" ? form.token.trim() : "";
     const deps = c.var.deps;
     try {
-      requireReader(await resolvePrincipal(deps.services, deps.auth, `Bearer ${token}`));
+      const principal = await resolvePrincipal(deps.services, deps.auth, `Bearer ${token}`);
+      requireReader(principal);
+      if (principal.kind === "admin") throw adminTokenRefused();
     } catch (error) {
       const refusal = toServiceError(error);
       if (!refusal) throw error;

@@ -6,6 +6,7 @@ import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context, MiddlewareHandler } from "hono";
 import { ServiceError, serverBusy } from "../../services/errors.js";
 import { hashToken } from "../../services/tokens.js";
+import { peerAddress } from "../client-scheme.js";
 import type { AppEnv } from "../env.js";
 import { httpError, toTrpcError } from "../errors.js";
 import {
@@ -70,10 +71,9 @@ export async function principalKey(c: Context<AppEnv>): Promise<string> {
   return `address:${clientAddress(c)}`;
 }
 
-/** @hono/node-server puts the socket in env.incoming; Cloudflare sets cf-connecting-ip itself. */
+/** The socket's peer on Node; Cloudflare sets cf-connecting-ip itself. */
 function clientAddress(c: Context<AppEnv>): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? c.req.header("cf-connecting-ip") ?? "unknown";
+  return peerAddress(c) ?? c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
 function refuse(c: Context<AppEnv>, error: ServiceError): Response {
