@@ -4,6 +4,7 @@ import type { AuthConfig } from "../services/auth.js";
 import type { BaseStates } from "../services/base-states.js";
 import type { ServiceContext } from "../services/context.js";
 import type { PushGate } from "../services/push-gate.js";
+import type { CallGates } from "./limits/gates.js";
 import type { RequestLimits } from "./limits/middleware.js";
 
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
@@ -35,11 +36,13 @@ export interface RequestDeps {
   maxSnapshotBytes: number;
   database: AppDeps["database"];
   logRequests: boolean;
+  /** batch, rate and concurrency limits; undefined, nothing is limited */
+  limits: RequestLimits | undefined;
   trustedProxy: ((address: string) => boolean) | undefined;
 }
 
 export type AppEnv = {
-  /** principalKey: whose rate and concurrency budget the request spends (api/limits) */
+  /** gates: the request's way through the rate and concurrency limits, once made (api/limits/gates.ts) */
   /** cluster: the cluster a request concerns, where known, for its log line */
-  Variables: { deps: RequestDeps; principalKey?: string; cluster?: string } & RequestIdVariables;
+  Variables: { deps: RequestDeps; gates?: CallGates; cluster?: string } & RequestIdVariables;
 };

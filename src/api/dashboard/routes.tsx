@@ -50,8 +50,13 @@ import type { View } from "./view.js";
 
 type Ctx = Context<AppEnv>;
 
-function document(c: Ctx, element: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 503 = 200) {
-  return c.html(`<!doctype html>${String(element)}`, status);
+function document(
+  c: Ctx,
+  element: Child,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503 = 200,
+  headers: Record<string, string> = {},
+) {
+  return c.html(`<!doctype html>${String(element)}`, status, headers);
 }
 
 /** The view's own query parameters (asOf aside): the time control keeps them. */
@@ -98,7 +103,7 @@ async function render(
     );
   } catch (error) {
     const refusal = pageError(error);
-    const status = refusal.status as 400 | 401 | 403 | 404 | 409 | 429 | 503;
+    const status = refusal.status as 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503;
     const content =
       status === 401 || status === 403 ? (
         <SignIn message={refusal.message} signedIn={authorizationOf(c) !== undefined} />
@@ -111,6 +116,7 @@ async function render(
         {content}
       </Layout>,
       status,
+      refusal.headers,
     );
   }
 }

@@ -13,6 +13,7 @@ import { clientScheme } from "../client-scheme.js";
 import type { AppEnv } from "../env.js";
 import { appRouter } from "../root.js";
 import type { TrpcContext } from "../trpc.js";
+import { pageGates } from "./limits.js";
 
 export const TOKEN_COOKIE = "portolan_token";
 /** a working day; signing in again is one paste */
@@ -56,6 +57,7 @@ export function callerFor(c: Context<AppEnv>) {
       caller ??= pagePrincipal(c);
       return caller;
     },
+    gates: pageGates(c),
     requestId: c.var.requestId,
   };
   return appRouter.createCaller(ctx);
