@@ -2,6 +2,7 @@
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { DEFAULT_MAX_REQUEST_BYTES, FORM_BODY_BYTES, limitBodies, trpcBodyLimit } from "./api/body-limits.js";
 import { dashboardRoutes } from "./api/dashboard/routes.js";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { type ErrorBody, httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
@@ -97,6 +98,16 @@ export function createApp(deps: AppDeps) {
     app.use("/trpc/*", limitTrpc(deps.limits));
     app.use("/v1/snapshots", limitPushes(deps.limits));
   }
+  const maxRequestBytes = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  app.use(
+    "/trpc/*",
+    limitBodies((c) => trpcBodyLimit(c, maxRequestBytes)),
+  );
+  for (const form of ["/session", "/session/*"])
+    app.use(
+      form,
+      limitBodies(() => FORM_BODY_BYTES),
+    );
   app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);
   app.route("/", snapshotRoutes);

@@ -15,6 +15,8 @@ export interface AppDeps {
   /** default 300 */
   maxClockSkewSeconds?: number;
   maxSnapshotBytes: number;
+  /** an ordinary request body's limit (api/body-limits.ts); default DEFAULT_MAX_REQUEST_BYTES */
+  maxRequestBytes?: number;
   now?: () => Date;
   /** development mode on Node: refuse requests whose Host is not a loopback name (api/host-check.ts) */
   loopbackHostsOnly?: boolean;

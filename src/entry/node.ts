@@ -63,6 +63,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     staleAfterSeconds,
     maxClockSkewSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
+    maxRequestBytes: env.PORTOLAN_MAX_REQUEST_BYTES,
     limits: createRequestLimits(options.limits ?? limitSettings(env)),
     pushGate: new PushGate({ ...DEFAULT_PUSH_LIMITS, ...pushSlots(env) }),
     baseStates: new BaseStates(),

@@ -12,6 +12,8 @@ import type { InputOf, MutationPath, OutputOf, QueryPath } from "./trpc-types.js
 export interface HarnessOptions {
   adminToken?: string;
   maxSnapshotBytes?: number;
+  /** PORTOLAN_MAX_REQUEST_BYTES: an ordinary request body's limit */
+  maxRequestBytes?: number;
   staleAfterSeconds?: number;
   maxClockSkewSeconds?: number;
   now?: () => Date;
@@ -47,6 +49,7 @@ export async function createHarness(options: HarnessOptions = {}) {
       : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
     ...(options.limits ? { limits: createRequestLimits(options.limits) } : {}),
     ...(options.trustedProxy ? { trustedProxy: options.trustedProxy } : {}),
+    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 

@@ -63,7 +63,8 @@ function clientAddress(c: Context<AppEnv>): string {
   return peerAddress(c) ?? c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
-function refuse(c: Context<AppEnv>, error: ServiceError): Response {
+/** A refusal before any handler ran: in tRPC's error shape on /trpc, the REST one elsewhere. */
+export function refuse(c: Context<AppEnv>, error: ServiceError): Response {
   const { status, body, headers } = httpError(error, c.var.requestId);
   if (!c.req.path.startsWith("/trpc/")) return c.json(body, status, headers);
   // tRPC clients read only tRPC's error shape, so /trpc refusals speak it (reason as the formatter does).
