@@ -47,10 +47,8 @@ export function isJsonMediaType(contentType: string): boolean {
  */
 export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await request.body?.cancel();
-    throw tooLarge(maxBytes);
-  }
+  // Left unread: the runtime discards it after the answer (@hono/node-server drains it briefly, then closes).
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
   const encoding = (request.headers.get("content-encoding") ?? "identity").toLowerCase();
   let stream: ReadableStream<Uint8Array> = request.body;
@@ -59,7 +57,6 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
       new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
     );
   } else if (encoding !== "identity") {
-    await request.body.cancel();
     throw new ServiceError(
       "UNSUPPORTED_MEDIA_TYPE",
       "UNSUPPORTED_ENCODING",
