@@ -2,12 +2,12 @@
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { DASHBOARD_PAGES, limitPages } from "./api/dashboard/limits.js";
+import { DEFAULT_MAX_REQUEST_BYTES, FORM_BODY_BYTES, limitBodies, trpcBodyLimit } from "./api/body-limits.js";
 import { dashboardRoutes } from "./api/dashboard/routes.js";
 import type { AppDeps, AppEnv, RequestDeps } from "./api/env.js";
 import { type ErrorBody, httpError, internalErrorBody, trpcRetryAfter } from "./api/errors.js";
 import { loopbackHostsOnly } from "./api/host-check.js";
-import { limitPushes, limitTrpc } from "./api/limits/middleware.js";
+import { limitPushes, limitTrpc, trpcGates } from "./api/limits/middleware.js";
 import { healthRoutes } from "./api/rest/health.js";
 import { metricsRoutes } from "./api/rest/metrics.js";
 import { snapshotRoutes } from "./api/rest/snapshots.js";
@@ -39,6 +39,8 @@ export function createApp(deps: AppDeps) {
     maxSnapshotBytes: deps.maxSnapshotBytes,
     database: deps.database,
     logRequests: deps.logRequests ?? false,
+    limits: deps.limits,
+    trustedProxy: deps.trustedProxy,
   };
   const app = new Hono<AppEnv>();
   // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.
@@ -95,8 +97,17 @@ export function createApp(deps: AppDeps) {
   if (deps.limits) {
     app.use("/trpc/*", limitTrpc(deps.limits));
     app.use("/v1/snapshots", limitPushes(deps.limits));
-    for (const page of DASHBOARD_PAGES) app.use(page, limitPages(deps.limits));
   }
+  const maxRequestBytes = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  app.use(
+    "/trpc/*",
+    limitBodies((c) => trpcBodyLimit(c, maxRequestBytes)),
+  );
+  for (const form of ["/session", "/session/*"])
+    app.use(
+      form,
+      limitBodies(() => FORM_BODY_BYTES),
+    );
   app.route("/", dashboardRoutes);
   app.route("/", healthRoutes);
   app.route("/", snapshotRoutes);
@@ -118,9 +129,7 @@ export function createApp(deps: AppDeps) {
             );
             return caller;
           },
-          ...(deps.limits
-            ? { limits: { gate: deps.limits.expensive, principalKey: c.var.principalKey ?? "" } }
-            : {}),
+          gates: trpcGates(c),
           requestId: c.var.requestId,
         };
       },

@@ -4,6 +4,7 @@ import type { AuthConfig } from "../services/auth.js";
 import type { BaseStates } from "../services/base-states.js";
 import type { ServiceContext } from "../services/context.js";
 import type { PushGate } from "../services/push-gate.js";
+import type { CallGates } from "./limits/gates.js";
 import type { RequestLimits } from "./limits/request-limits.js";
 
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
@@ -14,11 +15,15 @@ export interface AppDeps {
   /** default 300 */
   maxClockSkewSeconds?: number;
   maxSnapshotBytes: number;
+  /** an ordinary request body's limit (api/body-limits.ts); default DEFAULT_MAX_REQUEST_BYTES */
+  maxRequestBytes?: number;
   now?: () => Date;
   /** development mode on Node: refuse requests whose Host is not a loopback name (api/host-check.ts) */
   loopbackHostsOnly?: boolean;
   /** batch, rate and concurrency limits (api/limits); omitted, nothing is limited */
   limits?: RequestLimits;
+  /** peers whose Forwarded / X-Forwarded-Proto headers are believed (api/client-scheme.ts); omitted, none */
+  trustedProxy?: (address: string) => boolean;
   /** one log line per request and per accepted push (the entries turn it on; tests keep quiet) */
   logRequests?: boolean;
   /** pushes' turns: built once per process (per isolate on Workers) so it outlives a request */
@@ -33,10 +38,13 @@ export interface RequestDeps {
   maxSnapshotBytes: number;
   database: AppDeps["database"];
   logRequests: boolean;
+  /** batch, rate and concurrency limits; undefined, nothing is limited */
+  limits: RequestLimits | undefined;
+  trustedProxy: ((address: string) => boolean) | undefined;
 }
 
 export type AppEnv = {
-  /** principalKey: whose rate and concurrency budget the request spends (api/limits) */
+  /** gates: the request's way through the rate and concurrency limits, once made (api/limits/gates.ts) */
   /** cluster: the cluster a request concerns, where known, for its log line */
-  Variables: { deps: RequestDeps; principalKey?: string; cluster?: string } & RequestIdVariables;
+  Variables: { deps: RequestDeps; gates?: CallGates; cluster?: string } & RequestIdVariables;
 };

@@ -8,8 +8,8 @@ import { type AuthConfig, type Principal, requireAdmin, requireReader } from "..
 import type { ServiceContext } from "../services/context.js";
 import { ServiceError, toServiceError } from "../services/errors.js";
 import { INTERNAL_MESSAGE, toTrpcError } from "./errors.js";
-import { type ConcurrencyGate, EXPENSIVE_PROCEDURES } from "./limits/limiter.js";
-import { busy } from "./limits/middleware.js";
+import type { CallGates } from "./limits/gates.js";
+import { EXPENSIVE_PROCEDURES } from "./limits/limiter.js";
 
 export interface TrpcContext {
   services: ServiceContext;
@@ -19,8 +19,11 @@ export interface TrpcContext {
    * lookup. A refusal (unknown token) surfaces on each call.
    */
   caller: () => Promise<Principal>;
-  /** the concurrency gate of expensive procedures and whose slots the call takes; absent, no gate */
-  limits?: { gate: ConcurrencyGate; principalKey: string };
+  /**
+   * The request's rate budget and concurrency slots (limits/gates.ts). Required: every path that
+   * calls a procedure (/trpc, a dashboard page, a REST route) says what its request costs.
+   */
+  gates: CallGates;
   /** the X-Request-Id of this HTTP request, in every error answer and log line */
   requestId: string;
 }
@@ -67,28 +70,35 @@ const translateErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-// Errors thrown here and in the checks below reach translateErrors, which this is piped from.
-const withPrincipal = translateErrors.unstable_pipe(async ({ ctx, next }) =>
-  next({ ctx: { ...ctx, principal: await ctx.caller() } }),
-);
-
-const guarded = (check: (p: Principal) => void) =>
-  t.procedure.use(withPrincipal).use(async ({ ctx, next }) => {
-    check(ctx.principal);
+// Errors thrown here and in the checks below reach translateErrors, which this is piped from. The
+// request's rate budget is spent before its token is looked up, so a flood of bad tokens is bounded too.
+const withPrincipal = translateErrors
+  .unstable_pipe(async ({ ctx, next }) => {
+    await ctx.gates.spend();
     return next();
-  });
+  })
+  .unstable_pipe(async ({ ctx, next }) => next({ ctx: { ...ctx, principal: await ctx.caller() } }));
 
 /** Expensive calls (limiter.ts's list) run only if a slot is free now: excess ones never queue. */
 const admitExpensive = t.middleware(async ({ ctx, path, next }) => {
-  if (!ctx.limits || !EXPENSIVE_PROCEDURES.has(path)) return next();
-  const entry = ctx.limits.gate.enter(ctx.limits.principalKey);
-  if (!entry.ok) throw toTrpcError(busy(entry.scope));
+  if (!EXPENSIVE_PROCEDURES.has(path)) return next();
+  const leave = await ctx.gates.enterExpensive();
   try {
     return await next();
   } finally {
-    entry.leave();
+    leave();
   }
 });
 
-export const readProcedure = guarded(requireReader).use(admitExpensive);
+/** Every procedure: rate budget, then who is calling, then may they, then (if expensive) a slot. */
+const guarded = (check: (p: Principal) => void) =>
+  t.procedure
+    .use(withPrincipal)
+    .use(async ({ ctx, next }) => {
+      check(ctx.principal);
+      return next();
+    })
+    .use(admitExpensive);
+
+export const readProcedure = guarded(requireReader);
 export const adminProcedure = guarded(requireAdmin);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeEnvError, sharedEnvSchema } from "./shared.js";
+import { trustedProxiesSchema } from "./trusted-proxies.js";
 
 const nodeEnvSchema = sharedEnvSchema
   .extend({
@@ -12,6 +13,8 @@ const nodeEnvSchema = sharedEnvSchema
     PORTOLAN_DATA_DIR: z.string().min(1).default("./.portolan"),
     /** a PostgreSQL connection silent this long while a query waits is destroyed (src/db/watched-socket.ts) */
     PORTOLAN_DB_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(200).default(35_000),
+    /** peers whose X-Forwarded-Proto / Forwarded say the client's scheme (a TLS-terminating proxy) */
+    PORTOLAN_TRUSTED_PROXIES: trustedProxiesSchema.default([]),
   })
   .refine((env) => env.PORTOLAN_DB_ANSWER_TIMEOUT_MS > env.PORTOLAN_DB_STATEMENT_TIMEOUT_MS, {
     path: ["PORTOLAN_DB_ANSWER_TIMEOUT_MS"],

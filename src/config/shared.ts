@@ -15,6 +15,13 @@ export const sharedEnvSchema = z.object({
     .int()
     .min(1024)
     .default(64 * 1024 * 1024),
+  /** an ordinary request body (a tRPC call, a form); capacity.checkManifest takes a 1 MiB manifest besides */
+  PORTOLAN_MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(64 * 1024 * 1024)
+    .default(512 * 1024),
   PORTOLAN_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).default(600),
   /** an observedAt further ahead of the server clock is refused: it would freeze the cluster's history */
   PORTOLAN_MAX_CLOCK_SKEW_SECONDS: z.coerce

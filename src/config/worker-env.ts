@@ -44,6 +44,7 @@ export interface WorkerConfig {
   staleAfterSeconds: number;
   maxClockSkewSeconds: number;
   maxSnapshotBytes: number;
+  maxRequestBytes: number;
   retentionDays: number;
   maintenanceIntervalSeconds: number;
   limits: ReturnType<typeof limitSettings>;
@@ -58,6 +59,7 @@ export const WORKER_ENV_KEYS = [
   "PORTOLAN_ADMIN_TOKEN",
   "PORTOLAN_OPEN_ACCESS",
   "PORTOLAN_MAX_SNAPSHOT_BYTES",
+  "PORTOLAN_MAX_REQUEST_BYTES",
   "PORTOLAN_STALE_AFTER_SECONDS",
   "PORTOLAN_MAX_CLOCK_SKEW_SECONDS",
   "PORTOLAN_SNAPSHOT_RETENTION_DAYS",
@@ -106,6 +108,7 @@ export function readWorkerEnv(env: Record<string, unknown>): WorkerConfigResult 
       staleAfterSeconds: e.PORTOLAN_STALE_AFTER_SECONDS,
       maxClockSkewSeconds: e.PORTOLAN_MAX_CLOCK_SKEW_SECONDS,
       maxSnapshotBytes: e.PORTOLAN_MAX_SNAPSHOT_BYTES,
+      maxRequestBytes: e.PORTOLAN_MAX_REQUEST_BYTES,
       retentionDays: e.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
       maintenanceIntervalSeconds: e.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
       limits: limitSettings(e),

@@ -10,6 +10,7 @@ import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
 import { databaseTimeouts, limitSettings, pushSlots } from "../config/shared.js";
+import { trustedProxies } from "../config/trusted-proxies.js";
 import { log } from "../logging/logger.js";
 import { BaseStates } from "../services/base-states.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
@@ -62,10 +63,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     staleAfterSeconds,
     maxClockSkewSeconds,
     maxSnapshotBytes: options.maxSnapshotBytes ?? env.PORTOLAN_MAX_SNAPSHOT_BYTES,
+    maxRequestBytes: env.PORTOLAN_MAX_REQUEST_BYTES,
     limits: createRequestLimits(options.limits ?? limitSettings(env)),
     pushGate: new PushGate({ ...DEFAULT_PUSH_LIMITS, ...pushSlots(env) }),
     baseStates: new BaseStates(),
     loopbackHostsOnly: !adminToken,
+    trustedProxy: trustedProxies(env.PORTOLAN_TRUSTED_PROXIES),
     logRequests: true,
   });
   const services = {

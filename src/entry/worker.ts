@@ -72,6 +72,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     staleAfterSeconds: config.staleAfterSeconds,
     maxClockSkewSeconds: config.maxClockSkewSeconds,
     maxSnapshotBytes: config.maxSnapshotBytes,
+    maxRequestBytes: config.maxRequestBytes,
     limits: limitsFor(config),
     pushGate: isolatePushGate,
     baseStates: isolateBaseStates,

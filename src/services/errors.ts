@@ -49,6 +49,7 @@ export const serviceErrorCodes = [
   "SERVER_BUSY",
   "DATABASE_UNAVAILABLE",
   "HOST_NOT_ALLOWED",
+  "ADMIN_TOKEN_NOT_FOR_DASHBOARD",
   "INTERNAL",
 ] as const;
 

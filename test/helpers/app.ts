@@ -12,6 +12,8 @@ import type { InputOf, MutationPath, OutputOf, QueryPath } from "./trpc-types.js
 export interface HarnessOptions {
   adminToken?: string;
   maxSnapshotBytes?: number;
+  /** PORTOLAN_MAX_REQUEST_BYTES: an ordinary request body's limit */
+  maxRequestBytes?: number;
   staleAfterSeconds?: number;
   maxClockSkewSeconds?: number;
   now?: () => Date;
@@ -19,6 +21,8 @@ export interface HarnessOptions {
   poolMax?: number;
   /** batch, rate and concurrency limits; omitted, nothing is limited */
   limits?: LimitSettings;
+  /** peers whose Forwarded / X-Forwarded-Proto are believed (PORTOLAN_TRUSTED_PROXIES) */
+  trustedProxy?: (address: string) => boolean;
 }
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -44,6 +48,8 @@ export async function createHarness(options: HarnessOptions = {}) {
       ? {}
       : { maxClockSkewSeconds: options.maxClockSkewSeconds }),
     ...(options.limits ? { limits: createRequestLimits(options.limits) } : {}),
+    ...(options.trustedProxy ? { trustedProxy: options.trustedProxy } : {}),
+    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 

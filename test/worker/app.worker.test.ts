@@ -38,6 +38,34 @@ describe("the Worker's dashboard files", () => {
   });
 });
 
+describe("the Worker's request body limit", () => {
+  const post = (body: BodyInit) =>
+    SELF.fetch(`${BASE}/trpc/tokens.createRead`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...admin },
+      body,
+    });
+
+  it("refuses a tRPC body over PORTOLAN_MAX_REQUEST_BYTES with 413, declared or streamed", async () => {
+    const declared = await post("x".repeat(600 * 1024));
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ error: { data: { reason: "PAYLOAD_TOO_LARGE" } } });
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let sent = 0;
+    const streamed = await post(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 4 * 1024 * 1024) return controller.close();
+          sent += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ error: { data: { reason: "PAYLOAD_TOO_LARGE" } } });
+  });
+});
+
 describe.skipIf(!haveDatabase)("the Worker on PostgreSQL through Hyperdrive", () => {
   it("registers a cluster, ingests a snapshot and answers ports.who", async () => {
     const registered = await trpcData<{ token: string }>(

@@ -1,41 +1,24 @@
 /**
- * Pages spend the reader's query budget (api/limits) like /trpc calls do: a page runs several
- * procedures in-process (the fleet page a few per cluster), so it costs PAGE_COST calls at once,
- * from the same bucket as the token's /trpc calls.
+ * What a page costs at the gates every procedure call passes (api/limits/gates.ts): PAGE_COST calls
+ * of the reader's query budget, the same bucket as the token's /trpc calls, spent by the page's first
+ * call; and one expensive-call slot, which the page's expensive calls share (a page runs a bounded
+ * few at once, the fleet page a few per cluster), taken like a /trpc call's and refused like it.
  */
-import type { MiddlewareHandler } from "hono";
-import { ServiceError } from "../../services/errors.js";
+import type { Context } from "hono";
 import { hashToken } from "../../services/tokens.js";
 import type { AppEnv } from "../env.js";
-import { httpError } from "../errors.js";
+import { CallGates } from "../limits/gates.js";
 import { principalKey } from "../limits/middleware.js";
-import type { RequestLimits } from "../limits/request-limits.js";
-import { tokenCookie } from "./session.js";
 
 export const PAGE_COST = 10;
 
-/** Paths of the views (not their files or the token form), for app.ts to limit. */
-export const DASHBOARD_PAGES = ["/", "/clusters/*", "/ports", "/trends", "/plan"] as const;
-
-export function limitPages(limits: RequestLimits): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    // The cookie's token keys the budget as principalKey keys a bearer token: pages and API calls share it.
-    const cookieToken = c.req.header("authorization") ? undefined : tokenCookie(c);
-    const key = cookieToken ? `token:${await hashToken(cookieToken)}` : await principalKey(c);
-    const admission = limits.reads.take(key, PAGE_COST);
-    if (!admission.ok) {
-      const { status, body, headers } = httpError(
-        new ServiceError(
-          "TOO_MANY_REQUESTS",
-          "RATE_LIMITED",
-          `query rate limit reached; retry after ${admission.retryAfterSeconds} s`,
-          undefined,
-          { retryAfterSeconds: admission.retryAfterSeconds },
-        ),
-        c.var.requestId,
-      );
-      return c.json(body, status, headers);
-    }
-    await next();
+/** `cookieToken`: the dashboard cookie's token (session.ts), which keys the page like a bearer token. */
+export function pageGates(c: Context<AppEnv>, cookieToken: string | undefined): CallGates {
+  // The cookie's token keys the budget as principalKey keys a bearer token: pages and API calls share it.
+  const key = async () => {
+    return cookieToken && !c.req.header("authorization")
+      ? `token:${await hashToken(cookieToken)}`
+      : principalKey(c);
   };
+  return new CallGates(c.var.deps.limits, key, { calls: PAGE_COST, shareSlot: true });
 }

@@ -8,6 +8,7 @@ import type { Child } from "hono/jsx";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { toServiceError } from "../../services/errors.js";
 import { whoCursorSchema } from "../../services/who-page.js";
+import { clientOrigin } from "../client-scheme.js";
 import type { AppEnv } from "../env.js";
 import { DASHBOARD_SCRIPT } from "./assets/client.js";
 import { DASHBOARD_STYLES } from "./assets/styles.js";
@@ -36,14 +37,26 @@ import {
   type TrendWindow,
   windows,
 } from "./pages/trends.js";
-import { authorizationOf, callerFor, type DashboardCaller, forgetToken, rememberToken } from "./session.js";
+import {
+  adminTokenRefused,
+  authorizationOf,
+  callerFor,
+  type DashboardCaller,
+  forgetToken,
+  rememberToken,
+} from "./session.js";
 import { intParam, parseAsOf } from "./url-state.js";
 import type { View } from "./view.js";
 
 type Ctx = Context<AppEnv>;
 
-function document(c: Ctx, element: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 503 = 200) {
-  return c.html(`<!doctype html>${String(element)}`, status);
+function document(
+  c: Ctx,
+  element: Child,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503 = 200,
+  headers: Record<string, string> = {},
+) {
+  return c.html(`<!doctype html>${String(element)}`, status, headers);
 }
 
 /** The view's own query parameters (asOf aside): the time control keeps them. */
@@ -90,7 +103,7 @@ async function render(
     );
   } catch (error) {
     const refusal = pageError(error);
-    const status = refusal.status as 400 | 401 | 403 | 404 | 409 | 429 | 503;
+    const status = refusal.status as 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503;
     const content =
       status === 401 || status === 403 ? (
         <SignIn message={refusal.message} signedIn={authorizationOf(c) !== undefined} />
@@ -103,6 +116,7 @@ async function render(
         {content}
       </Layout>,
       status,
+      refusal.headers,
     );
   }
 }
@@ -173,7 +187,7 @@ function ingressPlanQuery(c: Ctx): IngressPlanQuery | undefined {
  */
 const sameOriginPosts: MiddlewareHandler<AppEnv> = async (c, next) => {
   const sameSite =
-    c.req.header("sec-fetch-site") === "same-origin" || c.req.header("origin") === new URL(c.req.url).origin;
+    c.req.header("sec-fetch-site") === "same-origin" || c.req.header("origin") === clientOrigin(c);
   if (c.req.method === "POST" && !sameSite) {
     return c.json(
       {
@@ -294,7 +308,9 @@ export const dashboardRoutes = new Hono<AppEnv>()
     const token = typeof form.token === "string" ? form.token.trim() : "";
     const deps = c.var.deps;
     try {
-      requireReader(await resolvePrincipal(deps.services, deps.auth, `Bearer ${token}`));
+      const principal = await resolvePrincipal(deps.services, deps.auth, `Bearer ${token}`);
+      requireReader(principal);
+      if (principal.kind === "admin") throw adminTokenRefused();
     } catch (error) {
       const refusal = toServiceError(error);
       if (!refusal) throw error;

@@ -1,29 +1,17 @@
 /**
- * The limits of limiter.ts on the HTTP surface: batch size and rate per principal in front of /trpc
- * and /v1/snapshots (before any procedure runs), the concurrency gate inside tRPC (trpc.ts).
+ * The limits of limiter.ts on the HTTP surface: batch size in front of /trpc, the agents' push budget
+ * in front of /v1/snapshots. Every procedure call, whatever its path, passes gates.ts (trpc.ts).
  */
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context, MiddlewareHandler } from "hono";
-import { ServiceError, serverBusy } from "../../services/errors.js";
+import { ServiceError } from "../../services/errors.js";
 import { hashToken } from "../../services/tokens.js";
+import { peerAddress } from "../client-scheme.js";
 import type { AppEnv } from "../env.js";
 import { httpError, toTrpcError } from "../errors.js";
+import { CallGates, rateLimited } from "./gates.js";
 import { countTrpcCalls } from "./limiter.js";
 import type { RequestLimits } from "./request-limits.js";
-
-const BUSY_RETRY_AFTER_SECONDS = 1;
-
-export function busy(scope: "principal" | "server"): ServiceError {
-  return scope === "principal"
-    ? new ServiceError(
-        "TOO_MANY_REQUESTS",
-        "CONCURRENCY_LIMITED",
-        "too many expensive calls of this token at once; retry after the others finish",
-        undefined,
-        { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
-      )
-    : serverBusy("expensive calls", BUSY_RETRY_AFTER_SECONDS);
-}
 
 /**
  * Whose budget a request spends: the token's hash (never the token itself, kept in memory), or the
@@ -38,13 +26,13 @@ export async function principalKey(c: Context<AppEnv>): Promise<string> {
   return `address:${clientAddress(c)}`;
 }
 
-/** @hono/node-server puts the socket in env.incoming; Cloudflare sets cf-connecting-ip itself. */
+/** The socket's peer on Node; Cloudflare sets cf-connecting-ip itself. */
 function clientAddress(c: Context<AppEnv>): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? c.req.header("cf-connecting-ip") ?? "unknown";
+  return peerAddress(c) ?? c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
-function refuse(c: Context<AppEnv>, error: ServiceError): Response {
+/** A refusal before any handler ran: in tRPC's error shape on /trpc, the REST one elsewhere. */
+export function refuse(c: Context<AppEnv>, error: ServiceError): Response {
   const { status, body, headers } = httpError(error, c.var.requestId);
   if (!c.req.path.startsWith("/trpc/")) return c.json(body, status, headers);
   // tRPC clients read only tRPC's error shape, so /trpc refusals speak it (reason as the formatter does).
@@ -62,17 +50,30 @@ function refuse(c: Context<AppEnv>, error: ServiceError): Response {
   );
 }
 
-function rateLimited(retryAfterSeconds: number, what: string): ServiceError {
-  return new ServiceError(
-    "TOO_MANY_REQUESTS",
-    "RATE_LIMITED",
-    `${what} rate limit reached; retry after ${retryAfterSeconds} s`,
-    undefined,
-    { retryAfterSeconds },
-  );
+/**
+ * The gates of one /trpc request (made once, here or by createContext, whichever comes first): the
+ * request costs one rate token per call it carries, and each expensive call takes its own slot.
+ */
+export function trpcGates(c: Context<AppEnv>): CallGates {
+  let gates = c.var.gates;
+  if (!gates) {
+    const path = new URL(c.req.url).pathname.replace(/^\/trpc\/?/, "");
+    const calls = countTrpcCalls(path, c.req.query("batch") === "1");
+    gates = new CallGates(c.var.deps.limits, () => principalKey(c), { calls, shareSlot: false });
+    c.set("gates", gates);
+  }
+  return gates;
 }
 
-/** /trpc/*: refuses oversized batches, then spends one token of the caller's budget per call. */
+/** A REST read (GET /metrics): one call of the caller's budget, a slot of its own if expensive. */
+export function restGates(c: Context<AppEnv>): CallGates {
+  return new CallGates(c.var.deps.limits, () => principalKey(c), { calls: 1, shareSlot: false });
+}
+
+/**
+ * /trpc/*: refuses oversized batches (a batch is HTTP's, not a procedure's), then settles the request's
+ * price before any of its calls runs, so a batch over the budget is refused whole.
+ */
 export function limitTrpc(limits: RequestLimits): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const path = new URL(c.req.url).pathname.replace(/^\/trpc\/?/, "");
@@ -87,10 +88,8 @@ export function limitTrpc(limits: RequestLimits): MiddlewareHandler<AppEnv> {
           `a batch may carry at most ${max} calls; this one has ${calls}`,
         ),
       );
-    const key = await principalKey(c);
-    const admission = limits.reads.take(key, calls);
-    if (!admission.ok) return refuse(c, rateLimited(admission.retryAfterSeconds, "query"));
-    c.set("principalKey", key);
+    const refusal = await trpcGates(c).settle();
+    if (refusal) return refuse(c, refusal);
     await next();
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Reads a JSON request body with a cap on its decompressed size, so a gzip bomb or an oversized
- * snapshot is refused with 413 before it is held in memory.
+ * Reads a request body with a cap on its decompressed size, so a gzip bomb or an oversized body is
+ * refused with 413 before it is held in memory: the snapshot push (readJsonBody, its own limit) and,
+ * through api/body-limits.ts, every other route that reads a body.
  */
 import { ServiceError } from "../../services/errors.js";
 
@@ -40,17 +41,15 @@ export function isJsonMediaType(contentType: string): boolean {
   return essence.trim().toLowerCase() === "application/json";
 }
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  if (!isJsonMediaType(request.headers.get("content-type") ?? "")) {
-    throw new ServiceError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "send the snapshot as application/json",
-    );
-  }
+/**
+ * A request's body as text, refused with 413 once it passes maxBytes: at once when Content-Length says
+ * so, else while reading (chunked bodies as they stream, gzip after decompression), the rest unread.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
+  // Left unread: the runtime discards it after the answer (@hono/node-server drains it briefly, then closes).
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) throw new ServiceError("BAD_REQUEST", "INVALID_JSON", "the request has no body");
+  if (!request.body) return "";
   const encoding = (request.headers.get("content-encoding") ?? "identity").toLowerCase();
   let stream: ReadableStream<Uint8Array> = request.body;
   if (encoding === "gzip") {
@@ -64,13 +63,25 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       `Content-Encoding "${encoding}" is not supported (use gzip)`,
     );
   }
-  let text: string;
   try {
-    text = await readCapped(stream, maxBytes);
+    return await readCapped(stream, maxBytes);
   } catch (error) {
     if (error instanceof ServiceError) throw error;
     throw new ServiceError("BAD_REQUEST", "INVALID_GZIP", "the body is not valid gzip");
   }
+}
+
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  if (!isJsonMediaType(request.headers.get("content-type") ?? "")) {
+    throw new ServiceError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "UNSUPPORTED_MEDIA_TYPE",
+      "send the snapshot as application/json",
+    );
+  }
+  const hasBody = request.body !== null;
+  const text = await readBodyText(request, maxBytes);
+  if (!hasBody) throw new ServiceError("BAD_REQUEST", "INVALID_JSON", "the request has no body");
   try {
     return JSON.parse(text);
   } catch {

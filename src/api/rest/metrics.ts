@@ -3,6 +3,7 @@ import { escapePrometheusLabelValue } from "../../render/escape.js";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { fleetMetrics } from "../../services/metrics.js";
 import type { AppEnv } from "../env.js";
+import { restGates } from "../limits/middleware.js";
 
 type Labels = Record<string, string | number>;
 
@@ -25,11 +26,22 @@ class Exposition {
   }
 }
 
-/** Scrapers authenticate like any reader (a read token as bearer). */
+/**
+ * Scrapers authenticate like any reader (a read token as bearer) and pass the same gates as a
+ * procedure call: one call of the token's budget, and an expensive-call slot (the figures are fleet-wide).
+ */
 export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
   const { services, auth } = c.var.deps;
+  const gates = restGates(c);
+  await gates.spend();
   requireReader(await resolvePrincipal(services, auth, c.req.header("authorization")));
-  const m = await fleetMetrics(services);
+  const leave = await gates.enterExpensive();
+  let m: Awaited<ReturnType<typeof fleetMetrics>>;
+  try {
+    m = await fleetMetrics(services);
+  } finally {
+    leave();
+  }
   const out = new Exposition();
   const perCluster = (pick: (x: (typeof m.clusters)[number]) => number | null) =>
     m.clusters.flatMap((x): [Labels, number][] => {

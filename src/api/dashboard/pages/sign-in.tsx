@@ -1,4 +1,4 @@
-/** Where a reader gives the dashboard a read (or admin) token, kept in an HttpOnly cookie (session.ts). */
+/** Where a reader gives the dashboard a read token, kept in an HttpOnly cookie (session.ts). */
 import { Notice } from "../components/status.js";
 
 export function SignIn(props: { message?: string | undefined; signedIn: boolean }) {
@@ -7,8 +7,8 @@ export function SignIn(props: { message?: string | undefined; signedIn: boolean 
       <h2 id="token-heading">Read token</h2>
       {props.message ? <Notice kind="error">{props.message}</Notice> : null}
       <p>
-        The dashboard reads with a read token (the admin mutation tokens.createRead) or the admin token. It is
-        kept in a cookie that page scripts cannot read, sent only to this server.
+        The dashboard reads with a read token (the admin mutation tokens.createRead); it does not keep the
+        admin token. The token is kept in a cookie that page scripts cannot read, sent only to this server.
       </p>
       <form method="post" action="/session" class="inline-form">
         <label for="token">Token</label>
