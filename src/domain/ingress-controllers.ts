@@ -225,6 +225,20 @@ export function ingressControllerHeadroom(
   return rows;
 }
 
+/**
+ * Pods' workload headroom and the IngressControllers' rows, one row per (namespace, kind, name): a
+ * pod may name an IngressController as its owner (kind IngressController, beside the controller of
+ * that name); the controller's own row is what that key describes, so the pods' row gives way.
+ */
+export function withControllerHeadroom(
+  workloads: readonly WorkloadHeadroom[],
+  controllers: readonly WorkloadHeadroom[],
+): WorkloadHeadroom[] {
+  if (controllers.length === 0) return [...workloads];
+  const taken = new Set(controllers.map((c) => workloadKey(c)));
+  return [...workloads.filter((w) => !taken.has(workloadKey(w))), ...controllers];
+}
+
 /** The `oc patch` that keeps one eligible node spare, when the replicas leave none; else null. */
 export function replicasPatch(row: {
   kind: string;

@@ -87,4 +87,26 @@ describe("an IngressController whose host ports coincide", () => {
     const log = await rawRows<{ n: number }>(h.database.db, sql`SELECT count(*)::int AS n FROM snapshots`);
     expect(log[0]?.n).toBe(4);
   });
+
+  it("keeps one headroom row when a pod names the IngressController as its owner", async () => {
+    const ownedByController = {
+      namespace: "openshift-ingress-operator",
+      name: "edge-helper",
+      node: "e1",
+      phase: "Running" as const,
+      owner: { kind: "IngressController", name: "edge" },
+      ports: [{ container: "helper", containerPort: 9000, hostPort: 9000 }],
+    };
+    const snapshot: SnapshotInput = {
+      ...edgeProd,
+      pods: [ownedByController],
+      ingressControllers: [ingressController("edge", EDGE_PORTS, 2, 0)],
+    };
+    const res = await h.push(token, snapshot);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const plan = await h.query("capacity.headroom", { clusters: ["edge-prod"] });
+    if (!plan.ok) throw new Error(plan.error.message);
+    const rows = plan.data.workloads.filter((w) => w.kind === "IngressController");
+    expect(rows.map((w) => w.ports.map((p) => p.hostPort))).toEqual([EDGE_PORTS]);
+  });
 });
