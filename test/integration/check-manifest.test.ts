@@ -148,6 +148,13 @@ describe("capacity.checkManifest", () => {
     expect(!answer.ok && answer.error.message).toMatch(/document 2 has more than 200000 YAML tokens/);
   });
 
+  it("refuses more than MAX_MANIFEST_DOCUMENTS documents with INVALID_MANIFEST", async () => {
+    const answer = await h.mutate("capacity.checkManifest", { manifest: "a: 1\n---\n".repeat(10_001) });
+    expect(answer.status).toBe(400);
+    expect(!answer.ok && answer.error.data).toMatchObject({ reason: "INVALID_MANIFEST" });
+    expect(!answer.ok && answer.error.message).toMatch(/more than 10000 documents/);
+  });
+
   it("still refuses repeated map keys", async () => {
     const manifest = DEPLOYMENT_WITH_HOST_PORT.replace(
       "kind: Deployment",

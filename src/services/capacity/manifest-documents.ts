@@ -17,6 +17,11 @@ export const MANIFEST_SLICE_MS = 10;
  */
 export const MAX_MANIFEST_DOCUMENT_TOKENS = 200_000;
 /**
+ * Documents per manifest: each costs the parser a fixed overhead, and a Helm render of 1 MiB has a
+ * few hundred; 1 MiB of `---` lines (262,144 empty documents) cost seconds of CPU.
+ */
+export const MAX_MANIFEST_DOCUMENTS = 10_000;
+/**
  * How deep the parser's open collections may nest: each line's work grows with the depth, and
  * composing recurses through it. Kubernetes objects (CRD schemas included) stay far below it.
  */
@@ -50,6 +55,12 @@ export class DocumentTooLarge extends Error {
   }
 }
 
+export class TooManyDocuments extends Error {
+  constructor(max: number) {
+    super(`more than ${max} documents; split the manifest`);
+  }
+}
+
 /** A top-level JSON object or array: read with JSON.parse; anything else is YAML. */
 function asJson(text: string): { value: unknown } | null {
   const first = text.trimStart()[0];
@@ -65,8 +76,9 @@ function asJson(text: string): { value: unknown } | null {
 export async function parseManifestDocuments(
   text: string,
   slices = timeSlices(),
-  maxDocumentTokens = MAX_MANIFEST_DOCUMENT_TOKENS,
+  bounds = { documentTokens: MAX_MANIFEST_DOCUMENT_TOKENS, documents: MAX_MANIFEST_DOCUMENTS },
 ): Promise<ParsedManifest> {
+  const maxDocumentTokens = bounds.documentTokens;
   const json = asJson(text);
   if (json) return { values: [json.value], issues: [] };
   const values: unknown[] = [];
@@ -103,6 +115,7 @@ export async function parseManifestDocuments(
     for (const token of parser.next(lexeme)) {
       // The parser hands over a document when it is complete: the next one starts from zero.
       if (token.type === "document") parsedDocuments += 1;
+      if (parsedDocuments > bounds.documents) throw new TooManyDocuments(bounds.documents);
       tokensInDocument = 0;
       for (const doc of composer.next(token)) accept(doc);
     }

@@ -10,7 +10,12 @@ import { type ErrorIssue, ServiceError } from "../errors.js";
 import { clusterListSchema, labelsSchema } from "../inputs.js";
 import { selectClusters } from "../read-model.js";
 import { fitCheck } from "./fit.js";
-import { DocumentTooLarge, parseManifestDocuments, timeSlices } from "./manifest-documents.js";
+import {
+  DocumentTooLarge,
+  parseManifestDocuments,
+  TooManyDocuments,
+  timeSlices,
+} from "./manifest-documents.js";
 
 /** 1 MiB of text: a generous Helm render; larger bundles are split by the caller. */
 export const MAX_MANIFEST_CHARS = 1_048_576;
@@ -66,6 +71,12 @@ export async function readManifestText(text: string): Promise<ManifestReading> {
   const parsed = await parseManifestDocuments(text, slices).catch((error: unknown) => {
     if (error instanceof DocumentTooLarge)
       throw invalid([{ document: error.document, path: "", message: error.message }]);
+    if (error instanceof TooManyDocuments)
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "INVALID_MANIFEST",
+        `the manifest cannot be read: ${error.message}`,
+      );
     throw error;
   });
   if (parsed.issues.length > 0) throw invalid(parsed.issues);

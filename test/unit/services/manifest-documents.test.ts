@@ -10,6 +10,7 @@ import {
   MAX_MANIFEST_DEPTH,
   MAX_MANIFEST_DOCUMENT_TOKENS,
   parseManifestDocuments,
+  TooManyDocuments,
 } from "../../../src/services/capacity/manifest-documents.js";
 import {
   BROKEN_SECOND_DOCUMENT,
@@ -65,16 +66,27 @@ describe("manifest documents", () => {
     expect((await parseManifestDocuments("1: a\n'1': b\n")).issues).toEqual([]);
   });
 
+  const small = { documentTokens: 1000, documents: 500 };
+
+  it("refuses more documents than the bound", async () => {
+    const error = await parseManifestDocuments("a: 1\n---\n".repeat(501), undefined, small).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TooManyDocuments);
+    expect((error as Error).message).toBe("more than 500 documents; split the manifest");
+    expect((await parseManifestDocuments("a: 1\n---\n".repeat(499), undefined, small)).issues).toEqual([]);
+  });
+
   it("refuses a document of more tokens than the bound, naming it; many small documents are not one", async () => {
     const huge = "- 1\n".repeat(600);
-    const error = await parseManifestDocuments(`kind: Service\n---\n${huge}`, undefined, 1000).catch(
+    const error = await parseManifestDocuments(`kind: Service\n---\n${huge}`, undefined, small).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(DocumentTooLarge);
     expect((error as DocumentTooLarge).document).toBe(2);
     expect((error as Error).message).toMatch(/^document 2 has more than 1000 YAML tokens/);
     const many = "kind: Service\nmetadata: {name: s}\n---\n".repeat(300);
-    expect((await parseManifestDocuments(many, undefined, 1000)).issues).toEqual([]);
+    expect((await parseManifestDocuments(many, undefined, small)).issues).toEqual([]);
   });
 
   it("bounds a document at MAX_MANIFEST_DOCUMENT_TOKENS by default", async () => {
