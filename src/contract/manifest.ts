@@ -354,6 +354,19 @@ function fromIngressController(
   }
   const ports = spec.endpointPublishingStrategy?.hostNetwork ?? {};
   const port = (value: number | undefined, byDefault: number) => (value ? value : byDefault);
+  const coinciding = coincidingFields({
+    httpPort: port(ports.httpPort, 80),
+    httpsPort: port(ports.httpsPort, 443),
+    statsPort: port(ports.statsPort, 1936),
+  });
+  if (coinciding) {
+    // The CRD admits it, but its router would declare one host port twice: none could ever run.
+    issue(
+      "spec.endpointPublishingStrategy.hostNetwork",
+      `${coinciding}: its router would listen twice on one host port, so none could run; give each its own port`,
+    );
+    return undefined;
+  }
   const selector = spec.nodePlacement?.nodeSelector;
   const expressions = selector?.matchExpressions ?? [];
   return {
@@ -372,4 +385,19 @@ function fromIngressController(
           }
         : null,
   };
+}
+
+/** "httpPort and httpsPort are both 443" when two or three of the ports coincide (defaults applied), else null. */
+function coincidingFields(ports: { httpPort: number; httpsPort: number; statsPort: number }): string | null {
+  const byPort = new Map<number, string[]>();
+  for (const [field, value] of Object.entries(ports))
+    byPort.set(value, [...(byPort.get(value) ?? []), field]);
+  const clauses = [...byPort]
+    .filter(([, fields]) => fields.length > 1)
+    .map(([value, fields]) =>
+      fields.length === 2
+        ? `${fields.join(" and ")} are both ${value}`
+        : `${fields.join(", ")} are all ${value}`,
+    );
+  return clauses.length > 0 ? clauses.join("; ") : null;
 }
