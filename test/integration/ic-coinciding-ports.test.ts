@@ -56,6 +56,15 @@ describe("an IngressController whose host ports coincide", () => {
     if (!plan.ok) throw new Error(plan.error.message);
     const row = plan.data.workloads.find((w) => w.kind === "IngressController");
     expect(row?.ports.map((p) => p.hostPort)).toEqual([443, 1936]);
+    // The dashboard's IngressController table says so too.
+    const created = await h.mutate("tokens.createRead", { name: "dashboard" });
+    if (!created.ok) throw new Error(created.error.message);
+    const dashboard = await h.app.request("/clusters/edge-prod", {
+      headers: { cookie: `portolan_token=${created.data.token}` },
+    });
+    const list = (await dashboard.text()).split('id="ic-list-heading"')[1] ?? "";
+    expect(list).toContain("443, 443, 1936");
+    expect(list).toContain("self-conflicting");
   });
 
   it("leaves the cluster recording: later whole and delta pushes are accepted", async () => {
