@@ -200,13 +200,39 @@ export function parseClusterSelector(text: string): Record<string, string> | str
  */
 export function readManifest(documents: readonly unknown[]): ManifestReading {
   const reading: ManifestReading = { workloads: [], notes: [], issues: [] };
-  documents.forEach((value, index) => {
-    readObject(reading, index + 1, "", value);
-  });
+  for (const _ of readManifestSteps(reading, documents)) {
+    // every step's work is already in `reading`
+  }
   return reading;
 }
 
-function readObject(reading: ManifestReading, document: number, path: string, value: unknown): void {
+/**
+ * readManifest one object at a time (a List's items each count as one), into `reading`: the
+ * server reads a large manifest in slices and lets other requests run between them.
+ */
+export function* readManifestSteps(
+  reading: ManifestReading,
+  documents: Iterable<unknown>,
+): Generator<void, void, undefined> {
+  let document = 0;
+  for (const value of documents) {
+    document += 1;
+    const items = readObject(reading, document, "", value);
+    yield;
+    for (const [i, item] of (items ?? []).entries()) {
+      readObject(reading, document, joinPath("items", i), item);
+      yield;
+    }
+  }
+}
+
+/** Reads one object into `reading`; a top-level List answers its items, to be read next. */
+function readObject(
+  reading: ManifestReading,
+  document: number,
+  path: string,
+  value: unknown,
+): readonly unknown[] | undefined {
   const issue = (at: string, message: string): void => {
     reading.issues.push({ document, path: joinPath(path, at), message });
   };
@@ -228,10 +254,7 @@ function readObject(reading: ManifestReading, document: number, path: string, va
     const items = object.items;
     if (path !== "") issue("kind", `a ${kind} inside a List is not read`);
     else if (!Array.isArray(items)) issue("items", `a ${kind} needs an items list`);
-    else
-      items.forEach((item, i) => {
-        readObject(reading, document, joinPath(path, "items", i), item);
-      });
+    else return items;
     return;
   }
   const isWorkload = Object.hasOwn(workloadKinds, kind);
@@ -331,6 +354,19 @@ function fromIngressController(
   }
   const ports = spec.endpointPublishingStrategy?.hostNetwork ?? {};
   const port = (value: number | undefined, byDefault: number) => (value ? value : byDefault);
+  const coinciding = coincidingFields({
+    httpPort: port(ports.httpPort, 80),
+    httpsPort: port(ports.httpsPort, 443),
+    statsPort: port(ports.statsPort, 1936),
+  });
+  if (coinciding) {
+    // The CRD admits it, but its router would declare one host port twice: none could ever run.
+    issue(
+      "spec.endpointPublishingStrategy.hostNetwork",
+      `${coinciding}: its router would listen twice on one host port, so none could run; give each its own port`,
+    );
+    return undefined;
+  }
   const selector = spec.nodePlacement?.nodeSelector;
   const expressions = selector?.matchExpressions ?? [];
   return {
@@ -349,4 +385,19 @@ function fromIngressController(
           }
         : null,
   };
+}
+
+/** "httpPort and httpsPort are both 443" when two or three of the ports coincide (defaults applied), else null. */
+function coincidingFields(ports: { httpPort: number; httpsPort: number; statsPort: number }): string | null {
+  const byPort = new Map<number, string[]>();
+  for (const [field, value] of Object.entries(ports))
+    byPort.set(value, [...(byPort.get(value) ?? []), field]);
+  const clauses = [...byPort]
+    .filter(([, fields]) => fields.length > 1)
+    .map(([value, fields]) =>
+      fields.length === 2
+        ? `${fields.join(" and ")} are both ${value}`
+        : `${fields.join(", ")} are all ${value}`,
+    );
+  return clauses.length > 0 ? clauses.join("; ") : null;
 }

@@ -63,15 +63,58 @@ export function routerWorkload(ic: Pick<IngressControllerFact, "name" | "deploym
   };
 }
 
-/** http, https, stats: TCP on 0.0.0.0 (the PROXY protocol also runs over TCP). */
+type RouterHostNetwork = NonNullable<IngressControllerFact["hostNetwork"]>;
+
+/** The HostNetwork port fields, in the CRD's order. */
+export const ROUTER_PORT_FIELDS = ["httpPort", "httpsPort", "statsPort"] as const;
+export type RouterPortField = (typeof ROUTER_PORT_FIELDS)[number];
+
+/**
+ * http, https, stats: TCP on 0.0.0.0 (the PROXY protocol also runs over TCP), each distinct port
+ * once: fields that coincide (see coincidingRouterPorts) hold one port, not two.
+ */
 export function routerPorts(ic: Pick<IngressControllerFact, "hostNetwork">): HostPortRef[] {
   const hn = ic.hostNetwork;
   if (!hn) return [];
-  return [hn.httpPort, hn.httpsPort, hn.statsPort].map((hostPort) => ({
-    protocol: "TCP",
-    hostIP: WILDCARD_IP,
-    hostPort,
-  }));
+  const distinct = new Set(ROUTER_PORT_FIELDS.map((field) => hn[field]));
+  return [...distinct].map((hostPort) => ({ protocol: "TCP", hostIP: WILDCARD_IP, hostPort }));
+}
+
+export interface CoincidingRouterPort {
+  hostPort: number;
+  /** the fields that name it, in the CRD's order (two or three) */
+  fields: RouterPortField[];
+}
+
+/**
+ * Ports two or three HostNetwork fields share (e.g. httpPort 443 with httpsPort defaulted to 443).
+ * The CRD has no rule against it, so the API server stores such an IngressController; but its router
+ * would listen twice on one host port (Kubernetes refuses a pod template declaring one hostPort and
+ * protocol twice), so none of its routers can run until the spec is fixed. Portolan stores it as the
+ * cluster holds it and marks it self-conflicting; its ports are held once each.
+ */
+export function coincidingRouterPorts(hostNetwork: RouterHostNetwork | null): CoincidingRouterPort[] {
+  if (!hostNetwork) return [];
+  const byPort = new Map<number, RouterPortField[]>();
+  for (const field of ROUTER_PORT_FIELDS) {
+    const port = hostNetwork[field];
+    byPort.set(port, [...(byPort.get(port) ?? []), field]);
+  }
+  return [...byPort]
+    .filter(([, fields]) => fields.length > 1)
+    .map(([hostPort, fields]) => ({ hostPort, fields }));
+}
+
+/** "httpPort and httpsPort are both 443": the self-conflict in words, or null when there is none. */
+export function selfConflictText(hostNetwork: RouterHostNetwork | null): string | null {
+  const coinciding = coincidingRouterPorts(hostNetwork);
+  if (coinciding.length === 0) return null;
+  const clauses = coinciding.map((c) =>
+    c.fields.length === 2
+      ? `${c.fields.join(" and ")} are both ${c.hostPort}`
+      : `${c.fields.join(", ")} are all ${c.hostPort}`,
+  );
+  return `${clauses.join("; ")}: its router would listen twice on one host port, so none can run until the spec is fixed`;
 }
 
 export interface DeclaredPortFact extends HostPortRef {
@@ -180,6 +223,20 @@ export function ingressControllerHeadroom(
     });
   }
   return rows;
+}
+
+/**
+ * Pods' workload headroom and the IngressControllers' rows, one row per (namespace, kind, name): a
+ * pod may name an IngressController as its owner (kind IngressController, beside the controller of
+ * that name); the controller's own row is what that key describes, so the pods' row gives way.
+ */
+export function withControllerHeadroom(
+  workloads: readonly WorkloadHeadroom[],
+  controllers: readonly WorkloadHeadroom[],
+): WorkloadHeadroom[] {
+  if (controllers.length === 0) return [...workloads];
+  const taken = new Set(controllers.map((c) => workloadKey(c)));
+  return [...workloads.filter((w) => !taken.has(workloadKey(w))), ...controllers];
 }
 
 /** The `oc patch` that keeps one eligible node spare, when the replicas leave none; else null. */

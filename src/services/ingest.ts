@@ -47,6 +47,7 @@ import {
   declaredMapFacts,
   declaredPorts,
   ingressControllerHeadroom,
+  withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
 import { type PortCountFact, portCountFacts } from "../domain/port-counts.js";
 import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
@@ -91,7 +92,7 @@ export function projections(facts: SnapshotFacts): Projections {
       ? ingressControllerHeadroom(nodes, ingressControllers, indexByPort([...allocations, ...declaredHolds]))
       : [];
   return {
-    headroom: headroomFacts([...workloadHeadroom(facts, declaredHolds), ...controllerRows]),
+    headroom: headroomFacts(withControllerHeadroom(workloadHeadroom(facts, declaredHolds), controllerRows)),
     counts: portCountFacts(allocations),
     clusterCounts: clusterPortCountFacts(allocations),
     portSummary: summarisePortMap(buildPortMap(withDeclared(facts, declared))),

@@ -6,7 +6,12 @@ import { clusterNameSchema } from "../contract/snapshot.js";
 import { ingressControllerVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
-import { DEFAULT_ROUTER_NODE_SELECTOR, routerWorkload } from "../domain/ingress-controllers.js";
+import {
+  coincidingRouterPorts,
+  DEFAULT_ROUTER_NODE_SELECTOR,
+  routerWorkload,
+  selfConflictText,
+} from "../domain/ingress-controllers.js";
 import type { ServiceContext } from "./context.js";
 import { instantSchema } from "./inputs.js";
 import { findCluster, isStale, viewInstant } from "./read-model.js";
@@ -32,6 +37,10 @@ export async function ingressControllersAt(db: Db, clusterId: number, asOf: Date
     availableReplicas: r.availableReplicas,
     endpointPublishingStrategy: r.endpointPublishingStrategy,
     hostNetwork: r.hostNetwork,
+    /** HostNetwork ports two or three fields share: stored as the cluster holds it, marked self-conflicting */
+    coincidingPorts: coincidingRouterPorts(r.hostNetwork),
+    /** what the coinciding ports mean, in words; null when there are none */
+    selfConflict: selfConflictText(r.hostNetwork),
     nodeSelector: r.nodeSelector,
     /** the placement that applies: the CRD's default (workers) when nodeSelector is unset */
     effectiveNodeSelector: r.nodeSelector ?? DEFAULT_ROUTER_NODE_SELECTOR,

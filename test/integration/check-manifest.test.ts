@@ -136,6 +136,34 @@ describe("capacity.checkManifest", () => {
     expect(!answer.ok && answer.error.message).toMatch(/^the manifest cannot be read: document 2/);
   });
 
+  it("refuses a document too large to read in one step with INVALID_MANIFEST naming it", async () => {
+    // 100,001 list items: one document of more than MAX_MANIFEST_DOCUMENT_TOKENS tokens.
+    const manifest = join(SERVICE, "- 1\n".repeat(100_001));
+    const answer = await h.mutate("capacity.checkManifest", { manifest });
+    expect(answer.status).toBe(400);
+    expect(!answer.ok && answer.error.data).toMatchObject({
+      reason: "INVALID_MANIFEST",
+      issues: [{ document: 2, path: "" }],
+    });
+    expect(!answer.ok && answer.error.message).toMatch(/document 2 has more than 200000 YAML tokens/);
+  });
+
+  it("refuses more than MAX_MANIFEST_DOCUMENTS documents with INVALID_MANIFEST", async () => {
+    const answer = await h.mutate("capacity.checkManifest", { manifest: "a: 1\n---\n".repeat(10_001) });
+    expect(answer.status).toBe(400);
+    expect(!answer.ok && answer.error.data).toMatchObject({ reason: "INVALID_MANIFEST" });
+    expect(!answer.ok && answer.error.message).toMatch(/more than 10000 documents/);
+  });
+
+  it("still refuses repeated map keys", async () => {
+    const manifest = DEPLOYMENT_WITH_HOST_PORT.replace(
+      "kind: Deployment",
+      "kind: Deployment\nkind: Deployment",
+    );
+    const answer = await h.mutate("capacity.checkManifest", { manifest });
+    expect(!answer.ok && answer.error.message).toMatch(/Map keys must be unique at line 3/);
+  });
+
   it("refuses a known kind with a malformed spec, naming document and path", async () => {
     const manifest = join(SERVICE, DEPLOYMENT_WITH_HOST_PORT.replace("hostPort: 18080", "hostPort: http"));
     const answer = await h.mutate("capacity.checkManifest", { manifest });

@@ -3,14 +3,19 @@
  * documents) fit where they are meant to go? The manifest is read here, on the server, so the CLI
  * and a CI job's curl get the same answer; each workload is then one capacity.checkFit.
  */
-import { parseAllDocuments } from "yaml";
 import { z } from "zod";
-import { type ManifestWorkload, readManifest } from "../../contract/manifest.js";
+import { type ManifestReading, type ManifestWorkload, readManifestSteps } from "../../contract/manifest.js";
 import type { ServiceContext } from "../context.js";
 import { type ErrorIssue, ServiceError } from "../errors.js";
 import { clusterListSchema, labelsSchema } from "../inputs.js";
 import { selectClusters } from "../read-model.js";
 import { fitCheck } from "./fit.js";
+import {
+  DocumentTooLarge,
+  parseManifestDocuments,
+  TooManyDocuments,
+  timeSlices,
+} from "./manifest-documents.js";
 
 /** 1 MiB of text: a generous Helm render; larger bundles are split by the caller. */
 export const MAX_MANIFEST_CHARS = 1_048_576;
@@ -27,27 +32,6 @@ export const checkManifestInput = z.object({
   sampleSize: z.number().int().min(1).max(100).optional(),
 });
 export type CheckManifestInput = z.output<typeof checkManifestInput>;
-
-/** The YAML stream's documents as plain values, or the syntax errors of each broken one. */
-function parseDocuments(text: string): { values: unknown[]; issues: ErrorIssue[] } {
-  const values: unknown[] = [];
-  const issues: ErrorIssue[] = [];
-  parseAllDocuments(text).forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors)
-        issues.push({ document: index + 1, path: "", message: error.message.split("\n")[0] ?? "" });
-      values.push(null);
-      return;
-    }
-    try {
-      values.push(doc.toJS({ maxAliasCount: 100 }));
-    } catch (error) {
-      issues.push({ document: index + 1, path: "", message: (error as Error).message });
-      values.push(null);
-    }
-  });
-  return { values, issues };
-}
 
 function invalid(issues: readonly ErrorIssue[]): ServiceError {
   const first = issues[0];
@@ -78,10 +62,33 @@ function targetOf(input: CheckManifestInput, workload: ManifestWorkload) {
   return { source: "all" as const, selection: { clusters: undefined, labelSelector: undefined } };
 }
 
-export async function checkManifest(ctx: ServiceContext, input: CheckManifestInput) {
-  const parsed = parseDocuments(input.manifest);
+/**
+ * The manifest's workloads, notes and issues, read in time slices (manifest-documents.ts): a 1 MiB
+ * manifest of any shape leaves the event loop to other requests between slices.
+ */
+export async function readManifestText(text: string): Promise<ManifestReading> {
+  const slices = timeSlices();
+  const parsed = await parseManifestDocuments(text, slices).catch((error: unknown) => {
+    if (error instanceof DocumentTooLarge)
+      throw invalid([{ document: error.document, path: "", message: error.message }]);
+    if (error instanceof TooManyDocuments)
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "INVALID_MANIFEST",
+        `the manifest cannot be read: ${error.message}`,
+      );
+    throw error;
+  });
   if (parsed.issues.length > 0) throw invalid(parsed.issues);
-  const reading = readManifest(parsed.values);
+  const reading: ManifestReading = { workloads: [], notes: [], issues: [] };
+  for (const _ of readManifestSteps(reading, parsed.values)) {
+    if (slices.due()) await slices.pause();
+  }
+  return reading;
+}
+
+export async function checkManifest(ctx: ServiceContext, input: CheckManifestInput) {
+  const reading = await readManifestText(input.manifest);
   if (reading.issues.length > 0) throw invalid(reading.issues);
   if (reading.workloads.length > MAX_MANIFEST_WORKLOADS)
     throw new ServiceError(

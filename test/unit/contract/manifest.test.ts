@@ -188,6 +188,25 @@ spec:
     expect(reading.workloads[0]).toMatchObject({ document: 1, path: "", ...expected });
   });
 
+  it("refuses an IngressController whose ports coincide (httpsPort defaulted to 443), naming the fields", () => {
+    const reading = read(`apiVersion: operator.openshift.io/v1
+kind: IngressController
+metadata: {name: shard-d, namespace: openshift-ingress-operator}
+spec:
+  endpointPublishingStrategy:
+    type: HostNetwork
+    hostNetwork: {httpPort: 443}`);
+    expect(reading.workloads).toEqual([]);
+    expect(reading.issues).toEqual([
+      {
+        document: 1,
+        path: "spec.endpointPublishingStrategy.hostNetwork",
+        message:
+          "httpPort and httpsPort are both 443: its router would listen twice on one host port, so none could run; give each its own port",
+      },
+    ]);
+  });
+
   it("reads every document of a stream and every item of a List, each named by document and path", () => {
     const reading = read(`kind: Deployment
 metadata: {name: a}

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { AllocationFact, IngressControllerFact } from "../../../src/domain/history.js";
-import { declaredPorts, placementSelects, replicasPatch } from "../../../src/domain/ingress-controllers.js";
+import {
+  coincidingRouterPorts,
+  declaredPorts,
+  placementSelects,
+  replicasPatch,
+  routerPorts,
+  selfConflictText,
+} from "../../../src/domain/ingress-controllers.js";
 import { choosePorts, type PlanCluster, sparingReplicas } from "../../../src/domain/ingress-plan.js";
 import { excludedRanges } from "../../../src/domain/port-profiles.js";
 import { node } from "./builders.js";
@@ -95,6 +102,33 @@ describe("declaredPorts", () => {
     expect(held([], [ic({ hostNetwork: null, endpointPublishingStrategy: "LoadBalancerService" })])).toEqual(
       [],
     );
+  });
+});
+
+describe("coinciding router ports", () => {
+  const hn = (httpPort: number, httpsPort: number, statsPort: number) => ({
+    httpPort,
+    httpsPort,
+    statsPort,
+    protocol: "TCP",
+  });
+
+  it("holds each distinct port once and names the fields that share one", () => {
+    const both443 = hn(443, 443, 1936);
+    expect(routerPorts(ic({ hostNetwork: both443 })).map((p) => p.hostPort)).toEqual([443, 1936]);
+    expect(coincidingRouterPorts(both443)).toEqual([{ hostPort: 443, fields: ["httpPort", "httpsPort"] }]);
+    expect(selfConflictText(both443)).toMatch(/^httpPort and httpsPort are both 443: /);
+  });
+
+  it("names all three fields when they share one port", () => {
+    expect(routerPorts(ic({ hostNetwork: hn(8080, 8080, 8080) }))).toHaveLength(1);
+    expect(selfConflictText(hn(8080, 8080, 8080))).toMatch(/^httpPort, httpsPort, statsPort are all 8080: /);
+  });
+
+  it("finds nothing in distinct ports or without HostNetwork", () => {
+    expect(coincidingRouterPorts(hn(80, 443, 1936))).toEqual([]);
+    expect(selfConflictText(hn(80, 443, 1936))).toBeNull();
+    expect(selfConflictText(null)).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * A cluster's IngressControllers (clusters.ingressControllers): strategy, the HostNetwork ports they
- * declare on every node they select, and replicas asked and available.
+ * declare on every node they select (and, for one whose ports coincide, that it is self-conflicting),
+ * and replicas asked and available.
  */
 import type { DashboardCaller } from "../session.js";
 
@@ -42,6 +43,13 @@ export function IngressControllersTable({ controllers }: { controllers: Controll
                 {ic.hostNetwork
                   ? `${ic.hostNetwork.httpPort}, ${ic.hostNetwork.httpsPort}, ${ic.hostNetwork.statsPort}`
                   : "–"}
+                {ic.selfConflict ? (
+                  <>
+                    {" "}
+                    <span class="status status-none">self-conflicting</span>{" "}
+                    <span>{`${ic.selfConflict}.`}</span>
+                  </>
+                ) : null}
               </td>
               <td>{selectorText(ic.effectiveNodeSelector)}</td>
               <td class="num">{ic.replicas ?? "unset (2)"}</td>
