@@ -19,6 +19,10 @@ export interface ClusterPortMap {
   schedulableNodes: number;
   ports: PortMapEntry[];
   ingressControllers: ReportedIngressController[];
+  /** rows of the cluster's whole map, when `ports` is a page of it */
+  totalPorts?: number;
+  /** `ports` goes on from the previous page: no section heading, the table goes on */
+  continued?: boolean;
 }
 
 export type ReportFormat = "markdown" | "csv" | "json";
@@ -30,7 +34,8 @@ const workloadsText = (row: PortMapEntry) =>
       (w) =>
         `${w.namespace}/${w.name} (${w.kind === "IngressController" ? "IngressController, declared" : w.kind})`,
     )
-    .join("; ");
+    .join("; ") +
+  (row.workloadCount > row.workloads.length ? `; +${row.workloadCount - row.workloads.length} more` : "");
 
 const replicasText = (ic: ReportedIngressController) =>
   `${ic.replicas ?? "unset (2)"} asked, ${ic.availableReplicas ?? "?"} available`;
@@ -69,12 +74,21 @@ export function heldOnText(
 
 const cell = (text: string) => text.replaceAll("|", "\\|");
 
+const markdownRow = (r: PortMapEntry) =>
+  `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldOnText(r))} | ${r.freeCount} |`;
+
 function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
   const parts = heading ? ["# Host port allocation", ""] : [];
   for (const m of maps) {
+    if (m.continued) {
+      for (const r of m.ports) parts.push(markdownRow(r));
+      parts.push("");
+      continue;
+    }
+    const held = m.totalPorts === undefined ? "" : ` ${m.totalPorts} host ports held.`;
     parts.push(`## ${m.cluster}`, "");
     parts.push(
-      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
+      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes.${held} Free slots: nodes eligible for the holding workload where the port is still free.`,
       "",
     );
     parts.push(...ingressControllerLines(m.ingressControllers));
@@ -86,11 +100,7 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       "| Port | Protocol | Host IP | Workloads | Held on | Free slots |",
       "|---:|---|---|---|---|---:|",
     );
-    for (const r of m.ports) {
-      parts.push(
-        `| ${r.hostPort} | ${r.protocol} | ${r.hostIP} | ${cell(workloadsText(r))} | ${cell(heldOnText(r))} | ${r.freeCount} |`,
-      );
-    }
+    for (const r of m.ports) parts.push(markdownRow(r));
     parts.push("");
   }
   return parts.join("\n");

@@ -12,6 +12,7 @@ const map: ClusterPortMap = {
       hostPort: 80,
       hostIP: "0.0.0.0",
       workloads: [{ namespace: "openshift-ingress", kind: "Deployment", name: "router-default", pods: 3 }],
+      workloadCount: 1,
       heldCount: 3,
       nodes: ["w1", "w2", "w3"],
       eligibleNodes: 3,
@@ -23,6 +24,7 @@ const map: ClusterPortMap = {
       hostPort: 53,
       hostIP: "169.254.20.10",
       workloads: [{ namespace: "kube-system", kind: "DaemonSet", name: "node-local-dns", pods: 2 }],
+      workloadCount: 1,
       heldCount: 2,
       nodes: ["w1", "w2"],
       eligibleNodes: 3,
@@ -114,6 +116,7 @@ describe("port allocation report", () => {
           workloads: [
             { namespace: "openshift-ingress-operator", kind: "IngressController", name: "shard-b", pods: 0 },
           ],
+          workloadCount: 1,
           heldCount: 3,
           nodes: ["w1", "w2", "w3"],
           eligibleNodes: 3,
