@@ -53,7 +53,7 @@ function bigSnapshot() {
     owner: null,
     ports: Array.from({ length: portsPerPod }, (_, j) => {
       const port = 1 + ((i * portsPerPod + j) % 65_535);
-      return { container: "main", containerPort: port, hostPort: port, protocol: i < 6 ? "TCP" : "UDP" };
+      return { container: "main", containerPort: port, hostPort: port, protocol: "TCP" };
     }),
   }));
   return { schemaVersion: 1, cluster: "big", observedAt: new Date().toISOString(), nodes, pods };
@@ -104,11 +104,15 @@ async function main() {
         sizes.set(name, body.byteLength);
       }
     }
-    console.log(`cluster: 6 pods x ${portsPerPod} host ports, ${url ? "PostgreSQL" : "PGlite"}, ${rounds} rounds`);
+    console.log(
+      `cluster: 6 pods x ${portsPerPod} host ports, ${url ? "PostgreSQL" : "PGlite"}, ${rounds} rounds`,
+    );
     for (const [name] of answers) {
       const ms = median(times.get(name) ?? []);
       const bytes = sizes.get(name) ?? 0;
-      console.log(`${name.padEnd(28)} ${ms.toFixed(0).padStart(7)} ms ${(bytes / 1024).toFixed(1).padStart(10)} KiB`);
+      console.log(
+        `${name.padEnd(28)} ${ms.toFixed(0).padStart(7)} ms ${(bytes / 1024).toFixed(1).padStart(10)} KiB`,
+      );
     }
   } finally {
     await drop();
