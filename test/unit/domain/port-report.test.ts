@@ -142,3 +142,28 @@ describe("port allocation report", () => {
     expect(text).toContain("openshift-ingress-operator/shard-b (IngressController, declared)");
   });
 });
+
+describe("a port report page", () => {
+  it("continues a cluster's table with rows only, so the pages concatenate into one table", () => {
+    const [first, second] = map.ports;
+    if (!first || !second) throw new Error("fixture");
+    const whole = renderPortReport([{ ...map, totalPorts: 2 }], "markdown");
+    const page1 = renderPortReport([{ ...map, ports: [first], totalPorts: 2 }], "markdown");
+    const page2 = renderPortReport(
+      [{ ...map, ports: [second], totalPorts: 2, continued: true }],
+      "markdown",
+      {
+        heading: false,
+      },
+    );
+    expect(page1 + page2).toBe(whole);
+    expect(whole).toContain("2 host ports held.");
+  });
+
+  it("says how many workloads a row leaves out", () => {
+    const [first] = map.ports;
+    if (!first) throw new Error("fixture");
+    const text = renderPortReport([{ ...map, ports: [{ ...first, workloadCount: 25 }] }], "markdown");
+    expect(text).toContain("openshift-ingress/router-default (Deployment); +24 more");
+  });
+});
