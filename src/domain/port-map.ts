@@ -135,10 +135,21 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     row.freeNodes = nodeNames.filter((node) => eligible.has(node) && !blocked.has(node));
     result.push(row);
   }
-  result.sort(
-    (x, y) => x.hostPort - y.hostPort || byName(x.protocol, y.protocol) || byName(x.hostIP, y.hostIP),
-  );
+  result.sort(compareRowKeys);
   return { schedulableNodes, rows: result };
+}
+
+/** The key of a map row: what a page of the map is cut by. */
+export type PortRowKey = Pick<PortMapRow, "protocol" | "hostPort" | "hostIP">;
+
+const byCodePoint = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/**
+ * Rows by port, then protocol and host IP in code-point order: the order SQL's `COLLATE "C"` pages
+ * the map in, so a page read from the database and the rows built from it agree.
+ */
+export function compareRowKeys(x: PortRowKey, y: PortRowKey): number {
+  return x.hostPort - y.hostPort || byCodePoint(x.protocol, y.protocol) || byCodePoint(x.hostIP, y.hostIP);
 }
 
 /**
@@ -148,8 +159,16 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
  */
 export const NODE_NAME_SAMPLE = 50;
 
+/**
+ * Workloads one answer lists per row: a port may be held by thousands of bare pods (each its own
+ * workload), and a row's size must not follow that.
+ */
+export const WORKLOAD_SAMPLE = 20;
+
 /** A map row as answers carry it: exact counts, and at most NODE_NAME_SAMPLE names per list. */
 export interface PortMapEntry extends Omit<PortMapRow, "nodes" | "freeNodes"> {
+  /** how many workloads hold the port; `workloads` lists the first WORKLOAD_SAMPLE by name */
+  workloadCount: number;
   heldCount: number;
   /** the first holders by name */
   nodes: string[];
@@ -161,6 +180,8 @@ export interface PortMapEntry extends Omit<PortMapRow, "nodes" | "freeNodes"> {
 export function boundedEntry(row: PortMapRow, sample = NODE_NAME_SAMPLE): PortMapEntry {
   return {
     ...row,
+    workloadCount: row.workloads.length,
+    workloads: row.workloads.slice(0, WORKLOAD_SAMPLE),
     heldCount: row.nodes.length,
     nodes: row.nodes.slice(0, sample),
     freeCount: row.freeNodes.length,
@@ -174,6 +195,21 @@ export function boundedPortMap(facts: PortMapFacts, sample = NODE_NAME_SAMPLE) {
   return {
     schedulableNodes: map.schedulableNodes.length,
     ports: map.rows.map((row) => boundedEntry(row, sample)),
+  };
+}
+
+/** The bounded entries of a page of the map's rows, in row order: facts need hold only their ports. */
+export function boundedPortMapPage(
+  facts: PortMapFacts,
+  page: readonly PortRowKey[],
+  sample = NODE_NAME_SAMPLE,
+) {
+  const map = buildPortMap(facts);
+  const text = (key: PortRowKey) => `${key.protocol}/${key.hostPort}/${key.hostIP}`;
+  const wanted = new Set(page.map(text));
+  return {
+    schedulableNodes: map.schedulableNodes.length,
+    ports: map.rows.filter((row) => wanted.has(text(row))).map((row) => boundedEntry(row, sample)),
   };
 }
 

@@ -22,4 +22,8 @@ export interface ClusterPortMap {
   schedulableNodes: number;
   ports: PortMapEntry[];
   ingressControllers: ReportedIngressController[];
+  /** rows of the cluster's whole map, when `ports` is a page of it */
+  totalPorts?: number;
+  /** `ports` goes on from the previous page: no section heading, the table goes on */
+  continued?: boolean;
 }

@@ -13,7 +13,8 @@ const workloadsText = (row: PortMapEntry) =>
       (w) =>
         `${w.namespace}/${w.name} (${w.kind === "IngressController" ? "IngressController, declared" : w.kind})`,
     )
-    .join("; ");
+    .join("; ") +
+  (row.workloadCount > row.workloads.length ? `; +${row.workloadCount - row.workloads.length} more` : "");
 
 const replicasText = (ic: ReportedIngressController) =>
   `${ic.replicas ?? "unset (2)"} asked, ${ic.availableReplicas ?? "?"} available`;
@@ -58,12 +59,21 @@ export function heldOnText(
   return `${row.heldCount}: ${namesText(row.nodes, row.heldCount, ", ")}`;
 }
 
+const portRow = (r: PortMapEntry) =>
+  markdownRow([r.hostPort, r.protocol, r.hostIP, workloadsText(r), heldOnText(r), r.freeCount]);
+
 function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
   const parts = heading ? ["# Host port allocation", ""] : [];
   for (const m of maps) {
+    if (m.continued) {
+      for (const r of m.ports) parts.push(portRow(r));
+      parts.push("");
+      continue;
+    }
+    const held = m.totalPorts === undefined ? "" : ` ${m.totalPorts} host ports held.`;
     parts.push(`## ${escapeMarkdownText(m.cluster)}`, "");
     parts.push(
-      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes. Free slots: nodes eligible for the holding workload where the port is still free.`,
+      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes.${held} Free slots: nodes eligible for the holding workload where the port is still free.`,
       "",
     );
     parts.push(...ingressControllerLines(m.ingressControllers));
@@ -75,11 +85,7 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       markdownRow(["Port", "Protocol", "Host IP", "Workloads", "Held on", "Free slots"]),
       "|---:|---|---|---|---|---:|",
     );
-    for (const r of m.ports) {
-      parts.push(
-        markdownRow([r.hostPort, r.protocol, r.hostIP, workloadsText(r), heldOnText(r), r.freeCount]),
-      );
-    }
+    for (const r of m.ports) parts.push(portRow(r));
     parts.push("");
   }
   return parts.join("\n");

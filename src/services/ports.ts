@@ -1,7 +1,7 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { clusterNameSchema } from "../contract/snapshot.js";
+import { clusterNameSchema, protocols } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import {
   clusterPortCountVersions,
@@ -13,7 +13,7 @@ import {
 } from "../db/schema/index.js";
 import { validAt } from "../db/validity.js";
 import { ANY_PROTOCOL } from "../domain/port-counts.js";
-import { boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
+import { boundedPortMapPage, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
@@ -26,7 +26,9 @@ import {
   pageLimitSchema,
   queryProtocolSchema,
 } from "./inputs.js";
+import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import {
+  declaresNoPorts,
   findCluster,
   isStale,
   loadPortMapFacts,
@@ -210,21 +212,6 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   };
 }
 
-/** hostNetwork pods that declare no ports listen on ports the scheduler cannot see: flag them. */
-function undeclaredHostNetworkPods(
-  pods: {
-    hostNetwork: boolean;
-    ports: unknown[];
-    namespace: string;
-    name: string;
-    node: string | null;
-    ownerKind: string | null;
-    ownerName: string | null;
-  }[],
-) {
-  return pods.filter((p) => p.hostNetwork && p.ports.length === 0).map(presentUndeclared);
-}
-
 function presentUndeclared(p: {
   namespace: string;
   name: string;
@@ -235,23 +222,52 @@ function presentUndeclared(p: {
   return { namespace: p.namespace, pod: p.name, node: p.node, owner: ownerOf(p) };
 }
 
-export const portMapInput = z.object({ cluster: clusterNameSchema, asOf: instantSchema.optional() });
+export const portMapInput = z
+  .object({
+    cluster: clusterNameSchema,
+    asOf: instantSchema.optional(),
+    /** rows (port, protocol, host IP) per page */
+    limit: portMapLimitSchema,
+    /** the nextCursor of the previous page */
+    cursor: rowCursorSchema.optional(),
+    /** the prevCursor of the previous page: the page before it */
+    before: rowCursorSchema.optional(),
+  })
+  .refine((input) => input.cursor === undefined || input.before === undefined, {
+    message: "cursor and before are exclusive: one page follows, the other precedes",
+    path: ["before"],
+  });
 
 /**
- * The cluster's port map, its size independent of the cluster's: per port exact counts and at most
- * NODE_NAME_SAMPLE names per list; likewise the undeclared hostNetwork pods.
+ * A page of the cluster's port map, its size independent of the cluster's: at most `limit` rows,
+ * each with exact counts and at most NODE_NAME_SAMPLE names per list (WORKLOAD_SAMPLE workloads);
+ * likewise the undeclared hostNetwork pods. `totalPorts` counts the whole map's rows, and the
+ * cursors lead to the pages after and before this one.
  */
 export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
+  const page = await portMapPage(
+    ctx.db,
+    { clusterId: cluster.id, asOf: input.asOf },
+    { after: input.cursor, before: input.before, limit: input.limit },
+  );
   // The undeclared pods come sorted, so the names an answer lists are the first ones on every call.
-  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, NODE_NAME_SAMPLE);
+  const facts = await loadPortMapFacts(
+    ctx.db,
+    { cluster, asOf: input.asOf },
+    NODE_NAME_SAMPLE,
+    page.keys.map((k) => k.hostPort),
+  );
   const { undeclared } = facts;
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
     nodes: facts.nodes.length,
-    ...boundedPortMap(facts),
+    ...boundedPortMapPage(facts, page.keys),
+    totalPorts: page.total,
+    nextCursor: page.nextCursor,
+    prevCursor: page.prevCursor,
     undeclaredHostNetworkPodCount: undeclared.count,
     undeclaredHostNetworkPods: undeclared.pods.map(presentUndeclared),
   };
@@ -271,7 +287,9 @@ export const freeNodesInput = z.object({
 /** Every free node of one port-map row, a page at a time by name: the rest of a row's `freeNodes`. */
 export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const row = buildPortMap(await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0)).rows.find(
+  // Only the port's allocations: a row's free nodes depend on nothing else.
+  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0, [input.hostPort]);
+  const row = buildPortMap(facts).rows.find(
     (r) => r.protocol === input.protocol && r.hostPort === input.hostPort && r.hostIP === input.hostIP,
   );
   if (!row) {
@@ -292,12 +310,35 @@ export async function freeNodes(ctx: ServiceContext, input: z.output<typeof free
   };
 }
 
+/** Allocations one page of a node's ports holds by default, and at most. */
+const DEFAULT_NODE_ALLOCATIONS = 1000;
+export const MAX_NODE_ALLOCATIONS = 5000;
+
+const NODE_CURSOR = new RegExp(`^(\\d{1,5})/(${protocols.join("|")})/([0-9A-Fa-f:.]{0,45})/(\\d{1,15})$`);
+
+/** "<port>/<protocol>/<host IP>/<id>": the last allocation of the previous page. */
+const nodeCursorSchema = z
+  .string()
+  .max(80)
+  .regex(NODE_CURSOR, "cursor is the nextCursor of the previous page")
+  .transform((text) => {
+    const [, port, protocol, hostIP, id] = NODE_CURSOR.exec(text) ?? [];
+    return { hostPort: Number(port), protocol: protocol ?? "", hostIP: hostIP ?? "", id: Number(id) };
+  });
+
 export const nodePortsInput = z.object({
   cluster: clusterNameSchema,
   node: nodeNameSchema,
   asOf: instantSchema.optional(),
+  limit: z.number().int().min(1).max(MAX_NODE_ALLOCATIONS).default(DEFAULT_NODE_ALLOCATIONS),
+  cursor: nodeCursorSchema.optional(),
 });
 
+/**
+ * One node's facts and its allocations a page at a time, by (port, protocol, host IP): a node of
+ * hostNetwork pods may hold every port there is. The undeclared hostNetwork pods come as a count
+ * and the first NODE_NAME_SAMPLE by name.
+ */
 export async function nodePorts(ctx: ServiceContext, input: z.output<typeof nodePortsInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const [node] = await ctx.db
@@ -314,23 +355,48 @@ export async function nodePorts(ctx: ServiceContext, input: z.output<typeof node
     throw notFound(
       `node "${input.node}" in cluster "${cluster.name}"${input.asOf ? ` at ${input.asOf.toISOString()}` : ""}`,
     );
-  const baseWhere = and(eq(portAllocations.clusterId, cluster.id), eq(portAllocations.node, input.node));
-  const allocations = await ctx.db
-    .select(allocationColumns)
-    .from(portAllocations)
-    .innerJoin(clusters, eq(clusters.id, portAllocations.clusterId))
-    .where(and(baseWhere, validAt(portAllocations, input.asOf)))
-    .orderBy(portAllocations.hostPort, portAllocations.protocol, portAllocations.hostIp);
-  const pods = await ctx.db
-    .select()
-    .from(podVersions)
-    .where(
-      and(
-        eq(podVersions.clusterId, cluster.id),
-        eq(podVersions.node, input.node),
-        validAt(podVersions, input.asOf),
-      ),
-    );
+  const a = portAllocations;
+  const onNode = and(eq(a.clusterId, cluster.id), eq(a.node, input.node), validAt(a, input.asOf));
+  const order = sql`(${a.hostPort}, ${a.protocol} COLLATE "C", ${a.hostIp} COLLATE "C", ${a.id})`;
+  const after = input.cursor;
+  const p = podVersions;
+  const podsOnNode = and(eq(p.clusterId, cluster.id), eq(p.node, input.node), validAt(p, input.asOf));
+  const undeclared = declaresNoPorts(p.hostNetwork, p.ports);
+  const [rows, [counts], pods] = await Promise.all([
+    ctx.db
+      .select(allocationColumns)
+      .from(a)
+      .innerJoin(clusters, eq(clusters.id, a.clusterId))
+      .where(
+        and(
+          onNode,
+          after
+            ? sql`${order} > (${after.hostPort}::int, ${after.protocol}::text, ${after.hostIP}::text, ${after.id}::bigint)`
+            : undefined,
+        ),
+      )
+      .orderBy(a.hostPort, sql`${a.protocol} COLLATE "C"`, sql`${a.hostIp} COLLATE "C"`, a.id)
+      .limit(input.limit + 1),
+    rawRows<{ allocations: number; undeclared: number }>(
+      ctx.db,
+      sql`SELECT (SELECT count(*)::int FROM ${a} WHERE ${onNode}) AS allocations,
+                 (SELECT count(*)::int FROM ${p} WHERE ${podsOnNode} AND ${undeclared}) AS undeclared`,
+    ),
+    ctx.db
+      .select({
+        namespace: p.namespace,
+        name: p.name,
+        node: p.node,
+        ownerKind: p.ownerKind,
+        ownerName: p.ownerName,
+      })
+      .from(p)
+      .where(and(podsOnNode, undeclared))
+      .orderBy(sql`${p.namespace} COLLATE "C"`, sql`${p.name} COLLATE "C"`)
+      .limit(NODE_NAME_SAMPLE),
+  ]);
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
   return {
     cluster: cluster.name,
     node: {
@@ -342,7 +408,14 @@ export async function nodePorts(ctx: ServiceContext, input: z.output<typeof node
       addresses: node.addresses,
       since: node.validFrom.toISOString(),
     },
-    allocations: allocations.map(presentAllocation),
-    undeclaredHostNetworkPods: undeclaredHostNetworkPods(pods),
+    /** allocations on the node at the instant, all pages together */
+    allocationCount: counts?.allocations ?? 0,
+    allocations: page.map(presentAllocation),
+    nextCursor:
+      rows.length > input.limit && last
+        ? `${last.hostPort}/${last.protocol}/${last.hostIP}/${last.id}`
+        : null,
+    undeclaredHostNetworkPodCount: counts?.undeclared ?? 0,
+    undeclaredHostNetworkPods: pods.map(presentUndeclared),
   };
 }

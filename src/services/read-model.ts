@@ -5,6 +5,7 @@
  * modules), never every cluster's view.
  */
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
 import {
@@ -180,6 +181,14 @@ export async function loadClusterView(db: Db, at: { cluster: ClusterRow; asOf?: 
   return view satisfies ClusterView & { cluster: ClusterRow };
 }
 
+/**
+ * A hostNetwork pod that declares no ports. The stored size decides first: a pod's port list may be
+ * 10,000 entries (hundreds of KB, stored out of line), and comparing it would read all of it; an empty
+ * list's jsonb takes a few bytes, any declared port far more than 16.
+ */
+export const declaresNoPorts = (hostNetwork: PgColumn, ports: PgColumn) =>
+  sql`(${hostNetwork} AND CASE WHEN pg_column_size(${ports}) > 16 THEN false ELSE ${ports} = '[]'::jsonb END)`;
+
 /** A pod as the port map reads it: its workload, where it runs and, for a workload's decider, its rules. */
 interface PortMapPodRow extends Pick<PodView, "namespace" | "name" | "node" | "ownerKind" | "ownerName"> {
   /**
@@ -205,8 +214,12 @@ export async function loadPortMapFacts(
   db: Db,
   at: { cluster: ClusterRow; asOf?: Date | undefined },
   undeclaredSample: number,
+  /** only the allocations of these host ports (a page of the map): omitted, every port */
+  hostPorts?: readonly number[],
 ) {
   const id = at.cluster.id;
+  const ofPorts = (column: PgColumn) =>
+    hostPorts === undefined ? sql`TRUE` : sql`${column} = ANY(${arrayLiteral(hostPorts)}::int[])`;
   const a = portAllocations;
   const p = podVersions;
   // In the same Promise.all as the other reads: one more round trip in the same pipeline, and a
@@ -229,14 +242,14 @@ export async function loadPortMapFacts(
       sql`SELECT ${a.node} AS "node", ${a.namespace} AS "namespace", ${a.pod} AS "pod",
                  ${a.ownerKind} AS "ownerKind", ${a.ownerName} AS "ownerName", ${a.protocol} AS "protocol",
                  ${a.hostIp} AS "hostIP", ${a.hostPort} AS "hostPort"
-          FROM ${a} WHERE ${a.clusterId} = ${id} AND ${validAt(a, at.asOf)}`,
+          FROM ${a} WHERE ${a.clusterId} = ${id} AND ${validAt(a, at.asOf)} AND ${ofPorts(a.hostPort)}`,
     ),
     rawRows<PortMapPodRow>(
       db,
       sql`WITH pods AS MATERIALIZED (
             SELECT ${p.id} AS id, ${p.namespace} AS namespace, ${p.name} AS name, ${p.node} AS node,
                    ${p.ownerKind} AS owner_kind, ${p.ownerName} AS owner_name,
-                   ${p.hostNetwork} AND ${p.ports} = '[]'::jsonb AS undeclared
+                   ${declaresNoPorts(p.hostNetwork, p.ports)} AS undeclared
             FROM ${p} WHERE ${p.clusterId} = ${id} AND ${validAt(p, at.asOf)}
           ), deciders AS (
             SELECT DISTINCT ON (namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name)) id FROM pods
@@ -254,7 +267,7 @@ export async function loadPortMapFacts(
           UNION ALL
           SELECT 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int FROM pods WHERE undeclared`,
     ),
-    loadDeclaredMapFacts(db, at),
+    loadDeclaredMapFacts(db, at, ofPorts),
   ]);
   const pods = podRows
     .filter((row) => row.kind === "decider")
@@ -290,7 +303,11 @@ export async function loadPortMapFacts(
 }
 
 /** IngressControllers' declared ports and placements at the instant, as port map facts. */
-async function loadDeclaredMapFacts(db: Db, at: { cluster: ClusterRow; asOf?: Date | undefined }) {
+async function loadDeclaredMapFacts(
+  db: Db,
+  at: { cluster: ClusterRow; asOf?: Date | undefined },
+  ofPorts: (column: PgColumn) => SQL,
+) {
   const id = at.cluster.id;
   const d = declaredPortVersions;
   const ic = ingressControllerVersions;
@@ -305,7 +322,7 @@ async function loadDeclaredMapFacts(db: Db, at: { cluster: ClusterRow; asOf?: Da
         hostPort: d.hostPort,
       })
       .from(d)
-      .where(and(eq(d.clusterId, id), validAt(d, at.asOf))),
+      .where(and(eq(d.clusterId, id), validAt(d, at.asOf), ofPorts(d.hostPort))),
     db
       .select({
         namespace: ic.namespace,

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
-import { boundedPortMap } from "../domain/port-map.js";
+import { boundedPortMapPage, NODE_NAME_SAMPLE, type PortRowKey } from "../domain/port-map.js";
 import type { ClusterPortMap } from "../domain/port-report-content.js";
 import { type ReportFormat, renderPortReport } from "../render/port-report.js";
 import type { ServiceContext } from "./context.js";
 import { ingressControllersAt } from "./ingress-controllers.js";
 import { instantSchema } from "./inputs.js";
+import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import {
   type ClusterRow,
   findCluster,
@@ -24,26 +25,66 @@ const contentTypes: Record<ReportFormat, string> = {
 /** Clusters one page of the fleet report covers: each cluster is read, so a page is a bounded cost. */
 export const MAX_REPORT_CLUSTERS_PER_PAGE = 50;
 
+/**
+ * Where a page starts: after a cluster (its name), or inside one, after a row of its map
+ * ("<cluster>/<row cursor>"): a cluster's map longer than a page goes on over the next pages.
+ */
+const reportCursorSchema = z
+  .string()
+  .max(128)
+  .transform((text, ctx) => {
+    const slash = text.indexOf("/");
+    const cluster = clusterNameSchema.safeParse(slash < 0 ? text : text.slice(0, slash));
+    const row = slash < 0 ? undefined : rowCursorSchema.safeParse(text.slice(slash + 1));
+    if (!cluster.success || (row !== undefined && !row.success)) {
+      ctx.addIssue({ code: "custom", message: "cursor is the nextCursor of the previous page" });
+      return z.NEVER;
+    }
+    return { cluster: cluster.data, afterRow: row?.data };
+  });
+
 export const portMapReportInput = z.object({
   cluster: clusterNameSchema.optional(),
   format: z.enum(["markdown", "csv", "json"]).default("markdown"),
   asOf: instantSchema.optional(),
   /** fleet report only: clusters per page */
   limit: z.number().int().min(1).max(MAX_REPORT_CLUSTERS_PER_PAGE).default(20),
-  /** fleet report only: the nextCursor of the previous page (the last cluster name it covered) */
-  cursor: clusterNameSchema.optional(),
+  /** port map rows per page, all clusters of the page together */
+  portLimit: portMapLimitSchema,
+  /** the nextCursor of the previous page */
+  cursor: reportCursorSchema.optional(),
 });
 
-async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date | undefined) {
+/** One cluster's rows after `afterRow`, at most `limit` of them, and where the rest goes on. */
+async function clusterMap(
+  ctx: ServiceContext,
+  cluster: ClusterRow,
+  asOf: Date | undefined,
+  rows: { afterRow: PortRowKey | undefined; limit: number },
+) {
+  const continued = rows.afterRow !== undefined;
+  const page = await portMapPage(
+    ctx.db,
+    { clusterId: cluster.id, asOf },
+    { after: rows.afterRow, limit: rows.limit },
+  );
   const [facts, controllers] = await Promise.all([
-    loadPortMapFacts(ctx.db, { cluster, asOf }, 0),
-    ingressControllersAt(ctx.db, cluster.id, asOf),
+    loadPortMapFacts(
+      ctx.db,
+      { cluster, asOf },
+      0,
+      page.keys.map((k) => k.hostPort),
+    ),
+    // The cluster's IngressControllers head its section: on its first page only.
+    continued ? [] : ingressControllersAt(ctx.db, cluster.id, asOf),
   ]);
-  return {
+  const map = {
     cluster: cluster.name,
     asOf: viewInstant(cluster, asOf),
     stale: isStale(ctx, cluster),
-    ...boundedPortMap(facts),
+    ...boundedPortMapPage(facts, page.keys, NODE_NAME_SAMPLE),
+    totalPorts: page.total,
+    continued,
     ingressControllers: controllers.map((ic) => ({
       namespace: ic.namespace,
       name: ic.name,
@@ -59,24 +100,72 @@ async function clusterMap(ctx: ServiceContext, cluster: ClusterRow, asOf: Date |
       availableReplicas: ic.availableReplicas,
     })),
   } satisfies ClusterPortMap;
+  return { map, rest: page.nextCursor };
 }
 
 /**
- * The port allocation document for one cluster, or a page of the fleet's: the pages after the first
- * leave out the document's heading, so that concatenated they are the whole document.
+ * The clusters a page covers, in name order: the one the cursor is inside of (its map goes on), then
+ * those after the cursor's cluster, `limit` in all; `more` when clusters follow them.
+ */
+async function pageClusters(ctx: ServiceContext, input: z.output<typeof portMapReportInput>) {
+  if (input.cluster) {
+    const resumes = input.cursor?.cluster === input.cluster ? input.cursor.afterRow : undefined;
+    return {
+      clusters: [await findCluster(ctx.db, input.cluster, { asOf: input.asOf })],
+      resumeAfterRow: resumes,
+      more: false,
+    };
+  }
+  const cursor = input.cursor;
+  const resumed = cursor?.afterRow ? await findCluster(ctx.db, cursor.cluster, { asOf: input.asOf }) : null;
+  const others = resumed ? input.limit - 1 : input.limit;
+  const after = await selectClusterPage(
+    ctx.db,
+    { asOf: input.asOf },
+    { after: cursor?.cluster, limit: Math.max(others, 1) },
+  );
+  const following = others === 0 ? [] : after.page;
+  return {
+    clusters: resumed ? [resumed, ...following] : following,
+    resumeAfterRow: cursor?.afterRow,
+    more: others === 0 ? after.page.length > 0 : after.nextCursor !== null,
+  };
+}
+
+/**
+ * The port allocation document for one cluster, or a page of the fleet's: at most `limit` clusters
+ * and `portLimit` map rows a page, a cluster's rows going on over pages as long as it needs. The
+ * pages after the first leave out the document's heading, and a cluster's later pages its section
+ * heading, so that concatenated they are the whole document.
  */
 export async function portMapReport(ctx: ServiceContext, input: z.output<typeof portMapReportInput>) {
-  const selected = input.cluster
-    ? { page: [await findCluster(ctx.db, input.cluster, { asOf: input.asOf })], nextCursor: null }
-    : await selectClusterPage(ctx.db, { asOf: input.asOf }, { after: input.cursor, limit: input.limit });
-  const maps = [];
-  for (const cluster of selected.page) maps.push(await clusterMap(ctx, cluster, input.asOf));
+  const selected = await pageClusters(ctx, input);
+  let budget = input.portLimit;
+  let nextCursor: string | null = null;
+  const maps: ClusterPortMap[] = [];
+  for (const [i, cluster] of selected.clusters.entries()) {
+    const afterRow = i === 0 ? selected.resumeAfterRow : undefined;
+    const { map, rest } = await clusterMap(ctx, cluster, input.asOf, { afterRow, limit: budget });
+    maps.push(map);
+    budget -= map.ports.length;
+    if (rest !== null) {
+      nextCursor = `${cluster.name}/${rest}`;
+      break;
+    }
+    const last = i === selected.clusters.length - 1;
+    if (last) nextCursor = selected.more ? cluster.name : null;
+    else if (budget === 0) {
+      nextCursor = cluster.name;
+      break;
+    }
+  }
   return {
     format: input.format,
     contentType: contentTypes[input.format],
     content: renderPortReport(maps, input.format, {
-      heading: input.cluster !== undefined || input.cursor === undefined,
+      heading:
+        input.cluster !== undefined ? selected.resumeAfterRow === undefined : input.cursor === undefined,
     }),
-    nextCursor: selected.nextCursor,
+    nextCursor,
   };
 }

@@ -7,6 +7,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Child } from "hono/jsx";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { toServiceError } from "../../services/errors.js";
+import { rowCursorSchema } from "../../services/port-map-page.js";
 import { whoCursorSchema } from "../../services/who-page.js";
 import { clientOrigin } from "../client-scheme.js";
 import type { AppEnv } from "../env.js";
@@ -17,7 +18,7 @@ import { Notice } from "./components/status.js";
 import { pageError } from "./errors.js";
 import { dashboardHeaders } from "./headers.js";
 import { Layout } from "./layout.js";
-import { ClusterPage, loadCluster } from "./pages/cluster.js";
+import { ClusterPage, loadCluster, type PortRowsPage } from "./pages/cluster.js";
 import {
   IngressPlanForm,
   IngressPlanPage,
@@ -135,6 +136,14 @@ function portQuery(c: Ctx): PortQuery | undefined {
   };
 }
 
+/** The grid's page of port rows: a malformed cursor shows the first page, as a bad page number does. */
+function portRowsPage(c: Ctx): PortRowsPage {
+  const valid = (text: string | undefined) =>
+    text && rowCursorSchema.safeParse(text).success ? text : undefined;
+  const after = valid(c.req.query("after"));
+  return after ? { after } : { before: valid(c.req.query("before")) };
+}
+
 function trendQuery(c: Ctx): TrendQuery {
   const [namespace, kind, name] = [c.req.query("namespace"), c.req.query("kind"), c.req.query("name")];
   const port = intParam(c.req.query("port"), 0, 65535);
@@ -229,10 +238,10 @@ export const dashboardRoutes = new Hono<AppEnv>()
   )
   .get("/clusters/:name", (c) => {
     const name = c.req.param("name");
-    return render(c, `Cluster ${name}`, ["nodes"], async (caller, view) => (
+    return render(c, `Cluster ${name}`, ["nodes", "after", "before"], async (caller, view) => (
       <ClusterPage
         view={view}
-        data={await loadCluster(caller, view, name)}
+        data={await loadCluster(caller, view, name, portRowsPage(c))}
         nodePage={intParam(c.req.query("nodes"), 1)}
       />
     ));

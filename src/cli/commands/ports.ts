@@ -73,8 +73,23 @@ async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Prom
   return 0;
 }
 
-async function map(ctx: CliContext, cluster: string, options: { asOf?: string }): Promise<number> {
-  const answer = await ctx.client.ports.map.query({ cluster, asOf: options.asOf });
+interface PageOptions {
+  asOf?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** One page of a map or a node: the server bounds each, so the CLI prints one and says how to go on. */
+const nextPageHint = (command: string, shown: number, total: number, next: string | null) =>
+  next === null ? [] : [`\n${shown} of ${total} shown; the next page: ${command} --cursor '${next}'`];
+
+async function map(ctx: CliContext, cluster: string, options: PageOptions): Promise<number> {
+  const answer = await ctx.client.ports.map.query({
+    cluster,
+    asOf: options.asOf,
+    limit: options.limit,
+    cursor: options.cursor,
+  });
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
@@ -109,6 +124,13 @@ async function map(ctx: CliContext, cluster: string, options: { asOf?: string })
     const unlisted = answer.undeclaredHostNetworkPodCount - answer.undeclaredHostNetworkPods.length;
     if (unlisted > 0) ctx.out(`  … and ${unlisted} more`);
   }
+  for (const line of nextPageHint(
+    `portolan ports map ${cluster}`,
+    answer.ports.length,
+    answer.totalPorts,
+    answer.nextCursor,
+  ))
+    ctx.out(line);
   return 0;
 }
 
@@ -139,8 +161,14 @@ async function free(ctx: CliContext, cluster: string, hostPort: number, options:
   return 0;
 }
 
-async function node(ctx: CliContext, cluster: string, nodeName: string, options: { asOf?: string }) {
-  const answer = await ctx.client.ports.node.query({ cluster, node: nodeName, asOf: options.asOf });
+async function node(ctx: CliContext, cluster: string, nodeName: string, options: PageOptions) {
+  const answer = await ctx.client.ports.node.query({
+    cluster,
+    node: nodeName,
+    asOf: options.asOf,
+    limit: options.limit,
+    cursor: options.cursor,
+  });
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
     return 0;
@@ -165,6 +193,13 @@ async function node(ctx: CliContext, cluster: string, nodeName: string, options:
         ]),
       ),
     );
+  for (const line of nextPageHint(
+    `portolan ports node ${cluster} ${nodeName}`,
+    answer.allocations.length,
+    answer.allocationCount,
+    answer.nextCursor,
+  ))
+    ctx.out(line);
   return 0;
 }
 
@@ -186,6 +221,8 @@ export function registerPorts(program: Command, run: Run): void {
     .description("the cluster's port allocation map with free nodes")
     .argument("<cluster>")
     .option("--as-of <time>", AS_OF_HELP, asOf)
+    .option("--limit <n>", "rows per page (1–1000, default 500)", wholeNumber(1))
+    .option("--cursor <cursor>", "the page after this one (printed under a page that has more)")
     .action(run(map));
   ports
     .command("free")
@@ -202,5 +239,7 @@ export function registerPorts(program: Command, run: Run): void {
     .argument("<cluster>")
     .argument("<node>")
     .option("--as-of <time>", AS_OF_HELP, asOf)
+    .option("--limit <n>", "allocations per page (1–5000, default 1000)", wholeNumber(1))
+    .option("--cursor <cursor>", "the page after this one (printed under a page that has more)")
     .action(run(node));
 }

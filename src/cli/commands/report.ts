@@ -31,15 +31,27 @@ async function portMap(
     cursor = answer.nextCursor ?? undefined;
   } while (cursor !== undefined);
   const content =
-    options.format === "json"
-      ? JSON.stringify(
-          { clusters: pages.flatMap((page) => (JSON.parse(page) as { clusters: unknown[] }).clusters) },
-          null,
-          2,
-        )
-      : pages.join("");
+    options.format === "json" ? JSON.stringify({ clusters: mergeJsonPages(pages) }, null, 2) : pages.join("");
   ctx.out(content.trimEnd());
   return 0;
+}
+
+interface JsonCluster {
+  continued?: boolean;
+  ports: unknown[];
+}
+
+/** A cluster whose map goes on over pages comes once, its rows in page order. */
+function mergeJsonPages(pages: readonly string[]): JsonCluster[] {
+  const clusters: JsonCluster[] = [];
+  for (const page of pages) {
+    for (const cluster of (JSON.parse(page) as { clusters: JsonCluster[] }).clusters) {
+      const previous = clusters[clusters.length - 1];
+      if (cluster.continued && previous) previous.ports.push(...cluster.ports);
+      else clusters.push(cluster);
+    }
+  }
+  return clusters;
 }
 
 /** The period report, one document (its lists are bounded by --top on the server). */

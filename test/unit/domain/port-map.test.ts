@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { boundedPortMap, buildPortMap, type MapAllocation } from "../../../src/domain/port-map.js";
+import {
+  boundedPortMap,
+  boundedPortMapPage,
+  buildPortMap,
+  compareRowKeys,
+  type MapAllocation,
+  WORKLOAD_SAMPLE,
+} from "../../../src/domain/port-map.js";
 
 const alloc = (
   node: string,
@@ -109,5 +116,38 @@ describe("port map", () => {
       freeCount: 6,
       freeNodes: ["n2", "n3", "n4"],
     });
+  });
+});
+
+describe("a page of the port map", () => {
+  it("lists at most WORKLOAD_SAMPLE workloads of a row beside their exact count", () => {
+    const many = Array.from({ length: WORKLOAD_SAMPLE + 5 }, (_, i) =>
+      alloc(`n${i}`, 80, "0.0.0.0", "TCP", `bare-${String(i).padStart(2, "0")}`),
+    );
+    const [row] = boundedPortMap({ nodes, allocations: many, pods: [] }).ports;
+    expect(row?.workloadCount).toBe(WORKLOAD_SAMPLE + 5);
+    expect(row?.workloads).toHaveLength(WORKLOAD_SAMPLE);
+    expect(row?.workloads[0]?.name).toBe("bare-00");
+  });
+
+  it("sorts rows by port, then protocol and host IP in code-point order (the order SQL pages them in)", () => {
+    const map = buildPortMap({
+      nodes,
+      allocations: [alloc("n1", 80, "::1"), alloc("n2", 80, "10.0.0.1"), alloc("n3", 53, "0.0.0.0", "UDP")],
+      pods: [],
+    });
+    expect(map.rows.map((r) => `${r.hostPort}/${r.protocol}/${r.hostIP}`)).toEqual([
+      "53/UDP/0.0.0.0",
+      "80/TCP/10.0.0.1",
+      "80/TCP/::1",
+    ]);
+    expect([...map.rows].sort(compareRowKeys)).toEqual(map.rows);
+  });
+
+  it("builds only the rows of the page it is given", () => {
+    const page = boundedPortMapPage({ nodes, allocations: [alloc("n1", 80), alloc("n2", 443)], pods: [] }, [
+      { hostPort: 443, protocol: "TCP", hostIP: "0.0.0.0" },
+    ]);
+    expect(page.ports.map((r) => r.hostPort)).toEqual([443]);
   });
 });

@@ -13,6 +13,7 @@ const map: ClusterPortMap = {
       hostPort: 80,
       hostIP: "0.0.0.0",
       workloads: [{ namespace: "openshift-ingress", kind: "Deployment", name: "router-default", pods: 3 }],
+      workloadCount: 1,
       heldCount: 3,
       nodes: ["w1", "w2", "w3"],
       eligibleNodes: 3,
@@ -24,6 +25,7 @@ const map: ClusterPortMap = {
       hostPort: 53,
       hostIP: "169.254.20.10",
       workloads: [{ namespace: "kube-system", kind: "DaemonSet", name: "node-local-dns", pods: 2 }],
+      workloadCount: 1,
       heldCount: 2,
       nodes: ["w1", "w2"],
       eligibleNodes: 3,
@@ -115,6 +117,7 @@ describe("port allocation report", () => {
           workloads: [
             { namespace: "openshift-ingress-operator", kind: "IngressController", name: "shard-b", pods: 0 },
           ],
+          workloadCount: 1,
           heldCount: 3,
           nodes: ["w1", "w2", "w3"],
           eligibleNodes: 3,
@@ -169,5 +172,30 @@ describe("port allocation report", () => {
       `| openshift-ingress-operator/edge | ${escaped} | none | unset (2) asked, ? available |`,
     );
     expect(text).toContain(`| 80 | TCP | 0.0.0.0 | ns/${escaped} (DaemonSet) | all 3 eligible nodes | 0 |`);
+  });
+});
+
+describe("a port report page", () => {
+  it("continues a cluster's table with rows only, so the pages concatenate into one table", () => {
+    const [first, second] = map.ports;
+    if (!first || !second) throw new Error("fixture");
+    const whole = renderPortReport([{ ...map, totalPorts: 2 }], "markdown");
+    const page1 = renderPortReport([{ ...map, ports: [first], totalPorts: 2 }], "markdown");
+    const page2 = renderPortReport(
+      [{ ...map, ports: [second], totalPorts: 2, continued: true }],
+      "markdown",
+      {
+        heading: false,
+      },
+    );
+    expect(page1 + page2).toBe(whole);
+    expect(whole).toContain("2 host ports held.");
+  });
+
+  it("says how many workloads a row leaves out", () => {
+    const [first] = map.ports;
+    if (!first) throw new Error("fixture");
+    const text = renderPortReport([{ ...map, ports: [{ ...first, workloadCount: 25 }] }], "markdown");
+    expect(text).toContain("openshift-ingress/router-default (Deployment); +24 more");
   });
 });

@@ -6,7 +6,17 @@ import { StatusBadge } from "./status.js";
 
 export type HeadroomRow = Awaited<ReturnType<DashboardCaller["capacity"]["headroom"]>>["workloads"][number];
 
-export function HeadroomTable({ view, rows }: { view: View; rows: readonly HeadroomRow[] }) {
+/** ports listed per workload: a workload may hold thousands */
+const PORTS_SHOWN = 20;
+
+const portsText = (ports: HeadroomRow["ports"]) =>
+  ports
+    .slice(0, PORTS_SHOWN)
+    .map((p) => `${p.hostPort}/${p.protocol}`)
+    .join(", ") + (ports.length > PORTS_SHOWN ? `, +${ports.length - PORTS_SHOWN} more` : "");
+
+export function HeadroomTable(props: { view: View; rows: readonly HeadroomRow[]; more?: boolean }) {
+  const { view, rows } = props;
   return (
     <section aria-labelledby="headroom-heading">
       <h2 id="headroom-heading">Headroom</h2>
@@ -45,7 +55,7 @@ export function HeadroomTable({ view, rows }: { view: View; rows: readonly Headr
             {rows.map((w) => (
               <tr class={`row-${w.status}`}>
                 <th scope="row">{`${w.namespace}/${w.name} (${w.kind})`}</th>
-                <td>{w.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(", ")}</td>
+                <td>{portsText(w.ports)}</td>
                 <td class="num">{w.replicas}</td>
                 <td class="num">{w.pending}</td>
                 <td class="num">{w.eligibleNodes}</td>
@@ -73,6 +83,9 @@ export function HeadroomTable({ view, rows }: { view: View; rows: readonly Headr
           </tbody>
         </table>
       )}
+      {props.more ? (
+        <p class="muted">{`The first ${rows.length} workloads; capacity.headroom pages the rest.`}</p>
+      ) : null}
     </section>
   );
 }

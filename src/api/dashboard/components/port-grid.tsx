@@ -1,6 +1,6 @@
 /**
  * A cluster's port map as a grid: one row per (port, protocol, host IP), one column per node, a page
- * of nodes at a time. ports.map names at most 50 holders and 50 free nodes per port (counts exact),
+ * of rows (ports.map's cursors) and a page of nodes at a time. ports.map names at most 50 holders and 50 free nodes per port (counts exact),
  * so a node past those samples shows "?" and the row links to the fleet-wide holder list.
  */
 import type { DashboardCaller } from "../session.js";
@@ -96,12 +96,25 @@ export function PortGrid(props: {
   const page = Math.min(props.nodePage, pages);
   const shown = nodes.slice((page - 1) * NODES_PER_PAGE, page * NODES_PER_PAGE);
   const pageLink = (n: number) => link(view.path, { ...view.params, ...asOfParam(view), nodes: n });
+  // A page of port rows is named by a row's key; the node page stays where it is.
+  const { after: _after, before: _before, ...kept } = view.params;
+  const portsLink = (cursor: { after: string } | { before: string }) =>
+    link(view.path, { ...kept, ...asOfParam(view), ...cursor });
+  const first = map.ports[0];
+  const last = map.ports[map.ports.length - 1];
   return (
     <section aria-labelledby="grid-heading">
       <h2 id="grid-heading">Port map</h2>
       <p>
-        {`${map.ports.length} host ports on ${map.nodes} nodes (${map.schedulableNodes} schedulable). `}
-        {`Nodes ${shown.length === 0 ? 0 : (page - 1) * NODES_PER_PAGE + 1}–${(page - 1) * NODES_PER_PAGE + shown.length} of the ${nodes.length} named. `}
+        {`${map.totalPorts} host ports on ${map.nodes} nodes (${map.schedulableNodes} schedulable). `}
+        {first && last
+          ? `This page: ${map.ports.length} of them, ${first.hostPort}/${first.protocol} to ${last.hostPort}/${last.protocol}. `
+          : ""}
+        {map.prevCursor ? <a href={portsLink({ before: map.prevCursor })}>Previous ports</a> : null}{" "}
+        {map.nextCursor ? <a href={portsLink({ after: map.nextCursor })}>Next ports</a> : null}
+      </p>
+      <p>
+        {`Nodes ${shown.length === 0 ? 0 : (page - 1) * NODES_PER_PAGE + 1}–${(page - 1) * NODES_PER_PAGE + shown.length} of the ${nodes.length} named on this page. `}
         {page > 1 ? <a href={pageLink(page - 1)}>Previous nodes</a> : null}{" "}
         {page < pages ? <a href={pageLink(page + 1)}>Next nodes</a> : null}
       </p>

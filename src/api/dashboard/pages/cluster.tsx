@@ -16,12 +16,32 @@ import { protocols } from "./port.js";
 
 /** conflicts listed on a cluster's page; the procedure pages the rest */
 const CONFLICTS_SHOWN = 100;
+/** port map rows a page of the grid shows; the links page through the rest */
+export const GRID_PORTS_PER_PAGE = 100;
+/** headroom rows a cluster's page shows; capacity.headroom pages the rest */
+export const HEADROOM_SHOWN = 100;
 
-export async function loadCluster(caller: DashboardCaller, view: View, cluster: string) {
+/** Which page of the cluster's port rows the URL asks for: after one row's key, or before one. */
+export interface PortRowsPage {
+  after?: string | undefined;
+  before?: string | undefined;
+}
+
+export async function loadCluster(
+  caller: DashboardCaller,
+  view: View,
+  cluster: string,
+  portPage: PortRowsPage = {},
+) {
   const asOf = view.asOf ? { asOf: view.asOf.toISOString() } : {};
   const [map, headroom, conflicts, controllers] = await Promise.all([
-    caller.ports.map({ cluster, ...asOf }),
-    caller.capacity.headroom({ clusters: [cluster], ...asOf }),
+    caller.ports.map({
+      cluster,
+      limit: GRID_PORTS_PER_PAGE,
+      ...(portPage.after ? { cursor: portPage.after } : portPage.before ? { before: portPage.before } : {}),
+      ...asOf,
+    }),
+    caller.capacity.headroom({ clusters: [cluster], limit: HEADROOM_SHOWN, ...asOf }),
     // The scheduler's messages are only known for the pods pending now.
     view.asOf ? null : caller.conflicts.list({ clusters: [cluster], limit: CONFLICTS_SHOWN }),
     caller.clusters.ingressControllers({ cluster, ...asOf }),
@@ -31,6 +51,7 @@ export async function loadCluster(caller: DashboardCaller, view: View, cluster: 
     map,
     holders,
     headroom: headroom.workloads,
+    moreHeadroom: headroom.nextCursor !== null,
     conflicts: conflicts?.items ?? null,
     controllers: controllers.ingressControllers,
   };
@@ -70,7 +91,7 @@ export function ClusterPage(props: {
   data: Awaited<ReturnType<typeof loadCluster>>;
   nodePage: number;
 }) {
-  const { map, holders, headroom, conflicts, controllers } = props.data;
+  const { map, holders, headroom, moreHeadroom, conflicts, controllers } = props.data;
   const pending: ConflictItem[] | null = conflicts;
   return (
     <>
@@ -84,7 +105,7 @@ export function ClusterPage(props: {
       <PortGrid view={props.view} map={map} holders={holders} pending={pending} nodePage={props.nodePage} />
       <IngressControllersTable controllers={controllers} />
       <ConflictsList items={conflicts} />
-      <HeadroomTable view={props.view} rows={headroom} />
+      <HeadroomTable view={props.view} rows={headroom} more={moreHeadroom} />
     </>
   );
 }
