@@ -6,40 +6,13 @@
  * Usage: npx tsx bench/cluster-pages.ts [rounds=5] [portsPerPod=10000]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
  */
 import { performance } from "node:perf_hooks";
-import postgres from "postgres";
 import { createApp } from "../src/app.js";
-import { applyMigrations } from "../src/db/migrate.js";
-import { createPgliteDatabase } from "../src/db/pglite.js";
-import { createPostgresDatabase } from "../src/db/postgres.js";
-import type { DatabaseHandle } from "../src/db/types.js";
+import { openScratchDatabase } from "./scratch-database.js";
 
 const rounds = Number(process.argv[2] ?? 5);
 const portsPerPod = Number(process.argv[3] ?? 10_000);
 const url = process.env.TEST_DATABASE_URL;
 const ADMIN = "bench-admin-token-0123456789";
-
-async function openDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
-  if (!url) {
-    const handle = await createPgliteDatabase();
-    await applyMigrations(handle);
-    return { handle, drop: () => handle.close() };
-  }
-  const name = `portolan_bench_pages_${process.pid}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const handle = createPostgresDatabase(u.toString());
-  await applyMigrations(handle);
-  return {
-    handle,
-    drop: async () => {
-      await handle.close();
-      await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
 
 /** 6 hostNetwork pods on 3 nodes, each holding its own range of portsPerPod host ports. */
 function bigSnapshot() {
@@ -64,7 +37,7 @@ const trpc = (path: string, input: unknown) =>
   `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
 
 async function main() {
-  const { handle, drop } = await openDatabase();
+  const { handle, drop } = await openScratchDatabase("portolan_bench_pages");
   try {
     const app = createApp({
       database: handle,

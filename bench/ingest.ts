@@ -10,43 +10,16 @@
  */
 import { performance } from "node:perf_hooks";
 import { gunzipSync, gzipSync } from "node:zlib";
-import postgres from "postgres";
 import { encodeDelta, keyedState, stateChanges } from "../agents/src/push/delta.js";
 import { createApp } from "../src/app.js";
 import { canonicalState, stateHash } from "../src/contract/canonical.js";
 import { parseSnapshot, type SnapshotInput } from "../src/contract/snapshot.js";
-import { applyMigrations } from "../src/db/migrate.js";
-import { createPgliteDatabase } from "../src/db/pglite.js";
-import { createPostgresDatabase } from "../src/db/postgres.js";
-import type { DatabaseHandle } from "../src/db/types.js";
 import { clusterSnapshot } from "./fleet.js";
+import { openScratchDatabase } from "./scratch-database.js";
 
 const nodes = Number(process.argv[2] ?? 5000);
 const rounds = Number(process.argv[3] ?? 5);
 const url = process.env.TEST_DATABASE_URL;
-
-async function openDatabase(): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
-  if (!url) {
-    const handle = await createPgliteDatabase();
-    await applyMigrations(handle);
-    return { handle, drop: () => handle.close() };
-  }
-  const name = `portolan_bench_${process.pid}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const handle = createPostgresDatabase(u.toString());
-  await applyMigrations(handle);
-  return {
-    handle,
-    drop: async () => {
-      await handle.close();
-      await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
 
 function canonical(input: SnapshotInput) {
   const parsed = parseSnapshot(input);
@@ -70,7 +43,7 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-const { handle, drop } = await openDatabase();
+const { handle, drop } = await openScratchDatabase("portolan_bench");
 try {
   const options = {
     database: handle,
