@@ -53,7 +53,25 @@ const rulesFingerprint = (rules: PlacementRules) =>
 export const buildPortMap = (facts: PortMapFacts): PortMap => runSteps(buildPortMapSteps(facts));
 
 /** buildPortMap, stopping between chunks of allocations, nodes and rows (contract/steps.ts). */
-export function* buildPortMapSteps({ nodes, pods, allocations }: PortMapFacts): Steps<PortMap> {
+export function* buildPortMapSteps(facts: PortMapFacts): Steps<PortMap> {
+  const { map } = yield* portMapSteps(facts, false);
+  return map;
+}
+
+/**
+ * summarisePortMap(buildPortMap(facts)) without the map's node lists: per row its counts only, in
+ * time of its holders instead of the cluster's nodes (ingest keeps only the summary; the full map
+ * of 100,000 rows on 10,000 nodes would be a billion names).
+ */
+export function* portSummarySteps(facts: PortMapFacts): Steps<PortSummary[]> {
+  const { summaries } = yield* portMapSteps(facts, true);
+  return summaries;
+}
+
+function* portMapSteps(
+  { nodes, pods, allocations }: PortMapFacts,
+  countsOnly: boolean,
+): Steps<{ map: PortMap; summaries: PortSummary[] }> {
   // Sorted once: filtering a sorted list keeps it sorted, so no row sorts its node lists again.
   const sortedNodes = [...nodes].sort((a, b) => byName(a.name, b.name));
   const schedulableNodes = sortedNodes.filter((n) => n.ready && !n.unschedulable).map((n) => n.name);
@@ -132,19 +150,39 @@ export function* buildPortMapSteps({ nodes, pods, allocations }: PortMapFacts): 
 
   const byPort = indexByPort(allocations);
   const result: PortMapRow[] = [];
+  const summaries: PortSummary[] = [];
   let sinceStop = 0;
   for (const { row, holders, workloads } of rows.values()) {
-    // A row costs about its holders plus the cluster's nodes (the free-node filter below).
-    sinceStop += holders.size + nodeNames.length;
+    // A row costs about its holders, plus the cluster's nodes when its node lists are built.
+    sinceStop += holders.size + (countsOnly ? 1 : nodeNames.length);
     if (sinceStop >= STEP_CHUNK * 10) {
       sinceStop = 0;
       yield;
     }
-    const eligible = new Set<string>();
-    for (const key of workloads.keys()) for (const node of yield* eligibleFor(key)) eligible.add(node);
+    const keys = [...workloads.keys()];
+    let eligible: ReadonlySet<string>;
+    if (keys.length === 1) eligible = yield* eligibleFor(keys[0] as string);
+    else {
+      const union = new Set<string>();
+      for (const key of keys) for (const node of yield* eligibleFor(key)) union.add(node);
+      eligible = union;
+    }
     // A node is free when none of its allocations conflicts with the row's port (holders included).
     const blocked = new Set<string>();
     for (const a of byPort.get(portKey(row)) ?? []) if (hostPortsConflict(row, a)) blocked.add(a.node);
+    if (countsOnly) {
+      let blockedEligible = 0;
+      for (const node of blocked) if (eligible.has(node)) blockedEligible++;
+      const { protocol, hostPort, hostIP } = row;
+      summaries.push({
+        protocol,
+        hostPort,
+        hostIP,
+        held: holders.size,
+        free: eligible.size - blockedEligible,
+      });
+      continue;
+    }
     row.nodes = inNodeOrder(holders);
     row.workloads = [...workloads.values()]
       .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
@@ -153,10 +191,11 @@ export function* buildPortMapSteps({ nodes, pods, allocations }: PortMapFacts): 
     row.freeNodes = nodeNames.filter((node) => eligible.has(node) && !blocked.has(node));
     result.push(row);
   }
-  result.sort(
-    (x, y) => x.hostPort - y.hostPort || byName(x.protocol, y.protocol) || byName(x.hostIP, y.hostIP),
-  );
-  return { schedulableNodes, rows: result };
+  const byRow = (x: PortMapRow | PortSummary, y: PortMapRow | PortSummary) =>
+    x.hostPort - y.hostPort || byName(x.protocol, y.protocol) || byName(x.hostIP, y.hostIP);
+  result.sort(byRow);
+  summaries.sort(byRow);
+  return { map: { schedulableNodes, rows: result }, summaries };
 }
 
 /**

@@ -50,7 +50,7 @@ import {
   ingressControllerHeadroom,
 } from "../domain/ingress-controllers.js";
 import { type PortCountFact, portCountFactSteps } from "../domain/port-counts.js";
-import { buildPortMapSteps, type PortSummary, summarisePortMap } from "../domain/port-map.js";
+import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -108,8 +108,8 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
   yield;
   const counts = yield* portCountFactSteps(allocations);
   const clusterCounts = yield* clusterPortCountFactSteps(allocations);
-  const portMap = yield* buildPortMapSteps(withDeclared(facts, declared));
-  return { headroom, counts, clusterCounts, portSummary: summarisePortMap(portMap), declared };
+  const portSummary = yield* portSummarySteps(withDeclared(facts, declared));
+  return { headroom, counts, clusterCounts, portSummary, declared };
 }
 
 /** The port map's facts with the declared ports as IngressController holds. */
