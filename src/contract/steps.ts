@@ -6,7 +6,7 @@
 export type Steps<T> = Generator<void, T, void>;
 
 /** Objects handled between two stops: small enough that a chunk takes a few milliseconds. */
-export const STEP_CHUNK = 1_000;
+export const STEP_CHUNK = 250;
 
 export function runSteps<T>(steps: Steps<T>): T {
   for (;;) {

@@ -1,7 +1,8 @@
 /**
  * Bulk INSERT … SELECT FROM unnest(): one text-array parameter per column instead of one parameter
- * per value, so a 100,000-row first push is a handful of statements instead of ~25 multi-row INSERTs
- * parsed with 56,000 parameters each. Arrays travel as text and are cast in SQL, which both drivers
+ * per value, so a statement's parameters stay a few however many rows it carries, instead of
+ * multi-row INSERTs parsed with 56,000 parameters each. Columns every row shares (the cluster, the
+ * interval's start) travel once per statement. Arrays travel as text and are cast in SQL, which both drivers
  * (postgres.js and PGlite) handle the same way (postgres.js mis-casts bool[] and jsonb parameters).
  * Inserts into several tables share one statement (data-modifying CTEs): each statement is a round
  * trip and a socket write, which a small push pays more for than for its rows.
@@ -14,7 +15,7 @@ import type { Db } from "./types.js";
  * Rows per statement. The embedded database runs each statement on the event loop's thread, so a
  * statement is kept to tens of milliseconds there; on PostgreSQL only building its text is ours.
  */
-const ROWS_PER_STATEMENT = 1_000;
+const ROWS_PER_STATEMENT = 500;
 
 /** A value as the text PostgreSQL casts from; null for NULL. */
 function textOf(value: unknown): string | null {

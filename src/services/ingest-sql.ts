@@ -51,7 +51,7 @@ export async function openRows(
 const at = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
 
 /** Rows one UPDATE ends at most: a statement's time on the embedded database holds the event loop. */
-export const IDS_PER_UPDATE = 1_000;
+export const IDS_PER_UPDATE = 500;
 /** Updates of a push that travel as one statement; a push with more runs them one by one. */
 export const UPDATES_PER_STATEMENT = 8;
 
