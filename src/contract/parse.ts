@@ -124,13 +124,15 @@ export function refusal(found: readonly Found[]): SnapshotRefusal {
   return { ok: false, code, message: `${headlines[code]}${detail}`, issues };
 }
 
-function parsePorts(raw: unknown, prefix: Path, list: IssueList): SnapshotPort[] {
+/** One pod's ports, stopping within a pod that declares many (up to MAX_PORTS_PER_POD). */
+function* parsePortSteps(raw: unknown, prefix: Path, list: IssueList): Steps<SnapshotPort[]> {
   const ports: SnapshotPort[] = [];
   if (!Array.isArray(raw)) return ports;
   for (let j = 0; j < raw.length && !list.full; j++) {
     const port = portSchema.safeParse(raw[j]);
     if (port.success) ports.push(port.data);
     else list.addZod(port.error, [...prefix, j]);
+    if (j % STEP_CHUNK === STEP_CHUNK - 1) yield;
   }
   return ports;
 }
@@ -156,7 +158,7 @@ function* parsePodSteps(raw: readonly unknown[], prefix: Path, list: IssueList):
     if (!envelope.success) list.addZod(envelope.error, [...prefix, i]);
     const rawPorts =
       typeof item === "object" && item !== null ? (item as { ports?: unknown }).ports : undefined;
-    const ports = parsePorts(rawPorts, [...prefix, i, "ports"], list);
+    const ports = yield* parsePortSteps(rawPorts, [...prefix, i, "ports"], list);
     if (envelope.success) pods.push({ ...envelope.data, ports });
     sinceStop += 1 + ports.length;
     if (sinceStop >= STEP_CHUNK) {

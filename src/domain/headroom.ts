@@ -10,6 +10,9 @@ import { type HostPortRef, hostPortsConflict, normaliseHostPort } from "./ports.
 import type { AllocationView, ClusterView, PlacementRules, PodView } from "./views.js";
 import { isBlockerOnly, type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
 
+/** localeCompare's order (ECMA-402 defines it as this collator's), without its per-call setup. */
+const byName = new Intl.Collator().compare;
+
 export type HeadroomStatus = "none" | "low" | "ok";
 
 export const headroomStatus = (headroom: number): HeadroomStatus =>
@@ -39,8 +42,7 @@ function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
     }
   }
   return [...ports.values()].sort(
-    (a, b) =>
-      a.hostPort - b.hostPort || a.protocol.localeCompare(b.protocol) || a.hostIP.localeCompare(b.hostIP),
+    (a, b) => a.hostPort - b.hostPort || byName(a.protocol, b.protocol) || byName(a.hostIP, b.hostIP),
   );
 }
 
@@ -75,7 +77,7 @@ export function* workloadHeadroomSteps(
         if (nodeEligibility(node, rules).eligible) eligible.push(node.name);
         if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
       }
-      eligible.sort((a, b) => a.localeCompare(b));
+      eligible.sort(byName);
       eligibleByRules.set(key, eligible);
     }
     return eligible;
@@ -105,7 +107,7 @@ export function* workloadHeadroomSteps(
     const ports = uniquePorts(members);
     if (ports.length === 0) continue;
     // Replicas share one template; during a rollout they may not, and the lowest-named pod decides.
-    members.sort((a, b) => a.name.localeCompare(b.name));
+    members.sort((a, b) => byName(a.name, b.name));
     const eligibleNodes = yield* eligibleFor(members[0] ?? {});
     const occupied = new Set(members.map((p) => p.node));
     // Nodes where another workload holds a conflicting port; its own replicas do not count here.
@@ -143,5 +145,5 @@ export function* workloadHeadroomSteps(
       maxReplicasKeepingOneSpare: Math.max(0, placeable - 1),
     });
   }
-  return rows.sort((a, b) => workloadKey(a).localeCompare(workloadKey(b)));
+  return rows.sort((a, b) => byName(workloadKey(a), workloadKey(b)));
 }
