@@ -8,8 +8,8 @@ import { z } from "zod";
 
 /** Kubernetes supports 5,000 nodes per cluster. */
 export const MAX_NODES = 10_000;
-/** A 5,000-node cluster may run 150,000 pods; only host-port pods are sent. */
-export const MAX_PODS = 200_000;
+/** Kubernetes supports 150,000 pods per cluster; only host-port and hostNetwork pods are sent. */
+export const MAX_PODS = 150_000;
 /** Distinct container names among one pod's ports. */
 export const MAX_CONTAINERS_PER_POD = 100;
 /** Host ports one pod declares (a 1.5 MiB API object holds ~25,000). */
