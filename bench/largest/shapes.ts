@@ -71,9 +71,6 @@ export function portsOnFewPods(cluster: string, observedAt: string): SnapshotInp
 /** MAX_NODES nodes whose labels fill about `bytes`, with DaemonSets holding MAX_HOST_PORTS in all. */
 export function maxNodes(cluster: string, observedAt: string, bytes: number): SnapshotInput {
   const perNodePorts = Math.floor(MAX_HOST_PORTS / MAX_NODES);
-  const podBytes = 260 * MAX_NODES * Math.ceil(perNodePorts / 2);
-  const labelBytes = Math.max(0, (bytes - podBytes) / MAX_NODES - 250);
-  const nodes = Array.from({ length: MAX_NODES }, (_, i) => node(i, labelBytes));
   const pods: Pod[] = [];
   for (let i = 0; i < MAX_NODES; i++) {
     for (let d = 0; d * 2 < perNodePorts; d++) {
@@ -93,6 +90,17 @@ export function maxNodes(cluster: string, observedAt: string, bytes: number): Sn
       });
     }
   }
+  // Padding labels take what the body has left once the unpadded snapshot is counted.
+  const unpadded = JSON.stringify(
+    envelope(
+      cluster,
+      observedAt,
+      Array.from({ length: MAX_NODES }, (_, i) => node(i)),
+      pods,
+    ),
+  ).length;
+  const labelBytes = Math.max(0, (bytes - unpadded) / MAX_NODES);
+  const nodes = Array.from({ length: MAX_NODES }, (_, i) => node(i, labelBytes));
   return envelope(cluster, observedAt, nodes, pods);
 }
 
