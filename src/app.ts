@@ -39,6 +39,7 @@ export function createApp(deps: AppDeps) {
     maxSnapshotBytes: deps.maxSnapshotBytes,
     database: deps.database,
     logRequests: deps.logRequests ?? false,
+    runtimeGauges: deps.runtimeGauges ?? (() => []),
   };
   const app = new Hono<AppEnv>();
   // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.

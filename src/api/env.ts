@@ -6,6 +6,13 @@ import type { ServiceContext } from "../services/context.js";
 import type { PushGate } from "../services/push-gate.js";
 import type { RequestLimits } from "./limits/middleware.js";
 
+/** A figure of the process itself for /metrics (the Node entry's event-loop delay). */
+export interface RuntimeGauge {
+  name: string;
+  help: string;
+  value: number;
+}
+
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
 export interface AppDeps {
   database: Pick<DatabaseHandle, "db" | "kind">;
@@ -25,6 +32,8 @@ export interface AppDeps {
   pushGate?: PushGate;
   /** deltas' base states: like the gate, built once per process (per isolate on Workers) */
   baseStates?: BaseStates;
+  /** the process's own gauges on /metrics; omitted, none */
+  runtimeGauges?: () => RuntimeGauge[];
 }
 
 export interface RequestDeps {
@@ -33,6 +42,7 @@ export interface RequestDeps {
   maxSnapshotBytes: number;
   database: AppDeps["database"];
   logRequests: boolean;
+  runtimeGauges: () => RuntimeGauge[];
 }
 
 export type AppEnv = {
