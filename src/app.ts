@@ -41,6 +41,7 @@ export function createApp(deps: AppDeps) {
     logRequests: deps.logRequests ?? false,
     limits: deps.limits,
     trustedProxy: deps.trustedProxy,
+    runtimeGauges: deps.runtimeGauges ?? (() => []),
   };
   const app = new Hono<AppEnv>();
   // X-Request-Id: the client's own (if short and plain) or a fresh UUID; in every error body and log line.

@@ -7,6 +7,13 @@ import type { PushGate } from "../services/push-gate.js";
 import type { CallGates } from "./limits/gates.js";
 import type { RequestLimits } from "./limits/request-limits.js";
 
+/** A figure of the process itself for /metrics (the Node entry's event-loop delay). */
+export interface RuntimeGauge {
+  name: string;
+  help: string;
+  value: number;
+}
+
 /** What createApp needs; the Node and Worker entries differ only in how they build it. */
 export interface AppDeps {
   database: Pick<DatabaseHandle, "db" | "kind">;
@@ -30,6 +37,8 @@ export interface AppDeps {
   pushGate?: PushGate;
   /** deltas' base states: like the gate, built once per process (per isolate on Workers) */
   baseStates?: BaseStates;
+  /** the process's own gauges on /metrics; omitted, none */
+  runtimeGauges?: () => RuntimeGauge[];
 }
 
 export interface RequestDeps {
@@ -41,6 +50,7 @@ export interface RequestDeps {
   /** batch, rate and concurrency limits; undefined, nothing is limited */
   limits: RequestLimits | undefined;
   trustedProxy: ((address: string) => boolean) | undefined;
+  runtimeGauges: () => RuntimeGauge[];
 }
 
 export type AppEnv = {

@@ -7,14 +7,17 @@ const milliseconds = (min: number, fallback: number) => z.coerce.number().int().
 /** How far ahead of the server clock an agent's observedAt may be, unless configured. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
 
+/**
+ * The largest snapshot body, decompressed. A 5,000-node cluster's snapshot is 15 to 25 MiB; this
+ * leaves room above it while keeping JSON.parse of one body, and what it builds, within the memory
+ * and event-loop figures docs/reliability.md measures for the largest legal snapshot.
+ */
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+
 /** Settings both entries (Node and Worker) read, with their defaults. */
 export const sharedEnvSchema = z.object({
   PORTOLAN_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  PORTOLAN_MAX_SNAPSHOT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(64 * 1024 * 1024),
+  PORTOLAN_MAX_SNAPSHOT_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_SNAPSHOT_BYTES),
   /** an ordinary request body (a tRPC call, a form); capacity.checkManifest takes a 1 MiB manifest besides */
   PORTOLAN_MAX_REQUEST_BYTES: z.coerce
     .number()

@@ -8,12 +8,18 @@ import { z } from "zod";
 
 /** Kubernetes supports 5,000 nodes per cluster. */
 export const MAX_NODES = 10_000;
-/** A 5,000-node cluster may run 150,000 pods; only host-port pods are sent. */
-export const MAX_PODS = 200_000;
+/** Kubernetes supports 150,000 pods per cluster; only host-port and hostNetwork pods are sent. */
+export const MAX_PODS = 150_000;
 /** Distinct container names among one pod's ports. */
 export const MAX_CONTAINERS_PER_POD = 100;
 /** Host ports one pod declares (a 1.5 MiB API object holds ~25,000). */
 export const MAX_PORTS_PER_POD = 10_000;
+/**
+ * Host ports a whole snapshot declares, all pods together. A 5,000-node cluster runs a handful of
+ * host-port DaemonSets per node: 10 to 20 ports a node, 50,000 to 100,000 in all. The bound is what
+ * keeps one push's work (facts, projections, rows) within what the server can do without stalling.
+ */
+export const MAX_HOST_PORTS = 100_000;
 /** Keys of one labels or nodeSelector map. */
 export const MAX_LABELS = 1_000;
 export const MAX_TAINTS = 256;

@@ -16,6 +16,7 @@ import type {
   Taint,
   Toleration,
 } from "./schema.js";
+import { mapInSteps, runSteps, type Steps } from "./steps.js";
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -139,16 +140,21 @@ export interface CanonicalState {
   ingressControllers: SnapshotIngressController[];
 }
 
-export function canonicalState(snapshot: Snapshot): CanonicalState {
+export function* canonicalStateSteps(snapshot: Snapshot): Steps<CanonicalState> {
+  const nodes = yield* mapInSteps(snapshot.nodes, canonicalNode);
+  nodes.sort((a, b) => byString(a.name, b.name));
+  yield;
+  const pods = yield* mapInSteps(snapshot.pods, canonicalPod);
+  pods.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
   return {
     cluster: snapshot.cluster,
-    nodes: snapshot.nodes.map(canonicalNode).sort((a, b) => byString(a.name, b.name)),
-    pods: snapshot.pods
-      .map(canonicalPod)
-      .sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
+    nodes,
+    pods,
     ingressControllers: canonicalIngressControllers(snapshot.ingressControllers),
   };
 }
+
+export const canonicalState = (snapshot: Snapshot): CanonicalState => runSteps(canonicalStateSteps(snapshot));
 
 /**
  * The state's JSON text in pieces: the head (`{"cluster":…`), then pieces every body shares with it.
@@ -185,7 +191,7 @@ const HASH_BATCH = 64 * 1024;
  * SHA-256 (hex) of the canonical state's text. node:crypto (also on Workers with nodejs_compat) hashes
  * synchronously; batching the pieces keeps it as fast as hashing one JSON.stringify of the state.
  */
-export function stateHash(state: CanonicalState): string {
+export function* stateHashSteps(state: CanonicalState): Steps<string> {
   const hash = createHash("sha256");
   let batch = "";
   for (const piece of stateTextPieces(state.cluster, state.nodes, state.pods, state.ingressControllers)) {
@@ -193,7 +199,10 @@ export function stateHash(state: CanonicalState): string {
     if (batch.length >= HASH_BATCH) {
       hash.update(batch);
       batch = "";
+      yield;
     }
   }
   return hash.update(batch).digest("hex");
 }
+
+export const stateHash = (state: CanonicalState): string => runSteps(stateHashSteps(state));

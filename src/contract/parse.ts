@@ -4,8 +4,8 @@
  * collection stops at MAX_ISSUES), then the rules that span objects. It never throws.
  */
 import type { z } from "zod";
-import { MAX_CONTAINERS_PER_POD, MAX_ISSUES } from "./bounds.js";
-import { precheckSnapshot } from "./precheck.js";
+import { MAX_CONTAINERS_PER_POD, MAX_HOST_PORTS, MAX_ISSUES } from "./bounds.js";
+import { precheckSnapshot, tooManyHostPortsMessage } from "./precheck.js";
 import {
   nodeSchema,
   podEnvelopeSchema,
@@ -18,6 +18,7 @@ import {
   type SnapshotPort,
   snapshotEnvelopeSchema,
 } from "./schema.js";
+import { runSteps, runStepsPausing, STEP_CHUNK, type Steps } from "./steps.js";
 
 export interface SnapshotIssue {
   path: string;
@@ -56,7 +57,7 @@ const headlines: Record<SnapshotErrorCode, string> = {
   TOO_MANY_NODES: "the snapshot has more nodes than the contract allows",
   TOO_MANY_PODS: "the snapshot has more pods than the contract allows",
   TOO_MANY_CONTAINERS: "a pod's ports name more containers than the contract allows",
-  TOO_MANY_PORTS: "a pod declares more host ports than the contract allows",
+  TOO_MANY_PORTS: "a pod, or the snapshot's pods together, declare more host ports than the contract allows",
   TOO_MANY_LABELS: "a labels or nodeSelector map has more keys than the contract allows",
   TOO_MANY_ITEMS: "a list (taints, tolerations, addresses, affinity terms or values) is over its bound",
 };
@@ -123,40 +124,56 @@ export function refusal(found: readonly Found[]): SnapshotRefusal {
   return { ok: false, code, message: `${headlines[code]}${detail}`, issues };
 }
 
-function parsePorts(raw: unknown, prefix: Path, list: IssueList): SnapshotPort[] {
+/** One pod's ports, stopping within a pod that declares many (up to MAX_PORTS_PER_POD). */
+function* parsePortSteps(raw: unknown, prefix: Path, list: IssueList): Steps<SnapshotPort[]> {
   const ports: SnapshotPort[] = [];
   if (!Array.isArray(raw)) return ports;
   for (let j = 0; j < raw.length && !list.full; j++) {
     const port = portSchema.safeParse(raw[j]);
     if (port.success) ports.push(port.data);
     else list.addZod(port.error, [...prefix, j]);
+    if (j % STEP_CHUNK === STEP_CHUNK - 1) yield;
   }
   return ports;
 }
 
-export function parseNodes(raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotNode[] {
+function* parseNodeSteps(raw: readonly unknown[], prefix: Path, list: IssueList): Steps<SnapshotNode[]> {
   const nodes: SnapshotNode[] = [];
   for (let i = 0; i < raw.length && !list.full; i++) {
     const node = nodeSchema.safeParse(raw[i]);
     if (node.success) nodes.push(node.data);
     else list.addZod(node.error, [...prefix, i]);
+    if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
   }
   return nodes;
 }
 
-export function parsePods(raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotPod[] {
+/** Pods are parsed in chunks of about STEP_CHUNK ports (a pod counts at least once). */
+function* parsePodSteps(raw: readonly unknown[], prefix: Path, list: IssueList): Steps<SnapshotPod[]> {
   const pods: SnapshotPod[] = [];
+  let sinceStop = 0;
   for (let i = 0; i < raw.length && !list.full; i++) {
     const item = raw[i];
     const envelope = podEnvelopeSchema.safeParse(item);
     if (!envelope.success) list.addZod(envelope.error, [...prefix, i]);
     const rawPorts =
       typeof item === "object" && item !== null ? (item as { ports?: unknown }).ports : undefined;
-    const ports = parsePorts(rawPorts, [...prefix, i, "ports"], list);
+    const ports = yield* parsePortSteps(rawPorts, [...prefix, i, "ports"], list);
     if (envelope.success) pods.push({ ...envelope.data, ports });
+    sinceStop += 1 + ports.length;
+    if (sinceStop >= STEP_CHUNK) {
+      sinceStop = 0;
+      yield;
+    }
   }
   return pods;
 }
+
+export const parseNodes = (raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotNode[] =>
+  runSteps(parseNodeSteps(raw, prefix, list));
+
+export const parsePods = (raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotPod[] =>
+  runSteps(parsePodSteps(raw, prefix, list));
 
 /** Node names appear once; returns them. */
 export function checkNodes(nodes: readonly SnapshotNode[], prefix: Path, list: IssueList): Set<string> {
@@ -217,6 +234,26 @@ export function checkPods(
   return podKeys;
 }
 
+/** Host ports the pods declare, all together (pending pods' too: they are part of the state). */
+export function countHostPorts(pods: Iterable<{ ports: readonly unknown[] }>): number {
+  let count = 0;
+  for (const pod of pods) count += pod.ports.length;
+  return count;
+}
+
+/**
+ * The bound on a whole state's host ports (MAX_HOST_PORTS), for any set of pods: a parsed snapshot's,
+ * or the state a delta leaves. Adds one TOO_MANY_PORTS issue at `path` when it is broken.
+ */
+export function checkHostPortTotal(
+  pods: Iterable<{ ports: readonly unknown[] }>,
+  path: Path,
+  list: IssueList,
+): void {
+  const count = countHostPorts(pods);
+  if (count > MAX_HOST_PORTS) list.add("TOO_MANY_PORTS", path, tooManyHostPortsMessage(count));
+}
+
 /** IngressControllers appear once each (namespace/name). */
 export function checkIngressControllers(
   controllers: readonly SnapshotIngressController[],
@@ -236,21 +273,31 @@ export function checkIngressControllers(
   });
 }
 
-/** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
-export function parseSnapshot(input: unknown): SnapshotParseResult {
+function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
   const early = precheckSnapshot(input);
   if (early) return refusal([early]);
+  yield;
   const list = new IssueList();
   const envelope = snapshotEnvelopeSchema.safeParse(input);
   if (!envelope.success) {
     list.addZod(envelope.error, []);
     return refusal(list.found);
   }
-  const nodes = parseNodes(envelope.data.nodes, ["nodes"], list);
-  const pods = parsePods(envelope.data.pods, ["pods"], list);
+  const nodes = yield* parseNodeSteps(envelope.data.nodes, ["nodes"], list);
+  const pods = yield* parsePodSteps(envelope.data.pods, ["pods"], list);
   if (list.found.length > 0) return refusal(list.found);
   const snapshot: Snapshot = { ...envelope.data, nodes, pods };
   checkPods(pods, ["pods"], list, checkNodes(nodes, ["nodes"], list));
+  checkHostPortTotal(pods, ["pods"], list);
   checkIngressControllers(snapshot.ingressControllers, ["ingressControllers"], list);
   return list.found.length > 0 ? refusal(list.found) : { ok: true, snapshot };
 }
+
+/** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
+export const parseSnapshot = (input: unknown): SnapshotParseResult => runSteps(parseSnapshotSteps(input));
+
+/** parseSnapshot, pausing between chunks of nodes and pods (a server gives its event loop a turn). */
+export const parseSnapshotPausing = (
+  input: unknown,
+  pause: () => Promise<void>,
+): Promise<SnapshotParseResult> => runStepsPausing(parseSnapshotSteps(input), pause);

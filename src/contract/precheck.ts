@@ -9,6 +9,7 @@ import {
   MAX_AFFINITY_ITEMS,
   MAX_AFFINITY_VALUES,
   MAX_DEPTH,
+  MAX_HOST_PORTS,
   MAX_LABELS,
   MAX_PODS,
   MAX_PORTS_PER_POD,
@@ -63,11 +64,24 @@ function checkText(text: string, path: (string | number)[]): PrecheckFailure | n
     : fail("INVALID_STRING", path, "holds U+0000 or a lone UTF-16 surrogate, which PostgreSQL cannot store");
 }
 
+/** What the walk counts across the whole body: host ports, all pods together (MAX_HOST_PORTS). */
+interface Totals {
+  ports: number;
+}
+
+export const tooManyHostPortsMessage = (count: number) =>
+  `${count} host ports in the snapshot in total (all pods together); at most ${MAX_HOST_PORTS} in total and ${MAX_PORTS_PER_POD} per pod`;
+
 /**
  * The first bound the value breaks, or null. Recursion is bounded by MAX_DEPTH; `path` is one mutable
  * stack (pushed and popped) so a large valid snapshot allocates no path per value.
  */
-function walk(value: unknown, path: (string | number)[], field: string): PrecheckFailure | null {
+function walk(
+  value: unknown,
+  path: (string | number)[],
+  field: string,
+  totals: Totals,
+): PrecheckFailure | null {
   if (typeof value === "string") return checkText(value, path);
   if (typeof value !== "object" || value === null) return null;
   if (path.length >= MAX_DEPTH) {
@@ -76,11 +90,18 @@ function walk(value: unknown, path: (string | number)[], field: string): Prechec
   if (Array.isArray(value)) {
     const bound = arrayBounds[field] ?? { max: DEFAULT_ARRAY_MAX, code: "INVALID_SNAPSHOT" };
     if (value.length > bound.max) {
-      return fail(bound.code, path, `${value.length} entries; at most ${bound.max}`);
+      const perPod = field === "ports" ? " in one pod" : "";
+      return fail(bound.code, path, `${value.length} entries${perPod}; at most ${bound.max}`);
+    }
+    if (field === "ports") {
+      totals.ports += value.length;
+      if (totals.ports > MAX_HOST_PORTS) {
+        return fail("TOO_MANY_PORTS", path, tooManyHostPortsMessage(totals.ports));
+      }
     }
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      const failure = walk(value[i], path, field);
+      const failure = walk(value[i], path, field, totals);
       path.pop();
       if (failure) return failure;
     }
@@ -101,7 +122,7 @@ function walk(value: unknown, path: (string | number)[], field: string): Prechec
     const failure =
       key === "__proto__"
         ? fail(isLabelMap ? "INVALID_LABEL" : "INVALID_SNAPSHOT", path, "the key __proto__ is not allowed")
-        : (checkText(key, path) ?? walk((value as Record<string, unknown>)[key], path, key));
+        : (checkText(key, path) ?? walk((value as Record<string, unknown>)[key], path, key, totals));
     path.pop();
     if (failure) return failure;
   }
@@ -109,5 +130,5 @@ function walk(value: unknown, path: (string | number)[], field: string): Prechec
 }
 
 export function precheckSnapshot(input: unknown): PrecheckFailure | null {
-  return walk(input, [], "");
+  return walk(input, [], "", { ports: 0 });
 }

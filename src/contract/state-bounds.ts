@@ -1,10 +1,10 @@
 /**
  * The bounds on the size of a cluster's whole state, in one table for every way a state arrives: a
  * whole snapshot's pre-check refuses its lists by it (src/contract/precheck.ts), and a delta is
- * refused by it applied to the state the delta would produce. A bound on another size of the state
- * (say, host ports in all) is one more entry here, and holds on both paths.
+ * refused by it applied to the state the delta would produce. The whole snapshot counts its host
+ * ports in all in the same pre-check pass (precheck.ts), against the same MAX_HOST_PORTS.
  */
-import { MAX_INGRESS_CONTROLLERS, MAX_NODES, MAX_PODS } from "./bounds.js";
+import { MAX_HOST_PORTS, MAX_INGRESS_CONTROLLERS, MAX_NODES, MAX_PODS } from "./bounds.js";
 
 /** What the bounds count in a whole state. */
 export interface StateSize {
@@ -28,6 +28,7 @@ export const stateBounds = {
   nodes: { max: MAX_NODES, code: "TOO_MANY_NODES", what: "nodes" },
   pods: { max: MAX_PODS, code: "TOO_MANY_PODS", what: "pods" },
   ingressControllers: { max: MAX_INGRESS_CONTROLLERS, code: "TOO_MANY_ITEMS", what: "IngressControllers" },
+  hostPorts: { max: MAX_HOST_PORTS, code: "TOO_MANY_PORTS", what: "host ports (all pods together)" },
 } as const satisfies Partial<Record<keyof StateSize, StateBound>>;
 
 export interface BrokenStateBound extends StateBound {

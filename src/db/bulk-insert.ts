@@ -1,7 +1,8 @@
 /**
  * Bulk INSERT … SELECT FROM unnest(): one text-array parameter per column instead of one parameter
- * per value, so a 100,000-row first push is a handful of statements instead of ~25 multi-row INSERTs
- * parsed with 56,000 parameters each. Arrays travel as text and are cast in SQL, which both drivers
+ * per value, so a statement's parameters stay a few however many rows it carries, instead of
+ * multi-row INSERTs parsed with 56,000 parameters each. Columns every row shares (the cluster, the
+ * interval's start) travel once per statement. Arrays travel as text and are cast in SQL, which both drivers
  * (postgres.js and PGlite) handle the same way (postgres.js mis-casts bool[] and jsonb parameters).
  * Inserts into several tables share one statement (data-modifying CTEs): each statement is a round
  * trip and a socket write, which a small push pays more for than for its rows.
@@ -10,17 +11,26 @@ import { getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "./types.js";
 
-const ROWS_PER_STATEMENT = 20_000;
+/**
+ * Rows per statement. The embedded database runs each statement on the event loop's thread, so a
+ * statement is kept to tens of milliseconds there; on PostgreSQL only building its text is ours.
+ */
+const ROWS_PER_STATEMENT = 500;
+
+/** A value as the text PostgreSQL casts from; null for NULL. */
+function textOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date
+    ? value.toISOString()
+    : typeof value === "object"
+      ? JSON.stringify(value)
+      : String(value);
+}
 
 /** One element of a PostgreSQL array literal: NULL, or a double-quoted, escaped string. */
 function arrayElement(value: unknown): string {
-  if (value === null || value === undefined) return "NULL";
-  const text =
-    value instanceof Date
-      ? value.toISOString()
-      : typeof value === "object"
-        ? JSON.stringify(value)
-        : String(value);
+  const text = textOf(value);
+  if (text === null) return "NULL";
   return `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
 
@@ -31,6 +41,8 @@ export function arrayLiteral(values: readonly unknown[]): string {
 interface InsertColumn {
   key: string;
   name: SQL;
+  /** e.g. `jsonb`: what a constant's text is cast to */
+  type: SQL;
   /** e.g. `jsonb[]`: what the text array is cast to */
   arrayType: SQL;
 }
@@ -46,6 +58,7 @@ function columnsOf(table: PgTable): InsertColumn[] {
       .map(([key, column]) => ({
         key,
         name: sql`${sql.identifier(column.name)}`,
+        type: sql.raw(column.getSQLType()),
         arrayType: sql.raw(`${column.getSQLType()}[]`),
       }));
     insertColumns.set(table, columns);
@@ -53,21 +66,30 @@ function columnsOf(table: PgTable): InsertColumn[] {
   return columns;
 }
 
-function insertStatement(table: PgTable, rows: readonly Record<string, unknown>[]): SQL {
-  const columns = columnsOf(table);
-  const arrays = columns.map(
-    (column) => sql`${arrayLiteral(rows.map((row) => row[column.key]))}::text[]::${column.arrayType}`,
-  );
-  return sql`INSERT INTO ${table} (${sql.join(
-    columns.map((column) => column.name),
+function insertStatement(batch: InsertBatch, rows: readonly object[]): SQL {
+  const { constants = {}, aliases = {} } = batch;
+  const columns = columnsOf(batch.table);
+  const fixed = columns.filter((column) => column.key in constants);
+  const varying = columns.filter((column) => !(column.key in constants));
+  const values = fixed.map((column) => sql`${textOf(constants[column.key]) ?? null}::text::${column.type}`);
+  const arrays = varying.map((column) => {
+    const key = aliases[column.key] ?? column.key;
+    return sql`${arrayLiteral(rows.map((row) => (row as Record<string, unknown>)[key]))}::text[]::${column.arrayType}`;
+  });
+  return sql`INSERT INTO ${batch.table} (${sql.join(
+    [...fixed, ...varying].map((column) => column.name),
     sql`, `,
-  )}) SELECT * FROM unnest(${sql.join(arrays, sql`, `)})`;
+  )}) SELECT ${sql.join([...values, sql`u.*`], sql`, `)} FROM unnest(${sql.join(arrays, sql`, `)}) AS u`;
 }
 
 export interface InsertBatch {
   table: PgTable;
   /** objects keyed like the table's properties; generated identity columns are skipped */
-  rows: readonly Record<string, unknown>[];
+  rows: readonly object[];
+  /** columns every row shares (cluster, validFrom), sent once instead of once per row */
+  constants?: Record<string, unknown>;
+  /** table property → the rows' own key for it, where they differ (hostIp → hostIP) */
+  aliases?: Record<string, string>;
 }
 
 /**
@@ -75,7 +97,12 @@ export interface InsertBatch {
  * Never mix in a table whose rows are being closed in the same statement: every part of one
  * statement sees the same snapshot, so the open-key index would meet both versions in either order.
  */
-export async function bulkInsertMany(db: Db, batches: readonly InsertBatch[]): Promise<void> {
+export async function bulkInsertMany(
+  db: Db,
+  batches: readonly InsertBatch[],
+  /** between statements: gives the event loop a turn (services/event-loop-turns.ts) */
+  pause: () => Promise<void> = async () => {},
+): Promise<void> {
   let pending: SQL[] = [];
   let pendingRows = 0;
   const flush = async () => {
@@ -85,12 +112,14 @@ export async function bulkInsertMany(db: Db, batches: readonly InsertBatch[]): P
     await db.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
     pending = [];
     pendingRows = 0;
+    await pause();
   };
-  for (const { table, rows } of batches) {
+  for (const batch of batches) {
+    const { rows } = batch;
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       if (pendingRows + chunk.length > ROWS_PER_STATEMENT) await flush();
-      pending.push(insertStatement(table, chunk));
+      pending.push(insertStatement(batch, chunk));
       pendingRows += chunk.length;
     }
   }
@@ -98,6 +127,6 @@ export async function bulkInsertMany(db: Db, batches: readonly InsertBatch[]): P
 }
 
 /** Inserts rows (objects keyed like the table's properties); generated identity columns are skipped. */
-export function bulkInsert(db: Db, table: PgTable, rows: readonly Record<string, unknown>[]): Promise<void> {
+export function bulkInsert(db: Db, table: PgTable, rows: readonly object[]): Promise<void> {
   return bulkInsertMany(db, [{ table, rows }]);
 }

@@ -3,11 +3,15 @@
  * run at most one replica per node, so a rollout with maxSurge 0 or a failed node needs a free node
  * (workloads.md); "max replicas keeping one spare" is the "replicas ≤ nodes − 1" rule.
  */
+import { runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
 import { nodeEligibility } from "./eligibility.js";
 import { indexByPort, portKey } from "./held-ports.js";
 import { type HostPortRef, hostPortsConflict, normaliseHostPort } from "./ports.js";
 import type { AllocationView, ClusterView, PlacementRules, PodView } from "./views.js";
 import { isBlockerOnly, type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
+
+/** localeCompare's order (ECMA-402 defines it as this collator's), without its per-call setup. */
+const byName = new Intl.Collator().compare;
 
 export type HeadroomStatus = "none" | "low" | "ok";
 
@@ -38,8 +42,7 @@ function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
     }
   }
   return [...ports.values()].sort(
-    (a, b) =>
-      a.hostPort - b.hostPort || a.protocol.localeCompare(b.protocol) || a.hostIP.localeCompare(b.hostIP),
+    (a, b) => a.hostPort - b.hostPort || byName(a.protocol, b.protocol) || byName(a.hostIP, b.hostIP),
   );
 }
 
@@ -48,28 +51,44 @@ function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
  * others but do not scale by replicas). hostNetwork workloads that declare no ports get no row:
  * the scheduler sees nothing that would keep two of their replicas apart.
  */
-export function workloadHeadroom(
-  { nodes, pods, allocations }: ClusterView,
+export const workloadHeadroom = (
+  cluster: ClusterView,
   /** more holds, e.g. IngressControllers' declared ports (domain/ingress-controllers.ts) */
   declared: readonly AllocationView[] = [],
-): WorkloadHeadroom[] {
+): WorkloadHeadroom[] => runSteps(workloadHeadroomSteps(cluster, declared));
+
+/** workloadHeadroom, stopping between chunks of pods, nodes and ports (contract/steps.ts). */
+export function* workloadHeadroomSteps(
+  { nodes, pods, allocations }: ClusterView,
+  declared: readonly AllocationView[] = [],
+): Steps<WorkloadHeadroom[]> {
   const holders = indexByPort(declared.length > 0 ? [...allocations, ...declared] : allocations);
   // Many workloads share one nodeSelector and toleration set: judge each distinct set once (the
   // key is only a cache key; two spellings of the same rules merely cost a second evaluation).
   const eligibleByRules = new Map<string, string[]>();
-  const eligibleFor = ({ nodeSelector, tolerations, requiredNodeAffinity }: PlacementRules) => {
+  const eligibleFor = function* ({ nodeSelector, tolerations, requiredNodeAffinity }: PlacementRules) {
     const key = JSON.stringify({ nodeSelector, tolerations, requiredNodeAffinity });
     let eligible = eligibleByRules.get(key);
     if (!eligible) {
       const rules = { nodeSelector, tolerations, requiredNodeAffinity };
-      eligible = nodes.filter((n) => nodeEligibility(n, rules).eligible).map((n) => n.name);
-      eligible.sort((a, b) => a.localeCompare(b));
+      eligible = [];
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i] as ClusterView["nodes"][number];
+        if (nodeEligibility(node, rules).eligible) eligible.push(node.name);
+        if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
+      }
+      eligible.sort(byName);
       eligibleByRules.set(key, eligible);
     }
     return eligible;
   };
   const groups = new Map<string, { workload: WorkloadRef; pods: PodView[] }>();
+  let sinceStop = 0;
   for (const pod of pods) {
+    if (++sinceStop >= STEP_CHUNK) {
+      sinceStop = 0;
+      yield;
+    }
     const workload = workloadOfPod(pod);
     if (isBlockerOnly(workload)) continue;
     const key = workloadKey(workload);
@@ -80,21 +99,33 @@ export function workloadHeadroom(
 
   const rows: WorkloadHeadroom[] = [];
   for (const [key, { workload, pods: members }] of groups) {
+    sinceStop += 1 + members.length;
+    if (sinceStop >= STEP_CHUNK) {
+      sinceStop = 0;
+      yield;
+    }
     const ports = uniquePorts(members);
     if (ports.length === 0) continue;
     // Replicas share one template; during a rollout they may not, and the lowest-named pod decides.
-    members.sort((a, b) => a.name.localeCompare(b.name));
-    const eligibleNodes = eligibleFor(members[0] ?? {});
+    members.sort((a, b) => byName(a.name, b.name));
+    const eligibleNodes = yield* eligibleFor(members[0] ?? {});
     const occupied = new Set(members.map((p) => p.node));
     // Nodes where another workload holds a conflicting port; its own replicas do not count here.
     const blocked = new Set<string>();
     for (const port of ports) {
-      for (const a of holders.get(portKey(port)) ?? []) {
+      const holding = holders.get(portKey(port)) ?? [];
+      sinceStop += holding.length;
+      if (sinceStop >= STEP_CHUNK) {
+        sinceStop = 0;
+        yield;
+      }
+      for (const a of holding) {
         if (!blocked.has(a.node) && hostPortsConflict(port, a) && workloadKey(workloadOf(a)) !== key) {
           blocked.add(a.node);
         }
       }
     }
+    sinceStop += eligibleNodes.length;
     const freeNodes: string[] = [];
     let placeable = 0;
     for (const node of eligibleNodes) {
@@ -114,5 +145,5 @@ export function workloadHeadroom(
       maxReplicasKeepingOneSpare: Math.max(0, placeable - 1),
     });
   }
-  return rows.sort((a, b) => workloadKey(a).localeCompare(workloadKey(b)));
+  return rows.sort((a, b) => byName(workloadKey(a), workloadKey(b)));
 }

@@ -6,6 +6,7 @@
 
 import type { CanonicalState } from "../contract/canonical.js";
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
+import { mapInSteps, runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
 import { fingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
 import { isLegacyFingerprint, legacyFingerprint } from "./legacy-fingerprint.js";
@@ -125,8 +126,11 @@ function withFingerprint<T extends object>(fact: T): T & { fp: string } {
 }
 
 /** Port allocations exist only for pods bound to a node: that is what the scheduler counts. */
-export function factsFromState(state: CanonicalState): SnapshotFacts {
-  const nodes = state.nodes.map((node) =>
+export const factsFromState = (state: CanonicalState): SnapshotFacts => runSteps(factsFromStateSteps(state));
+
+/** factsFromState, stopping between chunks of nodes and of pods (contract/steps.ts). */
+export function* factsFromStateSteps(state: CanonicalState): Steps<SnapshotFacts> {
+  const nodes = yield* mapInSteps(state.nodes, (node) =>
     withFingerprint({
       name: node.name,
       labels: node.labels,
@@ -138,7 +142,13 @@ export function factsFromState(state: CanonicalState): SnapshotFacts {
   );
   const pods: PodFact[] = [];
   const allocations: AllocationFact[] = [];
+  let sinceStop = 0;
   for (const pod of state.pods) {
+    sinceStop += 1 + pod.ports.length;
+    if (sinceStop >= STEP_CHUNK) {
+      sinceStop = 0;
+      yield;
+    }
     pods.push(
       withFingerprint({
         namespace: pod.namespace,

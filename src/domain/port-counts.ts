@@ -4,6 +4,7 @@
  * (any port, protocol), (any port, any protocol); "any" is stored as port 0 and protocol "".
  * A pod holding TCP and UDP on one port counts once at the any-protocol level.
  */
+import { mapInSteps, runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
 import { fingerprint } from "./fingerprint.js";
 import type { AllocationFact } from "./history.js";
 import { workloadOf } from "./workload.js";
@@ -25,9 +26,14 @@ export interface PortCountFact {
 type Counted = Omit<PortCountFact, "fp"> & { podNames: Set<string> };
 
 /** The rows a state's allocations give, in a fixed order (whole snapshots and deltas write the same). */
-export function portCountFacts(allocations: readonly AllocationFact[]): PortCountFact[] {
+export const portCountFacts = (allocations: readonly AllocationFact[]): PortCountFact[] =>
+  runSteps(portCountFactSteps(allocations));
+
+export function* portCountFactSteps(allocations: readonly AllocationFact[]): Steps<PortCountFact[]> {
   const groups = new Map<string, Counted>();
-  for (const a of allocations) {
+  for (let i = 0; i < allocations.length; i++) {
+    const a = allocations[i] as AllocationFact;
+    if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
     const { namespace, kind, name } = workloadOf(a);
     for (const [hostPort, protocol] of [
       [a.hostPort, a.protocol],
@@ -45,19 +51,19 @@ export function portCountFacts(allocations: readonly AllocationFact[]): PortCoun
       group.podNames.add(a.pod);
     }
   }
-  return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, { podNames, ...counts }]) => {
-      // Fixed key order: the fingerprint is of this text.
-      const fact = {
-        hostPort: counts.hostPort,
-        protocol: counts.protocol,
-        namespace: counts.namespace,
-        kind: counts.kind,
-        name: counts.name,
-        allocations: counts.allocations,
-        pods: podNames.size,
-      };
-      return { ...fact, fp: fingerprint(JSON.stringify(fact)) };
-    });
+  const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  yield;
+  return yield* mapInSteps(sorted, ([, { podNames, ...counts }]) => {
+    // Fixed key order: the fingerprint is of this text.
+    const fact = {
+      hostPort: counts.hostPort,
+      protocol: counts.protocol,
+      namespace: counts.namespace,
+      kind: counts.kind,
+      name: counts.name,
+      allocations: counts.allocations,
+      pods: podNames.size,
+    };
+    return { ...fact, fp: fingerprint(JSON.stringify(fact)) };
+  });
 }

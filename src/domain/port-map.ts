@@ -4,6 +4,7 @@
  * take it — nodes eligible for the holding workload (Ready, not cordoned, selectors, affinity,
  * taints) with no conflicting allocation. That is the "router-default: all 6 workers, 0 free" line.
  */
+import { runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
 import { nodeEligibility } from "./eligibility.js";
 import { indexByPort, portKey } from "./held-ports.js";
 import { hostPortsConflict } from "./ports.js";
@@ -49,7 +50,28 @@ export interface PortMapFacts {
 const rulesFingerprint = (rules: PlacementRules) =>
   JSON.stringify([rules.nodeSelector ?? {}, rules.tolerations ?? [], rules.requiredNodeAffinity ?? null]);
 
-export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMap {
+export const buildPortMap = (facts: PortMapFacts): PortMap => runSteps(buildPortMapSteps(facts));
+
+/** buildPortMap, stopping between chunks of allocations, nodes and rows (contract/steps.ts). */
+export function* buildPortMapSteps(facts: PortMapFacts): Steps<PortMap> {
+  const { map } = yield* portMapSteps(facts, false);
+  return map;
+}
+
+/**
+ * summarisePortMap(buildPortMap(facts)) without the map's node lists: per row its counts only, in
+ * time of its holders instead of the cluster's nodes (ingest keeps only the summary; the full map
+ * of 100,000 rows on 10,000 nodes would be a billion names).
+ */
+export function* portSummarySteps(facts: PortMapFacts): Steps<PortSummary[]> {
+  const { summaries } = yield* portMapSteps(facts, true);
+  return summaries;
+}
+
+function* portMapSteps(
+  { nodes, pods, allocations }: PortMapFacts,
+  countsOnly: boolean,
+): Steps<{ map: PortMap; summaries: PortSummary[] }> {
   // Sorted once: filtering a sorted list keeps it sorted, so no row sorts its node lists again.
   const sortedNodes = [...nodes].sort((a, b) => byName(a.name, b.name));
   const schedulableNodes = sortedNodes.filter((n) => n.ready && !n.unschedulable).map((n) => n.name);
@@ -67,12 +89,17 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     if (!seen || pod.name < seen.name) rulesByWorkload.set(key, { name: pod.name, rules: pod });
   }
   const eligibleByRules = new Map<string, Set<string>>();
-  const eligibleFor = (key: string) => {
+  const eligibleFor = function* (key: string) {
     const rules = rulesByWorkload.get(key)?.rules ?? {};
     const fingerprint = rulesFingerprint(rules);
     let eligible = eligibleByRules.get(fingerprint);
     if (!eligible) {
-      eligible = new Set(nodes.filter((n) => nodeEligibility(n, rules).eligible).map((n) => n.name));
+      eligible = new Set();
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i] as ClusterView["nodes"][number];
+        if (nodeEligibility(node, rules).eligible) eligible.add(node.name);
+        if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
+      }
       eligibleByRules.set(fingerprint, eligible);
     }
     return eligible;
@@ -87,7 +114,9 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
       workloads: Map<string, WorkloadRef & { pods: Set<string> }>;
     }
   >();
-  for (const a of allocations) {
+  for (let i = 0; i < allocations.length; i++) {
+    const a = allocations[i] as MapAllocation;
+    if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
     const rowKey = `${a.protocol}/${a.hostPort}/${a.hostIP}`;
     let entry = rows.get(rowKey);
     if (!entry) {
@@ -121,12 +150,39 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
 
   const byPort = indexByPort(allocations);
   const result: PortMapRow[] = [];
+  const summaries: PortSummary[] = [];
+  let sinceStop = 0;
   for (const { row, holders, workloads } of rows.values()) {
-    const eligible = new Set<string>();
-    for (const key of workloads.keys()) for (const node of eligibleFor(key)) eligible.add(node);
+    // A row costs about its holders, plus the cluster's nodes when its node lists are built.
+    sinceStop += holders.size + (countsOnly ? 1 : nodeNames.length);
+    if (sinceStop >= STEP_CHUNK * 10) {
+      sinceStop = 0;
+      yield;
+    }
+    const keys = [...workloads.keys()];
+    let eligible: ReadonlySet<string>;
+    if (keys.length === 1) eligible = yield* eligibleFor(keys[0] as string);
+    else {
+      const union = new Set<string>();
+      for (const key of keys) for (const node of yield* eligibleFor(key)) union.add(node);
+      eligible = union;
+    }
     // A node is free when none of its allocations conflicts with the row's port (holders included).
     const blocked = new Set<string>();
     for (const a of byPort.get(portKey(row)) ?? []) if (hostPortsConflict(row, a)) blocked.add(a.node);
+    if (countsOnly) {
+      let blockedEligible = 0;
+      for (const node of blocked) if (eligible.has(node)) blockedEligible++;
+      const { protocol, hostPort, hostIP } = row;
+      summaries.push({
+        protocol,
+        hostPort,
+        hostIP,
+        held: holders.size,
+        free: eligible.size - blockedEligible,
+      });
+      continue;
+    }
     row.nodes = inNodeOrder(holders);
     row.workloads = [...workloads.values()]
       .map(({ pods: members, ...w }) => ({ ...w, pods: members.size }))
@@ -136,7 +192,8 @@ export function buildPortMap({ nodes, pods, allocations }: PortMapFacts): PortMa
     result.push(row);
   }
   result.sort(compareRowKeys);
-  return { schedulableNodes, rows: result };
+  summaries.sort(compareRowKeys);
+  return { map: { schedulableNodes, rows: result }, summaries };
 }
 
 /** The key of a map row: what a page of the map is cut by. */

@@ -16,6 +16,7 @@ import { BaseStates } from "../services/base-states.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
 import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
+import { watchEventLoopDelay } from "./event-loop-delay.js";
 import { scheduleMaintenance } from "./maintenance.js";
 
 export interface ServerOptions {
@@ -57,7 +58,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const unguard = "recycle" in database ? recycleOnDriverCrash(database) : () => {};
   const staleAfterSeconds = options.staleAfterSeconds ?? env.PORTOLAN_STALE_AFTER_SECONDS;
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? env.PORTOLAN_MAX_CLOCK_SKEW_SECONDS;
+  const loopDelay = watchEventLoopDelay();
   const app = createApp({
+    runtimeGauges: loopDelay.gauges,
     database,
     auth: { adminToken, openAccess: !adminToken },
     staleAfterSeconds,
@@ -97,6 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         maintenance.stop();
+        loopDelay.stop();
         unguard();
         server.close(() => resolve());
       }).then(() => database.close());

@@ -50,15 +50,23 @@ export async function openRows(
 
 const at = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
 
-/** Ends rows by id, per table (index in versionTables). */
+/** Rows one UPDATE ends at most: a statement's time on the embedded database holds the event loop. */
+export const IDS_PER_UPDATE = 500;
+/** Updates of a push that travel as one statement; a push with more runs them one by one. */
+export const UPDATES_PER_STATEMENT = 8;
+
+/** Ends rows by id, per table (index in versionTables), at most IDS_PER_UPDATE per update. */
 export function closeByIds(closes: readonly (readonly number[])[], instant: Date): SQL[] {
   const updates: SQL[] = [];
   closes.forEach((ids, t) => {
     const table = versionTables[t];
-    if (!table || ids.length === 0) return;
-    updates.push(
-      sql`UPDATE ${table} SET valid_to = ${at(instant)} WHERE id = ANY(${`{${ids.join(",")}}`}::bigint[])`,
-    );
+    if (!table) return;
+    for (let start = 0; start < ids.length; start += IDS_PER_UPDATE) {
+      const chunk = ids.slice(start, start + IDS_PER_UPDATE);
+      updates.push(
+        sql`UPDATE ${table} SET valid_to = ${at(instant)} WHERE id = ANY(${`{${chunk.join(",")}}`}::bigint[])`,
+      );
+    }
   });
   return updates;
 }
@@ -120,6 +128,17 @@ export async function runUpdates(tx: Db, updates: SQL[]): Promise<void> {
   if (!last) return;
   const ctes = updates.map((update, i) => sql`${sql.raw(`c${i}`)} AS (${update})`);
   await tx.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
+}
+
+/**
+ * Runs updates one statement each, in order, pausing between them: a large push's closes, which
+ * the caller awaits before issuing its inserts (the open-key indexes must never see two versions).
+ */
+export async function runUpdatesPausing(tx: Db, updates: SQL[], pause: () => Promise<void>): Promise<void> {
+  for (const update of updates) {
+    await tx.execute(update);
+    await pause();
+  }
 }
 
 export interface LoggedPush {

@@ -7,8 +7,9 @@
  * skew is refused, because it would freeze the cluster's history.
  */
 import { sql } from "drizzle-orm";
-import { type CanonicalState, canonicalState, stateHash } from "../contract/canonical.js";
+import { type CanonicalState, canonicalStateSteps, stateHashSteps } from "../contract/canonical.js";
 import type { Snapshot } from "../contract/snapshot.js";
+import { runSteps, runStepsPausing, type Steps } from "../contract/steps.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
@@ -23,16 +24,16 @@ import {
   portCountVersions,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { type ClusterPortCountFact, clusterPortCountFacts } from "../domain/cluster-port-counts.js";
+import { type ClusterPortCountFact, clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
 import { type FactState, factStateOf } from "../domain/fact-state.js";
-import { workloadHeadroom } from "../domain/headroom.js";
+import { workloadHeadroomSteps } from "../domain/headroom.js";
 import { indexByPort } from "../domain/held-ports.js";
 import {
   type AllocationFact,
   adoptLegacyFingerprints,
   allocationCount,
   diffIntervals,
-  factsFromState,
+  factsFromStateSteps,
   type HeadroomFact,
   headroomFacts,
   type IngressControllerFact,
@@ -49,12 +50,21 @@ import {
   ingressControllerHeadroom,
   withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
-import { type PortCountFact, portCountFacts } from "../domain/port-counts.js";
-import { buildPortMap, type PortSummary, summarisePortMap } from "../domain/port-map.js";
+import { type PortCountFact, portCountFactSteps } from "../domain/port-counts.js";
+import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
-import { closeByIds, logPush, openRows, rewriteFingerprints, runUpdates } from "./ingest-sql.js";
+import { eventLoopTurns } from "./event-loop-turns.js";
+import {
+  closeByIds,
+  logPush,
+  openRows,
+  rewriteFingerprints,
+  runUpdates,
+  runUpdatesPausing,
+  UPDATES_PER_STATEMENT,
+} from "./ingest-sql.js";
 import { pushInProgress } from "./push-gate.js";
 
 /** The pushing agent: its cluster, and the hash of the token it authenticated with. */
@@ -82,7 +92,9 @@ interface Projections {
 
 type PreparedFacts = SnapshotFacts & Projections;
 
-export function projections(facts: SnapshotFacts): Projections {
+export const projections = (facts: SnapshotFacts): Projections => runSteps(projectionSteps(facts));
+
+function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
   const { nodes, ingressControllers, allocations } = facts;
   const declared = declaredPorts(nodes, ingressControllers, allocations);
   const declaredHolds = declared.map((d) => declaredAsAllocation(d, ingressControllers));
@@ -91,13 +103,14 @@ export function projections(facts: SnapshotFacts): Projections {
     ingressControllers.length > 0
       ? ingressControllerHeadroom(nodes, ingressControllers, indexByPort([...allocations, ...declaredHolds]))
       : [];
-  return {
-    headroom: headroomFacts(withControllerHeadroom(workloadHeadroom(facts, declaredHolds), controllerRows)),
-    counts: portCountFacts(allocations),
-    clusterCounts: clusterPortCountFacts(allocations),
-    portSummary: summarisePortMap(buildPortMap(withDeclared(facts, declared))),
-    declared,
-  };
+  yield;
+  const workloads = yield* workloadHeadroomSteps(facts, declaredHolds);
+  const headroom = headroomFacts(withControllerHeadroom(workloads, controllerRows));
+  yield;
+  const counts = yield* portCountFactSteps(allocations);
+  const clusterCounts = yield* clusterPortCountFactSteps(allocations);
+  const portSummary = yield* portSummarySteps(withDeclared(facts, declared));
+  return { headroom, counts, clusterCounts, portSummary, declared };
 }
 
 /** The port map's facts with the declared ports as IngressController holds. */
@@ -111,10 +124,12 @@ function withDeclared(facts: SnapshotFacts, declared: DeclaredPortFact[]) {
   };
 }
 
-function prepareFacts(state: CanonicalState): PreparedFacts {
-  const facts = factsFromState(state);
-  return { ...facts, ...projections(facts) };
+function* prepareFactSteps(state: CanonicalState): Steps<PreparedFacts> {
+  const facts = yield* factsFromStateSteps(state);
+  return { ...facts, ...(yield* projectionSteps(facts)) };
 }
+
+const prepareFacts = (state: CanonicalState): PreparedFacts => runSteps(prepareFactSteps(state));
 
 /**
  * Per database handle: the state hash this process last accepted per cluster. Only a hint for
@@ -153,30 +168,23 @@ export function insertsOf(
     declared: DeclaredPortFact[];
   },
 ) {
-  const interval = { clusterId, validFrom: at };
+  // The interval's columns travel once per statement; the facts are the rows, not copies of them.
+  const constants = { clusterId, validFrom: at };
+  const hostIp = { hostIp: "hostIP" };
   return [
-    { table: nodeVersions, rows: rows.nodes.map((n) => ({ ...interval, ...n })) },
-    { table: podVersions, rows: rows.pods.map((p) => ({ ...interval, ...p })) },
-    {
-      table: portAllocations,
-      rows: rows.allocations.map(({ hostIP, ...a }) => ({ ...interval, ...a, hostIp: hostIP })),
-    },
-    { table: headroomVersions, rows: rows.headroom.map((h) => ({ ...interval, ...h })) },
-    { table: portCountVersions, rows: rows.counts.map((c) => ({ ...interval, ...c })) },
-    { table: clusterPortCountVersions, rows: rows.clusterCounts.map((c) => ({ ...interval, ...c })) },
-    {
-      table: ingressControllerVersions,
-      rows: rows.ingressControllers.map((ic) => ({ ...interval, ...ic })),
-    },
-    {
-      table: declaredPortVersions,
-      rows: rows.declared.map(({ hostIP, ...d }) => ({ ...interval, ...d, hostIp: hostIP })),
-    },
+    { table: nodeVersions, rows: rows.nodes, constants },
+    { table: podVersions, rows: rows.pods, constants },
+    { table: portAllocations, rows: rows.allocations, constants, aliases: hostIp },
+    { table: headroomVersions, rows: rows.headroom, constants },
+    { table: portCountVersions, rows: rows.counts, constants },
+    { table: clusterPortCountVersions, rows: rows.clusterCounts, constants },
+    { table: ingressControllerVersions, rows: rows.ingressControllers, constants },
+    { table: declaredPortVersions, rows: rows.declared, constants, aliases: hostIp },
   ];
 }
 
 /** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
-function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
+function* diffFactSteps(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
   const [
     nodeOpen = [],
     podOpen = [],
@@ -193,12 +201,16 @@ function diffFacts(clusterId: number, facts: PreparedFacts, open: OpenRow[][], a
     adoptLegacyFingerprints(allocationOpen, facts.allocations),
     adoptLegacyFingerprints(headroomOpen, facts.headroom),
   ] as const;
+  yield;
   const nodes = diffIntervals(adopted[0].rows, facts.nodes);
   const pods = diffIntervals(adopted[1].rows, facts.pods);
+  yield;
   const allocations = diffIntervals(adopted[2].rows, facts.allocations);
+  yield;
   const headroom = diffIntervals(adopted[3].rows, facts.headroom);
   // Written after the SHA-256 switch: no legacy fingerprints to adopt.
   const counts = diffIntervals(countOpen, facts.counts);
+  yield;
   const clusterCounts = diffIntervals(clusterCountOpen, facts.clusterCounts);
   const controllers = diffIntervals(controllerOpen, facts.ingressControllers);
   const declared = diffIntervals(declaredOpen, facts.declared);
@@ -301,19 +313,24 @@ export async function ingestSnapshot(
   snapshot: Snapshot,
 ): Promise<IngestResult> {
   const observedAt = checkEnvelope(ctx, agent, snapshot);
-  const state = canonicalState(snapshot);
-  const hash = stateHash(state);
+  // The CPU work runs in chunks with event-loop turns between them: a large snapshot never holds
+  // the loop for more than a slice, so health checks and other requests are answered meanwhile.
+  const pause = eventLoopTurns();
+  const state = await runStepsPausing(canonicalStateSteps(snapshot), pause);
+  const hash = await runStepsPausing(stateHashSteps(state), pause);
   // Facts are built before the transaction when this push likely changed something, so the CPU
   // work does not hold a pool connection; an unchanged push never builds them.
-  const facts = hashHints(ctx.db).get(agent.clusterId) === hash ? null : prepareFacts(state);
+  const facts =
+    hashHints(ctx.db).get(agent.clusterId) === hash
+      ? null
+      : await runStepsPausing(prepareFactSteps(state), pause);
+  // Only the envelope is kept of the parsed snapshot, and the state only while its facts are not built:
+  // a large push holds one copy of the cluster, not three.
+  const envelope = { observedAt: snapshot.observedAt, agent: snapshot.agent };
+  const counts = { nodes: state.nodes.length, pods: state.pods.length, allocations: allocationCount(state) };
+  const push = { state: facts ? null : state, hash, observedAt, envelope, counts, facts, pause };
   return inTurn(ctx, agent, hash, async () => {
-    const { result, facts: written } = await snapshotTransaction(ctx, agent, {
-      state,
-      hash,
-      observedAt,
-      snapshot,
-      facts,
-    });
+    const { result, facts: written } = await snapshotTransaction(ctx, agent, push);
     // Keyed for the next delta after COMMIT, so the work does not hold the connection.
     return written ? { result, state: factStateOf(written) } : { result };
   });
@@ -386,16 +403,20 @@ const staleSnapshot = (observedAtText: string, lastMs: number) =>
   );
 
 interface SnapshotPush {
-  state: CanonicalState;
+  /** the canonical state, while its facts are not built */
+  state: CanonicalState | null;
   hash: string;
   observedAt: Date;
-  snapshot: Snapshot;
+  envelope: Pick<Snapshot, "observedAt" | "agent">;
+  counts: { nodes: number; pods: number; allocations: number };
   /** built ahead when the push was expected to change something */
   facts: PreparedFacts | null;
+  /** gives the event loop a turn between the statements of a large push */
+  pause: () => Promise<void>;
 }
 
 async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: SnapshotPush) {
-  const { state, hash, observedAt, snapshot } = push;
+  const { state, hash, observedAt, envelope } = push;
   return ctx.db.transaction(async (tx) => {
     // When the push is expected to change something, its open rows are read in the same pipeline
     // as the lock: the read runs after the lock is granted, and one round trip is saved.
@@ -403,23 +424,40 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
       lockCluster(tx, agent),
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
-    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: snapshot.observedAt });
+    const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: envelope.observedAt });
     // After a changed delta the stored hash is only what the agent claimed: the stored facts are
     // compared with this snapshot's whatever the hashes say, and decide whether anything changed.
     const claimed = cluster?.last_hash_claimed === true;
     if (retransmitted && !claimed) return { result: retransmitted };
+    const factsOf = (): PreparedFacts => {
+      if (push.facts) return push.facts;
+      // snapshotPush keeps the state exactly while the facts are not built
+      if (!state) throw new Error("a push without facts must carry its state");
+      return prepareFacts(state);
+    };
     if (retransmitted) {
       // The whole snapshot of the delta's instant (an agent that lost the delta's answer and
       // restarted): its retransmission only if it is the state the delta left.
       const open = prefetched ?? (await openRows(tx, agent.clusterId));
-      const facts = push.facts ?? prepareFacts(state);
-      if (diffFacts(agent.clusterId, facts, open, observedAt).changes === 0) return { result: retransmitted };
-      throw staleSnapshot(snapshot.observedAt, observedAt.getTime());
+      const replay = await runStepsPausing(
+        diffFactSteps(agent.clusterId, factsOf(), open, observedAt),
+        push.pause,
+      );
+      if (replay.changes === 0) return { result: retransmitted };
+      throw staleSnapshot(envelope.observedAt, observedAt.getTime());
     }
     const hashDiffers = hash !== cluster?.last_snapshot_hash;
-    const facts = hashDiffers || claimed ? (push.facts ?? prepareFacts(state)) : null;
+    const facts = hashDiffers || claimed ? factsOf() : null;
     const diff = facts
-      ? diffFacts(agent.clusterId, facts, prefetched ?? (await openRows(tx, agent.clusterId)), observedAt)
+      ? await runStepsPausing(
+          diffFactSteps(
+            agent.clusterId,
+            facts,
+            prefetched ?? (await openRows(tx, agent.clusterId)),
+            observedAt,
+          ),
+          push.pause,
+        )
       : null;
     const changed = claimed ? (diff?.changes ?? 0) > 0 : hashDiffers;
     const opened = diff?.opened ?? 0;
@@ -427,8 +465,12 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     // The rest is issued as one pipeline: PostgreSQL runs one connection's statements in order, so
     // the closes finish before the inserts start (the unique open-key indexes never see two open
     // versions of one key), and the small statements go first so they share the inserts' write.
+    // A large push's closes run first, as statements of bounded size with event-loop turns between
+    // them (on the embedded database each statement holds the loop while it runs).
+    const closesFirst = diff !== null && diff.updates.length > UPDATES_PER_STATEMENT;
+    if (closesFirst) await runUpdatesPausing(tx, diff.updates, push.pause);
     const [, snapshotId] = await Promise.all([
-      diff ? runUpdates(tx, diff.updates) : null,
+      diff && !closesFirst ? runUpdates(tx, diff.updates) : null,
       logPush(tx, {
         clusterId: agent.clusterId,
         observedAt,
@@ -436,13 +478,13 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
         hash,
         hashClaimed: false,
         changed,
-        agent: snapshot.agent,
-        counts: { nodes: state.nodes.length, pods: state.pods.length, allocations: allocationCount(state) },
+        agent: envelope.agent,
+        counts: push.counts,
         opened,
         closed,
         portSummary: facts?.portSummary ?? null,
       }),
-      diff ? bulkInsertMany(tx, diff.inserts) : null,
+      diff ? bulkInsertMany(tx, diff.inserts, push.pause) : null,
     ]);
     const result = { changed, opened, closed, snapshotId };
     return { result, facts };

@@ -4,7 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MAX_PORTS_PER_POD } from "../../src/contract/snapshot.js";
+import { MAX_HOST_PORTS, MAX_PORTS_PER_POD } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
@@ -118,11 +118,32 @@ const badSnapshots: [string, string, () => unknown][] = [
       }),
   ],
   [
-    "120,000 validation issues",
+    `${MAX_HOST_PORTS + 10_000} host ports over pods each within the per-pod bound`,
+    "TOO_MANY_PORTS",
+    () =>
+      laterWith((s) => {
+        const pods = Math.ceil((MAX_HOST_PORTS + 10_000) / MAX_PORTS_PER_POD);
+        s.nodes = Array.from({ length: pods }, (_, i) => ({ name: `worker-${i}`, ready: true }));
+        s.pods = Array.from({ length: pods }, (_, i) => ({
+          namespace: "media",
+          name: `relay-${i}`,
+          node: `worker-${i}`,
+          phase: "Running",
+          ports: Array.from({ length: MAX_PORTS_PER_POD }, (_, j) => ({
+            container: "relay",
+            containerPort: j + 1,
+            hostPort: j + 1,
+          })),
+        }));
+      }),
+  ],
+  [
+    "90,000 validation issues",
     "INVALID_SNAPSHOT",
     () =>
       laterWith((s) => {
-        s.pods = Array.from({ length: 12 }, (_, i) => ({
+        // Just within the total bound on host ports: every one is parsed, and only 100 are listed.
+        s.pods = Array.from({ length: MAX_HOST_PORTS / MAX_PORTS_PER_POD - 1 }, (_, i) => ({
           namespace: "ns",
           name: `p${i}`,
           node: null,

@@ -38,13 +38,16 @@ describe("node entry", () => {
     );
   });
 
-  it("serves on an embedded database in a data directory, migrated at start, and closes cleanly", async () => {
+  it("serves on an embedded database in a data directory, migrated at start, shows its event-loop delay on /metrics, and closes cleanly", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "portolan-serve-"));
     dirs.push(dataDir);
     const server = await startServer({ host: "127.0.0.1", port: 0, dataDir });
     try {
       const ready = await fetch(`${server.url}/readyz`);
       expect(await ready.json()).toMatchObject({ status: "ready", database: "pglite" });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^portolan_event_loop_delay_p99_seconds \d/m);
+      expect(metrics).toMatch(/^portolan_event_loop_delay_max_seconds \d/m);
     } finally {
       await server.close();
     }

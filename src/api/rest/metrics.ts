@@ -134,5 +134,7 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     "nodes the workload may be scheduled on",
     workloads.map(([l, w]) => [l, w.eligibleNodes]),
   );
+  for (const gauge of c.var.deps.runtimeGauges())
+    out.family(gauge.name, "gauge", gauge.help, [[{}, gauge.value]]);
   return c.text(out.toString(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
 });

@@ -1,8 +1,14 @@
 import { Hono } from "hono";
-import { isDeltaBody, parseDelta, parseSnapshot, snapshotJsonSchema } from "../../contract/snapshot.js";
+import {
+  isDeltaBody,
+  parseDelta,
+  parseSnapshotPausing,
+  snapshotJsonSchema,
+} from "../../contract/snapshot.js";
 import { log } from "../../logging/logger.js";
 import { requireAgent, resolvePrincipal } from "../../services/auth.js";
 import { ServiceError } from "../../services/errors.js";
+import { eventLoopTurns } from "../../services/event-loop-turns.js";
 import { type Agent, ingestSnapshot, refuseIfBusy } from "../../services/ingest.js";
 import { ingestDelta } from "../../services/ingest-delta.js";
 import type { AppEnv } from "../env.js";
@@ -10,8 +16,9 @@ import { readJsonBody } from "./body.js";
 
 type Services = AppEnv["Variables"]["deps"]["services"];
 
-function pushSnapshot(services: Services, agent: Agent, body: unknown) {
-  const parsed = parseSnapshot(body);
+async function pushSnapshot(services: Services, agent: Agent, body: unknown) {
+  // In chunks with event-loop turns between them: the largest legal snapshot takes seconds to check.
+  const parsed = await parseSnapshotPausing(body, eventLoopTurns());
   if (!parsed.ok) throw new ServiceError("BAD_REQUEST", parsed.code, parsed.message, parsed.issues);
   return ingestSnapshot(services, agent, parsed.snapshot);
 }

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkHostPortTotal,
+  IssueList,
   isLabelKey,
   isLabelValue,
   MAX_CONTAINERS_PER_POD,
+  MAX_HOST_PORTS,
   MAX_ISSUES,
   MAX_LABELS,
   MAX_NODES,
@@ -207,9 +210,9 @@ describe("snapshot bounds and storable text", () => {
     expect(parseSnapshot(input).ok).toBe(true);
   });
 
-  it("answers 120,000 invalid ports with a code and at most MAX_ISSUES issues instead of overflowing the stack", () => {
+  it("answers 90,000 invalid ports with a code and at most MAX_ISSUES issues instead of overflowing the stack", () => {
     const input = base();
-    input.pods = Array.from({ length: 12 }, (_, i) => ({
+    input.pods = Array.from({ length: MAX_HOST_PORTS / MAX_PORTS_PER_POD - 1 }, (_, i) => ({
       namespace: "ns",
       name: `p${i}`,
       node: null,
@@ -226,6 +229,64 @@ describe("snapshot bounds and storable text", () => {
       expect(parsed.code).toBe("INVALID_SNAPSHOT");
       expect(parsed.issues).toHaveLength(MAX_ISSUES);
     }
+  });
+
+  describe("host ports per snapshot in total", () => {
+    /** `total` valid, distinct host ports over pods of at most MAX_PORTS_PER_POD each, one node each. */
+    const withPorts = (total: number) => {
+      const input = base();
+      const pods = Math.ceil(total / MAX_PORTS_PER_POD);
+      input.nodes = Array.from({ length: pods }, (_, i) => ({ name: `worker-${i}`, ready: true }));
+      input.pods = Array.from({ length: pods }, (_, i) => ({
+        namespace: "media",
+        name: `relay-${i}`,
+        node: `worker-${i}`,
+        phase: "Running",
+        ports: ports(Math.min(MAX_PORTS_PER_POD, total - i * MAX_PORTS_PER_POD)),
+      }));
+      return input;
+    };
+
+    it("accepts MAX_HOST_PORTS in total", () => {
+      expect(parseSnapshot(withPorts(MAX_HOST_PORTS)).ok).toBe(true);
+    });
+
+    it("refuses one more with TOO_MANY_PORTS and a message that says it is the total, not one pod", () => {
+      const parsed = parseSnapshot(withPorts(MAX_HOST_PORTS + 1));
+      expect(parsed).toMatchObject({ ok: false, code: "TOO_MANY_PORTS" });
+      if (!parsed.ok) {
+        expect(parsed.message).toContain(`${MAX_HOST_PORTS + 1} host ports in the snapshot in total`);
+        expect(parsed.message).toContain(
+          `at most ${MAX_HOST_PORTS} in total and ${MAX_PORTS_PER_POD} per pod`,
+        );
+      }
+    });
+
+    it("is one callable check over any parsed pods (a delta's resulting state uses it too)", () => {
+      const onePort = { ports: [{}] };
+      const within = new IssueList();
+      checkHostPortTotal(
+        Array.from({ length: MAX_HOST_PORTS }, () => onePort),
+        ["pods"],
+        within,
+      );
+      expect(within.found).toEqual([]);
+      const over = new IssueList();
+      checkHostPortTotal(
+        Array.from({ length: MAX_HOST_PORTS + 1 }, () => onePort),
+        ["pods"],
+        over,
+      );
+      expect(over.found).toMatchObject([{ code: "TOO_MANY_PORTS", path: "pods" }]);
+    });
+
+    it("says a single pod over its own bound is over the per-pod bound", () => {
+      const input = base();
+      Object.assign(input.pods[0]!, { ports: ports(MAX_PORTS_PER_POD + 1) });
+      const parsed = parseSnapshot(input);
+      expect(parsed).toMatchObject({ ok: false, code: "TOO_MANY_PORTS" });
+      if (!parsed.ok) expect(parsed.message).toContain("in one pod");
+    });
   });
 
   it("never lets a __proto__ key set a prototype: refused in labels and in any other object", () => {

@@ -1,12 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { canonicalState } from "../../../src/contract/canonical.js";
+import { parseSnapshot } from "../../../src/contract/snapshot.js";
+import { runSteps } from "../../../src/contract/steps.js";
+import { factsFromState } from "../../../src/domain/history.js";
 import {
   boundedPortMap,
   boundedPortMapPage,
   buildPortMap,
   compareRowKeys,
   type MapAllocation,
+  portSummarySteps,
+  summarisePortMap,
   WORKLOAD_SAMPLE,
 } from "../../../src/domain/port-map.js";
+import { sixWorkerNodes, sixWorkerPods } from "../../fixtures/six-workers.js";
 
 const alloc = (
   node: string,
@@ -149,5 +156,36 @@ describe("a page of the port map", () => {
       { hostPort: 443, protocol: "TCP", hostIP: "0.0.0.0" },
     ]);
     expect(page.ports.map((r) => r.hostPort)).toEqual([443]);
+  });
+});
+
+describe("the port summary ingest keeps", () => {
+  const summaryOf = (facts: Parameters<typeof buildPortMap>[0]) => runSteps(portSummarySteps(facts));
+
+  it("equals the summary of the full map, without building its node lists", () => {
+    const parsed = parseSnapshot({
+      schemaVersion: 1,
+      cluster: "six",
+      observedAt: "2026-11-27T10:00:00Z",
+      nodes: sixWorkerNodes,
+      pods: sixWorkerPods,
+    });
+    if (!parsed.ok) throw new Error(parsed.message);
+    const facts = factsFromState(canonicalState(parsed.snapshot));
+    expect(summaryOf(facts)).toEqual(summarisePortMap(buildPortMap(facts)));
+  });
+
+  it("counts free nodes for rows held by several workloads, wildcards and specific addresses", () => {
+    const facts = {
+      nodes: [node("n1"), node("n2", { ready: false }), node("n3"), node("n4", { unschedulable: true })],
+      allocations: [
+        alloc("n1", 80),
+        alloc("n3", 80, "0.0.0.0", "TCP", "other"),
+        alloc("n1", 53, "10.0.0.1", "UDP"),
+        alloc("n3", 53, "0.0.0.0", "UDP", "dns"),
+      ],
+      pods: [],
+    };
+    expect(summaryOf(facts)).toEqual(summarisePortMap(buildPortMap(facts)));
   });
 });
