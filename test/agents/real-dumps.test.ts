@@ -3,19 +3,17 @@
  * SOURCES.md), read where they are: the agent turns each cluster's dumps into a snapshot, and the
  * real HTTP app accepts it and answers who holds the ports those clusters really held.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Protocol, Snapshot } from "../../src/contract/snapshot.js";
 import { createHarness, type Harness } from "../helpers/app.js";
+import { sharedInputDir } from "../helpers/shared-inputs.js";
 import { startTestAgent } from "./helpers/agent.js";
 
 /** Beside the checkout; K8S_DUMPS_DIR names it for a checkout elsewhere (a git worktree). */
-const DUMPS =
-  process.env.K8S_DUMPS_DIR ?? resolve(import.meta.dirname, "..", "..", "..", "shared", "k8s-dumps");
-const present = existsSync(DUMPS);
-if (!present) console.log(`${DUMPS} is not here: the tests on real dumps are skipped`);
+const { dir: DUMPS, present } = sharedInputDir("k8s-dumps", "K8S_DUMPS_DIR");
 
 /** One cluster per source: its node list and its pod documents, as kubectl (or a bundle) wrote them. */
 const clusters: { name: string; files: string[]; holds: { hostPort: number; protocol: Protocol }[] }[] = [
