@@ -6,8 +6,8 @@
  * ones count here; the pod's own sockets are never in its way.
  */
 import type { AttributionTier, ObservedListener } from "../contract/listeners.js";
-import { type ClassifiedListener, classifyListener } from "./listener-classes.js";
 import { type BindAssumption, linuxBindBlockers, plannedBindOfHostPort } from "./linux-bind.js";
+import { type ClassifiedListener, classifyListener } from "./listener-classes.js";
 import type { HostPortRef } from "./ports.js";
 import type { AllocationView } from "./views.js";
 

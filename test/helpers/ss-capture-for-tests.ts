@@ -16,8 +16,9 @@ function local(
   let iface: string | undefined;
   const percent = host.indexOf("%");
   if (percent >= 0) {
-    iface = host.slice(percent + 1).replace(/\]$/, "");
-    host = `${host.slice(0, percent)}${host.startsWith("[") ? "]" : ""}`;
+    // ss prints `0.0.0.0%enp1s0:67` and `[fe80::1]%enp1s0:69`: the interface follows the address.
+    iface = host.slice(percent + 1);
+    host = host.slice(0, percent);
   }
   const withInterface = iface === undefined ? {} : { interface: iface };
   if (host === "*")

@@ -195,7 +195,7 @@ describe("will crash, not Pending: a hostNetwork pod's port held by an undeclare
     const own = tcp(1936, "0.0.0.0", byPod("openshift-ingress", "router-1"));
     const declaredElsewhere = tcp(29103, "0.0.0.0");
     const node = { node: "n1", attribution: "none" as const, listeners: [own, declaredElsewhere] };
-    expect(willCrashConflicts(router, node, [allocation("metrics", 29103)])).toEqual([]);
+    expect(willCrashConflicts(router, node, [allocation("stats", 29103)])).toEqual([]);
   });
 
   it("never crashes an ordinary pod: its hostPort is a CNI mapping, not a bind", () => {

@@ -256,3 +256,24 @@ describe("OpenShift's documented bare-metal matrix against the 3-master/3-worker
     );
   });
 });
+
+describe("the test-only ss reader feeding these tests", () => {
+  it("reads interface-scoped, dual-stack and v6-only addresses of the bare-metal capture", () => {
+    const [worker] = nodeListenersFromSsForTests(
+      read("ci-evidence/bm-3master-3worker-4.23/raw-ss-udp"),
+      "UDP",
+    );
+    expect(worker?.node).toBe("worker-2");
+    expect(worker?.listeners.find((l) => l.port === 53)).toMatchObject({ address: "::", dualStack: true });
+    expect(worker?.listeners.find((l) => l.port === 111 && l.family === 6)).toMatchObject({
+      dualStack: false,
+    });
+    expect(worker?.listeners.find((l) => l.port === 6081)?.processes).toEqual([]);
+    const scoped = nodeListenersFromSsForTests(read("ci-evidence/bm-3master-3worker-4.23/raw-ss-udp"), "UDP")
+      .flatMap((n) => n.listeners)
+      .filter((l) => l.interface !== undefined)
+      .map((l) => [l.address, l.port, l.interface]);
+    expect(scoped).toContainEqual(["0.0.0.0", 67, "enp1s0"]);
+    expect(scoped).toContainEqual(["fe80::2d4:2cff:fe1f:b9dd", 69, "enp1s0"]);
+  });
+});
