@@ -3,6 +3,7 @@
  * (HostPortInfo.CheckConflict): hostIP "" is 0.0.0.0, protocol "" is TCP, a port ≤ 0 is no host
  * port; 0.0.0.0 conflicts with every IP on the same protocol/port, a specific IP only with itself
  * and 0.0.0.0. IPs compare as strings, so "::" is an ordinary address, not a wildcard.
+ * Real sockets on a node follow the kernel's rules instead: linux-bind.ts.
  */
 export const WILDCARD_IP = "0.0.0.0";
 
