@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../../src/contract/csv.js";
+import { mergeNodeListeners, parseSsNodes } from "../../../src/contract/listener-parsers/ss.js";
 import type { NodeListeners, ObservedListener } from "../../../src/contract/listeners.js";
 import {
   listenerMatrix,
@@ -12,17 +13,21 @@ import {
 import { diffMatrix, parseMatrixBaseline } from "../../../src/domain/listener-matrix-diff.js";
 import type { AllocationView } from "../../../src/domain/views.js";
 import { listenerMatrixCsv, listenerMatrixJson } from "../../../src/render/listener-matrix.js";
-import { mergeCapturesForTests, nodeListenersFromSsForTests } from "../../helpers/ss-capture-for-tests.js";
+import { sharedInputDir } from "../../helpers/shared-inputs.js";
 
-const SHARED = "/work/shared/node-listeners/commatrix";
-const read = (path: string) => readFileSync(join(SHARED, path), "utf8");
+const shared = sharedInputDir("node-listeners", "NODE_LISTENERS_DIR");
+const read = (path: string) => readFileSync(join(shared.dir, "commatrix", path), "utf8");
 
-/** The seam: NodeListeners of a capture, whichever reader produced them. */
+/** NodeListeners of one of commatrix's captures, through the product's ss parser. */
 function capture(dir: string): NodeListeners[] {
-  return mergeCapturesForTests(
-    nodeListenersFromSsForTests(read(`ci-evidence/${dir}/raw-ss-tcp`), "TCP"),
-    nodeListenersFromSsForTests(read(`ci-evidence/${dir}/raw-ss-udp`), "UDP"),
-  );
+  const parse = (file: string, protocol: "TCP" | "UDP") => {
+    const parsed = parseSsNodes(read(`ci-evidence/${dir}/${file}`), protocol);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.value;
+  };
+  const merged = mergeNodeListeners(parse("raw-ss-tcp", "TCP"), parse("raw-ss-udp", "UDP"));
+  if (!merged.ok) throw new Error(merged.message);
+  return merged.value;
 }
 
 const asMatrixNodes = (nodes: NodeListeners[], role: (node: string) => string): MatrixNode[] =>
@@ -39,63 +44,66 @@ function csvObjects(text: string): Record<string, string>[] {
 const pick = (rows: Record<string, string>[], columns: string[]) =>
   rows.map((r) => columns.map((c) => r[c]).join(",")).sort();
 
-describe("the node listener matrix against commatrix's own parse of a single-node run", () => {
-  const nodes = asMatrixNodes(capture("bm-sno-5.0"), () => "master");
-  const expected = csvObjects(read("ci-evidence/bm-sno-5.0/ss-generated-matrix.csv"));
+describe.skipIf(!shared.present)(
+  "the node listener matrix against commatrix's own parse of a single-node run",
+  () => {
+    const nodes = asMatrixNodes(capture("bm-sno-5.0"), () => "master");
+    const expected = csvObjects(read("ci-evidence/bm-sno-5.0/ss-generated-matrix.csv"));
 
-  it("has the same Protocol, Port and NodeGroup rows, loopback dropped as commatrix drops it", () => {
-    const ours = csvObjects(listenerMatrixCsv(listenerMatrix(nodes.map(withoutLoopback), [])));
-    expect(ours).toHaveLength(38);
-    expect(pick(ours, ["Protocol", "Port", "NodeGroup"])).toEqual(
-      pick(expected, ["Protocol", "Port", "NodeGroup"]),
-    );
-  });
-
-  it("names the Service by the first process, as commatrix does, and writes its other fixed columns alike", () => {
-    // Namespace, Pod and Container come from commatrix's crictl lookup: an ss capture cannot fill them.
-    const columns = ["Direction", "Protocol", "Port", "Service", "NodeGroup", "Optional"];
-    const ours = csvObjects(listenerMatrixCsv(listenerMatrix(nodes.map(withoutLoopback), [])));
-    expect(pick(ours, columns)).toEqual(pick(expected, columns));
-    expect(Object.keys(ours[0] ?? {})).toEqual(Object.keys(expected[0] ?? {}));
-  });
-
-  it("keeps loopback listeners in its own rows and leaves them out of the CSV", () => {
-    const rows = listenerMatrix(nodes, []);
-    const ovnkube = rows.find((r) => r.protocol === "TCP" && r.port === 29103);
-    expect(ovnkube).toMatchObject({
-      scopes: ["loopback"],
-      processes: ["ovnkube"],
-      declared: false,
-      nodes: 1,
+    it("has the same Protocol, Port and NodeGroup rows, loopback dropped as commatrix drops it", () => {
+      const ours = csvObjects(listenerMatrixCsv(listenerMatrix(nodes.map(withoutLoopback), [])));
+      expect(ours).toHaveLength(38);
+      expect(pick(ours, ["Protocol", "Port", "NodeGroup"])).toEqual(
+        pick(expected, ["Protocol", "Port", "NodeGroup"]),
+      );
     });
-    expect(pick(csvObjects(listenerMatrixCsv(rows)), ["Protocol", "Port"])).toEqual(
-      pick(expected, ["Protocol", "Port"]),
-    );
-  });
 
-  it("diffs clean against commatrix's CSV, and flags a new undeclared listener", () => {
-    const baseline = parseMatrixBaseline(read("ci-evidence/bm-sno-5.0/ss-generated-matrix.csv"));
-    if (!baseline.ok) throw new Error(baseline.message);
-    expect(diffMatrix(listenerMatrix(nodes, []), baseline.baseline)).toEqual({
-      added: [],
-      removed: [],
-      newUndeclared: [],
+    it("names the Service by the first process, as commatrix does, and writes its other fixed columns alike", () => {
+      // Namespace, Pod and Container come from commatrix's crictl lookup: an ss capture cannot fill them.
+      const columns = ["Direction", "Protocol", "Port", "Service", "NodeGroup", "Optional"];
+      const ours = csvObjects(listenerMatrixCsv(listenerMatrix(nodes.map(withoutLoopback), [])));
+      expect(pick(ours, columns)).toEqual(pick(expected, columns));
+      expect(Object.keys(ours[0] ?? {})).toEqual(Object.keys(expected[0] ?? {}));
     });
-    const extra: ObservedListener = {
-      protocol: "TCP",
-      address: "0.0.0.0",
-      family: 4,
-      port: 4444,
-      scope: "wildcard",
-      processes: [{ name: "nc" }],
-    };
-    const first = nodes[0] as MatrixNode;
-    const grown = [{ ...first, listeners: [...first.listeners, extra] }];
-    const diff = diffMatrix(listenerMatrix(grown, []), baseline.baseline);
-    expect(diff.added.map((r) => r.port)).toEqual([4444]);
-    expect(diff.newUndeclared.map((r) => r.port)).toEqual([4444]);
-  });
-});
+
+    it("keeps loopback listeners in its own rows and leaves them out of the CSV", () => {
+      const rows = listenerMatrix(nodes, []);
+      const ovnkube = rows.find((r) => r.protocol === "TCP" && r.port === 29103);
+      expect(ovnkube).toMatchObject({
+        scopes: ["loopback"],
+        processes: ["ovnkube"],
+        declared: false,
+        nodes: 1,
+      });
+      expect(pick(csvObjects(listenerMatrixCsv(rows)), ["Protocol", "Port"])).toEqual(
+        pick(expected, ["Protocol", "Port"]),
+      );
+    });
+
+    it("diffs clean against commatrix's CSV, and flags a new undeclared listener", () => {
+      const baseline = parseMatrixBaseline(read("ci-evidence/bm-sno-5.0/ss-generated-matrix.csv"));
+      if (!baseline.ok) throw new Error(baseline.message);
+      expect(diffMatrix(listenerMatrix(nodes, []), baseline.baseline)).toEqual({
+        added: [],
+        removed: [],
+        newUndeclared: [],
+      });
+      const extra: ObservedListener = {
+        protocol: "TCP",
+        address: "0.0.0.0",
+        family: 4,
+        port: 4444,
+        scope: "wildcard",
+        processes: [{ name: "nc" }],
+      };
+      const first = nodes[0] as MatrixNode;
+      const grown = [{ ...first, listeners: [...first.listeners, extra] }];
+      const diff = diffMatrix(listenerMatrix(grown, []), baseline.baseline);
+      expect(diff.added.map((r) => r.port)).toEqual([4444]);
+      expect(diff.newUndeclared.map((r) => r.port)).toEqual([4444]);
+    });
+  },
+);
 
 describe("the node listener matrix", () => {
   const l = (port: number, address: string, extra: Partial<ObservedListener> = {}): ObservedListener => ({
@@ -232,48 +240,30 @@ describe("the node listener matrix", () => {
   });
 });
 
-describe("OpenShift's documented bare-metal matrix against the 3-master/3-worker capture", () => {
-  it("reads the `Node Role` header variant and compares by role", () => {
-    const roles = (node: string) => (node.startsWith("master") ? "master" : "worker");
-    const rows = listenerMatrix(
-      asMatrixNodes(capture("bm-3master-3worker-4.23"), roles).map(withoutLoopback),
-      [],
-    );
-    const baseline = parseMatrixBaseline(read("docs/stable/raw/bm.csv"));
-    if (!baseline.ok) throw new Error(baseline.message);
-    const diff = diffMatrix(rows, baseline.baseline);
-    // The host daemons every node runs are in the documented matrix on both roles.
-    for (const [role, port] of [
-      ["master", 22],
-      ["worker", 22],
-      ["master", 10250],
-      ["worker", 10250],
-    ] as const) {
-      expect(diff.added.some((r) => r.nodeRole === role && r.port === port)).toBe(false);
-    }
-    expect(rows.find((r) => r.nodeRole === "worker" && r.protocol === "TCP" && r.port === 10250)?.nodes).toBe(
-      3,
-    );
-  });
-});
-
-describe("the test-only ss reader feeding these tests", () => {
-  it("reads interface-scoped, dual-stack and v6-only addresses of the bare-metal capture", () => {
-    const [worker] = nodeListenersFromSsForTests(
-      read("ci-evidence/bm-3master-3worker-4.23/raw-ss-udp"),
-      "UDP",
-    );
-    expect(worker?.node).toBe("worker-2");
-    expect(worker?.listeners.find((l) => l.port === 53)).toMatchObject({ address: "::", dualStack: true });
-    expect(worker?.listeners.find((l) => l.port === 111 && l.family === 6)).toMatchObject({
-      dualStack: false,
+describe.skipIf(!shared.present)(
+  "OpenShift's documented bare-metal matrix against the 3-master/3-worker capture",
+  () => {
+    it("reads the `Node Role` header variant and compares by role", () => {
+      const roles = (node: string) => (node.startsWith("master") ? "master" : "worker");
+      const rows = listenerMatrix(
+        asMatrixNodes(capture("bm-3master-3worker-4.23"), roles).map(withoutLoopback),
+        [],
+      );
+      const baseline = parseMatrixBaseline(read("docs/stable/raw/bm.csv"));
+      if (!baseline.ok) throw new Error(baseline.message);
+      const diff = diffMatrix(rows, baseline.baseline);
+      // The host daemons every node runs are in the documented matrix on both roles.
+      for (const [role, port] of [
+        ["master", 22],
+        ["worker", 22],
+        ["master", 10250],
+        ["worker", 10250],
+      ] as const) {
+        expect(diff.added.some((r) => r.nodeRole === role && r.port === port)).toBe(false);
+      }
+      expect(
+        rows.find((r) => r.nodeRole === "worker" && r.protocol === "TCP" && r.port === 10250)?.nodes,
+      ).toBe(3);
     });
-    expect(worker?.listeners.find((l) => l.port === 6081)?.processes).toEqual([]);
-    const scoped = nodeListenersFromSsForTests(read("ci-evidence/bm-3master-3worker-4.23/raw-ss-udp"), "UDP")
-      .flatMap((n) => n.listeners)
-      .filter((l) => l.interface !== undefined)
-      .map((l) => [l.address, l.port, l.interface]);
-    expect(scoped).toContainEqual(["0.0.0.0", 67, "enp1s0"]);
-    expect(scoped).toContainEqual(["fe80::2d4:2cff:fe1f:b9dd", 69, "enp1s0"]);
-  });
-});
+  },
+);
