@@ -17,8 +17,13 @@ interface Metafile {
   outputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
 }
 
-/** Cloudflare's free plan takes 3 MiB gzipped; this budget flags an accidental heavy import early. */
-const GZIP_BUDGET_BYTES = 400 * 1024;
+/**
+ * Cloudflare's free plan takes 3 MiB gzipped; this budget flags an accidental heavy import early (a
+ * library pulled in whole is tens to hundreds of KiB). Raised from 400 KiB at 401 KiB, grown by the
+ * code of its own it carries: the pausing snapshot parser, the per-call gates, request body limits,
+ * the sliced manifest reader and the render layer.
+ */
+const GZIP_BUDGET_BYTES = 450 * 1024;
 
 const out = mkdtempSync(join(tmpdir(), "portolan-worker-bundle-"));
 let meta: Metafile;
