@@ -1,16 +1,18 @@
 /**
- * Per-cluster answers on one large cluster: 6 hostNetwork pods of 10,000 host ports each, pushed
+ * Per-cluster answers on one large cluster: 6 hostNetwork pods holding together the most distinct host
+ * ports a snapshot may declare (MAX_DISTINCT_HOST_PORTS / 6 each; 10,000 each before that bound), pushed
  * through the real endpoint. Prints the median time and byte size of each answer (ports.map,
  * ports.node, reports.portMap in Markdown and JSON, the dashboard's cluster page) over the rounds,
  * each answer asked with its defaults. Run it from two checkouts in turn to compare code versions.
- * Usage: npx tsx bench/cluster-pages.ts [rounds=5] [portsPerPod=10000]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
+ * Usage: npx tsx bench/cluster-pages.ts [rounds=5] [portsPerPod=1666]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
  */
 import { performance } from "node:perf_hooks";
 import { createApp } from "../src/app.js";
+import { MAX_DISTINCT_HOST_PORTS } from "../src/contract/snapshot.js";
 import { openScratchDatabase } from "./scratch-database.js";
 
 const rounds = Number(process.argv[2] ?? 5);
-const portsPerPod = Number(process.argv[3] ?? 10_000);
+const portsPerPod = Number(process.argv[3] ?? Math.floor(MAX_DISTINCT_HOST_PORTS / 6));
 const url = process.env.TEST_DATABASE_URL;
 const ADMIN = "bench-admin-token-0123456789";
 

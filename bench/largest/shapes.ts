@@ -4,6 +4,7 @@
  * the body limit, the most pods, and the realistic 5,000-node cluster for scale.
  */
 import {
+  MAX_DISTINCT_HOST_PORTS,
   MAX_HOST_PORTS,
   MAX_NODES,
   MAX_PODS,
@@ -15,8 +16,6 @@ import { clusterSnapshot } from "../fleet.js";
 
 type Pod = SnapshotInput["pods"][number];
 type Node = SnapshotInput["nodes"][number];
-
-const protocols: Protocol[] = ["TCP", "UDP", "SCTP"];
 
 function node(i: number, labelBytes = 0): Node {
   const labels: Record<string, string> = {
@@ -42,15 +41,19 @@ const envelope = (cluster: string, observedAt: string, nodes: Node[], pods: Pod[
   pods,
 });
 
-/** MAX_HOST_PORTS on MAX_HOST_PORTS / MAX_PORTS_PER_POD pods, each on its own node of MAX_NODES. */
+/**
+ * MAX_HOST_PORTS on MAX_HOST_PORTS / MAX_PORTS_PER_POD pods, each on its own node of MAX_NODES, as
+ * many of them distinct as the contract allows (MAX_DISTINCT_HOST_PORTS): every one a port-map row.
+ */
 export function portsOnFewPods(cluster: string, observedAt: string): SnapshotInput {
   const nodes = Array.from({ length: MAX_NODES }, (_, i) => node(i));
   const podCount = Math.ceil(MAX_HOST_PORTS / MAX_PORTS_PER_POD);
   const pods: Pod[] = Array.from({ length: podCount }, (_, p) => {
     const count = Math.min(MAX_PORTS_PER_POD, MAX_HOST_PORTS - p * MAX_PORTS_PER_POD);
-    const protocol = protocols[p % 3] as Protocol;
-    // Each pod a distinct (protocol, port) set where it can be: every one a port-map row.
-    const offset = (Math.floor(p / 3) * MAX_PORTS_PER_POD) % 60_000;
+    // A pod declares MAX_PORTS_PER_POD distinct ports, as many as the distinct bound allows: the others
+    // declare the same ones (on their own nodes), so every port-map row has several holders.
+    const protocol: Protocol = "TCP";
+    const offset = (p * MAX_PORTS_PER_POD) % Math.max(1, MAX_DISTINCT_HOST_PORTS - MAX_PORTS_PER_POD + 1);
     return {
       namespace: "media",
       name: `rtp-relay-${p}`,

@@ -20,6 +20,13 @@ export const MAX_PORTS_PER_POD = 10_000;
  * keeps one push's work (facts, projections, rows) within what the server can do without stalling.
  */
 export const MAX_HOST_PORTS = 100_000;
+/**
+ * Distinct (protocol, host IP, host port) a whole snapshot declares. A node holds at most 65,535 ports
+ * per protocol and address, but real clusters declare tens to a few thousand distinct host ports
+ * (Agones-style game servers use a range of a few thousand, TCP and UDP); every distinct port is a
+ * port-map row with its own count and summary facts, the part of a push's work that grows fastest.
+ */
+export const MAX_DISTINCT_HOST_PORTS = 10_000;
 /** Keys of one labels or nodeSelector map. */
 export const MAX_LABELS = 1_000;
 export const MAX_TAINTS = 256;

@@ -4,7 +4,7 @@
  * collection stops at MAX_ISSUES), then the rules that span objects. It never throws.
  */
 import type { z } from "zod";
-import { MAX_CONTAINERS_PER_POD, MAX_HOST_PORTS, MAX_ISSUES } from "./bounds.js";
+import { MAX_CONTAINERS_PER_POD, MAX_DISTINCT_HOST_PORTS, MAX_HOST_PORTS, MAX_ISSUES } from "./bounds.js";
 import { precheckSnapshot, tooManyHostPortsMessage } from "./precheck.js";
 import {
   nodeSchema,
@@ -58,6 +58,8 @@ const headlines: Record<SnapshotErrorCode, string> = {
   TOO_MANY_PODS: "the snapshot has more pods than the contract allows",
   TOO_MANY_CONTAINERS: "a pod's ports name more containers than the contract allows",
   TOO_MANY_PORTS: "a pod, or the snapshot's pods together, declare more host ports than the contract allows",
+  TOO_MANY_DISTINCT_PORTS:
+    "the snapshot's pods together declare more distinct host ports (protocol, host IP, port) than the contract allows",
   TOO_MANY_LABELS: "a labels or nodeSelector map has more keys than the contract allows",
   TOO_MANY_ITEMS: "a list (taints, tolerations, addresses, affinity terms or values) is over its bound",
 };
@@ -254,6 +256,33 @@ export function checkHostPortTotal(
   if (count > MAX_HOST_PORTS) list.add("TOO_MANY_PORTS", path, tooManyHostPortsMessage(count));
 }
 
+/** Distinct (protocol, host IP, host port) among the pods' ports, counting stops past MAX_DISTINCT_HOST_PORTS. */
+export function countDistinctHostPorts(
+  pods: Iterable<{ ports: readonly { protocol: string; hostIP: string; hostPort: number }[] }>,
+): number {
+  const seen = new Set<string>();
+  for (const pod of pods) {
+    for (const port of pod.ports) {
+      seen.add(`${port.protocol}|${port.hostIP}|${port.hostPort}`);
+      if (seen.size > MAX_DISTINCT_HOST_PORTS) return seen.size;
+    }
+  }
+  return seen.size;
+}
+
+const tooManyDistinctHostPortsMessage = `more than ${MAX_DISTINCT_HOST_PORTS} distinct host ports (protocol, host IP, port) in the snapshot, all pods together; at most ${MAX_DISTINCT_HOST_PORTS}`;
+
+/** The bound on a whole state's distinct host ports (MAX_DISTINCT_HOST_PORTS), for any set of pods. */
+export function checkDistinctHostPorts(
+  pods: Iterable<{ ports: readonly { protocol: string; hostIP: string; hostPort: number }[] }>,
+  path: Path,
+  list: IssueList,
+): void {
+  if (countDistinctHostPorts(pods) > MAX_DISTINCT_HOST_PORTS) {
+    list.add("TOO_MANY_DISTINCT_PORTS", path, tooManyDistinctHostPortsMessage);
+  }
+}
+
 /** IngressControllers appear once each (namespace/name). */
 export function checkIngressControllers(
   controllers: readonly SnapshotIngressController[],
@@ -289,6 +318,7 @@ function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
   const snapshot: Snapshot = { ...envelope.data, nodes, pods };
   checkPods(pods, ["pods"], list, checkNodes(nodes, ["nodes"], list));
   checkHostPortTotal(pods, ["pods"], list);
+  checkDistinctHostPorts(pods, ["pods"], list);
   checkIngressControllers(snapshot.ingressControllers, ["ingressControllers"], list);
   return list.found.length > 0 ? refusal(list.found) : { ok: true, snapshot };
 }

@@ -44,6 +44,7 @@ export const snapshotErrorCodes = [
   "TOO_MANY_PODS",
   "TOO_MANY_CONTAINERS",
   "TOO_MANY_PORTS",
+  "TOO_MANY_DISTINCT_PORTS",
   "TOO_MANY_LABELS",
   "TOO_MANY_ITEMS",
 ] as const;

@@ -47,12 +47,17 @@ export const factCount = (state: FactState): number => {
 /** The state's sizes the contract bounds (src/contract/state-bounds.ts). */
 export function stateSize(state: FactState): StateSize {
   let hostPorts = 0;
-  for (const pod of state.pods.values()) hostPorts += pod.ports.length;
+  const distinct = new Set<string>();
+  for (const pod of state.pods.values()) {
+    hostPorts += pod.ports.length;
+    for (const port of pod.ports) distinct.add(`${port.protocol}|${port.hostIP}|${port.hostPort}`);
+  }
   return {
     nodes: state.nodes.size,
     pods: state.pods.size,
     ingressControllers: state.ingressControllers.length,
     hostPorts,
+    distinctHostPorts: distinct.size,
   };
 }
 

@@ -33,7 +33,17 @@ export class BaseStates {
   private readonly entries = new Map<number, Entry>();
   private held = 0;
 
-  constructor(private readonly maxFacts = DEFAULT_MAX_BASE_FACTS) {}
+  /**
+   * One state is kept only up to half the budget: its facts sit beside those of the cluster's next
+   * whole push until that push commits, and a state past that (the largest legal snapshots: 10,000
+   * nodes, 150,000 pods) would take the server over its memory target. Deltas to such a cluster read
+   * its open facts from the database instead.
+   */
+  private readonly maxStateFacts: number;
+
+  constructor(private readonly maxFacts = DEFAULT_MAX_BASE_FACTS) {
+    this.maxStateFacts = Math.floor(maxFacts / 2);
+  }
 
   /** The cluster's facts if they stand for `hash`, handed over (the caller puts back what it commits). */
   take(clusterId: number, hash: string): FactState | undefined {
@@ -47,7 +57,7 @@ export class BaseStates {
     const old = this.entries.get(clusterId);
     if (old) this.drop(clusterId, old);
     const facts = factCount(state);
-    if (facts > this.maxFacts) return;
+    if (facts > this.maxStateFacts) return;
     for (const [id, entry] of this.entries) {
       if (this.held + facts <= this.maxFacts) break;
       this.drop(id, entry);

@@ -4,7 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MAX_HOST_PORTS, MAX_PORTS_PER_POD } from "../../src/contract/snapshot.js";
+import { MAX_DISTINCT_HOST_PORTS, MAX_HOST_PORTS, MAX_PORTS_PER_POD } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
@@ -133,6 +133,27 @@ const badSnapshots: [string, string, () => unknown][] = [
             container: "relay",
             containerPort: j + 1,
             hostPort: j + 1,
+          })),
+        }));
+      }),
+  ],
+  [
+    `${MAX_DISTINCT_HOST_PORTS + 1} distinct host ports, each pod within its bound and all within the total`,
+    "TOO_MANY_DISTINCT_PORTS",
+    () =>
+      laterWith((s) => {
+        s.nodes = [0, 1].map((i) => ({ name: `worker-${i}`, ready: true }));
+        s.pods = [0, 1].map((i) => ({
+          namespace: "games",
+          name: `server-${i}`,
+          node: `worker-${i}`,
+          phase: "Running",
+          // The second pod's range is shifted by one: one port no other pod declares.
+          ports: Array.from({ length: MAX_PORTS_PER_POD }, (_, j) => ({
+            container: "server",
+            containerPort: 7000 + i + j,
+            hostPort: 7000 + i + j,
+            protocol: "UDP",
           })),
         }));
       }),

@@ -1,19 +1,21 @@
 /**
  * Every per-cluster answer is a page, whatever the cluster holds: on a cluster of 6 hostNetwork pods
- * with 10,000 host ports each (a snapshot the contract accepts), ports.map, ports.node,
+ * holding together the most distinct host ports a snapshot may declare (MAX_DISTINCT_HOST_PORTS; a
+ * cluster of 6 × 10,000 distinct ports is no longer accepted), ports.map, ports.node,
  * reports.portMap (Markdown and JSON) and the dashboard's cluster page each answer at most a page of
  * rows under a stated size, say how many there are and where the next page starts, and walking the
  * pages yields every port exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRID_PORTS_PER_PAGE } from "../../src/api/dashboard/pages/cluster.js";
+import { MAX_DISTINCT_HOST_PORTS } from "../../src/contract/snapshot.js";
 import { DEFAULT_PORT_MAP_ROWS, MAX_PORT_MAP_ROWS } from "../../src/services/port-map-page.js";
 import { MAX_NODE_ALLOCATIONS } from "../../src/services/ports.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
 const PODS = 6;
-const PORTS_PER_POD = 10_000;
+const PORTS_PER_POD = Math.floor(MAX_DISTINCT_HOST_PORTS / PODS);
 const TOTAL = PODS * PORTS_PER_POD;
 const NODES = ["node-a", "node-b", "node-c"];
 /** docs/reliability.md: the size of one default page of each answer is under these. */
@@ -28,7 +30,7 @@ beforeAll(async () => {
   h = await createHarness({ maxSnapshotBytes: 64 * 1024 * 1024 });
   await h.reset();
   const token = await h.register("big");
-  // Pod i holds ports i*10,000+1 … (i+1)*10,000 on node i mod 3: 60,000 rows, 20,000 on each node.
+  // Pod i holds ports i*PORTS_PER_POD+1 … (i+1)*PORTS_PER_POD on node i mod 3: one row each.
   const pods = Array.from({ length: PODS }, (_, i) =>
     hostNetworkPod(
       "load",

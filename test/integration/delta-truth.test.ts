@@ -5,7 +5,12 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_NODES, type SnapshotInput } from "../../src/contract/snapshot.js";
+import {
+  MAX_DISTINCT_HOST_PORTS,
+  MAX_NODES,
+  MAX_PORTS_PER_POD,
+  type SnapshotInput,
+} from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { canonical, deltaBody } from "../helpers/delta-body.js";
@@ -206,5 +211,49 @@ describe("a delta's resulting state", () => {
     expect(
       (await harness.push(token, snapshotOf(CLUSTER, at(7), { nodes: nodes("c", 1), pods: [] }))).status,
     ).toBe(200);
+  }, 120_000);
+
+  it("is held to the bound on distinct host ports: a delta adding one port no pod declares past it is refused with TOO_MANY_DISTINCT_PORTS, storing nothing", async () => {
+    await harness.reset();
+    const token = await harness.register(CLUSTER);
+    const server = (name: string, nodeName: string, first: number, count: number) => ({
+      ...pod(name, nodeName, first),
+      ports: Array.from({ length: count }, (_, j) => ({
+        container: "main",
+        containerPort: first + j,
+        hostPort: first + j,
+      })),
+    });
+    // Exactly at the bound: MAX_DISTINCT_HOST_PORTS distinct ports, on one pod.
+    const full = snapshotOf(CLUSTER, at(0), {
+      nodes: [node("n0"), node("n1")],
+      pods: [server("s0", "n0", 1, MAX_DISTINCT_HOST_PORTS)],
+    });
+    expect((await harness.push(token, full)).status).toBe(200);
+    const before = await history(harness);
+    // The same ports on another node add nothing distinct; one shifted by one port adds one.
+    const same = { nodes: full.nodes, pods: [...full.pods, server("s1", "n1", 1, MAX_PORTS_PER_POD)] };
+    // Built by hand: the state it leads to is one no snapshot may hold.
+    const over = await answer(
+      await harness.push(token, {
+        ...deltaBody(full, snapshotOf(CLUSTER, at(1), { nodes: [], pods: [] })),
+        delta: {
+          base: canonical(full).hash,
+          hash: "5".repeat(64),
+          nodes: { upsert: [], remove: [] },
+          pods: { upsert: [server("s1", "n1", 2, MAX_PORTS_PER_POD)], remove: [] },
+        },
+      }),
+    );
+    expect(over.status).toBe(400);
+    expect(over.body.error?.code).toBe("TOO_MANY_DISTINCT_PORTS");
+    expect(over.body.error?.message).toContain(
+      `the state this delta would produce has ${MAX_DISTINCT_HOST_PORTS + 1} distinct host ports`,
+    );
+    expect(await history(harness)).toEqual(before);
+    const within = await answer(
+      await harness.push(token, deltaBody(full, snapshotOf(CLUSTER, at(1), same as StateInput))),
+    );
+    expect(within.status).toBe(200);
   }, 120_000);
 });

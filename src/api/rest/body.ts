@@ -3,6 +3,8 @@
  * refused with 413 before it is held in memory: the snapshot push (readJsonBody, its own limit) and,
  * through api/body-limits.ts, every other route that reads a body.
  */
+import { parseJsonSteps } from "../../contract/json-steps.js";
+import { runSteps, runStepsPausing } from "../../contract/steps.js";
 import { ServiceError } from "../../services/errors.js";
 
 const tooLarge = (max: number) =>
@@ -71,7 +73,15 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   }
 }
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+/**
+ * The body as JSON. With `pause`, it is parsed in pieces with the pause between them (a 32 MiB
+ * snapshot is about half a second of JSON.parse); the value, and what is refused, are JSON.parse's.
+ */
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+  pause?: () => Promise<void>,
+): Promise<unknown> {
   if (!isJsonMediaType(request.headers.get("content-type") ?? "")) {
     throw new ServiceError(
       "UNSUPPORTED_MEDIA_TYPE",
@@ -83,7 +93,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   const text = await readBodyText(request, maxBytes);
   if (!hasBody) throw new ServiceError("BAD_REQUEST", "INVALID_JSON", "the request has no body");
   try {
-    return JSON.parse(text);
+    const steps = parseJsonSteps(text);
+    return pause ? await runStepsPausing(steps, pause) : runSteps(steps);
   } catch {
     throw new ServiceError("BAD_REQUEST", "INVALID_JSON", "the body is not valid JSON");
   }

@@ -5,6 +5,7 @@ import {
   isLabelKey,
   isLabelValue,
   MAX_CONTAINERS_PER_POD,
+  MAX_DISTINCT_HOST_PORTS,
   MAX_HOST_PORTS,
   MAX_ISSUES,
   MAX_LABELS,
@@ -286,6 +287,50 @@ describe("snapshot bounds and storable text", () => {
       const parsed = parseSnapshot(input);
       expect(parsed).toMatchObject({ ok: false, code: "TOO_MANY_PORTS" });
       if (!parsed.ok) expect(parsed.message).toContain("in one pod");
+    });
+  });
+
+  describe("distinct host ports per snapshot", () => {
+    /** Pods of MAX_PORTS_PER_POD ports each; pod i's ports start at `start(i)`. */
+    const spread = (pods: number, start: (i: number) => number, hostIP?: (i: number) => string) => {
+      const input = base();
+      input.nodes = Array.from({ length: pods }, (_, i) => ({ name: `worker-${i}`, ready: true }));
+      input.pods = Array.from({ length: pods }, (_, i) => ({
+        namespace: "games",
+        name: `server-${i}`,
+        node: `worker-${i}`,
+        phase: "Running",
+        ports: Array.from({ length: MAX_PORTS_PER_POD }, (_, j) => ({
+          container: "server",
+          containerPort: start(i) + j,
+          hostPort: start(i) + j,
+          ...(hostIP ? { hostIP: hostIP(i) } : {}),
+        })),
+      }));
+      return input;
+    };
+
+    it("accepts MAX_DISTINCT_HOST_PORTS distinct ports however many pods declare them", () => {
+      expect(MAX_DISTINCT_HOST_PORTS).toBe(MAX_PORTS_PER_POD);
+      expect(parseSnapshot(spread(10, () => 1)).ok).toBe(true);
+    });
+
+    it("refuses one distinct port more with TOO_MANY_DISTINCT_PORTS", () => {
+      const input = spread(2, (i) => 1 + i);
+      const parsed = parseSnapshot(input);
+      expect(parsed).toMatchObject({ ok: false, code: "TOO_MANY_DISTINCT_PORTS" });
+      if (!parsed.ok) expect(parsed.message).toContain(`at most ${MAX_DISTINCT_HOST_PORTS}`);
+    });
+
+    it("counts the same port on another host IP as another port", () => {
+      const parsed = parseSnapshot(
+        spread(
+          2,
+          () => 1,
+          (i) => `10.0.0.${i + 1}`,
+        ),
+      );
+      expect(parsed).toMatchObject({ ok: false, code: "TOO_MANY_DISTINCT_PORTS" });
     });
   });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import {
   brokenStateBound,
+  MAX_DISTINCT_HOST_PORTS,
   MAX_HOST_PORTS,
   MAX_INGRESS_CONTROLLERS,
   MAX_NODES,
@@ -19,6 +20,7 @@ const within: StateSize = {
   pods: MAX_PODS,
   ingressControllers: MAX_INGRESS_CONTROLLERS,
   hostPorts: MAX_HOST_PORTS,
+  distinctHostPorts: MAX_DISTINCT_HOST_PORTS,
 };
 
 describe("state bounds", () => {
@@ -31,6 +33,7 @@ describe("state bounds", () => {
     ["pods", "TOO_MANY_PODS"],
     ["ingressControllers", "TOO_MANY_ITEMS"],
     ["hostPorts", "TOO_MANY_PORTS"],
+    ["distinctHostPorts", "TOO_MANY_DISTINCT_PORTS"],
   ] as const)("refuses one %s over the bound with %s, saying how many and the bound", (size, code) => {
     const broken = brokenStateBound({ ...within, [size]: within[size] + 1 });
     expect(broken).toMatchObject({ code, count: within[size] + 1, max: within[size] });
@@ -46,10 +49,11 @@ describe("state bounds", () => {
         pods: [],
         ...extra,
       });
-    // Host ports in all are counted across the pods' port lists, not as a list of their own:
-    // test/unit/contract/bounds.test.ts refuses one over MAX_HOST_PORTS with TOO_MANY_PORTS.
-    const lists = Object.entries(stateBounds).filter(([field]) => field !== "hostPorts");
-    expect(lists.length).toBe(Object.keys(stateBounds).length - 1);
+    // Host ports (in all and distinct) are counted across the pods' port lists, not as lists of their
+    // own: test/unit/contract/bounds.test.ts refuses one over each bound with its code.
+    const counted = new Set(["hostPorts", "distinctHostPorts"]);
+    const lists = Object.entries(stateBounds).filter(([field]) => !counted.has(field));
+    expect(lists.length).toBe(Object.keys(stateBounds).length - 2);
     for (const [field, bound] of lists) {
       const refused = snapshot({ [field]: Array.from({ length: bound.max + 1 }, () => ({})) });
       expect(refused.ok ? "accepted" : refused.code, field).toBe(bound.code);
