@@ -3,21 +3,9 @@ import type { AttributionTier, ObservedListener } from "../../../src/contract/li
 import { classifyListener, classifyNodeListeners } from "../../../src/domain/listener-classes.js";
 import type { AllocationView } from "../../../src/domain/views.js";
 import { willCrashConflicts } from "../../../src/domain/will-crash.js";
+import { tcpListener } from "../../fixtures/listeners.js";
 
-const tcp = (port: number, address: string, extra: Partial<ObservedListener> = {}): ObservedListener => ({
-  protocol: "TCP",
-  address,
-  family: address.includes(":") ? 6 : 4,
-  port,
-  scope:
-    address === "0.0.0.0" || address === "::"
-      ? "wildcard"
-      : address.startsWith("127.")
-        ? "loopback"
-        : "address",
-  processes: [],
-  ...extra,
-});
+const tcp = tcpListener;
 
 const byPod = (namespace: string, name: string) => ({ pod: { namespace, name, container: "main" } });
 const proc = (name: string) => ({ processes: [{ name }] });

@@ -13,6 +13,7 @@ import {
 import { diffMatrix, parseMatrixBaseline } from "../../../src/domain/listener-matrix-diff.js";
 import type { AllocationView } from "../../../src/domain/views.js";
 import { listenerMatrixCsv, listenerMatrixJson } from "../../../src/render/listener-matrix.js";
+import { tcpListener } from "../../fixtures/listeners.js";
 import { sharedInputDir } from "../../helpers/shared-inputs.js";
 
 const shared = sharedInputDir("node-listeners", "NODE_LISTENERS_DIR");
@@ -106,20 +107,7 @@ describe.skipIf(!shared.present)(
 );
 
 describe("the node listener matrix", () => {
-  const l = (port: number, address: string, extra: Partial<ObservedListener> = {}): ObservedListener => ({
-    protocol: "TCP",
-    address,
-    family: address.includes(":") ? 6 : 4,
-    port,
-    scope:
-      address === "0.0.0.0" || address === "::"
-        ? "wildcard"
-        : address.startsWith("127.")
-          ? "loopback"
-          : "address",
-    processes: [],
-    ...extra,
-  });
+  const l = tcpListener;
   const alloc = (node: string, pod: string, hostPort: number): AllocationView => ({
     node,
     namespace: "ns",
