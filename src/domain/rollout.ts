@@ -244,3 +244,74 @@ export function judgeRollout(s: RolloutSituation): RolloutVerdict {
   }
   return deploymentRolling(s, strategy);
 }
+
+/** How a stored workload is judged: snapshots carry no update strategy, so its kind's default. */
+export interface AssumedStrategy {
+  controller: RolloutController;
+  strategy: UpdateStrategy | null;
+  /** says the strategy is assumed, and whose it is */
+  assumption: string;
+}
+
+/** The router Deployment the ingress operator manages for an IngressController (openshift-ingress/router-<name>). */
+const isRouterDeployment = (w: { namespace: string; kind: string; name: string }) =>
+  w.kind === "Deployment" && w.namespace === "openshift-ingress" && w.name.startsWith("router-");
+
+export function assumedStrategy(w: { namespace: string; kind: string; name: string }): AssumedStrategy {
+  if (w.kind === "IngressController" || isRouterDeployment(w))
+    return {
+      controller: "Deployment",
+      strategy: ROUTER_HOSTNETWORK_STRATEGY,
+      assumption: "the ingress operator's for HostNetwork routers",
+    };
+  if (w.kind === "Deployment" || w.kind === "DeploymentConfig")
+    return { controller: "Deployment", strategy: DEPLOYMENT_DEFAULT_STRATEGY, assumption: "the default" };
+  if (w.kind === "StatefulSet")
+    // RollingUpdate, one pod at a time: judgeRollout reads no surge or unavailable for it
+    return {
+      controller: "StatefulSet",
+      strategy: { type: "RollingUpdate", maxSurge: 0, maxUnavailable: 1 },
+      assumption: "the default",
+    };
+  return { controller: "none", strategy: null, assumption: "none: nothing rolls it" };
+}
+
+/**
+ * A headroom row's next rollout, from the figures stored with it. For an IngressController row the
+ * free nodes are the nodes it can run on; for a pods' row the nodes it can run on are
+ * maxReplicasKeepingOneSpare + 1, and those not free hold its own pods. Where the figures leave it
+ * open (no node spare, none free), a running pod is taken to hold the one node it can run on.
+ */
+export function nextRollout(row: {
+  namespace: string;
+  kind: string;
+  name: string;
+  replicas: number;
+  pending: number;
+  freeNodes: number;
+  maxReplicasKeepingOneSpare: number;
+}): RolloutVerdict & { assumption: string } {
+  const assumed = assumedStrategy(row);
+  let fitting: number;
+  let own: number;
+  if (row.kind === "IngressController") {
+    fitting = row.freeNodes;
+    own = Math.min(row.replicas, fitting);
+  } else {
+    fitting =
+      row.maxReplicasKeepingOneSpare > 0
+        ? row.maxReplicasKeepingOneSpare + 1
+        : row.freeNodes > 0 || row.replicas - row.pending > 0
+          ? 1
+          : 0;
+    own = Math.max(0, fitting - row.freeNodes);
+  }
+  const verdict = judgeRollout({
+    controller: assumed.controller,
+    strategy: assumed.strategy,
+    replicas: row.replicas,
+    fittingNodes: fitting,
+    ownOnFitting: own,
+  });
+  return { ...verdict, assumption: assumed.assumption };
+}

@@ -51,6 +51,8 @@ async function allPages<T>(page: (cursor: string | undefined) => Promise<{ nextC
 
 const more = (n: number, noun: string) => (n > 0 ? ` and ${n} more ${noun}` : "");
 
+const ROLLOUT_COLUMN = { completes: "completes", stalls: "STALLS", manual: "manual", none: "-" } as const;
+
 async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: string; failBelow?: number }) {
   const pages = await allPages((cursor) =>
     ctx.client.capacity.headroom.query({ clusters: clusterList(options), asOf: options.asOf, cursor }),
@@ -70,6 +72,7 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
           "FREE",
           "HEADROOM",
           "MAX REPLICAS (1 SPARE)",
+          "NEXT ROLLOUT",
         ],
         answer.workloads.map((w) => [
           `${w.cluster}${w.stale ? " (stale)" : ""}`,
@@ -80,9 +83,20 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
           w.freeNodes,
           `${w.headroom} ${w.status}`,
           w.maxReplicasKeepingOneSpare,
+          ROLLOUT_COLUMN[w.rollout.outcome],
         ]),
       ),
     );
+  const stalling = answer.workloads.filter((w) => w.rollout.outcome === "stalls");
+  if (!ctx.json && stalling.length > 0) {
+    ctx.out(
+      "\nRollouts that would not finish (judged with the kind's default strategy; snapshots carry none):",
+    );
+    for (const w of stalling) {
+      ctx.out(`  ${w.cluster} ${w.namespace}/${w.kind}/${w.name}: ${w.rollout.why}`);
+      ctx.out(`    fix: ${w.rollout.fixes.join("; or ")}`);
+    }
+  }
   const patches = answer.workloads.filter((w) => w.patch);
   if (!ctx.json && patches.length > 0) {
     ctx.out("\nIngressControllers leaving no eligible node spare (unset replicas count as 2):");

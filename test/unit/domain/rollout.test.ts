@@ -15,6 +15,7 @@ import {
   DEPLOYMENT_DEFAULT_STRATEGY,
   deploymentFenceposts,
   judgeRollout,
+  nextRollout,
   ROUTER_HOSTNETWORK_STRATEGY,
   type RolloutOutcome,
   type RolloutSituation,
@@ -205,5 +206,50 @@ describe("rollout feasibility", () => {
     if (fix) expect(answer.fixes).toContain(fix);
     if (outcome === "completes") expect(answer.fixes).toEqual([]);
     expect(answer.why.length).toBeGreaterThan(0);
+  });
+});
+
+describe("a headroom row's next rollout, with its kind's default strategy", () => {
+  const row = (kind: string, replicas: number, free: number, max: number, extra = {}) => ({
+    namespace: "team-a",
+    kind,
+    name: "edge",
+    replicas,
+    pending: 0,
+    freeNodes: free,
+    maxReplicasKeepingOneSpare: max,
+    ...extra,
+  });
+
+  it.each<[string, ReturnType<typeof row>, RolloutOutcome, string]>([
+    // kubernetes#90669: default 25%/25% of 3 replicas on exactly 3 nodes it can use
+    ["a Deployment filling its 3 nodes", row("Deployment", 3, 0, 2), "stalls", "the default"],
+    ["a Deployment with a node spare", row("Deployment", 3, 1, 3), "completes", "the default"],
+    [
+      "a Deployment with 4 replicas on 4 nodes (25% is 1)",
+      row("Deployment", 4, 0, 3),
+      "completes",
+      "the default",
+    ],
+    ["a Deployment's one replica on its only node", row("Deployment", 1, 0, 0), "stalls", "the default"],
+    ["a Deployment's one replica, one node free", row("Deployment", 1, 1, 0), "completes", "the default"],
+    // cluster-ingress-operator: HostNetwork routers roll with maxSurge 0, maxUnavailable 25% (≥ 1)
+    [
+      "a router Deployment filling every node",
+      row("Deployment", 3, 0, 2, { namespace: "openshift-ingress", name: "router-default" }),
+      "completes",
+      "the ingress operator's for HostNetwork routers",
+    ],
+    [
+      "an IngressController with fewer nodes than replicas",
+      row("IngressController", 3, 2, 1),
+      "stalls",
+      "the ingress operator's for HostNetwork routers",
+    ],
+    ["a ReplicaSet does not roll", row("ReplicaSet", 2, 0, 1), "none", "none: nothing rolls it"],
+  ])("%s", (_, input, outcome, assumption) => {
+    const answer = nextRollout(input);
+    expect(answer.outcome).toBe(outcome);
+    expect(answer.assumption).toBe(assumption);
   });
 });
