@@ -81,6 +81,17 @@ describe("rollouts that will not finish", () => {
     expect(workload?.clusters[0]?.rollout.why).toContain("kubernetes#106417");
   });
 
+  it("reports maxSurge 1 alone as refused: maxUnavailable defaults to 1 beside it", async () => {
+    const answer = await check(nodeExporterUpdate("updateStrategy: {rollingUpdate: {maxSurge: 1}}"));
+    expect(answer.passes).toBe(false);
+    const rollout = answer.workloads[0]?.clusters[0]?.rollout;
+    expect(rollout).toMatchObject({
+      outcome: "stalls",
+      strategy: "RollingUpdate maxSurge 1, maxUnavailable 1",
+    });
+    expect(rollout?.why).toContain("refuses maxSurge beside a non-zero maxUnavailable");
+  });
+
   it("judges a new surging DaemonSet as it will run: its first update stalls", async () => {
     const answer = await check(SURGING_DAEMONSET);
     expect(answer).toMatchObject({ fits: true, passes: false });
