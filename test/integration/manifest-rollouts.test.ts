@@ -60,6 +60,26 @@ describe("a manifest updating a running workload", () => {
       rollout: { outcome: "completes", strategy: "RollingUpdate maxSurge 0, maxUnavailable 1" },
     });
   });
+
+  it("lets an IngressController replace its own router pods: default's 80/443 on router-default's workers", async () => {
+    const answer = await check(`apiVersion: operator.openshift.io/v1
+kind: IngressController
+metadata: {name: default, namespace: openshift-ingress-operator}
+spec:
+  replicas: 6
+  endpointPublishingStrategy: {type: HostNetwork}
+`);
+    expect(answer.passes).toBe(true);
+    // the operator's router strategy (maxSurge 0, maxUnavailable 25% of 6 = 1) rolls 6 on 6 nodes
+    expect(answer.workloads[0]?.clusters[0]).toMatchObject({
+      fittingNodes: 6,
+      ownNodes: 6,
+      rollout: {
+        outcome: "completes",
+        strategy: "RollingUpdate maxSurge 0, maxUnavailable 25% (0 and 1 of 6 replicas)",
+      },
+    });
+  });
 });
 
 describe("rollouts that will not finish", () => {
