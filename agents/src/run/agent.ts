@@ -21,7 +21,7 @@ import { type Clock, type Delay, realDelay, systemClock } from "../util/time.js"
 import { AGENT_VERSION } from "../version.js";
 import { snapshotFromCluster, snapshotFromFiles } from "./once-mode.js";
 import { type SnapshotInfo, SnapshotProducer } from "./producer.js";
-import { runWatchMode } from "./watch-mode.js";
+import { runWatchMode, type WatchModeOptions } from "./watch-mode.js";
 
 export interface AgentDeps {
   clock?: Clock;
@@ -38,6 +38,8 @@ export interface AgentDeps {
   maxWaitMs?: number;
   pushBackoff?: BackoffPolicy;
   kubeBackoff?: BackoffPolicy;
+  /** Watch mode: what feeds node listener reports into the cluster state (see WatchModeOptions). */
+  nodeListenerFeed?: WatchModeOptions["nodeListenerFeed"];
 }
 
 export interface AgentEvents {
@@ -253,6 +255,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           watchTimeoutSeconds: config.watchTimeoutSeconds,
           kubeBackoff: deps.kubeBackoff ?? { initialMs: 500, maxMs: 30_000 },
           onSynced: () => events.emit("synced"),
+          ...(deps.nodeListenerFeed ? { nodeListenerFeed: deps.nodeListenerFeed } : {}),
         },
         stopping.signal,
       ),

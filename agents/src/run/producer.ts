@@ -2,6 +2,7 @@
  * Turns the collected state into a validated snapshot, decides whether it is a change or a
  * heartbeat (same state hash as the last one), and hands it to the sink (pusher or printer).
  */
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { encodeSnapshot } from "../collect/encode.js";
 import { assembleSnapshot, validateSnapshot } from "../collect/snapshot.js";
@@ -21,6 +22,8 @@ export interface SnapshotInfo {
   ports: number;
   /** Only where the cluster has them (OpenShift). */
   ingressControllers?: number;
+  /** Observed nodes (listener reports) and their listeners, when there are any. */
+  nodeListeners?: { nodes: number; listeners: number };
 }
 
 export interface ProducerOptions {
@@ -45,9 +48,12 @@ export class SnapshotProducer {
         nodes: SnapshotNode[];
         pods: SnapshotPod[];
         ingressControllers: SnapshotIngressController[] | undefined;
+        nodeListeners: NodeListeners[] | undefined;
         keyed: KeyedState;
       }
     | undefined;
+  /** Nodes whose report was left out because the cluster no longer lists them: logged once each. */
+  private readonly orphanReports = new Set<string>();
 
   constructor(private readonly options: ProducerOptions) {
     this.lastObservedMs = options.notBeforeMs ?? 0;
@@ -55,8 +61,9 @@ export class SnapshotProducer {
 
   /**
    * Builds and offers a snapshot of `nodes` and `pods` (canonical forms from collectNode/collectPod),
-   * and of `ingressControllers` when the cluster has the API for them (undefined: plain Kubernetes).
-   * `version` identifies the state (ClusterState's counter): an unchanged state is not validated
+   * and of `ingressControllers` when the cluster has the API for them (undefined: plain Kubernetes),
+   * with each observed node's listener report (`nodeListeners`; a report for a node not in `nodes`
+   * is left out). `version` identifies the state (ClusterState's counter): an unchanged state is not validated
    * again, only re-encoded with a new observedAt. Returns undefined when the contract refuses the
    * snapshot (logged and counted, not pushed).
    */
@@ -65,6 +72,7 @@ export class SnapshotProducer {
     pods: Iterable<SnapshotPod>,
     version?: number,
     ingressControllers?: Iterable<SnapshotIngressController>,
+    nodeListeners?: Iterable<NodeListeners>,
   ): Promise<SnapshotInfo | undefined> {
     const { cluster, mode, logger, metrics } = this.options;
     const observedAt = this.nextObservedAt();
@@ -76,10 +84,12 @@ export class SnapshotProducer {
         nodes,
         pods,
         ingressControllers,
+        nodeListeners,
       );
       if (assembled.orphanPods.length > 0) {
         logger.info("left out pods whose node is gone", { pods: assembled.orphanPods.slice(0, 20) });
       }
+      this.logOrphanReports(assembled.orphanReports);
       const validation = validateSnapshot(assembled.snapshot);
       if (!validation.ok) {
         metrics.invalidSnapshots.inc();
@@ -90,18 +100,30 @@ export class SnapshotProducer {
         });
         return undefined;
       }
-      const { nodes: sorted, pods: kept, ingressControllers: controllers } = assembled.snapshot;
+      const {
+        nodes: sorted,
+        pods: kept,
+        ingressControllers: controllers,
+        nodeListeners: reports,
+      } = assembled.snapshot;
       state = {
         version: version ?? -1,
         nodes: sorted,
         pods: kept,
         ingressControllers: controllers,
-        keyed: keyedState(sorted, kept, controllers),
+        nodeListeners: reports,
+        keyed: keyedState(sorted, kept, controllers, reports),
       };
       if (version !== undefined) this.cached = state;
     }
     const header = { schemaVersion: 1, cluster, observedAt, agent };
-    const { hash, body } = await encodeSnapshot(header, state.nodes, state.pods, state.ingressControllers);
+    const { hash, body } = await encodeSnapshot(
+      header,
+      state.nodes,
+      state.pods,
+      state.ingressControllers,
+      state.nodeListeners,
+    );
     const kind: SnapshotKind = hash === this.lastHash ? "heartbeat" : "change";
     this.lastHash = hash;
     metrics.snapshots.inc({ kind });
@@ -115,11 +137,35 @@ export class SnapshotProducer {
       pods: state.pods.length,
       ports: state.pods.reduce((sum, p) => sum + p.ports.length, 0),
       ...(state.ingressControllers ? { ingressControllers: state.ingressControllers.length } : {}),
+      ...(state.nodeListeners
+        ? {
+            nodeListeners: {
+              nodes: state.nodeListeners.length,
+              listeners: state.nodeListeners.reduce((sum, r) => sum + r.listeners.length, 0),
+            },
+          }
+        : {}),
     };
     (kind === "change" ? logger.info : logger.debug)("snapshot", { ...info, gzippedBytes: body.byteLength });
     await this.options.sink.offer({ observedAt, hash, kind, body, state: { header, keyed: state.keyed } });
     this.options.onSnapshot?.(info); // after the hand-over: a listener may look at the sink
     return info;
+  }
+
+  /**
+   * A report outlives its node for a moment (the node reader of a deleted node, or a reader that
+   * reported before the node list caught up): said once per node while it lasts, not every snapshot.
+   */
+  private logOrphanReports(nodes: readonly string[]): void {
+    const fresh = nodes.filter((node) => !this.orphanReports.has(node));
+    this.orphanReports.clear();
+    for (const node of nodes) this.orphanReports.add(node);
+    if (fresh.length > 0) {
+      this.options.logger.info("left out listener reports of nodes the cluster does not list", {
+        nodes: fresh.slice(0, 20),
+        ...(fresh.length > 20 ? { more: fresh.length - 20 } : {}),
+      });
+    }
   }
 
   /**
