@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
-import { IncompleteDumpError } from "../collect/kubectl-dump.js";
+import { UnusableInputError } from "../collect/input-error.js";
 import type { KubeClient } from "../kube/api.js";
 import { startHealthServer } from "../ops/health.js";
 import { createLogger, errorText, type Logger } from "../ops/log.js";
@@ -60,7 +60,7 @@ export interface RunningAgent {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
-/** Usage errors, and --from-file dumps that lack the node or the pod list. */
+/** Usage errors, and --from-file input that cannot make a snapshot (UnusableInputError). */
 export const EXIT_USAGE = 2;
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
@@ -224,7 +224,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     });
     if (config.mode === "files") {
       return withinOnceDeadline(() =>
-        snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin, config.allowNoPods),
+        snapshotFromFiles(config.files, producer, logger, {
+          readStdin: deps.readStdin ?? readStdin,
+          allowNoPods: config.allowNoPods,
+          listenerSources: config.listenerSources,
+          procNetByteOrder: config.procNetByteOrder,
+        }),
       );
     }
     if (config.mode === "once") {
@@ -283,7 +288,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const done = run()
     .catch((error: unknown) => {
       logger.error(errorText(error));
-      return error instanceof IncompleteDumpError ? EXIT_USAGE : EXIT_FAILED;
+      return error instanceof UnusableInputError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
       await health?.close();
