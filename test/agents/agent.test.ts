@@ -138,10 +138,10 @@ describe("the agent in watch mode", () => {
   });
 
   it("pushes a change of one node's listener report alone, as a delta carrying just that report", async () => {
-    const report = (node: string, ports: number[]): NodeListeners => ({
+    const report = (node: string, listening: number[]): NodeListeners => ({
       node,
       attribution: "none",
-      listeners: ports.map((port) => tcpListener(port, "0.0.0.0")),
+      listeners: listening.map((port) => tcpListener(port, "0.0.0.0")),
     });
     let sink: NodeListenerSink | undefined;
     const feed: AgentDeps["nodeListenerFeed"] = async (given, signal) => {
