@@ -5,7 +5,9 @@ import { createLogger, silentLogger } from "../../agents/src/ops/log.js";
 import { createAgentMetrics } from "../../agents/src/ops/metrics.js";
 import type { OfferedSnapshot } from "../../agents/src/push/pusher.js";
 import { SnapshotProducer } from "../../agents/src/run/producer.js";
+import { canonicalState, stateHash } from "../../src/contract/canonical.js";
 import type { NodeListeners } from "../../src/contract/listeners.js";
+import { parseSnapshot } from "../../src/contract/snapshot.js";
 import { tcpListener } from "../fixtures/listeners.js";
 import { fixtureNodes, fixturePod, fixturePods } from "./helpers/fixtures.js";
 
@@ -97,5 +99,44 @@ describe("the snapshot producer", () => {
     await p.produce(nodes(), pods(), 4, undefined, [report("worker-1")]);
     await p.produce(nodes(), pods(), 5, undefined, reports);
     expect(dropped()).toHaveLength(2);
+  });
+
+  it("leaves out a report the contract refuses, logs it once, and still sends the rest", async () => {
+    const logs: Record<string, unknown>[] = [];
+    const { p, offered, metrics } = producer("2026-11-27T10:00:00Z", undefined, logs);
+    const bad: NodeListeners = {
+      node: "master-0",
+      attribution: "process",
+      listeners: [tcpListener(22, "0.0.0.0", { processes: [{ name: "" }] })],
+    };
+    await p.produce(nodes(), pods(), 1, undefined, [report("worker-1"), bad]);
+    await p.produce(nodes(), pods(), 2, undefined, [report("worker-1", 2222), bad]);
+    expect(offered.map(sentReports)).toEqual([["worker-1"], ["worker-1"]]);
+    expect(metrics.invalidSnapshots.get()).toBe(0);
+    const refused = logs.filter((l) =>
+      String(l.msg).startsWith("left out a listener report the contract refuses"),
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ level: "error", node: "master-0" });
+    expect(String(refused[0]?.error)).toContain("listeners.0.processes.0.name");
+  });
+
+  it("sends a report in the form the server reads it: addresses normalised, scope derived", async () => {
+    const { p, offered } = producer("2026-11-27T10:00:00Z");
+    const raw: NodeListeners = {
+      node: "worker-1",
+      attribution: "none",
+      listeners: [{ ...tcpListener(22, "::FFFF:127.0.0.1"), scope: "address" }],
+    };
+    await p.produce(nodes(), pods(), 1, undefined, [raw]);
+    const sent = JSON.parse(gunzipSync(offered[0]!.body).toString("utf8"));
+    expect(sent.nodeListeners[0].listeners[0]).toMatchObject({
+      address: "127.0.0.1",
+      family: 6,
+      scope: "loopback",
+    });
+    const parsed = parseSnapshot(sent);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(offered[0]?.hash).toBe(stateHash(canonicalState(parsed.snapshot)));
   });
 });

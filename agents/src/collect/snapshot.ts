@@ -15,7 +15,7 @@ import {
 import { collectNode, collectPod } from "./canonical.js";
 import { toSnapshotIngressController } from "./ingress-controller.js";
 import type { KubeIngressController, KubeNode, KubePod } from "./kube-types.js";
-import { canonicalReport } from "./node-listeners.js";
+import { sendableReport } from "./node-listeners.js";
 
 export interface SnapshotMeta {
   cluster: string;
@@ -41,6 +41,8 @@ export interface AssembledSnapshot {
   orphanPods: string[];
   /** Nodes with a listener report that the node list no longer has: their reports are left out. */
   orphanReports: string[];
+  /** Listener reports the contract refuses (a reader's bug), left out so the rest still goes. */
+  refusedReports: { node: string; message: string }[];
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -50,7 +52,8 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * the whole snapshot (UNKNOWN_NODE); such a pod is on its way out with its node, so it is left out.
  * `ingressControllers` undefined (the API does not serve them) leaves the key out. A listener report
  * for a node missing from `nodes` would be refused the same way (UNKNOWN_NODE), so it is left out
- * too; no report at all leaves `nodeListeners` out (the same state hash as an empty list).
+ * too, and so is a report the contract refuses; no report at all leaves `nodeListeners` out (the
+ * same state hash as an empty list).
  */
 export function assembleSnapshot(
   meta: SnapshotMeta,
@@ -70,9 +73,15 @@ export function assembleSnapshot(
   kept.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
   const reports: NodeListeners[] = [];
   const orphanReports: string[] = [];
+  const refusedReports: { node: string; message: string }[] = [];
   for (const report of nodeListeners) {
-    if (names.has(report.node)) reports.push(canonicalReport(report));
-    else orphanReports.push(report.node);
+    if (!names.has(report.node)) {
+      orphanReports.push(report.node);
+      continue;
+    }
+    const verdict = sendableReport(report);
+    if (verdict.ok) reports.push(verdict.report);
+    else refusedReports.push({ node: report.node, message: verdict.message });
   }
   reports.sort((a, b) => byString(a.node, b.node));
   orphanReports.sort(byString);
@@ -95,6 +104,7 @@ export function assembleSnapshot(
     },
     orphanPods,
     orphanReports,
+    refusedReports,
   };
 }
 

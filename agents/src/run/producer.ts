@@ -52,8 +52,9 @@ export class SnapshotProducer {
         keyed: KeyedState;
       }
     | undefined;
-  /** Nodes whose report was left out because the cluster no longer lists them: logged once each. */
-  private readonly orphanReports = new Set<string>();
+  /** Reports left out (node gone, or refused by the contract): logged once each while it lasts. */
+  private readonly orphanReports = new LoggedOnce();
+  private readonly refusedReports = new LoggedOnce();
 
   constructor(private readonly options: ProducerOptions) {
     this.lastObservedMs = options.notBeforeMs ?? 0;
@@ -89,7 +90,20 @@ export class SnapshotProducer {
       if (assembled.orphanPods.length > 0) {
         logger.info("left out pods whose node is gone", { pods: assembled.orphanPods.slice(0, 20) });
       }
-      this.logOrphanReports(assembled.orphanReports);
+      const gone = this.orphanReports.fresh(assembled.orphanReports);
+      if (gone.length > 0) {
+        logger.info("left out listener reports of nodes the cluster does not list", {
+          nodes: gone.slice(0, 20),
+          ...(gone.length > 20 ? { more: gone.length - 20 } : {}),
+        });
+      }
+      const refused = assembled.refusedReports;
+      for (const node of this.refusedReports.fresh(refused.map((r) => r.node)).slice(0, 20)) {
+        logger.error("left out a listener report the contract refuses (please report this)", {
+          node,
+          error: refused.find((r) => r.node === node)?.message,
+        });
+      }
       const validation = validateSnapshot(assembled.snapshot);
       if (!validation.ok) {
         metrics.invalidSnapshots.inc();
@@ -153,22 +167,6 @@ export class SnapshotProducer {
   }
 
   /**
-   * A report outlives its node for a moment (the node reader of a deleted node, or a reader that
-   * reported before the node list caught up): said once per node while it lasts, not every snapshot.
-   */
-  private logOrphanReports(nodes: readonly string[]): void {
-    const fresh = nodes.filter((node) => !this.orphanReports.has(node));
-    this.orphanReports.clear();
-    for (const node of nodes) this.orphanReports.add(node);
-    if (fresh.length > 0) {
-      this.options.logger.info("left out listener reports of nodes the cluster does not list", {
-        nodes: fresh.slice(0, 20),
-        ...(fresh.length > 20 ? { more: fresh.length - 20 } : {}),
-      });
-    }
-  }
-
-  /**
    * The API refuses an observedAt not after the last accepted one (409), so two snapshots in the
    * same millisecond, or a clock stepped back, would lose a change: keep observedAt increasing.
    */
@@ -176,5 +174,21 @@ export class SnapshotProducer {
     const now = this.options.clock.now().getTime();
     this.lastObservedMs = Math.max(now, this.lastObservedMs + 1);
     return new Date(this.lastObservedMs).toISOString();
+  }
+}
+
+/**
+ * Names to say once while they last: a report outlives its node for a moment (the reader of a
+ * deleted node), and a refused report stays refused until its reader sends another; neither is
+ * worth a line per snapshot. A name that goes and comes back is said again.
+ */
+class LoggedOnce {
+  private said = new Set<string>();
+
+  /** The names not said at the last call; `names` become the ones said. */
+  fresh(names: readonly string[]): string[] {
+    const fresh = names.filter((name) => !this.said.has(name));
+    this.said = new Set(names);
+    return fresh;
   }
 }
