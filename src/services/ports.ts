@@ -15,6 +15,8 @@ import { validAt } from "../db/validity.js";
 import { ANY_PROTOCOL } from "../domain/port-counts.js";
 import { boundedPortMapPage, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
+import { findCluster, selectClusters, selectedClusterIds } from "./cluster-selection.js";
+import { viewInstant } from "./cluster-view.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
 import {
@@ -26,16 +28,9 @@ import {
   pageLimitSchema,
   queryProtocolSchema,
 } from "./inputs.js";
+import { declaresNoPorts, loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
-import {
-  declaresNoPorts,
-  findCluster,
-  isStale,
-  loadPortMapFacts,
-  selectClusters,
-  selectedClusterIds,
-  viewInstant,
-} from "./read-model.js";
+import { isStale } from "./staleness.js";
 import { whoCursorSchema, whoPage } from "./who-page.js";
 
 /** An allocation as answers present it (before presentAllocation), with the cluster's name. */

@@ -21,10 +21,10 @@ import {
   type TrendReport,
 } from "../domain/trend-report-content.js";
 import { renderTrendReport } from "../render/trend-report.js";
+import { selectedClusterIds } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";
-import { selectedClusterIds } from "./read-model.js";
 import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trends.js";
 
 /** The longest period a report covers. */

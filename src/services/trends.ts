@@ -8,6 +8,7 @@ import type { Db } from "../db/types.js";
 import { closedDuring, openAt, validAt, validDuring } from "../db/validity.js";
 import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
 import { pointsFromBoundaries, sampleVersions, stepCount } from "../domain/time-series.js";
+import { findCluster, selectedClusterIds } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import {
@@ -18,7 +19,6 @@ import {
   stepSchema,
   workloadSchema,
 } from "./inputs.js";
-import { findCluster, selectedClusterIds } from "./read-model.js";
 
 const MAX_POINTS = 10_000;
 
