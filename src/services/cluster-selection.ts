@@ -20,7 +20,8 @@ export interface ClusterRow {
   removedAt: Date | null;
 }
 
-const clusterRowColumns = {
+/** The columns of a ClusterRow, for a select. */
+export const clusterRowColumns = {
   id: clusters.id,
   name: clusters.name,
   labels: clusters.labels,

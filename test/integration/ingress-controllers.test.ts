@@ -5,20 +5,13 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { keyedState, stateChanges } from "../../agents/src/push/delta.js";
-import { canonicalState, stateHash } from "../../src/contract/canonical.js";
-import { parseSnapshot, type SnapshotInput } from "../../src/contract/snapshot.js";
+import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { factsFromState } from "../../src/domain/history.js";
 import { loadFactState } from "../../src/services/base-states.js";
 import { edgeProd, ingressController, ocpProd, useIngressFleet } from "../fixtures/ingress-fleet.js";
 import type { Harness } from "../helpers/app.js";
-
-function canonical(input: SnapshotInput) {
-  const parsed = parseSnapshot(input);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const state = canonicalState(parsed.snapshot);
-  return { state, hash: stateHash(state) };
-}
+import { canonical } from "../helpers/delta-body.js";
 
 /** The delta from `before` to `after`; the IngressController list only when it changed. */
 function deltaBody(before: SnapshotInput, after: SnapshotInput) {
@@ -149,11 +142,7 @@ describe("IngressControllers on the server", () => {
       sql`SELECT id FROM clusters WHERE name = 'edge-prod'`,
     );
     const readBack = await loadFactState(fleet.h.database.db, cluster?.id ?? 0);
-    const parsed = parseSnapshot(replaced);
-    if (!parsed.ok) throw new Error(parsed.message);
-    expect(readBack.ingressControllers).toEqual(
-      factsFromState(canonicalState(parsed.snapshot)).ingressControllers,
-    );
+    expect(readBack.ingressControllers).toEqual(factsFromState(canonical(replaced).state).ingressControllers);
     const again: SnapshotInput = { ...replaced, observedAt: "2026-12-01T10:15:00Z", nodes: edgeProd.nodes };
     expect((await fleet.h.push(token, deltaBody(replaced, again))).status).toBe(200);
     expect(await declared(fleet.h, "edge-prod")).toHaveLength(9);
