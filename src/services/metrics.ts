@@ -3,8 +3,9 @@ import { clusters, headroomVersions, podVersions, snapshots } from "../db/schema
 import { validAt } from "../db/validity.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import { nextRollout } from "../domain/rollout.js";
+import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
-import { clockSkewSeconds, isStale, selectionWhere } from "./read-model.js";
+import { clockSkewSeconds, isStale } from "./staleness.js";
 
 /** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
 export async function fleetMetrics(ctx: ServiceContext) {

@@ -7,10 +7,10 @@ import { z } from "zod";
 import { type ManifestReading, type ManifestWorkload, readManifestSteps } from "../../contract/manifest.js";
 import { judgeRollout } from "../../domain/rollout.js";
 import type { WorkloadRef } from "../../domain/workload.js";
+import { selectClusters } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { type ErrorIssue, ServiceError } from "../errors.js";
 import { clusterListSchema, labelsSchema } from "../inputs.js";
-import { selectClusters } from "../read-model.js";
 import { fitCheck } from "./fit.js";
 import {
   DocumentTooLarge,
