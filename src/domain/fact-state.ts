@@ -73,16 +73,8 @@ export function factsOfState(state: FactState): SnapshotFacts {
   };
 }
 
-export interface FactChanges {
-  closeNodes: string[];
-  openNodes: NodeFact[];
-  closePods: PodFact[];
-  openPods: PodFact[];
-  closeAllocations: AllocationFact[];
-  openAllocations: AllocationFact[];
-  closeIngressControllers: IngressControllerFact[];
-  openIngressControllers: IngressControllerFact[];
-}
+/** Per kind of fact, the facts whose interval ends (as they were) and those whose interval begins. */
+export type FactChanges = { [K in keyof SnapshotFacts]: { close: SnapshotFacts[K]; open: SnapshotFacts[K] } };
 
 export interface FactDelta {
   /** facts of the upserted nodes and pods (factsFromState of just those) */
@@ -102,8 +94,8 @@ function replaceAllocations(
   const before = state.allocations.get(key) ?? [];
   const beforeFps = new Set(before.map((a) => a.fp));
   const nextFps = new Set((next ?? []).map((a) => a.fp));
-  for (const a of before) if (!nextFps.has(a.fp)) changes.closeAllocations.push(a);
-  for (const a of next ?? []) if (!beforeFps.has(a.fp)) changes.openAllocations.push(a);
+  for (const a of before) if (!nextFps.has(a.fp)) changes.allocations.close.push(a);
+  for (const a of next ?? []) if (!beforeFps.has(a.fp)) changes.allocations.open.push(a);
   if (next && next.length > 0) state.allocations.set(key, next);
   else state.allocations.delete(key);
 }
@@ -111,30 +103,29 @@ function replaceAllocations(
 /** Applies a delta to `state` in place; returns what ends and what begins. Removing an absent key is a no-op. */
 export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges {
   const changes: FactChanges = {
-    closeNodes: [],
-    openNodes: [],
-    closePods: [],
-    openPods: [],
-    closeAllocations: [],
-    openAllocations: [],
-    closeIngressControllers: [],
-    openIngressControllers: [],
+    nodes: { close: [], open: [] },
+    pods: { close: [], open: [] },
+    allocations: { close: [], open: [] },
+    ingressControllers: { close: [], open: [] },
   };
   for (const name of delta.removeNodes) {
-    if (state.nodes.delete(name)) changes.closeNodes.push(name);
+    const before = state.nodes.get(name);
+    if (!before) continue;
+    changes.nodes.close.push(before);
+    state.nodes.delete(name);
   }
   for (const node of delta.upserts.nodes) {
     const before = state.nodes.get(node.name);
     if (before?.fp === node.fp) continue;
-    if (before) changes.closeNodes.push(node.name);
-    changes.openNodes.push(node);
+    if (before) changes.nodes.close.push(before);
+    changes.nodes.open.push(node);
     state.nodes.set(node.name, node);
   }
   for (const [namespace, name] of delta.removePods) {
     const key = podKeyOf(namespace, name);
     const before = state.pods.get(key);
     if (!before) continue;
-    changes.closePods.push(before);
+    changes.pods.close.push(before);
     state.pods.delete(key);
     replaceAllocations(state, key, undefined, changes);
   }
@@ -148,8 +139,8 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     const key = podKeyOf(pod.namespace, pod.name);
     const before = state.pods.get(key);
     if (before?.fp !== pod.fp) {
-      if (before) changes.closePods.push(before);
-      changes.openPods.push(pod);
+      if (before) changes.pods.close.push(before);
+      changes.pods.open.push(pod);
       state.pods.set(key, pod);
     }
     replaceAllocations(state, key, upsertedAllocations.allocations.get(key), changes);
@@ -158,9 +149,9 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     const beforeFps = new Set(state.ingressControllers.map((ic) => ic.fp));
     const nextFps = new Set(delta.ingressControllers.map((ic) => ic.fp));
     for (const ic of state.ingressControllers)
-      if (!nextFps.has(ic.fp)) changes.closeIngressControllers.push(ic);
+      if (!nextFps.has(ic.fp)) changes.ingressControllers.close.push(ic);
     for (const ic of delta.ingressControllers)
-      if (!beforeFps.has(ic.fp)) changes.openIngressControllers.push(ic);
+      if (!beforeFps.has(ic.fp)) changes.ingressControllers.open.push(ic);
     state.ingressControllers = delta.ingressControllers;
   }
   return changes;
@@ -187,9 +178,9 @@ const rulesOf = (pod: PodFact) =>
  * of its pods is lowest-named (the one whose rules count) does not matter. False is always safe.
  */
 export function projectionsUnchanged(state: FactState, changes: FactChanges): boolean {
-  if (changes.closeNodes.length > 0 || changes.openNodes.length > 0) return false;
+  if (changes.nodes.close.length > 0 || changes.nodes.open.length > 0) return false;
   // Declared ports and IngressController headroom read the whole list.
-  if (changes.closeIngressControllers.length > 0 || changes.openIngressControllers.length > 0) return false;
+  if (changes.ingressControllers.close.length > 0 || changes.ingressControllers.open.length > 0) return false;
   const balance = new Map<string, number>();
   const touched = new Set<string>();
   const count = (pod: PodFact, by: number) => {
@@ -197,8 +188,8 @@ export function projectionsUnchanged(state: FactState, changes: FactChanges): bo
     balance.set(part, (balance.get(part) ?? 0) + by);
     touched.add(workloadKey(workloadOfPod(pod)));
   };
-  for (const pod of changes.closePods) count(pod, 1);
-  for (const pod of changes.openPods) count(pod, -1);
+  for (const pod of changes.pods.close) count(pod, 1);
+  for (const pod of changes.pods.open) count(pod, -1);
   for (const n of balance.values()) if (n !== 0) return false;
   if (touched.size === 0) return true;
   const rules = new Map<string, string>();
