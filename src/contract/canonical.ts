@@ -2,11 +2,13 @@
  * The contract's canonical form of a snapshot's state: every object rebuilt with a fixed key order and
  * every list and map sorted, so the same cluster state always serialises to the same bytes, whatever
  * order the agent listed things in. The state hash covers the state only (cluster, nodes, pods and,
- * when there are any, IngressControllers: so a snapshot without them hashes as before) — not
+ * when there are any, IngressControllers and node listener reports: so a snapshot without them hashes
+ * as before) — not
  * observedAt or agent info — so "nothing changed" is one comparison. The server and the agent's
  * streaming encoder both write the hashed text through stateTextPieces: there is one layout.
  */
 import { createHash } from "node:crypto";
+import { type ListenerProcess, listenerKey, type NodeListeners, type ObservedListener } from "./listeners.js";
 import type {
   NodeAffinity,
   Snapshot,
@@ -133,11 +135,48 @@ export function canonicalIngressControllers(
     .sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
 }
 
+const byProcess = (a: ListenerProcess, b: ListenerProcess) =>
+  byString(a.name, b.name) || (a.pid ?? 0) - (b.pid ?? 0);
+
+export function canonicalListener(l: ObservedListener): ObservedListener {
+  const out: ObservedListener = {
+    protocol: l.protocol,
+    address: l.address,
+    family: l.family,
+    port: l.port,
+    scope: l.scope,
+    processes: l.processes
+      .map((p) => (p.pid === undefined ? { name: p.name } : { name: p.name, pid: p.pid }))
+      .sort(byProcess),
+  };
+  if (l.dualStack !== undefined) out.dualStack = l.dualStack;
+  if (l.interface !== undefined) out.interface = l.interface;
+  if (l.pod) {
+    out.pod = { namespace: l.pod.namespace, name: l.pod.name };
+    if (l.pod.container !== undefined) out.pod.container = l.pod.container;
+  }
+  return out;
+}
+
+/** One node's report with its listeners in key order. */
+export function canonicalNodeListeners(report: NodeListeners): NodeListeners {
+  const out: NodeListeners = { node: report.node, attribution: report.attribution, listeners: [] };
+  if (report.localPortRange)
+    out.localPortRange = { from: report.localPortRange.from, to: report.localPortRange.to };
+  out.listeners = report.listeners
+    .map((l) => [listenerKey(l), canonicalListener(l)] as const)
+    .sort((a, b) => byString(a[0], b[0]))
+    .map(([, l]) => l);
+  return out;
+}
+
 export interface CanonicalState {
   cluster: string;
   nodes: SnapshotNode[];
   pods: SnapshotPod[];
   ingressControllers: SnapshotIngressController[];
+  /** by node name; empty when the snapshot carries no reports */
+  nodeListeners: NodeListeners[];
 }
 
 export function* canonicalStateSteps(snapshot: Snapshot): Steps<CanonicalState> {
@@ -146,11 +185,15 @@ export function* canonicalStateSteps(snapshot: Snapshot): Steps<CanonicalState> 
   yield;
   const pods = yield* mapInSteps(snapshot.pods, canonicalPod);
   pods.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
+  yield;
+  const nodeListeners = yield* mapInSteps(snapshot.nodeListeners ?? [], canonicalNodeListeners);
+  nodeListeners.sort((a, b) => byString(a.node, b.node));
   return {
     cluster: snapshot.cluster,
     nodes,
     pods,
     ingressControllers: canonicalIngressControllers(snapshot.ingressControllers),
+    nodeListeners,
   };
 }
 
@@ -158,13 +201,14 @@ export const canonicalState = (snapshot: Snapshot): CanonicalState => runSteps(c
 
 /**
  * The state's JSON text in pieces: the head (`{"cluster":…`), then pieces every body shares with it.
- * IngressControllers (canonical, sorted) are written only when there are some.
+ * IngressControllers and node listener reports (canonical, sorted) are written only when there are some.
  */
 export function* stateTextPieces(
   cluster: string,
   nodes: Iterable<SnapshotNode>,
   pods: Iterable<SnapshotPod>,
   ingressControllers: readonly SnapshotIngressController[] = [],
+  nodeListeners: Iterable<NodeListeners> = [],
 ): Generator<string> {
   yield `{"cluster":${JSON.stringify(cluster)}`;
   yield `,"nodes":[`;
@@ -181,6 +225,12 @@ export function* stateTextPieces(
   }
   yield "]";
   if (ingressControllers.length > 0) yield `,"ingressControllers":${JSON.stringify(ingressControllers)}`;
+  first = true;
+  for (const report of nodeListeners) {
+    yield (first ? `,"nodeListeners":[` : ",") + JSON.stringify(report);
+    first = false;
+  }
+  if (!first) yield "]";
   yield "}";
 }
 
@@ -194,7 +244,13 @@ const HASH_BATCH = 64 * 1024;
 export function* stateHashSteps(state: CanonicalState): Steps<string> {
   const hash = createHash("sha256");
   let batch = "";
-  for (const piece of stateTextPieces(state.cluster, state.nodes, state.pods, state.ingressControllers)) {
+  for (const piece of stateTextPieces(
+    state.cluster,
+    state.nodes,
+    state.pods,
+    state.ingressControllers,
+    state.nodeListeners,
+  )) {
     batch += piece;
     if (batch.length >= HASH_BATCH) {
       hash.update(batch);

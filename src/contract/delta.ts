@@ -13,6 +13,8 @@ import {
   MAX_NODES,
   MAX_PODS,
 } from "./bounds.js";
+import { checkNodeListeners, nodeListenersSchema, parseNodeListenersSteps } from "./listener-schema.js";
+import type { NodeListeners } from "./listeners.js";
 import {
   checkIngressControllers,
   checkNodes,
@@ -32,6 +34,7 @@ import {
   type SnapshotPod,
   snapshotFields,
 } from "./schema.js";
+import { runSteps } from "./steps.js";
 
 const stateHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "must be a state hash: 64 lower-case hex digits");
 const podKeySchema = z.tuple([dns1123LabelSchema, dns1123SubdomainSchema]);
@@ -51,6 +54,11 @@ export const snapshotDeltaSchema = z.object({
     nodes: changes(nodeSchema, dns1123SubdomainSchema, MAX_NODES).default({ upsert: [], remove: [] }),
     pods: changes(podSchema, podKeySchema, MAX_PODS).default({ upsert: [], remove: [] }),
     ingressControllers: replacedList,
+    /** a node's report upserted is its whole new listener set; a node removed has no report any more */
+    nodeListeners: changes(nodeListenersSchema, dns1123SubdomainSchema, MAX_NODES).default({
+      upsert: [],
+      remove: [],
+    }),
   }),
 });
 
@@ -63,6 +71,10 @@ const deltaEnvelopeSchema = z.object({
     nodes: changes(z.unknown(), dns1123SubdomainSchema, MAX_NODES).default({ upsert: [], remove: [] }),
     pods: changes(z.unknown(), podKeySchema, MAX_PODS).default({ upsert: [], remove: [] }),
     ingressControllers: replacedList,
+    nodeListeners: changes(z.unknown(), dns1123SubdomainSchema, MAX_NODES).default({
+      upsert: [],
+      remove: [],
+    }),
   }),
 });
 
@@ -92,6 +104,10 @@ export function parseDelta(input: unknown): DeltaParseResult {
   const { nodes, pods } = envelope.data.delta;
   const upsertNodes: SnapshotNode[] = parseNodes(nodes.upsert, ["delta", "nodes", "upsert"], list);
   const upsertPods: SnapshotPod[] = parsePods(pods.upsert, ["delta", "pods", "upsert"], list);
+  const reports = envelope.data.delta.nodeListeners;
+  const upsertReports: NodeListeners[] = runSteps(
+    parseNodeListenersSteps(reports.upsert, ["delta", "nodeListeners", "upsert"], list),
+  );
   if (list.found.length > 0) return refusal(list.found);
   const nodeNames = checkNodes(upsertNodes, ["delta", "nodes", "upsert"], list);
   const podKeys = checkPods(upsertPods, ["delta", "pods", "upsert"], list, null);
@@ -111,6 +127,16 @@ export function parseDelta(input: unknown): DeltaParseResult {
         `pod ${namespace}/${name} is both upserted and removed`,
       );
   });
+  // Whether a report's node exists is known only against the base state: the server checks it.
+  const reported = checkNodeListeners(upsertReports, ["delta", "nodeListeners", "upsert"], list, null);
+  reports.remove.forEach((name, i) => {
+    if (reported.has(name))
+      list.add(
+        "DUPLICATE_NODE",
+        ["delta", "nodeListeners", "remove", i],
+        `node "${name}"'s listener report is both upserted and removed`,
+      );
+  });
   const controllers = envelope.data.delta.ingressControllers;
   if (controllers) checkIngressControllers(controllers, ["delta", "ingressControllers"], list);
   if (list.found.length > 0) return refusal(list.found);
@@ -122,6 +148,7 @@ export function parseDelta(input: unknown): DeltaParseResult {
         ...envelope.data.delta,
         nodes: { ...nodes, upsert: upsertNodes },
         pods: { ...pods, upsert: upsertPods },
+        nodeListeners: { ...reports, upsert: upsertReports },
       },
     },
   };

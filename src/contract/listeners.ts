@@ -53,6 +53,13 @@ export interface ObservedListener {
   pod?: ListenerPod;
 }
 
+/**
+ * What makes two sockets of one node the same listener: protocol, family, address, port and interface.
+ * Parsers merge sockets on it (SO_REUSEPORT, a forked daemon) and a report holds each key once.
+ */
+export const listenerKey = (l: ObservedListener): string =>
+  `${l.protocol}|${l.family}|${l.address}|${l.port}|${l.interface ?? ""}`;
+
 /** What the collecting tier could see, so an answer can say "unknown" rather than guess. */
 export type AttributionTier = "none" | "process" | "pod";
 

@@ -3,128 +3,27 @@
  * through their schemas one at a time (so no zod call ever holds more than one object's issues, and
  * collection stops at MAX_ISSUES), then the rules that span objects. It never throws.
  */
-import type { z } from "zod";
-import { MAX_CONTAINERS_PER_POD, MAX_DISTINCT_HOST_PORTS, MAX_HOST_PORTS, MAX_ISSUES } from "./bounds.js";
+import { MAX_CONTAINERS_PER_POD, MAX_DISTINCT_HOST_PORTS, MAX_HOST_PORTS } from "./bounds.js";
+import { IssueList, type Path, refusal, type SnapshotRefusal } from "./issues.js";
+import { checkNodeListeners, parseNodeListenersSteps } from "./listener-schema.js";
 import { precheckSnapshot, tooManyHostPortsMessage } from "./precheck.js";
 import {
   nodeSchema,
   podEnvelopeSchema,
   portSchema,
   type Snapshot,
-  type SnapshotErrorCode,
   type SnapshotIngressController,
   type SnapshotNode,
   type SnapshotPod,
   type SnapshotPort,
   snapshotEnvelopeSchema,
 } from "./schema.js";
-import { runSteps, runStepsPausing, STEP_CHUNK, type Steps } from "./steps.js";
 
-export interface SnapshotIssue {
-  path: string;
-  message: string;
-}
-
-export interface SnapshotRefusal {
-  ok: false;
-  code: SnapshotErrorCode;
-  message: string;
-  issues: SnapshotIssue[];
-}
+export { IssueList, type Path, refusal, type SnapshotIssue, type SnapshotRefusal } from "./issues.js";
 
 export type SnapshotParseResult = { ok: true; snapshot: Snapshot } | SnapshotRefusal;
 
-export type Path = PropertyKey[];
-interface Found {
-  code: SnapshotErrorCode;
-  path: string;
-  message: string;
-}
-
-const headlines: Record<SnapshotErrorCode, string> = {
-  INVALID_SNAPSHOT: "the snapshot does not match schema v1",
-  INVALID_STRING: "a string holds U+0000 or a lone UTF-16 surrogate, which PostgreSQL cannot store",
-  INVALID_NAME: "a name breaks Kubernetes' naming rules (DNS-1123 label or subdomain)",
-  INVALID_LABEL: "a label, selector or taint key or value breaks Kubernetes' label rules",
-  OBSERVED_AT_OUT_OF_RANGE: "observedAt is outside the instants the server stores",
-  PORT_OUT_OF_RANGE: "a port is outside 1–65535",
-  UNKNOWN_PROTOCOL: "a port has a protocol other than TCP, UDP or SCTP",
-  DUPLICATE_NODE: "a node appears more than once",
-  DUPLICATE_POD: "a pod appears more than once",
-  DUPLICATE_PORT: "a pod declares the same host port twice",
-  DUPLICATE_INGRESS_CONTROLLER: "an IngressController appears more than once",
-  UNKNOWN_NODE: "a pod is on a node that is not in the snapshot",
-  TOO_MANY_NODES: "the snapshot has more nodes than the contract allows",
-  TOO_MANY_PODS: "the snapshot has more pods than the contract allows",
-  TOO_MANY_CONTAINERS: "a pod's ports name more containers than the contract allows",
-  TOO_MANY_PORTS: "a pod, or the snapshot's pods together, declare more host ports than the contract allows",
-  TOO_MANY_DISTINCT_PORTS:
-    "the snapshot's pods together declare more distinct host ports (protocol, host IP, port) than the contract allows",
-  TOO_MANY_LABELS: "a labels or nodeSelector map has more keys than the contract allows",
-  TOO_MANY_ITEMS: "a list (taints, tolerations, addresses, affinity terms or values) is over its bound",
-};
-
-const arrayCodes: Record<string, SnapshotErrorCode> = {
-  nodes: "TOO_MANY_NODES",
-  pods: "TOO_MANY_PODS",
-  ports: "TOO_MANY_PORTS",
-};
-const portFields = new Set<PropertyKey | undefined>([
-  "hostPort",
-  "containerPort",
-  "httpPort",
-  "httpsPort",
-  "statsPort",
-]);
-const labelMaps = new Set<PropertyKey>(["labels", "nodeSelector"]);
-const labelLists = new Set<PropertyKey>(["taints", "tolerations", "matchExpressions", "matchFields"]);
-const nameFields = new Set<PropertyKey>(["namespace", "name", "node", "container", "owner"]);
-
-function issueCode(issue: z.core.$ZodIssue, path: Path): SnapshotErrorCode {
-  const custom =
-    issue.code === "custom" ? (issue.params as { portolanCode?: SnapshotErrorCode } | undefined) : undefined;
-  if (custom?.portolanCode) return custom.portolanCode;
-  const field = path[path.length - 1];
-  if (issue.code === "too_big" && issue.origin === "array") {
-    // A delta's lists (nodes.upsert, pods.remove, …) count against their kind's bound.
-    const owner = field === "upsert" || field === "remove" ? path[path.length - 2] : field;
-    return arrayCodes[String(owner)] ?? "TOO_MANY_ITEMS";
-  }
-  if (portFields.has(field) && (issue.code === "too_small" || issue.code === "too_big")) {
-    return "PORT_OUT_OF_RANGE";
-  }
-  if (field === "protocol" && issue.code === "invalid_value") return "UNKNOWN_PROTOCOL";
-  if (issue.code === "invalid_type") return "INVALID_SNAPSHOT";
-  if (issue.code === "invalid_key" || path.some((p) => labelMaps.has(p))) return "INVALID_LABEL";
-  if (path.some((p) => labelLists.has(p)) && (field === "key" || field === "value")) return "INVALID_LABEL";
-  if (path.some((p) => nameFields.has(p)) && path[0] !== "agent") return "INVALID_NAME";
-  return "INVALID_SNAPSHOT";
-}
-
-/** Collects issues up to MAX_ISSUES. */
-export class IssueList {
-  readonly found: Found[] = [];
-  get full(): boolean {
-    return this.found.length >= MAX_ISSUES;
-  }
-  add(code: SnapshotErrorCode, path: Path, message: string): void {
-    if (!this.full) this.found.push({ code, path: path.map(String).join("."), message });
-  }
-  addZod(error: z.ZodError, prefix: Path): void {
-    for (const issue of error.issues) {
-      const path = [...prefix, ...issue.path];
-      this.add(issueCode(issue, path), path, issue.message);
-    }
-  }
-}
-
-export function refusal(found: readonly Found[]): SnapshotRefusal {
-  const first = found[0];
-  const code = first?.code ?? "INVALID_SNAPSHOT";
-  const detail = first ? ` (${first.path || "snapshot"}: ${first.message})` : "";
-  const issues = found.slice(0, MAX_ISSUES).map(({ path, message }) => ({ path, message }));
-  return { ok: false, code, message: `${headlines[code]}${detail}`, issues };
-}
+import { runSteps, runStepsPausing, STEP_CHUNK, type Steps } from "./steps.js";
 
 /** One pod's ports, stopping within a pod that declares many (up to MAX_PORTS_PER_POD). */
 function* parsePortSteps(raw: unknown, prefix: Path, list: IssueList): Steps<SnapshotPort[]> {
@@ -314,9 +213,16 @@ function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
   }
   const nodes = yield* parseNodeSteps(envelope.data.nodes, ["nodes"], list);
   const pods = yield* parsePodSteps(envelope.data.pods, ["pods"], list);
+  const rawReports = envelope.data.nodeListeners;
+  const reports = rawReports
+    ? yield* parseNodeListenersSteps(rawReports, ["nodeListeners"], list)
+    : undefined;
   if (list.found.length > 0) return refusal(list.found);
-  const snapshot: Snapshot = { ...envelope.data, nodes, pods };
-  checkPods(pods, ["pods"], list, checkNodes(nodes, ["nodes"], list));
+  const { nodeListeners: _raw, ...fields } = envelope.data;
+  const snapshot: Snapshot = { ...fields, nodes, pods, ...(reports ? { nodeListeners: reports } : {}) };
+  const nodeNames = checkNodes(nodes, ["nodes"], list);
+  checkPods(pods, ["pods"], list, nodeNames);
+  if (reports) checkNodeListeners(reports, ["nodeListeners"], list, nodeNames);
   checkHostPortTotal(pods, ["pods"], list);
   checkDistinctHostPorts(pods, ["pods"], list);
   checkIngressControllers(snapshot.ingressControllers, ["ingressControllers"], list);

@@ -11,8 +11,11 @@ import {
   MAX_DEPTH,
   MAX_HOST_PORTS,
   MAX_LABELS,
+  MAX_LISTENERS,
+  MAX_LISTENERS_PER_NODE,
   MAX_PODS,
   MAX_PORTS_PER_POD,
+  MAX_PROCESSES_PER_LISTENER,
   MAX_TAINTS,
   MAX_TOLERATIONS,
 } from "./bounds.js";
@@ -26,7 +29,8 @@ export type PrecheckCode =
   | "TOO_MANY_PODS"
   | "TOO_MANY_PORTS"
   | "TOO_MANY_LABELS"
-  | "TOO_MANY_ITEMS";
+  | "TOO_MANY_ITEMS"
+  | "TOO_MANY_LISTENERS";
 
 export interface PrecheckFailure {
   code: PrecheckCode;
@@ -40,6 +44,9 @@ const arrayBounds: Record<string, { max: number; code: PrecheckCode }> = {
   pods: stateBounds.pods,
   ingressControllers: stateBounds.ingressControllers,
   ports: { max: MAX_PORTS_PER_POD, code: "TOO_MANY_PORTS" },
+  nodeListeners: stateBounds.nodes,
+  listeners: { max: MAX_LISTENERS_PER_NODE, code: "TOO_MANY_LISTENERS" },
+  processes: { max: MAX_PROCESSES_PER_LISTENER, code: "TOO_MANY_ITEMS" },
   taints: { max: MAX_TAINTS, code: "TOO_MANY_ITEMS" },
   tolerations: { max: MAX_TOLERATIONS, code: "TOO_MANY_ITEMS" },
   addresses: { max: MAX_ADDRESSES, code: "TOO_MANY_ITEMS" },
@@ -64,10 +71,14 @@ function checkText(text: string, path: (string | number)[]): PrecheckFailure | n
     : fail("INVALID_STRING", path, "holds U+0000 or a lone UTF-16 surrogate, which PostgreSQL cannot store");
 }
 
-/** What the walk counts across the whole body: host ports, all pods together (MAX_HOST_PORTS). */
+/** What the walk counts across the whole body: host ports (MAX_HOST_PORTS), listeners (MAX_LISTENERS). */
 interface Totals {
   ports: number;
+  listeners: number;
 }
+
+export const tooManyListenersMessage = (count: number) =>
+  `${count} listeners in all node reports together; at most ${MAX_LISTENERS} in total and ${MAX_LISTENERS_PER_NODE} per node`;
 
 export const tooManyHostPortsMessage = (count: number) =>
   `${count} host ports in the snapshot in total (all pods together); at most ${MAX_HOST_PORTS} in total and ${MAX_PORTS_PER_POD} per pod`;
@@ -90,13 +101,19 @@ function walk(
   if (Array.isArray(value)) {
     const bound = arrayBounds[field] ?? { max: DEFAULT_ARRAY_MAX, code: "INVALID_SNAPSHOT" };
     if (value.length > bound.max) {
-      const perPod = field === "ports" ? " in one pod" : "";
+      const perPod = field === "ports" ? " in one pod" : field === "listeners" ? " in one node's report" : "";
       return fail(bound.code, path, `${value.length} entries${perPod}; at most ${bound.max}`);
     }
     if (field === "ports") {
       totals.ports += value.length;
       if (totals.ports > MAX_HOST_PORTS) {
         return fail("TOO_MANY_PORTS", path, tooManyHostPortsMessage(totals.ports));
+      }
+    }
+    if (field === "listeners") {
+      totals.listeners += value.length;
+      if (totals.listeners > MAX_LISTENERS) {
+        return fail("TOO_MANY_LISTENERS", path, tooManyListenersMessage(totals.listeners));
       }
     }
     for (let i = 0; i < value.length; i++) {
@@ -130,5 +147,5 @@ function walk(
 }
 
 export function precheckSnapshot(input: unknown): PrecheckFailure | null {
-  return walk(input, [], "", { ports: 0 });
+  return walk(input, [], "", { ports: 0, listeners: 0 });
 }

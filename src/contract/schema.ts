@@ -23,32 +23,11 @@ import {
   MIN_INSTANT,
   storableText,
 } from "./bounds.js";
+import { nodeListenersSchema } from "./listener-schema.js";
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
-/** Error codes a rejected snapshot carries; each maps to one HTTP status at the edge. */
-export const snapshotErrorCodes = [
-  "INVALID_SNAPSHOT",
-  "INVALID_STRING",
-  "INVALID_NAME",
-  "INVALID_LABEL",
-  "OBSERVED_AT_OUT_OF_RANGE",
-  "PORT_OUT_OF_RANGE",
-  "UNKNOWN_PROTOCOL",
-  "DUPLICATE_NODE",
-  "DUPLICATE_POD",
-  "DUPLICATE_PORT",
-  "DUPLICATE_INGRESS_CONTROLLER",
-  "UNKNOWN_NODE",
-  "TOO_MANY_NODES",
-  "TOO_MANY_PODS",
-  "TOO_MANY_CONTAINERS",
-  "TOO_MANY_PORTS",
-  "TOO_MANY_DISTINCT_PORTS",
-  "TOO_MANY_LABELS",
-  "TOO_MANY_ITEMS",
-] as const;
-export type SnapshotErrorCode = (typeof snapshotErrorCodes)[number];
+export { type SnapshotErrorCode, snapshotErrorCodes } from "./error-codes.js";
 
 export const protocols = ["TCP", "UDP", "SCTP"] as const;
 export type Protocol = (typeof protocols)[number];
@@ -222,6 +201,11 @@ export const snapshotSchema = z.object({
   pods: z.array(podSchema).max(MAX_PODS),
   /** optional: old agents and plain Kubernetes clusters send none */
   ingressControllers: z.array(ingressControllerSchema).max(MAX_INGRESS_CONTROLLERS).default([]),
+  /**
+   * optional: what each node really listens on (docs/snapshot-contract.md, "Node listeners"); a node
+   * without a report is not observed, which is not the same as listening on nothing
+   */
+  nodeListeners: z.array(nodeListenersSchema).max(MAX_NODES).optional(),
 });
 
 /** The snapshot's envelope; parse.ts parses nodes, pods and ports one at a time to cap the issues. */
@@ -231,6 +215,8 @@ export const snapshotEnvelopeSchema = z.object({
   pods: z.array(z.unknown()),
   // Few and small: parsed whole, with the envelope.
   ingressControllers: z.array(ingressControllerSchema).max(MAX_INGRESS_CONTROLLERS).default([]),
+  // Reports are parsed one at a time, their listeners in chunks (listener-schema.ts).
+  nodeListeners: z.array(z.unknown()).max(MAX_NODES).optional(),
 });
 export const podEnvelopeSchema = podSchema.extend({ ports: z.array(z.unknown()).default([]) });
 

@@ -9,6 +9,7 @@ import {
   MAX_DISTINCT_HOST_PORTS,
   MAX_HOST_PORTS,
   MAX_INGRESS_CONTROLLERS,
+  MAX_LISTENERS,
   MAX_NODES,
   MAX_PODS,
 } from "./bounds.js";
@@ -22,6 +23,8 @@ export interface StateSize {
   hostPorts: number;
   /** distinct (protocol, host IP, host port) among them */
   distinctHostPorts: number;
+  /** listeners of all node reports together */
+  listeners: number;
 }
 
 export type StateBoundCode =
@@ -29,7 +32,8 @@ export type StateBoundCode =
   | "TOO_MANY_PODS"
   | "TOO_MANY_PORTS"
   | "TOO_MANY_DISTINCT_PORTS"
-  | "TOO_MANY_ITEMS";
+  | "TOO_MANY_ITEMS"
+  | "TOO_MANY_LISTENERS";
 
 export interface StateBound {
   max: number;
@@ -48,6 +52,7 @@ export const stateBounds = {
     code: "TOO_MANY_DISTINCT_PORTS",
     what: "distinct host ports (protocol, host IP, port)",
   },
+  listeners: { max: MAX_LISTENERS, code: "TOO_MANY_LISTENERS", what: "listeners (all node reports together)" },
 } as const satisfies Partial<Record<keyof StateSize, StateBound>>;
 
 export interface BrokenStateBound extends StateBound {

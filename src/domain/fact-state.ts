@@ -58,6 +58,8 @@ export function stateSize(state: FactState): StateSize {
     ingressControllers: state.ingressControllers.length,
     hostPorts,
     distinctHostPorts: distinct.size,
+    // The fact state holds no listener reports yet: they are not stored before their history table.
+    listeners: 0,
   };
 }
 

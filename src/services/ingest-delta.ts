@@ -7,7 +7,12 @@
  * agent's claim (the next delta's base), never as proof of the state: see last_hash_claimed.
  */
 
-import { canonicalIngressControllers, canonicalNode, canonicalPod } from "../contract/canonical.js";
+import {
+  canonicalIngressControllers,
+  canonicalNode,
+  canonicalNodeListeners,
+  canonicalPod,
+} from "../contract/canonical.js";
 import type { SnapshotDelta } from "../contract/delta.js";
 import { brokenStateBound } from "../contract/state-bounds.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
@@ -55,6 +60,7 @@ export async function ingestDelta(
     nodes: nodes.upsert.map(canonicalNode),
     pods: pods.upsert.map(canonicalPod),
     ingressControllers: canonicalIngressControllers(delta.delta.ingressControllers ?? []),
+    nodeListeners: delta.delta.nodeListeners.upsert.map(canonicalNodeListeners),
   });
   const heartbeat = isHeartbeat(delta);
   return inTurn(

@@ -15,7 +15,8 @@ import {
   procHexPort,
   textAddress,
 } from "../../src/contract/listener-parsers/address.js";
-import { ListenerSet, listenerKey } from "../../src/contract/listener-parsers/listener-set.js";
+import { ListenerSet } from "../../src/contract/listener-parsers/listener-set.js";
+import { listenerKey } from "../../src/contract/listeners.js";
 import {
   parseLocalPortRange,
   parseProcNet,

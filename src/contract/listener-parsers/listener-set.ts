@@ -1,19 +1,9 @@
 /**
  * One node's listener set as the parsers build it: bounded, with identical listeners merged, and the
- * lines a parser could not read counted rather than thrown. The bound lives here, not in bounds.ts,
- * while listeners are not yet part of the snapshot contract.
+ * lines a parser could not read counted rather than thrown, within the contract's bounds.
  */
-import { MAX_ISSUES } from "../bounds.js";
-import type { ListenerProcess, ObservedListener } from "../listeners.js";
-
-/**
- * Distinct listeners on one node. Real nodes hold tens (an OpenShift master ~50 TCP + ~10 UDP in the
- * commatrix captures); a node with more is misread input or a runaway, and a partial set would
- * understate what is held, so the whole input is refused.
- */
-export const MAX_LISTENERS_PER_NODE = 10_000;
-/** Processes kept on one socket (a forked daemon with many workers; ss lists every one). */
-export const MAX_PROCESSES_PER_LISTENER = 64;
+import { MAX_ISSUES, MAX_LISTENERS_PER_NODE, MAX_PROCESSES_PER_LISTENER } from "../bounds.js";
+import { type ListenerProcess, listenerKey, type ObservedListener } from "../listeners.js";
 
 /** A line a parser skipped, with its 1-based number in the text it was given. */
 export interface ListenerParseIssue {
@@ -87,9 +77,6 @@ export class ListenerSet {
     return [...this.byKey.values()];
   }
 }
-
-export const listenerKey = (l: ObservedListener): string =>
-  `${l.protocol}|${l.family}|${l.address}|${l.port}|${l.interface ?? ""}`;
 
 function mergeProcesses(held: ListenerProcess[], more: readonly ListenerProcess[]): ListenerProcess[] {
   const merged = [...held];

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_LISTENERS_PER_NODE } from "../../../src/contract/listener-parsers/listener-set.js";
+import { MAX_LISTENERS_PER_NODE } from "../../../src/contract/bounds.js";
 import {
   parseLocalPortRange,
   parseProcNet,

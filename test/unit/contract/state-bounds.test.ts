@@ -8,6 +8,7 @@ import {
   MAX_DISTINCT_HOST_PORTS,
   MAX_HOST_PORTS,
   MAX_INGRESS_CONTROLLERS,
+  MAX_LISTENERS,
   MAX_NODES,
   MAX_PODS,
   parseSnapshot,
@@ -21,6 +22,7 @@ const within: StateSize = {
   ingressControllers: MAX_INGRESS_CONTROLLERS,
   hostPorts: MAX_HOST_PORTS,
   distinctHostPorts: MAX_DISTINCT_HOST_PORTS,
+  listeners: MAX_LISTENERS,
 };
 
 describe("state bounds", () => {
@@ -34,6 +36,7 @@ describe("state bounds", () => {
     ["ingressControllers", "TOO_MANY_ITEMS"],
     ["hostPorts", "TOO_MANY_PORTS"],
     ["distinctHostPorts", "TOO_MANY_DISTINCT_PORTS"],
+    ["listeners", "TOO_MANY_LISTENERS"],
   ] as const)("refuses one %s over the bound with %s, saying how many and the bound", (size, code) => {
     const broken = brokenStateBound({ ...within, [size]: within[size] + 1 });
     expect(broken).toMatchObject({ code, count: within[size] + 1, max: within[size] });
@@ -50,10 +53,11 @@ describe("state bounds", () => {
         ...extra,
       });
     // Host ports (in all and distinct) are counted across the pods' port lists, not as lists of their
-    // own: test/unit/contract/bounds.test.ts refuses one over each bound with its code.
-    const counted = new Set(["hostPorts", "distinctHostPorts"]);
+    // own, and listeners across the node reports' lists: test/unit/contract/bounds.test.ts and
+    // test/unit/contract/node-listeners.test.ts refuse one over each bound with its code.
+    const counted = new Set(["hostPorts", "distinctHostPorts", "listeners"]);
     const lists = Object.entries(stateBounds).filter(([field]) => !counted.has(field));
-    expect(lists.length).toBe(Object.keys(stateBounds).length - 2);
+    expect(lists.length).toBe(Object.keys(stateBounds).length - 3);
     for (const [field, bound] of lists) {
       const refused = snapshot({ [field]: Array.from({ length: bound.max + 1 }, () => ({})) });
       expect(refused.ok ? "accepted" : refused.code, field).toBe(bound.code);
