@@ -1,10 +1,12 @@
 /**
  * A cluster's open facts by key, and a delta applied to them: which facts end and which begin, the
  * same intervals a whole snapshot's fingerprint diff would give (an upsert whose fingerprint is
- * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
+ * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole, and
+ * a node's listeners its report (docs/snapshot-contract.md, "Node listeners").
  */
 import type { StateSize } from "../contract/state-bounds.js";
 import type { AllocationFact, IngressControllerFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
+import type { NodeListenerFact, NodePortRangeFact } from "./node-listeners.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
 
 export interface FactState {
@@ -15,6 +17,13 @@ export interface FactState {
   allocations: Map<string, AllocationFact[]>;
   /** few per cluster: a delta replaces the list as a whole */
   ingressControllers: IngressControllerFact[];
+  /** by node: the nodes observed (with a listener report) and their listeners */
+  reports: Map<string, NodeReport>;
+}
+
+export interface NodeReport {
+  report: NodePortRangeFact;
+  listeners: NodeListenerFact[];
 }
 
 export const podKeyOf = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -26,6 +35,7 @@ export function factStateOf(facts: SnapshotFacts): FactState {
     pods: new Map(),
     allocations: new Map(),
     ingressControllers: facts.ingressControllers,
+    reports: reportsOf(facts),
   };
   for (const node of facts.nodes) state.nodes.set(node.name, node);
   for (const pod of facts.pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
@@ -38,11 +48,36 @@ export function factStateOf(facts: SnapshotFacts): FactState {
   return state;
 }
 
-export const factCount = (state: FactState): number => {
-  let count = state.nodes.size + state.pods.size;
+/** The reports of a state's (or a delta's) facts, by node. */
+export function reportsOf(
+  facts: Pick<SnapshotFacts, "nodeListeners" | "nodePortRanges">,
+): Map<string, NodeReport> {
+  const reports = new Map<string, NodeReport>();
+  for (const report of facts.nodePortRanges) reports.set(report.node, { report, listeners: [] });
+  for (const listener of facts.nodeListeners) reports.get(listener.node)?.listeners.push(listener);
+  return reports;
+}
+
+export const allocationFactCount = (state: FactState): number => {
+  let count = 0;
   for (const list of state.allocations.values()) count += list.length;
   return count;
 };
+
+const listenerFactCount = (state: FactState): number => {
+  let count = 0;
+  for (const { listeners } of state.reports.values()) count += listeners.length;
+  return count;
+};
+
+/** Facts the state holds (what BaseStates budgets). */
+export const factCount = (state: FactState): number =>
+  state.nodes.size +
+  state.pods.size +
+  allocationFactCount(state) +
+  state.ingressControllers.length +
+  state.reports.size +
+  listenerFactCount(state);
 
 /** The state's sizes the contract bounds (src/contract/state-bounds.ts). */
 export function stateSize(state: FactState): StateSize {
@@ -58,8 +93,7 @@ export function stateSize(state: FactState): StateSize {
     ingressControllers: state.ingressControllers.length,
     hostPorts,
     distinctHostPorts: distinct.size,
-    // The fact state holds no listener reports yet: they are not stored before their history table.
-    listeners: 0,
+    listeners: listenerFactCount(state),
   };
 }
 
@@ -67,11 +101,15 @@ export function stateSize(state: FactState): StateSize {
 export function factsOfState(state: FactState): SnapshotFacts {
   const allocations: AllocationFact[] = [];
   for (const list of state.allocations.values()) for (const a of list) allocations.push(a);
+  const nodeListeners: NodeListenerFact[] = [];
+  for (const { listeners } of state.reports.values()) for (const l of listeners) nodeListeners.push(l);
   return {
     nodes: [...state.nodes.values()],
     pods: [...state.pods.values()],
     allocations,
     ingressControllers: state.ingressControllers,
+    nodeListeners,
+    nodePortRanges: [...state.reports.values()].map((r) => r.report),
   };
 }
 
@@ -85,6 +123,26 @@ export interface FactDelta {
   removePods: readonly (readonly [string, string])[];
   /** the whole new list; undefined: unchanged */
   ingressControllers?: IngressControllerFact[] | undefined;
+  /** nodes no longer observed (their listener reports removed); the upserted reports are in `upserts` */
+  removeReports?: readonly string[];
+}
+
+/** Ends a node's report and its listeners, or begins them; a report replaced keeps what is unchanged. */
+function replaceReport(
+  state: FactState,
+  node: string,
+  next: NodeReport | undefined,
+  changes: FactChanges,
+): void {
+  const before = state.reports.get(node);
+  const beforeFps = new Set(before?.listeners.map((l) => l.fp));
+  const nextFps = new Set(next?.listeners.map((l) => l.fp));
+  for (const l of before?.listeners ?? []) if (!nextFps.has(l.fp)) changes.nodeListeners.close.push(l);
+  for (const l of next?.listeners ?? []) if (!beforeFps.has(l.fp)) changes.nodeListeners.open.push(l);
+  if (before && before.report.fp !== next?.report.fp) changes.nodePortRanges.close.push(before.report);
+  if (next && before?.report.fp !== next.report.fp) changes.nodePortRanges.open.push(next.report);
+  if (next) state.reports.set(node, next);
+  else state.reports.delete(node);
 }
 
 function replaceAllocations(
@@ -109,13 +167,19 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     pods: { close: [], open: [] },
     allocations: { close: [], open: [] },
     ingressControllers: { close: [], open: [] },
+    nodeListeners: { close: [], open: [] },
+    nodePortRanges: { close: [], open: [] },
   };
   for (const name of delta.removeNodes) {
     const before = state.nodes.get(name);
     if (!before) continue;
     changes.nodes.close.push(before);
     state.nodes.delete(name);
+    // A node removed loses its listener report with it.
+    replaceReport(state, name, undefined, changes);
   }
+  for (const name of delta.removeReports ?? []) replaceReport(state, name, undefined, changes);
+  for (const [name, report] of reportsOf(delta.upserts)) replaceReport(state, name, report, changes);
   for (const node of delta.upserts.nodes) {
     const before = state.nodes.get(node.name);
     if (before?.fp === node.fp) continue;
@@ -136,6 +200,8 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     pods: [],
     allocations: delta.upserts.allocations,
     ingressControllers: [],
+    nodeListeners: [],
+    nodePortRanges: [],
   });
   for (const pod of delta.upserts.pods) {
     const key = podKeyOf(pod.namespace, pod.name);
@@ -157,6 +223,11 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     state.ingressControllers = delta.ingressControllers;
   }
   return changes;
+}
+
+/** Nodes with a listener report that the state does not have (a delta reported a node it removed or never had). */
+export function reportsOnUnknownNodes(state: FactState): string[] {
+  return [...state.reports.keys()].filter((node) => !state.nodes.has(node));
 }
 
 /** Pods of the state on a node the state does not have (after a delta removed it or bound them to it). */

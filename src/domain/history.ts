@@ -7,9 +7,15 @@
 import type { CanonicalState } from "../contract/canonical.js";
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
 import { mapInSteps, runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
-import { fingerprint } from "./fingerprint.js";
+import { withFingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
 import { isLegacyFingerprint, legacyFingerprint } from "./legacy-fingerprint.js";
+import {
+  type NodeListenerFact,
+  type NodePortRangeFact,
+  nodeListenerFacts,
+  nodePortRangeFact,
+} from "./node-listeners.js";
 import type { HostPortRef } from "./ports.js";
 
 export interface NodeFact {
@@ -115,14 +121,9 @@ export interface SnapshotFacts {
   pods: PodFact[];
   allocations: AllocationFact[];
   ingressControllers: IngressControllerFact[];
-}
-
-/** Facts are built from the canonical state with a fixed key order, so plain JSON is canonical. */
-function withFingerprint<T extends object>(fact: T): T & { fp: string } {
-  // Added in place, not spread into a copy: a push builds hundreds of facts (GC is a tenth of it).
-  const withFp = fact as T & { fp: string };
-  withFp.fp = fingerprint(JSON.stringify(fact));
-  return withFp;
+  /** the listeners of the nodes with a report, and one fact per report (node-listeners.ts) */
+  nodeListeners: NodeListenerFact[];
+  nodePortRanges: NodePortRangeFact[];
 }
 
 type CanonicalNode = CanonicalState["nodes"][number];
@@ -212,7 +213,18 @@ export function* factsFromStateSteps(state: CanonicalState): Steps<SnapshotFacts
     for (const allocation of allocationFacts(pod)) allocations.push(allocation);
   }
   const ingressControllers = state.ingressControllers.map(ingressControllerFact);
-  return { nodes, pods, allocations, ingressControllers };
+  const nodeListeners: NodeListenerFact[] = [];
+  sinceStop = 0;
+  for (const report of state.nodeListeners) {
+    sinceStop += 1 + report.listeners.length;
+    if (sinceStop >= STEP_CHUNK) {
+      sinceStop = 0;
+      yield;
+    }
+    for (const listener of nodeListenerFacts(report)) nodeListeners.push(listener);
+  }
+  const nodePortRanges = state.nodeListeners.map(nodePortRangeFact);
+  return { nodes, pods, allocations, ingressControllers, nodeListeners, nodePortRanges };
 }
 
 /** How many port allocations a state holds, without building the facts. */

@@ -5,11 +5,11 @@
  * database (loadFactState). Facts are a function of the state, so an entry whose hash is the current
  * one is right whichever process wrote it. Bounded by facts held; the least recently pushed go first.
  */
-import { sql } from "drizzle-orm";
+import { getTableColumns, sql } from "drizzle-orm";
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
-import { type FactState, factCount, podKeyOf } from "../domain/fact-state.js";
+import { type FactState, factCount, podKeyOf, reportsOf } from "../domain/fact-state.js";
 import type {
   AllocationFact,
   DeclaredPort,
@@ -17,6 +17,8 @@ import type {
   NodeFact,
   PodFact,
 } from "../domain/history.js";
+import type { NodeListenerFact, NodePortRangeFact } from "../domain/node-listeners.js";
+import { factKey, type HistoryTableDeclaration, historyTables } from "./history-tables.js";
 
 /** About two 5,000-node clusters (~115,000 facts each, ~70 MB); a Worker isolate is given less. */
 export const DEFAULT_MAX_BASE_FACTS = 250_000;
@@ -127,10 +129,26 @@ interface IngressControllerRow {
   fp: string;
 }
 
-/** The cluster's open facts read back (four statements in one pipeline), fingerprints as stored. */
+const FRAME = new Set(["id", "clusterId", "validFrom", "validTo"]);
+
+/** A history table's open facts read back as its fact builder made them: every column but the frame's, by the facts' keys. */
+function openFacts<T>(tx: Db, clusterId: number, name: string): Promise<T[]> {
+  const h = historyTables.find((t) => t.name === name) as HistoryTableDeclaration;
+  const columns = Object.entries(getTableColumns(h.table)).filter(([key]) => !FRAME.has(key));
+  const select = sql.join(
+    columns.map(([key, column]) => sql`${sql.identifier(column.name)} AS ${sql.identifier(factKey(h, key))}`),
+    sql`, `,
+  );
+  return rawRows<T>(
+    tx,
+    sql`SELECT ${select} FROM ${h.table} WHERE cluster_id = ${clusterId} AND valid_to IS NULL`,
+  );
+}
+
+/** The cluster's open facts read back (one statement per table, in one pipeline), fingerprints as stored. */
 export async function loadFactState(tx: Db, clusterId: number): Promise<FactState> {
   const open = sql`cluster_id = ${clusterId} AND valid_to IS NULL`;
-  const [nodes, pods, allocations, controllers] = await Promise.all([
+  const [nodes, pods, allocations, controllers, nodeListeners, nodePortRanges] = await Promise.all([
     rawRows<NodeRow>(
       tx,
       sql`SELECT name, labels, unschedulable, ready, taints, addresses, fp FROM node_versions WHERE ${open}`,
@@ -153,6 +171,8 @@ export async function loadFactState(tx: Db, clusterId: number): Promise<FactStat
             node_selector, tolerations, deployment, fp
           FROM ingress_controller_versions WHERE ${open} ORDER BY namespace COLLATE "C", name COLLATE "C"`,
     ),
+    openFacts<NodeListenerFact>(tx, clusterId, "nodeListeners"),
+    openFacts<NodePortRangeFact>(tx, clusterId, "nodePortRanges"),
   ]);
   const state: FactState = {
     nodes: new Map(),
@@ -170,6 +190,7 @@ export async function loadFactState(tx: Db, clusterId: number): Promise<FactStat
       tolerations: c.tolerations,
       deployment: c.deployment,
     })),
+    reports: reportsOf({ nodeListeners, nodePortRanges }),
   };
   for (const n of nodes) state.nodes.set(n.name, n satisfies NodeFact);
   for (const p of pods) {

@@ -11,6 +11,8 @@ import {
   declaredPortVersions,
   headroomVersions,
   ingressControllerVersions,
+  nodeListenerVersions,
+  nodePortRangeVersions,
   nodeVersions,
   podVersions,
   portAllocations,
@@ -28,6 +30,7 @@ import {
   type SnapshotFacts,
 } from "../domain/history.js";
 import { type DeclaredPortFact, declaredPorts } from "../domain/ingress-controllers.js";
+import { nodeListenerFacts, nodePortRangeFact } from "../domain/node-listeners.js";
 import { type PortCountFact, portCountFactSteps } from "../domain/port-counts.js";
 
 /** The facts of every history table for one state: the snapshot's own and the projections'. */
@@ -137,6 +140,22 @@ export const historyTables = [
     builtBy: declaredPorts,
     feeds: [],
     aliases: hostIp,
+  },
+  {
+    name: "nodeListeners",
+    table: nodeListenerVersions,
+    facts: "nodeListeners",
+    source: "state",
+    builtBy: nodeListenerFacts,
+    feeds: [],
+  },
+  {
+    name: "nodePortRanges",
+    table: nodePortRangeVersions,
+    facts: "nodePortRanges",
+    source: "state",
+    builtBy: nodePortRangeFact,
+    feeds: [],
   },
 ] as const satisfies readonly HistoryTableDeclaration[];
 

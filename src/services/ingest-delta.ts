@@ -17,11 +17,12 @@ import type { SnapshotDelta } from "../contract/delta.js";
 import { brokenStateBound } from "../contract/state-bounds.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import {
+  allocationFactCount,
   applyFactDelta,
-  factCount,
   factsOfState,
   podsOnUnknownNodes,
   projectionsUnchanged,
+  reportsOnUnknownNodes,
   stateSize,
 } from "../domain/fact-state.js";
 import {
@@ -83,7 +84,9 @@ function isHeartbeat({ delta }: SnapshotDelta): boolean {
     delta.nodes.remove.length === 0 &&
     delta.pods.upsert.length === 0 &&
     delta.pods.remove.length === 0 &&
-    delta.ingressControllers === undefined
+    delta.ingressControllers === undefined &&
+    delta.nodeListeners.upsert.length === 0 &&
+    delta.nodeListeners.remove.length === 0
   );
 }
 
@@ -137,6 +140,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       removePods: delta.delta.pods.remove,
       // Absent: unchanged; present: the whole new list (built with the upserts).
       ingressControllers: delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
+      removeReports: delta.delta.nodeListeners.remove,
     });
     // The bounds hold for the state the delta produces, as they do for a whole snapshot's.
     const broken = brokenStateBound(stateSize(state));
@@ -157,6 +161,14 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         "BAD_REQUEST",
         "UNKNOWN_NODE",
         `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
+      );
+    }
+    const unobservable = reportsOnUnknownNodes(state);
+    if (unobservable.length > 0) {
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "UNKNOWN_NODE",
+        `after the delta, node "${unobservable[0]}" has a listener report but the state does not have the node`,
       );
     }
     // Headroom, counts and port summary read the whole cluster: recomputed unless the changes cannot
@@ -191,7 +203,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         counts: {
           nodes: state.nodes.size,
           pods: state.pods.size,
-          allocations: factCount(state) - state.nodes.size - state.pods.size,
+          allocations: allocationFactCount(state),
         },
         opened,
         closed,
