@@ -18,7 +18,7 @@ import {
   portAllocations,
   portCountVersions,
 } from "../db/schema/index.js";
-import { naturalKeyNames, type VersionedTable } from "../db/schema/versioned.js";
+import { naturalKey, type VersionedTable } from "../db/schema/versioned.js";
 import { type ClusterPortCountFact, clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
 import {
   allocationFacts,
@@ -181,8 +181,7 @@ export function factKey(h: HistoryTableDeclaration, property: string): string {
 
 /** The SQL names of a table's natural key, cluster_id first (the open-key index's columns). */
 export function openKeyColumns(h: HistoryTableDeclaration): string[] {
-  const columns = h.table as unknown as Record<string, { name: string }>;
-  return ["cluster_id", ...naturalKeyNames(h.table).map((key) => columns[key]?.name ?? key)];
+  return ["cluster_id", ...naturalKey(h.table).map(({ column }) => column.name)];
 }
 
 /** The table's SQL name. */

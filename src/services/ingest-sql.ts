@@ -3,11 +3,10 @@
  * and the log row with the cluster's new clock. Several updates travel as one statement
  * (data-modifying CTEs): each statement is a round trip and a socket write.
  */
-import { getTableColumns, type SQL, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import { type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
-import { naturalKeyNames } from "../db/schema/versioned.js";
+import { naturalKey } from "../db/schema/versioned.js";
 import type { Db } from "../db/types.js";
 import type { OpenRow } from "../domain/history.js";
 import { factKey, type HistoryTable, historyTables, type PerTable, perTable } from "./history-tables.js";
@@ -82,9 +81,8 @@ export function closeByKeys(
   for (const h of historyTables) {
     const facts = (closes[h.name] ?? []) as readonly Record<string, unknown>[];
     if (facts.length === 0) continue;
-    const columns = getTableColumns(h.table) as Record<string, PgColumn>;
-    const key = naturalKeyNames(h.table).map((property) => ({
-      column: columns[property] as PgColumn,
+    const key = naturalKey(h.table).map(({ property, column }) => ({
+      column,
       values: arrayLiteral(facts.map((fact) => fact[factKey(h, property)])),
     }));
     const names = sql.join(

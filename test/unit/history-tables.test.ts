@@ -6,7 +6,7 @@
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import * as schema from "../../src/db/schema/index.js";
-import { naturalKeyNames } from "../../src/db/schema/versioned.js";
+import { naturalKey } from "../../src/db/schema/versioned.js";
 import {
   historyTables,
   openKeyColumns,
@@ -83,7 +83,7 @@ describe("the history-table registry", () => {
       const openKey = indexes.find((index) => index.name === `${name}_open_key`);
       expect(openKey?.unique).toBe(true);
       expect(indexColumns(openKey?.columns ?? [])).toEqual(openKeyColumns(h));
-      expect(openKeyColumns(h).length).toBe(naturalKeyNames(h.table).length + 1);
+      expect(openKeyColumns(h).length).toBe(naturalKey(h.table).length + 1);
       expect(openKey?.where?.queryChunks.length).toBeGreaterThan(0);
       const asOf = indexes.find((index) => index.name === `${name}_cluster_asof_idx`);
       expect(asOf?.unique).toBe(false);

@@ -88,17 +88,10 @@ export type VersionedTable = PgTable & {
   validTo: PgColumn;
 };
 
-/** The declared natural key's columns, in index order (cluster_id excluded); throws for another table. */
-export function naturalKeyOf(table: VersionedTable): PgColumn[] {
+/** The declared natural key in index order (cluster_id excluded): each column and its property name. */
+export function naturalKey(table: VersionedTable): { property: string; column: PgColumn }[] {
   const keys = naturalKeys.get(table);
   if (!keys) throw new Error("not a table declared with versionedTable");
   const columns = table as unknown as Record<string, PgColumn>;
-  return keys.map((key) => columns[key] as PgColumn);
-}
-
-/** The natural key's property names (the facts' keys, modulo aliases), cluster_id excluded. */
-export function naturalKeyNames(table: VersionedTable): readonly string[] {
-  const keys = naturalKeys.get(table);
-  if (!keys) throw new Error("not a table declared with versionedTable");
-  return keys;
+  return keys.map((property) => ({ property, column: columns[property] as PgColumn }));
 }
