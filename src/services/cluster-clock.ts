@@ -8,11 +8,11 @@ import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, snapshots } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
+import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
 import { historyTables, type PerTable, perTable } from "./history-tables.js";
 import { instantSchema } from "./inputs.js";
-import { selectionWhere } from "./read-model.js";
 
 /** The latest instant the server accepts as observedAt: its clock plus the allowed skew. */
 export function latestAcceptedObservedAt(ctx: ServiceContext): Date {

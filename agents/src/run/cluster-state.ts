@@ -3,6 +3,7 @@
  * the API serves them) the IngressControllers, in their snapshot form only. Updates that leave that form unchanged (node heartbeats, status churn of
  * ordinary pods) do not count as changes, so a busy cluster does not rebuild snapshots for nothing.
  */
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import type { ListWatchSink } from "../kube/list-watch.js";
 
@@ -11,6 +12,11 @@ export class ClusterState {
   readonly pods = new Map<string, SnapshotPod>();
   /** By namespace/name; undefined until they are listed (never, where the API does not serve them). */
   ingressControllers: Map<string, SnapshotIngressController> | undefined;
+  /**
+   * By node name: each observed node's latest listener report (node readers, or an import). A node
+   * without one is not observed; a report is dropped when its reader stops reporting.
+   */
+  readonly nodeListeners = new Map<string, NodeListeners>();
   /** Bumped on every real change; the snapshot scheduler compares it. */
   version = 0;
 
@@ -37,6 +43,11 @@ export class ClusterState {
       this.ingressControllers ??= new Map();
       this.upsert(this.ingressControllers, key, value);
     },
+  };
+
+  /** A node's new report, or null when the node is no longer observed. */
+  readonly nodeListenerSink = {
+    upsert: (node: string, report: NodeListeners | null) => this.upsert(this.nodeListeners, node, report),
   };
 
   private replace<T>(target: Map<string, T>, items: Map<string, T>): void {
