@@ -1,7 +1,7 @@
 /**
  * Property: node listener reports keep the same history whether states reach the server whole or as
- * deltas (a report upserted per node whose report changed, removed per node no longer observed, gone
- * with its node). Random sequences of states — nodes coming and going, reports appearing, changing and
+ * deltas as the agent builds them (a report upserted per node whose report changed, removed per node
+ * no longer observed, gone with its node). Random sequences of states — nodes coming and going, reports appearing, changing and
  * disappearing, listeners with and without processes, interfaces and dual-stack flags — are pushed
  * whole to one cluster and as a mix of whole pushes and deltas to its twin; every history table then
  * holds the same rows for both (ids and cluster aside).
@@ -83,26 +83,6 @@ function clean(r: NodeListeners): NodeListeners {
   return out;
 }
 
-/** The delta an agent would send: reports that changed upserted, reports gone (node kept) removed. */
-function delta(cluster: string, before: SnapshotInput, after: SnapshotInput) {
-  const body = deltaBody(before, after);
-  const of = (s: SnapshotInput) => new Map((s.nodeListeners ?? []).map((r) => [r.node, JSON.stringify(r)]));
-  const from = of(before);
-  const to = of(after);
-  const kept = new Set(after.nodes.map((n) => n.name));
-  return {
-    ...body,
-    cluster,
-    delta: {
-      ...body.delta,
-      nodeListeners: {
-        upsert: (after.nodeListeners ?? []).filter((r) => from.get(r.node) !== to.get(r.node)),
-        remove: [...from.keys()].filter((node) => !to.has(node) && kept.has(node)),
-      },
-    },
-  };
-}
-
 describe("node listener history", () => {
   let h: Harness;
   beforeAll(async () => {
@@ -137,7 +117,8 @@ describe("node listener history", () => {
             const wholeRes = await h.push(whole, snapshot("whole", i, state));
             expect(wholeRes.status, await wholeRes.clone().text()).toBe(200);
             const next = snapshot("mixed", i, state);
-            const body = previous && asDelta ? delta("mixed", previous, next) : next;
+            // The agent's own delta builder (agents/src/push/delta.ts), reports included.
+            const body = previous && asDelta ? deltaBody(previous, next) : next;
             const mixedRes = await h.push(mixed, body);
             expect(mixedRes.status, await mixedRes.clone().text()).toBe(200);
             previous = next;
