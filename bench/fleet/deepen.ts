@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Sql } from "postgres";
+import { historyTables, tableName } from "../../src/services/history-tables.js";
 
 export interface DeepenOptions {
   /** the observedAt of the pushes that built the current state: history ends there */
@@ -209,15 +210,8 @@ export interface TableCounts {
 
 export async function historyCounts(db: Sql): Promise<TableCounts[]> {
   const counts: TableCounts[] = [];
-  for (const table of [
-    "node_versions",
-    "pod_versions",
-    "port_allocations",
-    "headroom_versions",
-    "port_count_versions",
-    "cluster_port_count_versions",
-  ]) {
-    // A database reused from before migration 0006 (0007) has no projection until the server migrates it.
+  for (const table of historyTables.map(tableName)) {
+    // A database reused from an older schema lacks the tables added since, until the server migrates it.
     const [exists] = await db<{ found: boolean }[]>`SELECT to_regclass(${table}) IS NOT NULL AS found`;
     if (!exists?.found) continue;
     const [row] = await db.unsafe<{ open: string; closed: string }[]>(

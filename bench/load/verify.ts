@@ -4,6 +4,7 @@
  * answer was lost), and no natural key is open twice in any history table.
  */
 import type postgres from "postgres";
+import { historyTables, openKeyColumns, tableName } from "../../src/services/history-tables.js";
 
 export interface AckedPush {
   clusterId: number;
@@ -20,13 +21,8 @@ export interface ClusterOutcome {
   unknown: string[][];
 }
 
-const openKeys: Record<string, string> = {
-  node_versions: "cluster_id, name",
-  pod_versions: "cluster_id, namespace, name",
-  port_allocations: "cluster_id, namespace, pod, container, protocol, host_ip, host_port",
-  headroom_versions: "cluster_id, namespace, kind, name",
-  port_count_versions: "cluster_id, namespace, kind, name, host_port, protocol",
-};
+/** Every history table's open key (its declaration in src/services/history-tables.ts). */
+const openKeys = historyTables.map((h) => [tableName(h), openKeyColumns(h).join(", ")] as const);
 
 const sameSet = (a: readonly string[], b: ReadonlySet<string>) =>
   a.length === b.size && a.every((key) => b.has(key));
@@ -74,7 +70,7 @@ export async function verify(
     }
   }
 
-  for (const [table, key] of Object.entries(openKeys)) {
+  for (const [table, key] of openKeys) {
     const [row] = await sql<{ n: string }[]>`
       SELECT count(*) AS n FROM (
         SELECT 1 FROM ${sql(table)} WHERE valid_to IS NULL GROUP BY ${sql.unsafe(key)} HAVING count(*) > 1

@@ -1,10 +1,12 @@
 /**
  * A cluster's open facts by key, and a delta applied to them: which facts end and which begin, the
  * same intervals a whole snapshot's fingerprint diff would give (an upsert whose fingerprint is
- * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole.
+ * unchanged changes nothing). Allocations follow their pod: a pod's set is replaced as a whole, and
+ * a node's listeners its report (docs/snapshot-contract.md, "Node listeners").
  */
 import type { StateSize } from "../contract/state-bounds.js";
 import type { AllocationFact, IngressControllerFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
+import type { NodeListenerFact, NodePortRangeFact } from "./node-listeners.js";
 import { workloadKey, workloadOfPod } from "./workload.js";
 
 export interface FactState {
@@ -15,6 +17,13 @@ export interface FactState {
   allocations: Map<string, AllocationFact[]>;
   /** few per cluster: a delta replaces the list as a whole */
   ingressControllers: IngressControllerFact[];
+  /** by node: the nodes observed (with a listener report) and their listeners */
+  reports: Map<string, NodeReport>;
+}
+
+export interface NodeReport {
+  report: NodePortRangeFact;
+  listeners: NodeListenerFact[];
 }
 
 export const podKeyOf = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -26,6 +35,7 @@ export function factStateOf(facts: SnapshotFacts): FactState {
     pods: new Map(),
     allocations: new Map(),
     ingressControllers: facts.ingressControllers,
+    reports: reportsOf(facts),
   };
   for (const node of facts.nodes) state.nodes.set(node.name, node);
   for (const pod of facts.pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
@@ -38,11 +48,36 @@ export function factStateOf(facts: SnapshotFacts): FactState {
   return state;
 }
 
-export const factCount = (state: FactState): number => {
-  let count = state.nodes.size + state.pods.size;
+/** The reports of a state's (or a delta's) facts, by node. */
+export function reportsOf(
+  facts: Pick<SnapshotFacts, "nodeListeners" | "nodePortRanges">,
+): Map<string, NodeReport> {
+  const reports = new Map<string, NodeReport>();
+  for (const report of facts.nodePortRanges) reports.set(report.node, { report, listeners: [] });
+  for (const listener of facts.nodeListeners) reports.get(listener.node)?.listeners.push(listener);
+  return reports;
+}
+
+export const allocationFactCount = (state: FactState): number => {
+  let count = 0;
   for (const list of state.allocations.values()) count += list.length;
   return count;
 };
+
+const listenerFactCount = (state: FactState): number => {
+  let count = 0;
+  for (const { listeners } of state.reports.values()) count += listeners.length;
+  return count;
+};
+
+/** Facts the state holds (what BaseStates budgets). */
+export const factCount = (state: FactState): number =>
+  state.nodes.size +
+  state.pods.size +
+  allocationFactCount(state) +
+  state.ingressControllers.length +
+  state.reports.size +
+  listenerFactCount(state);
 
 /** The state's sizes the contract bounds (src/contract/state-bounds.ts). */
 export function stateSize(state: FactState): StateSize {
@@ -58,8 +93,7 @@ export function stateSize(state: FactState): StateSize {
     ingressControllers: state.ingressControllers.length,
     hostPorts,
     distinctHostPorts: distinct.size,
-    // The fact state holds no listener reports yet: they are not stored before their history table.
-    listeners: 0,
+    listeners: listenerFactCount(state),
   };
 }
 
@@ -67,24 +101,20 @@ export function stateSize(state: FactState): StateSize {
 export function factsOfState(state: FactState): SnapshotFacts {
   const allocations: AllocationFact[] = [];
   for (const list of state.allocations.values()) for (const a of list) allocations.push(a);
+  const nodeListeners: NodeListenerFact[] = [];
+  for (const { listeners } of state.reports.values()) for (const l of listeners) nodeListeners.push(l);
   return {
     nodes: [...state.nodes.values()],
     pods: [...state.pods.values()],
     allocations,
     ingressControllers: state.ingressControllers,
+    nodeListeners,
+    nodePortRanges: [...state.reports.values()].map((r) => r.report),
   };
 }
 
-export interface FactChanges {
-  closeNodes: string[];
-  openNodes: NodeFact[];
-  closePods: PodFact[];
-  openPods: PodFact[];
-  closeAllocations: AllocationFact[];
-  openAllocations: AllocationFact[];
-  closeIngressControllers: IngressControllerFact[];
-  openIngressControllers: IngressControllerFact[];
-}
+/** Per kind of fact, the facts whose interval ends (as they were) and those whose interval begins. */
+export type FactChanges = { [K in keyof SnapshotFacts]: { close: SnapshotFacts[K]; open: SnapshotFacts[K] } };
 
 export interface FactDelta {
   /** facts of the upserted nodes and pods (factsFromState of just those) */
@@ -93,6 +123,26 @@ export interface FactDelta {
   removePods: readonly (readonly [string, string])[];
   /** the whole new list; undefined: unchanged */
   ingressControllers?: IngressControllerFact[] | undefined;
+  /** nodes no longer observed (their listener reports removed); the upserted reports are in `upserts` */
+  removeReports?: readonly string[];
+}
+
+/** Ends a node's report and its listeners, or begins them; a report replaced keeps what is unchanged. */
+function replaceReport(
+  state: FactState,
+  node: string,
+  next: NodeReport | undefined,
+  changes: FactChanges,
+): void {
+  const before = state.reports.get(node);
+  const beforeFps = new Set(before?.listeners.map((l) => l.fp));
+  const nextFps = new Set(next?.listeners.map((l) => l.fp));
+  for (const l of before?.listeners ?? []) if (!nextFps.has(l.fp)) changes.nodeListeners.close.push(l);
+  for (const l of next?.listeners ?? []) if (!beforeFps.has(l.fp)) changes.nodeListeners.open.push(l);
+  if (before && before.report.fp !== next?.report.fp) changes.nodePortRanges.close.push(before.report);
+  if (next && before?.report.fp !== next.report.fp) changes.nodePortRanges.open.push(next.report);
+  if (next) state.reports.set(node, next);
+  else state.reports.delete(node);
 }
 
 function replaceAllocations(
@@ -104,8 +154,8 @@ function replaceAllocations(
   const before = state.allocations.get(key) ?? [];
   const beforeFps = new Set(before.map((a) => a.fp));
   const nextFps = new Set((next ?? []).map((a) => a.fp));
-  for (const a of before) if (!nextFps.has(a.fp)) changes.closeAllocations.push(a);
-  for (const a of next ?? []) if (!beforeFps.has(a.fp)) changes.openAllocations.push(a);
+  for (const a of before) if (!nextFps.has(a.fp)) changes.allocations.close.push(a);
+  for (const a of next ?? []) if (!beforeFps.has(a.fp)) changes.allocations.open.push(a);
   if (next && next.length > 0) state.allocations.set(key, next);
   else state.allocations.delete(key);
 }
@@ -113,30 +163,35 @@ function replaceAllocations(
 /** Applies a delta to `state` in place; returns what ends and what begins. Removing an absent key is a no-op. */
 export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges {
   const changes: FactChanges = {
-    closeNodes: [],
-    openNodes: [],
-    closePods: [],
-    openPods: [],
-    closeAllocations: [],
-    openAllocations: [],
-    closeIngressControllers: [],
-    openIngressControllers: [],
+    nodes: { close: [], open: [] },
+    pods: { close: [], open: [] },
+    allocations: { close: [], open: [] },
+    ingressControllers: { close: [], open: [] },
+    nodeListeners: { close: [], open: [] },
+    nodePortRanges: { close: [], open: [] },
   };
   for (const name of delta.removeNodes) {
-    if (state.nodes.delete(name)) changes.closeNodes.push(name);
+    const before = state.nodes.get(name);
+    if (!before) continue;
+    changes.nodes.close.push(before);
+    state.nodes.delete(name);
+    // A node removed loses its listener report with it.
+    replaceReport(state, name, undefined, changes);
   }
+  for (const name of delta.removeReports ?? []) replaceReport(state, name, undefined, changes);
+  for (const [name, report] of reportsOf(delta.upserts)) replaceReport(state, name, report, changes);
   for (const node of delta.upserts.nodes) {
     const before = state.nodes.get(node.name);
     if (before?.fp === node.fp) continue;
-    if (before) changes.closeNodes.push(node.name);
-    changes.openNodes.push(node);
+    if (before) changes.nodes.close.push(before);
+    changes.nodes.open.push(node);
     state.nodes.set(node.name, node);
   }
   for (const [namespace, name] of delta.removePods) {
     const key = podKeyOf(namespace, name);
     const before = state.pods.get(key);
     if (!before) continue;
-    changes.closePods.push(before);
+    changes.pods.close.push(before);
     state.pods.delete(key);
     replaceAllocations(state, key, undefined, changes);
   }
@@ -145,13 +200,15 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     pods: [],
     allocations: delta.upserts.allocations,
     ingressControllers: [],
+    nodeListeners: [],
+    nodePortRanges: [],
   });
   for (const pod of delta.upserts.pods) {
     const key = podKeyOf(pod.namespace, pod.name);
     const before = state.pods.get(key);
     if (before?.fp !== pod.fp) {
-      if (before) changes.closePods.push(before);
-      changes.openPods.push(pod);
+      if (before) changes.pods.close.push(before);
+      changes.pods.open.push(pod);
       state.pods.set(key, pod);
     }
     replaceAllocations(state, key, upsertedAllocations.allocations.get(key), changes);
@@ -160,12 +217,17 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
     const beforeFps = new Set(state.ingressControllers.map((ic) => ic.fp));
     const nextFps = new Set(delta.ingressControllers.map((ic) => ic.fp));
     for (const ic of state.ingressControllers)
-      if (!nextFps.has(ic.fp)) changes.closeIngressControllers.push(ic);
+      if (!nextFps.has(ic.fp)) changes.ingressControllers.close.push(ic);
     for (const ic of delta.ingressControllers)
-      if (!beforeFps.has(ic.fp)) changes.openIngressControllers.push(ic);
+      if (!beforeFps.has(ic.fp)) changes.ingressControllers.open.push(ic);
     state.ingressControllers = delta.ingressControllers;
   }
   return changes;
+}
+
+/** Nodes with a listener report that the state does not have (a delta reported a node it removed or never had). */
+export function reportsOnUnknownNodes(state: FactState): string[] {
+  return [...state.reports.keys()].filter((node) => !state.nodes.has(node));
 }
 
 /** Pods of the state on a node the state does not have (after a delta removed it or bound them to it). */
@@ -189,9 +251,9 @@ const rulesOf = (pod: PodFact) =>
  * of its pods is lowest-named (the one whose rules count) does not matter. False is always safe.
  */
 export function projectionsUnchanged(state: FactState, changes: FactChanges): boolean {
-  if (changes.closeNodes.length > 0 || changes.openNodes.length > 0) return false;
+  if (changes.nodes.close.length > 0 || changes.nodes.open.length > 0) return false;
   // Declared ports and IngressController headroom read the whole list.
-  if (changes.closeIngressControllers.length > 0 || changes.openIngressControllers.length > 0) return false;
+  if (changes.ingressControllers.close.length > 0 || changes.ingressControllers.open.length > 0) return false;
   const balance = new Map<string, number>();
   const touched = new Set<string>();
   const count = (pod: PodFact, by: number) => {
@@ -199,8 +261,8 @@ export function projectionsUnchanged(state: FactState, changes: FactChanges): bo
     balance.set(part, (balance.get(part) ?? 0) + by);
     touched.add(workloadKey(workloadOfPod(pod)));
   };
-  for (const pod of changes.closePods) count(pod, 1);
-  for (const pod of changes.openPods) count(pod, -1);
+  for (const pod of changes.pods.close) count(pod, 1);
+  for (const pod of changes.pods.open) count(pod, -1);
   for (const n of balance.values()) if (n !== 0) return false;
   if (touched.size === 0) return true;
   const rules = new Map<string, string>();

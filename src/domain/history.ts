@@ -7,9 +7,15 @@
 import type { CanonicalState } from "../contract/canonical.js";
 import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
 import { mapInSteps, runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
-import { fingerprint } from "./fingerprint.js";
+import { withFingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
 import { isLegacyFingerprint, legacyFingerprint } from "./legacy-fingerprint.js";
+import {
+  type NodeListenerFact,
+  type NodePortRangeFact,
+  nodeListenerFacts,
+  nodePortRangeFact,
+} from "./node-listeners.js";
 import type { HostPortRef } from "./ports.js";
 
 export interface NodeFact {
@@ -115,31 +121,85 @@ export interface SnapshotFacts {
   pods: PodFact[];
   allocations: AllocationFact[];
   ingressControllers: IngressControllerFact[];
+  /** the listeners of the nodes with a report, and one fact per report (node-listeners.ts) */
+  nodeListeners: NodeListenerFact[];
+  nodePortRanges: NodePortRangeFact[];
 }
 
-/** Facts are built from the canonical state with a fixed key order, so plain JSON is canonical. */
-function withFingerprint<T extends object>(fact: T): T & { fp: string } {
-  // Added in place, not spread into a copy: a push builds hundreds of facts (GC is a tenth of it).
-  const withFp = fact as T & { fp: string };
-  withFp.fp = fingerprint(JSON.stringify(fact));
-  return withFp;
+type CanonicalNode = CanonicalState["nodes"][number];
+type CanonicalPod = CanonicalState["pods"][number];
+type CanonicalIngressController = CanonicalState["ingressControllers"][number];
+
+/** node_versions' fact: a node's state as the planning rules read it. */
+export const nodeFact = (node: CanonicalNode): NodeFact =>
+  withFingerprint({
+    name: node.name,
+    labels: node.labels,
+    unschedulable: node.unschedulable,
+    ready: node.ready,
+    taints: node.taints,
+    addresses: node.addresses,
+  });
+
+/** pod_versions' fact: a pod with host ports (bound or pending). */
+export const podFact = (pod: CanonicalPod): PodFact =>
+  withFingerprint({
+    namespace: pod.namespace,
+    name: pod.name,
+    node: pod.node,
+    phase: pod.phase,
+    hostNetwork: pod.hostNetwork,
+    ownerKind: pod.owner?.kind ?? null,
+    ownerName: pod.owner?.name ?? null,
+    ports: pod.ports,
+    nodeSelector: pod.nodeSelector,
+    tolerations: pod.tolerations,
+    requiredNodeAffinity: pod.requiredNodeAffinity,
+    schedulingMessage: pod.scheduling?.message ?? null,
+    unschedulable: pod.scheduling?.unschedulable ?? false,
+  });
+
+/** port_allocations' facts: a bound pod's host ports, one per declared port (none while unscheduled). */
+export function allocationFacts(pod: CanonicalPod): AllocationFact[] {
+  const { node } = pod;
+  if (node === null) return [];
+  return pod.ports.map((port) =>
+    withFingerprint({
+      node,
+      namespace: pod.namespace,
+      pod: pod.name,
+      ownerKind: pod.owner?.kind ?? null,
+      ownerName: pod.owner?.name ?? null,
+      container: port.container,
+      containerPort: port.containerPort,
+      protocol: port.protocol,
+      hostIP: port.hostIP,
+      hostPort: port.hostPort,
+      hostNetwork: pod.hostNetwork,
+    }),
+  );
 }
+
+/** ingress_controller_versions' fact. */
+export const ingressControllerFact = (ic: CanonicalIngressController): IngressControllerFact =>
+  withFingerprint({
+    namespace: ic.namespace,
+    name: ic.name,
+    replicas: ic.replicas,
+    availableReplicas: ic.availableReplicas,
+    endpointPublishingStrategy: ic.endpointPublishingStrategy,
+    hostNetwork: ic.hostNetwork,
+    nodeSelector: ic.nodeSelector,
+    tolerations: ic.tolerations,
+    deployment: ic.deployment,
+  });
 
 /** Port allocations exist only for pods bound to a node: that is what the scheduler counts. */
 export const factsFromState = (state: CanonicalState): SnapshotFacts => runSteps(factsFromStateSteps(state));
 
 /** factsFromState, stopping between chunks of nodes and of pods (contract/steps.ts). */
 export function* factsFromStateSteps(state: CanonicalState): Steps<SnapshotFacts> {
-  const nodes = yield* mapInSteps(state.nodes, (node) =>
-    withFingerprint({
-      name: node.name,
-      labels: node.labels,
-      unschedulable: node.unschedulable,
-      ready: node.ready,
-      taints: node.taints,
-      addresses: node.addresses,
-    }),
-  );
+  const nodes = yield* mapInSteps(state.nodes, nodeFact);
   const pods: PodFact[] = [];
   const allocations: AllocationFact[] = [];
   let sinceStop = 0;
@@ -149,56 +209,22 @@ export function* factsFromStateSteps(state: CanonicalState): Steps<SnapshotFacts
       sinceStop = 0;
       yield;
     }
-    pods.push(
-      withFingerprint({
-        namespace: pod.namespace,
-        name: pod.name,
-        node: pod.node,
-        phase: pod.phase,
-        hostNetwork: pod.hostNetwork,
-        ownerKind: pod.owner?.kind ?? null,
-        ownerName: pod.owner?.name ?? null,
-        ports: pod.ports,
-        nodeSelector: pod.nodeSelector,
-        tolerations: pod.tolerations,
-        requiredNodeAffinity: pod.requiredNodeAffinity,
-        schedulingMessage: pod.scheduling?.message ?? null,
-        unschedulable: pod.scheduling?.unschedulable ?? false,
-      }),
-    );
-    if (pod.node === null) continue;
-    for (const port of pod.ports) {
-      allocations.push(
-        withFingerprint({
-          node: pod.node,
-          namespace: pod.namespace,
-          pod: pod.name,
-          ownerKind: pod.owner?.kind ?? null,
-          ownerName: pod.owner?.name ?? null,
-          container: port.container,
-          containerPort: port.containerPort,
-          protocol: port.protocol,
-          hostIP: port.hostIP,
-          hostPort: port.hostPort,
-          hostNetwork: pod.hostNetwork,
-        }),
-      );
-    }
+    pods.push(podFact(pod));
+    for (const allocation of allocationFacts(pod)) allocations.push(allocation);
   }
-  const ingressControllers = state.ingressControllers.map((ic) =>
-    withFingerprint({
-      namespace: ic.namespace,
-      name: ic.name,
-      replicas: ic.replicas,
-      availableReplicas: ic.availableReplicas,
-      endpointPublishingStrategy: ic.endpointPublishingStrategy,
-      hostNetwork: ic.hostNetwork,
-      nodeSelector: ic.nodeSelector,
-      tolerations: ic.tolerations,
-      deployment: ic.deployment,
-    }),
-  );
-  return { nodes, pods, allocations, ingressControllers };
+  const ingressControllers = state.ingressControllers.map(ingressControllerFact);
+  const nodeListeners: NodeListenerFact[] = [];
+  sinceStop = 0;
+  for (const report of state.nodeListeners) {
+    sinceStop += 1 + report.listeners.length;
+    if (sinceStop >= STEP_CHUNK) {
+      sinceStop = 0;
+      yield;
+    }
+    for (const listener of nodeListenerFacts(report)) nodeListeners.push(listener);
+  }
+  const nodePortRanges = state.nodeListeners.map(nodePortRangeFact);
+  return { nodes, pods, allocations, ingressControllers, nodeListeners, nodePortRanges };
 }
 
 /** How many port allocations a state holds, without building the facts. */

@@ -8,10 +8,18 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { rawRows } from "../db/raw.js";
-import { ingressControllerVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import {
+  ingressControllerVersions,
+  nodeListenerVersions,
+  nodePortRangeVersions,
+  nodeVersions,
+  podVersions,
+  portAllocations,
+} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { type FactState, factCount, podKeyOf } from "../domain/fact-state.js";
+import { type FactState, factCount, podKeyOf, reportsOf } from "../domain/fact-state.js";
 import type { AllocationFact, IngressControllerFact, NodeFact, PodFact } from "../domain/history.js";
+import type { NodeListenerFact, NodePortRangeFact } from "../domain/node-listeners.js";
 
 /** About two 5,000-node clusters (~115,000 facts each, ~70 MB); a Worker isolate is given less. */
 export const DEFAULT_MAX_BASE_FACTS = 250_000;
@@ -78,7 +86,7 @@ function factColumns<T>(columns: { [K in keyof T]-?: PgColumn }): SQL {
   );
 }
 
-/** The cluster's open facts read back (four statements in one pipeline), fingerprints as stored. */
+/** The cluster's open facts read back (one statement per table, in one pipeline), fingerprints as stored. */
 export async function loadFactState(tx: Db, clusterId: number): Promise<FactState> {
   const open = (t: { clusterId: PgColumn; validTo: PgColumn }) =>
     sql`${t.clusterId} = ${clusterId} AND ${t.validTo} IS NULL`;
@@ -86,7 +94,9 @@ export async function loadFactState(tx: Db, clusterId: number): Promise<FactStat
   const p = podVersions;
   const a = portAllocations;
   const ic = ingressControllerVersions;
-  const [nodes, pods, allocations, ingressControllers] = await Promise.all([
+  const l = nodeListenerVersions;
+  const r = nodePortRangeVersions;
+  const [nodes, pods, allocations, ingressControllers, nodeListeners, nodePortRanges] = await Promise.all([
     rawRows<NodeFact>(
       tx,
       sql`SELECT ${factColumns<NodeFact>({
@@ -150,8 +160,43 @@ export async function loadFactState(tx: Db, clusterId: number): Promise<FactStat
         fp: ic.fp,
       })} FROM ${ic} WHERE ${open(ic)} ORDER BY ${ic.namespace} COLLATE "C", ${ic.name} COLLATE "C"`,
     ),
+    rawRows<NodeListenerFact>(
+      tx,
+      sql`SELECT ${factColumns<NodeListenerFact>({
+        node: l.node,
+        protocol: l.protocol,
+        family: l.family,
+        address: l.address,
+        port: l.port,
+        interface: l.interface,
+        scope: l.scope,
+        dualStack: l.dualStack,
+        processes: l.processes,
+        podNamespace: l.podNamespace,
+        podName: l.podName,
+        podContainer: l.podContainer,
+        attribution: l.attribution,
+        fp: l.fp,
+      })} FROM ${l} WHERE ${open(l)}`,
+    ),
+    rawRows<NodePortRangeFact>(
+      tx,
+      sql`SELECT ${factColumns<NodePortRangeFact>({
+        node: r.node,
+        attribution: r.attribution,
+        portFrom: r.portFrom,
+        portTo: r.portTo,
+        fp: r.fp,
+      })} FROM ${r} WHERE ${open(r)}`,
+    ),
   ]);
-  const state: FactState = { nodes: new Map(), pods: new Map(), allocations: new Map(), ingressControllers };
+  const state: FactState = {
+    nodes: new Map(),
+    pods: new Map(),
+    allocations: new Map(),
+    ingressControllers,
+    reports: reportsOf({ nodeListeners, nodePortRanges }),
+  };
   for (const node of nodes) state.nodes.set(node.name, node);
   for (const pod of pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
   for (const allocation of allocations) {

@@ -6,37 +6,13 @@ import { and, desc, eq, lte, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusterPortCountVersions,
-  clusters,
-  declaredPortVersions,
-  headroomVersions,
-  ingressControllerVersions,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-  portCountVersions,
-  snapshots,
-} from "../db/schema/index.js";
+import { clusters, snapshots } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
+import { historyTables, type PerTable, perTable } from "./history-tables.js";
 import { instantSchema } from "./inputs.js";
-
-/** Every table holding validity intervals of a cluster: a rollback must cover each of them. */
-const historyTables = {
-  nodes: nodeVersions,
-  pods: podVersions,
-  allocations: portAllocations,
-  headroom: headroomVersions,
-  portCounts: portCountVersions,
-  clusterPortCounts: clusterPortCountVersions,
-  ingressControllers: ingressControllerVersions,
-  declaredPorts: declaredPortVersions,
-} as const;
-
-type HistoryName = keyof typeof historyTables;
 
 /** The latest instant the server accepts as observedAt: its clock plus the allowed skew. */
 export function latestAcceptedObservedAt(ctx: ServiceContext): Date {
@@ -49,10 +25,10 @@ async function countOf(tx: Db, query: SQL): Promise<number> {
 }
 
 export interface ClockReset {
-  /** versions opened after the instant, deleted */
-  deleted: Record<HistoryName, number>;
+  /** versions opened after the instant, deleted, per history table (src/services/history-tables.ts) */
+  deleted: PerTable<number>;
   /** versions closed after the instant, open again */
-  reopened: Record<HistoryName, number>;
+  reopened: PerTable<number>;
   snapshotsRemoved: number;
   lastObservedAt: string | null;
 }
@@ -64,26 +40,16 @@ export interface ClockReset {
  */
 export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
   const instant = at.toISOString();
-  const none = (): Record<HistoryName, number> => ({
-    nodes: 0,
-    pods: 0,
-    allocations: 0,
-    headroom: 0,
-    portCounts: 0,
-    clusterPortCounts: 0,
-    ingressControllers: 0,
-    declaredPorts: 0,
-  });
-  const deleted = none();
-  const reopened = none();
-  for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
+  const deleted = perTable(() => 0);
+  const reopened = perTable(() => 0);
+  for (const { name, table } of historyTables) {
     deleted[name] = await countOf(
       tx,
       sql`WITH gone AS (DELETE FROM ${table} WHERE ${table.clusterId} = ${clusterId}
             AND ${table.validFrom} > ${instant} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
   }
-  for (const [name, table] of Object.entries(historyTables) as [HistoryName, VersionTable][]) {
+  for (const { name, table } of historyTables) {
     reopened[name] = await countOf(
       tx,
       sql`WITH back AS (UPDATE ${table} SET valid_to = NULL WHERE ${table.clusterId} = ${clusterId}
@@ -115,11 +81,9 @@ export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Prom
   return { deleted, reopened, snapshotsRemoved, lastObservedAt: lastObservedAt?.toISOString() ?? null };
 }
 
-type VersionTable = (typeof historyTables)[HistoryName];
-
 async function latestHistoryInstant(tx: Db, clusterId: number): Promise<Date | null> {
-  const parts = Object.values(historyTables).map(
-    (table) =>
+  const parts = historyTables.map(
+    ({ table }) =>
       sql`SELECT max(greatest(${table.validFrom}, ${table.validTo})) AS at FROM ${table} WHERE ${table.clusterId} = ${clusterId}`,
   );
   const [row] = await rawRows<{ at: Date | string | null }>(

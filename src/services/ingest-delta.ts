@@ -17,33 +17,36 @@ import type { SnapshotDelta } from "../contract/delta.js";
 import { brokenStateBound } from "../contract/state-bounds.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import {
+  allocationFactCount,
   applyFactDelta,
-  factCount,
   factsOfState,
   podsOnUnknownNodes,
   projectionsUnchanged,
+  reportsOnUnknownNodes,
   stateSize,
 } from "../domain/fact-state.js";
-import { diffIntervals, factsFromState, type PodFact, type SnapshotFacts } from "../domain/history.js";
+import {
+  diffIntervals,
+  factsFromState,
+  type IntervalDiff,
+  type PodFact,
+  type SnapshotFacts,
+} from "../domain/history.js";
 import { loadFactState } from "./base-states.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
+import { type PerTable, projectionTables, stateTables } from "./history-tables.js";
 import {
   type Agent,
   admit,
-  CLUSTER_COUNTS,
-  COUNTS,
   checkEnvelope,
-  DECLARED,
-  HEADROOM,
-  INGRESS_CONTROLLERS,
   type IngestResult,
-  insertsOf,
   inTurn,
   lockCluster,
   projections,
+  writesOf,
 } from "./ingest.js";
-import { closeByIds, closeByKeys, logPush, openRows, runUpdates } from "./ingest-sql.js";
+import { logPush, openRows, runUpdates } from "./ingest-sql.js";
 
 export async function ingestDelta(
   ctx: ServiceContext,
@@ -81,7 +84,9 @@ function isHeartbeat({ delta }: SnapshotDelta): boolean {
     delta.nodes.remove.length === 0 &&
     delta.pods.upsert.length === 0 &&
     delta.pods.remove.length === 0 &&
-    delta.ingressControllers === undefined
+    delta.ingressControllers === undefined &&
+    delta.nodeListeners.upsert.length === 0 &&
+    delta.nodeListeners.remove.length === 0
   );
 }
 
@@ -98,9 +103,8 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
   return ctx.db.transaction(async (tx) => {
     const [cluster, prefetched] = await Promise.all([
       lockCluster(tx, agent),
-      !push.heartbeat
-        ? openRows(tx, agent.clusterId, [HEADROOM, COUNTS, CLUSTER_COUNTS, INGRESS_CONTROLLERS, DECLARED])
-        : null,
+      // The projections' open rows: a delta's own facts end by natural key, these by fingerprint.
+      !push.heartbeat ? openRows(tx, agent.clusterId, projectionTables) : null,
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
@@ -136,6 +140,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
       removePods: delta.delta.pods.remove,
       // Absent: unchanged; present: the whole new list (built with the upserts).
       ingressControllers: delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
+      removeReports: delta.delta.nodeListeners.remove,
     });
     // The bounds hold for the state the delta produces, as they do for a whole snapshot's.
     const broken = brokenStateBound(stateSize(state));
@@ -148,7 +153,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     }
     const dangling = podsOnUnknownNodes(
       state,
-      changes.closeNodes.length > 0 ? state.pods.values() : push.upserts.pods,
+      changes.nodes.close.length > 0 ? state.pods.values() : push.upserts.pods,
     );
     if (dangling.length > 0) {
       const pod = dangling[0] as PodFact;
@@ -158,61 +163,33 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
       );
     }
+    const unobservable = reportsOnUnknownNodes(state);
+    if (unobservable.length > 0) {
+      throw new ServiceError(
+        "BAD_REQUEST",
+        "UNKNOWN_NODE",
+        `after the delta, node "${unobservable[0]}" has a listener report but the state does not have the node`,
+      );
+    }
     // Headroom, counts and port summary read the whole cluster: recomputed unless the changes cannot
     // move them (the same workloads, nodes and ports: the same counts too).
     const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
-    const headroomDiff = projected
-      ? diffIntervals(prefetched?.[HEADROOM] ?? [], projected.headroom)
-      : { close: [], open: [] };
-    const countDiff = projected
-      ? diffIntervals(prefetched?.[COUNTS] ?? [], projected.counts)
-      : { close: [], open: [] };
-    const clusterCountDiff = projected
-      ? diffIntervals(prefetched?.[CLUSTER_COUNTS] ?? [], projected.clusterCounts)
-      : { close: [], open: [] };
-    const declaredDiff = projected
-      ? diffIntervals(prefetched?.[DECLARED] ?? [], projected.declared)
-      : { close: [], open: [] };
-    const controllerDiff = delta.delta.ingressControllers
-      ? diffIntervals(prefetched?.[INGRESS_CONTROLLERS] ?? [], state.ingressControllers)
-      : { close: [], open: [] };
-    const opened = changes.openNodes.length + changes.openPods.length + changes.openAllocations.length;
-    const closed = changes.closeNodes.length + changes.closePods.length + changes.closeAllocations.length;
+    const diffs: Partial<PerTable<IntervalDiff<object>>> = {};
+    const keyed: Partial<PerTable<readonly object[]>> = {};
+    for (const h of stateTables) {
+      diffs[h.name] = { close: [], open: changes[h.facts].open };
+      keyed[h.name] = changes[h.facts].close;
+    }
+    for (const h of projected ? projectionTables : []) {
+      const next: readonly { fp: string }[] = projected?.[h.facts] ?? [];
+      diffs[h.name] = diffIntervals(prefetched?.[h.name] ?? [], next);
+    }
+    const { updates, inserts, opened, closed } = writesOf(agent.clusterId, observedAt, diffs, keyed);
     // A delta naming a new hash changed the state, as a whole snapshot with a new hash would have;
-    // one naming its base but carrying changes changed it if any fact ended or began.
+    // one naming its base but carrying changes changed it if any of its own facts ended or began.
     const changed =
       hash !== base ||
-      opened + closed + changes.openIngressControllers.length + changes.closeIngressControllers.length > 0;
-    const updates = [
-      ...closeByKeys(
-        agent.clusterId,
-        { nodes: changes.closeNodes, pods: changes.closePods, allocations: changes.closeAllocations },
-        observedAt,
-      ),
-      ...closeByIds(
-        [
-          [],
-          [],
-          [],
-          headroomDiff.close,
-          countDiff.close,
-          clusterCountDiff.close,
-          controllerDiff.close,
-          declaredDiff.close,
-        ],
-        observedAt,
-      ),
-    ];
-    const inserts = insertsOf(agent.clusterId, observedAt, {
-      nodes: changes.openNodes,
-      pods: changes.openPods,
-      allocations: changes.openAllocations,
-      headroom: headroomDiff.open,
-      counts: countDiff.open,
-      clusterCounts: clusterCountDiff.open,
-      ingressControllers: controllerDiff.open,
-      declared: declaredDiff.open,
-    });
+      stateTables.some((h) => changes[h.facts].close.length + changes[h.facts].open.length > 0);
     const [, snapshotId] = await Promise.all([
       runUpdates(tx, updates),
       logPush(tx, {
@@ -226,7 +203,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         counts: {
           nodes: state.nodes.size,
           pods: state.pods.size,
-          allocations: factCount(state) - state.nodes.size - state.pods.size,
+          allocations: allocationFactCount(state),
         },
         opened,
         closed,

@@ -6,45 +6,30 @@
 import { type SQL, sql } from "drizzle-orm";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusterPortCountVersions,
-  declaredPortVersions,
-  headroomVersions,
-  ingressControllerVersions,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-  portCountVersions,
-} from "../db/schema/index.js";
+import { naturalKey } from "../db/schema/versioned.js";
 import type { Db } from "../db/types.js";
-import type { AllocationFact, OpenRow, PodFact } from "../domain/history.js";
+import type { OpenRow } from "../domain/history.js";
+import { factKey, type HistoryTable, historyTables, type PerTable, perTable } from "./history-tables.js";
 
-/** The history tables in a fixed order: a row's table travels as its index (`t`). */
-export const versionTables = [
-  nodeVersions,
-  podVersions,
-  portAllocations,
-  headroomVersions,
-  portCountVersions,
-  clusterPortCountVersions,
-  ingressControllerVersions,
-  declaredPortVersions,
-] as const;
-
-/** Open (id, fp) of the given history tables of a cluster (by index in versionTables), in one statement. */
+/** Open (id, fp) of the given history tables of a cluster (all by default), in one statement. */
 export async function openRows(
   tx: Db,
   clusterId: number,
-  tables = [0, 1, 2, 3, 4, 5, 6, 7],
-): Promise<OpenRow[][]> {
-  // float8 so both drivers answer a number (ids stay far below 2^53).
+  tables: readonly HistoryTable[] = historyTables,
+): Promise<PerTable<OpenRow[]>> {
+  // A row's table travels as its position in the registry (`t`); float8 so both drivers answer a
+  // number (ids stay far below 2^53).
   const parts = tables.map(
-    (t) =>
-      sql`SELECT ${sql.raw(String(t))} AS t, id::float8 AS id, fp FROM ${versionTables[t]} WHERE cluster_id = ${clusterId} AND valid_to IS NULL`,
+    (h) =>
+      sql`SELECT ${sql.raw(String(historyTables.indexOf(h)))} AS t, id::float8 AS id, fp FROM ${h.table} WHERE cluster_id = ${clusterId} AND valid_to IS NULL`,
   );
+  const byTable = perTable<OpenRow[]>(() => []);
+  if (parts.length === 0) return byTable;
   const rows = await rawRows<{ t: number; id: number; fp: string }>(tx, sql.join(parts, sql` UNION ALL `));
-  const byTable: OpenRow[][] = versionTables.map(() => []);
-  for (const row of rows) byTable[row.t]?.push(row);
+  for (const row of rows) {
+    const h = historyTables[row.t];
+    if (h) byTable[h.name].push(row);
+  }
   return byTable;
 }
 
@@ -55,68 +40,62 @@ export const IDS_PER_UPDATE = 500;
 /** Updates of a push that travel as one statement; a push with more runs them one by one. */
 export const UPDATES_PER_STATEMENT = 8;
 
-/** Ends rows by id, per table (index in versionTables), at most IDS_PER_UPDATE per update. */
-export function closeByIds(closes: readonly (readonly number[])[], instant: Date): SQL[] {
+/** Ends rows by id, per table, at most IDS_PER_UPDATE per update. */
+export function closeByIds(closes: Partial<PerTable<readonly number[]>>, instant: Date): SQL[] {
   const updates: SQL[] = [];
-  closes.forEach((ids, t) => {
-    const table = versionTables[t];
-    if (!table) return;
+  for (const { name, table } of historyTables) {
+    const ids = closes[name] ?? [];
     for (let start = 0; start < ids.length; start += IDS_PER_UPDATE) {
       const chunk = ids.slice(start, start + IDS_PER_UPDATE);
       updates.push(
         sql`UPDATE ${table} SET valid_to = ${at(instant)} WHERE id = ANY(${`{${chunk.join(",")}}`}::bigint[])`,
       );
     }
-  });
+  }
   return updates;
 }
 
-/** Gives rows new fingerprints by id, per table (index in versionTables): see adoptLegacyFingerprints. */
-export function rewriteFingerprints(rewrites: readonly (readonly OpenRow[])[]): SQL[] {
+/** Gives rows new fingerprints by id, per table: see adoptLegacyFingerprints. */
+export function rewriteFingerprints(rewrites: Partial<PerTable<readonly OpenRow[]>>): SQL[] {
   const updates: SQL[] = [];
-  rewrites.forEach((rows, t) => {
-    const table = versionTables[t];
-    if (!table || rows.length === 0) return;
+  for (const { name, table } of historyTables) {
+    const rows = rewrites[name] ?? [];
+    if (rows.length === 0) continue;
     updates.push(
       sql`UPDATE ${table} SET fp = v.fp FROM unnest(${`{${rows.map((r) => r.id).join(",")}}`}::bigint[], ${arrayLiteral(rows.map((r) => r.fp))}::text[]) AS v(id, fp) WHERE ${table}.id = v.id`,
     );
-  });
+  }
   return updates;
 }
 
-export interface KeyedCloses {
-  nodes: readonly string[];
-  pods: readonly PodFact[];
-  allocations: readonly AllocationFact[];
-}
-
-/** Ends open rows by natural key (the open-key indexes find them): what a delta changes. */
-export function closeByKeys(clusterId: number, closes: KeyedCloses, instant: Date): SQL[] {
-  const open = sql`cluster_id = ${clusterId} AND valid_to IS NULL`;
+/**
+ * Ends open rows by natural key (the open-key indexes find them), per table: what a delta changes.
+ * The key's values are read from the facts that end, one array per key column.
+ */
+export function closeByKeys(
+  clusterId: number,
+  closes: Partial<PerTable<readonly object[]>>,
+  instant: Date,
+): SQL[] {
   const updates: SQL[] = [];
-  if (closes.nodes.length > 0) {
-    updates.push(
-      sql`UPDATE node_versions SET valid_to = ${at(instant)} WHERE ${open} AND name = ANY(${arrayLiteral(closes.nodes)}::text[])`,
+  for (const h of historyTables) {
+    const facts = (closes[h.name] ?? []) as readonly Record<string, unknown>[];
+    if (facts.length === 0) continue;
+    const key = naturalKey(h.table).map(({ property, column }) => ({
+      column,
+      values: arrayLiteral(facts.map((fact) => fact[factKey(h, property)])),
+    }));
+    const names = sql.join(
+      key.map(({ column }) => sql.identifier(column.name)),
+      sql`, `,
     );
-  }
-  if (closes.pods.length > 0) {
-    const ns = arrayLiteral(closes.pods.map((p) => p.namespace));
-    const names = arrayLiteral(closes.pods.map((p) => p.name));
-    updates.push(
-      sql`UPDATE pod_versions SET valid_to = ${at(instant)} WHERE ${open}
-            AND (namespace, name) IN (SELECT * FROM unnest(${ns}::text[], ${names}::text[]))`,
+    const arrays = sql.join(
+      key.map(({ column, values }) => sql`${values}::text[]::${sql.raw(column.getSQLType())}[]`),
+      sql`, `,
     );
-  }
-  if (closes.allocations.length > 0) {
-    const a = closes.allocations;
-    const columns = [
-      arrayLiteral(a.map((x) => x.namespace)),
-      arrayLiteral(a.map((x) => x.pod)),
-      arrayLiteral(a.map((x) => x.fp)),
-    ];
     updates.push(
-      sql`UPDATE port_allocations SET valid_to = ${at(instant)} WHERE ${open}
-            AND (namespace, pod, fp) IN (SELECT * FROM unnest(${columns[0]}::text[], ${columns[1]}::text[], ${columns[2]}::text[]))`,
+      sql`UPDATE ${h.table} SET valid_to = ${at(instant)} WHERE cluster_id = ${clusterId} AND valid_to IS NULL
+            AND (${names}) IN (SELECT * FROM unnest(${arrays}))`,
     );
   }
   return updates;

@@ -13,51 +13,44 @@ import { runSteps, runStepsPausing, type Steps } from "../contract/steps.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusterPortCountVersions,
-  declaredPortVersions,
-  headroomVersions,
-  ingressControllerVersions,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-  portCountVersions,
-} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { type ClusterPortCountFact, clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
+import { clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
 import { type FactState, factStateOf } from "../domain/fact-state.js";
 import { workloadHeadroomSteps } from "../domain/headroom.js";
 import { indexByPort } from "../domain/held-ports.js";
 import {
-  type AllocationFact,
   adoptLegacyFingerprints,
   allocationCount,
   diffIntervals,
   factsFromStateSteps,
-  type HeadroomFact,
   headroomFacts,
-  type IngressControllerFact,
-  type NodeFact,
+  type IntervalDiff,
   type OpenRow,
-  type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
 import {
-  type DeclaredPortFact,
   declaredAsAllocation,
   declaredMapFacts,
   declaredPorts,
   ingressControllerHeadroom,
   withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
-import { type PortCountFact, portCountFactSteps } from "../domain/port-counts.js";
+import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { eventLoopTurns } from "./event-loop-turns.js";
 import {
+  type HistoryFacts,
+  type HistoryTable,
+  historyTables,
+  type PerTable,
+  perTable,
+} from "./history-tables.js";
+import {
   closeByIds,
+  closeByKeys,
   logPush,
   openRows,
   rewriteFingerprints,
@@ -82,15 +75,9 @@ export interface IngestResult {
 }
 
 /** Everything a changed push writes that follows from the whole state alone (no database needed). */
-interface Projections {
-  headroom: HeadroomFact[];
-  counts: PortCountFact[];
-  clusterCounts: ClusterPortCountFact[];
-  portSummary: PortSummary[];
-  declared: DeclaredPortFact[];
-}
+type Projections = Omit<HistoryFacts, keyof SnapshotFacts> & { portSummary: PortSummary[] };
 
-type PreparedFacts = SnapshotFacts & Projections;
+type PreparedFacts = HistoryFacts & { portSummary: PortSummary[] };
 
 export const projections = (facts: SnapshotFacts): Projections => runSteps(projectionSteps(facts));
 
@@ -114,7 +101,7 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
 }
 
 /** The port map's facts with the declared ports as IngressController holds. */
-function withDeclared(facts: SnapshotFacts, declared: DeclaredPortFact[]) {
+function withDeclared(facts: SnapshotFacts, declared: HistoryFacts["declared"]) {
   if (declared.length === 0) return facts;
   const extra = declaredMapFacts(declared, facts.ingressControllers);
   return {
@@ -147,109 +134,71 @@ function hashHints(db: Db): Map<number, string> {
   return hints;
 }
 
-export const HEADROOM = 3;
-export const COUNTS = 4;
-export const CLUSTER_COUNTS = 5;
-export const INGRESS_CONTROLLERS = 6;
-export const DECLARED = 7;
-
-/** The rows a changed push inserts, per table. */
-export function insertsOf(
-  clusterId: number,
-  at: Date,
-  rows: {
-    nodes: NodeFact[];
-    pods: PodFact[];
-    allocations: AllocationFact[];
-    headroom: HeadroomFact[];
-    counts: PortCountFact[];
-    clusterCounts: ClusterPortCountFact[];
-    ingressControllers: IngressControllerFact[];
-    declared: DeclaredPortFact[];
-  },
-) {
+/** The rows a changed push inserts, per table, in the registry's order. */
+export function insertsOf(clusterId: number, at: Date, rows: Partial<PerTable<readonly object[]>>) {
   // The interval's columns travel once per statement; the facts are the rows, not copies of them.
   const constants = { clusterId, validFrom: at };
-  const hostIp = { hostIp: "hostIP" };
-  return [
-    { table: nodeVersions, rows: rows.nodes, constants },
-    { table: podVersions, rows: rows.pods, constants },
-    { table: portAllocations, rows: rows.allocations, constants, aliases: hostIp },
-    { table: headroomVersions, rows: rows.headroom, constants },
-    { table: portCountVersions, rows: rows.counts, constants },
-    { table: clusterPortCountVersions, rows: rows.clusterCounts, constants },
-    { table: ingressControllerVersions, rows: rows.ingressControllers, constants },
-    { table: declaredPortVersions, rows: rows.declared, constants, aliases: hostIp },
-  ];
+  return historyTables.map((h) => ({
+    table: h.table,
+    rows: rows[h.name] ?? [],
+    constants,
+    ...("aliases" in h ? { aliases: h.aliases } : {}),
+  }));
 }
 
-/** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
-function* diffFactSteps(clusterId: number, facts: PreparedFacts, open: OpenRow[][], at: Date) {
-  const [
-    nodeOpen = [],
-    podOpen = [],
-    allocationOpen = [],
-    headroomOpen = [],
-    countOpen = [],
-    clusterCountOpen = [],
-    controllerOpen = [],
-    declaredOpen = [],
-  ] = open;
-  const adopted = [
-    adoptLegacyFingerprints(nodeOpen, facts.nodes),
-    adoptLegacyFingerprints(podOpen, facts.pods),
-    adoptLegacyFingerprints(allocationOpen, facts.allocations),
-    adoptLegacyFingerprints(headroomOpen, facts.headroom),
-  ] as const;
-  yield;
-  const nodes = diffIntervals(adopted[0].rows, facts.nodes);
-  const pods = diffIntervals(adopted[1].rows, facts.pods);
-  yield;
-  const allocations = diffIntervals(adopted[2].rows, facts.allocations);
-  yield;
-  const headroom = diffIntervals(adopted[3].rows, facts.headroom);
-  // Written after the SHA-256 switch: no legacy fingerprints to adopt.
-  const counts = diffIntervals(countOpen, facts.counts);
-  yield;
-  const clusterCounts = diffIntervals(clusterCountOpen, facts.clusterCounts);
-  const controllers = diffIntervals(controllerOpen, facts.ingressControllers);
-  const declared = diffIntervals(declaredOpen, facts.declared);
+/**
+ * What a push writes, from the intervals it ends and begins per table: `diffs` end rows by id,
+ * `keyed` by natural key (the facts that end, as a delta names them).
+ */
+export function writesOf(
+  clusterId: number,
+  at: Date,
+  diffs: Partial<PerTable<IntervalDiff<object>>>,
+  keyed: Partial<PerTable<readonly object[]>> = {},
+) {
+  const begun = (h: HistoryTable) => diffs[h.name]?.open.length ?? 0;
+  const ended = (h: HistoryTable) => (diffs[h.name]?.close.length ?? 0) + (keyed[h.name]?.length ?? 0);
+  const sum = (count: (h: HistoryTable) => number, tables: readonly HistoryTable[] = historyTables) =>
+    tables.reduce((total, h) => total + count(h), 0);
+  // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
+  const counted = historyTables.filter((h) => "counted" in h && h.counted);
   return {
     updates: [
-      ...rewriteFingerprints(adopted.map((a) => a.rewrites)),
+      ...closeByKeys(clusterId, keyed, at),
       ...closeByIds(
-        [
-          nodes.close,
-          pods.close,
-          allocations.close,
-          headroom.close,
-          counts.close,
-          clusterCounts.close,
-          controllers.close,
-          declared.close,
-        ],
+        perTable((h) => diffs[h.name]?.close ?? []),
         at,
       ),
     ],
-    inserts: insertsOf(clusterId, at, {
-      nodes: nodes.open,
-      pods: pods.open,
-      allocations: allocations.open,
-      headroom: headroom.open,
-      counts: counts.open,
-      clusterCounts: clusterCounts.open,
-      ingressControllers: controllers.open,
-      declared: declared.open,
-    }),
-    // Counts describe the snapshot's own facts; headroom and count rows are derived from them.
-    opened: nodes.open.length + pods.open.length + allocations.open.length,
-    closed: nodes.close.length + pods.close.length + allocations.close.length,
-    /** intervals ended or begun in any table: none means the stored state is this snapshot's */
-    changes: [nodes, pods, allocations, headroom, counts, clusterCounts, controllers, declared].reduce(
-      (sum, d) => sum + d.open.length + d.close.length,
-      0,
+    inserts: insertsOf(
+      clusterId,
+      at,
+      perTable((h) => diffs[h.name]?.open ?? []),
     ),
+    opened: sum(begun, counted),
+    closed: sum(ended, counted),
+    /** intervals ended or begun in any table: none means the stored state is this snapshot's */
+    changes: sum((h) => begun(h) + ended(h)),
   };
+}
+
+/** What a changed whole snapshot writes: the rows to close per table and the rows to insert. */
+function* diffFactSteps(clusterId: number, facts: PreparedFacts, open: PerTable<OpenRow[]>, at: Date) {
+  const rewrites = perTable<OpenRow[]>(() => []);
+  const diffs = perTable<IntervalDiff<object>>(() => ({ close: [], open: [] }));
+  for (const h of historyTables) {
+    const next: readonly { fp: string }[] = facts[h.facts];
+    // Tables written after the SHA-256 switch have no legacy fingerprints to adopt.
+    const adopted =
+      "legacyFingerprints" in h && h.legacyFingerprints
+        ? adoptLegacyFingerprints(open[h.name], next)
+        : { rows: open[h.name], rewrites: [] };
+    rewrites[h.name] = adopted.rewrites;
+    diffs[h.name] = diffIntervals(adopted.rows, next);
+    yield;
+  }
+  const writes = writesOf(clusterId, at, diffs);
+  return { ...writes, updates: [...rewriteFingerprints(rewrites), ...writes.updates] };
 }
 
 /** Refuses a push the gate would refuse now (busy server, cluster queue full), before its body is read. */

@@ -2,26 +2,23 @@
  * The fleet benchmark deepens history in SQL instead of through pushes; what it writes must look like
  * what time-ordered pushes would have written, or the benchmark measures a history no server produces.
  */
+
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFleet } from "../../bench/fleet/build.js";
 import { deepenHistory, historyCounts, type TableCounts } from "../../bench/fleet/deepen.js";
+import { historyTables, openKeyColumns, tableName } from "../../src/services/history-tables.js";
 import { createTestDatabase, onRealPostgres } from "../helpers/database.js";
 
 const now = new Date("2026-11-27T10:00:00Z");
 const days = 2;
 const start = new Date(now.getTime() - days * 86_400_000);
 
-/** Natural key of each history table: at most one version of a key is valid at any instant. */
-const naturalKeys = {
-  node_versions: ["cluster_id", "name"],
-  pod_versions: ["cluster_id", "namespace", "name"],
-  port_allocations: ["cluster_id", "namespace", "pod", "container", "protocol", "host_ip", "host_port"],
-  headroom_versions: ["cluster_id", "namespace", "kind", "name"],
-  port_count_versions: ["cluster_id", "namespace", "kind", "name", "host_port", "protocol"],
-  cluster_port_count_versions: ["cluster_id", "host_port", "protocol"],
-} as const;
-const tables = Object.keys(naturalKeys) as (keyof typeof naturalKeys)[];
+/** Natural key of each history table (its declaration): at most one version of a key is valid at any instant. */
+const naturalKeys: Record<string, string[]> = Object.fromEntries(
+  historyTables.map((h) => [tableName(h), openKeyColumns(h)]),
+);
+const tables = Object.keys(naturalKeys);
 
 describe.skipIf(!onRealPostgres())("fleet benchmark history (PostgreSQL)", () => {
   let close: () => Promise<void>;
@@ -58,7 +55,7 @@ describe.skipIf(!onRealPostgres())("fleet benchmark history (PostgreSQL)", () =>
   });
 
   it.each(tables)("never has two versions of one %s key valid at the same instant", async (table) => {
-    const key = naturalKeys[table].map((c) => `a.${c} = b.${c}`).join(" AND ");
+    const key = (naturalKeys[table] ?? []).map((c) => `a.${c} = b.${c}`).join(" AND ");
     const [row] = await db.unsafe<{ n: string }[]>(
       `SELECT count(*) AS n FROM ${table} a JOIN ${table} b ON ${key} AND a.id < b.id
        WHERE tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to)`,

@@ -10,11 +10,14 @@ export function canonical(input: SnapshotInput) {
   return { state, hash: stateHash(state) };
 }
 
-/** The delta body from `before` to `after`, as the agent builds it. */
+/** The delta body from `before` to `after`, as the agent builds it (listener reports included; IngressControllers not). */
 export function deltaBody(before: SnapshotInput, after: SnapshotInput, base = canonical(before).hash) {
   const from = canonical(before).state;
   const to = canonical(after);
-  const changes = stateChanges(keyedState(from.nodes, from.pods), keyedState(to.state.nodes, to.state.pods));
+  const changes = stateChanges(
+    keyedState(from.nodes, from.pods, [], from.nodeListeners),
+    keyedState(to.state.nodes, to.state.pods, [], to.state.nodeListeners),
+  );
   return {
     schemaVersion: 1,
     cluster: after.cluster,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { rawRows } from "../../src/db/raw.js";
+import { historyTables, openKeyColumns, tableName } from "../../src/services/history-tables.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
@@ -52,16 +53,16 @@ async function poisonedCluster(): Promise<string> {
   return token;
 }
 
+/** Natural keys open twice, over every history table (its declared key). */
 async function doubleOpenKeys(): Promise<number> {
+  const parts = historyTables.map(
+    (t) =>
+      `(SELECT count(*) FROM (SELECT 1 FROM ${tableName(t)} WHERE valid_to IS NULL
+         GROUP BY ${openKeyColumns(t).join(", ")} HAVING count(*) > 1) ${tableName(t)})`,
+  );
   const [row] = await rawRows<{ n: number }>(
     h.database.db,
-    sql`SELECT (
-      (SELECT count(*) FROM (SELECT 1 FROM node_versions WHERE valid_to IS NULL GROUP BY cluster_id, name HAVING count(*) > 1) a) +
-      (SELECT count(*) FROM (SELECT 1 FROM pod_versions WHERE valid_to IS NULL GROUP BY cluster_id, namespace, name HAVING count(*) > 1) b) +
-      (SELECT count(*) FROM (SELECT 1 FROM port_allocations WHERE valid_to IS NULL
-         GROUP BY cluster_id, namespace, pod, container, protocol, host_ip, host_port HAVING count(*) > 1) c) +
-      (SELECT count(*) FROM (SELECT 1 FROM headroom_versions WHERE valid_to IS NULL
-         GROUP BY cluster_id, namespace, kind, name HAVING count(*) > 1) d))::int AS n`,
+    sql.raw(`SELECT (${parts.join(" + ")})::int AS n`),
   );
   return row?.n ?? -1;
 }

@@ -4,12 +4,14 @@
  * and writes nothing. Property: random sequences of states pushed whole into one database and as
  * deltas into another (applied from memory or read back from the database) leave identical history.
  */
+
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
+import { historyTables, tableName } from "../../src/services/history-tables.js";
 import { ADMIN_TOKEN, createHarness, type Harness } from "../helpers/app.js";
 import { deltaBody } from "../helpers/delta-body.js";
 import { type StateInput, snapshotOf, stateArb } from "../property/states.js";
@@ -26,13 +28,10 @@ async function written(harness: Harness) {
       db,
       sql.raw(`SELECT (to_jsonb(t) - ARRAY['id', ${without}])::text AS row FROM ${table} t ORDER BY 1`),
     ).then((r) => r.map((x) => x.row));
+  const history: Record<string, string[]> = {};
+  for (const table of historyTables) history[table.name] = await rows(tableName(table), "'cluster_id'");
   return {
-    nodes: await rows("node_versions", "'cluster_id'"),
-    pods: await rows("pod_versions", "'cluster_id'"),
-    allocations: await rows("port_allocations", "'cluster_id'"),
-    headroom: await rows("headroom_versions", "'cluster_id'"),
-    portCounts: await rows("port_count_versions", "'cluster_id'"),
-    clusterPortCounts: await rows("cluster_port_count_versions", "'cluster_id'"),
+    ...history,
     log: await rows("snapshots", "'cluster_id', 'received_at', 'agent_version', 'agent_mode'"),
     cluster: await rawRows(
       db,

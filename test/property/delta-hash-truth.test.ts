@@ -8,12 +8,14 @@
  * acknowledged push the history is the true state — and every whole push was answered
  * `changed: false` exactly when it equalled the true current state.
  */
+
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KeyedState, keyedState, stateChanges } from "../../agents/src/push/delta.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
+import { historyTables, tableName } from "../../src/services/history-tables.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { canonical } from "../helpers/delta-body.js";
 import { type StateInput, snapshotOf, stateArb } from "./states.js";
@@ -54,15 +56,7 @@ async function history(harness: Harness) {
       harness.database.db,
       sql.raw(`SELECT (to_jsonb(t) - ARRAY['id', 'cluster_id'])::text AS row FROM ${table} t ORDER BY 1`),
     ).then((r) => r.map((x) => x.row));
-  const tables = [
-    "node_versions",
-    "pod_versions",
-    "port_allocations",
-    "headroom_versions",
-    "port_count_versions",
-    "cluster_port_count_versions",
-    "declared_port_versions",
-  ];
+  const tables = historyTables.map(tableName);
   const summary = await rawRows<{ s: string }>(
     harness.database.db,
     sql`SELECT port_summary::text AS s FROM clusters`,

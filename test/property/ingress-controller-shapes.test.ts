@@ -7,11 +7,13 @@
  * the twins' open history is the same (no key open twice, nothing lost), and a plain push after the
  * history still records.
  */
+
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
+import { historyTables, tableName } from "../../src/services/history-tables.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { canonical, deltaBody } from "../helpers/delta-body.js";
 
@@ -144,16 +146,7 @@ function deltaOf(before: SnapshotInput, after: SnapshotInput) {
 
 /** A cluster's open rows in every history table, as comparable text. */
 async function openHistory(h: Harness, cluster: string): Promise<string[]> {
-  const tables = [
-    "node_versions",
-    "pod_versions",
-    "port_allocations",
-    "headroom_versions",
-    "port_count_versions",
-    "cluster_port_count_versions",
-    "ingress_controller_versions",
-    "declared_port_versions",
-  ];
+  const tables = historyTables.map(tableName);
   const rows: string[] = [];
   for (const table of tables) {
     const found = await rawRows<{ fp: string }>(

@@ -23,6 +23,8 @@ const KNOWN_UNTIL_DISTRIBUTED: Record<string, string> = {
   "cluster_port_count_versions primary key (id)": "becomes (id, cluster_id)",
   "ingress_controller_versions primary key (id)": "becomes (id, cluster_id)",
   "declared_port_versions primary key (id)": "becomes (id, cluster_id)",
+  "node_listener_versions primary key (id)": "becomes (id, cluster_id)",
+  "node_port_range_versions primary key (id)": "becomes (id, cluster_id)",
   "snapshots primary key (id)": "becomes (id, cluster_id)",
 };
 

@@ -1,58 +1,29 @@
 /**
- * Facts over half-open validity intervals [valid_from, valid_to); valid_to NULL means current.
- * Each table has a unique partial index on its natural key over the open rows (it also guards
- * against double-opens) and a btree on (…, valid_from, valid_to) that answers "as of T" by index.
+ * The snapshot's own facts over validity intervals (src/db/schema/versioned.ts gives every versioned
+ * table its frame: id, cluster, fp, interval, open-key and as-of indexes).
  */
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-} from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, text } from "drizzle-orm/pg-core";
 import type { NodeAffinity, Taint, Toleration } from "../../contract/snapshot.js";
 import type { DeclaredPort } from "../../domain/history.js";
-import { clusters } from "./clusters.js";
+import { versionedTable } from "./versioned.js";
 
-const interval = {
-  validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
-  validTo: timestamp("valid_to", { withTimezone: true }),
-};
-
-export const nodeVersions = pgTable(
+export const nodeVersions = versionedTable(
   "node_versions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     name: text("name").notNull(),
     labels: jsonb("labels").$type<Record<string, string>>().notNull(),
     unschedulable: boolean("unschedulable").notNull(),
     ready: boolean("ready").notNull(),
     taints: jsonb("taints").$type<Taint[]>().notNull(),
     addresses: jsonb("addresses").$type<{ type: string; address: string }[]>().notNull(),
-    fp: text("fp").notNull(),
-    ...interval,
   },
-  (t) => [
-    uniqueIndex("node_versions_open_key").on(t.clusterId, t.name).where(sql`${t.validTo} IS NULL`),
-    index("node_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-  ],
+  { naturalKey: ["name"] },
 );
 
-export const podVersions = pgTable(
+export const podVersions = versionedTable(
   "pod_versions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     namespace: text("namespace").notNull(),
     name: text("name").notNull(),
     node: text("node"),
@@ -66,31 +37,24 @@ export const podVersions = pgTable(
     requiredNodeAffinity: jsonb("required_node_affinity").$type<NodeAffinity>(),
     unschedulable: boolean("unschedulable").notNull(),
     schedulingMessage: text("scheduling_message"),
-    fp: text("fp").notNull(),
-    ...interval,
   },
-  (t) => [
-    uniqueIndex("pod_versions_open_key")
-      .on(t.clusterId, t.namespace, t.name)
-      .where(sql`${t.validTo} IS NULL`),
-    index("pod_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-    // conflicts.list starts from the few open unscheduled pods, not from every cluster's pods.
-    index("pod_versions_open_unscheduled_idx")
-      .on(t.clusterId)
-      .where(sql`${t.validTo} IS NULL AND ${t.node} IS NULL`),
-    // reports.trends' conflict episodes: every unscheduled version (few: only host-port pods are kept),
-    // so a period's pending pods are found without scanning the pods' whole history.
-    index("pod_versions_unscheduled_idx").on(t.clusterId, t.validFrom).where(sql`${t.node} IS NULL`),
-  ],
+  {
+    naturalKey: ["namespace", "name"],
+    extraIndexes: (t) => [
+      // conflicts.list starts from the few open unscheduled pods, not from every cluster's pods.
+      index("pod_versions_open_unscheduled_idx")
+        .on(t.clusterId)
+        .where(sql`${t.validTo} IS NULL AND ${t.node} IS NULL`),
+      // reports.trends' conflict episodes: every unscheduled version (few: only host-port pods are kept),
+      // so a period's pending pods are found without scanning the pods' whole history.
+      index("pod_versions_unscheduled_idx").on(t.clusterId, t.validFrom).where(sql`${t.node} IS NULL`),
+    ],
+  },
 );
 
-export const portAllocations = pgTable(
+export const portAllocations = versionedTable(
   "port_allocations",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     node: text("node").notNull(),
     namespace: text("namespace").notNull(),
     pod: text("pod").notNull(),
@@ -102,37 +66,36 @@ export const portAllocations = pgTable(
     hostIp: text("host_ip").notNull(),
     hostPort: integer("host_port").notNull(),
     hostNetwork: boolean("host_network").notNull(),
-    fp: text("fp").notNull(),
-    ...interval,
   },
-  (t) => [
-    uniqueIndex("port_allocations_open_key")
-      .on(t.clusterId, t.namespace, t.pod, t.container, t.protocol, t.hostIp, t.hostPort)
-      .where(sql`${t.validTo} IS NULL`),
-    // Open rows of a port in id order (ports.who pages walk it from the cursor); the trailing
-    // columns let the who summaries run as index-only scans.
-    index("port_allocations_open_port_idx")
-      .on(
-        t.hostPort,
-        t.id,
-        t.protocol,
-        t.clusterId,
-        t.node,
-        t.namespace,
-        t.ownerKind,
-        t.ownerName,
-        t.validFrom,
-      )
-      .where(sql`${t.validTo} IS NULL`),
-    index("port_allocations_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
-    index("port_allocations_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-    // ports.who as of T, open rows that began by T in the order they began (src/services/who-page.ts).
-    index("port_allocations_open_port_from_idx")
-      .on(t.hostPort, t.validFrom, t.id)
-      .where(sql`${t.validTo} IS NULL`),
-    // Trends, and ports.who as of T (closed rows by when they ended): the closed rows of a port or a
-    // cluster that ended after an instant.
-    index("port_allocations_port_to_idx").on(t.hostPort, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
-    index("port_allocations_cluster_to_idx").on(t.clusterId, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
-  ],
+  {
+    naturalKey: ["namespace", "pod", "container", "protocol", "hostIp", "hostPort"],
+    extraIndexes: (t) => [
+      // Open rows of a port in id order (ports.who pages walk it from the cursor); the trailing
+      // columns let the who summaries run as index-only scans.
+      index("port_allocations_open_port_idx")
+        .on(
+          t.hostPort,
+          t.id,
+          t.protocol,
+          t.clusterId,
+          t.node,
+          t.namespace,
+          t.ownerKind,
+          t.ownerName,
+          t.validFrom,
+        )
+        .where(sql`${t.validTo} IS NULL`),
+      index("port_allocations_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
+      // ports.who as of T, open rows that began by T in the order they began (src/services/who-page.ts).
+      index("port_allocations_open_port_from_idx")
+        .on(t.hostPort, t.validFrom, t.id)
+        .where(sql`${t.validTo} IS NULL`),
+      // Trends, and ports.who as of T (closed rows by when they ended): the closed rows of a port or a
+      // cluster that ended after an instant.
+      index("port_allocations_port_to_idx").on(t.hostPort, t.validTo).where(sql`${t.validTo} IS NOT NULL`),
+      index("port_allocations_cluster_to_idx")
+        .on(t.clusterId, t.validTo)
+        .where(sql`${t.validTo} IS NOT NULL`),
+    ],
+  },
 );

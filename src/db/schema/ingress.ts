@@ -4,22 +4,13 @@
  * router whose pods are Pending or scaled to zero still holds its ports on those nodes.
  */
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, text } from "drizzle-orm/pg-core";
 import type { Toleration } from "../../contract/snapshot.js";
-import { clusters } from "./clusters.js";
+import { versionedTable } from "./versioned.js";
 
-const interval = {
-  validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
-  validTo: timestamp("valid_to", { withTimezone: true }),
-};
-
-export const ingressControllerVersions = pgTable(
+export const ingressControllerVersions = versionedTable(
   "ingress_controller_versions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     namespace: text("namespace").notNull(),
     name: text("name").notNull(),
     /** spec.replicas; null = unset */
@@ -36,25 +27,14 @@ export const ingressControllerVersions = pgTable(
     nodeSelector: jsonb("node_selector").$type<Record<string, string>>(),
     tolerations: jsonb("tolerations").$type<Toleration[]>().notNull(),
     deployment: jsonb("deployment").$type<{ namespace: string; name: string }>(),
-    fp: text("fp").notNull(),
-    ...interval,
   },
-  (t) => [
-    uniqueIndex("ingress_controller_versions_open_key")
-      .on(t.clusterId, t.namespace, t.name)
-      .where(sql`${t.validTo} IS NULL`),
-    index("ingress_controller_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-  ],
+  { naturalKey: ["namespace", "name"] },
 );
 
 /** A host port an IngressController declares on a node where none of its router pods holds it. */
-export const declaredPortVersions = pgTable(
+export const declaredPortVersions = versionedTable(
   "declared_port_versions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     node: text("node").notNull(),
     /** the IngressController */
     namespace: text("namespace").notNull(),
@@ -62,17 +42,14 @@ export const declaredPortVersions = pgTable(
     protocol: text("protocol").notNull(),
     hostIp: text("host_ip").notNull(),
     hostPort: integer("host_port").notNull(),
-    fp: text("fp").notNull(),
-    ...interval,
   },
-  (t) => [
-    uniqueIndex("declared_port_versions_open_key")
-      .on(t.clusterId, t.node, t.namespace, t.name, t.protocol, t.hostIp, t.hostPort)
-      .where(sql`${t.validTo} IS NULL`),
-    index("declared_port_versions_open_port_idx")
-      .on(t.hostPort, t.protocol, t.clusterId)
-      .where(sql`${t.validTo} IS NULL`),
-    index("declared_port_versions_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
-    index("declared_port_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-  ],
+  {
+    naturalKey: ["node", "namespace", "name", "protocol", "hostIp", "hostPort"],
+    extraIndexes: (t) => [
+      index("declared_port_versions_open_port_idx")
+        .on(t.hostPort, t.protocol, t.clusterId)
+        .where(sql`${t.validTo} IS NULL`),
+      index("declared_port_versions_port_asof_idx").on(t.hostPort, t.protocol, t.validFrom, t.validTo),
+    ],
+  },
 );

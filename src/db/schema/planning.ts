@@ -1,19 +1,14 @@
-import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import type { HostPortRef } from "../../domain/ports.js";
-import { clusters } from "./clusters.js";
+import { versionedTable } from "./versioned.js";
 
 /**
  * A workload's headroom figures over an interval, computed at ingest when the cluster's state changed,
  * so trends.headroom is a range scan instead of a replay.
  */
-export const headroomVersions = pgTable(
+export const headroomVersions = versionedTable(
   "headroom_versions",
   {
-    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     namespace: text("namespace").notNull(),
     kind: text("kind").notNull(),
     name: text("name").notNull(),
@@ -26,24 +21,20 @@ export const headroomVersions = pgTable(
     headroom: integer("headroom").notNull(),
     status: text("status").notNull(),
     maxReplicas: integer("max_replicas").notNull(),
-    fp: text("fp").notNull(),
-    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
-    validTo: timestamp("valid_to", { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex("headroom_versions_open_key")
-      .on(t.clusterId, t.namespace, t.kind, t.name)
-      .where(sql`${t.validTo} IS NULL`),
-    index("headroom_versions_workload_idx").on(
-      t.clusterId,
-      t.namespace,
-      t.kind,
-      t.name,
-      t.validFrom,
-      t.validTo,
-    ),
-    index("headroom_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-  ],
+  {
+    naturalKey: ["namespace", "kind", "name"],
+    extraIndexes: (t) => [
+      index("headroom_versions_workload_idx").on(
+        t.clusterId,
+        t.namespace,
+        t.kind,
+        t.name,
+        t.validFrom,
+        t.validTo,
+      ),
+    ],
+  },
 );
 
 /**
@@ -53,13 +44,9 @@ export const headroomVersions = pgTable(
  * instead of merging every allocation row's pod spans. Exact: a pod belongs to one cluster and one
  * workload, so distinct pods add up across workloads.
  */
-export const portCountVersions = pgTable(
+export const portCountVersions = versionedTable(
   "port_count_versions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     /** 0: any port */
     hostPort: integer("host_port").notNull(),
     /** '': any protocol */
@@ -69,18 +56,14 @@ export const portCountVersions = pgTable(
     name: text("name").notNull(),
     allocations: integer("allocations").notNull(),
     pods: integer("pods").notNull(),
-    fp: text("fp").notNull(),
-    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
-    validTo: timestamp("valid_to", { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex("port_count_versions_open_key")
-      .on(t.clusterId, t.namespace, t.kind, t.name, t.hostPort, t.protocol)
-      .where(sql`${t.validTo} IS NULL`),
+  {
+    naturalKey: ["namespace", "kind", "name", "hostPort", "protocol"],
     // Trends: a level's rows overlapping the range (open ones: valid_to IS NULL, last in the index).
-    index("port_count_versions_level_idx").on(t.hostPort, t.protocol, t.validTo, t.validFrom),
-    index("port_count_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-  ],
+    extraIndexes: (t) => [
+      index("port_count_versions_level_idx").on(t.hostPort, t.protocol, t.validTo, t.validFrom),
+    ],
+  },
 );
 
 /**
@@ -89,30 +72,22 @@ export const portCountVersions = pgTable(
  * ports.who's byCluster summary reads one row per cluster instead of aggregating every holder; its
  * own table because distinct nodes do not add up across workloads (docs/architecture.md).
  */
-export const clusterPortCountVersions = pgTable(
+export const clusterPortCountVersions = versionedTable(
   "cluster_port_count_versions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    clusterId: integer("cluster_id")
-      .notNull()
-      .references(() => clusters.id),
     hostPort: integer("host_port").notNull(),
     /** '': any protocol */
     protocol: text("protocol").notNull(),
     allocations: integer("allocations").notNull(),
     nodes: integer("nodes").notNull(),
-    fp: text("fp").notNull(),
-    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
-    validTo: timestamp("valid_to", { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex("cluster_port_count_versions_open_key")
-      .on(t.clusterId, t.hostPort, t.protocol)
-      .where(sql`${t.validTo} IS NULL`),
+  {
+    naturalKey: ["hostPort", "protocol"],
     // ports.who: a port level's rows valid at an instant (open ones: valid_to IS NULL, last in the index).
-    index("cluster_port_count_versions_level_idx").on(t.hostPort, t.protocol, t.validTo, t.validFrom),
-    index("cluster_port_count_versions_cluster_asof_idx").on(t.clusterId, t.validFrom, t.validTo),
-  ],
+    extraIndexes: (t) => [
+      index("cluster_port_count_versions_level_idx").on(t.hostPort, t.protocol, t.validTo, t.validFrom),
+    ],
+  },
 );
 
 /** A reserved host-port range: free-range search skips it, checkFit warns about it. */

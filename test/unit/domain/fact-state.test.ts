@@ -38,7 +38,7 @@ function change(before: Pod[], after: Pod[]) {
   const next = facts(nodes, after);
   const kept = new Set(after.map((p) => p.name));
   const changes = applyFactDelta(state, {
-    upserts: { nodes: [], pods: next.pods, allocations: next.allocations, ingressControllers: [] },
+    upserts: { ...next, nodes: [], ingressControllers: [] },
     removeNodes: [],
     removePods: before.filter((p) => !kept.has(p.name)).map((p) => [p.namespace, p.name] as const),
   });

@@ -14,6 +14,7 @@ function stateOf(nodes: number): FactState {
     pods: new Map(),
     allocations: new Map(),
     ingressControllers: [],
+    reports: new Map(),
   };
   for (let i = 0; i < nodes; i++) state.nodes.set(`n${i}`, { name: `n${i}` } as NodeFact);
   return state;
