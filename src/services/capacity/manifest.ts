@@ -30,6 +30,8 @@ export const checkManifestInput = z.object({
   clusters: clusterListSchema.optional(),
   labelSelector: labelsSchema.optional(),
   sampleSize: z.number().int().min(1).max(100).optional(),
+  /** count stale target clusters in the verdicts (else they are marked and left out) */
+  includeStale: z.boolean().optional(),
 });
 export type CheckManifestInput = z.output<typeof checkManifestInput>;
 
@@ -117,7 +119,13 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
     };
     if (selected.length === 0) {
       // A gate that passes because a selector matched nothing would wave a typo through.
-      workloads.push({ ...about, fits: false, verdict: "no registered cluster matches", clusters: [] });
+      workloads.push({
+        ...about,
+        fits: false,
+        verdict: "no registered cluster matches",
+        staleClusters: [],
+        clusters: [],
+      });
       continue;
     }
     const answer = await fitCheck(ctx, {
@@ -130,12 +138,19 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
       ...(workload.requiredNodeAffinity ? { requiredNodeAffinity: workload.requiredNodeAffinity } : {}),
       ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
       everyEligibleNode: workload.everyEligibleNode,
+      ...(input.includeStale ? { includeStale: true } : {}),
     });
-    const failing = answer.clusters.filter((c) => !c.fits).length;
+    const counted = answer.clusters.filter((c) => c.inVerdict);
+    const failing = counted.filter((c) => !c.fits).length;
+    const leftOut = answer.staleClusters.filter((c) => !c.inVerdict).length;
+    const stale = leftOut > 0 ? ` (${leftOut} stale cluster(s) left out)` : "";
     workloads.push({
       ...about,
       fits: answer.fits,
-      verdict: `${failing === 0 ? "fits" : `fails on ${failing}`} of ${selected.length} cluster(s)`,
+      verdict:
+        answer.verdict ??
+        `${failing === 0 ? "fits" : `fails on ${failing}`} of ${counted.length} cluster(s)${stale}`,
+      staleClusters: answer.staleClusters,
       clusters: answer.clusters,
     });
   }

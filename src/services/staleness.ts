@@ -1,0 +1,53 @@
+/**
+ * Stale targets of plans, fits and manifest gates: each is marked with how old its data is, and it
+ * is left out of the verdict unless the caller asks to include stale clusters (a silent agent's data
+ * may no longer describe the cluster, so a verdict on it would pass or fail on guesses).
+ */
+import type { ServiceContext } from "./context.js";
+import { type ClusterRow, isStale } from "./read-model.js";
+
+type Silence = Pick<ClusterRow, "name" | "createdAt" | "lastSeenAt">;
+
+/** How old a cluster's data is: seconds since its last push was received (since registration if none). */
+export function dataAge(ctx: ServiceContext, cluster: Silence) {
+  const since = cluster.lastSeenAt ?? cluster.createdAt;
+  return {
+    stale: isStale(ctx, cluster),
+    lastSeenAt: cluster.lastSeenAt?.toISOString() ?? null,
+    silentForSeconds: Math.max(0, Math.floor((ctx.now().getTime() - since.getTime()) / 1000)),
+  };
+}
+
+/** A stale target as answers list it: which, how old its data is, and whether the verdict counted it. */
+export interface StaleTarget {
+  cluster: string;
+  lastSeenAt: string | null;
+  silentForSeconds: number;
+  inVerdict: boolean;
+}
+
+/** The targets a verdict is made on (stale ones only with includeStale), and every stale target. */
+export function judgedTargets<C extends Silence>(
+  ctx: ServiceContext,
+  selected: readonly C[],
+  includeStale: boolean | undefined,
+): { judged: C[]; stale: StaleTarget[] } {
+  const judged: C[] = [];
+  const stale: StaleTarget[] = [];
+  for (const cluster of selected) {
+    const age = dataAge(ctx, cluster);
+    if (age.stale)
+      stale.push({
+        cluster: cluster.name,
+        lastSeenAt: age.lastSeenAt,
+        silentForSeconds: age.silentForSeconds,
+        inVerdict: includeStale === true,
+      });
+    if (!age.stale || includeStale) judged.push(cluster);
+  }
+  return { judged, stale };
+}
+
+/** What a verdict says when every target was stale and left out: no verdict, not a pass. */
+export const ALL_STALE =
+  "every target cluster is stale (silent past the threshold); includeStale to judge them";
