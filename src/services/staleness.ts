@@ -3,6 +3,8 @@
  * is left out of the verdict unless the caller asks to include stale clusters (a silent agent's data
  * may no longer describe the cluster, so a verdict on it would pass or fail on guesses).
  */
+import { type SQL, sql } from "drizzle-orm";
+import { clusters } from "../db/schema/index.js";
 import type { ServiceContext } from "./context.js";
 import { type ClusterRow, isStale } from "./read-model.js";
 
@@ -51,3 +53,9 @@ export function judgedTargets<C extends Silence>(
 /** What a verdict says when every target was stale and left out: no verdict, not a pass. */
 export const ALL_STALE =
   "every target cluster is stale (silent past the threshold); includeStale to judge them";
+
+/** isStale's rule in SQL, on `clusters`: heard from (or registered) within the threshold. */
+export function freshWhere(ctx: ServiceContext): SQL {
+  const since = new Date(ctx.now().getTime() - ctx.config.staleAfterSeconds * 1000);
+  return sql`coalesce(${clusters.lastSeenAt}, ${clusters.createdAt}) >= ${since.toISOString()}`;
+}

@@ -2,10 +2,9 @@
  * capacity.freeRanges: ports used in the selected clusters are read as distinct values in SQL; each
  * cluster's port profile (its labels, or the caller's `profile`) adds the ranges it must avoid.
  */
-import { and, gt, isNull, or, sql } from "drizzle-orm";
+import { and, gt, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
-import { arrayLiteral } from "../../db/bulk-insert.js";
-import { declaredPortVersions, portAllocations } from "../../db/schema/index.js";
+import { clusters, declaredPortVersions, portAllocations } from "../../db/schema/index.js";
 import { fleetExclusions, freeRanges } from "../../domain/free-ranges.js";
 import {
   excludedRanges,
@@ -16,8 +15,14 @@ import {
 import type { ServiceContext } from "../context.js";
 import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
-import { type ClusterRow, reservationsInForce, selectClusters } from "../read-model.js";
-import { ALL_STALE, judgedTargets } from "../staleness.js";
+import {
+  type ClusterRow,
+  type ClusterSelection,
+  reservationsInForce,
+  selectClusters,
+  selectionWhere,
+} from "../read-model.js";
+import { ALL_STALE, freshWhere, judgedTargets } from "../staleness.js";
 
 export const freeRangeInput = z.object({
   clusters: clusterListSchema.optional(),
@@ -42,9 +47,16 @@ export type FreeRangeInput = z.output<typeof freeRangeInput>;
  * Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per
  * protocol: pods' allocations and IngressControllers' declared ports (held even with no router pod).
  */
-async function usedPorts(ctx: ServiceContext, judged: readonly ClusterRow[], quietDays: number | undefined) {
-  // One array parameter, whatever the fleet's size (never one parameter per cluster).
-  const ids = sql`${arrayLiteral(judged.map((c) => c.id))}::int[]`;
+async function usedPorts(
+  ctx: ServiceContext,
+  selection: ClusterSelection & { includeStale?: boolean | undefined },
+  quietDays: number | undefined,
+) {
+  // A subquery, whatever the fleet's size; stale clusters are left out by the same rule as isStale.
+  const ids = ctx.db
+    .select({ id: clusters.id })
+    .from(clusters)
+    .where(and(selectionWhere(selection), selection.includeStale ? undefined : freshWhere(ctx)));
   const since = quietDays ? new Date(ctx.now().getTime() - quietDays * 86_400_000) : undefined;
   const heldIn = (t: typeof portAllocations | typeof declaredPortVersions) =>
     ctx.db
@@ -52,7 +64,7 @@ async function usedPorts(ctx: ServiceContext, judged: readonly ClusterRow[], qui
       .from(t)
       .where(
         and(
-          sql`${t.clusterId} = ANY(${ids})`,
+          inArray(t.clusterId, ids),
           since ? or(isNull(t.validTo), gt(t.validTo, since)) : isNull(t.validTo),
         ),
       );
@@ -103,7 +115,7 @@ export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput)
     ...(input.profile ? { profile: input.profile } : {}),
     ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
   });
-  const used = await usedPorts(ctx, selected, input.quietDays);
+  const used = await usedPorts(ctx, { ...selection, includeStale: input.includeStale }, input.quietDays);
   const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
   // Every selected cluster stale and left out: no cluster was read, so no range is known free.
   const noneJudged = targets.length > 0 && selected.length === 0;
