@@ -2,8 +2,9 @@ import { and, count, eq, isNull, sql } from "drizzle-orm";
 import { clusters, headroomVersions, podVersions, snapshots } from "../db/schema/index.js";
 import { validAt } from "../db/validity.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
+import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
-import { clockSkewSeconds, isStale, selectionWhere } from "./read-model.js";
+import { clockSkewSeconds, isStale } from "./staleness.js";
 
 /** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
 export async function fleetMetrics(ctx: ServiceContext) {

@@ -1,12 +1,28 @@
 /**
- * Stale targets of plans, fits and manifest gates: each is marked with how old its data is, and it
- * is left out of the verdict unless the caller asks to include stale clusters (a silent agent's data
- * may no longer describe the cluster, so a verdict on it would pass or fail on guesses).
+ * How a cluster's agent is doing by the clocks: silent too long, and how far its clock runs off ours.
+ * Stale targets of plans, fits and manifest gates are marked with how old their data is and left out
+ * of the verdict unless the caller asks to include stale clusters (a silent agent's data may no longer
+ * describe the cluster, so a verdict on it would pass or fail on guesses).
  */
 import { type SQL, sql } from "drizzle-orm";
 import { clusters } from "../db/schema/index.js";
+import type { ClusterRow } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
-import { type ClusterRow, isStale } from "./read-model.js";
+
+/**
+ * Silent past the threshold. A cluster that never pushed has been silent since its registration, so
+ * a new agent gets the full threshold before its cluster is reported stale.
+ */
+export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">): boolean {
+  const silentSince = cluster.lastSeenAt ?? cluster.createdAt;
+  return ctx.now().getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
+}
+
+/** Agent clock minus server clock at receipt, in seconds: positive when the agent runs fast. */
+export function clockSkewSeconds(observedAt: Date | null, receivedAt: Date | null): number | null {
+  if (!observedAt || !receivedAt) return null;
+  return (observedAt.getTime() - receivedAt.getTime()) / 1000;
+}
 
 type Silence = Pick<ClusterRow, "name" | "createdAt" | "lastSeenAt">;
 

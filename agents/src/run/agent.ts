@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
-import { IncompleteDumpError } from "../collect/kubectl-dump.js";
+import { UnusableInputError } from "../collect/input-error.js";
 import type { KubeClient } from "../kube/api.js";
 import { startHealthServer } from "../ops/health.js";
 import { createLogger, errorText, type Logger } from "../ops/log.js";
@@ -21,7 +21,7 @@ import { type Clock, type Delay, realDelay, systemClock } from "../util/time.js"
 import { AGENT_VERSION } from "../version.js";
 import { snapshotFromCluster, snapshotFromFiles } from "./once-mode.js";
 import { type SnapshotInfo, SnapshotProducer } from "./producer.js";
-import { runWatchMode } from "./watch-mode.js";
+import { runWatchMode, type WatchModeOptions } from "./watch-mode.js";
 
 export interface AgentDeps {
   clock?: Clock;
@@ -38,6 +38,8 @@ export interface AgentDeps {
   maxWaitMs?: number;
   pushBackoff?: BackoffPolicy;
   kubeBackoff?: BackoffPolicy;
+  /** Watch mode: what feeds node listener reports into the cluster state (see WatchModeOptions). */
+  nodeListenerFeed?: WatchModeOptions["nodeListenerFeed"];
 }
 
 export interface AgentEvents {
@@ -58,7 +60,7 @@ export interface RunningAgent {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
-/** Usage errors, and --from-file dumps that lack the node or the pod list. */
+/** Usage errors, and --from-file input that cannot make a snapshot (UnusableInputError). */
 export const EXIT_USAGE = 2;
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
@@ -222,7 +224,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     });
     if (config.mode === "files") {
       return withinOnceDeadline(() =>
-        snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin, config.allowNoPods),
+        snapshotFromFiles(config.files, producer, logger, {
+          readStdin: deps.readStdin ?? readStdin,
+          allowNoPods: config.allowNoPods,
+          listenerSources: config.listenerSources,
+          procNetByteOrder: config.procNetByteOrder,
+        }),
       );
     }
     if (config.mode === "once") {
@@ -253,6 +260,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           watchTimeoutSeconds: config.watchTimeoutSeconds,
           kubeBackoff: deps.kubeBackoff ?? { initialMs: 500, maxMs: 30_000 },
           onSynced: () => events.emit("synced"),
+          ...(deps.nodeListenerFeed ? { nodeListenerFeed: deps.nodeListenerFeed } : {}),
         },
         stopping.signal,
       ),
@@ -280,7 +288,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const done = run()
     .catch((error: unknown) => {
       logger.error(errorText(error));
-      return error instanceof IncompleteDumpError ? EXIT_USAGE : EXIT_FAILED;
+      return error instanceof UnusableInputError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
       await health?.close();

@@ -14,6 +14,7 @@ import { type HostPortRef, normaliseHostPort } from "../../domain/ports.js";
 import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
 import { workloadOf } from "../../domain/workload.js";
+import { type ClusterRow, selectClusters } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import {
   clusterListSchema,
@@ -22,7 +23,7 @@ import {
   labelsSchema,
   queryProtocolSchema,
 } from "../inputs.js";
-import { type ClusterRow, reservationsInForce, selectClusters } from "../read-model.js";
+import { reservationsInForce } from "../reservations-in-force.js";
 import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { sampleSizeSchema } from "./inputs.js";

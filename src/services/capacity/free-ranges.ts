@@ -12,16 +12,16 @@ import {
   profileNames,
   profileSettings,
 } from "../../domain/port-profiles.js";
-import type { ServiceContext } from "../context.js";
-import { ServiceError } from "../errors.js";
-import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import {
   type ClusterRow,
   type ClusterSelection,
-  reservationsInForce,
   selectClusters,
   selectionWhere,
-} from "../read-model.js";
+} from "../cluster-selection.js";
+import type { ServiceContext } from "../context.js";
+import { ServiceError } from "../errors.js";
+import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
+import { reservationsInForce } from "../reservations-in-force.js";
 import { ALL_STALE, freshWhere, judgedTargets } from "../staleness.js";
 
 export const freeRangeInput = z.object({

@@ -8,9 +8,10 @@ import { z } from "zod";
 import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import { replicasPatch } from "../../domain/ingress-controllers.js";
+import { selectClusters, selectionWhere } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { clusterListSchema, instantSchema } from "../inputs.js";
-import { isStale, selectClusters, selectionWhere } from "../read-model.js";
+import { isStale } from "../staleness.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
 import { keyCursorSchema } from "./inputs.js";
 

@@ -8,7 +8,7 @@ import { ingressControllerVersions } from "../../db/schema/index.js";
 import type { Db } from "../../db/types.js";
 import { OPERATOR_NAMESPACE } from "../../domain/ingress-controllers.js";
 import { suggestFreeName } from "../../domain/ingress-plan.js";
-import type { ClusterRow } from "../read-model.js";
+import type { ClusterRow } from "../cluster-selection.js";
 
 export interface ExistingIngressController {
   cluster: string;

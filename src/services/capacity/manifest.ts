@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { type ManifestReading, type ManifestWorkload, readManifestSteps } from "../../contract/manifest.js";
+import { selectClusters } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { type ErrorIssue, ServiceError } from "../errors.js";
 import { clusterListSchema, labelsSchema } from "../inputs.js";
-import { selectClusters } from "../read-model.js";
 import { fitCheck } from "./fit.js";
 import {
   DocumentTooLarge,
