@@ -12,6 +12,7 @@ import { checkFit, type Proposal } from "../../src/domain/fit.js";
 import { workloadHeadroom } from "../../src/domain/headroom.js";
 import { headroomFacts } from "../../src/domain/history.js";
 import { buildPortMap, summarisePortMap } from "../../src/domain/port-map.js";
+import { nextRollout } from "../../src/domain/rollout.js";
 import { workloadKey, workloadOf } from "../../src/domain/workload.js";
 import { blocker } from "../../src/services/capacity/blockers.js";
 import { type ClusterRow, clusterRowColumns, selectClusters } from "../../src/services/cluster-selection.js";
@@ -112,6 +113,7 @@ describe("capacity.headroom", () => {
             maxReplicasKeepingOneSpare: w.maxReplicasKeepingOneSpare,
             // only IngressControllers short of a spare node carry an `oc patch`; this fleet has none
             patch: null,
+            rollout: nextRollout({ ...w, freeNodes: w.freeNodes.length }),
           })),
         )
         .sort((a, b) => byteOrder(`${a.cluster}\0${workloadKey(a)}`, `${b.cluster}\0${workloadKey(b)}`));
