@@ -19,6 +19,8 @@ export interface CliContext {
   token: string | undefined;
   json: boolean;
   out: (text: string) => void;
+  /** stderr: what accompanies a machine-read stdout (`--output yaml` prints the manifest alone) */
+  err: (text: string) => void;
   client: ReturnType<typeof createTRPCClient<AppRouter>>;
   /** fetch that honours the server's 429/503 Retry-After (retry-after.ts); REST calls use it too */
   fetch: typeof fetch;
@@ -34,6 +36,7 @@ export function createCliContext({
   token: string | undefined;
   json: boolean;
   out?: (text: string) => void;
+  err?: (text: string) => void;
   readStdin?: () => Promise<string>;
 }): CliContext {
   const send = honouringRetryAfter(transport);
@@ -49,6 +52,7 @@ export function createCliContext({
   return {
     ...options,
     out: options.out ?? ((text) => console.log(text)),
+    err: options.err ?? ((text) => console.error(text)),
     readStdin: options.readStdin ?? readProcessStdin,
     client,
     fetch: send,

@@ -31,7 +31,7 @@ const REFUSED = 1;
 const EXIT_CODES = `exit codes: 0 done, ${REFUSED} the server refused or could not be reached, ${USAGE} usage error
             or unreadable input (plan fit -f),
             ${CHECK_FAILED} a check failed (headroom below --fail-below, plan does not fit or finds nothing,
-              node not drainable)`;
+              no cluster can host the plan, the planned name exists, node not drainable)`;
 
 /** What `serve` answers: the server runs on in this process; every other command answers its exit code. */
 export const SERVING = "serving";
@@ -52,6 +52,7 @@ export async function main(
         token: globals.token ?? env.PORTOLAN_TOKEN,
         json: globals.json,
         out: io.out,
+        err: io.err,
         ...(io.stdin ? { readStdin: io.stdin } : {}),
       });
       try {

@@ -33,3 +33,33 @@ export function parseAsOf(text: string, now: Date = new Date()): string | undefi
   }
   return parseInstant(text);
 }
+
+/** A silence in words, to its two largest units: "2d 3h", "5h 0m", "42s". */
+export function durationText(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m`;
+  return `${seconds}s`;
+}
+
+/** One line per stale target of a plan or gate: how old its data is, and whether the verdict counted it. */
+export function staleLines(
+  stale: readonly {
+    cluster: string;
+    lastSeenAt: string | null;
+    silentForSeconds: number;
+    inVerdict: boolean;
+  }[],
+): string[] {
+  return stale.map(
+    (s) =>
+      `stale: ${s.cluster} has been silent for ${durationText(s.silentForSeconds)} (last push ${s.lastSeenAt ?? "never"}): ${
+        s.inVerdict
+          ? "judged anyway (--include-stale)"
+          : "left out of the verdict (--include-stale to judge it)"
+      }`,
+  );
+}

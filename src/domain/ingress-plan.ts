@@ -182,3 +182,19 @@ export function ingressControllerManifest(input: {
     },
   };
 }
+
+/** DNS-1123 subdomain length: an IngressController's name is one. */
+const MAX_NAME = 253;
+
+/**
+ * A name no target cluster uses: NAME-2, NAME-3, … (the first free), shortening NAME when the
+ * suffix would pass the length limit. `taken` holds the names in use in the operator's namespace.
+ */
+export function suggestFreeName(name: string, taken: ReadonlySet<string>): string {
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    const base = name.slice(0, MAX_NAME - suffix.length).replace(/[-.]+$/, "");
+    const candidate = `${base}${suffix}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}

@@ -59,6 +59,8 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   page.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const last = pageRows[pageRows.length - 1];
   return {
+    /** the instant answered (null: each cluster's latest state) */
+    asOf: input.asOf?.toISOString() ?? null,
     allocations: page.map(presentAllocation),
     nextCursor: rows.length > input.limit && last !== undefined ? last.cursor : null,
     summary,
@@ -157,6 +159,7 @@ export async function freeNodes(ctx: ServiceContext, input: z.output<typeof free
   const page = rest.slice(0, input.limit);
   return {
     cluster: cluster.name,
+    asOf: viewInstant(cluster, input.asOf),
     freeCount: row.freeNodes.length,
     nodes: page,
     nextCursor: rest.length > input.limit ? (page[page.length - 1] ?? null) : null,
@@ -204,6 +207,7 @@ export async function nodePorts(ctx: ServiceContext, input: z.output<typeof node
   const last = page[page.length - 1];
   return {
     cluster: cluster.name,
+    asOf: viewInstant(cluster, input.asOf),
     node: {
       name: node.name,
       labels: node.labels,

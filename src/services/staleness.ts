@@ -1,4 +1,11 @@
-/** How a cluster's agent is doing by the clocks: silent too long, and how far its clock runs off ours. */
+/**
+ * How a cluster's agent is doing by the clocks: silent too long, and how far its clock runs off ours.
+ * Stale targets of plans, fits and manifest gates are marked with how old their data is and left out
+ * of the verdict unless the caller asks to include stale clusters (a silent agent's data may no longer
+ * describe the cluster, so a verdict on it would pass or fail on guesses).
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { clusters } from "../db/schema/index.js";
 import type { ClusterRow } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 
@@ -15,4 +22,56 @@ export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdA
 export function clockSkewSeconds(observedAt: Date | null, receivedAt: Date | null): number | null {
   if (!observedAt || !receivedAt) return null;
   return (observedAt.getTime() - receivedAt.getTime()) / 1000;
+}
+
+type Silence = Pick<ClusterRow, "name" | "createdAt" | "lastSeenAt">;
+
+/** How old a cluster's data is: seconds since its last push was received (since registration if none). */
+export function dataAge(ctx: ServiceContext, cluster: Silence) {
+  const since = cluster.lastSeenAt ?? cluster.createdAt;
+  return {
+    stale: isStale(ctx, cluster),
+    lastSeenAt: cluster.lastSeenAt?.toISOString() ?? null,
+    silentForSeconds: Math.max(0, Math.floor((ctx.now().getTime() - since.getTime()) / 1000)),
+  };
+}
+
+/** A stale target as answers list it: which, how old its data is, and whether the verdict counted it. */
+export interface StaleTarget {
+  cluster: string;
+  lastSeenAt: string | null;
+  silentForSeconds: number;
+  inVerdict: boolean;
+}
+
+/** The targets a verdict is made on (stale ones only with includeStale), and every stale target. */
+export function judgedTargets<C extends Silence>(
+  ctx: ServiceContext,
+  selected: readonly C[],
+  includeStale: boolean | undefined,
+): { judged: C[]; stale: StaleTarget[] } {
+  const judged: C[] = [];
+  const stale: StaleTarget[] = [];
+  for (const cluster of selected) {
+    const age = dataAge(ctx, cluster);
+    if (age.stale)
+      stale.push({
+        cluster: cluster.name,
+        lastSeenAt: age.lastSeenAt,
+        silentForSeconds: age.silentForSeconds,
+        inVerdict: includeStale === true,
+      });
+    if (!age.stale || includeStale) judged.push(cluster);
+  }
+  return { judged, stale };
+}
+
+/** What a verdict says when every target was stale and left out: no verdict, not a pass. */
+export const ALL_STALE =
+  "every target cluster is stale (silent past the threshold); includeStale to judge them";
+
+/** isStale's rule in SQL, on `clusters`: heard from (or registered) within the threshold. */
+export function freshWhere(ctx: ServiceContext): SQL {
+  const since = new Date(ctx.now().getTime() - ctx.config.staleAfterSeconds * 1000);
+  return sql`coalesce(${clusters.lastSeenAt}, ${clusters.createdAt}) >= ${since.toISOString()}`;
 }

@@ -83,7 +83,8 @@ describe("portolan plan ingresscontroller", () => {
       "--token",
       ADMIN,
     );
-    expect(next.out).toContain("httpPort 12080");
-    expect(JSON.parse(next.out.slice(next.out.indexOf("{")))).toMatchObject({ kind: "IngressController" });
+    // --output: the manifest alone on stdout, the explanation on stderr.
+    expect(next.err).toContain("httpPort 12080");
+    expect(JSON.parse(next.out)).toMatchObject({ kind: "IngressController" });
   });
 });

@@ -57,6 +57,15 @@ describe("the dashboard with IngressControllers", () => {
     });
   });
 
+  it("warns that a planned name already runs and offers no manifest to copy", async () => {
+    const { status, html } = await page("/plan?icName=shard-a&icSelector=env%3Dprod");
+    expect(status).toBe(200);
+    expect(htmlText(html)).toContain(
+      "ocp-prod already runs openshift-ingress-operator/shard-a (HostNetwork 10080/10443/11936, 1 replicas): applying this plan would rewrite it. A free name: shard-a-2.",
+    );
+    expect(html).not.toContain('id="ic-manifest"');
+  });
+
   it("says what is wrong when the plan's target selects no cluster", async () => {
     const { status, html } = await page("/plan?icName=shard-b&icSelector=env%3Dnowhere");
     expect(status).toBeGreaterThanOrEqual(400);

@@ -146,7 +146,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)(
     it("gives two teams planning at once different ports", async () => {
       const reserve = (owner: string) =>
         fleet.h.mutate("capacity.reserveIngressController", {
-          plan: { name: `shard-${owner}`, labelSelector: { env: "prod" } },
+          // Names no cluster runs (shard-a does, on ocp-prod: reserving for it is refused).
+          plan: { name: `shard-${owner}-new`, labelSelector: { env: "prod" } },
           owner,
           purpose: "concurrent",
         });

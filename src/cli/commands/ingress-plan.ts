@@ -1,9 +1,15 @@
-/** `portolan plan ingresscontroller NAME`: ports, why, spare-node arithmetic, and the manifest. */
+/**
+ * `portolan plan ingresscontroller NAME`: ports, why, spare-node arithmetic, and the manifest. With
+ * `--output yaml|json`, stdout carries the manifest alone (kubectl's convention, so it pipes into
+ * `oc apply -f -`) and the explanation goes to stderr. No manifest is printed when there is no plan
+ * to apply: no free set, no cluster that can host a router, or the name already exists (exit 3).
+ */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
 import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 import { collect, commaList, instant, port, portRange, selector, wholeNumber } from "../flags.js";
+import { staleLines } from "../time.js";
 
 interface PlanOptions {
   cluster?: string[];
@@ -21,7 +27,8 @@ interface PlanOptions {
   owner?: string;
   purpose?: string;
   expires?: string;
-  output: "yaml" | "json";
+  output?: "yaml" | "json";
+  includeStale?: boolean;
 }
 
 /** "10080,10443,11936" → the http, https and stats ports */
@@ -54,31 +61,70 @@ function refusalText(r: Refusal): string {
   }
 }
 
-function printPlan(
-  ctx: CliContext,
-  answer: PlanAnswer & { reservations?: { id: number; port: number }[] },
-  output: "yaml" | "json",
-) {
+type Answer = PlanAnswer & { reservations?: { id: number; port: number }[] };
+
+/** A plan to apply: ports chosen, a cluster that can host it, and a name no target uses. */
+const applicable = (answer: Answer) =>
+  answer.choice !== null && answer.hostable && answer.existing.length === 0;
+
+function existingText(e: Answer["existing"][number]): string {
+  const strategy = e.endpointPublishingStrategy ?? "strategy unset";
+  const ports = e.hostNetwork
+    ? ` ${e.hostNetwork.httpPort}/${e.hostNetwork.httpsPort}/${e.hostNetwork.statsPort}`
+    : "";
+  const replicas = e.replicas === null ? "replicas unset (2)" : `${e.replicas} replica(s)`;
+  const available = e.availableReplicas === null ? "" : `, ${e.availableReplicas} available`;
+  return `${e.cluster} already runs ${e.namespace}/${e.name}: ${strategy}${ports}, ${replicas}${available}`;
+}
+
+/** The explanation, line by line: to stdout, or to stderr when stdout carries the manifest alone. */
+function explain(say: (text: string) => void, answer: Answer) {
+  for (const line of staleLines(answer.staleClusters)) say(line);
+  if (answer.existing.length > 0) {
+    for (const e of answer.existing) say(`name taken: ${existingText(e)}`);
+    say(
+      `  applying a plan named ${answer.name} would rewrite it; plan a free name instead, e.g. ${answer.suggestedName} (no manifest printed)`,
+    );
+  }
+  if (!answer.hostable) say(`${answer.name}: no plan: ${answer.verdict}`);
   const { choice } = answer;
-  if (!choice) ctx.out(`${answer.name}: no free port set on every eligible node of the target clusters`);
-  else {
-    ctx.out(
+  if (!choice) say(`${answer.name}: no free port set on every eligible node of the target clusters`);
+  else if (answer.hostable) {
+    say(
       `${answer.name}: httpPort ${choice.httpPort}, httpsPort ${choice.httpsPort}, statsPort ${choice.statsPort} (rule: ${choice.rule})`,
     );
-    ctx.out(`  why: ${choice.why}`);
+    say(`  why: ${choice.why}`);
   }
   for (const p of answer.passedOver) {
-    ctx.out(`  passed over ${p.httpPort}/${p.httpsPort}/${p.statsPort} (${p.rule}):`);
-    for (const r of p.refusals) ctx.out(`    ${refusalText(r)}`);
+    say(`  passed over ${p.httpPort}/${p.httpsPort}/${p.statsPort} (${p.rule}):`);
+    for (const r of p.refusals) say(`    ${refusalText(r)}`);
   }
-  ctx.out("replicas keeping one eligible node spare:");
-  for (const c of answer.clusters) ctx.out(`  ${c.cluster} (${c.profile} profile): ${c.arithmetic}`);
-  for (const r of answer.reservations ?? []) ctx.out(`reserved: #${r.id} TCP ${r.port}`);
-  if (answer.manifest) {
-    ctx.out(`manifest (replicas ${answer.replicas}: the fewest any target cluster takes with a node spare):`);
-    ctx.out(
-      output === "json" ? JSON.stringify(answer.manifest, null, 2) : stringify(answer.manifest).trimEnd(),
+  if (answer.clusters.length > 0) say("replicas keeping one eligible node spare:");
+  for (const c of answer.clusters) {
+    say(`  ${c.cluster} (${c.profile} profile${c.stale ? ", stale" : ""}): ${c.arithmetic}`);
+    if (!c.diagnosis) continue;
+    say(
+      `    ${c.diagnosis.nodes} node(s), ${c.diagnosis.selectedNodes} match the node selector; what would make one eligible:`,
     );
+    for (const hint of c.diagnosis.hints) say(`      - ${hint}`);
+  }
+  for (const r of answer.reservations ?? []) say(`reserved: #${r.id} TCP ${r.port}`);
+}
+
+const manifestText = (answer: Answer, output: "yaml" | "json") =>
+  output === "json" ? JSON.stringify(answer.manifest, null, 2) : stringify(answer.manifest).trimEnd();
+
+function printPlan(ctx: CliContext, answer: Answer, output: "yaml" | "json" | undefined) {
+  if (output) {
+    // kubectl's convention: the manifest alone on stdout, everything else on stderr.
+    explain(ctx.err, answer);
+    if (applicable(answer) && answer.manifest) ctx.out(manifestText(answer, output));
+    return;
+  }
+  explain(ctx.out, answer);
+  if (applicable(answer) && answer.manifest) {
+    ctx.out(`manifest (replicas ${answer.replicas}: the fewest any target cluster takes with a node spare):`);
+    ctx.out(manifestText(answer, "yaml"));
   }
 }
 
@@ -100,6 +146,7 @@ async function planIngressController(ctx: CliContext, name: string, options: Pla
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
     ...(options.domain ? { domain: options.domain } : {}),
+    ...(options.includeStale ? { includeStale: true } : {}),
   };
   const answer = options.reserve
     ? await ctx.client.capacity.reserveIngressController.mutate({
@@ -111,13 +158,15 @@ async function planIngressController(ctx: CliContext, name: string, options: Pla
     : await ctx.client.capacity.planIngressController.query(plan);
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else printPlan(ctx, answer, options.output);
-  return answer.choice ? 0 : CHECK_FAILED;
+  return applicable(answer) ? 0 : CHECK_FAILED;
 }
 
 export function registerIngressPlan(plan: Command, run: Run): void {
   plan
     .command("ingresscontroller")
-    .description("ports, replicas and manifest for a new HostNetwork IngressController (exit 3 if none)")
+    .description(
+      "ports, replicas and manifest for a new HostNetwork IngressController (exit 3 if no plan: no free set, no cluster can host it, or the name exists)",
+    )
     .argument("<name>")
     .option("--cluster <name>", "a target cluster (repeatable)", collect)
     .option("--clusters <a,b>", "target clusters", commaList)
@@ -136,6 +185,12 @@ export function registerIngressPlan(plan: Command, run: Run): void {
     .option("--owner <owner>", "reservation owner (default $USER)")
     .option("--purpose <text>", "reservation purpose")
     .option("--expires <time>", "reservation expiry (ISO-8601)", instant)
-    .addOption(new Option("--output <format>", "manifest format").choices(["yaml", "json"]).default("yaml"))
+    .option("--include-stale", "plan on stale clusters too (else they are left out, with their age)")
+    .addOption(
+      new Option(
+        "-o, --output <format>",
+        "print the manifest alone on stdout in this format (the explanation goes to stderr)",
+      ).choices(["yaml", "json"]),
+    )
     .action(run(planIngressController));
 }

@@ -7,6 +7,7 @@ import { shortList, table } from "../../render/text-table.js";
 import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, InputError, UsageError } from "../context.js";
 import { AS_OF_HELP, asOf, collect, commaList, portList, protocol, selector, wholeNumber } from "../flags.js";
+import { durationText, staleLines } from "../time.js";
 import { registerIngressPlan } from "./ingress-plan.js";
 
 /** The server's profiles, spelled here because the CLI loads no domain module (a new one fails to compile). */
@@ -57,7 +58,12 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
   const pages = await allPages((cursor) =>
     ctx.client.capacity.headroom.query({ clusters: clusterList(options), asOf: options.asOf, cursor }),
   );
-  const answer = { workloads: pages.flatMap((p) => p.workloads), nextCursor: null };
+  const answer = {
+    asOf: pages[0]?.asOf ?? null,
+    workloads: pages.flatMap((p) => p.workloads),
+    nextCursor: null,
+  };
+  if (!ctx.json && answer.asOf) ctx.out(`as of ${answer.asOf}`);
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else if (answer.workloads.length === 0) ctx.out("no host-port workloads");
   else
@@ -150,13 +156,17 @@ interface FitOptions extends ClusterChoice {
   selector?: Record<string, string>;
   tolerateAll?: boolean;
   file?: string;
+  includeStale?: boolean;
 }
 
 type FitAnswer = Awaited<ReturnType<CliContext["client"]["capacity"]["checkFit"]["query"]>>;
 
 function printFitClusters(ctx: CliContext, clusters: FitAnswer["clusters"], indent: string) {
   for (const c of clusters) {
-    ctx.out(`${indent}${c.cluster}${c.stale ? " (stale)" : ""}: ${c.verdict}`);
+    const stale = c.stale
+      ? ` (stale: silent for ${durationText(c.silentForSeconds)}${c.inVerdict ? "" : ", left out of the verdict"})`
+      : "";
+    ctx.out(`${indent}${c.cluster}${stale}: ${c.verdict}`);
     ctx.out(
       `${indent}  eligible ${c.eligibleNodes}, fitting ${c.fittingNodes}, blocked ${c.blockedNodes}, ineligible ${c.ineligibleNodes}; headroom after ${c.headroomAfter} (${c.statusAfter})`,
     );
@@ -191,9 +201,14 @@ async function planFit(ctx: CliContext, options: FitOptions) {
     replicas: options.replicas ?? 1,
     nodeSelector: options.selector,
     tolerations: options.tolerateAll ? [{ operator: "Exists" }] : undefined,
+    ...(options.includeStale ? { includeStale: true } : {}),
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
-  else printFitClusters(ctx, answer.clusters, "");
+  else {
+    for (const line of staleLines(answer.staleClusters)) ctx.out(line);
+    if (answer.verdict) ctx.out(`does not fit: ${answer.verdict}`);
+    printFitClusters(ctx, answer.clusters, "");
+  }
   return answer.fits ? 0 : CHECK_FAILED;
 }
 
@@ -237,7 +252,12 @@ async function planFitManifest(ctx: CliContext, file: string, options: FitOption
     );
   const manifest = await readManifestText(ctx, file);
   const answer = await ctx.client.capacity.checkManifest
-    .mutate({ manifest, clusters: clusterList(options), labelSelector: options.selector })
+    .mutate({
+      manifest,
+      clusters: clusterList(options),
+      labelSelector: options.selector,
+      ...(options.includeStale ? { includeStale: true } : {}),
+    })
     .catch((error: unknown) => {
       const issues = manifestIssues(error);
       throw issues ? new InputError(issues) : error;
@@ -262,6 +282,7 @@ async function planFitManifest(ctx: CliContext, file: string, options: FitOption
     ctx.out(
       `document ${w.document}${w.path ? ` ${w.path}` : ""}: ${w.kind} ${w.namespace ? `${w.namespace}/` : ""}${w.name} wants ${ports} ${count} on ${where}: ${w.fits ? "fits" : `DOES NOT FIT (${w.verdict})`}${w.fits && !w.rolloutCompletes ? `, but ITS ROLLOUT WILL NOT COMPLETE (${w.verdict})` : ""}`,
     );
+    for (const line of staleLines(w.staleClusters)) ctx.out(`  ${line}`);
     printFitClusters(ctx, w.clusters, "  ");
     for (const c of w.clusters) printRollout(ctx, c.cluster, c.rollout);
   }
@@ -300,6 +321,7 @@ interface FreeOptions extends ClusterChoice {
   quietDays?: number;
   profile?: ProfileName;
   allowPrivileged?: boolean;
+  includeStale?: boolean;
 }
 
 async function planFree(ctx: CliContext, options: FreeOptions) {
@@ -314,9 +336,12 @@ async function planFree(ctx: CliContext, options: FreeOptions) {
     quietDays: options.quietDays,
     profile: options.profile,
     allowPrivileged: options.allowPrivileged,
+    ...(options.includeStale ? { includeStale: true } : {}),
   });
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
   else {
+    for (const line of staleLines(answer.staleClusters)) ctx.out(line);
+    if (answer.verdict) ctx.out(`no range: ${answer.verdict}`);
     const where = `on every node of ${answer.clusters.length} cluster(s) (${answer.clusters.join(", ")})`;
     if (answer.ranges.length === 0) ctx.out(`no free ${options.width}-port range ${where}`);
     else {
@@ -402,6 +427,7 @@ export function registerPlanning(program: Command, run: Run): void {
       selector,
     )
     .option("--tolerate-all", "it tolerates every taint")
+    .option("--include-stale", "count stale clusters in the verdict (else they are marked and left out)")
     .option(
       "-f, --file <path>",
       "a manifest (YAML or JSON, - for stdin): Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, DeploymentConfig, Job, CronJob, Pod, IngressController, List",
@@ -431,6 +457,7 @@ export function registerPlanning(program: Command, run: Run): void {
       profileName,
     )
     .option("--allow-privileged", "also offer ports below 1024")
+    .option("--include-stale", "read stale clusters' ports too (else they are left out, with their age)")
     .action(run(planFree));
   registerIngressPlan(plan, run);
   program

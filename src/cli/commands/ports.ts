@@ -39,6 +39,7 @@ async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Prom
     ctx.out(`no allocations of ${whoScope(hostPort, options)}`);
     return 0;
   }
+  if (answer.asOf) ctx.out(`as of ${answer.asOf}`);
   const rows = [...answer.allocations].sort(
     (a, b) =>
       a.cluster.localeCompare(b.cluster) || a.node.localeCompare(b.node) || a.pod.localeCompare(b.pod),
@@ -143,6 +144,7 @@ interface FreeOptions {
 /** Every free node of one port-map row (the map names only the first): all pages, one name a line. */
 async function free(ctx: CliContext, cluster: string, hostPort: number, options: FreeOptions) {
   const names: string[] = [];
+  let answeredAsOf: string | null = null;
   let cursor: string | undefined;
   do {
     const page = await ctx.client.ports.freeNodes.query({
@@ -154,10 +156,15 @@ async function free(ctx: CliContext, cluster: string, hostPort: number, options:
       cursor,
     });
     names.push(...page.nodes);
+    answeredAsOf = page.asOf;
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
-  if (ctx.json) ctx.out(JSON.stringify({ cluster, hostPort, freeNodes: names }, null, 2));
-  else ctx.out(names.length === 0 ? `no node is free for ${hostPort} in ${cluster}` : names.join("\n"));
+  if (ctx.json) ctx.out(JSON.stringify({ cluster, hostPort, asOf: answeredAsOf, freeNodes: names }, null, 2));
+  else {
+    // stdout stays one name a line (scripts read it); the instant goes to stderr.
+    if (options.asOf) ctx.err(`as of ${answeredAsOf}`);
+    ctx.out(names.length === 0 ? `no node is free for ${hostPort} in ${cluster}` : names.join("\n"));
+  }
   return 0;
 }
 
@@ -175,7 +182,7 @@ async function node(ctx: CliContext, cluster: string, nodeName: string, options:
   }
   const n = answer.node;
   ctx.out(
-    `${answer.cluster}/${n.name}: ${n.ready ? "Ready" : "NotReady"}${n.unschedulable ? ", cordoned" : ""}\n`,
+    `${answer.cluster}/${n.name}: ${n.ready ? "Ready" : "NotReady"}${n.unschedulable ? ", cordoned" : ""}${options.asOf ? ` (as of ${answer.asOf})` : ""}\n`,
   );
   if (answer.allocations.length === 0) ctx.out("no host ports held on this node");
   else

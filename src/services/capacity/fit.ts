@@ -24,7 +24,7 @@ import {
   queryProtocolSchema,
 } from "../inputs.js";
 import { reservationsInForce } from "../reservations-in-force.js";
-import { isStale } from "../staleness.js";
+import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { sampleSizeSchema } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
@@ -51,6 +51,8 @@ export const fitInput = z.object({
   sampleSize: sampleSizeSchema.optional(),
   /** a DaemonSet: a pod on every eligible node, fitting only when none is blocked (replicas is ignored) */
   everyEligibleNode: z.boolean().optional(),
+  /** count stale clusters in the verdict (else they are answered, marked, and left out of `fits`) */
+  includeStale: z.boolean().optional(),
 });
 export type FitInput = z.output<typeof fitInput>;
 
@@ -360,9 +362,15 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
       : fitOutcome(input.replicas, eligible - blocked);
     const reasons = topReasons(c?.reasons, size);
     const blocking = workloadsOf(workloadsBy.get(cluster.id));
+    const age = dataAge(ctx, cluster);
     return {
       cluster: cluster.name,
-      stale: isStale(ctx, cluster),
+      stale: age.stale,
+      /** seconds since the cluster's last push: how old the data this answer reads is */
+      silentForSeconds: age.silentForSeconds,
+      lastSeenAt: age.lastSeenAt,
+      /** false: stale and left out of the verdict (includeStale counts it) */
+      inVerdict: !age.stale || input.includeStale === true,
       fits: outcome.fits,
       verdict: outcome.verdict,
       replicas: input.everyEligibleNode ? eligible : input.replicas,
@@ -400,5 +408,13 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
     };
   };
   const results = selected.map(answerFor);
-  return { fits: results.every((r) => r.fits), clusters: results };
+  const { judged, stale } = judgedTargets(ctx, selected, input.includeStale);
+  const counted = results.filter((r) => r.inVerdict);
+  return {
+    // Every target stale and left out is no verdict, so not a pass: a gate must not wave it through.
+    fits: judged.length > 0 && counted.every((r) => r.fits),
+    verdict: judged.length === 0 ? ALL_STALE : null,
+    staleClusters: stale,
+    clusters: results,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
-import { declaredPortVersions, portAllocations } from "../../db/schema/index.js";
+import { clusters, declaredPortVersions, portAllocations } from "../../db/schema/index.js";
 import { fleetExclusions, freeRanges } from "../../domain/free-ranges.js";
 import {
   excludedRanges,
@@ -16,12 +16,13 @@ import {
   type ClusterRow,
   type ClusterSelection,
   selectClusters,
-  selectedClusterIds,
+  selectionWhere,
 } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import { reservationsInForce } from "../reservations-in-force.js";
+import { ALL_STALE, freshWhere, judgedTargets } from "../staleness.js";
 
 export const freeRangeInput = z.object({
   clusters: clusterListSchema.optional(),
@@ -37,6 +38,8 @@ export const freeRangeInput = z.object({
   profile: z.enum(profileNames).optional(),
   /** offer ports below 1024 (they need root or CAP_NET_BIND_SERVICE) */
   allowPrivileged: z.boolean().optional(),
+  /** read stale clusters' ports too (else they are listed with their age and left out) */
+  includeStale: z.boolean().optional(),
 });
 export type FreeRangeInput = z.output<typeof freeRangeInput>;
 
@@ -44,7 +47,16 @@ export type FreeRangeInput = z.output<typeof freeRangeInput>;
  * Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per
  * protocol: pods' allocations and IngressControllers' declared ports (held even with no router pod).
  */
-async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quietDays: number | undefined) {
+async function usedPorts(
+  ctx: ServiceContext,
+  selection: ClusterSelection & { includeStale?: boolean | undefined },
+  quietDays: number | undefined,
+) {
+  // A subquery, whatever the fleet's size; stale clusters are left out by the same rule as isStale.
+  const ids = ctx.db
+    .select({ id: clusters.id })
+    .from(clusters)
+    .where(and(selectionWhere(selection), selection.includeStale ? undefined : freshWhere(ctx)));
   const since = quietDays ? new Date(ctx.now().getTime() - quietDays * 86_400_000) : undefined;
   const heldIn = (t: typeof portAllocations | typeof declaredPortVersions) =>
     ctx.db
@@ -52,7 +64,7 @@ async function usedPorts(ctx: ServiceContext, selection: ClusterSelection, quiet
       .from(t)
       .where(
         and(
-          inArray(t.clusterId, selectedClusterIds(ctx.db, selection)),
+          inArray(t.clusterId, ids),
           since ? or(isNull(t.validTo), gt(t.validTo, since)) : isNull(t.validTo),
         ),
       );
@@ -97,25 +109,33 @@ const NAMED_CLUSTERS = 20;
 
 export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput) {
   const selection = { clusters: input.clusters, labelSelector: input.labelSelector };
-  const selected = await selectClusters(ctx.db, selection);
+  const targets = await selectClusters(ctx.db, selection);
+  const { judged: selected, stale } = judgedTargets(ctx, targets, input.includeStale);
   const excluded = profileExclusions(selected, {
     ...(input.profile ? { profile: input.profile } : {}),
     ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
   });
-  const used = await usedPorts(ctx, selection, input.quietDays);
+  const used = await usedPorts(ctx, { ...selection, includeStale: input.includeStale }, input.quietDays);
   const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
-  const ranges = freeRanges({
-    width: input.width,
-    ...(input.protocol ? { protocol: input.protocol } : {}),
-    used,
-    reservations,
-    excluded,
-    ...(input.min !== undefined ? { min: input.min } : {}),
-    ...(input.max !== undefined ? { max: input.max } : {}),
-    ...(input.limit !== undefined ? { limit: input.limit } : {}),
-  });
+  // Every selected cluster stale and left out: no cluster was read, so no range is known free.
+  const noneJudged = targets.length > 0 && selected.length === 0;
+  const ranges = noneJudged
+    ? []
+    : freeRanges({
+        width: input.width,
+        ...(input.protocol ? { protocol: input.protocol } : {}),
+        used,
+        reservations,
+        excluded,
+        ...(input.min !== undefined ? { min: input.min } : {}),
+        ...(input.max !== undefined ? { max: input.max } : {}),
+        ...(input.limit !== undefined ? { limit: input.limit } : {}),
+      });
   return {
     clusters: selected.map((c) => c.name),
+    /** stale selected clusters with how old their data is; `inVerdict` false: their ports were not read */
+    staleClusters: stale,
+    verdict: noneJudged ? ALL_STALE : null,
     protocol: input.protocol ?? null,
     width: input.width,
     ranges,

@@ -64,6 +64,8 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
+    /** the instant answered (null: each cluster's latest state) */
+    asOf: input.asOf?.toISOString() ?? null,
     workloads: page.map(({ createdAt, lastSeenAt, ...w }) => ({
       ...w,
       stale: isStale(ctx, { createdAt, lastSeenAt }),

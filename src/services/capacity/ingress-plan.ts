@@ -28,6 +28,7 @@ import {
   sparingReplicas,
   triplePorts,
 } from "../../domain/ingress-plan.js";
+import { diagnosePlacement, type NodeGroup } from "../../domain/placement-diagnosis.js";
 import {
   excludedRanges,
   type ProfileName,
@@ -41,7 +42,9 @@ import type { ServiceContext } from "../context.js";
 import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, instantSchema, labelsSchema } from "../inputs.js";
 import { RESERVATION_LOCK, reservationsInForce } from "../reservations-in-force.js";
+import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { conflictsWithWanted, openHolds } from "./fit.js";
+import { existingNames, holdsText } from "./ingress-names.js";
 import { judgeShapes, shapeOf } from "./node-shapes.js";
 
 /** Holders listed per passed-over candidate port; the rest are counted. */
@@ -69,6 +72,8 @@ export const planIngressControllerInput = z
     profile: z.enum(profileNames).optional(),
     allowPrivileged: z.boolean().optional(),
     domain: dns1123SubdomainSchema.optional(),
+    /** plan on stale target clusters too (else they are listed, with their age, and left out) */
+    includeStale: z.boolean().optional(),
   })
   .refine((i) => i.clusters !== undefined || i.labelSelector !== undefined, {
     message: "name the target clusters or give a label selector",
@@ -98,6 +103,14 @@ async function eligibleShapes(db: Db, ids: SQL, rules: PlacementRules) {
     rules,
   );
   const eligible = [...verdicts].filter(([, v]) => v.eligible).map(([text]) => text);
+  // Every node group per cluster, for saying why a cluster has no eligible node.
+  const groups = new Map<number, NodeGroup[]>();
+  for (const r of rows) {
+    const shape = JSON.parse(r.shape) as Omit<NodeGroup, "nodes">;
+    const list = groups.get(r.cluster_id) ?? [];
+    list.push({ ...shape, nodes: r.nodes });
+    groups.set(r.cluster_id, list);
+  }
   const counts = new Map<number, number>();
   for (const r of rows)
     if (verdicts.get(r.shape)?.eligible) counts.set(r.cluster_id, (counts.get(r.cluster_id) ?? 0) + r.nodes);
@@ -105,7 +118,7 @@ async function eligibleShapes(db: Db, ids: SQL, rules: PlacementRules) {
       SELECT n.cluster_id, n.name FROM node_versions n CROSS JOIN LATERAL (SELECT ${shape.columns}) g
       WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${ids})
         AND ${shape.json} IN (SELECT value FROM jsonb_array_elements(${`[${eligible.join(",")}]`}::jsonb)))`;
-  return { counts, eligibleNodes };
+  return { counts, groups, eligibleNodes };
 }
 
 /** TCP ports wanted on 0.0.0.0, as fit.ts's `w`: the window (if any) and the candidates. */
@@ -195,12 +208,13 @@ function planClusters(
 }
 
 export async function planIngressController(ctx: ServiceContext, input: PlanInput) {
-  const selected = await selectClusters(ctx.db, {
+  const targets = await selectClusters(ctx.db, {
     clusters: input.clusters,
     labelSelector: input.labelSelector,
   });
-  if (selected.length === 0)
+  if (targets.length === 0)
     throw new ServiceError("NOT_FOUND", "NOT_FOUND", "no cluster matches the selection");
+  const { judged: selected, stale } = judgedTargets(ctx, targets, input.includeStale);
   const nodeSelector = input.nodeSelector ?? DEFAULT_ROUTER_NODE_SELECTOR;
   const rules: PlacementRules = { nodeSelector, tolerations: input.tolerations };
   const window = input.window ?? { from: input.allowPrivileged ? 1 : 1024, to: 65535 };
@@ -213,9 +227,11 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     : undefined;
   const candidatePorts = obviousCandidates(preferred).flatMap((c) => triplePorts(c.ports));
   const ids = sql`${arrayLiteral(selected.map((c) => c.id))}::int[]`;
-  const [{ counts, eligibleNodes }, inForce] = await Promise.all([
+  // Every target, stale or not: applying the manifest there would rewrite an object of that name.
+  const [{ counts, groups, eligibleNodes }, inForce, names] = await Promise.all([
     eligibleShapes(ctx.db, ids, rules),
     reservationsInForce(ctx, selected),
+    existingNames(ctx.db, targets, input.name),
   ]);
   const held = await heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts));
   const clusters = planClusters(selected, input, inForce);
@@ -227,31 +243,57 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
   ];
   const holders = await holdersOf(ctx.db, ids, eligibleNodes, heldPassedOver);
   const nameOf = new Map(selected.map((c) => [c.id, c.name]));
+  const hostable = selected.some((c) => (counts.get(c.id) ?? 0) > 0);
+  const manifestWith = (replicas: number) =>
+    choice.chosen && hostable
+      ? ingressControllerManifest({
+          name: input.name,
+          replicas,
+          ports: choice.chosen.ports,
+          nodeSelector,
+          tolerations: input.tolerations,
+          domain: input.domain,
+        })
+      : null;
   const perCluster = selected.map((cluster, i) => {
     const eligible = counts.get(cluster.id) ?? 0;
     const replicas = sparingReplicas(input.replicas, eligible);
+    const age = dataAge(ctx, cluster);
     return {
       cluster: cluster.name,
       profile: clusters[i]?.profile,
+      stale: age.stale,
+      silentForSeconds: age.silentForSeconds,
       eligibleNodes: eligible,
       askedReplicas: input.replicas,
       ...replicas,
-      manifest: choice.chosen
-        ? ingressControllerManifest({
-            name: input.name,
-            replicas: Math.max(1, replicas.replicas),
-            ports: choice.chosen.ports,
-            nodeSelector,
-            tolerations: input.tolerations,
-            domain: input.domain,
-          })
-        : null,
+      /** why no node can take a router here, and what would make one possible (null: some can) */
+      diagnosis:
+        eligible === 0
+          ? diagnosePlacement(groups.get(cluster.id) ?? [], { nodeSelector, tolerations: input.tolerations })
+          : null,
+      manifest: eligible > 0 ? manifestWith(Math.max(1, replicas.replicas)) : null,
     };
   });
-  // One manifest for all: the fewest replicas any target cluster can take with a node spare.
-  const replicasForAll = Math.max(1, Math.min(...perCluster.map((c) => c.replicas)));
+  // One manifest for all: the fewest replicas any cluster that can host takes with a node spare.
+  const hosting = perCluster.filter((c) => c.eligibleNodes > 0);
+  const replicasForAll = hosting.length > 0 ? Math.max(1, Math.min(...hosting.map((c) => c.replicas))) : 0;
   return {
     name: input.name,
+    /** an IngressController of this name already runs there: applying the plan would rewrite it */
+    existing: names.existing,
+    /** a name no target cluster uses, when the name is taken */
+    suggestedName: names.suggestedName,
+    /** stale targets with how old their data is; `inVerdict` false: left out of the plan */
+    staleClusters: stale,
+    /** false: no target cluster has a node that could run a router (see each cluster's diagnosis) */
+    hostable,
+    /** why there is no plan, in words (null when there is one) */
+    verdict: hostable
+      ? null
+      : selected.length === 0
+        ? ALL_STALE
+        : "no target cluster has an eligible node for the routers (see each cluster's diagnosis)",
     clusters: perCluster,
     choice: choice.chosen
       ? {
@@ -287,16 +329,7 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
           : r,
       ),
     })),
-    manifest: choice.chosen
-      ? ingressControllerManifest({
-          name: input.name,
-          replicas: replicasForAll,
-          ports: choice.chosen.ports,
-          nodeSelector,
-          tolerations: input.tolerations,
-          domain: input.domain,
-        })
-      : null,
+    manifest: manifestWith(replicasForAll),
   };
 }
 
@@ -327,7 +360,15 @@ export async function reserveIngressController(
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${RESERVATION_LOCK})`);
     const answer = await planIngressController({ ...ctx, db: tx }, input.plan);
-    if (!answer.choice) return { ...answer, reservations: [] };
+    const [first] = answer.existing;
+    if (first)
+      throw new ServiceError(
+        "CONFLICT",
+        "INGRESS_CONTROLLER_EXISTS",
+        `IngressController ${first.namespace}/${first.name} already exists on ${answer.existing.map((e) => e.cluster).join(", ")} (${first.cluster}: ${holdsText(first)}); applying this plan would rewrite it. Nothing was reserved: plan a free name such as ${answer.suggestedName}`,
+      );
+    // No plan (no cluster can host, or no free set): nothing to reserve.
+    if (!answer.choice || !answer.manifest) return { ...answer, reservations: [] };
     const names = answer.clusters.map((c) => c.cluster);
     const rows = await tx
       .insert(reservations)

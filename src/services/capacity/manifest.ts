@@ -32,6 +32,8 @@ export const checkManifestInput = z.object({
   clusters: clusterListSchema.optional(),
   labelSelector: labelsSchema.optional(),
   sampleSize: z.number().int().min(1).max(100).optional(),
+  /** count stale target clusters in the verdicts (else they are marked and left out) */
+  includeStale: z.boolean().optional(),
 });
 export type CheckManifestInput = z.output<typeof checkManifestInput>;
 
@@ -166,6 +168,7 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
         ...about,
         fits: false,
         verdict: "no registered cluster matches",
+        staleClusters: [],
         rolloutCompletes: false,
         clusters: [],
       });
@@ -183,20 +186,28 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
         ...(workload.requiredNodeAffinity ? { requiredNodeAffinity: workload.requiredNodeAffinity } : {}),
         ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
         everyEligibleNode: workload.everyEligibleNode,
+        ...(input.includeStale ? { includeStale: true } : {}),
       },
       { self: replacedWorkloads(workload) },
     );
-    const failing = answer.clusters.filter((c) => !c.fits).length;
     const clusters = answer.clusters.map((c) => ({ ...c, rollout: rolloutOn(workload, c) }));
-    const stalling = clusters.filter((c) => c.rollout.outcome === "stalls").length;
+    // Stale clusters left out of the verdict are left out of the rollout verdict too.
+    const counted = clusters.filter((c) => c.inVerdict);
+    const failing = counted.filter((c) => !c.fits).length;
+    const stalling = counted.filter((c) => c.rollout.outcome === "stalls").length;
     // Where it does not fit, its rollout cannot finish either: the verdict names the rest.
-    const stallingWhereFits = clusters.filter((c) => c.fits && c.rollout.outcome === "stalls").length;
+    const stallingWhereFits = counted.filter((c) => c.fits && c.rollout.outcome === "stalls").length;
+    const leftOut = answer.staleClusters.filter((c) => !c.inVerdict).length;
+    const stale = leftOut > 0 ? ` (${leftOut} stale cluster(s) left out)` : "";
     workloads.push({
       ...about,
       fits: answer.fits,
-      verdict: `${failing === 0 ? "fits" : `fails on ${failing}`} of ${selected.length} cluster(s)${stallingWhereFits > 0 ? `; its rollout stalls on ${stallingWhereFits}` : ""}`,
+      verdict:
+        answer.verdict ??
+        `${failing === 0 ? "fits" : `fails on ${failing}`} of ${counted.length} cluster(s)${stale}${stallingWhereFits > 0 ? `; its rollout stalls on ${stallingWhereFits}` : ""}`,
       /** false when a rollout of it would stall on some target cluster ("manual" and "none" pass) */
-      rolloutCompletes: stalling === 0,
+      rolloutCompletes: answer.verdict === null && stalling === 0,
+      staleClusters: answer.staleClusters,
       clusters,
     });
   }

@@ -82,11 +82,43 @@ function refusalText(r: Plan["passedOver"][number]["refusals"][number]): string 
   }
 }
 
+/** The warnings that come before any port: a taken name, stale targets, no cluster that can host it. */
+function PlanWarnings({ plan }: { plan: Plan }) {
+  return (
+    <>
+      {plan.existing.map((e) => (
+        <p class="status status-none">
+          {`${e.cluster} already runs ${e.namespace}/${e.name} (${e.endpointPublishingStrategy ?? "strategy unset"}${
+            e.hostNetwork
+              ? ` ${e.hostNetwork.httpPort}/${e.hostNetwork.httpsPort}/${e.hostNetwork.statsPort}`
+              : ""
+          }, ${e.replicas ?? 2} replicas): applying this plan would rewrite it. A free name: ${plan.suggestedName}.`}
+        </p>
+      ))}
+      {plan.staleClusters.map((s) => (
+        <p class="status status-low">
+          {`${s.cluster} is stale (last push ${s.lastSeenAt ?? "never"}): ${
+            s.inVerdict ? "planned on anyway" : "left out of the plan"
+          }.`}
+        </p>
+      ))}
+      {plan.hostable ? null : <p class="status status-none">{`No plan: ${plan.verdict}.`}</p>}
+      {plan.clusters
+        .filter((c) => c.diagnosis)
+        .map((c) => (
+          <p>{`${c.cluster}: no eligible node. ${c.diagnosis?.hints.join("; ")}.`}</p>
+        ))}
+    </>
+  );
+}
+
 export function IngressPlanPage({ plan }: { plan: Plan }) {
   const { choice } = plan;
+  const applicable = choice !== null && plan.manifest !== null && plan.existing.length === 0;
   return (
     <section aria-labelledby="ic-heading">
       <h2 id="ic-heading">{`Plan for IngressController ${plan.name}`}</h2>
+      <PlanWarnings plan={plan} />
       {choice ? (
         <p>
           <strong>{`httpPort ${choice.httpPort}, httpsPort ${choice.httpsPort}, statsPort ${choice.statsPort}`}</strong>
@@ -138,7 +170,7 @@ export function IngressPlanPage({ plan }: { plan: Plan }) {
           </ul>
         </>
       ) : null}
-      {choice ? (
+      {applicable ? (
         <>
           <h3>
             <label for="ic-manifest">Manifest to apply</label>
