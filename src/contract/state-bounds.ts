@@ -52,7 +52,11 @@ export const stateBounds = {
     code: "TOO_MANY_DISTINCT_PORTS",
     what: "distinct host ports (protocol, host IP, port)",
   },
-  listeners: { max: MAX_LISTENERS, code: "TOO_MANY_LISTENERS", what: "listeners (all node reports together)" },
+  listeners: {
+    max: MAX_LISTENERS,
+    code: "TOO_MANY_LISTENERS",
+    what: "listeners (all node reports together)",
+  },
 } as const satisfies Partial<Record<keyof StateSize, StateBound>>;
 
 export interface BrokenStateBound extends StateBound {

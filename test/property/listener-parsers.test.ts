@@ -16,7 +16,6 @@ import {
   textAddress,
 } from "../../src/contract/listener-parsers/address.js";
 import { ListenerSet } from "../../src/contract/listener-parsers/listener-set.js";
-import { listenerKey } from "../../src/contract/listeners.js";
 import {
   parseLocalPortRange,
   parseProcNet,
@@ -29,6 +28,7 @@ import {
   parseSsNodes,
 } from "../../src/contract/listener-parsers/ss.js";
 import type { NodeListeners, ObservedListener } from "../../src/contract/listeners.js";
+import { listenerKey } from "../../src/contract/listeners.js";
 import { renderProcNet } from "../helpers/proc-net-render.js";
 import { sharedInputDir } from "../helpers/shared-inputs.js";
 

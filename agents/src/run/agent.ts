@@ -8,6 +8,9 @@ import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
 import { IncompleteDumpError } from "../collect/kubectl-dump.js";
 import type { KubeClient } from "../kube/api.js";
+import { receiverConfigFromEnv } from "../listeners/config.js";
+import type { ReviewApi } from "../listeners/review-api.js";
+import { type ListenerService, startListenerService } from "../listeners/service.js";
 import { startHealthServer } from "../ops/health.js";
 import { createLogger, errorText, type Logger } from "../ops/log.js";
 import { type AgentMetrics, createAgentMetrics } from "../ops/metrics.js";
@@ -38,6 +41,10 @@ export interface AgentDeps {
   maxWaitMs?: number;
   pushBackoff?: BackoffPolicy;
   kubeBackoff?: BackoffPolicy;
+  /** Where the node-listener receiver's settings are read (PORTOLAN_LISTENER_*); process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the client-node TokenReview and pod reads of the node-listener receiver. */
+  reviewApi?: ReviewApi;
 }
 
 export interface AgentEvents {
@@ -50,6 +57,8 @@ export interface RunningAgent {
   events: EventEmitter<AgentEvents>;
   metrics: AgentMetrics;
   healthUrl: string | undefined;
+  /** The node-listener receiver (watch mode with PORTOLAN_LISTENER_PORT), once it listens. */
+  listeners: () => ListenerService | undefined;
   /** The exit status once the agent has finished (0 ok, 1 failed). */
   done: Promise<number>;
   /** Graceful stop (what SIGTERM does): stop watching, deliver what waits within the shutdown timeout. */
@@ -70,6 +79,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const stopping = new AbortController();
   let ready = false;
   let failed = false;
+  // Read before anything starts, so a bad setting stops the agent at once.
+  const receiverConfig = receiverConfigFromEnv(deps.env ?? process.env);
+  let listenerService: ListenerService | undefined;
 
   let sink: SnapshotSink;
   let pusher: Pusher | undefined;
@@ -153,18 +165,29 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           ready: () => ready,
         });
 
-  const kubeClient = async (): Promise<KubeClient> => {
-    if (deps.kubeClient) return deps.kubeClient;
+  let loadedKubeConfig: Promise<import("../kube/config.js").LoadedKubeConfig> | undefined;
+  const kubeConfig = () => {
     // Loaded on demand: client-node alone costs ~85 MB of RSS and ~0.4 s of CPU at start, which
     // --from-file does not need.
-    const { loadKubeConfig } = await import("../kube/config.js");
-    const { createKubeClient } = await import("../kube/client.js");
-    const loaded = loadKubeConfig({
-      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-      ...(config.context ? { context: config.context } : {}),
+    loadedKubeConfig ??= import("../kube/config.js").then(({ loadKubeConfig }) => {
+      const loaded = loadKubeConfig({
+        ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+        ...(config.context ? { context: config.context } : {}),
+      });
+      logger.info("kubernetes access", { source: loaded.source, server: loaded.server });
+      return loaded;
     });
-    logger.info("kubernetes access", { source: loaded.source, server: loaded.server });
-    return createKubeClient(loaded.config);
+    return loadedKubeConfig;
+  };
+  const kubeClient = async (): Promise<KubeClient> => {
+    if (deps.kubeClient) return deps.kubeClient;
+    const { createKubeClient } = await import("../kube/client.js");
+    return createKubeClient((await kubeConfig()).config);
+  };
+  const reviewApi = async (): Promise<ReviewApi> => {
+    if (deps.reviewApi) return deps.reviewApi;
+    const { createReviewApi } = await import("../kube/review.js");
+    return createReviewApi((await kubeConfig()).config);
   };
 
   /**
@@ -220,6 +243,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(config.server && !config.dryRun ? { server: config.server } : {}),
       ...(health ? { health: health.url } : {}),
     });
+    if (receiverConfig && config.mode !== "watch") {
+      logger.warn("PORTOLAN_LISTENER_PORT is ignored: node readers report to an agent in watch mode only");
+    }
     if (config.mode === "files") {
       return withinOnceDeadline(() =>
         snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin, config.allowNoPods),
@@ -231,6 +257,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       );
     }
     const client = await kubeClient();
+    if (receiverConfig) {
+      listenerService = await startListenerService(receiverConfig, {
+        api: await reviewApi(),
+        metrics,
+        logger,
+        now: () => clock.now().getTime(),
+      });
+      logger.info("receiving node listener reports", {
+        url: listenerService.url,
+        serviceAccount: receiverConfig.serviceAccount,
+      });
+    }
     const pushing = pusher
       ? pusher.run(stopping.signal).then(() => {
           if (pusher?.fatal) stopping.abort();
@@ -253,6 +291,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           watchTimeoutSeconds: config.watchTimeoutSeconds,
           kubeBackoff: deps.kubeBackoff ?? { initialMs: 500, maxMs: 30_000 },
           onSynced: () => events.emit("synced"),
+          onClusterState: (state) => listenerService?.attach(state),
         },
         stopping.signal,
       ),
@@ -283,6 +322,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       return error instanceof IncompleteDumpError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
+      await listenerService?.close();
       await health?.close();
       logger.info("portolan-agent stopped", { exitCode: code, usage: resourceFigures() });
       return code;
@@ -292,6 +332,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     events,
     metrics,
     healthUrl: health?.url,
+    listeners: () => listenerService,
     done,
     stop: () => {
       stopping.abort();

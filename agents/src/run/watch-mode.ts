@@ -36,12 +36,15 @@ export interface WatchModeOptions {
   watchTimeoutSeconds: number;
   kubeBackoff: BackoffPolicy;
   onSynced?: () => void;
+  /** Given the cluster state as soon as it exists (the node-listener receiver feeds it). */
+  onClusterState?: (state: ClusterState) => void;
 }
 
 export async function runWatchMode(options: WatchModeOptions, signal: AbortSignal): Promise<void> {
   const { client, delay, logger, metrics } = options;
   const notifier = new ChangeNotifier();
   const state = new ClusterState(() => notifier.notify());
+  options.onClusterState?.(state);
   const interner = new Interner();
 
   const common = {

@@ -1,0 +1,72 @@
+/**
+ * Reading /proc/net/{tcp,tcp6,udp,udp6} with bounded memory. On a busy node those files hold a row per
+ * connection (hundreds of thousands), so they are read in chunks and only rows in a listening state
+ * (TCP 0A, UDP 07) are kept for the contract's parser, which makes every other decision. Synchronous:
+ * the reader has nothing else to do during a scan, and sync reads of procfs are the cheapest.
+ */
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { MAX_LISTENERS_PER_NODE } from "../../../src/contract/bounds.js";
+import type { ProcNetFiles } from "../../../src/contract/listener-parsers/proc-net.js";
+
+const CHUNK = 64 * 1024;
+/** Rows kept per file: a node holds at most MAX_LISTENERS_PER_NODE listeners, the parser refuses more. */
+const MAX_KEPT_ROWS = MAX_LISTENERS_PER_NODE + 1;
+/** TCP_LISTEN, and TCP_CLOSE which is how a bound, unconnected UDP socket shows. */
+const LISTENING_STATE = { tcp: "0A", tcp6: "0A", udp: "07", udp6: "07" } as const;
+
+export type NetFile = keyof typeof LISTENING_STATE;
+export const NET_FILES = Object.keys(LISTENING_STATE) as NetFile[];
+
+/** The rows of one file that may be listeners (the header kept), or undefined when the file is absent. */
+export function readListeningRows(path: string, file: NetFile): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined; // e.g. IPv6 disabled
+    throw error;
+  }
+  const state = LISTENING_STATE[file];
+  const kept: string[] = [];
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  let rest = "";
+  const keep = (line: string) => {
+    // "  sl  local rem st …": the state is the fourth field; headers start with "sl".
+    const fields = line.trim().split(/\s+/, 4);
+    if (fields[0] === "sl" || fields[3] === state) kept.push(line);
+  };
+  try {
+    for (;;) {
+      const read = readSync(fd, buffer, 0, CHUNK, null);
+      if (read === 0) break;
+      const lines = (rest + buffer.toString("latin1", 0, read)).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) keep(line);
+      // One row past the bound lets the parser refuse with its own code and message.
+      if (kept.length > MAX_KEPT_ROWS) break;
+    }
+    if (rest) keep(rest);
+  } finally {
+    closeSync(fd);
+  }
+  return `${kept.join("\n")}\n`;
+}
+
+/** The node's four /proc/net files (listening rows only) and its outgoing port range. */
+export function readProcNetFiles(procRoot: string): ProcNetFiles {
+  const files: ProcNetFiles = {};
+  for (const file of NET_FILES) {
+    const text = readListeningRows(join(procRoot, "net", file), file);
+    if (text !== undefined) files[file] = text;
+  }
+  try {
+    files.ipLocalPortRange = readFileSync(
+      join(procRoot, "sys", "net", "ipv4", "ip_local_port_range"),
+      "latin1",
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  return files;
+}
