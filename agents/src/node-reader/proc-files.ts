@@ -24,7 +24,8 @@ export function readListeningRows(path: string, file: NetFile): string | undefin
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined; // e.g. IPv6 disabled
+    // tcp6/udp6 are absent when IPv6 is disabled; without tcp or udp this is not a /proc to trust.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && file.endsWith("6")) return undefined;
     throw error;
   }
   const state = LISTENING_STATE[file];
