@@ -301,9 +301,11 @@ describe("the receiver's report book", () => {
     const { target, upserts } = fakeState([]);
     service.attach(target);
     expect(upserts).toEqual([]);
+    expect(service.book.passedOn("worker-1")).toBe(false);
     target.nodes.set("worker-1", {});
     service.sweep();
     expect(upserts.map(([n]) => n)).toEqual(["worker-1"]);
+    expect(service.book.passedOn("worker-1")).toBe(true);
   });
 });
 

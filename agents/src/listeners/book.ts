@@ -40,6 +40,11 @@ export class ReportBook {
     return this.held.has(node);
   }
 
+  /** Whether the node's report is in the cluster state (its node is listed). */
+  passedOn(node: string): boolean {
+    return this.held.get(node)?.passedOn === true;
+  }
+
   /** The cluster state, once watch mode made it: held reports of listed nodes are passed on. */
   attach(target: ListenerTarget): void {
     this.target = target;

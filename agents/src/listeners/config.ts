@@ -59,7 +59,8 @@ const duration = (min: number, max: number) =>
   });
 
 const schema = z.object({
-  port: integer(1, 65535),
+  // 0: any free port (tests)
+  port: integer(0, 65535),
   host: z.string().min(1),
   serviceAccount: z
     .string()
@@ -81,7 +82,7 @@ export class ReceiverConfigError extends Error {}
 export function receiverConfigFromEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): ReceiverConfig | undefined {
-  if (!env[VARIABLES.port]) return undefined;
+  if (env[VARIABLES.port] === undefined || env[VARIABLES.port] === "") return undefined;
   const raw = Object.fromEntries(
     Object.entries(VARIABLES).map(([key, variable]) => [
       key,

@@ -290,7 +290,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           resyncMs: config.resyncMs,
           watchTimeoutSeconds: config.watchTimeoutSeconds,
           kubeBackoff: deps.kubeBackoff ?? { initialMs: 500, maxMs: 30_000 },
-          onSynced: () => events.emit("synced"),
+          onSynced: () => {
+            // Reports that came before the nodes were listed are passed on now, not at the next sweep.
+            listenerService?.sweep();
+            events.emit("synced");
+          },
           onClusterState: (state) => listenerService?.attach(state),
         },
         stopping.signal,
