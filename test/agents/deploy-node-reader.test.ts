@@ -103,6 +103,12 @@ describe("the node reader's DaemonSet (default tier)", () => {
     expect(container.image).toBe("portolan-agent:0.1.0");
     expect(container.command).toEqual(["/nodejs/bin/node"]);
     expect(container.args.at(-1)).toBe("dist/agents/src/node-reader/main.js");
+    // The flags bench/node-reader.ts measured within the memory budget.
+    expect(container.args.slice(0, -1)).toEqual([
+      "--jitless",
+      "--max-old-space-size=24",
+      "--max-semi-space-size=1",
+    ]);
     expect(existsSync(new URL("../../agents/src/node-reader/main.ts", import.meta.url))).toBe(true);
     const env: Record<string, string> = { NODE_NAME: "worker-1" };
     for (const e of container.env as Manifest[]) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { httpPost } from "../../agents/src/node-reader/http-post.js";
 import { runReaderLoop, type ScanEvent } from "../../agents/src/node-reader/loop.js";
 import { sendReport } from "../../agents/src/node-reader/send.js";
 import { silentLogger } from "../../agents/src/ops/log.js";
@@ -103,7 +104,7 @@ function startReader(node: string, listeners: ObservedListener[], token: string)
             maxAttempts: 3,
             maxBodyBytes: 4 * 1024 * 1024,
             backoff: { initialMs: 10, maxMs: 50 },
-            fetch,
+            post: httpPost,
             delay: realDelay,
             random: Math.random,
             logger: silentLogger,
@@ -128,7 +129,13 @@ describe("a node reader reporting to the agent", () => {
     await until(() => t.agent.listeners() !== undefined, t.agent.events, "synced", "the receiver");
     const events = startReader("worker-1", sampleListeners(), "reader-on-worker-1");
     const book = t.agent.listeners()?.book;
-    await until(() => book?.passedOn("worker-1") === true, t.agent.events, "snapshot", "the report", 10_000);
+    await until(
+      () => book?.passedOn("worker-1") === true && events.length > 0,
+      t.agent.events,
+      "snapshot",
+      "the report",
+      10_000,
+    );
     expect(t.agent.metrics.observedNodes.get()).toBe(1);
     expect(events[0]).toMatchObject({ kind: "change", outcome: { kind: "sent" } });
     expect(t.agent.metrics.listenerReports.get({ result: "accepted" })).toBeGreaterThanOrEqual(1);

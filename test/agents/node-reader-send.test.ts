@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Post } from "../../agents/src/node-reader/http-post.js";
 import { type SendOptions, sendReport } from "../../agents/src/node-reader/send.js";
 import { silentLogger } from "../../agents/src/ops/log.js";
 import type { NodeListeners } from "../../src/contract/listeners.js";
@@ -27,27 +28,31 @@ interface Call {
   body: string;
 }
 
-function options(answers: (Response | Error | "hang")[], overrides: Partial<SendOptions> = {}) {
+interface Answer {
+  status: number;
+  text?: string;
+}
+
+function options(answers: (Answer | Error | "hang")[], overrides: Partial<SendOptions> = {}) {
   const calls: Call[] = [];
   const waits: number[] = [];
-  const fetchFake = (async (_url: string, init: RequestInit) => {
-    const headers = new Headers(init.headers);
+  const post: Post = async (_url, request) => {
     calls.push({
-      authorization: headers.get("authorization"),
-      heartbeat: headers.get("portolan-heartbeat-seconds"),
-      body: String(init.body),
+      authorization: request.headers.authorization ?? null,
+      heartbeat: request.headers["portolan-heartbeat-seconds"] ?? null,
+      body: request.body,
     });
     // The token rotates between attempts.
     writeFileSync(tokenFile, `token-${calls.length + 1}\n`);
-    const answer = answers.shift() ?? new Response(null, { status: 204 });
+    const answer = answers.shift() ?? { status: 204 };
     if (answer === "hang") {
       return new Promise((_, reject) =>
-        init.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true }),
+        request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true }),
       );
     }
     if (answer instanceof Error) throw answer;
-    return answer;
-  }) as typeof fetch;
+    return { status: answer.status, text: answer.text ?? "" };
+  };
   const sendOptions: SendOptions = {
     url: "http://agent.test/v1/node-listeners",
     tokenFile,
@@ -56,7 +61,7 @@ function options(answers: (Response | Error | "hang")[], overrides: Partial<Send
     maxAttempts: 4,
     maxBodyBytes: 64 * 1024,
     backoff: { initialMs: 1000, maxMs: 8000 },
-    fetch: fetchFake,
+    post,
     delay: async (ms) => {
       waits.push(ms);
     },
@@ -83,9 +88,9 @@ describe("sending a report", () => {
   it("retries network errors, 5xx, 429 and 401 with growing waits, reading the token each time", async () => {
     writeFileSync(tokenFile, "token-1\n");
     const { sendOptions, calls, waits } = options([
-      new TypeError("fetch failed"),
-      new Response("down", { status: 503 }),
-      new Response(null, { status: 401 }),
+      new Error("connect ECONNREFUSED"),
+      { status: 503, text: "down" },
+      { status: 401 },
     ]);
     expect(await sendReport(report, sendOptions, new AbortController().signal)).toEqual({
       kind: "sent",
@@ -103,9 +108,7 @@ describe("sending a report", () => {
 
   it("gives up after maxAttempts and says why", async () => {
     writeFileSync(tokenFile, "t\n");
-    const { sendOptions, calls } = options(
-      Array.from({ length: 4 }, () => new Response("x", { status: 502 })),
-    );
+    const { sendOptions, calls } = options(Array.from({ length: 4 }, () => ({ status: 502, text: "x" })));
     const outcome = await sendReport(report, sendOptions, new AbortController().signal);
     expect(outcome).toEqual({ kind: "failed", attempts: 4, reason: "HTTP 502: x" });
     expect(calls).toHaveLength(4);
@@ -114,7 +117,7 @@ describe("sending a report", () => {
   it("does not retry a refusal (400, 403, 413)", async () => {
     for (const status of [400, 403, 413]) {
       writeFileSync(tokenFile, "t\n");
-      const { sendOptions, calls } = options([new Response('{"code":"wrong-node"}', { status })]);
+      const { sendOptions, calls } = options([{ status, text: '{"code":"wrong-node"}' }]);
       const outcome = await sendReport(report, sendOptions, new AbortController().signal);
       expect(outcome).toMatchObject({ kind: "refused", status });
       expect(calls).toHaveLength(1);

@@ -9,6 +9,7 @@ import { REPORT_PATH } from "../listeners/protocol.js";
 import { createLogger } from "../ops/log.js";
 import { realDelay, systemClock } from "../util/time.js";
 import { parseReaderArgs, ReaderUsageError } from "./config.js";
+import { httpPost } from "./http-post.js";
 import { runReaderLoop } from "./loop.js";
 import { sendReport } from "./send.js";
 
@@ -56,7 +57,7 @@ await runReaderLoop(
           maxAttempts: config.maxAttempts,
           maxBodyBytes: config.maxBodyBytes,
           backoff: { initialMs: 1000, maxMs: 30_000 },
-          fetch,
+          post: httpPost,
           delay: realDelay,
           random: Math.random,
           logger,

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_LISTENERS_PER_NODE } from "../../../src/contract/bounds.js";
+import { MAX_LISTENERS_PER_NODE } from "../../../src/contract/bound-values.js";
 import type { ProcNetFiles } from "../../../src/contract/listener-parsers/proc-net.js";
 
 const CHUNK = 64 * 1024;
@@ -18,8 +18,12 @@ const LISTENING_STATE = { tcp: "0A", tcp6: "0A", udp: "07", udp6: "07" } as cons
 export type NetFile = keyof typeof LISTENING_STATE;
 export const NET_FILES = Object.keys(LISTENING_STATE) as NetFile[];
 
-/** The rows of one file that may be listeners (the header kept), or undefined when the file is absent. */
-export function readListeningRows(path: string, file: NetFile): string | undefined {
+/**
+ * The rows of one file that may be listeners (the header kept), or undefined when the file is absent.
+ * With `inodes`, the socket inode of each kept row is added to it (what the attribution tier looks for
+ * in /proc/<pid>/fd; a bound UDP socket that is connected is looked for too, harmlessly).
+ */
+export function readListeningRows(path: string, file: NetFile, inodes?: Set<number>): string | undefined {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -34,8 +38,13 @@ export function readListeningRows(path: string, file: NetFile): string | undefin
   let rest = "";
   const keep = (line: string) => {
     // "  sl  local rem st …": the state is the fourth field; headers start with "sl".
-    const fields = line.trim().split(/\s+/, 4);
-    if (fields[0] === "sl" || fields[3] === state) kept.push(line);
+    const fields = line.trim().split(/\s+/, inodes ? 10 : 4);
+    if (fields[0] === "sl") kept.push(line);
+    else if (fields[3] === state) {
+      kept.push(line);
+      const inode = fields[9];
+      if (inodes && inode !== undefined && /^\d{1,15}$/.test(inode)) inodes.add(Number(inode));
+    }
   };
   try {
     for (;;) {
@@ -54,11 +63,11 @@ export function readListeningRows(path: string, file: NetFile): string | undefin
   return `${kept.join("\n")}\n`;
 }
 
-/** The node's four /proc/net files (listening rows only) and its outgoing port range. */
-export function readProcNetFiles(procRoot: string): ProcNetFiles {
+/** The node's four /proc/net files (listening rows only) and its outgoing port range; see `inodes` above. */
+export function readProcNetFiles(procRoot: string, inodes?: Set<number>): ProcNetFiles {
   const files: ProcNetFiles = {};
   for (const file of NET_FILES) {
-    const text = readListeningRows(join(procRoot, "net", file), file);
+    const text = readListeningRows(join(procRoot, "net", file), file, inodes);
     if (text !== undefined) files[file] = text;
   }
   try {

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_PROCESSES_PER_LISTENER } from "../../../src/contract/bounds.js";
+import { MAX_PROCESSES_PER_LISTENER } from "../../../src/contract/bound-values.js";
 import type { ListenerProcess } from "../../../src/contract/listeners.js";
 
 export interface ProcessScanLimits {

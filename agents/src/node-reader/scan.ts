@@ -3,10 +3,11 @@
  * (parseProcNetNode), with the processes holding each socket when the attribution tier is on. The
  * report comes out in a canonical order, so equal listener sets give equal fingerprints.
  */
+import { createHash } from "node:crypto";
 import type { ByteOrder } from "../../../src/contract/listener-parsers/address.js";
 import type { ListenerParseIssue } from "../../../src/contract/listener-parsers/listener-set.js";
 import { parseProcNetNode } from "../../../src/contract/listener-parsers/proc-net.js";
-import { type ListenerProcess, listenerKey, type NodeListeners } from "../../../src/contract/listeners.js";
+import { listenerKey, type NodeListeners } from "../../../src/contract/listeners.js";
 import type { Attribution } from "./config.js";
 import { readProcNetFiles } from "./proc-files.js";
 import { DEFAULT_PROCESS_LIMITS, type ProcessScanLimits, scanSocketOwners } from "./processes.js";
@@ -23,7 +24,7 @@ export type ScanResult =
   | {
       ok: true;
       report: NodeListeners;
-      /** what identifies the listener set (not the time it was seen) */
+      /** what identifies the listener set: a hash of the canonical report, so no copy of it is kept */
       fingerprint: string;
       skipped: number;
       issues: ListenerParseIssue[];
@@ -33,54 +34,48 @@ export type ScanResult =
   | { ok: false; code: string; message: string };
 
 export function scanNode(options: ScanOptions): ScanResult {
-  const files = readProcNetFiles(options.procRoot);
-  const parseOptions = { byteOrder: options.byteOrder };
-  let processScan: { truncated: boolean; unreadable: number } | undefined;
-  let processesByInode: Map<number, ListenerProcess[]> | undefined;
-  if (options.attribution === "process") {
-    // The parser asks the map only for the inodes of listening sockets: record those, then look
-    // for exactly them in /proc/<pid>/fd.
-    const wanted = new Set<number>();
-    const recorder: ReadonlyMap<number, readonly ListenerProcess[]> = Object.assign(new Map(), {
-      get: (inode: number) => {
-        wanted.add(inode);
-        return undefined;
-      },
-    });
-    const first = parseProcNetNode(options.node, files, { ...parseOptions, processesByInode: recorder });
-    if (!first.ok) return first;
-    const owners = scanSocketOwners(
-      options.procRoot,
-      wanted,
-      options.processLimits ?? DEFAULT_PROCESS_LIMITS,
-    );
-    processesByInode = owners.processesByInode;
-    processScan = { truncated: owners.truncated, unreadable: owners.unreadable };
-  }
-  const parsed = parseProcNetNode(
-    options.node,
-    files,
-    processesByInode ? { ...parseOptions, processesByInode } : parseOptions,
-  );
-  if (!parsed.ok) return parsed;
-  const report = canonicalReport(parsed.value);
+  const read = readAndParse(options);
+  if (!read.parsed.ok) return read.parsed;
+  const report = canonicalReport(read.parsed.value);
+  // Hashed listener by listener: no second copy of a 10,000-listener report as one string.
+  const hash = createHash("sha256").update(JSON.stringify({ ...report, listeners: undefined }));
+  for (const listener of report.listeners) hash.update(JSON.stringify(listener));
   return {
     ok: true,
     report,
-    fingerprint: JSON.stringify(report),
-    skipped: parsed.skipped,
-    issues: parsed.issues,
-    ...(processScan ? { processScan } : {}),
+    fingerprint: hash.digest("base64"),
+    skipped: read.parsed.skipped,
+    issues: read.parsed.issues,
+    ...(read.processScan ? { processScan: read.processScan } : {}),
   };
 }
 
-/** Listeners by key, processes by pid then name: /proc's row order and the fd walk's order vary. */
+/** The files are read and parsed here, so their text is garbage once this returns. */
+function readAndParse(options: ScanOptions) {
+  const parseOptions = { byteOrder: options.byteOrder };
+  if (options.attribution !== "process") {
+    return { parsed: parseProcNetNode(options.node, readProcNetFiles(options.procRoot), parseOptions) };
+  }
+  // Only the inodes of listening rows are looked for in /proc/<pid>/fd.
+  const wanted = new Set<number>();
+  const files = readProcNetFiles(options.procRoot, wanted);
+  const owners = scanSocketOwners(options.procRoot, wanted, options.processLimits ?? DEFAULT_PROCESS_LIMITS);
+  wanted.clear();
+  return {
+    parsed: parseProcNetNode(options.node, files, {
+      ...parseOptions,
+      processesByInode: owners.processesByInode,
+    }),
+    processScan: { truncated: owners.truncated, unreadable: owners.unreadable },
+  };
+}
+
+/** Listeners by key, processes by pid then name: /proc's row order and the fd walk's order vary. Sorts in place. */
 export function canonicalReport(report: NodeListeners): NodeListeners {
-  const listeners = report.listeners
-    .map((l) => ({
-      ...l,
-      processes: [...l.processes].sort((a, b) => (a.pid ?? 0) - (b.pid ?? 0) || a.name.localeCompare(b.name)),
-    }))
-    .sort((a, b) => (listenerKey(a) < listenerKey(b) ? -1 : listenerKey(a) > listenerKey(b) ? 1 : 0));
-  return { ...report, listeners };
+  for (const listener of report.listeners) {
+    listener.processes.sort((a, b) => (a.pid ?? 0) - (b.pid ?? 0) || a.name.localeCompare(b.name));
+  }
+  const keyed = report.listeners.map((listener) => ({ key: listenerKey(listener), listener }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { ...report, listeners: keyed.map((k) => k.listener) };
 }

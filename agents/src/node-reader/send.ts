@@ -11,6 +11,7 @@ import type { Logger } from "../ops/log.js";
 import { AbortScope } from "../util/abort.js";
 import { backoffMs } from "../util/backoff.js";
 import type { Delay } from "../util/time.js";
+import type { Post } from "./http-post.js";
 
 export interface SendOptions {
   url: string;
@@ -20,7 +21,7 @@ export interface SendOptions {
   maxAttempts: number;
   maxBodyBytes: number;
   backoff: { initialMs: number; maxMs: number };
-  fetch: typeof fetch;
+  post: Post;
   delay: Delay;
   random: () => number;
   logger: Logger;
@@ -59,8 +60,7 @@ export async function sendReport(
     try {
       // Read every time: the kubelet replaces the projected token before it expires.
       const token = (await readFile(options.tokenFile, "utf8")).trim();
-      const response = await options.fetch(options.url, {
-        method: "POST",
+      const answer = await options.post(options.url, {
         headers: {
           authorization: `Bearer ${token}`,
           "content-type": "application/json",
@@ -69,11 +69,11 @@ export async function sendReport(
         body,
         signal: scope.signal,
       });
-      const text = (await response.text().catch(() => "")).slice(0, 500);
-      if (response.ok) return { kind: "sent", attempts: attempt };
-      reason = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
-      if (response.status < 500 && !RETRYABLE.has(response.status)) {
-        return { kind: "refused", status: response.status, reason };
+      if (answer.status >= 200 && answer.status < 300) return { kind: "sent", attempts: attempt };
+      const text = answer.text.slice(0, 500);
+      reason = `HTTP ${answer.status}${text ? `: ${text}` : ""}`;
+      if (answer.status < 500 && !RETRYABLE.has(answer.status)) {
+        return { kind: "refused", status: answer.status, reason };
       }
     } catch (error) {
       reason =
