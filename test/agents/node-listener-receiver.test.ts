@@ -231,6 +231,52 @@ describe("the node listener receiver", () => {
     expect(metrics.listenerRefusals.get({ reason: "too-big" })).toBe(2);
   });
 
+  it("answers 429 with Retry-After beyond the reports it handles at once", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => {};
+    const inReview = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const config = receiverConfigFromEnv({
+      PORTOLAN_LISTENER_PORT: "1",
+      PORTOLAN_LISTENER_HOST: "127.0.0.1",
+    });
+    if (!config) throw new Error("no config");
+    const metrics = createAgentMetrics();
+    service = await startListenerService(
+      { ...config, port: 0, maxInFlight: 1 },
+      {
+        api: {
+          reviewToken: async () => {
+            entered();
+            await held;
+            return TOKENS["worker-1"] as TokenReviewStatus;
+          },
+          readPod: async () => undefined,
+        },
+        metrics,
+        logger: silentLogger,
+      },
+    );
+    const post = () =>
+      fetch(`${service?.url}/v1/node-listeners`, {
+        method: "POST",
+        headers: { authorization: "Bearer worker-1", "content-type": "application/json" },
+        body: JSON.stringify(report("worker-1")),
+      });
+    const first = post();
+    await inReview;
+    const second = await post();
+    expect(second.status).toBe(429);
+    expect(second.headers.get("retry-after")).toBe("5");
+    release();
+    expect((await first).status).toBe(204);
+    expect(metrics.listenerRefusals.get({ reason: "busy" })).toBeGreaterThanOrEqual(1);
+  });
+
   it("answers 404 and 405 elsewhere", async () => {
     const { service } = await start();
     expect((await fetch(`${service.url}/metrics`)).status).toBe(404);
