@@ -32,6 +32,15 @@ export const INGRESS_DEFAULT_NODE_SELECTOR = {
 /** The operator's replicas when spec.replicas is unset (a highly available cluster). */
 export const INGRESS_DEFAULT_REPLICAS = 2;
 
+/** How the workload's controller replaces its pods (domain/rollout.ts judges it); defaults applied. */
+export type ManifestStrategy =
+  | { type: "RollingUpdate"; maxSurge: number | string; maxUnavailable: number | string }
+  | { type: "Recreate" }
+  | { type: "OnDelete" };
+
+/** The controller whose rules apply to a rollout; "none" rolls nothing (ReplicaSet, Pod, Job). */
+export type ManifestController = "Deployment" | "DaemonSet" | "StatefulSet" | "none";
+
 export interface ManifestWorkload {
   /** 1-based document of the file; items of a List share their List's */
   document: number;
@@ -49,6 +58,9 @@ export interface ManifestWorkload {
   requiredNodeAffinity: NodeAffinity | null;
   /** the CLUSTERS_ANNOTATION selector, when the object carries one */
   clusterSelector: Record<string, string> | null;
+  controller: ManifestController;
+  /** null when its controller rolls nothing */
+  strategy: ManifestStrategy | null;
 }
 
 export interface ManifestIssue {
@@ -98,22 +110,124 @@ const podSpecSchema = z.object({
 const replicasSchema = z.number().int().min(0).max(MAX_REPLICAS);
 const templateSchema = z.object({ spec: podSpecSchema });
 
-/** Per kind: where the pod spec is and how many pods run at once. */
+/** maxSurge / maxUnavailable: an integer or a percentage ("25%"), as intstr reads them. */
+const intOrPercentSchema = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d+%?$/, "must be an integer or a percentage such as 25%"),
+]);
+const rollingParamsSchema = z
+  .object({ maxSurge: intOrPercentSchema.optional(), maxUnavailable: intOrPercentSchema.optional() })
+  .optional();
+
+type Rolling = z.output<typeof rollingParamsSchema>;
+/** The API server's defaults: a Deployment's (and DeploymentConfig's) 25%/25%, a DaemonSet's 0/1. */
+const rollingUpdate = (params: Rolling, surge: number | string, unavailable: number | string) => ({
+  type: "RollingUpdate" as const,
+  maxSurge: params?.maxSurge ?? surge,
+  maxUnavailable: params?.maxUnavailable ?? unavailable,
+});
+
+/** A ReplicaSet, Pod or Job: a template change reaches only pods created later. */
+const noRollout = { controller: "none" as const, strategy: null };
+
+const replicatedSpec = { replicas: replicasSchema.optional(), template: templateSchema };
+
+/** Per kind: where the pod spec is, how many pods run at once, and how an update replaces them. */
 const workloadKinds = {
-  Pod: z.object({ spec: podSpecSchema }).transform((o) => ({ pod: o.spec, replicas: 1 })),
-  Deployment: replicated(),
-  StatefulSet: replicated(),
+  Pod: z.object({ spec: podSpecSchema }).transform((o) => ({ pod: o.spec, replicas: 1, ...noRollout })),
+  Deployment: z
+    .object({
+      spec: z.object({
+        ...replicatedSpec,
+        strategy: z
+          .object({
+            type: z.enum(["RollingUpdate", "Recreate"]).optional(),
+            rollingUpdate: rollingParamsSchema,
+          })
+          .optional(),
+      }),
+    })
+    .transform((o) => ({
+      pod: o.spec.template.spec,
+      replicas: o.spec.replicas ?? 1,
+      controller: "Deployment" as const,
+      strategy:
+        o.spec.strategy?.type === "Recreate"
+          ? { type: "Recreate" as const }
+          : rollingUpdate(o.spec.strategy?.rollingUpdate, "25%", "25%"),
+    })),
+  StatefulSet: z
+    .object({
+      spec: z.object({
+        ...replicatedSpec,
+        updateStrategy: z.object({ type: z.enum(["RollingUpdate", "OnDelete"]).optional() }).optional(),
+      }),
+    })
+    .transform((o) => ({
+      pod: o.spec.template.spec,
+      replicas: o.spec.replicas ?? 1,
+      controller: "StatefulSet" as const,
+      strategy:
+        o.spec.updateStrategy?.type === "OnDelete"
+          ? { type: "OnDelete" as const }
+          : rollingUpdate(undefined, 0, 1),
+    })),
   ReplicaSet: replicated(),
   ReplicationController: replicated(),
-  DeploymentConfig: replicated(),
-  DaemonSet: z.object({ spec: z.object({ template: templateSchema }) }).transform((o) => ({
-    pod: o.spec.template.spec,
-    replicas: 0,
-    everyEligibleNode: true,
-  })),
+  DeploymentConfig: z
+    .object({
+      spec: z.object({
+        ...replicatedSpec,
+        strategy: z
+          .object({
+            type: z.enum(["Rolling", "Recreate", "Custom"]).optional(),
+            rollingParams: rollingParamsSchema,
+          })
+          .optional(),
+      }),
+    })
+    .transform((o) => {
+      const type = o.spec.strategy?.type;
+      return {
+        pod: o.spec.template.spec,
+        replicas: o.spec.replicas ?? 1,
+        // a Custom strategy runs the user's own deployer: nothing to judge
+        ...(type === "Custom"
+          ? noRollout
+          : {
+              controller: "Deployment" as const,
+              strategy:
+                type === "Recreate"
+                  ? { type: "Recreate" as const }
+                  : rollingUpdate(o.spec.strategy?.rollingParams, "25%", "25%"),
+            }),
+      };
+    }),
+  DaemonSet: z
+    .object({
+      spec: z.object({
+        template: templateSchema,
+        updateStrategy: z
+          .object({
+            type: z.enum(["RollingUpdate", "OnDelete"]).optional(),
+            rollingUpdate: rollingParamsSchema,
+          })
+          .optional(),
+      }),
+    })
+    .transform((o) => ({
+      pod: o.spec.template.spec,
+      replicas: 0,
+      everyEligibleNode: true,
+      controller: "DaemonSet" as const,
+      strategy:
+        o.spec.updateStrategy?.type === "OnDelete"
+          ? { type: "OnDelete" as const }
+          : rollingUpdate(o.spec.updateStrategy?.rollingUpdate, 0, 1),
+    })),
   Job: z
     .object({ spec: z.object({ parallelism: replicasSchema.optional(), template: templateSchema }) })
-    .transform((o) => ({ pod: o.spec.template.spec, replicas: o.spec.parallelism ?? 1 })),
+    .transform((o) => ({ pod: o.spec.template.spec, replicas: o.spec.parallelism ?? 1, ...noRollout })),
   CronJob: z
     .object({
       spec: z.object({
@@ -125,13 +239,14 @@ const workloadKinds = {
     .transform((o) => ({
       pod: o.spec.jobTemplate.spec.template.spec,
       replicas: o.spec.jobTemplate.spec.parallelism ?? 1,
+      ...noRollout,
     })),
 } as const;
 
 function replicated() {
   return z
-    .object({ spec: z.object({ replicas: replicasSchema.optional(), template: templateSchema }) })
-    .transform((o) => ({ pod: o.spec.template.spec, replicas: o.spec.replicas ?? 1 }));
+    .object({ spec: z.object(replicatedSpec) })
+    .transform((o) => ({ pod: o.spec.template.spec, replicas: o.spec.replicas ?? 1, ...noRollout }));
 }
 
 /** A HostNetwork port of an IngressController: unset or 0 is the CRD's default. */
@@ -316,11 +431,13 @@ function fromPodTemplate(
     for (const i of parsed.error.issues) issue(i.path.map(String).join("."), i.message);
     return undefined;
   }
-  const { pod, replicas } = parsed.data;
+  const { pod, replicas, controller, strategy } = parsed.data;
   return {
     ports: wantedPorts(pod),
     everyEligibleNode: "everyEligibleNode" in parsed.data,
     replicas,
+    controller,
+    strategy,
     nodeSelector: { ...(pod.nodeSelector ?? {}) },
     tolerations: podSpecTolerations(pod),
     requiredNodeAffinity: podSpecRequiredAffinity(pod),
@@ -375,6 +492,9 @@ function fromIngressController(
     ),
     everyEligibleNode: false,
     replicas: spec.replicas ?? INGRESS_DEFAULT_REPLICAS,
+    // the ingress operator's router Deployment for HostNetwork: maxSurge 0, maxUnavailable 25%
+    controller: "Deployment",
+    strategy: { type: "RollingUpdate", maxSurge: 0, maxUnavailable: "25%" },
     nodeSelector: selector ? { ...(selector.matchLabels ?? {}) } : { ...INGRESS_DEFAULT_NODE_SELECTOR },
     tolerations: spec.nodePlacement?.tolerations ?? [],
     // A label selector's expressions are one node-affinity term (they are AND-ed either way).

@@ -5,18 +5,13 @@
  * database (loadFactState). Facts are a function of the state, so an entry whose hash is the current
  * one is right whichever process wrote it. Bounded by facts held; the least recently pushed go first.
  */
-import { sql } from "drizzle-orm";
-import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snapshot.js";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { rawRows } from "../db/raw.js";
+import { ingressControllerVersions, nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { type FactState, factCount, podKeyOf } from "../domain/fact-state.js";
-import type {
-  AllocationFact,
-  DeclaredPort,
-  IngressControllerFact,
-  NodeFact,
-  PodFact,
-} from "../domain/history.js";
+import type { AllocationFact, IngressControllerFact, NodeFact, PodFact } from "../domain/history.js";
 
 /** About two 5,000-node clusters (~115,000 facts each, ~70 MB); a Worker isolate is given less. */
 export const DEFAULT_MAX_BASE_FACTS = 250_000;
@@ -72,144 +67,98 @@ export class BaseStates {
   }
 }
 
-interface NodeRow {
-  name: string;
-  labels: Record<string, string>;
-  unschedulable: boolean;
-  ready: boolean;
-  taints: Taint[];
-  addresses: { type: string; address: string }[];
-  fp: string;
-}
-
-interface PodRow {
-  namespace: string;
-  name: string;
-  node: string | null;
-  phase: string;
-  host_network: boolean;
-  owner_kind: string | null;
-  owner_name: string | null;
-  ports: DeclaredPort[];
-  node_selector: Record<string, string>;
-  tolerations: Toleration[];
-  required_node_affinity: NodeAffinity | null;
-  scheduling_message: string | null;
-  unschedulable: boolean;
-  fp: string;
-}
-
-interface AllocationRow {
-  node: string;
-  namespace: string;
-  pod: string;
-  owner_kind: string | null;
-  owner_name: string | null;
-  container: string;
-  container_port: number;
-  protocol: Protocol;
-  host_ip: string;
-  host_port: number;
-  host_network: boolean;
-  fp: string;
-}
-
-interface IngressControllerRow {
-  namespace: string;
-  name: string;
-  replicas: number | null;
-  available_replicas: number | null;
-  endpoint_publishing_strategy: string | null;
-  host_network: IngressControllerFact["hostNetwork"];
-  node_selector: Record<string, string> | null;
-  tolerations: Toleration[];
-  deployment: IngressControllerFact["deployment"];
-  fp: string;
+/**
+ * `column AS "field"` for every field of a fact: the rows come back as the domain's facts themselves,
+ * and a field added to the fact does not compile until it is read back here.
+ */
+function factColumns<T>(columns: { [K in keyof T]-?: PgColumn }): SQL {
+  return sql.join(
+    Object.entries<PgColumn>(columns).map(([field, column]) => sql`${column} AS ${sql.identifier(field)}`),
+    sql`, `,
+  );
 }
 
 /** The cluster's open facts read back (four statements in one pipeline), fingerprints as stored. */
 export async function loadFactState(tx: Db, clusterId: number): Promise<FactState> {
-  const open = sql`cluster_id = ${clusterId} AND valid_to IS NULL`;
-  const [nodes, pods, allocations, controllers] = await Promise.all([
-    rawRows<NodeRow>(
+  const open = (t: { clusterId: PgColumn; validTo: PgColumn }) =>
+    sql`${t.clusterId} = ${clusterId} AND ${t.validTo} IS NULL`;
+  const n = nodeVersions;
+  const p = podVersions;
+  const a = portAllocations;
+  const ic = ingressControllerVersions;
+  const [nodes, pods, allocations, ingressControllers] = await Promise.all([
+    rawRows<NodeFact>(
       tx,
-      sql`SELECT name, labels, unschedulable, ready, taints, addresses, fp FROM node_versions WHERE ${open}`,
+      sql`SELECT ${factColumns<NodeFact>({
+        name: n.name,
+        labels: n.labels,
+        unschedulable: n.unschedulable,
+        ready: n.ready,
+        taints: n.taints,
+        addresses: n.addresses,
+        fp: n.fp,
+      })} FROM ${n} WHERE ${open(n)}`,
     ),
-    rawRows<PodRow>(
+    rawRows<PodFact>(
       tx,
-      sql`SELECT namespace, name, node, phase, host_network, owner_kind, owner_name, ports, node_selector,
-            tolerations, required_node_affinity, scheduling_message, unschedulable, fp
-          FROM pod_versions WHERE ${open}`,
+      sql`SELECT ${factColumns<PodFact>({
+        namespace: p.namespace,
+        name: p.name,
+        node: p.node,
+        phase: p.phase,
+        hostNetwork: p.hostNetwork,
+        ownerKind: p.ownerKind,
+        ownerName: p.ownerName,
+        ports: p.ports,
+        nodeSelector: p.nodeSelector,
+        tolerations: p.tolerations,
+        requiredNodeAffinity: p.requiredNodeAffinity,
+        schedulingMessage: p.schedulingMessage,
+        unschedulable: p.unschedulable,
+        fp: p.fp,
+      })} FROM ${p} WHERE ${open(p)}`,
     ),
-    rawRows<AllocationRow>(
+    rawRows<AllocationFact>(
       tx,
-      sql`SELECT node, namespace, pod, owner_kind, owner_name, container, container_port, protocol, host_ip,
-            host_port, host_network, fp
-          FROM port_allocations WHERE ${open}`,
+      sql`SELECT ${factColumns<AllocationFact>({
+        node: a.node,
+        namespace: a.namespace,
+        pod: a.pod,
+        ownerKind: a.ownerKind,
+        ownerName: a.ownerName,
+        container: a.container,
+        containerPort: a.containerPort,
+        protocol: a.protocol,
+        hostIP: a.hostIp,
+        hostPort: a.hostPort,
+        hostNetwork: a.hostNetwork,
+        fp: a.fp,
+      })} FROM ${a} WHERE ${open(a)}`,
     ),
-    rawRows<IngressControllerRow>(
+    rawRows<IngressControllerFact>(
       tx,
-      sql`SELECT namespace, name, replicas, available_replicas, endpoint_publishing_strategy, host_network,
-            node_selector, tolerations, deployment, fp
-          FROM ingress_controller_versions WHERE ${open} ORDER BY namespace COLLATE "C", name COLLATE "C"`,
+      sql`SELECT ${factColumns<IngressControllerFact>({
+        namespace: ic.namespace,
+        name: ic.name,
+        replicas: ic.replicas,
+        availableReplicas: ic.availableReplicas,
+        endpointPublishingStrategy: ic.endpointPublishingStrategy,
+        hostNetwork: ic.hostNetwork,
+        nodeSelector: ic.nodeSelector,
+        tolerations: ic.tolerations,
+        deployment: ic.deployment,
+        fp: ic.fp,
+      })} FROM ${ic} WHERE ${open(ic)} ORDER BY ${ic.namespace} COLLATE "C", ${ic.name} COLLATE "C"`,
     ),
   ]);
-  const state: FactState = {
-    nodes: new Map(),
-    pods: new Map(),
-    allocations: new Map(),
-    ingressControllers: controllers.map((c) => ({
-      fp: c.fp,
-      namespace: c.namespace,
-      name: c.name,
-      replicas: c.replicas,
-      availableReplicas: c.available_replicas,
-      endpointPublishingStrategy: c.endpoint_publishing_strategy,
-      hostNetwork: c.host_network,
-      nodeSelector: c.node_selector,
-      tolerations: c.tolerations,
-      deployment: c.deployment,
-    })),
-  };
-  for (const n of nodes) state.nodes.set(n.name, n satisfies NodeFact);
-  for (const p of pods) {
-    const fact: PodFact = {
-      fp: p.fp,
-      namespace: p.namespace,
-      name: p.name,
-      node: p.node,
-      phase: p.phase,
-      hostNetwork: p.host_network,
-      ownerKind: p.owner_kind,
-      ownerName: p.owner_name,
-      ports: p.ports,
-      nodeSelector: p.node_selector,
-      tolerations: p.tolerations,
-      requiredNodeAffinity: p.required_node_affinity,
-      schedulingMessage: p.scheduling_message,
-      unschedulable: p.unschedulable,
-    };
-    state.pods.set(podKeyOf(p.namespace, p.name), fact);
-  }
-  for (const a of allocations) {
-    const fact: AllocationFact = {
-      fp: a.fp,
-      node: a.node,
-      namespace: a.namespace,
-      pod: a.pod,
-      ownerKind: a.owner_kind,
-      ownerName: a.owner_name,
-      container: a.container,
-      containerPort: a.container_port,
-      protocol: a.protocol,
-      hostIP: a.host_ip,
-      hostPort: a.host_port,
-      hostNetwork: a.host_network,
-    };
-    const key = podKeyOf(a.namespace, a.pod);
+  const state: FactState = { nodes: new Map(), pods: new Map(), allocations: new Map(), ingressControllers };
+  for (const node of nodes) state.nodes.set(node.name, node);
+  for (const pod of pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
+  for (const allocation of allocations) {
+    const key = podKeyOf(allocation.namespace, allocation.pod);
     const list = state.allocations.get(key);
-    if (list) list.push(fact);
-    else state.allocations.set(key, [fact]);
+    if (list) list.push(allocation);
+    else state.allocations.set(key, [allocation]);
   }
   return state;
 }

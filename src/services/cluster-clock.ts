@@ -19,10 +19,10 @@ import {
   snapshots,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
+import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
 import { instantSchema } from "./inputs.js";
-import { selectionWhere } from "./read-model.js";
 
 /** Every table holding validity intervals of a cluster: a rollback must cover each of them. */
 const historyTables = {

@@ -3,10 +3,11 @@ import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { clusters, snapshots } from "../db/schema/index.js";
 import { latestAcceptedObservedAt, rollBackHistory } from "./cluster-clock.js";
+import { findCluster, pageByName, selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { labelsSchema } from "./inputs.js";
-import { clockSkewSeconds, findCluster, isStale, pageByName, selectionWhere } from "./read-model.js";
+import { clockSkewSeconds, isStale } from "./staleness.js";
 import { hashToken, newToken } from "./tokens.js";
 
 export const registerClusterInput = z.object({ name: clusterNameSchema, labels: labelsSchema.optional() });

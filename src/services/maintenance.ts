@@ -10,7 +10,7 @@
 import { and, asc, eq, inArray, isNull, lt, notExists } from "drizzle-orm";
 import { clusters, snapshots } from "../db/schema/index.js";
 import type { ServiceContext } from "./context.js";
-import { isStale } from "./read-model.js";
+import { isStale } from "./staleness.js";
 
 export interface MaintenanceOptions {
   retentionDays: number;

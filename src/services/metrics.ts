@@ -2,8 +2,10 @@ import { and, count, eq, isNull, sql } from "drizzle-orm";
 import { clusters, headroomVersions, podVersions, snapshots } from "../db/schema/index.js";
 import { validAt } from "../db/validity.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
+import { nextRollout } from "../domain/rollout.js";
+import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
-import { clockSkewSeconds, isStale, selectionWhere } from "./read-model.js";
+import { clockSkewSeconds, isStale } from "./staleness.js";
 
 /** Everything /metrics exposes, read from figures kept at ingest: cost grows with clusters, not with pods. */
 export async function fleetMetrics(ctx: ServiceContext) {
@@ -35,6 +37,7 @@ export async function fleetMetrics(ctx: ServiceContext) {
       freeNodes: headroomVersions.freeNodes,
       headroom: headroomVersions.headroom,
       pending: headroomVersions.pending,
+      maxReplicasKeepingOneSpare: headroomVersions.maxReplicas,
     })
     .from(headroomVersions)
     .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
@@ -61,6 +64,10 @@ export async function fleetMetrics(ctx: ServiceContext) {
       stale: isStale(ctx, { createdAt, lastSeenAt: r.lastSeenAt }),
       clockSkewSeconds: clockSkewSeconds(observedAt, receivedAt),
     })),
-    headroom,
+    headroom: headroom.map((w) => {
+      const { outcome } = nextRollout(w);
+      // 1 or 0 where a rollout is judged; null where nothing rolls the workload (no series)
+      return { ...w, rolloutCompletes: outcome === "completes" ? 1 : outcome === "stalls" ? 0 : null };
+    }),
   };
 }

@@ -1,20 +1,12 @@
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema, protocols } from "../contract/snapshot.js";
-import { rawRows } from "../db/raw.js";
-import {
-  clusterPortCountVersions,
-  clusters,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-  portCountVersions,
-} from "../db/schema/index.js";
-import { validAt } from "../db/validity.js";
-import { ANY_PROTOCOL } from "../domain/port-counts.js";
+import { clusters, portAllocations } from "../db/schema/index.js";
 import { boundedPortMapPage, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
+import { allocationColumns, presentAllocation } from "./allocation-rows.js";
+import { findCluster, selectClusters } from "./cluster-selection.js";
+import { viewInstant } from "./cluster-view.js";
 import type { ServiceContext } from "./context.js";
 import { notFound } from "./errors.js";
 import {
@@ -26,60 +18,12 @@ import {
   pageLimitSchema,
   queryProtocolSchema,
 } from "./inputs.js";
+import { loadNodePorts } from "./node-ports-page.js";
+import { loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
-import {
-  declaresNoPorts,
-  findCluster,
-  isStale,
-  loadPortMapFacts,
-  selectClusters,
-  selectedClusterIds,
-  viewInstant,
-} from "./read-model.js";
-import { whoCursorSchema, whoPage } from "./who-page.js";
-
-/** An allocation as answers present it (before presentAllocation), with the cluster's name. */
-export const allocationColumns = {
-  id: portAllocations.id,
-  cluster: clusters.name,
-  node: portAllocations.node,
-  namespace: portAllocations.namespace,
-  pod: portAllocations.pod,
-  ownerKind: portAllocations.ownerKind,
-  ownerName: portAllocations.ownerName,
-  container: portAllocations.container,
-  containerPort: portAllocations.containerPort,
-  protocol: portAllocations.protocol,
-  hostIP: portAllocations.hostIp,
-  hostPort: portAllocations.hostPort,
-  hostNetwork: portAllocations.hostNetwork,
-  validFrom: portAllocations.validFrom,
-  validTo: portAllocations.validTo,
-};
-
-interface AllocationRow {
-  id: number;
-  ownerKind: string | null;
-  ownerName: string | null;
-  validFrom: Date;
-  validTo: Date | null;
-}
-
-function presentAllocation<T extends AllocationRow>({
-  id: _id,
-  ownerKind,
-  ownerName,
-  validFrom,
-  validTo,
-  ...rest
-}: T) {
-  return {
-    ...rest,
-    owner: ownerOf({ ownerKind, ownerName }),
-    since: validFrom.toISOString(),
-    until: validTo?.toISOString() ?? null,
-  };
-}
+import { isStale } from "./staleness.js";
+import { whoCursorSchema, whoPage, whoWhere } from "./who-page.js";
+import { whoSummary } from "./who-summary.js";
 
 export const whoInput = z.object({
   hostPort: hostPortSchema,
@@ -90,97 +34,6 @@ export const whoInput = z.object({
   cursor: whoCursorSchema.optional(),
 });
 export type WhoInput = z.output<typeof whoInput>;
-
-/** The clusters a who question covers, as a subquery (the fleet stays in SQL whatever its size). */
-function inSelection(ctx: ServiceContext, input: WhoInput, column: PgColumn): SQL {
-  return inArray(column, selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }));
-}
-
-/** The rows one who question selects, at any instant: port, protocol, clusters. */
-function whoWhere(ctx: ServiceContext, input: WhoInput): SQL {
-  const conditions: SQL[] = [
-    eq(portAllocations.hostPort, input.hostPort),
-    inSelection(ctx, input, portAllocations.clusterId),
-  ];
-  if (input.protocol) conditions.push(eq(portAllocations.protocol, input.protocol));
-  return and(...conditions) as SQL;
-}
-
-interface ClusterSummaryRow {
-  cluster: string;
-  last_seen_ms: number | null;
-  created_ms: number;
-  allocations: number;
-  nodes: number;
-}
-
-interface WorkloadSummaryRow {
-  namespace: string;
-  owner_kind: string | null;
-  owner_name: string | null;
-  allocations: number;
-  clusters: number;
-}
-
-/**
- * The summary from the count projections written at ingest: one cluster_port_count_versions row per
- * cluster, and the port_count_versions rows of each workload, valid at asOf (open when omitted) at
- * the port's level ('' for any protocol). A few rows per cluster, however many nodes hold the port.
- */
-async function whoSummary(ctx: ServiceContext, input: WhoInput) {
-  const level = { hostPort: input.hostPort, protocol: input.protocol ?? ANY_PROTOCOL };
-  const cp = clusterPortCountVersions;
-  const w = portCountVersions;
-  // Bare pods are workloads of kind "Pod" in the projection; the summary shows them per namespace
-  // with no owner, as it always has.
-  const bare = sql`${w.kind} = 'Pod'`;
-  const [byCluster, byWorkload] = await Promise.all([
-    rawRows<ClusterSummaryRow>(
-      ctx.db,
-      sql`SELECT ${clusters.name} AS cluster,
-                 (extract(epoch FROM ${clusters.lastSeenAt}) * 1000)::float8 AS last_seen_ms,
-                 (extract(epoch FROM ${clusters.createdAt}) * 1000)::float8 AS created_ms,
-                 ${cp.allocations} AS allocations, ${cp.nodes} AS nodes
-          FROM ${cp} JOIN ${clusters} ON ${clusters.id} = ${cp.clusterId}
-          WHERE ${cp.hostPort} = ${level.hostPort} AND ${cp.protocol} = ${level.protocol}
-            AND ${validAt(cp, input.asOf)} AND ${inSelection(ctx, input, cp.clusterId)}
-          ORDER BY ${clusters.name}`,
-    ),
-    rawRows<WorkloadSummaryRow>(
-      ctx.db,
-      sql`SELECT namespace, owner_kind, owner_name, sum(allocations)::int AS allocations,
-                 count(DISTINCT cluster_id)::int AS clusters
-          FROM (SELECT ${w.namespace} AS namespace,
-                       CASE WHEN ${bare} THEN NULL ELSE ${w.kind} END AS owner_kind,
-                       CASE WHEN ${bare} THEN NULL ELSE ${w.name} END AS owner_name,
-                       ${w.allocations} AS allocations, ${w.clusterId} AS cluster_id
-                FROM ${w}
-                WHERE ${w.hostPort} = ${level.hostPort} AND ${w.protocol} = ${level.protocol}
-                  AND ${validAt(w, input.asOf)} AND ${inSelection(ctx, input, w.clusterId)}) held
-          GROUP BY namespace, owner_kind, owner_name
-          ORDER BY namespace, owner_name, owner_kind`,
-    ),
-  ]);
-  const perCluster = byCluster.map((r) => ({
-    cluster: r.cluster,
-    allocations: r.allocations,
-    nodes: r.nodes,
-    stale: isStale(ctx, {
-      createdAt: new Date(r.created_ms),
-      lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms),
-    }),
-  }));
-  return {
-    total: perCluster.reduce((sum, c) => sum + c.allocations, 0),
-    byCluster: perCluster,
-    byWorkload: byWorkload.map((r) => ({
-      namespace: r.namespace,
-      allocations: r.allocations,
-      clusters: r.clusters,
-      owner: ownerOf({ ownerKind: r.owner_kind, ownerName: r.owner_name }),
-    })),
-  };
-}
 
 /**
  * Every allocation of one host port across the fleet, a page at a time; the first page (no cursor)
@@ -341,60 +194,12 @@ export const nodePortsInput = z.object({
  */
 export async function nodePorts(ctx: ServiceContext, input: z.output<typeof nodePortsInput>) {
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  const [node] = await ctx.db
-    .select()
-    .from(nodeVersions)
-    .where(
-      and(
-        eq(nodeVersions.clusterId, cluster.id),
-        eq(nodeVersions.name, input.node),
-        validAt(nodeVersions, input.asOf),
-      ),
-    );
-  if (!node)
+  const read = await loadNodePorts(ctx.db, { ...input, cluster });
+  if (!read)
     throw notFound(
       `node "${input.node}" in cluster "${cluster.name}"${input.asOf ? ` at ${input.asOf.toISOString()}` : ""}`,
     );
-  const a = portAllocations;
-  const onNode = and(eq(a.clusterId, cluster.id), eq(a.node, input.node), validAt(a, input.asOf));
-  const order = sql`(${a.hostPort}, ${a.protocol} COLLATE "C", ${a.hostIp} COLLATE "C", ${a.id})`;
-  const after = input.cursor;
-  const p = podVersions;
-  const podsOnNode = and(eq(p.clusterId, cluster.id), eq(p.node, input.node), validAt(p, input.asOf));
-  const undeclared = declaresNoPorts(p.hostNetwork, p.ports);
-  const [rows, [counts], pods] = await Promise.all([
-    ctx.db
-      .select(allocationColumns)
-      .from(a)
-      .innerJoin(clusters, eq(clusters.id, a.clusterId))
-      .where(
-        and(
-          onNode,
-          after
-            ? sql`${order} > (${after.hostPort}::int, ${after.protocol}::text, ${after.hostIP}::text, ${after.id}::bigint)`
-            : undefined,
-        ),
-      )
-      .orderBy(a.hostPort, sql`${a.protocol} COLLATE "C"`, sql`${a.hostIp} COLLATE "C"`, a.id)
-      .limit(input.limit + 1),
-    rawRows<{ allocations: number; undeclared: number }>(
-      ctx.db,
-      sql`SELECT (SELECT count(*)::int FROM ${a} WHERE ${onNode}) AS allocations,
-                 (SELECT count(*)::int FROM ${p} WHERE ${podsOnNode} AND ${undeclared}) AS undeclared`,
-    ),
-    ctx.db
-      .select({
-        namespace: p.namespace,
-        name: p.name,
-        node: p.node,
-        ownerKind: p.ownerKind,
-        ownerName: p.ownerName,
-      })
-      .from(p)
-      .where(and(podsOnNode, undeclared))
-      .orderBy(sql`${p.namespace} COLLATE "C"`, sql`${p.name} COLLATE "C"`)
-      .limit(NODE_NAME_SAMPLE),
-  ]);
+  const { node, rows, counts, pods } = read;
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {

@@ -3,18 +3,14 @@ import { clusterNameSchema } from "../contract/snapshot.js";
 import { boundedPortMapPage, NODE_NAME_SAMPLE, type PortRowKey } from "../domain/port-map.js";
 import type { ClusterPortMap } from "../domain/port-report-content.js";
 import { type ReportFormat, renderPortReport } from "../render/port-report.js";
+import { type ClusterRow, findCluster, selectClusterPage } from "./cluster-selection.js";
+import { viewInstant } from "./cluster-view.js";
 import type { ServiceContext } from "./context.js";
-import { ingressControllersAt } from "./ingress-controllers.js";
+import { ingressControllersAt } from "./ingress-controllers-at.js";
 import { instantSchema } from "./inputs.js";
+import { loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
-import {
-  type ClusterRow,
-  findCluster,
-  isStale,
-  loadPortMapFacts,
-  selectClusterPage,
-  viewInstant,
-} from "./read-model.js";
+import { isStale } from "./staleness.js";
 
 const contentTypes: Record<ReportFormat, string> = {
   markdown: "text/markdown; charset=utf-8",

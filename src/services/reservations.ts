@@ -8,6 +8,7 @@ import {
   scopeCovers,
   scopesOverlap,
 } from "../domain/reservation-scope.js";
+import { findCluster, selectClusters } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
 import {
@@ -18,7 +19,7 @@ import {
   MAX_INT4,
   queryProtocolSchema,
 } from "./inputs.js";
-import { activeReservations, findCluster, scopeOf, selectClusters } from "./read-model.js";
+import { activeReservations, RESERVATION_LOCK, scopeOf } from "./reservations-in-force.js";
 
 export const reservationInput = z.object({
   protocol: queryProtocolSchema.default("TCP"),
@@ -107,9 +108,6 @@ export async function createReservation(ctx: ServiceContext, input: ReservationI
     return present(row);
   });
 }
-
-/** An arbitrary constant naming the reservation write lock. */
-export const RESERVATION_LOCK = 7_201_001;
 
 export async function listReservations(ctx: ServiceContext, input: z.output<typeof listReservationsInput>) {
   const cluster = input.cluster ? await findCluster(ctx.db, input.cluster) : undefined;

@@ -21,11 +21,11 @@ import {
   type TrendReport,
 } from "../domain/trend-report-content.js";
 import { renderTrendReport } from "../render/trend-report.js";
+import { selectedClusterIds } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";
-import { selectedClusterIds } from "./read-model.js";
-import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trends.js";
+import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trend-counts.js";
 
 /** The longest period a report covers. */
 export const MAX_REPORT_DAYS = 400;

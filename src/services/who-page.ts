@@ -5,13 +5,15 @@
  * - as of T: first the closed rows valid at T by when they ended (port_allocations_port_to_idx: rows
  *   ending just after T nearly all began before it, so a page reads about a page of index entries),
  *   then the rows still open that began by T, by when they began (port_allocations_open_port_from_idx).
- * The cursor names the last row's place in that order.
+ * The cursor names the last row's place in that order. Here too: which rows a who question selects.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
+import type { protocols } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { portAllocations } from "../db/schema/index.js";
+import { selectedClusterIds } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 
 /** "<id>" for now; "c<µs>:<id>" (closed, by end) or "o<µs>:<id>" (open, by start) as of T. */
@@ -86,4 +88,27 @@ export async function whoPage(
         ORDER BY ${t.validFrom}, ${t.id} LIMIT ${take - closed.length}`,
   );
   return [...closed, ...open];
+}
+
+/** What a who question asks, whichever page: a port, maybe a protocol and clusters, an instant. */
+export interface WhoQuestion {
+  hostPort: number;
+  protocol?: (typeof protocols)[number] | undefined;
+  clusters?: string[] | undefined;
+  asOf?: Date | undefined;
+}
+
+/** The clusters a who question covers, as a subquery (the fleet stays in SQL whatever its size). */
+export function inSelection(ctx: ServiceContext, input: WhoQuestion, column: PgColumn): SQL {
+  return inArray(column, selectedClusterIds(ctx.db, { clusters: input.clusters, asOf: input.asOf }));
+}
+
+/** The rows one who question selects, at any instant: port, protocol, clusters. */
+export function whoWhere(ctx: ServiceContext, input: WhoQuestion): SQL {
+  const conditions: SQL[] = [
+    eq(portAllocations.hostPort, input.hostPort),
+    inSelection(ctx, input, portAllocations.clusterId),
+  ];
+  if (input.protocol) conditions.push(eq(portAllocations.protocol, input.protocol));
+  return and(...conditions) as SQL;
 }

@@ -9,7 +9,11 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PushResult } from "../../agents/src/push/pusher.js";
+import type { AgentDeps } from "../../agents/src/run/agent.js";
 import type { SnapshotInfo } from "../../agents/src/run/producer.js";
+import type { NodeListenerSink } from "../../agents/src/run/watch-mode.js";
+import type { NodeListeners } from "../../src/contract/listeners.js";
+import { tcpListener } from "../fixtures/listeners.js";
 import { startTestAgent, type TestAgent } from "./helpers/agent.js";
 import { FakePortolan, type ReceivedPush } from "./helpers/fake-portolan.js";
 import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "./helpers/fixtures.js";
@@ -38,10 +42,11 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function agent(args: string[] = [], env: Record<string, string> = {}) {
+async function agent(args: string[] = [], env: Record<string, string> = {}, deps: AgentDeps = {}) {
   const t = await startTestAgent(
     ["--cluster", "prod-eu-1", "--server", api.url, "--kubeconfig", kubeconfig, ...args],
     env,
+    deps,
   );
   running.push(t);
   return t;
@@ -130,6 +135,48 @@ describe("the agent in watch mode", () => {
     const push = await gone;
     expect(push.snapshot.pods).toHaveLength(14);
     expect(push.delta).toBe(true);
+  });
+
+  it("pushes a change of one node's listener report alone, as a delta carrying just that report", async () => {
+    const report = (node: string, listening: number[]): NodeListeners => ({
+      node,
+      attribution: "none",
+      listeners: listening.map((port) => tcpListener(port, "0.0.0.0")),
+    });
+    let sink: NodeListenerSink | undefined;
+    const feed: AgentDeps["nodeListenerFeed"] = async (given, signal) => {
+      sink = given;
+      given.upsert("master-0", report("master-0", [22]));
+      given.upsert("worker-1", report("worker-1", [22, 9100]));
+      given.upsert("not-a-node", report("not-a-node", [22]));
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    };
+    const t = await agent([], {}, { nodeListenerFeed: feed });
+    const first = await acceptedPush();
+    expect(first.delta).toBe(false);
+    expect(first.snapshot.nodeListeners?.map((r) => r.node)).toEqual(["master-0", "worker-1"]);
+    expect(t.logs.filter((l) => String(l.msg).startsWith("left out listener reports"))).toHaveLength(1);
+
+    const changed = acceptedPush();
+    sink?.upsert("worker-1", report("worker-1", [22, 9100, 29103]));
+    const push = await changed;
+    expect(push.delta).toBe(true);
+    expect(push.sentDelta?.nodeListeners?.upsert.map((r) => r.node)).toEqual(["worker-1"]);
+    expect(push.sentDelta?.nodeListeners?.remove).toEqual([]);
+    expect(push.sentDelta?.nodes.upsert).toEqual([]);
+    expect(push.sentDelta?.pods.upsert).toEqual([]);
+    expect(push.snapshot.nodeListeners?.find((r) => r.node === "worker-1")?.listeners).toHaveLength(3);
+
+    const unobserved = acceptedPush();
+    sink?.upsert("master-0", null);
+    expect((await unobserved).sentDelta?.nodeListeners).toEqual({ upsert: [], remove: ["master-0"] });
+
+    const nodeGone = acceptedPush();
+    kube.remove("nodes", "worker-1");
+    const gone = await nodeGone;
+    expect(gone.sentDelta?.nodes.remove).toEqual(["worker-1"]);
+    expect(gone.carriedNodeListeners).toBe(false);
+    expect(gone.snapshot).not.toHaveProperty("nodeListeners");
   });
 
   it("keeps every change made while the API is down and replays them in order", async () => {

@@ -56,6 +56,39 @@ describe("flags and environment", () => {
     });
   });
 
+  it("reads listener inputs as [NODE:]PATH, a prefix being a node only when it is a node name", () => {
+    const c = config([
+      "--cluster",
+      "c",
+      "--dry-run",
+      "--from-file",
+      "nodes.json",
+      "pods.json",
+      "--ss-tcp",
+      "raw-ss-tcp",
+      "--ss-udp",
+      "worker-1.example.com:/captures/w1-udp",
+      "--proc-net",
+      "./odd:name",
+      "--proc-net",
+      "/proc-copies",
+      "--proc-net-byte-order",
+      "big",
+    ]);
+    expect(c.files).toEqual(["nodes.json", "pods.json"]);
+    expect(c.listenerSources).toEqual([
+      { kind: "ss", protocol: "TCP", path: "raw-ss-tcp" },
+      { kind: "ss", protocol: "UDP", node: "worker-1.example.com", path: "/captures/w1-udp" },
+      { kind: "proc-net", path: "./odd:name" },
+      { kind: "proc-net", path: "/proc-copies" },
+    ]);
+    expect(c.procNetByteOrder).toBe("big");
+    expect(config(["--cluster", "c", "--dry-run", "--from-file", "a.json"])).toMatchObject({
+      listenerSources: [],
+      procNetByteOrder: "little",
+    });
+  });
+
   it("parses durations and sizes, with defaults", () => {
     const c = config([
       "--cluster",
@@ -93,6 +126,26 @@ describe("flags and environment", () => {
     [["--cluster", "c", "--dry-run", "--log-level", "loud"], /--log-level/],
     [["--cluster", "c", "--dry-run", "--no-such-flag"], /no-such-flag/],
     [["--cluster", "c", "--dry-run", "--once", "--allow-no-pods"], /only applies to --from-file/],
+    [["--cluster", "c", "--dry-run", "--ss-tcp", "raw-ss-tcp"], /only apply to --from-file/],
+    [["--cluster", "c", "--dry-run", "--from-file", "a.json", "--ss-udp", "worker-1:"], /which file\?/],
+    [
+      [
+        "--cluster",
+        "c",
+        "--dry-run",
+        "--from-file",
+        "a.json",
+        "--proc-net",
+        "d",
+        "--proc-net-byte-order",
+        "middle",
+      ],
+      /little .* or big/,
+    ],
+    [
+      ["--cluster", "c", "--dry-run", "--from-file", "a.json", "--proc-net-byte-order", "big"],
+      /only applies to --proc-net/,
+    ],
   ])("refuses %j with a message that says what to do", (argv, message) => {
     expect(() => parseAgentArgs(argv, {})).toThrow(UsageError);
     expect(() => parseAgentArgs(argv, {})).toThrow(message);

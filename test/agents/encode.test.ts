@@ -5,6 +5,8 @@ import { collectPod, Interner } from "../../agents/src/collect/canonical.js";
 import { encodeSnapshot } from "../../agents/src/collect/encode.js";
 import { assembleSnapshot, collectSnapshot } from "../../agents/src/collect/snapshot.js";
 import { canonicalNode, canonicalPod, canonicalState, stateHash } from "../../src/contract/canonical.js";
+import { textAddress } from "../../src/contract/listener-parsers/address.js";
+import { listenerKey, type NodeListeners, type ObservedListener } from "../../src/contract/listeners.js";
 import { parseSnapshot } from "../../src/contract/snapshot.js";
 import { snapshotOf, stateArb } from "../property/states.js";
 import {
@@ -164,5 +166,149 @@ describe("interning repeated parts of pods", () => {
     const interner = new Interner(2);
     const values = [{ a: 1 }, { b: 2 }, { c: 3 }, { a: 1 }];
     expect(values.map((v) => interner.intern(v))).toEqual(values);
+  });
+});
+
+describe("encoding a snapshot with node listener reports", () => {
+  const listener = (
+    protocol: "TCP" | "UDP",
+    text: string,
+    port: number,
+    extra: Partial<ObservedListener> = {},
+  ): ObservedListener => {
+    const address = textAddress(text);
+    if (!address) throw new Error(text);
+    return {
+      protocol,
+      ...address,
+      family: text.includes(":") ? 6 : address.family,
+      port,
+      processes: [],
+      ...extra,
+    };
+  };
+  /** Listeners and processes deliberately out of the contract's order, as a reader may list them. */
+  const reports = (): NodeListeners[] => [
+    {
+      node: "worker-1",
+      attribution: "process",
+      localPortRange: { from: 32768, to: 60999 },
+      listeners: [
+        listener("UDP", "::", 6081),
+        listener("TCP", "::", 22, { dualStack: false, processes: [{ name: "sshd", pid: 9 }] }),
+        listener("TCP", "0.0.0.0", 22, { processes: [{ name: "sshd", pid: 9 }] }),
+        listener("TCP", "127.0.0.1", 29103, {
+          processes: [
+            { name: "ovnkube", pid: 30 },
+            { name: "ovnkube", pid: 4 },
+          ],
+        }),
+        listener("UDP", "0.0.0.0", 67, { interface: "enp1s0", processes: [{ name: "dnsmasq" }] }),
+      ],
+    },
+    { node: "master-0", attribution: "none", listeners: [listener("TCP", "::ffff:127.0.0.1", 10248)] },
+    { node: "master-1", attribution: "none", listeners: [] },
+  ];
+
+  const withReports = async (given: NodeListeners[] | undefined, nodes = fixtureNodes()) => {
+    const assembled = collectSnapshot(meta, nodes, fixturePods(), undefined, given);
+    const { snapshot } = assembled;
+    return {
+      assembled,
+      ...(await encodeSnapshot(snapshot, snapshot.nodes, snapshot.pods, [], snapshot.nodeListeners)),
+    };
+  };
+
+  it("writes them in the contract's order, with the hash the server computes from the parsed body", async () => {
+    const { assembled, hash, body } = await withReports(reports());
+    const sent = JSON.parse(gunzipSync(body).toString("utf8"));
+    expect(sent.nodeListeners.map((r: NodeListeners) => r.node)).toEqual([
+      "master-0",
+      "master-1",
+      "worker-1",
+    ]);
+    const worker = sent.nodeListeners[2] as NodeListeners;
+    expect(worker.listeners.map(listenerKey)).toEqual(worker.listeners.map(listenerKey).sort());
+    expect(worker.listeners.find((l) => l.port === 29103)?.processes).toEqual([
+      { name: "ovnkube", pid: 4 },
+      { name: "ovnkube", pid: 30 },
+    ]);
+    expect(sent).toEqual(assembled.snapshot);
+    expect(hash).toBe(serverHash(body));
+  });
+
+  it("does not depend on the order reports, listeners and processes came in", async () => {
+    const a = await withReports(reports());
+    const shuffled = reports()
+      .reverse()
+      .map((r) => ({
+        ...r,
+        listeners: [...r.listeners].reverse().map((l) => ({ ...l, processes: [...l.processes].reverse() })),
+      }));
+    const b = await withReports(shuffled);
+    expect(b.hash).toBe(a.hash);
+    expect(gunzipSync(b.body)).toEqual(gunzipSync(a.body));
+  });
+
+  it("hashes no report as before and leaves the key out; an observed node with no listeners is another state", async () => {
+    const plain = await encoded();
+    const none = await withReports(undefined);
+    expect(none.hash).toBe(plain.hash);
+    expect(JSON.parse(gunzipSync(none.body).toString("utf8"))).not.toHaveProperty("nodeListeners");
+    const empty = await withReports([{ node: "master-1", attribution: "none", listeners: [] }]);
+    expect(empty.hash).not.toBe(plain.hash);
+    expect(empty.hash).toBe(serverHash(empty.body));
+  });
+
+  it("leaves out the report of a node the node list does not hold, and says which", async () => {
+    const nodes = fixtureNodes().filter((n) => n.metadata.name !== "worker-1");
+    const { assembled, body } = await withReports(reports(), nodes);
+    expect(assembled.orphanReports).toEqual(["worker-1"]);
+    const sent = JSON.parse(gunzipSync(body).toString("utf8"));
+    expect(sent.nodeListeners.map((r: NodeListeners) => r.node)).toEqual(["master-0", "master-1"]);
+    expect(parseSnapshot(sent).ok).toBe(true);
+  });
+
+  it("agrees with the server on generated reports, whatever order they came in", async () => {
+    const addresses = ["0.0.0.0", "127.0.0.1", "10.0.0.5", "::", "::1", "fe80::1", "::ffff:127.0.0.1"];
+    const arbListener = fc
+      .record({
+        protocol: fc.constantFrom("TCP" as const, "UDP" as const),
+        text: fc.constantFrom(...addresses),
+        port: fc.integer({ min: 1, max: 65_535 }),
+        dualStack: fc.option(fc.boolean(), { nil: undefined }),
+        interface: fc.option(fc.constantFrom("eth0", "enp1s0"), { nil: undefined }),
+        processes: fc.array(
+          fc.record({
+            name: fc.constantFrom("sshd", "crio", "machine-config-"),
+            pid: fc.option(fc.integer({ min: 1, max: 99_999 }), { nil: undefined }),
+          }),
+          { maxLength: 3 },
+        ),
+      })
+      .map(({ protocol, text, port, dualStack, interface: iface, processes }) =>
+        listener(protocol, text, port, {
+          ...(dualStack !== undefined && text === "::" ? { dualStack } : {}),
+          ...(iface ? { interface: iface } : {}),
+          processes: processes.map((p) =>
+            p.pid === undefined ? { name: p.name } : { name: p.name, pid: p.pid },
+          ),
+        }),
+      );
+    const arbReports = fc.uniqueArray(
+      fc.record({
+        node: fc.constantFrom(...fixtureNodes().map((n) => n.metadata.name as string)),
+        attribution: fc.constantFrom("none" as const, "process" as const),
+        listeners: fc.uniqueArray(arbListener, { selector: listenerKey, maxLength: 12 }),
+      }),
+      { selector: (r) => r.node, maxLength: 6 },
+    );
+    await fc.assert(
+      fc.asyncProperty(arbReports, async (given) => {
+        const { hash, body } = await withReports(given);
+        expect(hash).toBe(serverHash(body));
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -35,6 +35,12 @@ export type TrpcAnswer<T = unknown> =
       error: { message: string; data: { code: string; reason: string; issues?: unknown[] } };
     };
 
+/** An answer's data; a refused answer fails the test with its message. */
+export function dataOf<T>(answer: TrpcAnswer<T>): T {
+  if (!answer.ok) throw new Error(answer.error.message);
+  return answer.data;
+}
+
 export async function createHarness(options: HarnessOptions = {}) {
   const database = await createTestDatabase(options.poolMax === undefined ? {} : { max: options.poolMax });
   const adminToken = options.adminToken ?? ADMIN_TOKEN;

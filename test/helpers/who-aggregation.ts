@@ -9,7 +9,7 @@ import { clusters, portAllocations } from "../../src/db/schema/index.js";
 import type { Db } from "../../src/db/types.js";
 import { validAt } from "../../src/db/validity.js";
 import { ownerOf } from "../../src/domain/workload.js";
-import { selectedClusterIds } from "../../src/services/read-model.js";
+import { selectedClusterIds } from "../../src/services/cluster-selection.js";
 
 export interface WhoQuestion {
   hostPort: number;

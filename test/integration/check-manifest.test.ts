@@ -176,7 +176,9 @@ describe("capacity.checkManifest", () => {
   it("skips an unknown kind with a note and fits", async () => {
     const answer = await check("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n");
     expect(answer).toEqual({
+      passes: true,
       fits: true,
+      rolloutsComplete: true,
       workloads: [],
       notes: [{ document: 1, path: "", message: "kind Widget holds no host ports here: skipped" }],
     });

@@ -13,6 +13,7 @@ import {
   LIST,
   SERVICE,
   SIDECAR_DEPLOYMENT,
+  SURGING_DAEMONSET,
 } from "../fixtures/manifests.js";
 import { sixWorkersSnapshot } from "../fixtures/six-workers.js";
 import { runCli } from "../helpers/cli.js";
@@ -68,6 +69,22 @@ describe("portolan plan fit -f", () => {
     expect(run.out).toMatch(
       /worker-1 blocked by 9090\/TCP monitoring\/monitoring-proxy-\S+ \(Deployment\/monitoring-proxy\)/,
     );
+  });
+
+  it("exits 3 for a DaemonSet with a host port and maxSurge 1: it fits, but its rollout will not complete", async () => {
+    const run = await fitFile(SURGING_DAEMONSET);
+    expect(run.code).toBe(3);
+    expect(run.out).toContain(
+      "DaemonSet logging/log-relay wants 9200/TCP on every eligible node on all clusters: fits, but ITS ROLLOUT WILL NOT COMPLETE",
+    );
+    expect(run.out).toContain(
+      "six-workers: rollout WILL NOT COMPLETE (RollingUpdate maxSurge 1, maxUnavailable 0; judged on its pods once created)",
+    );
+    expect(run.out).toContain("kubernetes#106417");
+    expect(run.out).toContain("fix: set maxSurge: 0 and maxUnavailable: 1");
+    const json = await fitFile(SURGING_DAEMONSET, "--json");
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.out)).toMatchObject({ fits: true, rolloutsComplete: false, passes: false });
   });
 
   it("checks every document and notes the skipped ones", async () => {

@@ -6,7 +6,8 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { snapshot } from "../fixtures/snapshots.js";
+import { at, exporter, pendingRouter, router, workers } from "../fixtures/trend-history.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -44,29 +45,6 @@ const cli = (...argv: string[]) =>
     },
   );
 
-const at = (hour: number) => new Date(Date.UTC(2026, 10, 27, hour)).toISOString();
-const workers = (n: number) => Array.from({ length: n }, (_, i) => node(`worker-${i + 1}`));
-const exporter = (i: number) =>
-  hostNetworkPod("monitoring", `node-exporter-${i}`, `worker-${i}`, [9100], {
-    kind: "DaemonSet",
-    name: "node-exporter",
-  });
-const router = (i: number) =>
-  hostNetworkPod("ingress", `router-${i}`, `worker-${i}`, [80], { kind: "Deployment", name: "router" });
-const pendingRouter = hostNetworkPod(
-  "ingress",
-  "router-3",
-  null,
-  [80],
-  { kind: "Deployment", name: "router" },
-  {
-    scheduling: {
-      unschedulable: true,
-      message: "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports.",
-    },
-  },
-);
-
 /**
  * prod-a (env=prod), 3 workers: 10:00 one exporter, one router · 11:00 three exporters, two routers
  * · 12:00 a third router Pending on host ports · 13:00 it is gone, one exporter left.
@@ -77,7 +55,7 @@ async function history() {
   const pushes = [
     [exporter(1), router(1)],
     [exporter(1), exporter(2), exporter(3), router(1), router(2)],
-    [exporter(1), exporter(2), exporter(3), router(1), router(2), pendingRouter],
+    [exporter(1), exporter(2), exporter(3), router(1), router(2), pendingRouter(3)],
     [exporter(1), router(1), router(2)],
   ];
   for (const [i, pods] of pushes.entries()) {

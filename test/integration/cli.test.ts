@@ -151,6 +151,9 @@ describe("portolan CLI against a running server", () => {
     );
     expect(headroom.out).toMatch(/1 workload\(s\) below headroom 1/);
     expect((await cli("headroom", ...read, "--fail-below", "0")).code).toBe(0);
+    // the next rollout: routers roll with maxSurge 0 / maxUnavailable 25% (≥ 1), so even 6 on 6 completes
+    expect(headroom.out).toMatch(/openshift-ingress\/Deployment\/router-default\s.*\s5\s+completes/);
+    expect(headroom.out).not.toContain("Rollouts that would not finish");
 
     const fit = await cli(
       "plan",
@@ -235,6 +238,25 @@ describe("portolan CLI against a running server", () => {
       /\| 8080 \| TCP \| 0\.0\.0\.0 \| openshift-ingress\/router-custom-a \(Deployment\) \| 5: /,
     );
     expect((await cli("conflicts", "--token", ADMIN)).out).toMatch(/no pods are Pending on host ports/);
+  });
+
+  it("headroom says which rollouts would not finish, with why and the fix", async () => {
+    const added = await cli("clusters", "add", "six-cordoned", "--token", ADMIN, "--json");
+    const { token } = JSON.parse(added.out) as { token: string };
+    const state = sixWorkersSnapshot("six-cordoned");
+    // workers 4–6 cordoned: monitoring-proxy's 3 replicas fill the 3 left (kubernetes#90669)
+    for (const n of state.nodes)
+      if (["worker-4", "worker-5", "worker-6"].includes(n.name)) n.unschedulable = true;
+    const file = join(dir, "six-cordoned.json");
+    writeFileSync(file, JSON.stringify(state));
+    expect((await cli("push", file, "--token", token)).code).toBe(0);
+    const run = await cli("headroom", "--token", ADMIN, "--cluster", "six-cordoned");
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/monitoring\/Deployment\/monitoring-proxy\s.*\s2\s+STALLS/);
+    expect(run.out).toContain("Rollouts that would not finish");
+    expect(run.out).toContain(
+      "fix: set maxSurge: 0 and maxUnavailable: 1; or add one eligible node with the ports free",
+    );
   });
 
   it("prints the fleet report whole, however many pages of clusters it takes", async () => {

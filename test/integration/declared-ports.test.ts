@@ -4,37 +4,22 @@
  * headroom (with the `oc patch` when its replicas leave no node spare). Its own router pods holding
  * a port are that port's hold, not a second one.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   edgeProd,
   FLEET_LABELS,
   ingressController,
   ocpProd,
-  pushIngressFleet,
+  useIngressFleet,
 } from "../fixtures/ingress-fleet.js";
-import { createHarness, type Harness } from "../helpers/app.js";
-
-const ok = <T>(answer: { ok: true; data: T } | { ok: false; error: { message: string } }): T => {
-  if (!answer.ok) throw new Error(answer.error.message);
-  return answer.data;
-};
+import { dataOf } from "../helpers/app.js";
 
 describe("declared IngressController ports", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-    await pushIngressFleet(h);
-  });
+  const fleet = useIngressFleet();
 
   it("blocks a fit on every worker a Pending IngressController selects, naming it", async () => {
-    const fit = ok(
-      await h.query("capacity.checkFit", { clusters: ["edge-prod"], ports: [{ hostPort: 20443 }] }),
+    const fit = dataOf(
+      await fleet.h.query("capacity.checkFit", { clusters: ["edge-prod"], ports: [{ hostPort: 20443 }] }),
     );
     const edge = fit.clusters[0];
     expect(edge?.fits).toBe(false);
@@ -51,23 +36,23 @@ describe("declared IngressController ports", () => {
   });
 
   it("blocks a fit for an IngressController scaled to zero, with no router pod at all", async () => {
-    const token = await h.register("zero-prod", FLEET_LABELS["edge-prod"]);
+    const token = await fleet.h.register("zero-prod", FLEET_LABELS["edge-prod"]);
     const zero = {
       ...edgeProd,
       cluster: "zero-prod",
       pods: [],
       ingressControllers: [ingressController("edge", [20080, 20443, 21936], 0, 0)],
     };
-    expect((await h.push(token, zero)).status).toBe(200);
-    const fit = ok(
-      await h.query("capacity.checkFit", { clusters: ["zero-prod"], ports: [{ hostPort: 21936 }] }),
+    expect((await fleet.h.push(token, zero)).status).toBe(200);
+    const fit = dataOf(
+      await fleet.h.query("capacity.checkFit", { clusters: ["zero-prod"], ports: [{ hostPort: 21936 }] }),
     );
     expect(fit.clusters[0]?.fittingNodes).toBe(0);
   });
 
   it("leaves declared ports out of free ranges", async () => {
-    const free = ok(
-      await h.query("capacity.freeRanges", {
+    const free = dataOf(
+      await fleet.h.query("capacity.freeRanges", {
         clusters: ["edge-prod"],
         width: 1,
         min: 20079,
@@ -82,13 +67,13 @@ describe("declared IngressController ports", () => {
   });
 
   it("shows declared ports in the port map as the IngressController's, without counting its router pods twice", async () => {
-    const edge = ok(await h.query("ports.map", { cluster: "edge-prod" }));
+    const edge = dataOf(await fleet.h.query("ports.map", { cluster: "edge-prod" }));
     const row = edge.ports.find((p) => p.hostPort === 20080);
     expect(row?.workloads).toEqual([
       { namespace: "openshift-ingress-operator", kind: "IngressController", name: "edge", pods: 0 },
     ]);
     expect(row?.heldCount).toBe(3);
-    const ocp = ok(await h.query("ports.map", { cluster: "ocp-prod" }));
+    const ocp = dataOf(await fleet.h.query("ports.map", { cluster: "ocp-prod" }));
     const http = ocp.ports.find((p) => p.hostPort === 80);
     // router-default's two pods hold w1 and w2; the IngressController declares w3 and w4: 4 nodes, not 6.
     expect(http?.heldCount).toBe(4);
@@ -97,12 +82,14 @@ describe("declared IngressController ports", () => {
       ["IngressController", "default", 0],
       ["Deployment", "router-default", 2],
     ]);
-    const fit = ok(await h.query("capacity.checkFit", { clusters: ["ocp-prod"], ports: [{ hostPort: 80 }] }));
+    const fit = dataOf(
+      await fleet.h.query("capacity.checkFit", { clusters: ["ocp-prod"], ports: [{ hostPort: 80 }] }),
+    );
     expect(fit.clusters[0]?.blockedNodes).toBe(4);
   });
 
   it("gives IngressController headroom, its own routers not blocking it, and the oc patch when no node is spare", async () => {
-    const token = await h.register("tight-prod", FLEET_LABELS["ocp-prod"]);
+    const token = await fleet.h.register("tight-prod", FLEET_LABELS["ocp-prod"]);
     const tight = {
       ...ocpProd,
       cluster: "tight-prod",
@@ -111,10 +98,10 @@ describe("declared IngressController ports", () => {
         ingressController("shard-a", [10080, 10443, 11936], null, 1),
       ],
     };
-    expect((await h.push(token, tight)).status).toBe(200);
-    const rows = ok(await h.query("capacity.headroom", { clusters: ["tight-prod"] })).workloads.filter(
-      (w) => w.kind === "IngressController",
-    );
+    expect((await fleet.h.push(token, tight)).status).toBe(200);
+    const rows = dataOf(
+      await fleet.h.query("capacity.headroom", { clusters: ["tight-prod"] }),
+    ).workloads.filter((w) => w.kind === "IngressController");
     expect(
       rows.map((w) => [w.name, w.replicas, w.eligibleNodes, w.maxReplicasKeepingOneSpare, w.patch]),
     ).toEqual([
@@ -129,9 +116,9 @@ describe("declared IngressController ports", () => {
       ["shard-a", 2, 4, 3, null],
     ]);
     // The router Deployment is not blocked by its own IngressController's declarations on w3 and w4.
-    const router = ok(await h.query("capacity.headroom", { clusters: ["tight-prod"] })).workloads.find(
-      (w) => w.name === "router-default",
-    );
+    const router = dataOf(
+      await fleet.h.query("capacity.headroom", { clusters: ["tight-prod"] }),
+    ).workloads.find((w) => w.name === "router-default");
     expect(router?.freeNodes).toBe(2);
   });
 });

@@ -69,6 +69,26 @@ describe("the seeded demo fleet", () => {
     expect(status("prod-eu-1", "router-default")).toBe("low");
   });
 
+  it("reports a DaemonSet manifest with a host port and maxSurge 1 as a rollout that will not complete", async () => {
+    const manifest = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: log-relay, namespace: logging}
+spec:
+  selector: {matchLabels: {app: log-relay}}
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: log-relay}}
+    spec:
+      containers: [{name: relay, image: fluent/fluent-bit:3.1, ports: [{containerPort: 24231, hostPort: 24231}]}]
+`;
+    const answer = await h.mutate("capacity.checkManifest", { manifest, clusters: ["prod-eu-1"] }, read());
+    if (!answer.ok) throw new Error(answer.error.message);
+    expect(answer.data).toMatchObject({ fits: true, rolloutsComplete: false, passes: false });
+    expect(answer.data.workloads[0]?.clusters[0]?.rollout.fixes).toEqual([
+      "set maxSurge: 0 and maxUnavailable: 1",
+    ]);
+  });
+
   it("shows the silent agent's cluster stale and the others fresh", async () => {
     const listed = await h.query("clusters.list", {}, read());
     if (!listed.ok) throw new Error(listed.error.message);

@@ -12,9 +12,11 @@ import { checkFit, type Proposal } from "../../src/domain/fit.js";
 import { workloadHeadroom } from "../../src/domain/headroom.js";
 import { headroomFacts } from "../../src/domain/history.js";
 import { buildPortMap, summarisePortMap } from "../../src/domain/port-map.js";
+import { nextRollout } from "../../src/domain/rollout.js";
 import { workloadKey, workloadOf } from "../../src/domain/workload.js";
 import { blocker } from "../../src/services/capacity/blockers.js";
-import { type ClusterRow, loadClusterView, selectClusters } from "../../src/services/read-model.js";
+import { type ClusterRow, clusterRowColumns, selectClusters } from "../../src/services/cluster-selection.js";
+import { loadClusterView } from "../../src/services/cluster-view.js";
 import { generatedSnapshot } from "../fixtures/generated-fleet.js";
 import { createHarness, type Harness, type TrpcAnswer } from "../helpers/app.js";
 import { aggregatedWhoSummary, type WhoQuestion } from "../helpers/who-aggregation.js";
@@ -68,18 +70,7 @@ afterAll(() => h.close());
 const db = () => h.database.db;
 
 async function everyCluster(): Promise<ClusterRow[]> {
-  return db()
-    .select({
-      id: clusters.id,
-      name: clusters.name,
-      labels: clusters.labels,
-      createdAt: clusters.createdAt,
-      lastSeenAt: clusters.lastSeenAt,
-      lastObservedAt: clusters.lastObservedAt,
-      removedAt: clusters.removedAt,
-    })
-    .from(clusters)
-    .orderBy(asc(clusters.name));
+  return db().select(clusterRowColumns).from(clusters).orderBy(asc(clusters.name));
 }
 
 async function views(asOf: Date | undefined) {
@@ -122,6 +113,7 @@ describe("capacity.headroom", () => {
             maxReplicasKeepingOneSpare: w.maxReplicasKeepingOneSpare,
             // only IngressControllers short of a spare node carry an `oc patch`; this fleet has none
             patch: null,
+            rollout: nextRollout({ ...w, freeNodes: w.freeNodes.length }),
           })),
         )
         .sort((a, b) => byteOrder(`${a.cluster}\0${workloadKey(a)}`, `${b.cluster}\0${workloadKey(b)}`));

@@ -3,22 +3,15 @@
  * present = the whole new list), the declared-port projection beside them, as-of reads, clock reset.
  */
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyedState, stateChanges } from "../../agents/src/push/delta.js";
-import { canonicalState, stateHash } from "../../src/contract/canonical.js";
-import { parseSnapshot, type SnapshotInput } from "../../src/contract/snapshot.js";
+import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
 import { factsFromState } from "../../src/domain/history.js";
 import { loadFactState } from "../../src/services/base-states.js";
-import { edgeProd, ingressController, ocpProd, pushIngressFleet } from "../fixtures/ingress-fleet.js";
-import { createHarness, type Harness } from "../helpers/app.js";
-
-function canonical(input: SnapshotInput) {
-  const parsed = parseSnapshot(input);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const state = canonicalState(parsed.snapshot);
-  return { state, hash: stateHash(state) };
-}
+import { edgeProd, ingressController, ocpProd, useIngressFleet } from "../fixtures/ingress-fleet.js";
+import type { Harness } from "../helpers/app.js";
+import { canonical } from "../helpers/delta-body.js";
 
 /** The delta from `before` to `after`; the IngressController list only when it changed. */
 function deltaBody(before: SnapshotInput, after: SnapshotInput) {
@@ -56,20 +49,10 @@ const names = (answer: { ingressControllers: { name: string }[] }) =>
   answer.ingressControllers.map((ic) => ic.name);
 
 describe("IngressControllers on the server", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const fleet = useIngressFleet();
 
   it("stores a snapshot's IngressControllers and lists them with their effective placement", async () => {
-    await pushIngressFleet(h);
-    const answer = await h.query("clusters.ingressControllers", { cluster: "ocp-prod" });
+    const answer = await fleet.h.query("clusters.ingressControllers", { cluster: "ocp-prod" });
     if (!answer.ok) throw new Error(answer.error.message);
     expect(names(answer.data)).toEqual(["default", "shard-a"]);
     const shard = answer.data.ingressControllers[1];
@@ -91,8 +74,7 @@ describe("IngressControllers on the server", () => {
   });
 
   it("declares an IngressController's ports on every selected worker except where its own router holds them", async () => {
-    await pushIngressFleet(h);
-    const ocp = await declared(h, "ocp-prod");
+    const ocp = await declared(fleet.h, "ocp-prod");
     // default's routers hold 80/443/1936 on w1 and w2: declared on w3 and w4 only; masters never.
     expect(ocp.filter((r) => r.startsWith("default "))).toEqual([
       "default w3 1936",
@@ -114,12 +96,12 @@ describe("IngressControllers on the server", () => {
       "w4",
     ]);
     // Every router Pending: the ports are declared on all three workers.
-    expect(await declared(h, "edge-prod")).toHaveLength(9);
-    expect(await declared(h, "k8s-prod")).toEqual([]);
+    expect(await declared(fleet.h, "edge-prod")).toHaveLength(9);
+    expect(await declared(fleet.h, "k8s-prod")).toEqual([]);
   });
 
   it("applies deltas: an absent list keeps the IngressControllers, a present one replaces them, as-of sees the old", async () => {
-    const tokens = await pushIngressFleet(h);
+    const { tokens } = fleet;
     const token = tokens["edge-prod"] ?? "";
     // A node added, IngressControllers unchanged (absent from the delta): edge declares on e4 too.
     const withE4: SnapshotInput = {
@@ -136,48 +118,47 @@ describe("IngressControllers on the server", () => {
     };
     const nodeDelta = deltaBody(edgeProd, withE4);
     expect(nodeDelta.delta).not.toHaveProperty("ingressControllers");
-    expect((await h.push(token, nodeDelta)).status).toBe(200);
-    expect(await declared(h, "edge-prod")).toHaveLength(12);
+    expect((await fleet.h.push(token, nodeDelta)).status).toBe(200);
+    expect(await declared(fleet.h, "edge-prod")).toHaveLength(12);
     // The list replaced: edge gone, edge-b added.
     const replaced: SnapshotInput = {
       ...withE4,
       observedAt: "2026-12-01T10:10:00Z",
       ingressControllers: [ingressController("edge-b", [20081, 20444, 21937], 1, 0)],
     };
-    expect((await h.push(token, deltaBody(withE4, replaced))).status).toBe(200);
-    const now = await h.query("clusters.ingressControllers", { cluster: "edge-prod" });
-    const before = await h.query("clusters.ingressControllers", {
+    expect((await fleet.h.push(token, deltaBody(withE4, replaced))).status).toBe(200);
+    const now = await fleet.h.query("clusters.ingressControllers", { cluster: "edge-prod" });
+    const before = await fleet.h.query("clusters.ingressControllers", {
       cluster: "edge-prod",
       asOf: "2026-12-01T10:07:00Z",
     });
     if (!now.ok || !before.ok) throw new Error("query failed");
     expect(names(now.data)).toEqual(["edge-b"]);
     expect(names(before.data)).toEqual(["edge"]);
-    expect((await declared(h, "edge-prod")).every((r) => r.startsWith("edge-b "))).toBe(true);
+    expect((await declared(fleet.h, "edge-prod")).every((r) => r.startsWith("edge-b "))).toBe(true);
     // The base a delta is applied to when this process's memory misses: read back, the same list.
     const [cluster] = await rawRows<{ id: number }>(
-      h.database.db,
+      fleet.h.database.db,
       sql`SELECT id FROM clusters WHERE name = 'edge-prod'`,
     );
-    const readBack = await loadFactState(h.database.db, cluster?.id ?? 0);
-    const parsed = parseSnapshot(replaced);
-    if (!parsed.ok) throw new Error(parsed.message);
-    expect(readBack.ingressControllers).toEqual(
-      factsFromState(canonicalState(parsed.snapshot)).ingressControllers,
-    );
+    const readBack = await loadFactState(fleet.h.database.db, cluster?.id ?? 0);
+    expect(readBack.ingressControllers).toEqual(factsFromState(canonical(replaced).state).ingressControllers);
     const again: SnapshotInput = { ...replaced, observedAt: "2026-12-01T10:15:00Z", nodes: edgeProd.nodes };
-    expect((await h.push(token, deltaBody(replaced, again))).status).toBe(200);
-    expect(await declared(h, "edge-prod")).toHaveLength(9);
+    expect((await fleet.h.push(token, deltaBody(replaced, again))).status).toBe(200);
+    expect(await declared(fleet.h, "edge-prod")).toHaveLength(9);
   });
 
   it("rolls IngressControllers and declared ports back with a clock reset", async () => {
-    const tokens = await pushIngressFleet(h);
+    const { tokens } = fleet;
     const later: SnapshotInput = { ...ocpProd, observedAt: "2026-12-01T11:00:00Z", ingressControllers: [] };
-    expect((await h.push(tokens["ocp-prod"] ?? "", later)).status).toBe(200);
-    expect(await declared(h, "ocp-prod")).toEqual([]);
-    const reset = await h.mutate("clusters.resetClock", { name: "ocp-prod", to: "2026-12-01T10:30:00Z" });
+    expect((await fleet.h.push(tokens["ocp-prod"] ?? "", later)).status).toBe(200);
+    expect(await declared(fleet.h, "ocp-prod")).toEqual([]);
+    const reset = await fleet.h.mutate("clusters.resetClock", {
+      name: "ocp-prod",
+      to: "2026-12-01T10:30:00Z",
+    });
     if (!reset.ok) throw new Error(reset.error.message);
     expect(reset.data.reopened.ingressControllers).toBe(2);
-    expect(await declared(h, "ocp-prod")).toHaveLength(15);
+    expect(await declared(fleet.h, "ocp-prod")).toHaveLength(15);
   });
 });

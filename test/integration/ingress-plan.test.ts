@@ -4,34 +4,19 @@
  * profile; why the obvious candidates were passed over; replicas keeping one node spare; manifests
  * valid against the CRD; reserving in the same transaction (two concurrent plans on PostgreSQL).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { pushIngressFleet } from "../fixtures/ingress-fleet.js";
-import { createHarness, type Harness } from "../helpers/app.js";
+import { describe, expect, it } from "vitest";
+import { useIngressFleet } from "../fixtures/ingress-fleet.js";
+import { dataOf } from "../helpers/app.js";
 import { ingressControllerValidator } from "../helpers/ingress-crd.js";
-
-const ok = <T>(answer: { ok: true; data: T } | { ok: false; error: { message: string } }): T => {
-  if (!answer.ok) throw new Error(answer.error.message);
-  return answer.data;
-};
 
 const validate = ingressControllerValidator();
 
 describe("planning an IngressController", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-    await pushIngressFleet(h);
-  });
+  const fleet = useIngressFleet();
 
   it("passes over held, declared and excluded patterned sets, says why, and keeps a node spare per cluster", async () => {
-    const plan = ok(
-      await h.query("capacity.planIngressController", {
+    const plan = dataOf(
+      await fleet.h.query("capacity.planIngressController", {
         name: "shard-b",
         labelSelector: { env: "prod" },
         replicas: 3,
@@ -75,8 +60,8 @@ describe("planning an IngressController", () => {
     // 30080 (NodePort range) and 40080 (ephemeral range) were never options here: not listed.
     expect([...passed.keys()]).toEqual([10080, 20080]);
     // Asked for by name, an excluded set says which range and why.
-    const asked = ok(
-      await h.query("capacity.planIngressController", {
+    const asked = dataOf(
+      await fleet.h.query("capacity.planIngressController", {
         name: "shard-b",
         labelSelector: { env: "prod" },
         ports: { httpPort: 30080, httpsPort: 30443, statsPort: 40936 },
@@ -101,8 +86,8 @@ describe("planning an IngressController", () => {
   });
 
   it("takes the preferred ports when they are free, and never offers reserved ones", async () => {
-    const free = ok(
-      await h.query("capacity.planIngressController", {
+    const free = dataOf(
+      await fleet.h.query("capacity.planIngressController", {
         name: "shard-b",
         clusters: ["ocp-prod", "edge-prod"],
         ports: { httpPort: 12080, httpsPort: 12443, statsPort: 12936 },
@@ -116,16 +101,16 @@ describe("planning an IngressController", () => {
       rule: "preferred",
     });
     expect(validate(free.manifest), JSON.stringify(validate.errors)).toBe(true);
-    ok(
-      await h.mutate("reservations.create", {
+    dataOf(
+      await fleet.h.mutate("reservations.create", {
         portFrom: 12440,
         portTo: 12450,
         owner: "team-a",
         purpose: "edge",
       }),
     );
-    const reserved = ok(
-      await h.query("capacity.planIngressController", {
+    const reserved = dataOf(
+      await fleet.h.query("capacity.planIngressController", {
         name: "shard-b",
         clusters: ["ocp-prod"],
         ports: { httpPort: 12080, httpsPort: 12443, statsPort: 12936 },
@@ -140,11 +125,15 @@ describe("planning an IngressController", () => {
 
   it("reserves the chosen ports in the same call, so the next plan picks others", async () => {
     const input = { name: "shard-b", labelSelector: { env: "prod" } };
-    const first = ok(
-      await h.mutate("capacity.reserveIngressController", { plan: input, owner: "team-a", purpose: "shard" }),
+    const first = dataOf(
+      await fleet.h.mutate("capacity.reserveIngressController", {
+        plan: input,
+        owner: "team-a",
+        purpose: "shard",
+      }),
     );
     expect(first.reservations.map((r) => r.port)).toEqual([11080, 11443, 12936]);
-    const second = ok(await h.query("capacity.planIngressController", input));
+    const second = dataOf(await fleet.h.query("capacity.planIngressController", input));
     expect(second.choice).toMatchObject({ httpPort: 12080 });
   });
 });
@@ -152,24 +141,17 @@ describe("planning an IngressController", () => {
 describe.runIf(process.env.TEST_DATABASE_URL)(
   "concurrent IngressController reservations (PostgreSQL)",
   () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await createHarness();
-      await pushIngressFleet(h);
-    });
-    afterAll(async () => {
-      await h.close();
-    });
+    const fleet = useIngressFleet();
 
     it("gives two teams planning at once different ports", async () => {
       const reserve = (owner: string) =>
-        h.mutate("capacity.reserveIngressController", {
+        fleet.h.mutate("capacity.reserveIngressController", {
           plan: { name: `shard-${owner}`, labelSelector: { env: "prod" } },
           owner,
           purpose: "concurrent",
         });
       const [a, b] = await Promise.all([reserve("a"), reserve("b")]);
-      const ports = [...ok(a).reservations, ...ok(b).reservations].map((r) => r.port);
+      const ports = [...dataOf(a).reservations, ...dataOf(b).reservations].map((r) => r.port);
       expect(new Set(ports).size).toBe(6);
     });
   },

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Protocol, SnapshotInput } from "../../src/contract/snapshot.js";
 import { boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../../src/domain/port-map.js";
 import { ownerOf } from "../../src/domain/workload.js";
-import { findCluster, loadClusterView, loadPortMapFacts } from "../../src/services/read-model.js";
+import { findCluster } from "../../src/services/cluster-selection.js";
+import { loadClusterView } from "../../src/services/cluster-view.js";
+import { loadPortMapFacts } from "../../src/services/port-map-facts.js";
 import { generatedSnapshot } from "../fixtures/generated-fleet.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
-import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { hostNetworkPod, snapshot } from "../fixtures/snapshots.js";
+import { at, exporter, pendingRouter, router, workers } from "../fixtures/trend-history.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
 let h: Harness;
@@ -18,31 +19,9 @@ beforeEach(async () => {
   await h.reset();
 });
 
-const at = (hour: number, minute = 0) => new Date(Date.UTC(2026, 10, 27, hour, minute)).toISOString();
-const workers = (n: number) => Array.from({ length: n }, (_, i) => node(`worker-${i + 1}`));
-const exporter = (i: number) =>
-  hostNetworkPod("monitoring", `node-exporter-${i}`, `worker-${i}`, [9100], {
-    kind: "DaemonSet",
-    name: "node-exporter",
-  });
-const router = (i: number) =>
-  hostNetworkPod("ingress", `router-${i}`, `worker-${i}`, [80], { kind: "Deployment", name: "router" });
 const legacy = hostNetworkPod("apps", "legacy-1", "worker-2", [8080], { kind: "Deployment", name: "legacy" });
 const agent = (i: number) =>
   hostNetworkPod("ops", `agent-${i}`, `worker-${i}`, [9200], { kind: "DaemonSet", name: "agent" });
-const pendingRouter = hostNetworkPod(
-  "ingress",
-  "router-3",
-  null,
-  [80],
-  { kind: "Deployment", name: "router" },
-  {
-    scheduling: {
-      unschedulable: true,
-      message: "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports.",
-    },
-  },
-);
 
 async function push(token: string, s: SnapshotInput) {
   clock = new Date(s.observedAt);
@@ -70,8 +49,11 @@ async function history() {
   await push(lab, snapshot("lab", at(10, 30), workers(1), [hostNetworkPod("x", "q", "worker-1", [7000])]));
   const two = [...base, router(2)];
   await push(a, snapshot("prod-a", at(11), workers(2), [...two, legacy]));
-  await push(a, snapshot("prod-a", at(12), workers(2), [...two, legacy, pendingRouter]));
-  await push(a, snapshot("prod-a", at(13), workers(2), [...two, legacy, pendingRouter, agent(1), agent(2)]));
+  await push(a, snapshot("prod-a", at(12), workers(2), [...two, legacy, pendingRouter(2)]));
+  await push(
+    a,
+    snapshot("prod-a", at(13), workers(2), [...two, legacy, pendingRouter(2), agent(1), agent(2)]),
+  );
   await push(a, snapshot("prod-a", at(14), workers(2), [...two, legacy, agent(1), agent(2)]));
   await push(a, snapshot("prod-a", at(15), workers(2), [...two, agent(1), agent(2)]));
   clock = new Date(at(16));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
+import { snapshot } from "../fixtures/snapshots.js";
+import { at, exporter, workers } from "../fixtures/trend-history.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import type { InputOf } from "../helpers/trpc-types.js";
 
@@ -13,14 +14,6 @@ beforeEach(async () => {
   clock = new Date("2026-11-28T00:00:00Z");
   await h.reset();
 });
-
-const at = (hour: number, minute = 0) => new Date(Date.UTC(2026, 10, 27, hour, minute)).toISOString();
-const exporter = (i: number) =>
-  hostNetworkPod("monitoring", `node-exporter-${i}`, `worker-${i}`, [9100], {
-    kind: "DaemonSet",
-    name: "node-exporter",
-  });
-const workers = (n: number) => Array.from({ length: n }, (_, i) => node(`worker-${i + 1}`));
 
 describe("trends over a replayed history", () => {
   /** 10:00 two nodes/exporters · 10:30 a third · 12:00 the second goes · 13:00 unchanged heartbeat */

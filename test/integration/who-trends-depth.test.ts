@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { clusters, portAllocations } from "../../src/db/schema/index.js";
-import { allocationColumns } from "../../src/services/ports.js";
+import { allocationColumns } from "../../src/services/allocation-rows.js";
 import { node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness, type TrpcAnswer } from "../helpers/app.js";
 import { deltaBody } from "../helpers/delta-body.js";

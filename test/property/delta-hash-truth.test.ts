@@ -41,7 +41,7 @@ function applied(base: State, changes: ReturnType<typeof stateChanges>): State {
   for (const node of changes.nodes.upsert) nodes.set(node.name, node);
   for (const [namespace, name] of changes.pods.remove) pods.delete(`${namespace}/${name}`);
   for (const pod of changes.pods.upsert) pods.set(`${pod.namespace}/${pod.name}`, pod);
-  return { nodes, pods, ingressControllers: [] };
+  return { nodes, pods, ingressControllers: [], nodeListeners: new Map() };
 }
 
 const holdsUnknownNode = (state: State) =>

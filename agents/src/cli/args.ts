@@ -3,7 +3,10 @@
  * reads the token file (so tests need no files). Flags win over the environment.
  */
 import { parseArgs } from "node:util";
+import { isDns1123Subdomain } from "../../../src/contract/bounds.js";
+import type { ByteOrder } from "../../../src/contract/listener-parsers/address.js";
 import { clusterNameSchema } from "../../../src/contract/snapshot.js";
+import type { ListenerSource } from "../collect/listener-import.js";
 import { isLogLevel, type LogLevel } from "../ops/log.js";
 import { parseDuration } from "../util/time.js";
 
@@ -17,6 +20,10 @@ export interface AgentConfig {
   files: string[];
   /** --from-file: a dump without a pod list is complete (the cluster runs no pods). */
   allowNoPods: boolean;
+  /** --from-file: node listener captures (--ss-tcp, --ss-udp, --proc-net), in the order given. */
+  listenerSources: ListenerSource[];
+  /** --proc-net-byte-order: of the hosts that wrote the /proc/net files */
+  procNetByteOrder: ByteOrder;
   dryRun: boolean;
   server: string | undefined;
   /** A token given directly (PORTOLAN_TOKEN); tokenFile wins when both are set. */
@@ -52,6 +59,10 @@ export const AGENT_FLAGS = {
   once: { type: "boolean" },
   "from-file": { type: "string", multiple: true },
   "allow-no-pods": { type: "boolean" },
+  "ss-tcp": { type: "string", multiple: true },
+  "ss-udp": { type: "string", multiple: true },
+  "proc-net": { type: "string", multiple: true },
+  "proc-net-byte-order": { type: "string" },
   "dry-run": { type: "boolean" },
   "spool-dir": { type: "string" },
   "spool-max-snapshots": { type: "string" },
@@ -93,6 +104,17 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
   if (files.length > 0 && v.once) throw new UsageError("--from-file already takes one snapshot; drop --once");
   const allowNoPods = v["allow-no-pods"] === true;
   if (allowNoPods && files.length === 0) throw new UsageError("--allow-no-pods only applies to --from-file");
+  const listenerSources = listenerSourcesOf(v);
+  if (listenerSources.length > 0 && files.length === 0) {
+    throw new UsageError(
+      "--ss-tcp, --ss-udp and --proc-net only apply to --from-file: the listeners go with the nodes of a dump",
+    );
+  }
+  const byteOrder = v["proc-net-byte-order"];
+  if (byteOrder !== undefined && byteOrder !== "little" && byteOrder !== "big")
+    throw new UsageError(`--proc-net-byte-order "${byteOrder}": use little (x86_64, arm64) or big (s390x)`);
+  if (byteOrder !== undefined && !listenerSources.some((s) => s.kind === "proc-net"))
+    throw new UsageError("--proc-net-byte-order only applies to --proc-net");
 
   const cluster = v.cluster ?? env.PORTOLAN_CLUSTER;
   if (!cluster) throw new UsageError("which cluster is this? --cluster NAME or PORTOLAN_CLUSTER");
@@ -126,6 +148,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
       mode: files.length > 0 ? "files" : v.once ? "once" : "watch",
       files,
       allowNoPods,
+      listenerSources,
+      procNetByteOrder: byteOrder ?? "little",
       dryRun,
       server,
       token,
@@ -152,6 +176,37 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedAr
       logLevel,
     },
   };
+}
+
+/**
+ * `[NODE:]PATH`: a prefix up to the first colon is a node name when it is one (a DNS-1123
+ * subdomain); anything else is all path, so `./a:b` names a file whose name holds a colon.
+ */
+function nodeAndPath(flag: string, text: string): { node?: string; path: string } {
+  const colon = text.indexOf(":");
+  const prefix = text.slice(0, Math.max(colon, 0));
+  const [node, path] =
+    colon > 0 && isDns1123Subdomain(prefix) ? [prefix, text.slice(colon + 1)] : [undefined, text];
+  if (path === "") throw new UsageError(`${flag} "${text}": which file? ${flag} [NODE:]PATH`);
+  return node === undefined ? { path } : { node, path };
+}
+
+function listenerSourcesOf(v: {
+  "ss-tcp"?: string[] | undefined;
+  "ss-udp"?: string[] | undefined;
+  "proc-net"?: string[] | undefined;
+}): ListenerSource[] {
+  return [
+    ...(v["ss-tcp"] ?? []).map(
+      (t): ListenerSource => ({ kind: "ss", protocol: "TCP", ...nodeAndPath("--ss-tcp", t) }),
+    ),
+    ...(v["ss-udp"] ?? []).map(
+      (t): ListenerSource => ({ kind: "ss", protocol: "UDP", ...nodeAndPath("--ss-udp", t) }),
+    ),
+    ...(v["proc-net"] ?? []).map(
+      (t): ListenerSource => ({ kind: "proc-net", ...nodeAndPath("--proc-net", t) }),
+    ),
+  ];
 }
 
 function integer(
@@ -208,6 +263,20 @@ Modes:
                            line per changed snapshot)
   (default)                list, then watch nodes and pods; push on change and every --heartbeat
 
+Node listeners (with --from-file; each flag may repeat, inputs of one node merge):
+  --ss-tcp [NODE:]FILE     output of "ss -anpltH" on NODE; without NODE, the file names its nodes
+                           with a "node: <name>" line before each node's rows (commatrix's raw-ss-tcp)
+  --ss-udp [NODE:]FILE     the same for "ss -anpluH" (commatrix's raw-ss-udp)
+  --proc-net NODE:PATH     NODE's /proc/net/{tcp,tcp6,udp,udp6} and ip_local_port_range: a directory
+                           holding them (or a copy of /proc: net/tcp…, sys/net/ipv4/…), or one
+                           of those files
+  --proc-net DIR           one such directory per node, each named after its node
+  --proc-net-byte-order little|big  byte order of the hosts that wrote /proc/net (default little;
+                           big for s390x)
+                           Every node must be in the node list (exit 2 otherwise); lines that are
+                           not readable sockets are skipped and counted on stderr. A path holding
+                           a colon is written ./PATH
+
 Delivery:
   --spool-dir DIR          keep unsent snapshots in DIR (survives restarts)          [PORTOLAN_SPOOL_DIR]
                            without it they wait in memory
@@ -237,5 +306,6 @@ Operations:
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). Logs are JSON lines on stderr.
 Exit status: 0 done, 1 failed (API refused the token or the snapshot, or gave up; watch mode
 does not stop on a refused token), 2 usage error
-(also a --from-file dump without a node or pod list).
+(also --from-file input that cannot make a snapshot: a dump without a node or pod list, a
+listener capture of a node the dump does not list, or over the contract's bounds).
 `;

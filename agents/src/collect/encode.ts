@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import { stateTextPieces } from "../../../src/contract/canonical.js";
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 
 export interface SnapshotHeader {
@@ -68,12 +69,14 @@ export async function encodeSnapshot(
   pods: readonly SnapshotPod[],
   /** Canonical and sorted; none (or none served) are left out of both the hash and the body. */
   ingressControllers: readonly SnapshotIngressController[] = [],
+  /** Canonical (canonicalReport) and sorted by node; none are left out of both the hash and the body. */
+  nodeListeners: readonly NodeListeners[] = [],
 ): Promise<EncodedSnapshot> {
   const hash = createHash("sha256");
   const body = new GzipWriter();
   // The hashed text's head is {"cluster":…; the body's is the whole envelope. Every later piece is in both.
   let head = true;
-  for (const piece of stateTextPieces(header.cluster, nodes, pods, ingressControllers)) {
+  for (const piece of stateTextPieces(header.cluster, nodes, pods, ingressControllers, nodeListeners)) {
     hash.update(piece);
     await body.write(head ? envelopeHead(header) : piece);
     head = false;

@@ -4,6 +4,7 @@
  * NodeList/PodList/IngressControllerList as the API serves it, or one object). Pure: the caller reads
  * the files.
  */
+import { UnusableInputError } from "./input-error.js";
 import type { KubeIngressController, KubeNode, KubePod } from "./kube-types.js";
 
 export interface KubeObjects {
@@ -28,7 +29,7 @@ export interface KubeObjects {
 export class DumpError extends Error {}
 
 /** The dumps lack the node or the pod list: the snapshot would close the history of everything missing. */
-export class IncompleteDumpError extends Error {}
+export class IncompleteDumpError extends UnusableInputError {}
 
 /**
  * The lists the dumps lack, for the caller to refuse: a snapshot built without pods closes every

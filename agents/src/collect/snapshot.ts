@@ -1,7 +1,9 @@
 /**
- * Collected nodes, pods and IngressControllers (canonical forms, see canonical.ts) → a snapshot v1 in the server's
- * canonical order, and its validation by the shared contract. Pure.
+ * Collected nodes, pods, IngressControllers and node listener reports (canonical forms, see canonical.ts
+ * and node-listeners.ts) → a snapshot v1 in the server's canonical order, and its validation by the
+ * shared contract. Pure.
  */
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import {
   parseSnapshot,
   SNAPSHOT_SCHEMA_VERSION,
@@ -13,6 +15,7 @@ import {
 import { collectNode, collectPod } from "./canonical.js";
 import { toSnapshotIngressController } from "./ingress-controller.js";
 import type { KubeIngressController, KubeNode, KubePod } from "./kube-types.js";
+import { sendableReport } from "./node-listeners.js";
 
 export interface SnapshotMeta {
   cluster: string;
@@ -31,9 +34,15 @@ export interface AssembledSnapshot {
     pods: SnapshotPod[];
     /** Only where the cluster has them (OpenShift); absent on plain Kubernetes. */
     ingressControllers?: SnapshotIngressController[];
+    /** One report per observed node, by node name; absent when no node is observed. */
+    nodeListeners?: NodeListeners[];
   };
   /** Pods bound to a node the node list no longer has (deleted between the two reads): left out. */
   orphanPods: string[];
+  /** Nodes with a listener report that the node list no longer has: their reports are left out. */
+  orphanReports: string[];
+  /** Listener reports the contract refuses (a reader's bug), left out so the rest still goes. */
+  refusedReports: { node: string; message: string }[];
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -41,13 +50,17 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * The snapshot of the given state. A pod on a node missing from `nodes` would make the server refuse
  * the whole snapshot (UNKNOWN_NODE); such a pod is on its way out with its node, so it is left out.
- * `ingressControllers` undefined (the API does not serve them) leaves the key out.
+ * `ingressControllers` undefined (the API does not serve them) leaves the key out. A listener report
+ * for a node missing from `nodes` would be refused the same way (UNKNOWN_NODE), so it is left out
+ * too, and so is a report the contract refuses; no report at all leaves `nodeListeners` out (the
+ * same state hash as an empty list).
  */
 export function assembleSnapshot(
   meta: SnapshotMeta,
   nodes: Iterable<SnapshotNode>,
   pods: Iterable<SnapshotPod>,
   ingressControllers?: Iterable<SnapshotIngressController>,
+  nodeListeners: Iterable<NodeListeners> = [],
 ): AssembledSnapshot {
   const nodeList = [...nodes].sort((a, b) => byString(a.name, b.name));
   const names = new Set(nodeList.map((n) => n.name));
@@ -58,6 +71,20 @@ export function assembleSnapshot(
     else kept.push(pod);
   }
   kept.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
+  const reports: NodeListeners[] = [];
+  const orphanReports: string[] = [];
+  const refusedReports: { node: string; message: string }[] = [];
+  for (const report of nodeListeners) {
+    if (!names.has(report.node)) {
+      orphanReports.push(report.node);
+      continue;
+    }
+    const verdict = sendableReport(report);
+    if (verdict.ok) reports.push(verdict.report);
+    else refusedReports.push({ node: report.node, message: verdict.message });
+  }
+  reports.sort((a, b) => byString(a.node, b.node));
+  orphanReports.sort(byString);
   return {
     snapshot: {
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -73,8 +100,11 @@ export function assembleSnapshot(
             ),
           }
         : {}),
+      ...(reports.length > 0 ? { nodeListeners: reports } : {}),
     },
     orphanPods,
+    orphanReports,
+    refusedReports,
   };
 }
 
@@ -84,13 +114,14 @@ export function collectSnapshot(
   nodes: KubeNode[],
   pods: KubePod[],
   ingressControllers?: KubeIngressController[],
+  nodeListeners?: readonly NodeListeners[],
 ): AssembledSnapshot {
   const snapshotNodes = nodes.map((n) => collectNode(n)).filter((n): n is SnapshotNode => n !== null);
   const snapshotPods = pods.map((p) => collectPod(p)).filter((p): p is SnapshotPod => p !== null);
   const controllers = ingressControllers
     ?.map(toSnapshotIngressController)
     .filter((c): c is SnapshotIngressController => c !== null);
-  return assembleSnapshot(meta, snapshotNodes, snapshotPods, controllers);
+  return assembleSnapshot(meta, snapshotNodes, snapshotPods, controllers, nodeListeners);
 }
 
 export type Validation = { ok: true } | { ok: false; code: string; message: string; issues: SnapshotIssue[] };

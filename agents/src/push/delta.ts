@@ -3,14 +3,19 @@
  * (src/contract/delta.ts). Objects are canonical (collectNode/collectPod), so equal ones serialise
  * the same; unchanged objects are usually the very same object, which is checked first.
  */
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { envelopeHead, GzipWriter, type SnapshotHeader } from "../collect/encode.js";
 
-/** A state by key: nodes by name, pods by namespace/name; IngressControllers as the sorted list. */
+/**
+ * A state by key: nodes by name, pods by namespace/name, listener reports by node; IngressControllers
+ * as the sorted list.
+ */
 export interface KeyedState {
   nodes: Map<string, SnapshotNode>;
   pods: Map<string, SnapshotPod>;
   ingressControllers: readonly SnapshotIngressController[];
+  nodeListeners: Map<string, NodeListeners>;
 }
 
 export interface StateChanges {
@@ -18,6 +23,11 @@ export interface StateChanges {
   pods: { upsert: SnapshotPod[]; remove: [string, string][] };
   /** The whole new list when any IngressController changed (the contract's rule); else absent. */
   ingressControllers?: readonly SnapshotIngressController[];
+  /**
+   * Reports new or changed (each the node's whole new set), and nodes no longer observed. A node
+   * removed from `nodes` loses its report with it, so it is not named here. Absent: unchanged.
+   */
+  nodeListeners?: { upsert: NodeListeners[]; remove: string[] };
 }
 
 const podKey = (pod: SnapshotPod) => `${pod.namespace}/${pod.name}`;
@@ -27,11 +37,13 @@ export function keyedState(
   nodes: readonly SnapshotNode[],
   pods: readonly SnapshotPod[],
   ingressControllers: readonly SnapshotIngressController[] = [],
+  nodeListeners: readonly NodeListeners[] = [],
 ): KeyedState {
   return {
     nodes: new Map(nodes.map((n) => [n.name, n])),
     pods: new Map(pods.map((p) => [podKey(p), p])),
     ingressControllers,
+    nodeListeners: new Map(nodeListeners.map((r) => [r.node, r])),
   };
 }
 
@@ -52,6 +64,15 @@ export function stateChanges(base: KeyedState, next: KeyedState): StateChanges {
     if (!next.pods.has(key)) changes.pods.remove.push([pod.namespace, pod.name]);
   if (!same(base.ingressControllers, next.ingressControllers))
     changes.ingressControllers = next.ingressControllers;
+  const reports: NonNullable<StateChanges["nodeListeners"]> = { upsert: [], remove: [] };
+  for (const [node, report] of next.nodeListeners) {
+    const before = base.nodeListeners.get(node);
+    if (!before || !same(before, report)) reports.upsert.push(report);
+  }
+  for (const node of base.nodeListeners.keys()) {
+    if (!next.nodeListeners.has(node) && next.nodes.has(node)) reports.remove.push(node);
+  }
+  if (reports.upsert.length > 0 || reports.remove.length > 0) changes.nodeListeners = reports;
   return changes;
 }
 
@@ -74,6 +95,15 @@ export async function encodeDelta(
   await body.write(`],"remove":${JSON.stringify(changes.pods.remove)}}`);
   if (changes.ingressControllers)
     await body.write(`,"ingressControllers":${JSON.stringify(changes.ingressControllers)}`);
+  // Absent means the reports are unchanged, so a heartbeat stays a few hundred bytes.
+  const reports = changes.nodeListeners;
+  if (reports) {
+    await body.write(`,"nodeListeners":{"upsert":[`);
+    for (let i = 0; i < reports.upsert.length; i++) {
+      await body.write((i > 0 ? "," : "") + JSON.stringify(reports.upsert[i]));
+    }
+    await body.write(`],"remove":${JSON.stringify(reports.remove)}}`);
+  }
   await body.write("}}");
   return body.end();
 }

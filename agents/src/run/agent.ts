@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
-import { IncompleteDumpError } from "../collect/kubectl-dump.js";
+import { UnusableInputError } from "../collect/input-error.js";
 import type { KubeClient } from "../kube/api.js";
 import { receiverConfigFromEnv } from "../listeners/config.js";
 import type { ReviewApi } from "../listeners/review-api.js";
@@ -24,7 +24,7 @@ import { type Clock, type Delay, realDelay, systemClock } from "../util/time.js"
 import { AGENT_VERSION } from "../version.js";
 import { snapshotFromCluster, snapshotFromFiles } from "./once-mode.js";
 import { type SnapshotInfo, SnapshotProducer } from "./producer.js";
-import { runWatchMode } from "./watch-mode.js";
+import { runWatchMode, type WatchModeOptions } from "./watch-mode.js";
 
 export interface AgentDeps {
   clock?: Clock;
@@ -45,6 +45,8 @@ export interface AgentDeps {
   env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the client-node TokenReview and pod reads of the node-listener receiver. */
   reviewApi?: ReviewApi;
+  /** Watch mode: what feeds node listener reports into the cluster state (see WatchModeOptions). */
+  nodeListenerFeed?: WatchModeOptions["nodeListenerFeed"];
 }
 
 export interface AgentEvents {
@@ -67,7 +69,7 @@ export interface RunningAgent {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
-/** Usage errors, and --from-file dumps that lack the node or the pod list. */
+/** Usage errors, and --from-file input that cannot make a snapshot (UnusableInputError). */
 export const EXIT_USAGE = 2;
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
@@ -248,7 +250,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     }
     if (config.mode === "files") {
       return withinOnceDeadline(() =>
-        snapshotFromFiles(config.files, producer, logger, deps.readStdin ?? readStdin, config.allowNoPods),
+        snapshotFromFiles(config.files, producer, logger, {
+          readStdin: deps.readStdin ?? readStdin,
+          allowNoPods: config.allowNoPods,
+          listenerSources: config.listenerSources,
+          procNetByteOrder: config.procNetByteOrder,
+        }),
       );
     }
     if (config.mode === "once") {
@@ -296,6 +303,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
             events.emit("synced");
           },
           onClusterState: (state) => listenerService?.attach(state),
+          ...(deps.nodeListenerFeed ? { nodeListenerFeed: deps.nodeListenerFeed } : {}),
         },
         stopping.signal,
       ),
@@ -323,7 +331,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const done = run()
     .catch((error: unknown) => {
       logger.error(errorText(error));
-      return error instanceof IncompleteDumpError ? EXIT_USAGE : EXIT_FAILED;
+      return error instanceof UnusableInputError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
       await listenerService?.close();

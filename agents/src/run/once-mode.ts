@@ -1,5 +1,9 @@
-/** --once and --from-file: one snapshot from a paginated LIST, or from kubectl JSON dumps. */
+/**
+ * --once and --from-file: one snapshot from a paginated LIST, or from kubectl JSON dumps (with node
+ * listener captures, when given).
+ */
 import { readFile } from "node:fs/promises";
+import type { ByteOrder } from "../../../src/contract/listener-parsers/address.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { collectNode, collectPod, Interner } from "../collect/canonical.js";
 import { ingressControllerKey, toSnapshotIngressController } from "../collect/ingress-controller.js";
@@ -10,10 +14,12 @@ import {
   missingLists,
   readKubeObjects,
 } from "../collect/kubectl-dump.js";
+import type { ListenerSource } from "../collect/listener-import.js";
 import { podKey } from "../collect/pod.js";
 import { KubeApiError, type KubeClient } from "../kube/api.js";
 import { type ListResult, listAll } from "../kube/list.js";
 import { type Logger, memoryFigures } from "../ops/log.js";
+import { readListenerSources } from "./listener-files.js";
 import type { SnapshotInfo, SnapshotProducer } from "./producer.js";
 import { POD_FIELD_SELECTOR } from "./watch-mode.js";
 
@@ -90,13 +96,21 @@ async function listIngressControllers(
   }
 }
 
+export interface FileInputs {
+  readStdin: () => Promise<string>;
+  /** The operator says the cluster runs no pods: a dump without a pod list is then complete. */
+  allowNoPods?: boolean;
+  /** ss and /proc/net captures of the nodes (--ss-tcp, --ss-udp, --proc-net). */
+  listenerSources?: readonly ListenerSource[];
+  /** Byte order of the hosts that wrote the /proc/net files. */
+  procNetByteOrder?: ByteOrder;
+}
+
 export async function snapshotFromFiles(
   files: string[],
   producer: SnapshotProducer,
   logger: Logger,
-  readStdin: () => Promise<string>,
-  /** The operator says the cluster runs no pods: a dump without a pod list is then complete. */
-  allowNoPods = false,
+  { readStdin, allowNoPods = false, listenerSources = [], procNetByteOrder = "little" }: FileInputs,
 ): Promise<SnapshotInfo | undefined> {
   const parts = [];
   for (const file of files) {
@@ -134,5 +148,17 @@ export async function snapshotFromFiles(
         .map(toSnapshotIngressController)
         .filter((c): c is SnapshotIngressController => c !== null)
     : undefined;
-  return producer.produce(nodes, pods, undefined, controllers);
+  const reports =
+    listenerSources.length === 0
+      ? undefined
+      : (await readListenerSources(listenerSources, procNetByteOrder, logger)).reports(
+          new Set(nodes.map((n) => n.name)),
+        );
+  if (reports) {
+    logger.info("read node listeners", {
+      nodes: reports.length,
+      listeners: reports.reduce((sum, r) => sum + r.listeners.length, 0),
+    });
+  }
+  return producer.produce(nodes, pods, undefined, controllers, reports);
 }

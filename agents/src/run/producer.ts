@@ -2,6 +2,7 @@
  * Turns the collected state into a validated snapshot, decides whether it is a change or a
  * heartbeat (same state hash as the last one), and hands it to the sink (pusher or printer).
  */
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import { encodeSnapshot } from "../collect/encode.js";
 import { assembleSnapshot, validateSnapshot } from "../collect/snapshot.js";
@@ -21,6 +22,8 @@ export interface SnapshotInfo {
   ports: number;
   /** Only where the cluster has them (OpenShift). */
   ingressControllers?: number;
+  /** Observed nodes (listener reports) and their listeners, when there are any. */
+  nodeListeners?: { nodes: number; listeners: number };
 }
 
 export interface ProducerOptions {
@@ -45,9 +48,13 @@ export class SnapshotProducer {
         nodes: SnapshotNode[];
         pods: SnapshotPod[];
         ingressControllers: SnapshotIngressController[] | undefined;
+        nodeListeners: NodeListeners[] | undefined;
         keyed: KeyedState;
       }
     | undefined;
+  /** Reports left out (node gone, or refused by the contract): logged once each while it lasts. */
+  private readonly orphanReports = new LoggedOnce();
+  private readonly refusedReports = new LoggedOnce();
 
   constructor(private readonly options: ProducerOptions) {
     this.lastObservedMs = options.notBeforeMs ?? 0;
@@ -55,8 +62,9 @@ export class SnapshotProducer {
 
   /**
    * Builds and offers a snapshot of `nodes` and `pods` (canonical forms from collectNode/collectPod),
-   * and of `ingressControllers` when the cluster has the API for them (undefined: plain Kubernetes).
-   * `version` identifies the state (ClusterState's counter): an unchanged state is not validated
+   * and of `ingressControllers` when the cluster has the API for them (undefined: plain Kubernetes),
+   * with each observed node's listener report (`nodeListeners`; a report for a node not in `nodes`
+   * is left out). `version` identifies the state (ClusterState's counter): an unchanged state is not validated
    * again, only re-encoded with a new observedAt. Returns undefined when the contract refuses the
    * snapshot (logged and counted, not pushed).
    */
@@ -65,6 +73,7 @@ export class SnapshotProducer {
     pods: Iterable<SnapshotPod>,
     version?: number,
     ingressControllers?: Iterable<SnapshotIngressController>,
+    nodeListeners?: Iterable<NodeListeners>,
   ): Promise<SnapshotInfo | undefined> {
     const { cluster, mode, logger, metrics } = this.options;
     const observedAt = this.nextObservedAt();
@@ -76,9 +85,24 @@ export class SnapshotProducer {
         nodes,
         pods,
         ingressControllers,
+        nodeListeners,
       );
       if (assembled.orphanPods.length > 0) {
         logger.info("left out pods whose node is gone", { pods: assembled.orphanPods.slice(0, 20) });
+      }
+      const gone = this.orphanReports.fresh(assembled.orphanReports);
+      if (gone.length > 0) {
+        logger.info("left out listener reports of nodes the cluster does not list", {
+          nodes: gone.slice(0, 20),
+          ...(gone.length > 20 ? { more: gone.length - 20 } : {}),
+        });
+      }
+      const refused = assembled.refusedReports;
+      for (const node of this.refusedReports.fresh(refused.map((r) => r.node)).slice(0, 20)) {
+        logger.error("left out a listener report the contract refuses (please report this)", {
+          node,
+          error: refused.find((r) => r.node === node)?.message,
+        });
       }
       const validation = validateSnapshot(assembled.snapshot);
       if (!validation.ok) {
@@ -90,18 +114,30 @@ export class SnapshotProducer {
         });
         return undefined;
       }
-      const { nodes: sorted, pods: kept, ingressControllers: controllers } = assembled.snapshot;
+      const {
+        nodes: sorted,
+        pods: kept,
+        ingressControllers: controllers,
+        nodeListeners: reports,
+      } = assembled.snapshot;
       state = {
         version: version ?? -1,
         nodes: sorted,
         pods: kept,
         ingressControllers: controllers,
-        keyed: keyedState(sorted, kept, controllers),
+        nodeListeners: reports,
+        keyed: keyedState(sorted, kept, controllers, reports),
       };
       if (version !== undefined) this.cached = state;
     }
     const header = { schemaVersion: 1, cluster, observedAt, agent };
-    const { hash, body } = await encodeSnapshot(header, state.nodes, state.pods, state.ingressControllers);
+    const { hash, body } = await encodeSnapshot(
+      header,
+      state.nodes,
+      state.pods,
+      state.ingressControllers,
+      state.nodeListeners,
+    );
     const kind: SnapshotKind = hash === this.lastHash ? "heartbeat" : "change";
     this.lastHash = hash;
     metrics.snapshots.inc({ kind });
@@ -115,6 +151,14 @@ export class SnapshotProducer {
       pods: state.pods.length,
       ports: state.pods.reduce((sum, p) => sum + p.ports.length, 0),
       ...(state.ingressControllers ? { ingressControllers: state.ingressControllers.length } : {}),
+      ...(state.nodeListeners
+        ? {
+            nodeListeners: {
+              nodes: state.nodeListeners.length,
+              listeners: state.nodeListeners.reduce((sum, r) => sum + r.listeners.length, 0),
+            },
+          }
+        : {}),
     };
     (kind === "change" ? logger.info : logger.debug)("snapshot", { ...info, gzippedBytes: body.byteLength });
     await this.options.sink.offer({ observedAt, hash, kind, body, state: { header, keyed: state.keyed } });
@@ -130,5 +174,21 @@ export class SnapshotProducer {
     const now = this.options.clock.now().getTime();
     this.lastObservedMs = Math.max(now, this.lastObservedMs + 1);
     return new Date(this.lastObservedMs).toISOString();
+  }
+}
+
+/**
+ * Names to say once while they last: a report outlives its node for a moment (the reader of a
+ * deleted node), and a refused report stays refused until its reader sends another; neither is
+ * worth a line per snapshot. A name that goes and comes back is said again.
+ */
+class LoggedOnce {
+  private said = new Set<string>();
+
+  /** The names not said at the last call; `names` become the ones said. */
+  fresh(names: readonly string[]): string[] {
+    const fresh = names.filter((name) => !this.said.has(name));
+    this.said = new Set(names);
+    return fresh;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Watch mode: list+watch nodes, pods and (on OpenShift) IngressControllers into the cluster state; after changes settle (debounce, at
- * most maxWait after the first one) build a snapshot; with no change, a heartbeat every
+ * Watch mode: list+watch nodes, pods and (on OpenShift) IngressControllers into the cluster state,
+ * beside the node listener reports a feed (node readers) puts there; after changes settle (debounce,
+ * at most maxWait after the first one) build a snapshot; with no change, a heartbeat every
  * heartbeatMs; a full re-list every resyncMs as a safety net for anything a watch missed.
  */
 import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
@@ -36,9 +37,20 @@ export interface WatchModeOptions {
   watchTimeoutSeconds: number;
   kubeBackoff: BackoffPolicy;
   onSynced?: () => void;
-  /** Given the cluster state as soon as it exists (the node-listener receiver feeds it). */
+  /**
+   * Given the cluster state as soon as it exists: the node readers' receiver (agents/src/listeners/)
+   * feeds its sink and reads its node list, to hold a report until its node is listed and drop it
+   * when the node leaves.
+   */
   onClusterState?: (state: ClusterState) => void;
+  /**
+   * Feeds node listener reports into the state (the node readers' receiver) until `signal` aborts;
+   * a report alone changing is a change like any other. Without it snapshots carry no reports.
+   */
+  nodeListenerFeed?: (sink: NodeListenerSink, signal: AbortSignal) => Promise<void>;
 }
+
+export type NodeListenerSink = ClusterState["nodeListenerSink"];
 
 export async function runWatchMode(options: WatchModeOptions, signal: AbortSignal): Promise<void> {
   const { client, delay, logger, metrics } = options;
@@ -110,6 +122,7 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
           state.pods.values(),
           produced,
           state.ingressControllers?.values(),
+          state.nodeListeners.values(),
         );
       } catch (error) {
         logger.error("could not build or queue a snapshot", { error: errorText(error) });
@@ -144,5 +157,6 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
     ingressControllers.run(signal),
     resync(),
     snapshots(),
+    options.nodeListenerFeed?.(state.nodeListenerSink, signal),
   ]);
 }

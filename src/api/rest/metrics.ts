@@ -117,6 +117,12 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     workloads.map(([l, w]) => [l, w.headroom]),
   );
   out.family(
+    "portolan_workload_rollout_completes",
+    "gauge",
+    "1 when the workload's next rollout can finish (its kind's default strategy), 0 when it would stall",
+    workloads.flatMap(([l, w]) => (w.rolloutCompletes === null ? [] : [[l, w.rolloutCompletes] as const])),
+  );
+  out.family(
     "portolan_workload_replicas",
     "gauge",
     "pods of the workload",

@@ -51,6 +51,8 @@ async function allPages<T>(page: (cursor: string | undefined) => Promise<{ nextC
 
 const more = (n: number, noun: string) => (n > 0 ? ` and ${n} more ${noun}` : "");
 
+const ROLLOUT_COLUMN = { completes: "completes", stalls: "STALLS", manual: "manual", none: "-" } as const;
+
 async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: string; failBelow?: number }) {
   const pages = await allPages((cursor) =>
     ctx.client.capacity.headroom.query({ clusters: clusterList(options), asOf: options.asOf, cursor }),
@@ -70,6 +72,7 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
           "FREE",
           "HEADROOM",
           "MAX REPLICAS (1 SPARE)",
+          "NEXT ROLLOUT",
         ],
         answer.workloads.map((w) => [
           `${w.cluster}${w.stale ? " (stale)" : ""}`,
@@ -80,9 +83,20 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
           w.freeNodes,
           `${w.headroom} ${w.status}`,
           w.maxReplicasKeepingOneSpare,
+          ROLLOUT_COLUMN[w.rollout.outcome],
         ]),
       ),
     );
+  const stalling = answer.workloads.filter((w) => w.rollout.outcome === "stalls");
+  if (!ctx.json && stalling.length > 0) {
+    ctx.out(
+      "\nRollouts that would not finish (judged with the kind's default strategy; snapshots carry none):",
+    );
+    for (const w of stalling) {
+      ctx.out(`  ${w.cluster} ${w.namespace}/${w.kind}/${w.name}: ${w.rollout.why}`);
+      ctx.out(`    fix: ${w.rollout.fixes.join("; or ")}`);
+    }
+  }
   const patches = answer.workloads.filter((w) => w.patch);
   if (!ctx.json && patches.length > 0) {
     ctx.out("\nIngressControllers leaving no eligible node spare (unset replicas count as 2):");
@@ -228,9 +242,10 @@ async function planFitManifest(ctx: CliContext, file: string, options: FitOption
       const issues = manifestIssues(error);
       throw issues ? new InputError(issues) : error;
     });
+  // A rollout that would stall fails the gate like a misfit: applying it leaves the workload stuck.
   if (ctx.json) {
     ctx.out(JSON.stringify(answer, null, 2));
-    return answer.fits ? 0 : CHECK_FAILED;
+    return answer.passes ? 0 : CHECK_FAILED;
   }
   for (const n of answer.notes)
     ctx.out(`note: document ${n.document}${n.path ? ` ${n.path}` : ""}: ${n.message}`);
@@ -245,11 +260,29 @@ async function planFitManifest(ctx: CliContext, file: string, options: FitOption
           ? `clusters labelled ${selectorText(w.targets.labelSelector)} (annotation)`
           : "the clusters asked for";
     ctx.out(
-      `document ${w.document}${w.path ? ` ${w.path}` : ""}: ${w.kind} ${w.namespace ? `${w.namespace}/` : ""}${w.name} wants ${ports} ${count} on ${where}: ${w.fits ? "fits" : `DOES NOT FIT (${w.verdict})`}`,
+      `document ${w.document}${w.path ? ` ${w.path}` : ""}: ${w.kind} ${w.namespace ? `${w.namespace}/` : ""}${w.name} wants ${ports} ${count} on ${where}: ${w.fits ? "fits" : `DOES NOT FIT (${w.verdict})`}${w.fits && !w.rolloutCompletes ? `, but ITS ROLLOUT WILL NOT COMPLETE (${w.verdict})` : ""}`,
     );
     printFitClusters(ctx, w.clusters, "  ");
+    for (const c of w.clusters) printRollout(ctx, c.cluster, c.rollout);
   }
-  return answer.fits ? 0 : CHECK_FAILED;
+  return answer.passes ? 0 : CHECK_FAILED;
+}
+
+type ManifestAnswer = Awaited<ReturnType<CliContext["client"]["capacity"]["checkManifest"]["mutate"]>>;
+type Rollout = ManifestAnswer["workloads"][number]["clusters"][number]["rollout"];
+
+const ROLLOUT_WORDS = {
+  completes: "completes",
+  stalls: "WILL NOT COMPLETE",
+  manual: "does not roll by itself",
+  none: "no rollout",
+} as const;
+
+function printRollout(ctx: CliContext, cluster: string, r: Rollout) {
+  if (r.outcome === "none") return;
+  const basis = r.running ? "its running pods" : "its pods once created";
+  ctx.out(`  ${cluster}: rollout ${ROLLOUT_WORDS[r.outcome]} (${r.strategy}; judged on ${basis}): ${r.why}`);
+  if (r.fixes.length > 0) ctx.out(`    fix: ${r.fixes.join("; or ")}`);
 }
 
 const selectorText = (labels: Record<string, string> | null) =>

@@ -1,6 +1,6 @@
 /** How planning answers show an allocation in the way, and how they bound lists of nodes. */
 import { ownerOf } from "../../domain/workload.js";
-import type { StoredAllocation } from "../read-model.js";
+import type { StoredAllocation } from "../cluster-view.js";
 
 type BlockingAllocation = Pick<
   StoredAllocation,

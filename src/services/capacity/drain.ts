@@ -3,10 +3,11 @@
 import { z } from "zod";
 import { clusterNameSchema } from "../../contract/snapshot.js";
 import { drainCheck } from "../../domain/drain.js";
+import { findCluster } from "../cluster-selection.js";
+import { loadClusterView } from "../cluster-view.js";
 import type { ServiceContext } from "../context.js";
 import { notFound } from "../errors.js";
 import { nodeNameSchema } from "../inputs.js";
-import { findCluster, loadClusterView } from "../read-model.js";
 import { blocker } from "./blockers.js";
 
 export const drainInput = z.object({ cluster: clusterNameSchema, node: nodeNameSchema });

@@ -13,7 +13,8 @@ import { everyNodeOutcome, fitOutcome } from "../../domain/fit.js";
 import { type HostPortRef, normaliseHostPort } from "../../domain/ports.js";
 import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
-import { workloadOf } from "../../domain/workload.js";
+import { type WorkloadRef, workloadOf } from "../../domain/workload.js";
+import { type ClusterRow, selectClusters } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import {
   clusterListSchema,
@@ -22,7 +23,8 @@ import {
   labelsSchema,
   queryProtocolSchema,
 } from "../inputs.js";
-import { type ClusterRow, isStale, reservationsInForce, selectClusters } from "../read-model.js";
+import { reservationsInForce } from "../reservations-in-force.js";
+import { isStale } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { sampleSizeSchema } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
@@ -51,6 +53,25 @@ export const fitInput = z.object({
   everyEligibleNode: z.boolean().optional(),
 });
 export type FitInput = z.output<typeof fitInput>;
+
+/**
+ * Not part of the API: the workloads a manifest would replace (capacity.checkManifest). Their holds
+ * never block the proposal (a rollout releases them as it replaces their pods); the answer counts
+ * the nodes they hold instead.
+ */
+export interface FitOptions {
+  self?: readonly WorkloadRef[];
+}
+
+/** `a` is held by one of `self` (a bare pod is its own workload, kind Pod), as SQL. */
+function heldBySelf(self: readonly WorkloadRef[]): SQL {
+  if (self.length === 0) return sql`false`;
+  const rows = sql.join(
+    self.map((w) => sql`(${w.namespace}::text, ${w.kind}::text, ${w.name}::text)`),
+    sql`, `,
+  );
+  return sql`((a.namespace, coalesce(a.owner_kind, 'Pod'), coalesce(a.owner_name, a.pod)) IN (VALUES ${rows}))`;
+}
 
 /**
  * domain/ports.ts's hostPortsConflict in SQL, between allocation `a` and wanted port `w`: same port
@@ -93,6 +114,8 @@ interface Scope {
   ids: SQL;
   ports: SQL;
   wanted: SQL;
+  /** heldBySelf for the workloads being replaced */
+  self: SQL;
 }
 
 interface ShapeCount {
@@ -101,21 +124,32 @@ interface ShapeCount {
   shape: string;
   nodes: number;
   blocked: number;
+  /** nodes holding a conflicting port of the workloads being replaced, and none of another's */
+  own_free: number;
+  /** nodes holding a conflicting port of the workloads being replaced */
+  own: number;
 }
 
-/** Per cluster and node shape: how many nodes, and how many hold an allocation in the way. */
+/**
+ * Per cluster and node shape: how many nodes, how many hold an allocation in the way, and how many
+ * hold the replaced workloads' own (which are not in the way).
+ */
 function countByShape(ctx: ServiceContext, scope: Scope, shape: ShapeSql) {
   return rawRows<ShapeCount>(
     ctx.db,
     sql`WITH w AS (${scope.wanted}),
-      blocked AS (
-        SELECT DISTINCT a.cluster_id, a.node FROM ${openHolds(scope)} a JOIN w ON ${conflictsWithWanted}),
+      held AS (
+        SELECT a.cluster_id, a.node, bool_or(NOT ${scope.self}) AS by_others, bool_or(${scope.self}) AS by_self
+        FROM ${openHolds(scope)} a JOIN w ON ${conflictsWithWanted} GROUP BY 1, 2),
       g AS (
-        SELECT n.cluster_id, ${shape.columns}, count(*)::int AS nodes, count(b.node)::int AS blocked
-        FROM node_versions n LEFT JOIN blocked b ON b.cluster_id = n.cluster_id AND b.node = n.name
+        SELECT n.cluster_id, ${shape.columns}, count(*)::int AS nodes,
+               (count(*) FILTER (WHERE b.by_others))::int AS blocked,
+               (count(*) FILTER (WHERE b.by_self AND NOT b.by_others))::int AS own_free,
+               (count(*) FILTER (WHERE b.by_self))::int AS own
+        FROM node_versions n LEFT JOIN held b ON b.cluster_id = n.cluster_id AND b.node = n.name
         WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
         GROUP BY 1, 2, 3, 4, 5, 6)
-      SELECT g.cluster_id, ${shape.json}::text AS shape, g.nodes, g.blocked FROM g`,
+      SELECT g.cluster_id, ${shape.json}::text AS shape, g.nodes, g.blocked, g.own_free, g.own FROM g`,
   );
 }
 
@@ -157,7 +191,7 @@ function eligibleBlockers(scope: Scope, shape: ShapeSql, eligibleShapes: readonl
       FROM ${openHolds(scope)} a
       JOIN node_versions n ON n.cluster_id = a.cluster_id AND n.name = a.node AND n.valid_to IS NULL
       CROSS JOIN LATERAL (SELECT ${shape.columns}) g
-      WHERE EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted})
+      WHERE EXISTS (SELECT 1 FROM w WHERE ${conflictsWithWanted}) AND NOT ${scope.self}
         AND ${shape.json} IN (SELECT value FROM jsonb_array_elements(${`[${eligibleShapes.join(",")}]`}::jsonb)))`;
 }
 
@@ -198,6 +232,10 @@ function blockingWorkloads(ctx: ServiceContext, blockers: SQL, size: number) {
 interface ClusterCounts {
   eligible: number;
   blocked: number;
+  /** eligible nodes not blocked by others where the replaced workloads hold the ports */
+  ownOnFitting: number;
+  /** any nodes where they hold them */
+  own: number;
   ineligible: number;
   reasons: Map<string, number>;
 }
@@ -207,13 +245,15 @@ function tally(counts: ShapeCount[], verdicts: ReturnType<typeof judgeShapes>) {
   for (const row of counts) {
     let c = byCluster.get(row.cluster_id);
     if (!c) {
-      c = { eligible: 0, blocked: 0, ineligible: 0, reasons: new Map() };
+      c = { eligible: 0, blocked: 0, ownOnFitting: 0, own: 0, ineligible: 0, reasons: new Map() };
       byCluster.set(row.cluster_id, c);
     }
+    c.own += row.own;
     const verdict = verdicts.get(row.shape);
     if (verdict?.eligible) {
       c.eligible += row.nodes;
       c.blocked += row.blocked;
+      c.ownOnFitting += row.own_free;
       continue;
     }
     c.ineligible += row.nodes;
@@ -277,7 +317,7 @@ function workloadsOf(rows: readonly WorkloadRow[] | undefined) {
   return { items, more: Math.max(0, (rows?.[0]?.total ?? 0) - items.length) };
 }
 
-export async function fitCheck(ctx: ServiceContext, input: FitInput) {
+export async function fitCheck(ctx: ServiceContext, input: FitInput, options: FitOptions = {}) {
   const selected = await selectClusters(ctx.db, { clusters: input.clusters });
   const size = input.sampleSize ?? DEFAULT_SAMPLE_SIZE;
   const wanted = input.ports.map((p) =>
@@ -292,6 +332,7 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
     ids: sql`${arrayLiteral(selected.map((c) => c.id))}::int[]`,
     ports: sql`${arrayLiteral([...new Set(wanted.map((p) => p.hostPort))])}::int[]`,
     wanted: wantedTable(wanted),
+    self: heldBySelf(options.self ?? []),
   };
   const shape = shapeOf(rules);
   const counts = await countByShape(ctx, scope, shape);
@@ -329,6 +370,10 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput) {
       fittingNodes: eligible - blocked,
       blockedNodes: blocked,
       ineligibleNodes: c?.ineligible ?? 0,
+      /** nodes where the workloads a manifest replaces hold the ports (0 for a plain fit check) */
+      ownNodes: c?.own ?? 0,
+      /** fitting nodes among them: a new pod gets one only once the rollout removes the old pod */
+      ownOnFittingNodes: c?.ownOnFitting ?? 0,
       blockedSample: sampleOf(samplesBy.get(cluster.id)),
       blockingWorkloads: blocking.items,
       moreBlockingWorkloads: blocking.more,

@@ -12,16 +12,16 @@ import {
   profileNames,
   profileSettings,
 } from "../../domain/port-profiles.js";
-import type { ServiceContext } from "../context.js";
-import { ServiceError } from "../errors.js";
-import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import {
   type ClusterRow,
   type ClusterSelection,
-  reservationsInForce,
   selectClusters,
   selectedClusterIds,
-} from "../read-model.js";
+} from "../cluster-selection.js";
+import type { ServiceContext } from "../context.js";
+import { ServiceError } from "../errors.js";
+import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
+import { reservationsInForce } from "../reservations-in-force.js";
 
 export const freeRangeInput = z.object({
   clusters: clusterListSchema.optional(),

@@ -8,9 +8,11 @@ import { z } from "zod";
 import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import { replicasPatch } from "../../domain/ingress-controllers.js";
+import { nextRollout } from "../../domain/rollout.js";
+import { selectClusters, selectionWhere } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { clusterListSchema, instantSchema } from "../inputs.js";
-import { isStale, selectClusters, selectionWhere } from "../read-model.js";
+import { isStale } from "../staleness.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
 import { keyCursorSchema } from "./inputs.js";
 
@@ -67,6 +69,8 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
       stale: isStale(ctx, { createdAt, lastSeenAt }),
       /** IngressControllers whose replicas leave no eligible node spare: the patch that does */
       patch: replicasPatch({ ...w, maxReplicas: w.maxReplicasKeepingOneSpare }),
+      /** would its next rollout finish, judged with its kind's default strategy (snapshots carry none) */
+      rollout: nextRollout(w),
     })),
     nextCursor:
       rows.length > limit && last ? encodeCursor([last.cluster, last.namespace, last.kind, last.name]) : null,

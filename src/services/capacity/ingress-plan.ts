@@ -36,11 +36,11 @@ import {
 } from "../../domain/port-profiles.js";
 import type { PlacementRules } from "../../domain/views.js";
 import { workloadOf } from "../../domain/workload.js";
+import { type ClusterRow, selectClusters } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, instantSchema, labelsSchema } from "../inputs.js";
-import { type ClusterRow, reservationsInForce, selectClusters } from "../read-model.js";
-import { RESERVATION_LOCK } from "../reservations.js";
+import { RESERVATION_LOCK, reservationsInForce } from "../reservations-in-force.js";
 import { conflictsWithWanted, openHolds } from "./fit.js";
 import { judgeShapes, shapeOf } from "./node-shapes.js";
 

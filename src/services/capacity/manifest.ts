@@ -5,10 +5,12 @@
  */
 import { z } from "zod";
 import { type ManifestReading, type ManifestWorkload, readManifestSteps } from "../../contract/manifest.js";
+import { judgeRollout } from "../../domain/rollout.js";
+import type { WorkloadRef } from "../../domain/workload.js";
+import { selectClusters } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { type ErrorIssue, ServiceError } from "../errors.js";
 import { clusterListSchema, labelsSchema } from "../inputs.js";
-import { selectClusters } from "../read-model.js";
 import { fitCheck } from "./fit.js";
 import {
   DocumentTooLarge,
@@ -62,6 +64,47 @@ function targetOf(input: CheckManifestInput, workload: ManifestWorkload) {
   return { source: "all" as const, selection: { clusters: undefined, labelSelector: undefined } };
 }
 
+/** Where kubectl puts an object without a namespace (the context's default, usually "default"). */
+const DEFAULT_NAMESPACE = "default";
+const ROUTER_NAMESPACE = "openshift-ingress";
+const INGRESS_OPERATOR_NAMESPACE = "openshift-ingress-operator";
+
+/**
+ * The running workloads whose pods the manifest's object would replace, as pods name their owner
+ * (the agent resolves a ReplicaSet to its Deployment, a ReplicationController to its
+ * DeploymentConfig): the same namespace, kind and name. An IngressController replaces its router
+ * Deployment's pods and its own declared holds. A CronJob's pods belong to Jobs named per run.
+ */
+function replacedWorkloads(w: ManifestWorkload): WorkloadRef[] {
+  if (w.kind === "IngressController")
+    return [
+      { namespace: w.namespace ?? INGRESS_OPERATOR_NAMESPACE, kind: "IngressController", name: w.name },
+      { namespace: ROUTER_NAMESPACE, kind: "Deployment", name: `router-${w.name}` },
+    ];
+  if (w.kind === "CronJob") return [];
+  return [{ namespace: w.namespace ?? DEFAULT_NAMESPACE, kind: w.kind, name: w.name }];
+}
+
+type FitCluster = Awaited<ReturnType<typeof fitCheck>>["clusters"][number];
+
+/**
+ * Would a rollout of the workload finish on this cluster? One already running (its own pods hold
+ * the ports) is judged on where those pods are; a new one as it will stand once created (its pods
+ * on fitting nodes), since its first update then meets its own pods.
+ */
+function rolloutOn(workload: ManifestWorkload, c: FitCluster) {
+  const replicas = workload.everyEligibleNode ? c.eligibleNodes : workload.replicas;
+  const running = c.ownNodes > 0;
+  const verdict = judgeRollout({
+    controller: workload.controller,
+    strategy: workload.strategy,
+    replicas,
+    fittingNodes: c.fittingNodes,
+    ownOnFitting: running ? c.ownOnFittingNodes : Math.min(replicas, c.fittingNodes),
+  });
+  return { ...verdict, running };
+}
+
 /**
  * The manifest's workloads, notes and issues, read in time slices (manifest-documents.ts): a 1 MiB
  * manifest of any shape leaves the event loop to other requests between slices.
@@ -109,6 +152,8 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
       ports: workload.ports,
       replicas: workload.everyEligibleNode ? null : workload.replicas,
       everyEligibleNode: workload.everyEligibleNode,
+      controller: workload.controller,
+      strategy: workload.strategy,
       targets: {
         source: target.source,
         clusters: target.selection.clusters ?? null,
@@ -117,27 +162,46 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
     };
     if (selected.length === 0) {
       // A gate that passes because a selector matched nothing would wave a typo through.
-      workloads.push({ ...about, fits: false, verdict: "no registered cluster matches", clusters: [] });
+      workloads.push({
+        ...about,
+        fits: false,
+        verdict: "no registered cluster matches",
+        rolloutCompletes: false,
+        clusters: [],
+      });
       continue;
     }
-    const answer = await fitCheck(ctx, {
-      clusters: selected.map((c) => c.name),
-      ports: workload.ports,
-      // a DaemonSet's replicas (0) mean nothing: everyEligibleNode decides; checkFit wants at least 1
-      replicas: Math.max(1, workload.replicas),
-      nodeSelector: workload.nodeSelector,
-      tolerations: workload.tolerations,
-      ...(workload.requiredNodeAffinity ? { requiredNodeAffinity: workload.requiredNodeAffinity } : {}),
-      ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
-      everyEligibleNode: workload.everyEligibleNode,
-    });
+    const answer = await fitCheck(
+      ctx,
+      {
+        clusters: selected.map((c) => c.name),
+        ports: workload.ports,
+        // a DaemonSet's replicas (0) mean nothing: everyEligibleNode decides; checkFit wants at least 1
+        replicas: Math.max(1, workload.replicas),
+        nodeSelector: workload.nodeSelector,
+        tolerations: workload.tolerations,
+        ...(workload.requiredNodeAffinity ? { requiredNodeAffinity: workload.requiredNodeAffinity } : {}),
+        ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
+        everyEligibleNode: workload.everyEligibleNode,
+      },
+      { self: replacedWorkloads(workload) },
+    );
     const failing = answer.clusters.filter((c) => !c.fits).length;
+    const clusters = answer.clusters.map((c) => ({ ...c, rollout: rolloutOn(workload, c) }));
+    const stalling = clusters.filter((c) => c.rollout.outcome === "stalls").length;
+    // Where it does not fit, its rollout cannot finish either: the verdict names the rest.
+    const stallingWhereFits = clusters.filter((c) => c.fits && c.rollout.outcome === "stalls").length;
     workloads.push({
       ...about,
       fits: answer.fits,
-      verdict: `${failing === 0 ? "fits" : `fails on ${failing}`} of ${selected.length} cluster(s)`,
-      clusters: answer.clusters,
+      verdict: `${failing === 0 ? "fits" : `fails on ${failing}`} of ${selected.length} cluster(s)${stallingWhereFits > 0 ? `; its rollout stalls on ${stallingWhereFits}` : ""}`,
+      /** false when a rollout of it would stall on some target cluster ("manual" and "none" pass) */
+      rolloutCompletes: stalling === 0,
+      clusters,
     });
   }
-  return { fits: workloads.every((w) => w.fits), workloads, notes: reading.notes };
+  const fits = workloads.every((w) => w.fits);
+  const rolloutsComplete = workloads.every((w) => w.rolloutCompletes);
+  /** the gate: every workload fits and no rollout of one would stall */
+  return { passes: fits && rolloutsComplete, fits, rolloutsComplete, workloads, notes: reading.notes };
 }

@@ -1,8 +1,10 @@
 /**
  * A stand-in for the Portolan API's POST /v1/snapshots: records what agents push (decoded; a delta
- * as the whole snapshot it stands for) and answers what the test says (up, down with 503, or any
- * status). A delta against another base than the last accepted state is refused (409 BASE_MISMATCH),
- * as the real API does. The end-to-end test uses the real server; this one makes outages and odd
+ * as the whole snapshot it stands for, node listener reports included) and answers what the test says
+ * (up, down with 503, or any status). As the real API does, it refuses a body the contract refuses
+ * (400 with the contract's code), a delta against another base than the last accepted state (409
+ * BASE_MISMATCH), and a delta whose listener report names a node the resulting state lacks (400
+ * UNKNOWN_NODE). The end-to-end test uses the real server; this one makes outages and odd
  * answers easy to stage.
  */
 import { EventEmitter } from "node:events";
@@ -10,7 +12,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { canonicalState, stateHash } from "../../../src/contract/canonical.js";
-import type { Snapshot, SnapshotDelta, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
+import type { NodeListeners } from "../../../src/contract/listeners.js";
+import {
+  parseDelta,
+  parseSnapshot,
+  type Snapshot,
+  type SnapshotDelta,
+  type SnapshotNode,
+  type SnapshotPod,
+} from "../../../src/contract/snapshot.js";
 
 export interface ReceivedPush {
   snapshot: Snapshot;
@@ -20,7 +30,13 @@ export interface ReceivedPush {
   delta: boolean;
   /** the body had an ingressControllers member (plain Kubernetes agents leave it out) */
   carriedIngressControllers: boolean;
+  /** the body (its `delta`, for a delta) had a nodeListeners member */
+  carriedNodeListeners: boolean;
+  /** a delta's changes as sent (before they were applied) */
+  sentDelta?: SnapshotDelta["delta"];
 }
+
+const emptyChanges = { upsert: [], remove: [] };
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -32,13 +48,31 @@ function applied(base: Snapshot, body: SnapshotDelta): Snapshot {
   for (const node of body.delta.nodes.upsert) nodes.set(node.name, node);
   for (const [namespace, name] of body.delta.pods.remove) pods.delete(`${namespace}/${name}`);
   for (const pod of body.delta.pods.upsert) pods.set(`${pod.namespace}/${pod.name}`, pod);
+  // A node removed takes its report with it; absent, the reports are unchanged.
+  const reports = new Map((base.nodeListeners ?? []).map((r): [string, NodeListeners] => [r.node, r]));
+  const listenerChanges = body.delta.nodeListeners ?? emptyChanges;
+  for (const name of body.delta.nodes.remove) reports.delete(name);
+  for (const name of listenerChanges.remove) reports.delete(name);
+  for (const report of listenerChanges.upsert) reports.set(report.node, report);
   const { delta: _, ...envelope } = body;
   return {
     ...envelope,
     nodes: [...nodes.values()].sort((a, b) => byString(a.name, b.name)),
     pods: [...pods.values()].sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
     ingressControllers: body.delta.ingressControllers ?? base.ingressControllers,
+    ...(reports.size > 0
+      ? { nodeListeners: [...reports.values()].sort((a, b) => byString(a.node, b.node)) }
+      : {}),
   };
+}
+
+/** The contract's verdict on a body, and for a delta the rule only the base state can check. */
+function refusalCode(body: Snapshot | SnapshotDelta, result: Snapshot | undefined): string | undefined {
+  const parsed = "delta" in body ? parseDelta(body) : parseSnapshot(body);
+  if (!parsed.ok) return parsed.code;
+  if (!result) return undefined;
+  const nodes = new Set(result.nodes.map((n) => n.name));
+  return (result.nodeListeners ?? []).some((r) => !nodes.has(r.node)) ? "UNKNOWN_NODE" : undefined;
 }
 
 export class FakePortolan {
@@ -66,11 +100,15 @@ export class FakePortolan {
       const mismatch = delta && body.delta.base !== this.last?.hash;
       if (status === 200 && mismatch) [status, code] = [409, "BASE_MISMATCH"];
       const carriedIngressControllers = "ingressControllers" in (delta ? body.delta : body);
+      const carriedNodeListeners = "nodeListeners" in (delta ? body.delta : body);
       const snapshot = !delta
         ? { ...body, ingressControllers: body.ingressControllers ?? [] }
         : this.last && !mismatch
           ? applied(this.last.snapshot, body)
           : { ...body, nodes: [], pods: [], ingressControllers: [] };
+      const refused =
+        status === 200 ? refusalCode(body, delta && !mismatch ? snapshot : undefined) : undefined;
+      if (refused) [status, code] = [400, refused];
       if (status === 200 && snapshot.observedAt <= this.lastObservedAt) status = 409;
       if (status === 200) {
         this.lastObservedAt = snapshot.observedAt;
@@ -82,6 +120,8 @@ export class FakePortolan {
         status,
         delta,
         carriedIngressControllers,
+        carriedNodeListeners,
+        ...(delta ? { sentDelta: body.delta } : {}),
       };
       this.pushes.push(push);
       res.writeHead(status, { "content-type": "application/json", ...(status === 200 ? {} : this.headers) });
