@@ -14,7 +14,7 @@ import { silentLogger } from "../../agents/src/ops/log.js";
 import { realDelay, systemClock } from "../../agents/src/util/time.js";
 import type { ObservedListener } from "../../src/contract/listeners.js";
 import { startTestAgent, type TestAgent } from "./helpers/agent.js";
-import { FakePortolan } from "./helpers/fake-portolan.js";
+import { FakePortolan, type ReceivedPush } from "./helpers/fake-portolan.js";
 import { fixtureNodes, fixturePods } from "./helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "./helpers/kube-test-server.js";
 import { BARE_METAL_RUN, captureNodes, NODE_LISTENERS, writeProcFixture } from "./helpers/proc-fixture.js";
@@ -138,6 +138,16 @@ describe("a node reader reporting to the agent", () => {
     );
     expect(t.agent.metrics.observedNodes.get()).toBe(1);
     expect(events[0]).toMatchObject({ kind: "change", outcome: { kind: "sent" } });
+    // The next snapshot (or delta) carries worker-1's report, and only it.
+    const carries = (p: ReceivedPush) => p.status === 200 && (p.snapshot.nodeListeners ?? []).length > 0;
+    await until(() => api.pushes.some(carries), api.events, "push", "a push carrying the report", 10_000);
+    const pushed = api.pushes.find(carries) as ReceivedPush;
+    expect(pushed.snapshot.nodeListeners?.map((r) => [r.node, r.attribution])).toEqual([
+      ["worker-1", "none"],
+    ]);
+    expect(pushed.snapshot.nodeListeners?.[0]?.listeners.length).toBe(
+      new Set(sampleListeners().map((l) => `${l.protocol}|${l.family}|${l.address}|${l.port}`)).size,
+    );
     expect(t.agent.metrics.listenerReports.get({ result: "accepted" })).toBeGreaterThanOrEqual(1);
     // TokenReview and the pod read went to the API server through client-node.
     const paths = kube.requests.map((r) => `${r.method} ${r.path}`);
