@@ -6,6 +6,15 @@
  */
 import { z } from "zod";
 
+// The bounds the listener parsers use, in a module without zod (the node reader loads no zod: it would
+// cost a third of its memory budget).
+export {
+  MAX_ISSUES,
+  MAX_LISTENERS,
+  MAX_LISTENERS_PER_NODE,
+  MAX_PROCESSES_PER_LISTENER,
+} from "./bound-values.js";
+
 /** Kubernetes supports 5,000 nodes per cluster. */
 export const MAX_NODES = 10_000;
 /** Kubernetes supports 150,000 pods per cluster; only host-port and hostNetwork pods are sent. */
@@ -27,19 +36,6 @@ export const MAX_HOST_PORTS = 100_000;
  * port-map row with its own count and summary facts, the part of a push's work that grows fastest.
  */
 export const MAX_DISTINCT_HOST_PORTS = 10_000;
-/**
- * Distinct listeners one node reports. Real nodes hold tens (an OpenShift master ~50 TCP + ~10 UDP in
- * the commatrix captures); a node with more is misread input or a runaway, and a partial set would
- * understate what is held, so the whole report is refused.
- */
-export const MAX_LISTENERS_PER_NODE = 10_000;
-/**
- * Listeners of all node reports of a state together: 5,000 nodes of 50 listeners each, the body
- * limit's worth of listener JSON at ~120 bytes apiece.
- */
-export const MAX_LISTENERS = 250_000;
-/** Processes kept on one socket (a forked daemon with many workers; ss lists every one). */
-export const MAX_PROCESSES_PER_LISTENER = 64;
 /** Keys of one labels or nodeSelector map. */
 export const MAX_LABELS = 1_000;
 export const MAX_TAINTS = 256;
@@ -55,8 +51,6 @@ export const MAX_AFFINITY_VALUES = 1_000;
 export const MAX_SCHEDULING_MESSAGE = 32_768;
 /** The deepest path in the contract is 10 levels (…nodeSelectorTerms[].matchExpressions[].values[]). */
 export const MAX_DEPTH = 16;
-/** Issues listed in one refusal; parsing stops collecting there. */
-export const MAX_ISSUES = 100;
 /** Instants outside this range are refused (PostgreSQL has no year 0; nothing predates 2000). */
 export const MIN_INSTANT = new Date("2000-01-01T00:00:00Z");
 export const MAX_INSTANT = new Date("9999-12-31T23:59:59.999Z");

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseAgentArgs } from "../../agents/src/cli/args.js";
+import { receiverConfigFromEnv } from "../../agents/src/listeners/config.js";
 
 const DEPLOY = new URL("../../agents/deploy/", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -50,7 +51,7 @@ describe("deploy manifests", () => {
     expect(kustomization.namespace).toBe(one("Namespace").metadata.name);
   });
 
-  it("grant nothing beyond get, list and watch on nodes, pods and OpenShift's IngressControllers", () => {
+  it("grant nothing beyond get, list and watch on nodes, pods and OpenShift's IngressControllers, and TokenReviews", () => {
     expect(byKind("Role")).toHaveLength(0);
     const role = one("ClusterRole");
     expect(role.aggregationRule).toBeUndefined();
@@ -75,6 +76,8 @@ describe("deploy manifests", () => {
         "operator.openshift.io/ingresscontrollers:get",
         "operator.openshift.io/ingresscontrollers:list",
         "operator.openshift.io/ingresscontrollers:watch",
+        // node readers' reports: whose token is it (agents/src/listeners/authenticate.ts)
+        "authentication.k8s.io/tokenreviews:create",
       ].sort(),
     );
   });
@@ -142,6 +145,25 @@ describe("deploy manifests", () => {
     expect(container.readinessProbe.httpGet.path).toBe("/readyz");
   });
 
+  it("expose the node-listener receiver, and only it, through a ClusterIP Service", () => {
+    const service = one("Service");
+    const deployment = one("Deployment");
+    const container = deployment.spec.template.spec.containers[0] as Manifest;
+    const env = one("ConfigMap").data as Record<string, string>;
+    const receiver = receiverConfigFromEnv(env);
+    expect(receiver?.serviceAccount).toEqual({
+      namespace: "portolan-node-reader",
+      name: "portolan-node-reader",
+    });
+    const port = (container.ports as Manifest[]).find((p) => p.name === "listeners");
+    expect(port?.containerPort).toBe(receiver?.port);
+    expect(service.spec.type).toBe("ClusterIP");
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(service.spec.ports).toEqual([
+      { name: "listeners", port: 9091, targetPort: "listeners", protocol: "TCP" },
+    ]);
+  });
+
   it.skipIf(!KUBECTL)("build with kustomize", async () => {
     const { stdout } = await promisify(execFile)(KUBECTL as string, ["kustomize", DEPLOY]);
     const kinds = parseAllDocuments(stdout).map((d) => (d.toJS() as Manifest).kind);
@@ -153,6 +175,7 @@ describe("deploy manifests", () => {
         "Deployment",
         "Namespace",
         "Secret",
+        "Service",
         "ServiceAccount",
       ].sort(),
     );

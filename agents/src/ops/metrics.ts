@@ -117,6 +117,18 @@ export function createAgentMetrics() {
       "portolan_agent_kube_watch_errors_total",
       "Kubernetes LIST or WATCH requests that failed (then retried with backoff), by resource.",
     ),
+    listenerReports: registry.counter(
+      "portolan_agent_node_listener_reports_total",
+      "Node listener reports from node readers, by result (accepted, refused).",
+    ),
+    listenerRefusals: registry.counter(
+      "portolan_agent_node_listener_refusals_total",
+      "Node listener reports refused, by reason (no-token, unauthenticated, wrong-service-account, no-node-binding, wrong-node, bad-body, too-big, busy, review-failed).",
+    ),
+    observedNodes: registry.gauge(
+      "portolan_agent_observed_nodes",
+      "Nodes whose reader's listener report is live (received and not expired).",
+    ),
     residentMemory: registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes."),
     cpuSeconds: registry.gauge(
       "process_cpu_seconds_total",

@@ -8,6 +8,9 @@ import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
 import { UnusableInputError } from "../collect/input-error.js";
 import type { KubeClient } from "../kube/api.js";
+import { receiverConfigFromEnv } from "../listeners/config.js";
+import type { ReviewApi } from "../listeners/review-api.js";
+import { type ListenerService, startListenerService } from "../listeners/service.js";
 import { startHealthServer } from "../ops/health.js";
 import { createLogger, errorText, type Logger } from "../ops/log.js";
 import { type AgentMetrics, createAgentMetrics } from "../ops/metrics.js";
@@ -38,6 +41,10 @@ export interface AgentDeps {
   maxWaitMs?: number;
   pushBackoff?: BackoffPolicy;
   kubeBackoff?: BackoffPolicy;
+  /** Where the node-listener receiver's settings are read (PORTOLAN_LISTENER_*); process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the client-node TokenReview and pod reads of the node-listener receiver. */
+  reviewApi?: ReviewApi;
   /** Watch mode: what feeds node listener reports into the cluster state (see WatchModeOptions). */
   nodeListenerFeed?: WatchModeOptions["nodeListenerFeed"];
 }
@@ -52,6 +59,8 @@ export interface RunningAgent {
   events: EventEmitter<AgentEvents>;
   metrics: AgentMetrics;
   healthUrl: string | undefined;
+  /** The node-listener receiver (watch mode with PORTOLAN_LISTENER_PORT), once it listens. */
+  listeners: () => ListenerService | undefined;
   /** The exit status once the agent has finished (0 ok, 1 failed). */
   done: Promise<number>;
   /** Graceful stop (what SIGTERM does): stop watching, deliver what waits within the shutdown timeout. */
@@ -72,6 +81,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const stopping = new AbortController();
   let ready = false;
   let failed = false;
+  // Read before anything starts, so a bad setting stops the agent at once.
+  const receiverConfig = receiverConfigFromEnv(deps.env ?? process.env);
+  let listenerService: ListenerService | undefined;
 
   let sink: SnapshotSink;
   let pusher: Pusher | undefined;
@@ -155,18 +167,29 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           ready: () => ready,
         });
 
-  const kubeClient = async (): Promise<KubeClient> => {
-    if (deps.kubeClient) return deps.kubeClient;
+  let loadedKubeConfig: Promise<import("../kube/config.js").LoadedKubeConfig> | undefined;
+  const kubeConfig = () => {
     // Loaded on demand: client-node alone costs ~85 MB of RSS and ~0.4 s of CPU at start, which
     // --from-file does not need.
-    const { loadKubeConfig } = await import("../kube/config.js");
-    const { createKubeClient } = await import("../kube/client.js");
-    const loaded = loadKubeConfig({
-      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-      ...(config.context ? { context: config.context } : {}),
+    loadedKubeConfig ??= import("../kube/config.js").then(({ loadKubeConfig }) => {
+      const loaded = loadKubeConfig({
+        ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+        ...(config.context ? { context: config.context } : {}),
+      });
+      logger.info("kubernetes access", { source: loaded.source, server: loaded.server });
+      return loaded;
     });
-    logger.info("kubernetes access", { source: loaded.source, server: loaded.server });
-    return createKubeClient(loaded.config);
+    return loadedKubeConfig;
+  };
+  const kubeClient = async (): Promise<KubeClient> => {
+    if (deps.kubeClient) return deps.kubeClient;
+    const { createKubeClient } = await import("../kube/client.js");
+    return createKubeClient((await kubeConfig()).config);
+  };
+  const reviewApi = async (): Promise<ReviewApi> => {
+    if (deps.reviewApi) return deps.reviewApi;
+    const { createReviewApi } = await import("../kube/review.js");
+    return createReviewApi((await kubeConfig()).config);
   };
 
   /**
@@ -222,6 +245,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       ...(config.server && !config.dryRun ? { server: config.server } : {}),
       ...(health ? { health: health.url } : {}),
     });
+    if (receiverConfig && config.mode !== "watch") {
+      logger.warn("PORTOLAN_LISTENER_PORT is ignored: node readers report to an agent in watch mode only");
+    }
     if (config.mode === "files") {
       return withinOnceDeadline(() =>
         snapshotFromFiles(config.files, producer, logger, {
@@ -238,6 +264,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       );
     }
     const client = await kubeClient();
+    if (receiverConfig) {
+      listenerService = await startListenerService(receiverConfig, {
+        api: await reviewApi(),
+        metrics,
+        logger,
+        now: () => clock.now().getTime(),
+      });
+      logger.info("receiving node listener reports", {
+        url: listenerService.url,
+        serviceAccount: receiverConfig.serviceAccount,
+      });
+    }
     const pushing = pusher
       ? pusher.run(stopping.signal).then(() => {
           if (pusher?.fatal) stopping.abort();
@@ -259,7 +297,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           resyncMs: config.resyncMs,
           watchTimeoutSeconds: config.watchTimeoutSeconds,
           kubeBackoff: deps.kubeBackoff ?? { initialMs: 500, maxMs: 30_000 },
-          onSynced: () => events.emit("synced"),
+          onSynced: () => {
+            // Reports that came before the nodes were listed are passed on now, not at the next sweep.
+            listenerService?.sweep();
+            events.emit("synced");
+          },
+          onClusterState: (state) => listenerService?.attach(state),
           ...(deps.nodeListenerFeed ? { nodeListenerFeed: deps.nodeListenerFeed } : {}),
         },
         stopping.signal,
@@ -291,6 +334,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       return error instanceof UnusableInputError ? EXIT_USAGE : EXIT_FAILED;
     })
     .then(async (code) => {
+      await listenerService?.close();
       await health?.close();
       logger.info("portolan-agent stopped", { exitCode: code, usage: resourceFigures() });
       return code;
@@ -300,6 +344,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     events,
     metrics,
     healthUrl: health?.url,
+    listeners: () => listenerService,
     done,
     stop: () => {
       stopping.abort();

@@ -38,6 +38,12 @@ export interface WatchModeOptions {
   kubeBackoff: BackoffPolicy;
   onSynced?: () => void;
   /**
+   * Given the cluster state as soon as it exists: the node readers' receiver (agents/src/listeners/)
+   * feeds its sink and reads its node list, to hold a report until its node is listed and drop it
+   * when the node leaves.
+   */
+  onClusterState?: (state: ClusterState) => void;
+  /**
    * Feeds node listener reports into the state (the node readers' receiver) until `signal` aborts;
    * a report alone changing is a change like any other. Without it snapshots carry no reports.
    */
@@ -50,6 +56,7 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
   const { client, delay, logger, metrics } = options;
   const notifier = new ChangeNotifier();
   const state = new ClusterState(() => notifier.notify());
+  options.onClusterState?.(state);
   const interner = new Interner();
 
   const common = {

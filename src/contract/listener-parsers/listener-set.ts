@@ -2,7 +2,7 @@
  * One node's listener set as the parsers build it: bounded, with identical listeners merged, and the
  * lines a parser could not read counted rather than thrown, within the contract's bounds.
  */
-import { MAX_ISSUES, MAX_LISTENERS_PER_NODE, MAX_PROCESSES_PER_LISTENER } from "../bounds.js";
+import { MAX_ISSUES, MAX_LISTENERS_PER_NODE, MAX_PROCESSES_PER_LISTENER } from "../bound-values.js";
 import { type ListenerProcess, listenerKey, type ObservedListener } from "../listeners.js";
 
 /** A line a parser skipped, with its 1-based number in the text it was given. */

@@ -106,6 +106,8 @@ export interface KubeTestServerOptions {
   token?: string;
   /** Serve operator.openshift.io/v1 ingresscontrollers (an OpenShift cluster); otherwise they 404. */
   openshift?: boolean;
+  /** Answer TokenReviews (authentication.k8s.io/v1): the review's status for a token and audiences. */
+  reviewToken?: (token: string, audiences: string[]) => Record<string, unknown>;
 }
 
 export class KubeTestServer {
@@ -326,6 +328,14 @@ current-context: ${context}
               : "InternalError";
       return this.status(res, failure.status, reason, `injected failure ${failure.status}`);
     }
+    if (
+      req.method === "POST" &&
+      url.pathname === "/apis/authentication.k8s.io/v1/tokenreviews" &&
+      this.options.reviewToken
+    ) {
+      this.tokenReview(req, res, this.options.reviewToken);
+      return undefined;
+    }
     if (req.method !== "GET")
       return this.status(res, 405, "MethodNotAllowed", "the test server is read-only");
     const path = url.pathname.replace(/\/+$/, "");
@@ -372,6 +382,28 @@ current-context: ${context}
       if (error instanceof SelectorError) return this.status(res, 400, "BadRequest", error.message);
       throw error;
     }
+  }
+
+  private tokenReview(
+    req: IncomingMessage,
+    res: ServerResponse,
+    review: NonNullable<KubeTestServerOptions["reviewToken"]>,
+  ): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        spec?: { token?: string; audiences?: string[] };
+      };
+      const spec = body.spec ?? {};
+      this.json(res, 201, {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenReview",
+        metadata: {},
+        spec,
+        status: review(spec.token ?? "", spec.audiences ?? []),
+      });
+    });
   }
 
   private getOne(res: ServerResponse, resource: Resource, key: string): undefined {

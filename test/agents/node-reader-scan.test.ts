@@ -1,0 +1,148 @@
+/**
+ * The node reader's scan against fixture /proc directories derived from the real bare-metal capture:
+ * every node's listeners come out as the ss parse gives them, minus what /proc cannot tell (the
+ * dual-stack flag, the interface; processes only with the attribution tier).
+ */
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { scanNode } from "../../agents/src/node-reader/scan.js";
+import type { ObservedListener } from "../../src/contract/listeners.js";
+import {
+  BARE_METAL_RUN,
+  captureNodes,
+  NODE_LISTENERS,
+  procView,
+  writeProcFixture,
+} from "./helpers/proc-fixture.js";
+
+const work = mkdtempSync(join(tmpdir(), "node-reader-scan-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const tcp = (address: string, port: number, family: 4 | 6 = 4): ObservedListener => ({
+  protocol: "TCP",
+  address,
+  family,
+  port,
+  scope:
+    address.startsWith("127.") || address === "::1"
+      ? "loopback"
+      : address === "0.0.0.0" || address === "::"
+        ? "wildcard"
+        : "address",
+  processes: [],
+});
+
+describe.runIf(NODE_LISTENERS.present)("the reader on /proc built from the bare-metal capture", () => {
+  const nodes = NODE_LISTENERS.present ? captureNodes(BARE_METAL_RUN) : [];
+
+  it("covers the run's six nodes", () => {
+    expect(nodes.map((n) => n.node)).toHaveLength(6);
+  });
+
+  it.each(nodes.map((n) => [n.node, n] as const))(
+    "%s: the listeners ss showed, without attribution",
+    (name, node) => {
+      const root = join(work, `bare-${name}`);
+      writeProcFixture(root, node.listeners);
+      const scan = scanNode({ procRoot: root, node: name, attribution: "none", byteOrder: "little" });
+      if (!scan.ok) throw new Error(scan.message);
+      expect(scan.skipped).toBe(0);
+      expect(scan.report).toEqual({
+        node: name,
+        attribution: "none",
+        localPortRange: { from: 32768, to: 60999 },
+        listeners: procView(node.listeners, false),
+      });
+      expect(scan.report.listeners.some((l) => l.address === "127.0.0.1" && l.port === 29103)).toBe(
+        node.listeners.some((l) => l.address === "127.0.0.1" && l.port === 29103),
+      );
+    },
+  );
+
+  it.each(nodes.map((n) => [n.node, n] as const))(
+    "%s: with the attribution tier, each socket's processes from /proc/<pid>/fd",
+    (name, node) => {
+      const root = join(work, `attributed-${name}`);
+      writeProcFixture(root, node.listeners, { processes: true });
+      const scan = scanNode({ procRoot: root, node: name, attribution: "process", byteOrder: "little" });
+      if (!scan.ok) throw new Error(scan.message);
+      expect(scan.report.attribution).toBe("process");
+      expect(scan.report.listeners).toEqual(procView(node.listeners, true));
+      expect(scan.processScan).toEqual({ truncated: false, unreadable: 0 });
+      // Geneve's kernel socket has no process, here as in ss.
+      const geneve = scan.report.listeners.find((l) => l.protocol === "UDP" && l.port === 6081);
+      if (geneve) expect(geneve.processes).toEqual([]);
+    },
+  );
+});
+
+describe("the reader's scan", () => {
+  it("finds the same set whatever the order of /proc's rows (fingerprints are equal)", () => {
+    const listeners = [tcp("0.0.0.0", 22), tcp("127.0.0.1", 29103), tcp("::", 10250, 6)];
+    const a = join(work, "order-a");
+    const b = join(work, "order-b");
+    writeProcFixture(a, listeners);
+    writeProcFixture(b, [...listeners].reverse());
+    const first = scanNode({ procRoot: a, node: "n1", attribution: "none", byteOrder: "little" });
+    const second = scanNode({ procRoot: b, node: "n1", attribution: "none", byteOrder: "little" });
+    expect(first.ok && second.ok && first.fingerprint === second.fingerprint).toBe(true);
+  });
+
+  it("reads a node without IPv6 (no tcp6/udp6) and without a port range file", () => {
+    const root = join(work, "v4-only");
+    writeProcFixture(root, [tcp("0.0.0.0", 22)]);
+    rmSync(join(root, "net", "tcp6"));
+    rmSync(join(root, "net", "udp6"));
+    rmSync(join(root, "sys"), { recursive: true });
+    const scan = scanNode({ procRoot: root, node: "n1", attribution: "none", byteOrder: "little" });
+    expect(scan.ok && scan.report).toEqual({
+      node: "n1",
+      attribution: "none",
+      listeners: [tcp("0.0.0.0", 22)],
+    });
+  });
+
+  it("keeps only listening rows of a file holding many connections", () => {
+    const root = join(work, "busy");
+    writeProcFixture(root, [tcp("0.0.0.0", 22)]);
+    const established = Array.from(
+      { length: 5000 },
+      (_, i) =>
+        `${String(i + 1).padStart(4)}: 1C00000A:0016 0900000A:${(1024 + i).toString(16).toUpperCase().padStart(4, "0")} 01 00000000:00000000 00:00000000 00000000     0        0 ${90_000 + i} 1 0000000000000000 20 4 30 10 -1`,
+    );
+    writeFileSync(join(root, "net", "tcp"), `${[readHeaderAndRows(root), ...established].join("\n")}\n`);
+    const scan = scanNode({ procRoot: root, node: "n1", attribution: "none", byteOrder: "little" });
+    expect(scan.ok && scan.report.listeners).toEqual([tcp("0.0.0.0", 22)]);
+  });
+
+  it("refuses a node above the listener bound with the contract's code, sending nothing", () => {
+    const root = join(work, "too-many");
+    const many = Array.from({ length: 10_001 }, (_, i) => tcp("10.0.0.1", i + 1));
+    writeProcFixture(root, many, { noise: false });
+    const scan = scanNode({ procRoot: root, node: "n1", attribution: "none", byteOrder: "little" });
+    expect(scan.ok).toBe(false);
+    if (!scan.ok) expect(scan.code).toBe("TOO_MANY_LISTENERS");
+  });
+
+  it("stops the process walk at its bound and says attribution is partial", () => {
+    const root = join(work, "bounded-walk");
+    writeProcFixture(root, [{ ...tcp("0.0.0.0", 22), processes: [{ name: "sshd", pid: 10 }] }], {
+      processes: true,
+    });
+    symlinkSync("socket:[1]", join(root, "10", "fd", "2"));
+    const scan = scanNode({
+      procRoot: root,
+      node: "n1",
+      attribution: "process",
+      byteOrder: "little",
+      processLimits: { maxProcesses: 10, maxDescriptors: 2 },
+    });
+    expect(scan.ok && scan.processScan?.truncated).toBe(true);
+  });
+});
+
+function readHeaderAndRows(root: string): string {
+  return readFileSync(join(root, "net", "tcp"), "utf8").trimEnd();
+}
