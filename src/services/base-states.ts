@@ -5,21 +5,15 @@
  * database (loadFactState). Facts are a function of the state, so an entry whose hash is the current
  * one is right whichever process wrote it. Bounded by facts held; the least recently pushed go first.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { getTableColumns, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { rawRows } from "../db/raw.js";
-import {
-  ingressControllerVersions,
-  nodeListenerVersions,
-  nodePortRangeVersions,
-  nodeVersions,
-  podVersions,
-  portAllocations,
-} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { type FactState, factCount, podKeyOf, reportsOf } from "../domain/fact-state.js";
-import type { AllocationFact, IngressControllerFact, NodeFact, PodFact } from "../domain/history.js";
-import type { NodeListenerFact, NodePortRangeFact } from "../domain/node-listeners.js";
+import { type FactState, factCount, factStateOf } from "../domain/fact-state.js";
+import type { SnapshotFacts } from "../domain/history.js";
+import { factKey, stateTables } from "./history-tables.js";
+
+type StateTable = (typeof stateTables)[number];
 
 /** About two 5,000-node clusters (~115,000 facts each, ~70 MB); a Worker isolate is given less. */
 export const DEFAULT_MAX_BASE_FACTS = 250_000;
@@ -75,135 +69,43 @@ export class BaseStates {
   }
 }
 
+/** The columns every history table has beside its facts (src/db/schema/versioned.ts). */
+const FRAME_COLUMNS = new Set(["id", "clusterId", "validFrom", "validTo"]);
+
 /**
- * `column AS "field"` for every field of a fact: the rows come back as the domain's facts themselves,
- * and a field added to the fact does not compile until it is read back here.
+ * One state table's open rows as its facts: every column but the frame, each named as its fact field
+ * (the declaration's aliases, hostIp → hostIP). A column added to the table is read back with no
+ * change here; test/integration/fact-state-read-back.test.ts holds the result to the stored facts.
  */
-function factColumns<T>(columns: { [K in keyof T]-?: PgColumn }): SQL {
-  return sql.join(
-    Object.entries<PgColumn>(columns).map(([field, column]) => sql`${column} AS ${sql.identifier(field)}`),
+function openFacts(tx: Db, h: StateTable, clusterId: number): Promise<unknown[]> {
+  const columns = Object.entries(getTableColumns(h.table)).filter(
+    ([property]) => !FRAME_COLUMNS.has(property),
+  );
+  const select = sql.join(
+    columns.map(([property, column]) => sql`${column} AS ${sql.identifier(factKey(h, property))}`),
     sql`, `,
+  );
+  // A list the state keeps as a list (not a map by key) comes back in its canonical order.
+  const order =
+    "orderedBy" in h && h.orderedBy
+      ? sql` ORDER BY ${sql.join(
+          h.orderedBy.map((property) => sql`${sql.identifier(columnName(h, property))} COLLATE "C"`),
+          sql`, `,
+        )}`
+      : sql``;
+  return rawRows<unknown>(
+    tx,
+    sql`SELECT ${select} FROM ${h.table} WHERE cluster_id = ${clusterId} AND valid_to IS NULL${order}`,
   );
 }
 
-/** The cluster's open facts read back (one statement per table, in one pipeline), fingerprints as stored. */
+const columnName = (h: StateTable, property: string): string =>
+  (getTableColumns(h.table) as Record<string, PgColumn>)[property]?.name ?? property;
+
+/** The cluster's open facts read back (one statement per state table, in one pipeline), fingerprints as stored. */
 export async function loadFactState(tx: Db, clusterId: number): Promise<FactState> {
-  const open = (t: { clusterId: PgColumn; validTo: PgColumn }) =>
-    sql`${t.clusterId} = ${clusterId} AND ${t.validTo} IS NULL`;
-  const n = nodeVersions;
-  const p = podVersions;
-  const a = portAllocations;
-  const ic = ingressControllerVersions;
-  const l = nodeListenerVersions;
-  const r = nodePortRangeVersions;
-  const [nodes, pods, allocations, ingressControllers, nodeListeners, nodePortRanges] = await Promise.all([
-    rawRows<NodeFact>(
-      tx,
-      sql`SELECT ${factColumns<NodeFact>({
-        name: n.name,
-        labels: n.labels,
-        unschedulable: n.unschedulable,
-        ready: n.ready,
-        taints: n.taints,
-        addresses: n.addresses,
-        fp: n.fp,
-      })} FROM ${n} WHERE ${open(n)}`,
-    ),
-    rawRows<PodFact>(
-      tx,
-      sql`SELECT ${factColumns<PodFact>({
-        namespace: p.namespace,
-        name: p.name,
-        node: p.node,
-        phase: p.phase,
-        hostNetwork: p.hostNetwork,
-        ownerKind: p.ownerKind,
-        ownerName: p.ownerName,
-        ports: p.ports,
-        nodeSelector: p.nodeSelector,
-        tolerations: p.tolerations,
-        requiredNodeAffinity: p.requiredNodeAffinity,
-        schedulingMessage: p.schedulingMessage,
-        unschedulable: p.unschedulable,
-        fp: p.fp,
-      })} FROM ${p} WHERE ${open(p)}`,
-    ),
-    rawRows<AllocationFact>(
-      tx,
-      sql`SELECT ${factColumns<AllocationFact>({
-        node: a.node,
-        namespace: a.namespace,
-        pod: a.pod,
-        ownerKind: a.ownerKind,
-        ownerName: a.ownerName,
-        container: a.container,
-        containerPort: a.containerPort,
-        protocol: a.protocol,
-        hostIP: a.hostIp,
-        hostPort: a.hostPort,
-        hostNetwork: a.hostNetwork,
-        fp: a.fp,
-      })} FROM ${a} WHERE ${open(a)}`,
-    ),
-    rawRows<IngressControllerFact>(
-      tx,
-      sql`SELECT ${factColumns<IngressControllerFact>({
-        namespace: ic.namespace,
-        name: ic.name,
-        replicas: ic.replicas,
-        availableReplicas: ic.availableReplicas,
-        endpointPublishingStrategy: ic.endpointPublishingStrategy,
-        hostNetwork: ic.hostNetwork,
-        nodeSelector: ic.nodeSelector,
-        tolerations: ic.tolerations,
-        deployment: ic.deployment,
-        fp: ic.fp,
-      })} FROM ${ic} WHERE ${open(ic)} ORDER BY ${ic.namespace} COLLATE "C", ${ic.name} COLLATE "C"`,
-    ),
-    rawRows<NodeListenerFact>(
-      tx,
-      sql`SELECT ${factColumns<NodeListenerFact>({
-        node: l.node,
-        protocol: l.protocol,
-        family: l.family,
-        address: l.address,
-        port: l.port,
-        interface: l.interface,
-        scope: l.scope,
-        dualStack: l.dualStack,
-        processes: l.processes,
-        podNamespace: l.podNamespace,
-        podName: l.podName,
-        podContainer: l.podContainer,
-        attribution: l.attribution,
-        fp: l.fp,
-      })} FROM ${l} WHERE ${open(l)}`,
-    ),
-    rawRows<NodePortRangeFact>(
-      tx,
-      sql`SELECT ${factColumns<NodePortRangeFact>({
-        node: r.node,
-        attribution: r.attribution,
-        portFrom: r.portFrom,
-        portTo: r.portTo,
-        fp: r.fp,
-      })} FROM ${r} WHERE ${open(r)}`,
-    ),
-  ]);
-  const state: FactState = {
-    nodes: new Map(),
-    pods: new Map(),
-    allocations: new Map(),
-    ingressControllers,
-    reports: reportsOf({ nodeListeners, nodePortRanges }),
-  };
-  for (const node of nodes) state.nodes.set(node.name, node);
-  for (const pod of pods) state.pods.set(podKeyOf(pod.namespace, pod.name), pod);
-  for (const allocation of allocations) {
-    const key = podKeyOf(allocation.namespace, allocation.pod);
-    const list = state.allocations.get(key);
-    if (list) list.push(allocation);
-    else state.allocations.set(key, [allocation]);
-  }
-  return state;
+  const lists = await Promise.all(stateTables.map((h) => openFacts(tx, h, clusterId)));
+  const facts = Object.fromEntries(stateTables.map((h, i) => [h.facts, lists[i] ?? []]));
+  // The rows are the facts of the declarations' `facts` keys, field for field (see openFacts).
+  return factStateOf(facts as unknown as SnapshotFacts);
 }

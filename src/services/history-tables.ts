@@ -63,6 +63,8 @@ export interface HistoryTableDeclaration {
   legacyFingerprints?: boolean;
   /** counted in a push's opened/closed (the snapshot's own facts, not what is derived from them) */
   counted?: boolean;
+  /** a state kept as a list, not by key: its open rows read back in this order (COLLATE "C") */
+  orderedBy?: readonly string[];
 }
 
 const hostIp = { hostIp: "hostIP" } as const;
@@ -131,6 +133,7 @@ export const historyTables = [
     source: "state",
     builtBy: ingressControllerFact,
     feeds: ["headroom", "declaredPorts"],
+    orderedBy: ["namespace", "name"],
   },
   {
     name: "declaredPorts",

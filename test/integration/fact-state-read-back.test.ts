@@ -1,7 +1,8 @@
 /**
  * A delta that misses this process's BaseStates is applied to the cluster's open facts read back from
  * the database (loadFactState): they must be the very facts the whole push built and stored, field for
- * field, or the delta would close and reopen rows that did not change.
+ * field, or the delta would close and reopen rows that did not change. Every state table is read by
+ * one generic statement from its declaration (src/services/history-tables.ts).
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -42,6 +43,28 @@ const detailed: SnapshotInput = {
       },
       tolerations: [{ key: "dedicated", operator: "Equal", value: "dns", effect: "NoSchedule" }],
     },
+  ],
+  // Listener reports of every shape: attributed and not, with and without a port range, empty.
+  nodeListeners: [
+    {
+      node: "w5",
+      attribution: "process",
+      localPortRange: { from: 32768, to: 60999 },
+      listeners: [
+        { protocol: "TCP", address: "0.0.0.0", port: 22, processes: [{ name: "sshd", pid: 1021 }] },
+        { protocol: "TCP", address: "::", port: 10250, dualStack: true, processes: [{ name: "kubelet" }] },
+        { protocol: "UDP", address: "0.0.0.0", port: 67, interface: "enp1s0", processes: [] },
+        {
+          protocol: "TCP",
+          address: "127.0.0.1",
+          family: 6,
+          port: 29103,
+          processes: [{ name: "ovnkube" }],
+          pod: { namespace: "openshift-ovn-kubernetes", name: "ovnkube-node-a", container: "ovnkube" },
+        },
+      ],
+    },
+    { node: "w4", listeners: [] },
   ],
 };
 
