@@ -8,11 +8,13 @@ import type { AttributionTier } from "../contract/listeners.js";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { classifyListener } from "../domain/listener-classes.js";
 import { listenerMatrix, type MatrixNode, nodeRoleOf, withoutLoopback } from "../domain/listener-matrix.js";
+import { diffMatrix, parseMatrixBaseline } from "../domain/listener-matrix-diff.js";
 import type { AllocationView } from "../domain/views.js";
 import { listenerMatrixCsv, listenerMatrixJson, listenerMatrixMarkdown } from "../render/listener-matrix.js";
 import { findCluster } from "./cluster-selection.js";
 import { loadClusterView, viewInstant } from "./cluster-view.js";
 import type { ServiceContext } from "./context.js";
+import { ServiceError } from "./errors.js";
 import { instantSchema } from "./inputs.js";
 import {
   asObservedListener,
@@ -145,5 +147,40 @@ export async function listenerMatrixOf(ctx: ServiceContext, input: z.output<type
     rows: matrix,
     format: input.format,
     text,
+  };
+}
+
+/** A baseline's text: a commatrix CSV or a JSON export fits far below the ordinary request limit. */
+export const MAX_BASELINE_CHARS = 128 * 1024;
+
+export const listenerMatrixDiffInput = z.object({
+  cluster: clusterNameSchema,
+  asOf: instantSchema.optional(),
+  baseline: z.string().max(MAX_BASELINE_CHARS),
+});
+
+/**
+ * The matrix against a baseline (docs/listeners.md): rows added and removed, and the new undeclared
+ * listeners a compliance gate fails on. Compared on the server because the comparison is the
+ * domain's and the CLI loads no domain module that imports others.
+ */
+export async function listenerMatrixDiffOf(
+  ctx: ServiceContext,
+  input: z.output<typeof listenerMatrixDiffInput>,
+) {
+  const parsed = parseMatrixBaseline(input.baseline);
+  if (!parsed.ok)
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "INVALID_BASELINE",
+      `the baseline cannot be read: ${parsed.message}`,
+    );
+  const matrix = await listenerMatrixOf(ctx, { cluster: input.cluster, asOf: input.asOf, format: "json" });
+  return {
+    cluster: matrix.cluster,
+    asOf: matrix.asOf,
+    truncated: matrix.truncated,
+    baseline: parsed.baseline.source,
+    ...diffMatrix(matrix.rows, parsed.baseline),
   };
 }

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { diffMatrix, parseMatrixBaseline } from "../../domain/listener-matrix-diff.js";
 import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, InputError } from "../context.js";
 import { AS_OF_HELP, asOf } from "../flags.js";
@@ -20,38 +19,39 @@ const rowText = (r: { nodeRole: string; protocol: string; port: number }) =>
  * listener nobody declares is new (not in the baseline, or declared there).
  */
 async function matrix(ctx: CliContext, options: MatrixOptions): Promise<number> {
-  const baselineText = options.against === undefined ? undefined : await readFile(options.against, "utf8");
-  const answer = await ctx.client.listeners.matrix.query({
-    cluster: options.cluster,
-    asOf: options.asOf,
-    format: options.format,
-  });
-  if (baselineText === undefined) {
+  if (options.against === undefined) {
+    const answer = await ctx.client.listeners.matrix.query({
+      cluster: options.cluster,
+      asOf: options.asOf,
+      format: options.format,
+    });
     ctx.out(ctx.json ? JSON.stringify(answer, null, 2) : answer.text.replace(/\n$/, ""));
     return 0;
   }
-  const parsed = parseMatrixBaseline(baselineText);
-  if (!parsed.ok) throw new InputError(`${options.against}: ${parsed.message}`);
-  const diff = diffMatrix(answer.rows, parsed.baseline);
+  let baseline: string;
+  try {
+    baseline = await readFile(options.against, "utf8");
+  } catch (error) {
+    throw new InputError(`cannot read ${options.against}: ${(error as Error).message}`);
+  }
+  const diff = await ctx.client.listeners.diff.mutate({
+    cluster: options.cluster,
+    asOf: options.asOf,
+    baseline,
+  });
   if (ctx.json) {
-    ctx.out(
-      JSON.stringify(
-        { cluster: answer.cluster, asOf: answer.asOf, truncated: answer.truncated, ...diff },
-        null,
-        2,
-      ),
-    );
+    ctx.out(JSON.stringify(diff, null, 2));
   } else {
-    ctx.out(`${answer.cluster} against ${options.against} (${parsed.baseline.source})`);
+    ctx.out(`${diff.cluster} against ${options.against} (${diff.baseline})`);
     for (const r of diff.added)
       ctx.out(`+ ${rowText(r)} ${r.processes.join(",")}${r.declared ? "" : " (undeclared)"}`);
     for (const r of diff.removed) ctx.out(`- ${rowText(r)}`);
     if (diff.newUndeclared.length > 0)
       ctx.out(`new undeclared listeners: ${diff.newUndeclared.map(rowText).join(", ")}`);
-    if (answer.truncated)
+    if (diff.truncated)
       ctx.out("the matrix is truncated: the cluster has more listeners than one read holds");
   }
-  return diff.newUndeclared.length > 0 || answer.truncated ? CHECK_FAILED : 0;
+  return diff.newUndeclared.length > 0 || diff.truncated ? CHECK_FAILED : 0;
 }
 
 export function registerListeners(program: Command, run: Run): void {
