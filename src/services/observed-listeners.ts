@@ -3,7 +3,7 @@
  * listener matrix read it: one port across the fleet (node_listener_versions_open_port_idx for now),
  * one node, or one cluster (its as-of index). Every read is bounded: the caller says how many rows.
  */
-import { and, asc, eq, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { ListenerProtocol, ObservedListener } from "../contract/listeners.js";
 import {
   clusters,
@@ -116,4 +116,24 @@ export function observedNodes(db: Db, at: { clusterId: number; asOf?: Date | und
     .from(nodePortRangeVersions)
     .where(and(eq(nodePortRangeVersions.clusterId, at.clusterId), validAt(nodePortRangeVersions, at.asOf)))
     .orderBy(nodePortRangeVersions.node);
+}
+
+/** Per port and protocol of `ports` (a map page's): how many listeners and nodes were observed. */
+export async function listenerCountsOnPorts(
+  db: Db,
+  at: { clusterId: number; asOf?: Date | undefined },
+  ports: readonly number[],
+) {
+  if (ports.length === 0) return new Map<string, { listeners: number; nodes: number }>();
+  const rows = await db
+    .select({
+      port: t.port,
+      protocol: t.protocol,
+      listeners: sql<number>`count(*)::int`,
+      nodes: sql<number>`count(DISTINCT ${t.node})::int`,
+    })
+    .from(t)
+    .where(and(eq(t.clusterId, at.clusterId), validAt(t, at.asOf), inArray(t.port, [...new Set(ports)])))
+    .groupBy(t.port, t.protocol);
+  return new Map(rows.map((r) => [`${r.port}/${r.protocol}`, { listeners: r.listeners, nodes: r.nodes }]));
 }

@@ -20,6 +20,7 @@ import {
 } from "./inputs.js";
 import { observedOnNode, observedOnPort } from "./listeners.js";
 import { loadNodePorts } from "./node-ports-page.js";
+import { listenerCountsOnPorts } from "./observed-listeners.js";
 import { loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import { isStale } from "./staleness.js";
@@ -120,12 +121,23 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
     page.keys.map((k) => k.hostPort),
   );
   const { undeclared } = facts;
+  const bounded = boundedPortMapPage(facts, page.keys);
+  const observed = await listenerCountsOnPorts(
+    ctx.db,
+    { clusterId: cluster.id, asOf: input.asOf },
+    page.keys.map((k) => k.hostPort),
+  );
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
     nodes: facts.nodes.length,
-    ...boundedPortMapPage(facts, page.keys),
+    ...bounded,
+    // What nodes were seen listening on each row's port (null: nothing observed), beside the holds.
+    ports: bounded.ports.map((row) => ({
+      ...row,
+      observedListeners: observed.get(`${row.hostPort}/${row.protocol}`) ?? null,
+    })),
     totalPorts: page.total,
     nextCursor: page.nextCursor,
     prevCursor: page.prevCursor,

@@ -13,6 +13,7 @@ import { parseCsv } from "../../src/contract/csv.js";
 import { mergeNodeListeners, parseSsNodes } from "../../src/contract/listener-parsers/ss.js";
 import type { NodeListeners } from "../../src/contract/listeners.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
+import { hostNetworkPod } from "../fixtures/snapshots.js";
 import { createHarness, dataOf, type Harness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
 import { sharedInputDir } from "../helpers/shared-inputs.js";
@@ -161,5 +162,24 @@ describe.skipIf(!shared.present)("observed listeners through the app and the CLI
       await h.query("ports.who", { hostPort: 29103, asOf: "2026-12-01T09:00:00Z" }, h.adminToken),
     ) as { listeners: unknown[] };
     expect(before.listeners).toEqual([]);
+  });
+
+  it("marks a port map row with the listeners observed on its port, and classifies the one its pod declares", async () => {
+    const token = await h.register("bm-pods");
+    const reports = capture("bm-3master-3worker-4.23");
+    const exporter = hostNetworkPod("openshift-monitoring", "node-exporter-x", "worker-2", [9100], {
+      kind: "DaemonSet",
+      name: "node-exporter",
+    });
+    const res = await h.push(token, { ...snapshotOf("bm-pods", reports), pods: [exporter] });
+    expect(res.status).toBe(200);
+    const map = dataOf(await h.query("ports.map", { cluster: "bm-pods" }, h.adminToken));
+    const row = map.ports.find((p) => p.hostPort === 9100 && p.protocol === "TCP");
+    expect(row?.observedListeners).toEqual({ listeners: 6, nodes: 6 });
+    const who = dataOf(await h.query("ports.who", { hostPort: 9100, clusters: ["bm-pods"] }, h.adminToken));
+    expect(who.allocations).toHaveLength(1);
+    const classes = who.listeners.map((l) => `${l.node} ${l.class}`);
+    expect(classes).toContain("worker-2 declared");
+    expect(classes).toContain("worker-0 host-service");
   });
 });
