@@ -4,7 +4,7 @@
  * (docs/listeners.md).
  */
 import { z } from "zod";
-import type { AttributionTier } from "../contract/listeners.js";
+import type { AttributionTier, ObservedListener } from "../contract/listeners.js";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { classifyListener } from "../domain/listener-classes.js";
 import { listenerMatrix, type MatrixNode, nodeRoleOf, withoutLoopback } from "../domain/listener-matrix.js";
@@ -116,22 +116,17 @@ export async function listenerMatrixOf(ctx: ServiceContext, input: z.output<type
     clusterListeners(ctx.db, at, MAX_MATRIX_LISTENERS + 1),
   ]);
   const roles = new Map(view.nodes.map((n) => [n.name, nodeRoleOf(n.labels)]));
-  const byNode = new Map<string, MatrixNode>(
-    reports.map((r) => [
-      r.node,
-      {
-        node: r.node,
-        role: roles.get(r.node) ?? "",
-        attribution: r.attribution as AttributionTier,
-        listeners: [],
-      },
-    ]),
+  const heard = new Map<string, ObservedListener[]>(reports.map((r) => [r.node, []]));
+  // A listener row without its node's report row cannot be valid at the same instant; skip it if so.
+  for (const row of rows.slice(0, MAX_MATRIX_LISTENERS)) heard.get(row.node)?.push(asObservedListener(row));
+  const nodes = reports.map(
+    (r): MatrixNode => ({
+      node: r.node,
+      role: roles.get(r.node) ?? "",
+      attribution: r.attribution as AttributionTier,
+      listeners: heard.get(r.node) ?? [],
+    }),
   );
-  for (const row of rows.slice(0, MAX_MATRIX_LISTENERS)) {
-    const node = byNode.get(row.node);
-    if (node) (node.listeners as ReturnType<typeof asObservedListener>[]).push(asObservedListener(row));
-  }
-  const nodes = [...byNode.values()];
   const matrix = listenerMatrix(nodes, view.allocations);
   const text =
     input.format === "csv"
