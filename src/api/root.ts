@@ -1,5 +1,6 @@
 import { capacityRouter, conflictsRouter } from "./routers/capacity.js";
 import { clustersRouter } from "./routers/clusters.js";
+import { listenersRouter } from "./routers/listeners.js";
 import { portsRouter } from "./routers/ports.js";
 import { reportsRouter } from "./routers/reports.js";
 import { reservationsRouter } from "./routers/reservations.js";
@@ -16,6 +17,7 @@ export const appRouter = router({
   reports: reportsRouter,
   capacity: capacityRouter,
   conflicts: conflictsRouter,
+  listeners: listenersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { CHECK_FAILED, commandPath, type GlobalOptions, type Run } from "./command.js";
 import { registerClusters } from "./commands/clusters.js";
+import { registerListeners } from "./commands/listeners.js";
 import { registerPlanning } from "./commands/planning.js";
 import { registerPorts } from "./commands/ports.js";
 import { registerPush } from "./commands/push.js";
@@ -96,6 +97,7 @@ export async function main(
   registerTrends(program, run);
   registerReport(program, run);
   registerReserve(program, run);
+  registerListeners(program, run);
   showUsageAfterErrors(program);
 
   try {

@@ -37,6 +37,7 @@ export const serviceErrorCodes = [
   "INVALID_RANGE",
   "INVALID_PORT_PROFILE",
   "INVALID_MANIFEST",
+  "INVALID_BASELINE",
   "TOO_MANY_POINTS",
   "INVALID_JSON",
   "INVALID_GZIP",

@@ -18,7 +18,9 @@ import {
   pageLimitSchema,
   queryProtocolSchema,
 } from "./inputs.js";
+import { observedOnNode, observedOnPort } from "./listeners.js";
 import { loadNodePorts } from "./node-ports-page.js";
+import { listenerCountsOnPorts } from "./observed-listeners.js";
 import { loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import { isStale } from "./staleness.js";
@@ -42,9 +44,11 @@ export type WhoInput = z.output<typeof whoInput>;
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
   // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
   if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
-  const [rows, summary] = await Promise.all([
+  const [rows, summary, observed] = await Promise.all([
     whoPage(ctx, whoWhere(ctx, input), input.asOf, input.cursor, input.limit + 1),
     input.cursor === undefined ? whoSummary(ctx, input) : null,
+    // Observed listeners come with the first page only, like the summary.
+    input.cursor === undefined ? observedOnPort(ctx, input) : null,
   ]);
   const pageRows = rows.slice(0, input.limit);
   const order = new Map(pageRows.map((r, i) => [r.id, i]));
@@ -64,6 +68,9 @@ export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
     allocations: page.map(presentAllocation),
     nextCursor: rows.length > input.limit && last !== undefined ? last.cursor : null,
     summary,
+    /** what nodes were observed listening on on the port (first page only; [] on later pages) */
+    listeners: observed?.listeners ?? [],
+    listenersTruncated: observed?.listenersTruncated ?? false,
   };
 }
 
@@ -114,12 +121,23 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
     page.keys.map((k) => k.hostPort),
   );
   const { undeclared } = facts;
+  const bounded = boundedPortMapPage(facts, page.keys);
+  const observed = await listenerCountsOnPorts(
+    ctx.db,
+    { clusterId: cluster.id, asOf: input.asOf },
+    page.keys.map((k) => k.hostPort),
+  );
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
     nodes: facts.nodes.length,
-    ...boundedPortMapPage(facts, page.keys),
+    ...bounded,
+    // What nodes were seen listening on each row's port (null: nothing observed), beside the holds.
+    ports: bounded.ports.map((row) => ({
+      ...row,
+      observedListeners: observed.get(`${row.hostPort}/${row.protocol}`) ?? null,
+    })),
     totalPorts: page.total,
     nextCursor: page.nextCursor,
     prevCursor: page.prevCursor,
@@ -203,6 +221,14 @@ export async function nodePorts(ctx: ServiceContext, input: z.output<typeof node
       `node "${input.node}" in cluster "${cluster.name}"${input.asOf ? ` at ${input.asOf.toISOString()}` : ""}`,
     );
   const { node, rows, counts, pods } = read;
+  const observed =
+    input.cursor === undefined
+      ? await observedOnNode(
+          ctx,
+          { clusterId: cluster.id, node: input.node, asOf: input.asOf },
+          rows.map(({ hostIP, ...a }) => ({ ...a, hostIP, clusterId: cluster.id })),
+        )
+      : null;
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
@@ -226,5 +252,9 @@ export async function nodePorts(ctx: ServiceContext, input: z.output<typeof node
         : null,
     undeclaredHostNetworkPodCount: counts?.undeclared ?? 0,
     undeclaredHostNetworkPods: pods.map(presentUndeclared),
+    /** the node sent a listener report valid at the instant; its listeners, first page only */
+    listenersObserved: observed?.listenersObserved ?? false,
+    listeners: observed?.listeners ?? [],
+    listenersTruncated: observed?.listenersTruncated ?? false,
   };
 }

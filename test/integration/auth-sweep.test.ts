@@ -93,6 +93,11 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "ports.map": { rule: "read", input: () => ({ cluster: "own" }) },
   "ports.freeNodes": { rule: "read", input: () => ({ cluster: "own", hostPort: 80 }) },
   "ports.node": { rule: "read", input: () => ({ cluster: "own", node: "worker-1" }) },
+  "listeners.matrix": { rule: "read", input: () => ({ cluster: "own" }) },
+  "listeners.diff": {
+    rule: "read",
+    input: () => ({ cluster: "own", baseline: "Protocol,Port,NodeGroup\n" }),
+  },
   "tokens.createRead": { rule: "admin", input: () => ({ name: "new-reader" }) },
   "tokens.list": { rule: "admin", input: () => ({}) },
   "tokens.revoke": { rule: "admin", input: () => ({ name: "reader" }) },

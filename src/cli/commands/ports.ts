@@ -37,6 +37,7 @@ async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Prom
   }
   if (answer.allocations.length === 0) {
     ctx.out(`no allocations of ${whoScope(hostPort, options)}`);
+    printListeners(ctx, answer);
     return 0;
   }
   if (answer.asOf) ctx.out(`as of ${answer.asOf}`);
@@ -71,7 +72,44 @@ async function who(ctx: CliContext, hostPort: number, options: WhoOptions): Prom
   for (const w of summary.byWorkload) {
     ctx.out(`  ${w.namespace}/${owner(w.owner, "bare pods")}: ${w.allocations} in ${w.clusters} cluster(s)`);
   }
+  printListeners(ctx, answer);
   return 0;
+}
+
+interface ListenerLine {
+  cluster: string;
+  node: string;
+  protocol: string;
+  port: number;
+  address: string;
+  interface: string | null;
+  scope: string;
+  processes: { name: string; pid?: number | undefined }[];
+  pod: { namespace: string; name: string; container?: string | undefined } | null;
+  class: string;
+}
+
+/** What nodes were seen listening on: beside the declared holds, never mixed into them. */
+function printListeners(ctx: CliContext, answer: { listeners: ListenerLine[]; listenersTruncated: boolean }) {
+  if (answer.listeners.length === 0) return;
+  ctx.out(
+    `\nobserved listeners (${answer.listeners.length}${answer.listenersTruncated ? ", more not shown" : ""}):`,
+  );
+  ctx.out(
+    table(
+      ["CLUSTER", "NODE", "PORT", "ADDRESS", "SCOPE", "PROCESSES", "POD", "CLASS"],
+      answer.listeners.map((l) => [
+        l.cluster,
+        l.node,
+        `${l.port}/${l.protocol}`,
+        l.interface ? `${l.address}%${l.interface}` : l.address,
+        l.scope,
+        l.processes.map((p) => (p.pid === undefined ? p.name : `${p.name}(${p.pid})`)).join(",") || "-",
+        l.pod ? `${l.pod.namespace}/${l.pod.name}${l.pod.container ? `/${l.pod.container}` : ""}` : "-",
+        l.class,
+      ]),
+    ),
+  );
 }
 
 interface PageOptions {

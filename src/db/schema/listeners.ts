@@ -3,7 +3,8 @@
  * one row per listener of a node with a report, and one per report (its attribution tier and
  * ip_local_port_range), which is what makes a node observed even when it listens on nothing.
  */
-import { boolean, integer, jsonb, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, text } from "drizzle-orm/pg-core";
 import type { ListenerProcess } from "../../contract/listeners.js";
 import { versionedTable } from "./versioned.js";
 
@@ -32,7 +33,13 @@ export const nodeListenerVersions = versionedTable(
     attribution: text("attribution").notNull(),
   },
   // The contract's listenerKey on one node: protocol, family, address, port, interface.
-  { naturalKey: ["node", "protocol", "family", "address", "port", "interface"] },
+  {
+    naturalKey: ["node", "protocol", "family", "address", "port", "interface"],
+    extraIndexes: (t) => [
+      // ports.who's observed listeners: one port's open rows across the fleet, not every node's sockets.
+      index("node_listener_versions_open_port_idx").on(t.port, t.clusterId).where(sql`${t.validTo} IS NULL`),
+    ],
+  },
 );
 
 /** One row per node report: the node is observed from valid_from to valid_to. */

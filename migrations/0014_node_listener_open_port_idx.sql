@@ -1,0 +1,1 @@
+CREATE INDEX "node_listener_versions_open_port_idx" ON "node_listener_versions" USING btree ("port","cluster_id") WHERE "node_listener_versions"."valid_to" IS NULL;
