@@ -175,8 +175,18 @@ function printFitClusters(ctx: CliContext, clusters: FitAnswer["clusters"], inde
         `${indent}  ${b.node} blocked by ${b.blockers.map((x) => `${x.hostPort}/${x.protocol} ${x.namespace}/${x.pod} (${owner(x.owner)})`).join("; ")}`,
       );
     }
-    const unlisted = c.blockedNodes - c.blockedSample.length;
+    for (const b of c.listenerBlockedSample)
+      for (const p of b.ports)
+        ctx.out(
+          `${indent}  ${b.node} blocked by ${p.listeners.map((l) => `${l.address}:${l.port}/${l.protocol} listened on by ${l.processes.join(",") || "no process"}${l.pod ? ` (pod ${l.pod.namespace}/${l.pod.name})` : ""} [${l.class}]`).join("; ")}: ${p.effect === "crash-loop-eaddrinuse" ? "the pod would crash-loop with EADDRINUSE, not stay Pending" : "its hostPort mapping would capture the host service's traffic"}`,
+        );
+    const listed = new Set([...c.blockedSample, ...c.listenerBlockedSample].map((b) => b.node)).size;
+    const unlisted = c.blockedNodes - listed;
     if (unlisted > 0) ctx.out(`${indent}  …${more(unlisted, "blocked node(s)")}`);
+    if (c.unobservedEligibleNodes > 0)
+      ctx.out(
+        `${indent}  ${c.unobservedEligibleNodes} eligible node(s) not observed: what they listen on is unknown`,
+      );
     if (c.blockingWorkloads.length > 0)
       ctx.out(
         `${indent}  in the way: ${c.blockingWorkloads.map((w) => `${w.namespace}/${w.kind}/${w.name} on ${w.nodes}`).join(", ")}${more(c.moreBlockingWorkloads, "workload(s)")}`,

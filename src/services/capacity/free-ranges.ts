@@ -4,7 +4,12 @@
  */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
-import { clusters, declaredPortVersions, portAllocations } from "../../db/schema/index.js";
+import {
+  clusters,
+  declaredPortVersions,
+  nodeListenerVersions,
+  portAllocations,
+} from "../../db/schema/index.js";
 import { fleetExclusions, freeRanges } from "../../domain/free-ranges.js";
 import {
   excludedRanges,
@@ -45,7 +50,8 @@ export type FreeRangeInput = z.output<typeof freeRangeInput>;
 
 /**
  * Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per
- * protocol: pods' allocations and IngressControllers' declared ports (held even with no router pod).
+ * protocol: pods' allocations, IngressControllers' declared ports (held even with no router pod) and
+ * the ports observed nodes listen on.
  */
 async function usedPorts(
   ctx: ServiceContext,
@@ -68,7 +74,15 @@ async function usedPorts(
           since ? or(isNull(t.validTo), gt(t.validTo, since)) : isNull(t.validTo),
         ),
       );
-  const rows = await heldIn(portAllocations).union(heldIn(declaredPortVersions));
+  // A port an observed node listens on (any address) is taken: a bind there would fail.
+  const l = nodeListenerVersions;
+  const listened = ctx.db
+    .selectDistinct({ protocol: l.protocol, hostPort: l.port })
+    .from(l)
+    .where(
+      and(inArray(l.clusterId, ids), since ? or(isNull(l.validTo), gt(l.validTo, since)) : isNull(l.validTo)),
+    );
+  const rows = await heldIn(portAllocations).union(heldIn(declaredPortVersions)).union(listened);
   // Appending in place: copying the list per row was quadratic (45 s for one pod with 60,000 ports).
   const used: Record<string, number[]> = {};
   for (const r of rows) {

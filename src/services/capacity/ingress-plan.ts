@@ -46,6 +46,7 @@ import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { conflictsWithWanted, openHolds } from "./fit.js";
 import { existingNames, holdsText } from "./ingress-names.js";
 import { judgeShapes, shapeOf } from "./node-shapes.js";
+import { listenedPorts, type NodeListenerRow, openListenersOn } from "./observed-listeners.js";
 
 /** Holders listed per passed-over candidate port; the rest are counted. */
 const MAX_HOLDERS_SHOWN = 20;
@@ -233,15 +234,33 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     reservationsInForce(ctx, selected),
     existingNames(ctx.db, targets, input.name),
   ]);
-  const held = await heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts));
+  const selectedIds = selected.map((c) => c.id);
+  const [held, listened] = await Promise.all([
+    heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts)),
+    // Every node of a target cluster, eligible or not: a listener says what the host runs there.
+    listenedPorts(
+      ctx.db,
+      selectedIds,
+      { from: Math.min(window.from, ...candidatePorts), to: Math.max(window.to, ...candidatePorts) },
+      "TCP",
+    ),
+  ]);
   const clusters = planClusters(selected, input, inForce);
-  const choice = choosePorts({ preferred, clusters, held, window });
+  const choice = choosePorts({ preferred, clusters, held, listened, window });
   const heldPassedOver = [
     ...new Set(
       choice.passedOver.flatMap((p) => p.refusals.filter((r) => r.reason === "held").map((r) => r.port)),
     ),
   ];
-  const holders = await holdersOf(ctx.db, ids, eligibleNodes, heldPassedOver);
+  const listenedPassedOver = [
+    ...new Set(
+      choice.passedOver.flatMap((p) => p.refusals.filter((r) => r.reason === "listened").map((r) => r.port)),
+    ),
+  ];
+  const [holders, listeners] = await Promise.all([
+    holdersOf(ctx.db, ids, eligibleNodes, heldPassedOver),
+    openListenersOn(ctx.db, selectedIds, listenedPassedOver, "TCP", MAX_LISTENERS_READ),
+  ]);
   const nameOf = new Map(selected.map((c) => [c.id, c.name]));
   const hostable = selected.some((c) => (counts.get(c.id) ?? 0) > 0);
   const manifestWith = (replicas: number) =>
@@ -307,30 +326,64 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
       ...p.candidate.ports,
       rule: p.candidate.rule,
       refusals: p.refusals.map((r) =>
-        r.reason === "held"
-          ? {
-              ...r,
-              holders: holders
-                .filter((h) => h.host_port === r.port)
-                .slice(0, MAX_HOLDERS_SHOWN)
-                .map((h) => ({
-                  cluster: nameOf.get(h.cluster_id) ?? "",
-                  ...workloadOf({
-                    namespace: h.namespace,
-                    pod: h.pod ?? "",
-                    ownerKind: h.owner_kind,
-                    ownerName: h.owner_name,
-                  }),
-                  declared: h.declared,
-                  nodes: h.nodes,
-                  firstNode: h.first_node,
-                })),
-            }
-          : r,
+        r.reason === "listened"
+          ? { ...r, listeners: listenersOf(listeners, r.port, nameOf) }
+          : r.reason === "held"
+            ? {
+                ...r,
+                holders: holders
+                  .filter((h) => h.host_port === r.port)
+                  .slice(0, MAX_HOLDERS_SHOWN)
+                  .map((h) => ({
+                    cluster: nameOf.get(h.cluster_id) ?? "",
+                    ...workloadOf({
+                      namespace: h.namespace,
+                      pod: h.pod ?? "",
+                      ownerKind: h.owner_kind,
+                      ownerName: h.owner_name,
+                    }),
+                    declared: h.declared,
+                    nodes: h.nodes,
+                    firstNode: h.first_node,
+                  })),
+              }
+            : r,
       ),
     })),
     manifest: manifestWith(replicasForAll),
   };
+}
+
+/** Listeners named per passed-over port; and rows read for them all at most. */
+const MAX_LISTENERS_SHOWN = 20;
+const MAX_LISTENERS_READ = 2_000;
+
+/** Who listens on `port`: per (cluster, address, processes), on which nodes (the first few). */
+function listenersOf(rows: readonly NodeListenerRow[], port: number, nameOf: Map<number, string>) {
+  const groups = new Map<
+    string,
+    { cluster: string; address: string; processes: string[]; pod: string | null; nodes: string[] }
+  >();
+  for (const r of rows) {
+    if (r.listener.port !== port) continue;
+    const processes = r.listener.processes.map((p) => p.name);
+    const pod = r.listener.pod ? `${r.listener.pod.namespace}/${r.listener.pod.name}` : null;
+    const key = JSON.stringify([r.clusterId, r.listener.address, processes, pod]);
+    const group = groups.get(key) ?? {
+      cluster: nameOf.get(r.clusterId) ?? "",
+      address: r.listener.address,
+      processes,
+      pod,
+      nodes: [],
+    };
+    group.nodes.push(r.node);
+    groups.set(key, group);
+  }
+  return [...groups.values()].slice(0, MAX_LISTENERS_SHOWN).map((g) => ({
+    ...g,
+    nodeCount: g.nodes.length,
+    nodes: g.nodes.slice(0, MAX_LISTENERS_SHOWN),
+  }));
 }
 
 function why(chosen: Candidate, passedOver: number): string {
