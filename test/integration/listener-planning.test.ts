@@ -89,6 +89,16 @@ describe.runIf(present)("planning on the bare-metal capture's listeners", () => 
       snapshot("partly-observed", ["worker-a", "worker-b"], [observedNothing]),
     );
     expect(pushed.status).toBe(200);
+    // Both nodes report their ip_local_port_range: 40000–50000 instead of Linux's default.
+    const ranged = await h.register("ranged");
+    const range = { from: 40000, to: 50000 };
+    const reports: NodeListeners[] = ["worker-a", "worker-b"].map((node) => ({
+      node,
+      attribution: "process",
+      localPortRange: range,
+      listeners: [],
+    }));
+    expect((await h.push(ranged, snapshot("ranged", ["worker-a", "worker-b"], reports))).status).toBe(200);
   }, 120_000);
   afterAll(async () => {
     await h.close();
@@ -184,4 +194,22 @@ describe.runIf(present)("planning on the bare-metal capture's listeners", () => 
     if (!answer.ok) throw new Error(answer.error.message);
     expect(answer.data.clusters[0]).toMatchObject({ fittingNodes: 2, unobservedEligibleNodes: 1 });
   });
+
+  it.each([
+    { cluster: "ranged", offered: 32768, excluded: "40000-50000" },
+    { cluster: "partly-observed", offered: 61000, excluded: "32768-60999" },
+  ])(
+    "$cluster: free ranges avoid the nodes' reported ip_local_port_range, or the guess where one is unknown",
+    async ({ cluster, offered, excluded }) => {
+      const answer = await h.query("capacity.freeRanges", {
+        clusters: [cluster],
+        width: 1,
+        min: 32768,
+        limit: 1,
+      });
+      if (!answer.ok) throw new Error(answer.error.message);
+      expect(answer.data.ranges[0]?.from).toBe(offered);
+      expect(answer.data.excludedRanges.map((r) => `${r.from}-${r.to}`)).toContain(excluded);
+    },
+  );
 });

@@ -16,6 +16,7 @@ import {
   type ProfileName,
   profileNames,
   profileSettings,
+  withReportedLocalRanges,
 } from "../../domain/port-profiles.js";
 import {
   type ClusterRow,
@@ -28,6 +29,7 @@ import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import { reservationsInForce } from "../reservations-in-force.js";
 import { ALL_STALE, freshWhere, judgedTargets } from "../staleness.js";
+import { reportedLocalRanges } from "./observed-listeners.js";
 
 export const freeRangeInput = z.object({
   clusters: clusterListSchema.optional(),
@@ -98,8 +100,9 @@ async function usedPorts(
  * still applies: an empty selection must not offer the kubelet's ports.
  */
 function profileExclusions(
-  selected: readonly Pick<ClusterRow, "name" | "labels">[],
+  selected: readonly Pick<ClusterRow, "id" | "name" | "labels">[],
   choice: { profile?: ProfileName; allowPrivileged?: boolean },
+  localRanges: Awaited<ReturnType<typeof reportedLocalRanges>>,
 ) {
   if (selected.length === 0) {
     const defaults = profileSettings({}, choice);
@@ -113,9 +116,14 @@ function profileExclusions(
         "INVALID_PORT_PROFILE",
         `cluster ${cluster.name}: ${result.message}`,
       );
-    return { cluster: cluster.name, settings: result.settings };
+    return { cluster: cluster.name, id: cluster.id, settings: result.settings };
   });
-  return fleetExclusions(profiles.map((p) => ({ cluster: p.cluster, ranges: excludedRanges(p.settings) })));
+  return fleetExclusions(
+    profiles.map((p) => ({
+      cluster: p.cluster,
+      ranges: withReportedLocalRanges(excludedRanges(p.settings), localRanges.get(p.id) ?? null),
+    })),
+  );
 }
 
 /** Clusters named per excluded range in an answer; `clusterCount` says how many there are. */
@@ -125,10 +133,18 @@ export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput)
   const selection = { clusters: input.clusters, labelSelector: input.labelSelector };
   const targets = await selectClusters(ctx.db, selection);
   const { judged: selected, stale } = judgedTargets(ctx, targets, input.includeStale);
-  const excluded = profileExclusions(selected, {
-    ...(input.profile ? { profile: input.profile } : {}),
-    ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
-  });
+  const localRanges = await reportedLocalRanges(
+    ctx.db,
+    selected.map((c) => c.id),
+  );
+  const excluded = profileExclusions(
+    selected,
+    {
+      ...(input.profile ? { profile: input.profile } : {}),
+      ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
+    },
+    localRanges,
+  );
   const used = await usedPorts(ctx, { ...selection, includeStale: input.includeStale }, input.quietDays);
   const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
   // Every selected cluster stale and left out: no cluster was read, so no range is known free.

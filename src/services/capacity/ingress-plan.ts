@@ -34,6 +34,7 @@ import {
   type ProfileName,
   profileNames,
   profileSettings,
+  withReportedLocalRanges,
 } from "../../domain/port-profiles.js";
 import type { PlacementRules } from "../../domain/views.js";
 import { workloadOf } from "../../domain/workload.js";
@@ -46,7 +47,12 @@ import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { conflictsWithWanted, openHolds } from "./fit.js";
 import { existingNames, holdsText } from "./ingress-names.js";
 import { judgeShapes, shapeOf } from "./node-shapes.js";
-import { listenedPorts, type NodeListenerRow, openListenersOn } from "./observed-listeners.js";
+import {
+  listenedPorts,
+  type NodeListenerRow,
+  openListenersOn,
+  reportedLocalRanges,
+} from "./observed-listeners.js";
 
 /** Holders listed per passed-over candidate port; the rest are counted. */
 const MAX_HOLDERS_SHOWN = 20;
@@ -178,6 +184,7 @@ function planClusters(
   selected: readonly ClusterRow[],
   input: PlanInput,
   inForce: Awaited<ReturnType<typeof reservationsInForce>>,
+  localRanges: Awaited<ReturnType<typeof reportedLocalRanges>>,
 ): (PlanCluster & { profile: ProfileName })[] {
   return selected.map((cluster) => {
     const settings = profileSettings(cluster.labels, {
@@ -193,7 +200,10 @@ function planClusters(
     return {
       name: cluster.name,
       profile: settings.settings.profile,
-      excluded: excludedRanges(settings.settings),
+      excluded: withReportedLocalRanges(
+        excludedRanges(settings.settings),
+        localRanges.get(cluster.id) ?? null,
+      ),
       reserved: inForce
         .covering(cluster)
         .filter((r) => r.protocol === "TCP")
@@ -235,7 +245,7 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     existingNames(ctx.db, targets, input.name),
   ]);
   const selectedIds = selected.map((c) => c.id);
-  const [held, listened] = await Promise.all([
+  const [held, listened, localRanges] = await Promise.all([
     heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts)),
     // Every node of a target cluster, eligible or not: a listener says what the host runs there.
     listenedPorts(
@@ -244,8 +254,9 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
       { from: Math.min(window.from, ...candidatePorts), to: Math.max(window.to, ...candidatePorts) },
       "TCP",
     ),
+    reportedLocalRanges(ctx.db, selectedIds),
   ]);
-  const clusters = planClusters(selected, input, inForce);
+  const clusters = planClusters(selected, input, inForce, localRanges);
   const choice = choosePorts({ preferred, clusters, held, listened, window });
   const heldPassedOver = [
     ...new Set(

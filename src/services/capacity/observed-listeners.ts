@@ -7,6 +7,7 @@
 import { and, asc, between, isNull, sql } from "drizzle-orm";
 import type { AttributionTier, ListenerProtocol, ObservedListener } from "../../contract/listeners.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
+import { rawRows } from "../../db/raw.js";
 import { nodeListenerVersions, nodePortRangeVersions } from "../../db/schema/index.js";
 import type { Db } from "../../db/types.js";
 
@@ -105,4 +106,28 @@ export async function observedNodes(db: Db, ids: readonly number[]) {
     .select({ clusterId: r.clusterId, node: r.node, portFrom: r.portFrom, portTo: r.portTo })
     .from(r)
     .where(and(isNull(r.validTo), sql`${r.clusterId} = ANY(${arrayLiteral([...ids])}::int[])`));
+}
+
+/**
+ * Per cluster of `ids`, the distinct ip_local_port_ranges its nodes report; null for a cluster where
+ * some node reports none (not observed, or its report lacks the range): its range is then unknown.
+ */
+export async function reportedLocalRanges(db: Db, ids: readonly number[]) {
+  const byCluster = new Map<number, { from: number; to: number }[] | null>();
+  if (ids.length === 0) return byCluster;
+  const r = nodePortRangeVersions;
+  const rows = await rawRows<{ clusterId: number; portFrom: number | null; portTo: number | null }>(
+    db,
+    sql`SELECT DISTINCT n.cluster_id AS "clusterId", ${r.portFrom} AS "portFrom", ${r.portTo} AS "portTo"
+        FROM node_versions n LEFT JOIN ${r}
+          ON ${r.clusterId} = n.cluster_id AND ${r.node} = n.name AND ${r.validTo} IS NULL
+        WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${arrayLiteral([...ids])}::int[])`,
+  );
+  for (const row of rows) {
+    const known = byCluster.get(row.clusterId);
+    if (row.portFrom === null || row.portTo === null) byCluster.set(row.clusterId, null);
+    else if (known !== null)
+      byCluster.set(row.clusterId, [...(known ?? []), { from: row.portFrom, to: row.portTo }]);
+  }
+  return byCluster;
 }
