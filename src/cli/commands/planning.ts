@@ -121,10 +121,15 @@ async function conflicts(ctx: CliContext, options: ClusterChoice) {
     ctx.client.conflicts.list.query({ clusters: clusterList(options), cursor }),
   );
   const items = pages.flatMap((p) => p.items);
+  const willCrash = pages.flatMap((p) => p.willCrash);
   if (ctx.json) {
-    ctx.out(JSON.stringify({ items, nextCursor: null }, null, 2));
+    ctx.out(JSON.stringify({ items, willCrash, nextCursor: null }, null, 2));
     return 0;
   }
+  for (const c of willCrash)
+    ctx.out(
+      `${c.cluster} ${c.namespace}/${c.pod} (${owner(c.owner)}) WILL CRASH on ${c.node}: ${c.port.hostPort}/${c.port.protocol} is held by ${c.heldBy.map((b) => `${b.processes.join(",") || "no process"}${b.pod ? ` (pod ${b.pod.namespace}/${b.pod.name})` : ""} on ${b.address} [${b.class}]`).join("; ")} (EADDRINUSE, not Pending)`,
+    );
   if (items.length === 0) {
     ctx.out("no pods are Pending on host ports");
     return 0;
