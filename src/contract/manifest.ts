@@ -50,6 +50,8 @@ export interface ManifestWorkload {
   namespace: string | null;
   name: string;
   ports: { hostPort: number; protocol: Protocol; hostIP: string }[];
+  /** its pods bind their ports as sockets on the node (a HostNetwork router does), not CNI mappings */
+  hostNetwork: boolean;
   /** a DaemonSet: one pod on every node it selects; replicas then says nothing */
   everyEligibleNode: boolean;
   replicas: number;
@@ -434,6 +436,7 @@ function fromPodTemplate(
   const { pod, replicas, controller, strategy } = parsed.data;
   return {
     ports: wantedPorts(pod),
+    hostNetwork: pod.hostNetwork === true,
     everyEligibleNode: "everyEligibleNode" in parsed.data,
     replicas,
     controller,
@@ -490,6 +493,7 @@ function fromIngressController(
     ports: [port(ports.httpPort, 80), port(ports.httpsPort, 443), port(ports.statsPort, 1936)].map(
       (hostPort) => ({ hostPort, protocol: "TCP" as const, hostIP: "0.0.0.0" }),
     ),
+    hostNetwork: true,
     everyEligibleNode: false,
     replicas: spec.replicas ?? INGRESS_DEFAULT_REPLICAS,
     // the ingress operator's router Deployment for HostNetwork: maxSurge 0, maxUnavailable 25%

@@ -24,6 +24,8 @@ export interface PlanCluster {
 
 export type PortRefusal =
   | { port: number; reason: "held" }
+  /** an observed node of a target cluster listens on it (any address): a router's bind would fail */
+  | { port: number; reason: "listened" }
   | { port: number; reason: "excluded"; cluster: string; range: string; why: string; source: string }
   | {
       port: number;
@@ -62,9 +64,11 @@ export function refusalsOf(
   port: number,
   clusters: readonly PlanCluster[],
   held: ReadonlySet<number>,
+  listened: ReadonlySet<number> = new Set(),
 ): PortRefusal[] {
   const refusals: PortRefusal[] = [];
   if (held.has(port)) refusals.push({ port, reason: "held" });
+  if (listened.has(port)) refusals.push({ port, reason: "listened" });
   for (const c of clusters) {
     for (const r of exclusionsHit(c.excluded, "TCP", port, port)) {
       refusals.push({
@@ -105,16 +109,19 @@ export function choosePorts(input: {
   preferred?: PortTriple | undefined;
   clusters: readonly PlanCluster[];
   held: ReadonlySet<number>;
+  /** ports an observed node of a target cluster listens on */
+  listened?: ReadonlySet<number>;
   window: { from: number; to: number };
 }): PortChoice {
   const { clusters, held, window } = input;
+  const listened = input.listened ?? new Set<number>();
   const passedOver: PortChoice["passedOver"] = [];
-  const free = (port: number) => refusalsOf(port, clusters, held).length === 0;
+  const free = (port: number) => refusalsOf(port, clusters, held, listened).length === 0;
   for (const candidate of obviousCandidates(input.preferred)) {
     const ports = triplePorts(candidate.ports);
     const inWindow = candidate.rule === "preferred" || ports.every((p) => p >= window.from && p <= window.to);
     if (!inWindow) continue;
-    const refusals = ports.flatMap((p) => refusalsOf(p, clusters, held));
+    const refusals = ports.flatMap((p) => refusalsOf(p, clusters, held, listened));
     if (refusals.length === 0 && new Set(ports).size === 3) return { chosen: candidate, passedOver };
     // A patterned set inside a profile's excluded ranges (30080 in the NodePort range, …) was never a
     // real option on these clusters: listing it would bury the sets someone actually holds.

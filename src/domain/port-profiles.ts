@@ -54,6 +54,8 @@ const every = (from: number, to: number, reason: string, source: string): Exclud
 });
 
 /** Ranges every cluster avoids, after privileged ports and the NodePort range. */
+const EPHEMERAL_GUESS_REASON = "Linux ephemeral (local) port range: outgoing connections take these";
+
 const KUBERNETES_RANGES: readonly ExcludedRange[] = [
   every(2379, 2380, "etcd client and peer ports on control-plane nodes", SOURCES.k8sPorts),
   every(6443, 6443, "kube-apiserver", SOURCES.k8sPorts),
@@ -63,12 +65,7 @@ const KUBERNETES_RANGES: readonly ExcludedRange[] = [
     "kubelet, kube-proxy, kube-controller-manager and kube-scheduler ports (10248–10259)",
     SOURCES.k8sPorts,
   ),
-  every(
-    32768,
-    60999,
-    "Linux ephemeral (local) port range: outgoing connections take these",
-    SOURCES.linuxSysctl,
-  ),
+  every(32768, 60999, EPHEMERAL_GUESS_REASON, SOURCES.linuxSysctl),
 ];
 
 const OPENSHIFT_RANGES: readonly ExcludedRange[] = [
@@ -112,6 +109,33 @@ export function excludedRanges(settings: ProfileSettings): ExcludedRange[] {
   );
   if (settings.profile === "openshift") ranges.push(...OPENSHIFT_RANGES);
   return ranges.sort((a, b) => a.from - b.from || a.to - b.to);
+}
+
+/**
+ * `ranges` with Linux's default ephemeral range (a guess) replaced by the ip_local_port_range each node
+ * reported (node_port_range_versions). `reported` is null when some node did not report one: the
+ * guess then stays, beside the reported ranges, since that node's range is unknown.
+ */
+export function withReportedLocalRanges(
+  ranges: readonly ExcludedRange[],
+  reported: readonly { from: number; to: number }[] | null,
+): ExcludedRange[] {
+  const kept = reported === null ? [...ranges] : ranges.filter((r) => r.reason !== EPHEMERAL_GUESS_REASON);
+  const seen = new Set<string>();
+  for (const r of reported ?? []) {
+    const key = `${r.from}-${r.to}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(
+      every(
+        r.from,
+        r.to,
+        "the ip_local_port_range the nodes report: outgoing connections take these",
+        SOURCES.linuxSysctl,
+      ),
+    );
+  }
+  return kept.sort((a, b) => a.from - b.from || a.to - b.to);
 }
 
 export type SettingsResult = { ok: true; settings: ProfileSettings } | { ok: false; message: string };

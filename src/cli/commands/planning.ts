@@ -121,10 +121,15 @@ async function conflicts(ctx: CliContext, options: ClusterChoice) {
     ctx.client.conflicts.list.query({ clusters: clusterList(options), cursor }),
   );
   const items = pages.flatMap((p) => p.items);
+  const willCrash = pages.flatMap((p) => p.willCrash);
   if (ctx.json) {
-    ctx.out(JSON.stringify({ items, nextCursor: null }, null, 2));
+    ctx.out(JSON.stringify({ items, willCrash, nextCursor: null }, null, 2));
     return 0;
   }
+  for (const c of willCrash)
+    ctx.out(
+      `${c.cluster} ${c.namespace}/${c.pod} (${owner(c.owner)}) WILL CRASH on ${c.node}: ${c.port.hostPort}/${c.port.protocol} is held by ${c.heldBy.map((b) => `${b.processes.join(",") || "no process"}${b.pod ? ` (pod ${b.pod.namespace}/${b.pod.name})` : ""} on ${b.address} [${b.class}]`).join("; ")} (EADDRINUSE, not Pending)`,
+    );
   if (items.length === 0) {
     ctx.out("no pods are Pending on host ports");
     return 0;
@@ -175,8 +180,18 @@ function printFitClusters(ctx: CliContext, clusters: FitAnswer["clusters"], inde
         `${indent}  ${b.node} blocked by ${b.blockers.map((x) => `${x.hostPort}/${x.protocol} ${x.namespace}/${x.pod} (${owner(x.owner)})`).join("; ")}`,
       );
     }
-    const unlisted = c.blockedNodes - c.blockedSample.length;
+    for (const b of c.listenerBlockedSample)
+      for (const p of b.ports)
+        ctx.out(
+          `${indent}  ${b.node} blocked by ${p.listeners.map((l) => `${l.address}:${l.port}/${l.protocol} listened on by ${l.processes.join(",") || "no process"}${l.pod ? ` (pod ${l.pod.namespace}/${l.pod.name})` : ""} [${l.class}]`).join("; ")}: ${p.effect === "crash-loop-eaddrinuse" ? "the pod would crash-loop with EADDRINUSE, not stay Pending" : "its hostPort mapping would capture the host service's traffic"}`,
+        );
+    const listed = new Set([...c.blockedSample, ...c.listenerBlockedSample].map((b) => b.node)).size;
+    const unlisted = c.blockedNodes - listed;
     if (unlisted > 0) ctx.out(`${indent}  …${more(unlisted, "blocked node(s)")}`);
+    if (c.unobservedEligibleNodes > 0)
+      ctx.out(
+        `${indent}  ${c.unobservedEligibleNodes} eligible node(s) not observed: what they listen on is unknown`,
+      );
     if (c.blockingWorkloads.length > 0)
       ctx.out(
         `${indent}  in the way: ${c.blockingWorkloads.map((w) => `${w.namespace}/${w.kind}/${w.name} on ${w.nodes}`).join(", ")}${more(c.moreBlockingWorkloads, "workload(s)")}`,

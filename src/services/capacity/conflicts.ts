@@ -17,6 +17,7 @@ import { isStale } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
 import { keyCursorSchema, sampleSizeSchema } from "./inputs.js";
+import { willCrashOn } from "./will-crash-conflicts.js";
 
 const DEFAULT_CONFLICTS_LIMIT = 100;
 export const MAX_CONFLICTS_LIMIT = 1000;
@@ -118,7 +119,7 @@ async function narrowViews(ctx: ServiceContext, groups: readonly PendingRow[][])
 
 export async function hostPortConflicts(ctx: ServiceContext, input: ConflictsInput) {
   // Named clusters must exist (NOT_FOUND otherwise); the whole fleet is only ever joined in SQL.
-  if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters });
+  const named = input.clusters ? await selectClusters(ctx.db, { clusters: input.clusters }) : null;
   const limit = input.limit ?? DEFAULT_CONFLICTS_LIMIT;
   const size = input.sampleSize ?? DEFAULT_SAMPLE_SIZE;
   const rows = await pendingOnHostPorts(ctx, input, limit);
@@ -162,6 +163,11 @@ export async function hostPortConflicts(ctx: ServiceContext, input: ConflictsInp
   const last = page.at(-1);
   return {
     items,
+    /**
+     * On the first page: running hostNetwork pods whose declared port a listener that is not theirs
+     * holds on their node (will-crash.ts): they crash-loop with EADDRINUSE rather than stay Pending.
+     */
+    willCrash: input.cursor ? [] : await willCrashOn(ctx.db, named ? named.map((c) => c.id) : null, limit),
     nextCursor:
       rows.length > limit && last
         ? encodeCursor([last.cluster.name, last.pod.namespace, last.pod.name])

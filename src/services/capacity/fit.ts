@@ -6,10 +6,12 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { AttributionTier, ObservedListener } from "../../contract/listeners.js";
 import { MAX_TOLERATIONS, nodeAffinitySchema, tolerationSchema } from "../../contract/snapshot.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
 import { everyNodeOutcome, fitOutcome } from "../../domain/fit.js";
+import { type ListenerBlock, listenerBlocks } from "../../domain/listener-fit.js";
 import { type HostPortRef, normaliseHostPort } from "../../domain/ports.js";
 import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
@@ -28,6 +30,7 @@ import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { sampleSizeSchema } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
+import { openListenersOn } from "./observed-listeners.js";
 
 /** Ports one fit check asks about: a workload declares a handful. */
 const MAX_FIT_PORTS = 1_000;
@@ -53,6 +56,8 @@ export const fitInput = z.object({
   everyEligibleNode: z.boolean().optional(),
   /** count stale clusters in the verdict (else they are answered, marked, and left out of `fits`) */
   includeStale: z.boolean().optional(),
+  /** the pods run on the host's network: their ports are sockets, so a listener in the way crash-loops them */
+  hostNetwork: z.boolean().optional(),
 });
 export type FitInput = z.output<typeof fitInput>;
 
@@ -118,6 +123,13 @@ interface Scope {
   wanted: SQL;
   /** heldBySelf for the workloads being replaced */
   self: SQL;
+  /** rows (cluster_id, node) where an observed listener blocks a wanted port (observed-listeners.ts) */
+  listened: SQL;
+}
+
+function listenedTable(pairs: readonly { clusterId: number; node: string }[]): SQL {
+  return sql`SELECT * FROM unnest(${arrayLiteral(pairs.map((p) => p.clusterId))}::int[],
+    ${arrayLiteral(pairs.map((p) => p.node))}::text[]) AS l(cluster_id, node)`;
 }
 
 interface ShapeCount {
@@ -130,6 +142,8 @@ interface ShapeCount {
   own_free: number;
   /** nodes holding a conflicting port of the workloads being replaced */
   own: number;
+  /** nodes with no listener report: what they listen on is not known */
+  unobserved: number;
 }
 
 /**
@@ -141,17 +155,22 @@ function countByShape(ctx: ServiceContext, scope: Scope, shape: ShapeSql) {
     ctx.db,
     sql`WITH w AS (${scope.wanted}),
       held AS (
-        SELECT a.cluster_id, a.node, bool_or(NOT ${scope.self}) AS by_others, bool_or(${scope.self}) AS by_self
-        FROM ${openHolds(scope)} a JOIN w ON ${conflictsWithWanted} GROUP BY 1, 2),
+        SELECT cluster_id, node, bool_or(by_others) AS by_others, bool_or(by_self) AS by_self FROM (
+          SELECT a.cluster_id, a.node, NOT ${scope.self} AS by_others, ${scope.self} AS by_self
+          FROM ${openHolds(scope)} a JOIN w ON ${conflictsWithWanted}
+          UNION ALL SELECT l.cluster_id, l.node, true, false FROM (${scope.listened}) l) h GROUP BY 1, 2),
       g AS (
         SELECT n.cluster_id, ${shape.columns}, count(*)::int AS nodes,
                (count(*) FILTER (WHERE b.by_others))::int AS blocked,
                (count(*) FILTER (WHERE b.by_self AND NOT b.by_others))::int AS own_free,
-               (count(*) FILTER (WHERE b.by_self))::int AS own
+               (count(*) FILTER (WHERE b.by_self))::int AS own,
+               (count(*) FILTER (WHERE r.node IS NULL))::int AS unobserved
         FROM node_versions n LEFT JOIN held b ON b.cluster_id = n.cluster_id AND b.node = n.name
+        LEFT JOIN node_port_range_versions r
+          ON r.cluster_id = n.cluster_id AND r.node = n.name AND r.valid_to IS NULL
         WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${scope.ids})
         GROUP BY 1, 2, 3, 4, 5, 6)
-      SELECT g.cluster_id, ${shape.json}::text AS shape, g.nodes, g.blocked, g.own_free, g.own FROM g`,
+      SELECT g.cluster_id, ${shape.json}::text AS shape, g.nodes, g.blocked, g.own_free, g.own, g.unobserved FROM g`,
   );
 }
 
@@ -233,6 +252,8 @@ function blockingWorkloads(ctx: ServiceContext, blockers: SQL, size: number) {
 
 interface ClusterCounts {
   eligible: number;
+  /** eligible nodes with no listener report */
+  unobserved: number;
   blocked: number;
   /** eligible nodes not blocked by others where the replaced workloads hold the ports */
   ownOnFitting: number;
@@ -247,13 +268,22 @@ function tally(counts: ShapeCount[], verdicts: ReturnType<typeof judgeShapes>) {
   for (const row of counts) {
     let c = byCluster.get(row.cluster_id);
     if (!c) {
-      c = { eligible: 0, blocked: 0, ownOnFitting: 0, own: 0, ineligible: 0, reasons: new Map() };
+      c = {
+        eligible: 0,
+        unobserved: 0,
+        blocked: 0,
+        ownOnFitting: 0,
+        own: 0,
+        ineligible: 0,
+        reasons: new Map(),
+      };
       byCluster.set(row.cluster_id, c);
     }
     c.own += row.own;
     const verdict = verdicts.get(row.shape);
     if (verdict?.eligible) {
       c.eligible += row.nodes;
+      c.unobserved += row.unobserved;
       c.blocked += row.blocked;
       c.ownOnFitting += row.own_free;
       continue;
@@ -319,6 +349,78 @@ function workloadsOf(rows: readonly WorkloadRow[] | undefined) {
   return { items, more: Math.max(0, (rows?.[0]?.total ?? 0) - items.length) };
 }
 
+interface ListenedNode {
+  clusterId: number;
+  node: string;
+  blocks: ListenerBlock[];
+}
+
+/**
+ * The nodes of `ids` where an observed listener blocks one of `wanted` (listener-fit.ts), read from
+ * the open listeners on those ports only.
+ */
+async function listenerBlockedNodes(
+  ctx: ServiceContext,
+  ids: readonly number[],
+  wanted: readonly HostPortRef[],
+  hostNetwork: boolean,
+): Promise<ListenedNode[]> {
+  const rows = await openListenersOn(ctx.db, ids, [...new Set(wanted.map((p) => p.hostPort))]);
+  const byNode = new Map<
+    string,
+    { clusterId: number; node: string; attribution: AttributionTier; listeners: ObservedListener[] }
+  >();
+  for (const r of rows) {
+    const key = `${r.clusterId}|${r.node}`;
+    const entry = byNode.get(key) ?? {
+      clusterId: r.clusterId,
+      node: r.node,
+      attribution: r.attribution,
+      listeners: [],
+    };
+    entry.listeners.push(r.listener);
+    byNode.set(key, entry);
+  }
+  const blocked: ListenedNode[] = [];
+  for (const n of byNode.values()) {
+    // Declarations are the SQL holds' business: classes here are from the listener's attribution alone.
+    const blocks = listenerBlocks(wanted, hostNetwork, n, []);
+    if (blocks.length > 0) blocked.push({ clusterId: n.clusterId, node: n.node, blocks });
+  }
+  return blocked;
+}
+
+/** Each listed node's shape (node-shapes.ts), keyed "clusterId|node", to judge its eligibility. */
+async function shapesOfNodes(ctx: ServiceContext, nodes: readonly ListenedNode[], shape: ShapeSql) {
+  if (nodes.length === 0) return new Map<string, string>();
+  const rows = await rawRows<{ cluster_id: number; name: string; shape: string }>(
+    ctx.db,
+    sql`SELECT n.cluster_id, n.name, ${shape.json}::text AS shape
+        FROM node_versions n CROSS JOIN LATERAL (SELECT ${shape.columns}) g
+        WHERE n.valid_to IS NULL AND (n.cluster_id, n.name) IN (${listenedTable(nodes)})`,
+  );
+  return new Map(rows.map((r) => [`${r.cluster_id}|${r.name}`, r.shape]));
+}
+
+const listenerSample = (n: ListenedNode) => ({
+  node: n.node,
+  ports: n.blocks.map((b) => ({
+    hostPort: b.port.hostPort,
+    protocol: b.port.protocol,
+    effect: b.effect,
+    assumptions: b.assumptions,
+    listeners: b.blockers.map((c) => ({
+      protocol: c.listener.protocol,
+      address: c.listener.address,
+      port: c.listener.port,
+      interface: c.listener.interface ?? null,
+      processes: c.listener.processes.map((p) => p.name),
+      pod: c.listener.pod ?? null,
+      class: c.class,
+    })),
+  })),
+});
+
 export async function fitCheck(ctx: ServiceContext, input: FitInput, options: FitOptions = {}) {
   const selected = await selectClusters(ctx.db, { clusters: input.clusters });
   const size = input.sampleSize ?? DEFAULT_SAMPLE_SIZE;
@@ -330,7 +432,14 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
     ...(input.tolerations ? { tolerations: input.tolerations } : {}),
     ...(input.requiredNodeAffinity ? { requiredNodeAffinity: input.requiredNodeAffinity } : {}),
   };
+  const listened = await listenerBlockedNodes(
+    ctx,
+    selected.map((c) => c.id),
+    wanted,
+    input.hostNetwork === true,
+  );
   const scope: Scope = {
+    listened: listenedTable(listened),
     ids: sql`${arrayLiteral(selected.map((c) => c.id))}::int[]`,
     ports: sql`${arrayLiteral([...new Set(wanted.map((p) => p.hostPort))])}::int[]`,
     wanted: wantedTable(wanted),
@@ -346,11 +455,16 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
   const eligibleShapes = [...verdicts].filter(([, v]) => v.eligible).map(([text]) => text);
   const anyBlocked = [...byCluster.values()].some((c) => c.blocked > 0);
   const blockers = eligibleBlockers(scope, shape, eligibleShapes);
-  const [samples, workloads, inForce] = await Promise.all([
+  const [samples, workloads, inForce, listenedShapes] = await Promise.all([
     anyBlocked ? sampleBlocked(ctx, blockers, size) : [],
     anyBlocked ? blockingWorkloads(ctx, blockers, size) : [],
     reservationsInForce(ctx, selected),
+    shapesOfNodes(ctx, listened, shape),
   ]);
+  const listenedBy = groupBy(
+    listened.filter((l) => verdicts.get(listenedShapes.get(`${l.clusterId}|${l.node}`) ?? "")?.eligible),
+    (l) => l.clusterId,
+  );
   const samplesBy = groupBy(samples, (r) => r.cluster_id);
   const workloadsBy = groupBy(workloads, (r) => r.cluster_id);
   const answerFor = (cluster: ClusterRow) => {
@@ -383,6 +497,11 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
       /** fitting nodes among them: a new pod gets one only once the rollout removes the old pod */
       ownOnFittingNodes: c?.ownOnFitting ?? 0,
       blockedSample: sampleOf(samplesBy.get(cluster.id)),
+      /** eligible nodes where an observed listener blocks a wanted port (counted in blockedNodes too) */
+      listenerBlockedNodes: listenedBy.get(cluster.id)?.length ?? 0,
+      listenerBlockedSample: (listenedBy.get(cluster.id) ?? []).slice(0, size).map(listenerSample),
+      /** eligible nodes with no listener report: taken as free, though what they listen on is unknown */
+      unobservedEligibleNodes: c?.unobserved ?? 0,
       blockingWorkloads: blocking.items,
       moreBlockingWorkloads: blocking.more,
       ineligibleReasons: reasons.items,

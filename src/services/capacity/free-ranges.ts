@@ -4,13 +4,19 @@
  */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
 import { z } from "zod";
-import { clusters, declaredPortVersions, portAllocations } from "../../db/schema/index.js";
+import {
+  clusters,
+  declaredPortVersions,
+  nodeListenerVersions,
+  portAllocations,
+} from "../../db/schema/index.js";
 import { fleetExclusions, freeRanges } from "../../domain/free-ranges.js";
 import {
   excludedRanges,
   type ProfileName,
   profileNames,
   profileSettings,
+  withReportedLocalRanges,
 } from "../../domain/port-profiles.js";
 import {
   type ClusterRow,
@@ -23,6 +29,7 @@ import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import { reservationsInForce } from "../reservations-in-force.js";
 import { ALL_STALE, freshWhere, judgedTargets } from "../staleness.js";
+import { reportedLocalRanges } from "./observed-listeners.js";
 
 export const freeRangeInput = z.object({
   clusters: clusterListSchema.optional(),
@@ -45,7 +52,8 @@ export type FreeRangeInput = z.output<typeof freeRangeInput>;
 
 /**
  * Ports in use now (and, with quietDays, used recently) anywhere in the selected clusters, per
- * protocol: pods' allocations and IngressControllers' declared ports (held even with no router pod).
+ * protocol: pods' allocations, IngressControllers' declared ports (held even with no router pod) and
+ * the ports observed nodes listen on.
  */
 async function usedPorts(
   ctx: ServiceContext,
@@ -68,7 +76,15 @@ async function usedPorts(
           since ? or(isNull(t.validTo), gt(t.validTo, since)) : isNull(t.validTo),
         ),
       );
-  const rows = await heldIn(portAllocations).union(heldIn(declaredPortVersions));
+  // A port an observed node listens on (any address) is taken: a bind there would fail.
+  const l = nodeListenerVersions;
+  const listened = ctx.db
+    .selectDistinct({ protocol: l.protocol, hostPort: l.port })
+    .from(l)
+    .where(
+      and(inArray(l.clusterId, ids), since ? or(isNull(l.validTo), gt(l.validTo, since)) : isNull(l.validTo)),
+    );
+  const rows = await heldIn(portAllocations).union(heldIn(declaredPortVersions)).union(listened);
   // Appending in place: copying the list per row was quadratic (45 s for one pod with 60,000 ports).
   const used: Record<string, number[]> = {};
   for (const r of rows) {
@@ -84,8 +100,9 @@ async function usedPorts(
  * still applies: an empty selection must not offer the kubelet's ports.
  */
 function profileExclusions(
-  selected: readonly Pick<ClusterRow, "name" | "labels">[],
+  selected: readonly Pick<ClusterRow, "id" | "name" | "labels">[],
   choice: { profile?: ProfileName; allowPrivileged?: boolean },
+  localRanges: Awaited<ReturnType<typeof reportedLocalRanges>>,
 ) {
   if (selected.length === 0) {
     const defaults = profileSettings({}, choice);
@@ -99,9 +116,14 @@ function profileExclusions(
         "INVALID_PORT_PROFILE",
         `cluster ${cluster.name}: ${result.message}`,
       );
-    return { cluster: cluster.name, settings: result.settings };
+    return { cluster: cluster.name, id: cluster.id, settings: result.settings };
   });
-  return fleetExclusions(profiles.map((p) => ({ cluster: p.cluster, ranges: excludedRanges(p.settings) })));
+  return fleetExclusions(
+    profiles.map((p) => ({
+      cluster: p.cluster,
+      ranges: withReportedLocalRanges(excludedRanges(p.settings), localRanges.get(p.id) ?? null),
+    })),
+  );
 }
 
 /** Clusters named per excluded range in an answer; `clusterCount` says how many there are. */
@@ -111,10 +133,18 @@ export async function freePortRanges(ctx: ServiceContext, input: FreeRangeInput)
   const selection = { clusters: input.clusters, labelSelector: input.labelSelector };
   const targets = await selectClusters(ctx.db, selection);
   const { judged: selected, stale } = judgedTargets(ctx, targets, input.includeStale);
-  const excluded = profileExclusions(selected, {
-    ...(input.profile ? { profile: input.profile } : {}),
-    ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
-  });
+  const localRanges = await reportedLocalRanges(
+    ctx.db,
+    selected.map((c) => c.id),
+  );
+  const excluded = profileExclusions(
+    selected,
+    {
+      ...(input.profile ? { profile: input.profile } : {}),
+      ...(input.allowPrivileged !== undefined ? { allowPrivileged: input.allowPrivileged } : {}),
+    },
+    localRanges,
+  );
   const used = await usedPorts(ctx, { ...selection, includeStale: input.includeStale }, input.quietDays);
   const reservations = input.includeReserved ? [] : (await reservationsInForce(ctx, selected)).all;
   // Every selected cluster stale and left out: no cluster was read, so no range is known free.

@@ -34,6 +34,7 @@ import {
   type ProfileName,
   profileNames,
   profileSettings,
+  withReportedLocalRanges,
 } from "../../domain/port-profiles.js";
 import type { PlacementRules } from "../../domain/views.js";
 import { workloadOf } from "../../domain/workload.js";
@@ -46,6 +47,12 @@ import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { conflictsWithWanted, openHolds } from "./fit.js";
 import { existingNames, holdsText } from "./ingress-names.js";
 import { judgeShapes, shapeOf } from "./node-shapes.js";
+import {
+  listenedPorts,
+  type NodeListenerRow,
+  openListenersOn,
+  reportedLocalRanges,
+} from "./observed-listeners.js";
 
 /** Holders listed per passed-over candidate port; the rest are counted. */
 const MAX_HOLDERS_SHOWN = 20;
@@ -177,6 +184,7 @@ function planClusters(
   selected: readonly ClusterRow[],
   input: PlanInput,
   inForce: Awaited<ReturnType<typeof reservationsInForce>>,
+  localRanges: Awaited<ReturnType<typeof reportedLocalRanges>>,
 ): (PlanCluster & { profile: ProfileName })[] {
   return selected.map((cluster) => {
     const settings = profileSettings(cluster.labels, {
@@ -192,7 +200,10 @@ function planClusters(
     return {
       name: cluster.name,
       profile: settings.settings.profile,
-      excluded: excludedRanges(settings.settings),
+      excluded: withReportedLocalRanges(
+        excludedRanges(settings.settings),
+        localRanges.get(cluster.id) ?? null,
+      ),
       reserved: inForce
         .covering(cluster)
         .filter((r) => r.protocol === "TCP")
@@ -233,15 +244,34 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     reservationsInForce(ctx, selected),
     existingNames(ctx.db, targets, input.name),
   ]);
-  const held = await heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts));
-  const clusters = planClusters(selected, input, inForce);
-  const choice = choosePorts({ preferred, clusters, held, window });
+  const selectedIds = selected.map((c) => c.id);
+  const [held, listened, localRanges] = await Promise.all([
+    heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts)),
+    // Every node of a target cluster, eligible or not: a listener says what the host runs there.
+    listenedPorts(
+      ctx.db,
+      selectedIds,
+      { from: Math.min(window.from, ...candidatePorts), to: Math.max(window.to, ...candidatePorts) },
+      "TCP",
+    ),
+    reportedLocalRanges(ctx.db, selectedIds),
+  ]);
+  const clusters = planClusters(selected, input, inForce, localRanges);
+  const choice = choosePorts({ preferred, clusters, held, listened, window });
   const heldPassedOver = [
     ...new Set(
       choice.passedOver.flatMap((p) => p.refusals.filter((r) => r.reason === "held").map((r) => r.port)),
     ),
   ];
-  const holders = await holdersOf(ctx.db, ids, eligibleNodes, heldPassedOver);
+  const listenedPassedOver = [
+    ...new Set(
+      choice.passedOver.flatMap((p) => p.refusals.filter((r) => r.reason === "listened").map((r) => r.port)),
+    ),
+  ];
+  const [holders, listeners] = await Promise.all([
+    holdersOf(ctx.db, ids, eligibleNodes, heldPassedOver),
+    openListenersOn(ctx.db, selectedIds, listenedPassedOver, "TCP", MAX_LISTENERS_READ),
+  ]);
   const nameOf = new Map(selected.map((c) => [c.id, c.name]));
   const hostable = selected.some((c) => (counts.get(c.id) ?? 0) > 0);
   const manifestWith = (replicas: number) =>
@@ -307,30 +337,64 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
       ...p.candidate.ports,
       rule: p.candidate.rule,
       refusals: p.refusals.map((r) =>
-        r.reason === "held"
-          ? {
-              ...r,
-              holders: holders
-                .filter((h) => h.host_port === r.port)
-                .slice(0, MAX_HOLDERS_SHOWN)
-                .map((h) => ({
-                  cluster: nameOf.get(h.cluster_id) ?? "",
-                  ...workloadOf({
-                    namespace: h.namespace,
-                    pod: h.pod ?? "",
-                    ownerKind: h.owner_kind,
-                    ownerName: h.owner_name,
-                  }),
-                  declared: h.declared,
-                  nodes: h.nodes,
-                  firstNode: h.first_node,
-                })),
-            }
-          : r,
+        r.reason === "listened"
+          ? { ...r, listeners: listenersOf(listeners, r.port, nameOf) }
+          : r.reason === "held"
+            ? {
+                ...r,
+                holders: holders
+                  .filter((h) => h.host_port === r.port)
+                  .slice(0, MAX_HOLDERS_SHOWN)
+                  .map((h) => ({
+                    cluster: nameOf.get(h.cluster_id) ?? "",
+                    ...workloadOf({
+                      namespace: h.namespace,
+                      pod: h.pod ?? "",
+                      ownerKind: h.owner_kind,
+                      ownerName: h.owner_name,
+                    }),
+                    declared: h.declared,
+                    nodes: h.nodes,
+                    firstNode: h.first_node,
+                  })),
+              }
+            : r,
       ),
     })),
     manifest: manifestWith(replicasForAll),
   };
+}
+
+/** Listeners named per passed-over port; and rows read for them all at most. */
+const MAX_LISTENERS_SHOWN = 20;
+const MAX_LISTENERS_READ = 2_000;
+
+/** Who listens on `port`: per (cluster, address, processes), on which nodes (the first few). */
+function listenersOf(rows: readonly NodeListenerRow[], port: number, nameOf: Map<number, string>) {
+  const groups = new Map<
+    string,
+    { cluster: string; address: string; processes: string[]; pod: string | null; nodes: string[] }
+  >();
+  for (const r of rows) {
+    if (r.listener.port !== port) continue;
+    const processes = r.listener.processes.map((p) => p.name);
+    const pod = r.listener.pod ? `${r.listener.pod.namespace}/${r.listener.pod.name}` : null;
+    const key = JSON.stringify([r.clusterId, r.listener.address, processes, pod]);
+    const group = groups.get(key) ?? {
+      cluster: nameOf.get(r.clusterId) ?? "",
+      address: r.listener.address,
+      processes,
+      pod,
+      nodes: [],
+    };
+    group.nodes.push(r.node);
+    groups.set(key, group);
+  }
+  return [...groups.values()].slice(0, MAX_LISTENERS_SHOWN).map((g) => ({
+    ...g,
+    nodeCount: g.nodes.length,
+    nodes: g.nodes.slice(0, MAX_LISTENERS_SHOWN),
+  }));
 }
 
 function why(chosen: Candidate, passedOver: number): string {

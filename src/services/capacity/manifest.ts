@@ -186,6 +186,7 @@ export async function checkManifest(ctx: ServiceContext, input: CheckManifestInp
         ...(workload.requiredNodeAffinity ? { requiredNodeAffinity: workload.requiredNodeAffinity } : {}),
         ...(input.sampleSize ? { sampleSize: input.sampleSize } : {}),
         everyEligibleNode: workload.everyEligibleNode,
+        hostNetwork: workload.hostNetwork,
         ...(input.includeStale ? { includeStale: true } : {}),
       },
       { self: replacedWorkloads(workload) },

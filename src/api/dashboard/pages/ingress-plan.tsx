@@ -75,6 +75,15 @@ function refusalText(r: Plan["passedOver"][number]["refusals"][number]): string 
             `${h.namespace}/${h.kind}/${h.name}${h.declared ? " (declared)" : ""} on ${h.nodes} node(s) of ${h.cluster}`,
         )
         .join("; ")}`;
+    case "listened":
+      return `${r.port} listened on by ${
+        ("listeners" in r ? r.listeners : [])
+          .map(
+            (l) =>
+              `${l.processes.join(",") || "no process"}${l.pod ? ` (pod ${l.pod})` : ""} on ${l.address} on ${l.nodeCount} node(s) of ${l.cluster} (${l.nodes.join(", ")})`,
+          )
+          .join("; ") || "a node"
+      }`;
     case "excluded":
       return `${r.port} excluded on ${r.cluster}: ${r.range} ${r.why}`;
     case "reserved":

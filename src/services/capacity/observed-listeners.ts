@@ -1,0 +1,133 @@
+/**
+ * What the planners read of node listener history (docs/listeners.md): the open listeners of the
+ * target clusters on the ports a plan asks about, and which nodes are observed at all (an open
+ * node_port_range_versions row). Always bounded by cluster ids and by the ports in question, so a
+ * plan never loads every cluster's listeners.
+ */
+import { and, asc, between, isNull, sql } from "drizzle-orm";
+import type { AttributionTier, ListenerProtocol, ObservedListener } from "../../contract/listeners.js";
+import { arrayLiteral } from "../../db/bulk-insert.js";
+import { rawRows } from "../../db/raw.js";
+import { nodeListenerVersions, nodePortRangeVersions } from "../../db/schema/index.js";
+import type { Db } from "../../db/types.js";
+
+/** One open listener of a node, with the node's cluster and the tier that saw it. */
+export interface NodeListenerRow {
+  clusterId: number;
+  node: string;
+  attribution: AttributionTier;
+  listener: ObservedListener;
+}
+
+const t = nodeListenerVersions;
+
+/** Open listeners of `ids`' nodes on `ports` (a list, or an inclusive range), ordered by node. */
+export async function openListenersOn(
+  db: Db,
+  ids: readonly number[],
+  ports: readonly number[] | { from: number; to: number },
+  protocol?: ListenerProtocol,
+  limit?: number,
+): Promise<NodeListenerRow[]> {
+  if (ids.length === 0 || (!("from" in ports) && ports.length === 0)) return [];
+  const portFilter =
+    "from" in ports
+      ? between(t.port, ports.from, ports.to)
+      : sql`${t.port} = ANY(${arrayLiteral([...ports])}::int[])`;
+  const rows = await db
+    .select()
+    .from(t)
+    .where(
+      and(
+        isNull(t.validTo),
+        sql`${t.clusterId} = ANY(${arrayLiteral([...ids])}::int[])`,
+        portFilter,
+        protocol ? sql`${t.protocol} = ${protocol}` : undefined,
+      ),
+    )
+    .orderBy(asc(t.clusterId), sql`${t.node} COLLATE "C"`, asc(t.port), asc(t.address))
+    .limit(limit ?? MAX_LISTENER_ROWS);
+  return rows.map((r) => ({
+    clusterId: r.clusterId,
+    node: r.node,
+    attribution: r.attribution as AttributionTier,
+    listener: {
+      protocol: r.protocol as ListenerProtocol,
+      address: r.address,
+      family: r.family === 6 ? 6 : 4,
+      port: r.port,
+      scope: r.scope as ObservedListener["scope"],
+      ...(r.dualStack !== null ? { dualStack: r.dualStack } : {}),
+      ...(r.interface !== "" ? { interface: r.interface } : {}),
+      processes: r.processes,
+      ...(r.podNamespace && r.podName
+        ? {
+            pod: {
+              namespace: r.podNamespace,
+              name: r.podName,
+              ...(r.podContainer ? { container: r.podContainer } : {}),
+            },
+          }
+        : {}),
+    },
+  }));
+}
+
+/** Rows one read returns at most: a plan asks about a handful of ports, or names listeners per port. */
+const MAX_LISTENER_ROWS = 100_000;
+
+/** Distinct ports some node of `ids` listens on (any address) in `range`, of `protocol`. */
+export async function listenedPorts(
+  db: Db,
+  ids: readonly number[],
+  range: { from: number; to: number },
+  protocol: ListenerProtocol,
+): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ port: t.port })
+    .from(t)
+    .where(
+      and(
+        isNull(t.validTo),
+        sql`${t.clusterId} = ANY(${arrayLiteral([...ids])}::int[])`,
+        between(t.port, range.from, range.to),
+        sql`${t.protocol} = ${protocol}`,
+      ),
+    );
+  return new Set(rows.map((r) => r.port));
+}
+
+/** The observed nodes of `ids` and their reported ip_local_port_range (null when not reported). */
+export async function observedNodes(db: Db, ids: readonly number[]) {
+  if (ids.length === 0) return [];
+  const r = nodePortRangeVersions;
+  return db
+    .select({ clusterId: r.clusterId, node: r.node, portFrom: r.portFrom, portTo: r.portTo })
+    .from(r)
+    .where(and(isNull(r.validTo), sql`${r.clusterId} = ANY(${arrayLiteral([...ids])}::int[])`));
+}
+
+/**
+ * Per cluster of `ids`, the distinct ip_local_port_ranges its nodes report; null for a cluster where
+ * some node reports none (not observed, or its report lacks the range): its range is then unknown.
+ */
+export async function reportedLocalRanges(db: Db, ids: readonly number[]) {
+  const byCluster = new Map<number, { from: number; to: number }[] | null>();
+  if (ids.length === 0) return byCluster;
+  const r = nodePortRangeVersions;
+  const rows = await rawRows<{ clusterId: number; portFrom: number | null; portTo: number | null }>(
+    db,
+    sql`SELECT DISTINCT n.cluster_id AS "clusterId", ${r.portFrom} AS "portFrom", ${r.portTo} AS "portTo"
+        FROM node_versions n LEFT JOIN ${r}
+          ON ${r.clusterId} = n.cluster_id AND ${r.node} = n.name AND ${r.validTo} IS NULL
+        WHERE n.valid_to IS NULL AND n.cluster_id = ANY(${arrayLiteral([...ids])}::int[])`,
+  );
+  for (const row of rows) {
+    const known = byCluster.get(row.clusterId);
+    if (row.portFrom === null || row.portTo === null) byCluster.set(row.clusterId, null);
+    else if (known !== null)
+      byCluster.set(row.clusterId, [...(known ?? []), { from: row.portFrom, to: row.portTo }]);
+  }
+  return byCluster;
+}
