@@ -98,16 +98,6 @@ export async function listenedPorts(
   return new Set(rows.map((r) => r.port));
 }
 
-/** The observed nodes of `ids` and their reported ip_local_port_range (null when not reported). */
-export async function observedNodes(db: Db, ids: readonly number[]) {
-  if (ids.length === 0) return [];
-  const r = nodePortRangeVersions;
-  return db
-    .select({ clusterId: r.clusterId, node: r.node, portFrom: r.portFrom, portTo: r.portTo })
-    .from(r)
-    .where(and(isNull(r.validTo), sql`${r.clusterId} = ANY(${arrayLiteral([...ids])}::int[])`));
-}
-
 /**
  * Per cluster of `ids`, the distinct ip_local_port_ranges its nodes report; null for a cluster where
  * some node reports none (not observed, or its report lacks the range): its range is then unknown.
