@@ -58,6 +58,11 @@ export function reportsOf(
   return reports;
 }
 
+/** Every allocation of the state, pod by pod, without copying them into one list. */
+export function* stateAllocations(state: FactState): Generator<AllocationFact> {
+  for (const list of state.allocations.values()) yield* list;
+}
+
 export const allocationFactCount = (state: FactState): number => {
   let count = 0;
   for (const list of state.allocations.values()) count += list.length;

@@ -9,6 +9,7 @@ import type {
   ListenerProtocol,
   ListenerScope,
   NodeListeners,
+  ObservedListener,
 } from "../contract/listeners.js";
 import { withFingerprint } from "./fingerprint.js";
 
@@ -71,3 +72,38 @@ export const nodePortRangeFact = (report: NodeListeners): NodePortRangeFact =>
     portFrom: report.localPortRange?.from ?? null,
     portTo: report.localPortRange?.to ?? null,
   });
+
+/** A listener's stored columns, as a fact or as a row read back (raw SQL answers text for enums). */
+export interface StoredListenerColumns {
+  protocol: string;
+  address: string;
+  family: number;
+  port: number;
+  scope: string;
+  dualStack: boolean | null;
+  /** '' when bound to no device */
+  interface: string | null;
+  processes: ListenerProcess[];
+  podNamespace: string | null;
+  podName: string | null;
+  podContainer: string | null;
+}
+
+/** The contract's listener of its stored columns: what the domain classifies, plans against and groups. */
+export function listenerOfStored(row: StoredListenerColumns): ObservedListener {
+  const listener: ObservedListener = {
+    protocol: row.protocol as ListenerProtocol,
+    address: row.address,
+    family: row.family === 6 ? 6 : 4,
+    port: row.port,
+    scope: row.scope as ListenerScope,
+    processes: row.processes,
+  };
+  if (row.dualStack !== null) listener.dualStack = row.dualStack;
+  if (row.interface) listener.interface = row.interface;
+  if (row.podNamespace && row.podName) {
+    listener.pod = { namespace: row.podNamespace, name: row.podName };
+    if (row.podContainer) listener.pod.container = row.podContainer;
+  }
+  return listener;
+}

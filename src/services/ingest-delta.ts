@@ -23,6 +23,7 @@ import {
   podsOnUnknownNodes,
   projectionsUnchanged,
   reportsOnUnknownNodes,
+  stateAllocations,
   stateSize,
 } from "../domain/fact-state.js";
 import {
@@ -32,6 +33,7 @@ import {
   type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
+import { listenerTally } from "../domain/listener-tally.js";
 import { loadFactState } from "./base-states.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -130,6 +132,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         opened: 0,
         closed: 0,
         portSummary: null,
+        listeners: null,
       });
       return { result: { changed: false, opened: 0, closed: 0, snapshotId } };
     }
@@ -208,6 +211,7 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         opened,
         closed,
         portSummary: projected?.portSummary ?? null,
+        listeners: changed ? listenerTally(state.reports.values(), stateAllocations(state)) : null,
       }),
       bulkInsertMany(tx, inserts),
     ]);

@@ -9,6 +9,7 @@ import { rawRows } from "../db/raw.js";
 import { naturalKey } from "../db/schema/versioned.js";
 import type { Db } from "../db/types.js";
 import type { OpenRow } from "../domain/history.js";
+import type { ListenerTally } from "../domain/listener-tally.js";
 import { factKey, type HistoryTable, historyTables, type PerTable, perTable } from "./history-tables.js";
 
 /** Open (id, fp) of the given history tables of a cluster (all by default), in one statement. */
@@ -138,6 +139,8 @@ export interface LoggedPush {
   closed: number;
   /** the cluster's new port summary, when it was recomputed */
   portSummary: unknown[] | null;
+  /** its observed nodes and undeclared listeners (/metrics), when the state changed; null keeps them */
+  listeners: ListenerTally | null;
 }
 
 /** The log row and the cluster's new clock, in one statement; answers the log row's id. */
@@ -180,7 +183,9 @@ export async function logPush(tx: Db, push: LoggedPush): Promise<number> {
           last_snapshot_id = (SELECT id FROM logged),
           snapshots_accepted = snapshots_accepted + 1,
           snapshots_changed = snapshots_changed + ${push.changed ? 1 : 0},
-          port_summary = COALESCE(${push.portSummary ? JSON.stringify(push.portSummary) : null}::jsonb, port_summary)
+          port_summary = COALESCE(${push.portSummary ? JSON.stringify(push.portSummary) : null}::jsonb, port_summary),
+          observed_nodes = COALESCE(${push.listeners?.observedNodes ?? null}::int, observed_nodes),
+          undeclared_listeners = COALESCE(${push.listeners?.undeclaredListeners ?? null}::int, undeclared_listeners)
         WHERE id = ${clusterId}
         RETURNING last_snapshot_id::float8 AS id`,
   );

@@ -15,7 +15,7 @@ import { databaseErrorCode } from "../db/failures.js";
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
 import { clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
-import { type FactState, factStateOf } from "../domain/fact-state.js";
+import { type FactState, factStateOf, reportsOf } from "../domain/fact-state.js";
 import { workloadHeadroomSteps } from "../domain/headroom.js";
 import { indexByPort } from "../domain/held-ports.js";
 import {
@@ -35,6 +35,7 @@ import {
   ingressControllerHeadroom,
   withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
+import { listenerTally } from "../domain/listener-tally.js";
 import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
@@ -432,6 +433,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
         opened,
         closed,
         portSummary: facts?.portSummary ?? null,
+        listeners: facts && changed ? listenerTally(reportsOf(facts).values(), facts.allocations) : null,
       }),
       diff ? bulkInsertMany(tx, diff.inserts, push.pause) : null,
     ]);

@@ -19,6 +19,8 @@ export async function fleetMetrics(ctx: ServiceContext) {
       snapshotsAccepted: clusters.snapshotsAccepted,
       snapshotsChanged: clusters.snapshotsChanged,
       portSummary: clusters.portSummary,
+      observedNodes: clusters.observedNodes,
+      undeclaredListeners: clusters.undeclaredListeners,
       observedAt: snapshots.observedAt,
       receivedAt: snapshots.receivedAt,
     })

@@ -3,8 +3,9 @@
  * listener matrix read it: one port across the fleet (node_listener_versions_open_port_idx for now),
  * one node, or one cluster (its as-of index). Every read is bounded: the caller says how many rows.
  */
+
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { ListenerProtocol, ObservedListener } from "../contract/listeners.js";
+import type { ObservedListener } from "../contract/listeners.js";
 import {
   clusters,
   nodeListenerVersions,
@@ -13,6 +14,7 @@ import {
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
+import { listenerOfStored } from "../domain/node-listeners.js";
 import type { ServiceContext } from "./context.js";
 import { inSelection, type WhoQuestion } from "./who-page.js";
 
@@ -50,27 +52,7 @@ async function selectListeners(db: Db, where: SQL, take: number) {
 }
 
 /** The contract's listener of a stored row (what the domain classifies and the matrix groups). */
-export function asObservedListener(row: StoredListener): ObservedListener {
-  return {
-    protocol: row.protocol as ListenerProtocol,
-    address: row.address,
-    family: row.family as 4 | 6,
-    port: row.port,
-    scope: row.scope as ObservedListener["scope"],
-    ...(row.dualStack === null ? {} : { dualStack: row.dualStack }),
-    ...(row.interface ? { interface: row.interface } : {}),
-    processes: row.processes,
-    ...(row.podNamespace && row.podName
-      ? {
-          pod: {
-            namespace: row.podNamespace,
-            name: row.podName,
-            ...(row.podContainer ? { container: row.podContainer } : {}),
-          },
-        }
-      : {}),
-  };
-}
+export const asObservedListener = (row: StoredListener): ObservedListener => listenerOfStored(row);
 
 /** Up to `take` listeners on one port in the question's clusters at its instant. */
 export function listenersOnPort(ctx: ServiceContext, question: WhoQuestion, take: number) {

@@ -127,6 +127,50 @@ describe("node listeners on the server", () => {
     expect(await listeners(at(7))).toHaveLength(3);
   });
 
+  /** A gauge of this cluster on /metrics. */
+  async function gauge(name: string): Promise<number | undefined> {
+    const text = await (await h.app.request("/metrics", { headers: h.admin })).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{cluster="${CLUSTER}"}`));
+    return line === undefined ? undefined : Number(line.split(" ").at(-1));
+  }
+
+  it("counts observed nodes and the listeners no pod declares on /metrics, whole pushes and deltas alike", async () => {
+    // node-exporter declares 9100 on n0 (hostNetwork): its socket is declared; sshd and kubelet are not.
+    const exporter = tcpListener(9100, "0.0.0.0", { processes: [{ name: "node_exporter" }] });
+    const withExporter = (minute: number, reports: NodeListeners[]): SnapshotInput => ({
+      ...snapshot(minute, reports),
+      pods: [
+        {
+          namespace: "monitoring",
+          name: "node-exporter-n0",
+          node: "n0",
+          phase: "Running",
+          hostNetwork: true,
+          owner: { kind: "DaemonSet", name: "node-exporter" },
+          ports: [{ container: "exporter", containerPort: 9100, hostPort: 9100 }],
+        },
+      ],
+    });
+    expect(await gauge("portolan_cluster_undeclared_listeners")).toBe(0);
+    const first = withExporter(0, [report("n0", [sshd, kubelet, exporter]), report("n1", [])]);
+    expect((await push(first)).status).toBe(200);
+    expect(await gauge("portolan_cluster_observed_nodes")).toBe(2);
+    expect(await gauge("portolan_cluster_undeclared_listeners")).toBe(2);
+
+    // A delta that gives n1 a report with sshd: one more undeclared listener, still two nodes.
+    const second = withExporter(5, [report("n0", [sshd, kubelet, exporter]), report("n1", [sshd])]);
+    expect((await push(deltaBody(first, second))).status).toBe(200);
+    expect(await gauge("portolan_cluster_observed_nodes")).toBe(2);
+    expect(await gauge("portolan_cluster_undeclared_listeners")).toBe(3);
+
+    // An unchanged heartbeat keeps the figures; a push without reports observes nothing.
+    expect((await push({ ...second, observedAt: at(6) })).changed).toBe(false);
+    expect(await gauge("portolan_cluster_undeclared_listeners")).toBe(3);
+    expect((await push(withExporter(10, []))).status).toBe(200);
+    expect(await gauge("portolan_cluster_observed_nodes")).toBe(0);
+    expect(await gauge("portolan_cluster_undeclared_listeners")).toBe(0);
+  });
+
   it("keeps an observed node listening on nothing apart from an unobserved one", async () => {
     expect((await push(snapshot(0, [report("n0", [])]))).status).toBe(200);
     expect(await observed()).toEqual(["n0 none"]);

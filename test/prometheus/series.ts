@@ -9,6 +9,7 @@ export const RULE_INPUTS = [
   "portolan_workload_headroom",
   "portolan_cluster_stale",
   "portolan_cluster_host_port_pending_pods",
+  "portolan_cluster_undeclared_listeners",
 ] as const;
 
 /** The promtool unit tests; the first one's input series are a scrape of the demo fleet. */

@@ -41,6 +41,7 @@ describe("Portolan's alerting rules", () => {
       "PortolanWorkloadLowHeadroom",
       "PortolanClusterStale",
       "PortolanPodsPendingOnHostPorts",
+      "PortolanNewUndeclaredListener",
     ]);
   });
 
@@ -63,7 +64,7 @@ describe.runIf(promtoolFound)("promtool", () => {
 
   it("accepts the rule file", () => {
     const result = promtool("check", "rules", "portolan-rules.yaml");
-    expect(result.output).toContain("SUCCESS: 4 rules found");
+    expect(result.output).toContain("SUCCESS: 5 rules found");
     expect(result.status).toBe(0);
   });
 

@@ -67,6 +67,18 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     perCluster((x) => x.pendingOnHostPorts),
   );
   out.family(
+    "portolan_cluster_observed_nodes",
+    "gauge",
+    "nodes with a listener report (a node reader or an import): what the node listener answers cover",
+    perCluster((x) => x.observedNodes),
+  );
+  out.family(
+    "portolan_cluster_undeclared_listeners",
+    "gauge",
+    "listeners on observed nodes that no pod declares: host services, undeclared hostNetwork binds, unattributed sockets",
+    perCluster((x) => x.undeclaredListeners),
+  );
+  out.family(
     "portolan_cluster_last_seen_timestamp_seconds",
     "gauge",
     "server time of the last accepted push",

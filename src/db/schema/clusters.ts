@@ -38,6 +38,9 @@ export const clusters = pgTable(
     snapshotsChanged: bigint("snapshots_changed", { mode: "number" }).notNull().default(0),
     /** per host port: nodes holding it and schedulable nodes still free, computed at ingest */
     portSummary: jsonb("port_summary").$type<PortSummary[]>().notNull().default([]),
+    /** nodes with a listener report, and their listeners no pod declares: counted at ingest for /metrics */
+    observedNodes: integer("observed_nodes").notNull().default(0),
+    undeclaredListeners: integer("undeclared_listeners").notNull().default(0),
   },
   (t) => [
     uniqueIndex("clusters_name_key").on(t.name),

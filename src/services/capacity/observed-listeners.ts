@@ -4,12 +4,14 @@
  * node_port_range_versions row). Always bounded by cluster ids and by the ports in question, so a
  * plan never loads every cluster's listeners.
  */
+
 import { and, asc, between, isNull, sql } from "drizzle-orm";
 import type { AttributionTier, ListenerProtocol, ObservedListener } from "../../contract/listeners.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
 import { nodeListenerVersions, nodePortRangeVersions } from "../../db/schema/index.js";
 import type { Db } from "../../db/types.js";
+import { listenerOfStored } from "../../domain/node-listeners.js";
 
 /** One open listener of a node, with the node's cluster and the tier that saw it. */
 export interface NodeListenerRow {
@@ -51,25 +53,7 @@ export async function openListenersOn(
     clusterId: r.clusterId,
     node: r.node,
     attribution: r.attribution as AttributionTier,
-    listener: {
-      protocol: r.protocol as ListenerProtocol,
-      address: r.address,
-      family: r.family === 6 ? 6 : 4,
-      port: r.port,
-      scope: r.scope as ObservedListener["scope"],
-      ...(r.dualStack !== null ? { dualStack: r.dualStack } : {}),
-      ...(r.interface !== "" ? { interface: r.interface } : {}),
-      processes: r.processes,
-      ...(r.podNamespace && r.podName
-        ? {
-            pod: {
-              namespace: r.podNamespace,
-              name: r.podName,
-              ...(r.podContainer ? { container: r.podContainer } : {}),
-            },
-          }
-        : {}),
-    },
+    listener: listenerOfStored(r),
   }));
 }
 

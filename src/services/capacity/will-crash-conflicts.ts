@@ -5,10 +5,12 @@
  * attributed socket), with the node's hostNetwork declarations of that port; the domain then applies
  * the bind rule and the classes (a listener some pod declares is the scheduler's business).
  */
+
 import { sql } from "drizzle-orm";
 import type { AttributionTier, ListenerProcess, ListenerProtocol } from "../../contract/listeners.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
+import { listenerOfStored } from "../../domain/node-listeners.js";
 import type { AllocationView } from "../../domain/views.js";
 import { willCrashConflicts } from "../../domain/will-crash.js";
 import { ownerOf } from "../../domain/workload.js";
@@ -70,25 +72,7 @@ export async function willCrashOn(
   );
   const found = [];
   for (const r of rows) {
-    const listener = {
-      protocol: r.lProtocol,
-      address: r.address,
-      family: (r.family === 6 ? 6 : 4) as 4 | 6,
-      port: r.hostPort,
-      scope: r.scope,
-      ...(r.dualStack !== null ? { dualStack: r.dualStack } : {}),
-      ...(r.iface !== "" ? { interface: r.iface } : {}),
-      processes: r.processes,
-      ...(r.podNamespace && r.podName
-        ? {
-            pod: {
-              namespace: r.podNamespace,
-              name: r.podName,
-              ...(r.podContainer ? { container: r.podContainer } : {}),
-            },
-          }
-        : {}),
-    };
+    const listener = listenerOfStored({ ...r, protocol: r.lProtocol, port: r.hostPort, interface: r.iface });
     const pod = {
       namespace: r.namespace,
       name: r.pod,
