@@ -51,11 +51,20 @@ type Thenable = PromiseLike<unknown> & { values(): unknown };
  * `unsafe` whose answers are checked when awaited. drizzle uses only `await unsafe(...)` and
  * `await unsafe(...).values()` (drizzle-orm/postgres-js/session.js), so the stand-in offers those.
  */
-export function checkedUnsafe(run: Unsafe, onDamaged: (error: Error) => void): Unsafe {
-  return ((...args: Parameters<Unsafe>) => checkedQuery(run(...args), onDamaged)) as unknown as Unsafe;
+export function checkedUnsafe(
+  run: Unsafe,
+  onDamaged: (error: Error) => void,
+  onFailed: (error: unknown) => void = () => {},
+): Unsafe {
+  return ((...args: Parameters<Unsafe>) =>
+    checkedQuery(run(...args), onDamaged, onFailed)) as unknown as Unsafe;
 }
 
-function checkedQuery(query: Thenable, onDamaged: (error: Error) => void) {
+function checkedQuery(
+  query: Thenable,
+  onDamaged: (error: Error) => void,
+  onFailed: (error: unknown) => void,
+) {
   const checked = {
     values() {
       query.values();
@@ -67,6 +76,10 @@ function checkedQuery(query: Thenable, onDamaged: (error: Error) => void) {
       onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
     ): Promise<A | B> {
       return Promise.resolve(query)
+        .then(undefined, (error: unknown) => {
+          onFailed(error);
+          throw error;
+        })
         .then((result) => {
           if (isDamagedResult(result)) {
             const rows = result as DriverResult;

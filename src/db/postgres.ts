@@ -89,6 +89,19 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     });
     handle.recycle();
   };
+  /**
+   * A connection whose handshake timed out may be one the driver left with a stale write buffer
+   * (isClosedConnectionWrite below): it stalls every later handshake the same way, so it would answer
+   * one request in every burst with CONNECT_TIMEOUT for good. Its pool is replaced (once per pool);
+   * while the database is really down this costs one new, idle pool per timeout.
+   */
+  const discardStalled = (from: Sql) => (error: unknown) => {
+    if (from !== client || (error as { code?: unknown } | null)?.code !== "CONNECT_TIMEOUT") return;
+    log("warn", "a database connection timed out in its handshake: its pool was replaced", {
+      code: "CONNECT_TIMEOUT",
+    });
+    handle.recycle();
+  };
   // drizzle keeps one client for the database's life, so it gets a stand-in that forwards to the
   // current pool; these three members are all drizzle's postgres-js session uses. Every answer is
   // checked on its way through (checked-results.ts), in transactions too.
@@ -96,14 +109,18 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     options: client.options,
     unsafe: ((...args: Parameters<Sql["unsafe"]>) => {
       const from = client;
-      return checkedUnsafe((...a) => from.unsafe(...a), discard(from))(...args);
+      return checkedUnsafe((...a) => from.unsafe(...a), discard(from), discardStalled(from))(...args);
     }) as Sql["unsafe"],
     begin: ((...args: unknown[]) => {
       const from = client;
       const body = args[args.length - 1];
       if (typeof body !== "function") return (from.begin as (...a: unknown[]) => unknown)(...args);
       const checkedBody = (tx: Sql) => body(checkedTransaction(tx, discard(from)));
-      return (from.begin as (...a: unknown[]) => unknown)(...args.slice(0, -1), checkedBody);
+      const begun = (from.begin as (...a: unknown[]) => Promise<unknown>)(...args.slice(0, -1), checkedBody);
+      return begun.then(undefined, (error: unknown) => {
+        discardStalled(from)(error);
+        throw error;
+      });
     }) as Sql["begin"],
   };
   // The stand-in has only what drizzle calls; the cast states that contract.
