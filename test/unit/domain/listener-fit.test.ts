@@ -1,23 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedListener } from "../../../src/contract/listeners.js";
 import { listenerBlocks } from "../../../src/domain/listener-fit.js";
+import { tcpListener } from "../../fixtures/listeners.js";
 
+/** The shared builder (test/fixtures/listeners.ts) with this table's argument order. */
 const listener = (
   address: string,
   port: number,
   protocol: "TCP" | "UDP",
   process?: string,
 ): ObservedListener => ({
+  ...tcpListener(port, address),
   protocol,
-  address,
-  family: address.includes(":") ? 6 : 4,
-  port,
-  scope:
-    address === "0.0.0.0" || address === "::"
-      ? "wildcard"
-      : address.startsWith("127.")
-        ? "loopback"
-        : "address",
   processes: process ? [{ name: process }] : [],
 });
 
