@@ -211,7 +211,12 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
         opened,
         closed,
         portSummary: projected?.portSummary ?? null,
-        listeners: changed ? listenerTally(state.reports.values(), stateAllocations(state)) : null,
+        // Only listeners and allocations move the tally: other changes keep the stored figures.
+        listeners: (["nodeListeners", "nodePortRanges", "allocations"] as const).some(
+          (k) => changes[k].open.length + changes[k].close.length > 0,
+        )
+          ? listenerTally(state.reports.values(), stateAllocations(state))
+          : null,
       }),
       bulkInsertMany(tx, inserts),
     ]);
