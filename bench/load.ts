@@ -5,7 +5,7 @@
  * acknowledged push is in history and no key is open twice (exit 1 otherwise). Stops by itself.
  *
  *   npm run load -- [--clusters 200] [--nodes 50] [--interval 1] [--readers 4] [--reader-rate 20]
- *                   [--seconds 60] [--quick]
+ *                   [--seconds 60] [--quick] [--mode delta|whole]
  *                   [--database-url postgres://…] [--server-node-options="--cpu-prof --cpu-prof-dir=/tmp/p"]
  */
 import { randomBytes } from "node:crypto";
@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { AgentPusher, type PushMode } from "./load/agent-pusher.js";
 import { allocationKeys, ClusterSim } from "./load/cluster-sim.js";
 import { backendCpuSeconds, createScratchDatabase, startServer } from "./load/server.js";
 import { Recorder } from "./load/stats.js";
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     "reader-rate": { type: "string", default: "20" },
     seconds: { type: "string" },
     quick: { type: "boolean", default: false },
+    /** delta: as the agent pushes (whole at start and after 409 BASE_MISMATCH); whole: every push whole */
+    mode: { type: "string", default: "delta" },
     "database-url": {
       type: "string",
       default: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
@@ -42,6 +45,9 @@ const readerCount = Number(args.readers);
 const readerRate = Number(args["reader-rate"]);
 const seconds = Number(args.seconds ?? (args.quick ? 20 : 60));
 const databaseUrl = args["database-url"];
+if (args.mode !== "delta" && args.mode !== "whole")
+  throw new Error(`--mode is delta or whole, not ${args.mode}`);
+const mode: PushMode = args.mode;
 const host = new URL(databaseUrl).hostname;
 if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
   throw new Error(`the load script only talks to loopback; ${host} is not`);
@@ -50,6 +56,9 @@ if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 const recorder = new Recorder();
+/** accepted pushes by what was sent, and deltas refused for their base (each followed by the whole) */
+const pushKinds = { whole: 0, delta: 0 };
+let baseMismatches = 0;
 let stopping = false;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -59,14 +68,19 @@ interface Answer {
 }
 
 /** One request with a timer we own (AbortSignal.timeout is unreliable on Node 20). */
-async function call(pool: Pool, method: "GET" | "POST", path: string, token: string, body?: string) {
+async function call(pool: Pool, method: "GET" | "POST", path: string, token: string, body?: string | Buffer) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
   try {
     const res = await pool.request({
       method,
       path,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+        // The agent's bodies are gzipped JSON; the script's own calls are plain.
+        ...(typeof body === "object" ? { "content-encoding": "gzip" } : {}),
+      },
       ...(body ? { body } : {}),
       signal: abort.signal,
     });
@@ -94,6 +108,7 @@ async function trpc<T>(pool: Pool, token: string, procedure: string, input: unkn
 
 interface PushingCluster {
   sim: ClusterSim;
+  pusher: AgentPusher;
   id: number;
   token: string;
   outcome: ClusterOutcome;
@@ -112,19 +127,30 @@ async function pushLoop(pool: Pool, cluster: PushingCluster, start: number, end:
     const keys = allocationKeys(snapshot);
     const began = performance.now();
     try {
-      const answer = await call(pool, "POST", "/v1/snapshots", cluster.token, JSON.stringify(snapshot));
+      let push = await cluster.pusher.prepare(snapshot);
+      let answer = await call(pool, "POST", "/v1/snapshots", cluster.token, push.body);
+      if (answer.status === 409 && describeFailure(answer) === "409 BASE_MISMATCH") {
+        // The agent's rule: the API holds another state, so the whole snapshot follows at once.
+        baseMismatches++;
+        push = await cluster.pusher.prepare(snapshot, true);
+        answer = await call(pool, "POST", "/v1/snapshots", cluster.token, push.body);
+      }
       if (answer.status === 200) {
         recorder.latency("push", performance.now() - began);
+        pushKinds[push.kind]++;
+        cluster.pusher.accepted(push);
         const { snapshotId } = answer.body as { snapshotId: number };
         acked.push({ clusterId: cluster.id, snapshotId, observedAt: snapshot.observedAt });
         cluster.outcome.acked = keys;
         cluster.outcome.unknown = [];
       } else {
+        cluster.pusher.forget();
         recorder.error("push", describeFailure(answer));
         // A 5xx may have committed before failing to answer; a 4xx did not.
         if (answer.status >= 500) cluster.outcome.unknown.push(keys);
       }
     } catch (error) {
+      cluster.pusher.forget();
       recorder.error("push", `network ${(error as Error).name}`);
       cluster.outcome.unknown.push(keys);
     }
@@ -187,6 +213,7 @@ async function main(): Promise<number> {
       const { token } = await trpc<{ token: string }>(pool, adminToken, "clusters.register", { name }, true);
       clusters.push({
         sim: new ClusterSim(name, nodeCount, c + 1),
+        pusher: new AgentPusher(mode),
         id: 0,
         token,
         outcome: { clusterId: 0, name, acked: null, unknown: [] },
@@ -199,7 +226,7 @@ async function main(): Promise<number> {
     }
     console.error(
       `server ${server.url} (pid ${server.pid}); ${clusterCount} clusters × ${nodeCount} nodes, ` +
-        `every ${intervalMs / 1000} s, ${readerCount} readers at ${readerRate}/s, ${seconds} s`,
+        `every ${intervalMs / 1000} s, ${readerCount} readers at ${readerRate}/s, ${seconds} s, ${mode} pushes`,
     );
 
     const acked: AckedPush[] = [];
@@ -243,11 +270,15 @@ async function main(): Promise<number> {
         intervalS: intervalMs / 1000,
         readers: readerCount,
         seconds,
+        mode,
       },
       pushes: {
         offeredPerS: +(offered / seconds).toFixed(1),
         acceptedPerS: +(recorder.count("push") / elapsed).toFixed(1),
         accepted: recorder.count("push"),
+        acceptedWhole: pushKinds.whole,
+        acceptedDelta: pushKinds.delta,
+        baseMismatches,
         latencyMs: recorder.summary("push"),
       },
       readsMs: Object.fromEntries(
