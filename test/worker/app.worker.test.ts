@@ -94,6 +94,31 @@ describe.skipIf(!haveDatabase)("the Worker on PostgreSQL through Hyperdrive", ()
     ]);
   });
 
+  it("ingests a gzipped snapshot, as the agent sends it", async () => {
+    const registered = await trpcData<{ token: string }>(
+      await SELF.fetch(`${BASE}/trpc/clusters.register`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...admin },
+        body: JSON.stringify({ name: "edge-gzip" }),
+      }),
+    );
+    const text = JSON.stringify({ ...WALKTHROUGH_SNAPSHOT, cluster: "edge-gzip" });
+    const zipped = await new Response(
+      new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    const pushed = await SELF.fetch(`${BASE}/v1/snapshots`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        authorization: `Bearer ${registered.token}`,
+      },
+      body: zipped,
+    });
+    expect(pushed.status).toBe(200);
+    expect(await pushed.json()).toMatchObject({ changed: true, opened: 4, closed: 0 });
+  });
+
   it("renders the dashboard's fleet and port map from the same procedures", async () => {
     const fleet = await SELF.fetch(`${BASE}/`, { headers: admin });
     expect(fleet.status).toBe(200);

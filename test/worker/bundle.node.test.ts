@@ -69,7 +69,7 @@ describe("the Worker bundle", () => {
     expect(inputs.filter((input) => forbidden.some((re) => re.test(input)))).toEqual([]);
   });
 
-  it("imports only runtime modules nodejs_compat provides (postgres.js's, and node:crypto for SHA-256)", () => {
+  it("imports only runtime modules nodejs_compat provides (postgres.js's, node:crypto for SHA-256, node:zlib for small gzip bodies)", () => {
     const external = new Set(
       Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)),
     );
@@ -79,6 +79,7 @@ describe("the Worker bundle", () => {
       "node:crypto",
       "node:events",
       "node:stream",
+      "node:zlib",
     ]);
   });
 

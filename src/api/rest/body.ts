@@ -3,6 +3,7 @@
  * refused with 413 before it is held in memory: the snapshot push (readJsonBody, its own limit) and,
  * through api/body-limits.ts, every other route that reads a body.
  */
+import { gunzipSync } from "node:zlib";
 import { parseJsonSteps } from "../../contract/json-steps.js";
 import { runSteps, runStepsPausing } from "../../contract/steps.js";
 import { ServiceError } from "../../services/errors.js";
@@ -14,7 +15,11 @@ const tooLarge = (max: number) =>
     `the body exceeds the limit of ${max} bytes (decompressed)`,
   );
 
-async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  limit = max,
+): Promise<Uint8Array<ArrayBuffer>> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -24,7 +29,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Prom
     size += value.byteLength;
     if (size > max) {
       await reader.cancel();
-      throw tooLarge(max);
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -34,7 +39,30 @@ async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Prom
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
+}
+
+/**
+ * A gzipped body at most this large (as sent) is inflated in one synchronous call: a delta or heartbeat
+ * is a few hundred bytes, and a DecompressionStream costs more in stream and thread-pool hops than
+ * the inflating itself (it was most of a heartbeat's CPU). The output stays capped, so the worst case
+ * is inflating maxBytes of a bomb (tens of ms for 32 MiB); larger bodies inflate as a stream.
+ */
+const SMALL_GZIP_BYTES = 64 * 1024;
+/** What gzip adds to text it cannot compress: its header and trailer, 5 bytes per stored block. */
+const gzipFrameBytes = (text: number) => 18 + 5 * Math.ceil(text / 65_535);
+
+function gunzipCapped(bytes: Uint8Array, max: number): string {
+  let text: Buffer;
+  try {
+    text = gunzipSync(bytes, { maxOutputLength: max });
+  } catch (error) {
+    // Past maxOutputLength zlib stops with ERR_BUFFER_TOO_LARGE: the body is over the limit.
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(max);
+    throw new ServiceError("BAD_REQUEST", "INVALID_GZIP", "the body is not valid gzip");
+  }
+  // TextDecoder, as for every other body: it drops a leading BOM, which Buffer#toString keeps.
+  return new TextDecoder().decode(text);
 }
 
 /** True for `application/json` with any parameters, in any case; not for `application/json-patch+json`. */
@@ -53,20 +81,23 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
   const encoding = (request.headers.get("content-encoding") ?? "identity").toLowerCase();
-  let stream: ReadableStream<Uint8Array> = request.body;
-  if (encoding === "gzip") {
-    stream = stream.pipeThrough(
-      new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
-    );
-  } else if (encoding !== "identity") {
+  if (encoding !== "gzip" && encoding !== "identity") {
     throw new ServiceError(
       "UNSUPPORTED_MEDIA_TYPE",
       "UNSUPPORTED_ENCODING",
       `Content-Encoding "${encoding}" is not supported (use gzip)`,
     );
   }
+  const decoder = new TextDecoder();
+  if (encoding === "identity") return decoder.decode(await readCapped(request.body, maxBytes));
+  // gzip: as sent, the body is never larger than what it inflates to (plus gzip's few bytes of frame).
+  const sent = await readCapped(request.body, maxBytes + gzipFrameBytes(maxBytes), maxBytes);
+  if (sent.byteLength <= SMALL_GZIP_BYTES) return gunzipCapped(sent, maxBytes);
+  const inflated = new Blob([sent])
+    .stream()
+    .pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
   try {
-    return await readCapped(stream, maxBytes);
+    return decoder.decode(await readCapped(inflated, maxBytes));
   } catch (error) {
     if (error instanceof ServiceError) throw error;
     throw new ServiceError("BAD_REQUEST", "INVALID_GZIP", "the body is not valid gzip");
