@@ -64,15 +64,35 @@ const GAVE_UP = ` (still refused after waiting as told up to ${DEFAULT_RETRY_AFT
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
+/**
+ * What a CLI user does about a refused token: the server's message speaks HTTP ("send 'Authorization:
+ * Bearer …'"), which the CLI sends for them.
+ */
+function tokenHint(status: number | undefined, tokenGiven: boolean): string {
+  if (status === 401 && !tokenGiven)
+    return " (give a token with --token or PORTOLAN_TOKEN: the admin token, or a read token from `portolan tokens create <name>`)";
+  if (status === 401)
+    return " (check --token or PORTOLAN_TOKEN, and --url: a token of another Portolan server is unknown here)";
+  if (status === 403) return " (this call needs another kind of token: --token or PORTOLAN_TOKEN)";
+  return "";
+}
+
 /** The server's message for a failed call, or the connection problem, in one line. */
-export function describeCallError(error: unknown, url: string): string {
+export function describeCallError(error: unknown, url: string, tokenGiven = true): string {
   const cause = (error instanceof TRPCClientError ? error.cause : error) as { code?: string } | undefined;
   if (UNREACHABLE.has(cause?.code ?? "") || /fetch failed/.test((error as Error).message))
     return `cannot reach the Portolan server at ${url}`;
   if (error instanceof TRPCClientError) {
-    const data = (error as TRPCClientError<AppRouter>).data as { reason?: string } | undefined;
+    const data = (error as TRPCClientError<AppRouter>).data as
+      | { reason?: string; httpStatus?: number }
+      | undefined;
     const gaveUp = data?.reason && LIMIT_REASONS.has(data.reason) ? GAVE_UP : "";
-    return data?.reason ? `${data.reason}: ${error.message}${gaveUp}` : error.message;
+    const hint = tokenHint(data?.httpStatus, tokenGiven);
+    // The CLI sends the header itself: its hint replaces the server's HTTP advice.
+    const message = hint
+      ? error.message.replace(/: send 'Authorization: Bearer <token>'$/, "")
+      : error.message;
+    return data?.reason ? `${data.reason}: ${message}${gaveUp}${hint}` : `${message}${hint}`;
   }
   return (error as Error).message;
 }

@@ -12,6 +12,7 @@ import { registerPorts } from "./commands/ports.js";
 import { registerPush } from "./commands/push.js";
 import { registerReport } from "./commands/report.js";
 import { registerReserve } from "./commands/reserve.js";
+import { registerTokens } from "./commands/tokens.js";
 import { registerTrends } from "./commands/trends.js";
 import { createCliContext, describeCallError, InputError, UsageError } from "./context.js";
 
@@ -65,7 +66,7 @@ export async function main(
           outcome = USAGE;
           return;
         }
-        io.err(`error: ${describeCallError(error, url)}`);
+        io.err(`error: ${describeCallError(error, url, Boolean(globals.token ?? env.PORTOLAN_TOKEN))}`);
         outcome = REFUSED;
       }
     };
@@ -98,6 +99,7 @@ export async function main(
   registerReport(program, run);
   registerReserve(program, run);
   registerListeners(program, run);
+  registerTokens(program, run);
   showUsageAfterErrors(program);
 
   try {
