@@ -76,7 +76,7 @@ describe("capacity.headroom with observed listeners", () => {
   /** Per workload name: headroom, max replicas, listener-blocked nodes and the example's words. */
   async function headroom(asOf?: string) {
     const answer = dataOf(
-      await h.query("capacity.headroom", { clusters: [CLUSTER], ...(asOf ? { asOf: new Date(asOf) } : {}) }),
+      await h.query("capacity.headroom", { clusters: [CLUSTER], ...(asOf ? { asOf } : {}) }),
     );
     return Object.fromEntries(
       answer.workloads.map((w) => [
