@@ -245,20 +245,29 @@ export function podsOnUnknownNodes(state: FactState, pods: Iterable<PodFact>): P
 /** What the whole-cluster projections read of a pod besides its placement rules. */
 const projectedPart = (pod: PodFact) =>
   JSON.stringify([workloadKey(workloadOfPod(pod)), pod.node, pod.hostNetwork, pod.ports]);
+/** What the lowest-named pod of a workload decides for all of it: its rules, and (for listeners) hostNetwork. */
 const rulesOf = (pod: PodFact) =>
-  JSON.stringify([pod.nodeSelector, pod.tolerations, pod.requiredNodeAffinity]);
+  JSON.stringify([pod.nodeSelector, pod.tolerations, pod.requiredNodeAffinity, pod.hostNetwork]);
 
 /**
  * Whether the changes leave the headroom and port summary as they were, so a delta need not
  * recompute them over the whole cluster (a rolling restart: pods renamed, same workload, node, ports
- * and rules). True only when no node changed, the ended and begun pods read the same to the
- * projections (as multisets), and every workload they touch has one set of placement rules, so which
- * of its pods is lowest-named (the one whose rules count) does not matter. False is always safe.
+ * and rules). True only when no node and no listener changed, the ended and begun pods read the same
+ * to the projections (as multisets) and sit on no node whose listeners are attributed to pods, and
+ * every workload they touch has one set of placement rules, so which of its pods is lowest-named
+ * (the one whose rules count) does not matter. False is always safe.
  */
 export function projectionsUnchanged(state: FactState, changes: FactChanges): boolean {
   if (changes.nodes.close.length > 0 || changes.nodes.open.length > 0) return false;
   // Declared ports and IngressController headroom read the whole list.
   if (changes.ingressControllers.close.length > 0 || changes.ingressControllers.open.length > 0) return false;
+  // Headroom takes observed listeners as held (headroom-listeners.ts).
+  if (changes.nodeListeners.close.length > 0 || changes.nodeListeners.open.length > 0) return false;
+  // A listener attributed to a pod is classified by the pod's name, which a renamed pod changes.
+  for (const pod of [...changes.pods.close, ...changes.pods.open]) {
+    if (pod.node !== null && state.reports.get(pod.node)?.listeners.some((l) => l.podName !== null))
+      return false;
+  }
   const balance = new Map<string, number>();
   const touched = new Set<string>();
   const count = (pod: PodFact, by: number) => {

@@ -5,7 +5,15 @@
  */
 import { runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
 import { nodeEligibility } from "./eligibility.js";
+import {
+  type HeadroomListenerFact,
+  type ListenerBlockExample,
+  type ListenerHolds,
+  listenerBlockExample,
+  listenerHoldsSteps,
+} from "./headroom-listeners.js";
 import { indexByPort, portKey } from "./held-ports.js";
+import type { ListenerBlock } from "./listener-fit.js";
 import { type HostPortRef, hostPortsConflict, normaliseHostPort } from "./ports.js";
 import type { AllocationView, ClusterView, PlacementRules, PodView } from "./views.js";
 import { isBlockerOnly, type WorkloadRef, workloadKey, workloadOf, workloadOfPod } from "./workload.js";
@@ -25,12 +33,22 @@ export interface WorkloadHeadroom extends WorkloadRef {
   /** union of its pods' declared host ports */
   ports: HostPortRef[];
   eligibleNodes: string[];
-  /** eligible, holding none of its pods, and no other workload's allocation in the way */
+  /** eligible, holding none of its pods, and no other workload's allocation or observed listener in the way */
   freeNodes: string[];
   headroom: number;
   status: HeadroomStatus;
   maxReplicasKeepingOneSpare: number;
+  /**
+   * eligible nodes no allocation blocks where an observed listener no pod there declares is in the
+   * way of one of its ports (headroom-listeners.ts): neither free nor counted in max replicas
+   */
+  listenerBlockedNodes: string[];
+  /** the first of them, its first blocked port and the listener in the way; null when none */
+  listenerExample: ListenerBlockExample | null;
 }
+
+/** A cluster as headroom reads it: the view, and the listeners its observed nodes reported. */
+export type HeadroomCluster = ClusterView & { nodeListeners?: readonly HeadroomListenerFact[] };
 
 function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
   const ports = new Map<string, HostPortRef>();
@@ -52,32 +70,36 @@ function uniquePorts(pods: readonly PodView[]): HostPortRef[] {
  * the scheduler sees nothing that would keep two of their replicas apart.
  */
 export const workloadHeadroom = (
-  cluster: ClusterView,
+  cluster: HeadroomCluster,
   /** more holds, e.g. IngressControllers' declared ports (domain/ingress-controllers.ts) */
   declared: readonly AllocationView[] = [],
 ): WorkloadHeadroom[] => runSteps(workloadHeadroomSteps(cluster, declared));
 
 /** workloadHeadroom, stopping between chunks of pods, nodes and ports (contract/steps.ts). */
 export function* workloadHeadroomSteps(
-  { nodes, pods, allocations }: ClusterView,
+  { nodes, pods, allocations, nodeListeners = [] }: HeadroomCluster,
   declared: readonly AllocationView[] = [],
+  /** the listeners' index when the caller built it already (listenerHoldsSteps over nodeListeners) */
+  built?: ListenerHolds | null,
 ): Steps<WorkloadHeadroom[]> {
   const holders = indexByPort(declared.length > 0 ? [...allocations, ...declared] : allocations);
+  const listened = built !== undefined ? built : yield* listenerHoldsSteps(nodeListeners, allocations);
   // Many workloads share one nodeSelector and toleration set: judge each distinct set once (the
   // key is only a cache key; two spellings of the same rules merely cost a second evaluation).
-  const eligibleByRules = new Map<string, string[]>();
+  const eligibleByRules = new Map<string, { names: string[]; set: ReadonlySet<string> }>();
   const eligibleFor = function* ({ nodeSelector, tolerations, requiredNodeAffinity }: PlacementRules) {
     const key = JSON.stringify({ nodeSelector, tolerations, requiredNodeAffinity });
     let eligible = eligibleByRules.get(key);
     if (!eligible) {
       const rules = { nodeSelector, tolerations, requiredNodeAffinity };
-      eligible = [];
+      const names: string[] = [];
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i] as ClusterView["nodes"][number];
-        if (nodeEligibility(node, rules).eligible) eligible.push(node.name);
+        if (nodeEligibility(node, rules).eligible) names.push(node.name);
         if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
       }
-      eligible.sort(byName);
+      names.sort(byName);
+      eligible = { names, set: new Set(names) };
       eligibleByRules.set(key, eligible);
     }
     return eligible;
@@ -108,7 +130,8 @@ export function* workloadHeadroomSteps(
     if (ports.length === 0) continue;
     // Replicas share one template; during a rollout they may not, and the lowest-named pod decides.
     members.sort((a, b) => byName(a.name, b.name));
-    const eligibleNodes = yield* eligibleFor(members[0] ?? {});
+    const eligible = yield* eligibleFor(members[0] ?? {});
+    const eligibleNodes = eligible.names;
     const occupied = new Set(members.map((p) => p.node));
     // Nodes where another workload holds a conflicting port; its own replicas do not count here.
     const blocked = new Set<string>();
@@ -125,14 +148,29 @@ export function* workloadHeadroomSteps(
         }
       }
     }
-    sinceStop += eligibleNodes.length;
+    // Observed listeners in the way, on the nodes no allocation blocks; the lowest-named pod says
+    // whether its ports are sockets (hostNetwork) or CNI mappings.
+    const byListener =
+      listened?.blockedNodes(
+        ports,
+        members[0]?.hostNetwork === true,
+        (node) => eligible.set.has(node) && !blocked.has(node),
+      ) ?? new Map<string, ListenerBlock>();
+    sinceStop += eligibleNodes.length + byListener.size;
     const freeNodes: string[] = [];
+    const listenerBlockedNodes: string[] = [];
     let placeable = 0;
     for (const node of eligibleNodes) {
       if (blocked.has(node)) continue;
+      if (byListener.has(node)) {
+        listenerBlockedNodes.push(node);
+        continue;
+      }
       placeable++;
       if (!occupied.has(node)) freeNodes.push(node);
     }
+    const firstBlocked = listenerBlockedNodes[0];
+    const firstBlock = firstBlocked === undefined ? undefined : byListener.get(firstBlocked);
     rows.push({
       ...workload,
       replicas: members.length,
@@ -143,6 +181,9 @@ export function* workloadHeadroomSteps(
       headroom: freeNodes.length,
       status: headroomStatus(freeNodes.length),
       maxReplicasKeepingOneSpare: Math.max(0, placeable - 1),
+      listenerBlockedNodes,
+      listenerExample:
+        firstBlocked !== undefined && firstBlock ? listenerBlockExample(firstBlocked, firstBlock) : null,
     });
   }
   return rows.sort((a, b) => byName(workloadKey(a), workloadKey(b)));

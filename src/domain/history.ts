@@ -9,6 +9,7 @@ import type { NodeAffinity, Protocol, Taint, Toleration } from "../contract/snap
 import { mapInSteps, runSteps, STEP_CHUNK, type Steps } from "../contract/steps.js";
 import { withFingerprint } from "./fingerprint.js";
 import type { WorkloadHeadroom } from "./headroom.js";
+import type { ListenerBlockExample } from "./headroom-listeners.js";
 import { isLegacyFingerprint, legacyFingerprint } from "./legacy-fingerprint.js";
 import {
   type NodeListenerFact,
@@ -82,11 +83,14 @@ export interface HeadroomFact {
   headroom: number;
   status: string;
   maxReplicas: number;
+  /** only when observed listeners cost the workload nodes (absent: none, stored as NULL) */
+  listenerBlockedNodes?: number;
+  listenerExample?: ListenerBlockExample;
 }
 
 export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[] {
-  return rows.map((w) =>
-    withFingerprint({
+  return rows.map((w) => {
+    const fact: Omit<HeadroomFact, "fp"> = {
       namespace: w.namespace,
       kind: w.kind,
       name: w.name,
@@ -98,8 +102,15 @@ export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[]
       headroom: w.headroom,
       status: w.status,
       maxReplicas: w.maxReplicasKeepingOneSpare,
-    }),
-  );
+    };
+    // Absent rather than 0: a row no listener touches keeps the fingerprint it had before listeners
+    // counted, so the first push after the upgrade does not re-version every workload.
+    if (w.listenerBlockedNodes.length > 0) {
+      fact.listenerBlockedNodes = w.listenerBlockedNodes.length;
+      if (w.listenerExample) fact.listenerExample = w.listenerExample;
+    }
+    return withFingerprint(fact);
+  });
 }
 
 /** An OpenShift IngressController as the snapshot contract carries it (src/contract/schema.ts). */

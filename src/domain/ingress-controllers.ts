@@ -9,8 +9,10 @@ import type { Toleration } from "../contract/snapshot.js";
 import { nodeEligibility } from "./eligibility.js";
 import { fingerprint } from "./fingerprint.js";
 import { headroomStatus, type WorkloadHeadroom } from "./headroom.js";
+import { type ListenerHolds, listenerBlockExample } from "./headroom-listeners.js";
 import { portKey } from "./held-ports.js";
 import type { AllocationFact, IngressControllerFact } from "./history.js";
+import type { ListenerBlock } from "./listener-fit.js";
 import { type HostPortRef, hostPortsConflict, WILDCARD_IP } from "./ports.js";
 import type { AllocationView, NodeView, PlacementRules } from "./views.js";
 import { type WorkloadRef, workloadKey, workloadOf } from "./workload.js";
@@ -188,6 +190,8 @@ export function ingressControllerHeadroom(
   nodes: readonly NodeView[],
   controllers: readonly IngressControllerFact[],
   holders: ReadonlyMap<string, readonly AllocationView[]>,
+  /** the cluster's observed listeners (headroom-listeners.ts); a router's ports are sockets */
+  listened: ListenerHolds | null = null,
 ): WorkloadHeadroom[] {
   const rows: WorkloadHeadroom[] = [];
   for (const ic of controllers) {
@@ -205,7 +209,14 @@ export function ingressControllerHeadroom(
         if (hostPortsConflict(port, a) && workloadKey(workloadOf(a)) !== router) blocked.add(a.node);
       }
     }
-    const placeable = eligibleNodes.filter((n) => !blocked.has(n));
+    const eligible = new Set(eligibleNodes);
+    const byListener =
+      listened?.blockedNodes(ports, true, (n) => eligible.has(n) && !blocked.has(n)) ??
+      new Map<string, ListenerBlock>();
+    const placeable = eligibleNodes.filter((n) => !blocked.has(n) && !byListener.has(n));
+    const listenerBlockedNodes = eligibleNodes.filter((n) => byListener.has(n));
+    const firstBlocked = listenerBlockedNodes[0];
+    const firstBlock = firstBlocked === undefined ? undefined : byListener.get(firstBlocked);
     const replicas = ic.replicas ?? DEFAULT_ROUTER_REPLICAS;
     const headroom = Math.max(0, placeable.length - replicas);
     rows.push({
@@ -220,6 +231,9 @@ export function ingressControllerHeadroom(
       headroom,
       status: headroomStatus(headroom),
       maxReplicasKeepingOneSpare: Math.max(0, placeable.length - 1),
+      listenerBlockedNodes,
+      listenerExample:
+        firstBlocked !== undefined && firstBlock ? listenerBlockExample(firstBlocked, firstBlock) : null,
     });
   }
   return rows;

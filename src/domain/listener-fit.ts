@@ -46,3 +46,23 @@ export function listenerBlocks<A extends AllocationView>(
   }
   return blocks;
 }
+
+/**
+ * listenerBlocks without the listeners some pod on the node declares (class `declared`, by the node's
+ * `allocations`): such a socket is that pod's own. To a replica of its own workload it is the
+ * workload itself, never a blocker (a router's own socket does not cost it a node); to any other
+ * workload the declaration is an allocation, which blocks by the scheduler's rule already.
+ */
+export function undeclaredListenerBlocks<A extends AllocationView>(
+  wanted: readonly HostPortRef[],
+  hostNetwork: boolean,
+  node: { node: string; attribution: AttributionTier; listeners: readonly ObservedListener[] },
+  allocations: readonly A[],
+): ListenerBlock<A>[] {
+  const blocks: ListenerBlock<A>[] = [];
+  for (const block of listenerBlocks(wanted, hostNetwork, node, allocations)) {
+    const blockers = block.blockers.filter((c) => c.class !== "declared");
+    if (blockers.length > 0) blocks.push({ ...block, blockers });
+  }
+  return blocks;
+}

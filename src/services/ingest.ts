@@ -17,6 +17,7 @@ import type { Db } from "../db/types.js";
 import { clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
 import { type FactState, factStateOf, reportsOf } from "../domain/fact-state.js";
 import { workloadHeadroomSteps } from "../domain/headroom.js";
+import { listenerHoldsSteps } from "../domain/headroom-listeners.js";
 import { indexByPort } from "../domain/held-ports.js";
 import {
   adoptLegacyFingerprints,
@@ -86,13 +87,20 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
   const { nodes, ingressControllers, allocations } = facts;
   const declared = declaredPorts(nodes, ingressControllers, allocations);
   const declaredHolds = declared.map((d) => declaredAsAllocation(d, ingressControllers));
+  // Observed listeners count as held in headroom too (domain/headroom-listeners.ts); one index for both.
+  const listened = yield* listenerHoldsSteps(facts.nodeListeners, allocations);
   // Most clusters have no IngressControllers: their pushes build no second port index.
   const controllerRows =
     ingressControllers.length > 0
-      ? ingressControllerHeadroom(nodes, ingressControllers, indexByPort([...allocations, ...declaredHolds]))
+      ? ingressControllerHeadroom(
+          nodes,
+          ingressControllers,
+          indexByPort([...allocations, ...declaredHolds]),
+          listened,
+        )
       : [];
   yield;
-  const workloads = yield* workloadHeadroomSteps(facts, declaredHolds);
+  const workloads = yield* workloadHeadroomSteps(facts, declaredHolds, listened);
   const headroom = headroomFacts(withControllerHeadroom(workloads, controllerRows));
   yield;
   const counts = yield* portCountFactSteps(allocations);

@@ -20,6 +20,7 @@ import {
   asObservedListener,
   clusterListeners,
   hostNetworkHoldsOfPort,
+  hostNetworkHoldsOnNode,
   listenersOnPort,
   observedNodes,
   type StoredListener,
@@ -77,20 +78,29 @@ export async function observedOnPort(ctx: ServiceContext, question: WhoQuestion)
   };
 }
 
-/** One node's observed listeners, classified against the node's allocations at the instant. */
+/**
+ * One node's observed listeners, each classified against every hostNetwork allocation of the node on
+ * its port at the instant (not only those on the page of allocations the answer shows).
+ */
 export async function observedOnNode(
   ctx: ServiceContext,
   at: { clusterId: number; node: string; asOf?: Date | undefined },
-  allocations: readonly (AllocationView & { clusterId: number })[],
 ) {
   const [rows, nodes] = await Promise.all([
     clusterListeners(ctx.db, at, MAX_LISTED_LISTENERS + 1),
     observedNodes(ctx.db, at),
   ]);
+  const listed = rows.slice(0, MAX_LISTED_LISTENERS);
+  const holds = await hostNetworkHoldsOnNode(
+    ctx.db,
+    at,
+    listed.map((r) => r.port),
+  );
+  const allocations = asAllocationViews(holds);
   return {
     /** the node sent a listener report valid at the instant (it may listen on nothing) */
     listenersObserved: nodes.some((n) => n.node === at.node),
-    listeners: rows.slice(0, MAX_LISTED_LISTENERS).map((row) => presentListener(row, allocations)),
+    listeners: listed.map((row) => presentListener(row, allocations)),
     listenersTruncated: rows.length > MAX_LISTED_LISTENERS,
   };
 }

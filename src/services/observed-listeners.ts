@@ -6,6 +6,7 @@
 
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { ObservedListener } from "../contract/listeners.js";
+import { arrayLiteral } from "../db/bulk-insert.js";
 import {
   clusters,
   nodeListenerVersions,
@@ -76,6 +77,32 @@ export function hostNetworkHoldsOfPort(ctx: ServiceContext, question: WhoQuestio
         eq(portAllocations.hostNetwork, true),
         inSelection(ctx, question, portAllocations.clusterId),
         validAt(portAllocations, question.asOf),
+      ),
+    );
+}
+
+/**
+ * One node's hostNetwork allocations at asOf on `ports` (its listeners' ports): all a listener of the
+ * node is classified against, whatever page of the node's allocations an answer shows. Bounded by
+ * the node's allocations on those ports.
+ */
+export function hostNetworkHoldsOnNode(
+  db: Db,
+  at: { clusterId: number; node: string; asOf?: Date | undefined },
+  ports: readonly number[],
+) {
+  if (ports.length === 0) return Promise.resolve([]);
+  const a = portAllocations;
+  return db
+    .select()
+    .from(a)
+    .where(
+      and(
+        eq(a.clusterId, at.clusterId),
+        eq(a.node, at.node),
+        eq(a.hostNetwork, true),
+        validAt(a, at.asOf),
+        sql`${a.hostPort} = ANY(${arrayLiteral([...new Set(ports)])}::int[])`,
       ),
     );
 }

@@ -221,13 +221,10 @@ export async function nodePorts(ctx: ServiceContext, input: z.output<typeof node
       `node "${input.node}" in cluster "${cluster.name}"${input.asOf ? ` at ${input.asOf.toISOString()}` : ""}`,
     );
   const { node, rows, counts, pods } = read;
+  // Classified against all the node's hostNetwork holds on the listeners' ports, not this page's.
   const observed =
     input.cursor === undefined
-      ? await observedOnNode(
-          ctx,
-          { clusterId: cluster.id, node: input.node, asOf: input.asOf },
-          rows.map(({ hostIP, ...a }) => ({ ...a, hostIP, clusterId: cluster.id })),
-        )
+      ? await observedOnNode(ctx, { clusterId: cluster.id, node: input.node, asOf: input.asOf })
       : null;
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
+import { tcpListener } from "../fixtures/listeners.js";
 import { sixWorkersSnapshot } from "../fixtures/six-workers.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { runCli } from "../helpers/cli.js";
@@ -256,6 +257,32 @@ describe("portolan CLI against a running server", () => {
     expect(run.out).toContain("Rollouts that would not finish");
     expect(run.out).toContain(
       "fix: set maxSurge: 0 and maxUnavailable: 1; or add one eligible node with the ports free",
+    );
+  });
+
+  it("headroom names the nodes observed listeners keep from a workload, with the listener", async () => {
+    const added = await cli("clusters", "add", "six-listeners", "--token", ADMIN, "--json");
+    const { token } = JSON.parse(added.out) as { token: string };
+    // httpd on worker-4's 0.0.0.0:9090, where monitoring-proxy (workers 1–3) would map its hostPort.
+    const state = {
+      ...sixWorkersSnapshot("six-listeners"),
+      nodeListeners: [
+        {
+          node: "worker-4",
+          attribution: "process" as const,
+          listeners: [tcpListener(9090, "0.0.0.0", { processes: [{ name: "httpd", pid: 77 }] })],
+        },
+      ],
+    };
+    const file = join(dir, "six-listeners.json");
+    writeFileSync(file, JSON.stringify(state));
+    expect((await cli("push", file, "--token", token)).code).toBe(0);
+    const run = await cli("headroom", "--token", ADMIN, "--cluster", "six-listeners");
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/monitoring\/Deployment\/monitoring-proxy\s+9090\/TCP\s+3\s+6\s+2\s+2 ok/);
+    expect(run.out).toContain("Nodes observed listeners keep from workloads");
+    expect(run.out).toContain(
+      "six-listeners monitoring/Deployment/monitoring-proxy: 1 node(s), e.g. worker-4 9090/TCP: httpd on 0.0.0.0:9090 [host-service]",
     );
   });
 

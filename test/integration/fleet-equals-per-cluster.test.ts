@@ -111,6 +111,8 @@ describe("capacity.headroom", () => {
             headroom: w.headroom,
             status: w.status,
             maxReplicasKeepingOneSpare: w.maxReplicasKeepingOneSpare,
+            listenerBlockedNodes: w.listenerBlockedNodes.length,
+            listenerExample: w.listenerExample,
             // only IngressControllers short of a spare node carry an `oc patch`; this fleet has none
             patch: null,
             rollout: nextRollout({ ...w, freeNodes: w.freeNodes.length }),

@@ -4,7 +4,8 @@
  * no longer observed, gone with its node). Random sequences of states — nodes coming and going, reports appearing, changing and
  * disappearing, listeners with and without processes, interfaces and dual-stack flags — are pushed
  * whole to one cluster and as a mix of whole pushes and deltas to its twin; every history table then
- * holds the same rows for both (ids and cluster aside).
+ * holds the same rows for both (ids and cluster aside), headroom_versions included, which two Pending
+ * workloads' listener-blocked nodes decide.
  */
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
@@ -68,12 +69,36 @@ const stateArb = fc
   }));
 type State = typeof stateArb extends fc.Arbitrary<infer T> ? T : never;
 
+/**
+ * Two Pending workloads whose headroom the listeners decide (headroom_versions is compared too): a
+ * hostNetwork one on 22 (the Linux bind rule) and an ordinary hostPort on 10250 (plan fit's rule).
+ */
+const PENDING: SnapshotInput["pods"] = [
+  {
+    namespace: "a",
+    name: "ssh-proxy-0",
+    node: null,
+    phase: "Pending",
+    hostNetwork: true,
+    owner: { kind: "Deployment", name: "ssh-proxy" },
+    ports: [{ container: "c", containerPort: 22, hostPort: 22 }],
+  },
+  {
+    namespace: "a",
+    name: "agent-0",
+    node: null,
+    phase: "Pending",
+    owner: { kind: "Deployment", name: "agent" },
+    ports: [{ container: "c", containerPort: 8080, hostPort: 10250 }],
+  },
+];
+
 const snapshot = (cluster: string, step: number, state: State): SnapshotInput => ({
   schemaVersion: 1,
   cluster,
   observedAt: at(step),
   nodes: state.nodes.map((name) => ({ name, ready: true })),
-  pods: [],
+  pods: PENDING,
   ...(state.reports.length > 0 ? { nodeListeners: state.reports.map(clean) } : {}),
 });
 

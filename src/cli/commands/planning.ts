@@ -103,6 +103,19 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
       ctx.out(`    fix: ${w.rollout.fixes.join("; or ")}`);
     }
   }
+  const listened = answer.workloads.filter((w) => w.listenerBlockedNodes > 0);
+  if (!ctx.json && listened.length > 0) {
+    ctx.out("\nNodes observed listeners keep from workloads (not free, not in max replicas):");
+    for (const w of listened) {
+      const e = w.listenerExample;
+      const example = e
+        ? `, e.g. ${e.node} ${e.hostPort}/${e.protocol}: ${e.processes.join(",") || "no process"}${e.pod ? ` (pod ${e.pod.namespace}/${e.pod.name})` : ""} on ${e.address}:${e.port}${e.interface ? `%${e.interface}` : ""} [${e.class}]`
+        : "";
+      ctx.out(
+        `  ${w.cluster} ${w.namespace}/${w.kind}/${w.name}: ${w.listenerBlockedNodes} node(s)${example}`,
+      );
+    }
+  }
   const patches = answer.workloads.filter((w) => w.patch);
   if (!ctx.json && patches.length > 0) {
     ctx.out("\nIngressControllers leaving no eligible node spare (unset replicas count as 2):");

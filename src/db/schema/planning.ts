@@ -1,4 +1,5 @@
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import type { ListenerBlockExample } from "../../domain/headroom-listeners.js";
 import type { HostPortRef } from "../../domain/ports.js";
 import { versionedTable } from "./versioned.js";
 
@@ -21,6 +22,10 @@ export const headroomVersions = versionedTable(
     headroom: integer("headroom").notNull(),
     status: text("status").notNull(),
     maxReplicas: integer("max_replicas").notNull(),
+    /** eligible nodes only observed listeners block (domain/headroom-listeners.ts); NULL: none */
+    listenerBlockedNodes: integer("listener_blocked_nodes"),
+    /** the first of them and the listener in the way; NULL when none */
+    listenerExample: jsonb("listener_example").$type<ListenerBlockExample>(),
   },
   {
     naturalKey: ["namespace", "kind", "name"],

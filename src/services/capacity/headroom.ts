@@ -53,6 +53,8 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
       headroom: headroomVersions.headroom,
       status: headroomVersions.status,
       maxReplicasKeepingOneSpare: headroomVersions.maxReplicas,
+      listenerBlockedNodes: headroomVersions.listenerBlockedNodes,
+      listenerExample: headroomVersions.listenerExample,
     })
     .from(headroomVersions)
     .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
@@ -66,8 +68,12 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
   return {
     /** the instant answered (null: each cluster's latest state) */
     asOf: input.asOf?.toISOString() ?? null,
-    workloads: page.map(({ createdAt, lastSeenAt, ...w }) => ({
+    workloads: page.map(({ createdAt, lastSeenAt, listenerBlockedNodes, listenerExample, ...w }) => ({
       ...w,
+      /** eligible nodes only observed listeners block: not free, not in max replicas (null stored: none) */
+      listenerBlockedNodes: listenerBlockedNodes ?? 0,
+      /** the first of them, the port and the listener in the way (address, processes, pod, class) */
+      listenerExample: listenerExample ?? null,
       stale: isStale(ctx, { createdAt, lastSeenAt }),
       /** IngressControllers whose replicas leave no eligible node spare: the patch that does */
       patch: replicasPatch({ ...w, maxReplicas: w.maxReplicasKeepingOneSpare }),

@@ -1,19 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { canonicalState } from "../../../src/contract/canonical.js";
+import type { NodeListeners } from "../../../src/contract/listeners.js";
 import { parseSnapshot, type SnapshotInput } from "../../../src/contract/snapshot.js";
 import { applyFactDelta, factStateOf, projectionsUnchanged } from "../../../src/domain/fact-state.js";
 import { workloadHeadroom } from "../../../src/domain/headroom.js";
 import { factsFromState, headroomFacts } from "../../../src/domain/history.js";
+import { tcpListener } from "../../fixtures/listeners.js";
 
 type Pod = SnapshotInput["pods"][number];
 
-function facts(nodes: string[], pods: Pod[]) {
+function facts(nodes: string[], pods: Pod[], nodeListeners: NodeListeners[] = []) {
   const parsed = parseSnapshot({
     schemaVersion: 1,
     cluster: "c",
     observedAt: "2026-01-01T00:00:00Z",
     nodes: nodes.map((name) => ({ name, ready: true, labels: { zone: name } })),
     pods,
+    nodeListeners,
   });
   if (!parsed.ok) throw new Error(parsed.message);
   return factsFromState(canonicalState(parsed.snapshot));
@@ -31,22 +34,38 @@ const web = (name: string, node: string, zone?: string): Pod => ({
 
 const headroomOf = (f: ReturnType<typeof facts>) => headroomFacts(workloadHeadroom(f)).map((h) => h.fp);
 
-/** Applies the change from `before` to `after` (the same nodes) as a delta of its pods. */
-function change(before: Pod[], after: Pod[]) {
+/**
+ * Applies the change from `before` to `after` (the same nodes) as a delta of its pods and of the
+ * listener reports `after` carries (`reports`: [before, after]).
+ */
+function change(before: Pod[], after: Pod[], reports: [NodeListeners[], NodeListeners[]] = [[], []]) {
   const nodes = ["n0", "n1", "n2"];
-  const state = factStateOf(facts(nodes, before));
-  const next = facts(nodes, after);
+  const state = factStateOf(facts(nodes, before, reports[0]));
+  const next = facts(nodes, after, reports[1]);
   const kept = new Set(after.map((p) => p.name));
+  const reported = new Set(reports[1].map((r) => r.node));
   const changes = applyFactDelta(state, {
     upserts: { ...next, nodes: [], ingressControllers: [] },
     removeNodes: [],
     removePods: before.filter((p) => !kept.has(p.name)).map((p) => [p.namespace, p.name] as const),
+    removeReports: reports[0].filter((r) => !reported.has(r.node)).map((r) => r.node),
   });
   return {
     unchanged: projectionsUnchanged(state, changes),
-    headroomMoved: headroomOf(facts(nodes, before)).join() !== headroomOf(next).join(),
+    headroomMoved: headroomOf(facts(nodes, before, reports[0])).join() !== headroomOf(next).join(),
   };
 }
+
+const httpd = (node: string, attribution: NodeListeners["attribution"] = "process", pod?: string) => ({
+  node,
+  attribution,
+  listeners: [
+    tcpListener(80, "0.0.0.0", {
+      processes: [{ name: "httpd" }],
+      ...(pod ? { pod: { namespace: "a", name: pod } } : {}),
+    }),
+  ],
+});
 
 describe("whether a delta can move the whole-cluster projections", () => {
   it("says unchanged for a renamed pod of a workload with one set of rules", () => {
@@ -68,6 +87,23 @@ describe("whether a delta can move the whole-cluster projections", () => {
 
   it("says changed when a pod moves to another node", () => {
     const result = change([web("web-1", "n0", "n0")], [web("web-2", "n1", "n0")]);
+    expect(result.unchanged).toBe(false);
+  });
+
+  it("says changed when a node's listeners change: headroom takes them as held", () => {
+    const pods = [web("web-1", "n0")];
+    const result = change(pods, pods, [[], [httpd("n1")]]);
+    expect(result).toEqual({ unchanged: false, headroomMoved: true });
+  });
+
+  it("says changed when a renamed pod sits on a node whose listeners are attributed to pods", () => {
+    // The socket names web-2: renamed, the pod no longer owns it, and it blocks n1 for web.
+    const reports = [httpd("n1", "pod", "web-2")];
+    const result = change(
+      [web("web-1", "n0", "n0"), web("web-2", "n1", "n0")],
+      [web("web-1", "n0", "n0"), web("web-3", "n1", "n0")],
+      [reports, reports],
+    );
     expect(result.unchanged).toBe(false);
   });
 });

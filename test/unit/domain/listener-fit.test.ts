@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedListener } from "../../../src/contract/listeners.js";
-import { listenerBlocks } from "../../../src/domain/listener-fit.js";
+import { listenerBlocks, undeclaredListenerBlocks } from "../../../src/domain/listener-fit.js";
+import type { AllocationView } from "../../../src/domain/views.js";
 import { tcpListener } from "../../fixtures/listeners.js";
 
 /** The shared builder (test/fixtures/listeners.ts) with this table's argument order. */
@@ -82,5 +83,52 @@ describe("listenerBlocks: which wanted ports a node's listeners block", () => {
         processes: b.blockers.flatMap((c) => c.listener.processes.map((p) => p.name)),
       })),
     ).toEqual(blocked);
+  });
+});
+
+describe("undeclaredListenerBlocks: the blocks less the sockets a pod on the node declares", () => {
+  const routerHold = (hostPort: number): AllocationView => ({
+    node: "worker-0",
+    namespace: "openshift-ingress",
+    pod: "router-default-1",
+    ownerKind: "Deployment",
+    ownerName: "router-default",
+    container: "router",
+    protocol: "TCP",
+    hostIP: "0.0.0.0",
+    hostPort,
+    hostNetwork: true,
+  });
+  const ordinaryHold = { ...routerHold(80), hostNetwork: false };
+  it.each([
+    {
+      name: "a router's own socket on its declared port is no blocker",
+      holds: [routerHold(80)],
+      listeners: [listener("0.0.0.0", 80, "TCP", "haproxy")],
+      blocked: [],
+    },
+    {
+      name: "an ordinary pod's hostPort is a mapping, not a socket: the listener stays a blocker",
+      holds: [ordinaryHold],
+      listeners: [listener("0.0.0.0", 80, "TCP", "httpd")],
+      blocked: [{ port: 80, classes: ["host-service"] }],
+    },
+    {
+      name: "a declaration of another port explains nothing",
+      holds: [routerHold(443)],
+      listeners: [listener("0.0.0.0", 80, "TCP", "httpd")],
+      blocked: [{ port: 80, classes: ["host-service"] }],
+    },
+    {
+      name: "only the declared port's socket is dropped",
+      holds: [routerHold(80)],
+      listeners: [listener("0.0.0.0", 80, "TCP", "haproxy"), listener("127.0.0.1", 443, "TCP", "stunnel")],
+      blocked: [{ port: 443, classes: ["host-service"] }],
+    },
+  ])("$name", ({ holds, listeners, blocked }) => {
+    const blocks = undeclaredListenerBlocks([port(80), port(443)], true, node(listeners), holds);
+    expect(blocks.map((b) => ({ port: b.port.hostPort, classes: b.blockers.map((c) => c.class) }))).toEqual(
+      blocked,
+    );
   });
 });

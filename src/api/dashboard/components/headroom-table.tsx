@@ -15,6 +15,13 @@ const portsText = (ports: HeadroomRow["ports"]) =>
     .map((p) => `${p.hostPort}/${p.protocol}`)
     .join(", ") + (ports.length > PORTS_SHOWN ? `, +${ports.length - PORTS_SHOWN} more` : "");
 
+/** The listener a row names, in words, e.g. "worker-3 80/TCP: sshd on 0.0.0.0:80 [host-service]". */
+function listenerTitle(e: HeadroomRow["listenerExample"]): string {
+  if (!e) return "";
+  const who = `${e.processes.join(",") || "no process"}${e.pod ? ` (pod ${e.pod.namespace}/${e.pod.name})` : ""}`;
+  return `e.g. ${e.node} ${e.hostPort}/${e.protocol}: ${who} on ${e.address}:${e.port} [${e.class}]`;
+}
+
 export function HeadroomTable(props: { view: View; rows: readonly HeadroomRow[]; more?: boolean }) {
   const { view, rows } = props;
   return (
@@ -59,7 +66,14 @@ export function HeadroomTable(props: { view: View; rows: readonly HeadroomRow[];
                 <td class="num">{w.replicas}</td>
                 <td class="num">{w.pending}</td>
                 <td class="num">{w.eligibleNodes}</td>
-                <td class="num">{w.freeNodes}</td>
+                <td class="num">
+                  {w.freeNodes}
+                  {w.listenerBlockedNodes > 0 ? (
+                    <span class="muted" title={listenerTitle(w.listenerExample)}>
+                      {` (${w.listenerBlockedNodes} kept by listeners)`}
+                    </span>
+                  ) : null}
+                </td>
                 <td>
                   {`${w.headroom} `}
                   <StatusBadge status={w.status} />
