@@ -120,6 +120,34 @@ describe("observed listeners beside the port map", () => {
     }
   });
 
+  it("writes observed listeners beside the holders in the port report, escaped, observed-only rows marked", async () => {
+    const report = async (format: "markdown" | "csv" | "json") =>
+      dataOf(await h.query("reports.portMap", { cluster: GRID_CLUSTER, format, asOf: at(15) })).content;
+    const md = await report("markdown");
+    expect(md).not.toContain(HOSTILE_PROCESS);
+    expect(md).toContain(
+      "| 9100 | TCP | 0.0.0.0 | monitoring/node-exporter (DaemonSet) | 2: w0, w1 | 2 | 3 nodes: &lt;img src=x\\|&gt;, node_exporter (host-service, declared); undeclared on 1 node a hostNetwork holder could take: a replica there would crash-loop |",
+    );
+    expect(md).toContain(
+      "| 29103 | TCP | – | observed only: no pod or IngressController declares it | – | – | 2 nodes: ovnkube (host-service); loopback only, still in the way of a wildcard bind |",
+    );
+    expect(md).toContain("| 22 | TCP | – | observed only");
+    const csv = (await report("csv")).split("\n");
+    expect(csv).toContain(`${GRID_CLUSTER},${at(15)},22,TCP,,,0,0,,true,3,sshd,host-service`);
+    const json = JSON.parse(await report("json")) as {
+      clusters: { ports: { hostPort: number; observedOnly?: boolean; observed?: { nodes: number } | null }[] }[];
+    };
+    expect(json.clusters[0]?.ports.map((p) => [p.hostPort, p.observedOnly, p.observed?.nodes])).toEqual([
+      [22, true, 3],
+      [9100, false, 3],
+      [29103, true, 2],
+    ]);
+    // Now nothing listens: the report is the declared holds alone, as before.
+    const now = dataOf(await h.query("reports.portMap", { cluster: GRID_CLUSTER, format: "markdown" })).content;
+    expect(now).not.toContain("observed only:");
+    expect(now).toContain("| 2: w0, w1 | 2 | – |");
+  });
+
   it("reads only the nodes asked about", async () => {
     const answer = dataOf(
       await h.query("ports.mapListeners", {
