@@ -79,7 +79,12 @@ export function observedCells<A extends AllocationView>(
 }
 
 /** Classes in the order a summary lists them: the ones that need a look first. */
-const CLASS_ORDER: readonly ListenerClass[] = ["undeclared-host-network", "host-service", "unknown", "declared"];
+const CLASS_ORDER: readonly ListenerClass[] = [
+  "undeclared-host-network",
+  "host-service",
+  "unknown",
+  "declared",
+];
 
 /** What a port's observed listeners add up to, as the port report prints it. */
 export interface ObservedPortSummary {

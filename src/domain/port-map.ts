@@ -307,7 +307,8 @@ export function withObservedOnlyEntries(
     const entry = built.get(text(key));
     if (entry) rows.push({ ...entry, observedOnly: false });
     // A held key the facts no longer build (a push ended it between the reads) is left out, as before.
-    else if (key.hostIP === OBSERVED_ONLY_HOST_IP) rows.push({ ...observedOnlyEntry(key), observedOnly: true });
+    else if (key.hostIP === OBSERVED_ONLY_HOST_IP)
+      rows.push({ ...observedOnlyEntry(key), observedOnly: true });
   }
   return rows;
 }

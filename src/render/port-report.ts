@@ -110,7 +110,10 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       parts.push("");
       continue;
     }
-    const held = m.totalPorts === undefined ? "" : ` ${m.totalPorts} host ports held (ports only listeners hold included).`;
+    const held =
+      m.totalPorts === undefined
+        ? ""
+        : ` ${m.totalPorts} host ports held (ports only listeners hold included).`;
     parts.push(`## ${escapeMarkdownText(m.cluster)}`, "");
     parts.push(
       `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes.${held} Free slots: nodes eligible for the holding workload where the port is still free. Observed listeners: what nodes that send listener reports listen on, beside the declared holds; rows marked observed only are ports no pod declares.`,
@@ -122,7 +125,15 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       continue;
     }
     parts.push(
-      markdownRow(["Port", "Protocol", "Host IP", "Workloads", "Held on", "Free slots", "Observed listeners"]),
+      markdownRow([
+        "Port",
+        "Protocol",
+        "Host IP",
+        "Workloads",
+        "Held on",
+        "Free slots",
+        "Observed listeners",
+      ]),
       "|---:|---|---|---|---|---:|---|",
     );
     for (const r of m.ports) parts.push(portRow(r));

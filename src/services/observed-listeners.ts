@@ -121,7 +121,9 @@ export async function listenerCountsOnPorts(
       listeners: sql<number>`count(*)::int`,
       nodes: sql<number>`count(DISTINCT ${t.node})::int`,
       // Names sort as "C" (DNS-1123 names: the dashboard's order too); the list is cut in SQL.
-      nodeNames: sql<string[]>`(array_agg(DISTINCT ${t.node} COLLATE "C" ORDER BY ${t.node} COLLATE "C"))[1:${sql.raw(String(NODE_NAME_SAMPLE))}]`,
+      nodeNames: sql<
+        string[]
+      >`(array_agg(DISTINCT ${t.node} COLLATE "C" ORDER BY ${t.node} COLLATE "C"))[1:${sql.raw(String(NODE_NAME_SAMPLE))}]`,
     })
     .from(t)
     .where(and(eq(t.clusterId, at.clusterId), validAt(t, at.asOf), onPorts(ports)))

@@ -60,6 +60,8 @@ describe("the port grid with observed listeners", () => {
     for (const port of ["22/TCP", "29103/TCP"]) {
       expect(gridRow(html, port)).toContain('class="status status-observed">observed only');
     }
+    // No holder: no held count, no free slots (a free count of 0 would read as full).
+    expect(gridRow(html, "29103/TCP").match(/<td class="num muted">–<\/td>/g)).toHaveLength(2);
     const [w0, , w2, w3] = nodeCells(gridRow(html, "29103/TCP"));
     expect(w0).toContain("obs ovnkube");
     expect(w2).toMatch(/class="cell-none".*–/s);
@@ -70,14 +72,17 @@ describe("the port grid with observed listeners", () => {
   it("marks the unobserved node's column and explains every mark in the legend", async () => {
     const html = await page(`/clusters/${GRID_CLUSTER}`);
     const header = html.slice(html.indexOf("<thead>"), html.indexOf("</thead>"));
-    expect(header.match(/<th scope="col" class="node">.*?<\/th>/gs)?.map((th) => th.includes("n/o"))).toEqual([
-      false,
-      false,
-      false,
-      true,
-    ]);
+    expect(header.match(/<th scope="col" class="node">.*?<\/th>/gs)?.map((th) => th.includes("n/o"))).toEqual(
+      [false, false, false, true],
+    );
     const legend = html.slice(html.indexOf('class="legend"'));
-    for (const mark of ["obs obs-declared", "obs obs-undeclared", "obs obs-risk", "status-observed", "unobs"]) {
+    for (const mark of [
+      "obs obs-declared",
+      "obs obs-undeclared",
+      "obs obs-risk",
+      "status-observed",
+      "unobs",
+    ]) {
       expect(legend).toContain(mark);
     }
     expect(legend).toContain("a wildcard bind of the port (0.0.0.0) fails on them");

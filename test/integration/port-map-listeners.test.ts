@@ -135,7 +135,9 @@ describe("observed listeners beside the port map", () => {
     const csv = (await report("csv")).split("\n");
     expect(csv).toContain(`${GRID_CLUSTER},${at(15)},22,TCP,,,0,0,,true,3,sshd,host-service`);
     const json = JSON.parse(await report("json")) as {
-      clusters: { ports: { hostPort: number; observedOnly?: boolean; observed?: { nodes: number } | null }[] }[];
+      clusters: {
+        ports: { hostPort: number; observedOnly?: boolean; observed?: { nodes: number } | null }[];
+      }[];
     };
     expect(json.clusters[0]?.ports.map((p) => [p.hostPort, p.observedOnly, p.observed?.nodes])).toEqual([
       [22, true, 3],
@@ -143,7 +145,9 @@ describe("observed listeners beside the port map", () => {
       [29103, true, 2],
     ]);
     // Now nothing listens: the report is the declared holds alone, as before.
-    const now = dataOf(await h.query("reports.portMap", { cluster: GRID_CLUSTER, format: "markdown" })).content;
+    const now = dataOf(
+      await h.query("reports.portMap", { cluster: GRID_CLUSTER, format: "markdown" }),
+    ).content;
     expect(now).not.toContain("observed only:");
     expect(now).toContain("| 2: w0, w1 | 2 | – |");
   });

@@ -238,7 +238,15 @@ describe("observed listeners in the port report", () => {
     ],
     [
       "a loopback listener read in part",
-      { ...observed, nodes: 1, processes: [], classes: [], loopbackOnly: true, willCrashNodes: 0, partial: true },
+      {
+        ...observed,
+        nodes: 1,
+        processes: [],
+        classes: [],
+        loopbackOnly: true,
+        willCrashNodes: 0,
+        partial: true,
+      },
       "1 node: no process; loopback only, still in the way of a wildcard bind; names from the first listeners read",
     ],
   ])("says %s", (_, value, text) => {

@@ -100,7 +100,8 @@ function ObservedMark(props: { cell: ObservedCell; row: PortRow; node: string })
   );
 }
 
-const NOT_OBSERVED_TITLE = "not observed: this node sends no listener report, so what it listens on is unknown";
+const NOT_OBSERVED_TITLE =
+  "not observed: this node sends no listener report, so what it listens on is unknown";
 
 /** ports.map lists an IngressController's declared ports as a workload of that kind, holding no pod. */
 const DECLARING_KIND = "IngressController";
@@ -242,7 +243,7 @@ export function PortGrid(props: {
     <section aria-labelledby="grid-heading">
       <h2 id="grid-heading">Port map</h2>
       <p>
-        {`${map.totalPorts} host ports on ${map.nodes} nodes (${map.schedulableNodes} schedulable). `}
+        {`${map.totalPorts} host ports${map.ports.some((r) => r.observedOnly) ? " (observed-only ones included)" : ""} on ${map.nodes} nodes (${map.schedulableNodes} schedulable). `}
         {first && last
           ? `This page: ${map.ports.length} of them, ${first.hostPort}/${first.protocol} to ${last.hostPort}/${last.protocol}. `
           : ""}
@@ -319,9 +320,7 @@ export function PortGrid(props: {
                     )}
                   </th>
                   <td class="wrap">
-                    {row.observedOnly ? (
-                      <div class="status status-observed">observed only</div>
-                    ) : null}
+                    {row.observedOnly ? <div class="status status-observed">observed only</div> : null}
                     {split.pods.map((w) => (
                       <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
                     ))}
@@ -329,12 +328,22 @@ export function PortGrid(props: {
                       <div class="muted">{`listening on ${row.observedListeners.nodes} observed node${row.observedListeners.nodes === 1 ? "" : "s"}`}</div>
                     ) : null}
                   </td>
-                  <td class="num">{row.heldCount}</td>
-                  <td
-                    class={`num ${row.freeCount === 0 ? "status-none" : row.freeCount === 1 ? "status-low" : ""}`}
-                  >
-                    {row.freeCount}
-                  </td>
+                  {row.observedOnly ? (
+                    // No holder: nothing is held by declaration, and free slots are a holder's.
+                    <>
+                      <td class="num muted">–</td>
+                      <td class="num muted">–</td>
+                    </>
+                  ) : (
+                    <>
+                      <td class="num">{row.heldCount}</td>
+                      <td
+                        class={`num ${row.freeCount === 0 ? "status-none" : row.freeCount === 1 ? "status-low" : ""}`}
+                      >
+                        {row.freeCount}
+                      </td>
+                    </>
+                  )}
                   <td class="pending">
                     {props.pending === null ? (
                       <span class="muted">now only</span>
@@ -404,8 +413,8 @@ function GridLegend() {
           <span class="cell-none">–</span>
         </dt>
         <dd>
-          not eligible for the holders, or another allocation is in the way; on an observed-only row: observed,
-          nothing listens on the port
+          not eligible for the holders, or another allocation is in the way; on an observed-only row:
+          observed, nothing listens on the port
         </dd>
         <dt>
           <span class="cell-unknown">?</span>
@@ -436,15 +445,13 @@ function GridLegend() {
           <span class="status status-observed">observed only</span>
         </dt>
         <dd>
-          a port no pod and no IngressController declares, which nodes listen on. Loopback-only listeners
-          are listed too: a wildcard bind of the port (0.0.0.0) fails on them
+          a port no pod and no IngressController declares, which nodes listen on. Loopback-only listeners are
+          listed too: a wildcard bind of the port (0.0.0.0) fails on them
         </dd>
         <dt>
           <span class="unobs">n/o</span>
         </dt>
-        <dd>
-          not observed: the node sends no listener report, so "free" there is the scheduler's view only
-        </dd>
+        <dd>not observed: the node sends no listener report, so "free" there is the scheduler's view only</dd>
       </dl>
     </div>
   );
