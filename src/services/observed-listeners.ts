@@ -120,15 +120,16 @@ export async function listenerCountsOnPorts(
       protocol: t.protocol,
       listeners: sql<number>`count(*)::int`,
       nodes: sql<number>`count(DISTINCT ${t.node})::int`,
-      // Names sort as "C" (DNS-1123 names: the dashboard's order too); the list is cut in SQL.
-      nodeNames: sql<
-        string[]
-      >`(array_agg(DISTINCT ${t.node} COLLATE "C" ORDER BY ${t.node} COLLATE "C"))[1:${sql.raw(String(NODE_NAME_SAMPLE))}]`,
+      // Names sort as "C" (DNS-1123 names: the dashboard's order too); the list is cut in SQL and
+      // comes as text joined by commas (no node name holds one): postgres.js may not parse a text[].
+      nodeNames: sql<string>`array_to_string((array_agg(DISTINCT ${t.node} COLLATE "C" ORDER BY ${t.node} COLLATE "C"))[1:${sql.raw(String(NODE_NAME_SAMPLE))}], ',')`,
     })
     .from(t)
     .where(and(eq(t.clusterId, at.clusterId), validAt(t, at.asOf), onPorts(ports)))
     .groupBy(t.port, t.protocol);
-  for (const { port, protocol, ...r } of rows) counts.set(`${port}/${protocol}`, r);
+  for (const { port, protocol, nodeNames, ...r } of rows) {
+    counts.set(`${port}/${protocol}`, { ...r, nodeNames: nodeNames.split(",") });
+  }
   return counts;
 }
 
