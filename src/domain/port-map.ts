@@ -270,6 +270,49 @@ export function boundedPortMapPage(
   };
 }
 
+/**
+ * The host IP of a row only observed listeners hold: no allocation has it (an allocation's unset hostIP
+ * is "0.0.0.0"), so such a row never meets a held one in the map's order or its cursors.
+ */
+export const OBSERVED_ONLY_HOST_IP = "";
+
+/** A row for a port no pod and no IngressController declares, which nodes were observed listening on. */
+export function observedOnlyEntry(key: Pick<PortRowKey, "protocol" | "hostPort">): PortMapEntry {
+  return {
+    protocol: key.protocol,
+    hostPort: key.hostPort,
+    hostIP: OBSERVED_ONLY_HOST_IP,
+    workloads: [],
+    workloadCount: 0,
+    heldCount: 0,
+    nodes: [],
+    eligibleNodes: 0,
+    freeCount: 0,
+    freeNodes: [],
+  };
+}
+
+/**
+ * The page's entries in key order: the built rows, and for a key no allocation builds (a port only
+ * observed listeners hold) its observed-only entry, marked.
+ */
+export function withObservedOnlyEntries(
+  entries: readonly PortMapEntry[],
+  page: readonly PortRowKey[],
+): (PortMapEntry & { observedOnly: boolean })[] {
+  const text = (key: PortRowKey) => `${key.protocol}/${key.hostPort}/${key.hostIP}`;
+  const built = new Map(entries.map((e) => [text(e), e]));
+  const rows: (PortMapEntry & { observedOnly: boolean })[] = [];
+  for (const key of page) {
+    const entry = built.get(text(key));
+    if (entry) rows.push({ ...entry, observedOnly: false });
+    // A held key the facts no longer build (a push ended it between the reads) is left out, as before.
+    else if (key.hostIP === OBSERVED_ONLY_HOST_IP)
+      rows.push({ ...observedOnlyEntry(key), observedOnly: true });
+  }
+  return rows;
+}
+
 /** The compact per-port figures kept on the cluster row for /metrics and the fleet view. */
 export interface PortSummary {
   protocol: string;

@@ -1,6 +1,11 @@
 /** The port allocation document teams keep by hand, generated from port maps: Markdown, CSV or JSON. */
 import type { PortMapEntry } from "../domain/port-map.js";
-import type { ClusterPortMap, ReportedIngressController } from "../domain/port-report-content.js";
+import type {
+  ClusterPortMap,
+  ObservedOnPort,
+  ReportedIngressController,
+  ReportedPort,
+} from "../domain/port-report-content.js";
 import { escapeCsvField, escapeMarkdownText } from "./escape.js";
 import { markdownRow } from "./markdown.js";
 
@@ -59,8 +64,43 @@ export function heldOnText(
   return `${row.heldCount}: ${namesText(row.nodes, row.heldCount, ", ")}`;
 }
 
-const portRow = (r: PortMapEntry) =>
-  markdownRow([r.hostPort, r.protocol, r.hostIP, workloadsText(r), heldOnText(r), r.freeCount]);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * What nodes listen on a row's port, beside its declared holders: how many nodes, the processes and
+ * classes, and the two facts planning needs: a loopback listener still fails a wildcard bind, and an
+ * undeclared one where a hostNetwork replica could go would crash it. "–" when nothing was observed.
+ */
+export function observedText(observed: ObservedOnPort | null | undefined): string {
+  if (!observed) return "–";
+  const parts = [
+    `${plural(observed.nodes, "node")}: ${observed.processes.join(", ") || "no process"}${observed.classes.length > 0 ? ` (${observed.classes.join(", ")})` : ""}`,
+  ];
+  if (observed.loopbackOnly) parts.push("loopback only, still in the way of a wildcard bind");
+  if (observed.willCrashNodes > 0) {
+    parts.push(
+      `undeclared on ${plural(observed.willCrashNodes, "node")} a hostNetwork holder could take: a replica there would crash-loop`,
+    );
+  }
+  if (observed.partial) parts.push("names from the first listeners read");
+  return parts.join("; ");
+}
+
+/** Observed-only rows: no holder, so no "held on" or free slots to speak of. */
+const OBSERVED_ONLY = "observed only: no pod or IngressController declares it";
+
+const portRow = (r: ReportedPort) =>
+  r.observedOnly
+    ? markdownRow([r.hostPort, r.protocol, "–", OBSERVED_ONLY, "–", "–", observedText(r.observed)])
+    : markdownRow([
+        r.hostPort,
+        r.protocol,
+        r.hostIP,
+        workloadsText(r),
+        heldOnText(r),
+        r.freeCount,
+        observedText(r.observed),
+      ]);
 
 function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
   const parts = heading ? ["# Host port allocation", ""] : [];
@@ -70,10 +110,13 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       parts.push("");
       continue;
     }
-    const held = m.totalPorts === undefined ? "" : ` ${m.totalPorts} host ports held.`;
+    const held =
+      m.totalPorts === undefined
+        ? ""
+        : ` ${m.totalPorts} host ports held (ports only listeners hold included).`;
     parts.push(`## ${escapeMarkdownText(m.cluster)}`, "");
     parts.push(
-      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes.${held} Free slots: nodes eligible for the holding workload where the port is still free.`,
+      `As of ${m.asOf ?? "never"}${m.stale ? " (stale: the agent is silent)" : ""}; ${m.schedulableNodes} schedulable nodes.${held} Free slots: nodes eligible for the holding workload where the port is still free. Observed listeners: what nodes that send listener reports listen on, beside the declared holds; rows marked observed only are ports no pod declares.`,
       "",
     );
     parts.push(...ingressControllerLines(m.ingressControllers));
@@ -82,8 +125,16 @@ function markdown(maps: readonly ClusterPortMap[], heading: boolean): string {
       continue;
     }
     parts.push(
-      markdownRow(["Port", "Protocol", "Host IP", "Workloads", "Held on", "Free slots"]),
-      "|---:|---|---|---|---|---:|",
+      markdownRow([
+        "Port",
+        "Protocol",
+        "Host IP",
+        "Workloads",
+        "Held on",
+        "Free slots",
+        "Observed listeners",
+      ]),
+      "|---:|---|---|---|---|---:|---|",
     );
     for (const r of m.ports) parts.push(portRow(r));
     parts.push("");
@@ -102,6 +153,10 @@ function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
     "nodes_holding",
     "free_slots",
     "free_nodes",
+    "observed_only",
+    "observed_nodes",
+    "observed_processes",
+    "observed_classes",
   ];
   const lines = heading ? [header.join(",")] : [];
   for (const m of maps) {
@@ -117,6 +172,10 @@ function csv(maps: readonly ClusterPortMap[], heading: boolean): string {
           r.heldCount,
           r.freeCount,
           namesText(r.freeNodes, r.freeCount, " "),
+          r.observedOnly === true,
+          r.observed?.nodes ?? 0,
+          r.observed?.processes.join(" ") ?? "",
+          r.observed?.classes.join(" ") ?? "",
         ]
           .map(escapeCsvField)
           .join(","),

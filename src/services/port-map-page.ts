@@ -9,10 +9,10 @@ import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { protocols } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import { declaredPortVersions, portAllocations } from "../db/schema/index.js";
+import { declaredPortVersions, nodeListenerVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
-import { compareRowKeys, type PortRowKey } from "../domain/port-map.js";
+import { compareRowKeys, OBSERVED_ONLY_HOST_IP, type PortRowKey } from "../domain/port-map.js";
 
 /** Rows one page of a port map holds by default, and at most. */
 export const DEFAULT_PORT_MAP_ROWS = 500;
@@ -46,6 +46,11 @@ export interface PortMapPageRequest {
   /** rows before this key (the previous answer's prevCursor): the page that ends just before it */
   before?: PortRowKey | undefined;
   limit: number;
+  /**
+   * also the ports (protocol, port) only observed listeners hold, one row each with host IP
+   * OBSERVED_ONLY_HOST_IP: no allocation or IngressController declares them on any host IP
+   */
+  observedOnly?: boolean | undefined;
 }
 
 export interface PortMapPage {
@@ -65,9 +70,23 @@ interface KeyRow {
 
 const a = portAllocations;
 const d = declaredPortVersions;
+const l = nodeListenerVersions;
 const rowOrder = sql`host_port, protocol COLLATE "C", host_ip COLLATE "C"`;
 const rowOrderDesc = sql`host_port DESC, protocol COLLATE "C" DESC, host_ip COLLATE "C" DESC`;
 const keyValue = (key: PortRowKey) => sql`(${key.hostPort}::int, ${key.protocol}::text, ${key.hostIP}::text)`;
+
+/**
+ * The held keys and one key per (port, protocol) the cluster's nodes listen on at the instant where no
+ * held key has that port and protocol. It reads the cluster's listeners (open ones by its open key).
+ */
+const observedOnlyKeys = (at: { clusterId: number; asOf?: Date | undefined }) =>
+  sql`, all_keys AS (
+          SELECT host_port, protocol, host_ip FROM keys
+          UNION ALL
+          SELECT DISTINCT ${l.port}, ${l.protocol}, ${OBSERVED_ONLY_HOST_IP}::text
+          FROM ${l} WHERE ${l.clusterId} = ${at.clusterId} AND ${validAt(l, at.asOf)}
+            AND NOT EXISTS (SELECT 1 FROM keys k WHERE k.host_port = ${l.port} AND k.protocol = ${l.protocol})
+        )`;
 
 /** The page's row keys, the map's row count and the cursors to the pages around it: one round trip. */
 export async function portMapPage(
@@ -88,11 +107,11 @@ export async function portMapPage(
           UNION
           SELECT ${d.hostPort}, ${d.protocol}, ${d.hostIp}
           FROM ${d} WHERE ${d.clusterId} = ${at.clusterId} AND ${validAt(d, at.asOf)}
-        )
+        )${request.observedOnly ? observedOnlyKeys(at) : sql``}
         (SELECT host_port AS "hostPort", protocol AS "protocol", host_ip AS "hostIP", NULL::int AS "total"
-         FROM keys ${where} ORDER BY ${backward ? rowOrderDesc : rowOrder} LIMIT ${request.limit + 1})
+         FROM ${request.observedOnly ? sql`all_keys` : sql`keys`} ${where} ORDER BY ${backward ? rowOrderDesc : rowOrder} LIMIT ${request.limit + 1})
         UNION ALL
-        SELECT NULL, NULL, NULL, count(*)::int FROM keys`,
+        SELECT NULL, NULL, NULL, count(*)::int FROM ${request.observedOnly ? sql`all_keys` : sql`keys`}`,
   );
   const total = rows.find((r) => r.total !== null)?.total ?? 0;
   const read = rows

@@ -2,7 +2,12 @@ import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema, protocols } from "../contract/snapshot.js";
 import { clusters, portAllocations } from "../db/schema/index.js";
-import { boundedPortMapPage, buildPortMap, NODE_NAME_SAMPLE } from "../domain/port-map.js";
+import {
+  boundedPortMapPage,
+  buildPortMap,
+  NODE_NAME_SAMPLE,
+  withObservedOnlyEntries,
+} from "../domain/port-map.js";
 import { ownerOf } from "../domain/workload.js";
 import { allocationColumns, presentAllocation } from "./allocation-rows.js";
 import { findCluster, selectClusters } from "./cluster-selection.js";
@@ -20,9 +25,10 @@ import {
 } from "./inputs.js";
 import { observedOnNode, observedOnPort } from "./listeners.js";
 import { loadNodePorts } from "./node-ports-page.js";
+import { loadObservedCells, presentCell } from "./observed-cells.js";
 import { listenerCountsOnPorts } from "./observed-listeners.js";
 import { loadPortMapFacts } from "./port-map-facts.js";
-import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
+import { MAX_PORT_MAP_ROWS, portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import { isStale } from "./staleness.js";
 import { whoCursorSchema, whoPage, whoWhere } from "./who-page.js";
 import { whoSummary } from "./who-summary.js";
@@ -94,6 +100,11 @@ export const portMapInput = z
     cursor: rowCursorSchema.optional(),
     /** the prevCursor of the previous page: the page before it */
     before: rowCursorSchema.optional(),
+    /**
+     * also a row (host IP "", `observedOnly: true`) for each port only observed listeners hold: no pod
+     * or IngressController declares it, yet a bind of it fails on the nodes listening there
+     */
+    withObservedOnly: z.boolean().default(false),
   })
   .refine((input) => input.cursor === undefined || input.before === undefined, {
     message: "cursor and before are exclusive: one page follows, the other precedes",
@@ -111,7 +122,7 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
   const page = await portMapPage(
     ctx.db,
     { clusterId: cluster.id, asOf: input.asOf },
-    { after: input.cursor, before: input.before, limit: input.limit },
+    { after: input.cursor, before: input.before, limit: input.limit, observedOnly: input.withObservedOnly },
   );
   // The undeclared pods come sorted, so the names an answer lists are the first ones on every call.
   const facts = await loadPortMapFacts(
@@ -134,7 +145,7 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
     nodes: facts.nodes.length,
     ...bounded,
     // What nodes were seen listening on each row's port (null: nothing observed), beside the holds.
-    ports: bounded.ports.map((row) => ({
+    ports: withObservedOnlyEntries(bounded.ports, page.keys).map((row) => ({
       ...row,
       observedListeners: observed.get(`${row.hostPort}/${row.protocol}`) ?? null,
     })),
@@ -143,6 +154,43 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
     prevCursor: page.prevCursor,
     undeclaredHostNetworkPodCount: undeclared.count,
     undeclaredHostNetworkPods: undeclared.pods.map(presentUndeclared),
+  };
+}
+
+/** Node columns one ports.mapListeners call covers: a page of the grid's (12), with room to spare. */
+export const MAX_MAP_LISTENER_NODES = 50;
+/** Listeners one ports.mapListeners answer carries; past it `truncated` says so. */
+export const MAX_MAP_LISTENERS = 5000;
+
+export const portMapListenersInput = z.object({
+  cluster: clusterNameSchema,
+  asOf: instantSchema.optional(),
+  /** the page's ports (a ports.map page's rows) */
+  ports: z.array(hostPortSchema).min(1).max(MAX_PORT_MAP_ROWS),
+  /** the grid's node columns */
+  nodes: z.array(nodeNameSchema).min(1).max(MAX_MAP_LISTENER_NODES),
+});
+
+/**
+ * What the named nodes were observed listening on, on the named ports, at the instant: one cell per
+ * node and port with a listener, each classified, `willCrash` where an undeclared listener is in the
+ * way of a hostNetwork hold of the port elsewhere in the cluster; and which of the nodes sent a report
+ * (the others are not observed: nothing is known of what they listen on).
+ */
+export async function portMapListeners(ctx: ServiceContext, input: z.output<typeof portMapListenersInput>) {
+  const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
+  const read = await loadObservedCells(
+    ctx.db,
+    { clusterId: cluster.id, asOf: input.asOf, ports: input.ports, nodes: input.nodes },
+    MAX_MAP_LISTENERS,
+  );
+  return {
+    cluster: cluster.name,
+    asOf: viewInstant(cluster, input.asOf),
+    /** of the nodes asked about, those with a listener report valid at the instant */
+    observedNodes: read.observedNodes,
+    cells: read.cells.map(presentCell),
+    truncated: read.truncated,
   };
 }
 

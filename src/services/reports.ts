@@ -1,13 +1,21 @@
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
-import { boundedPortMapPage, NODE_NAME_SAMPLE, type PortRowKey } from "../domain/port-map.js";
-import type { ClusterPortMap } from "../domain/port-report-content.js";
+import { observedPortKey, observedPortSummaries } from "../domain/observed-ports.js";
+import {
+  boundedPortMapPage,
+  NODE_NAME_SAMPLE,
+  type PortRowKey,
+  withObservedOnlyEntries,
+} from "../domain/port-map.js";
+import { type ClusterPortMap, observedOnPort } from "../domain/port-report-content.js";
 import { type ReportFormat, renderPortReport } from "../render/port-report.js";
 import { type ClusterRow, findCluster, selectClusterPage } from "./cluster-selection.js";
 import { viewInstant } from "./cluster-view.js";
 import type { ServiceContext } from "./context.js";
 import { ingressControllersAt } from "./ingress-controllers-at.js";
 import { instantSchema } from "./inputs.js";
+import { loadObservedCells } from "./observed-cells.js";
+import { listenerCountsOnPorts } from "./observed-listeners.js";
 import { loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import { isStale } from "./staleness.js";
@@ -51,6 +59,13 @@ export const portMapReportInput = z.object({
   cursor: reportCursorSchema.optional(),
 });
 
+/**
+ * Listeners one report page reads to name processes and classes (counts stay exact past it): a page of
+ * 1,000 ports on a few hundred nodes; a DaemonSet-wide listener on thousands of nodes is named from
+ * the first ones.
+ */
+export const MAX_REPORT_LISTENERS = 20_000;
+
 /** One cluster's rows after `afterRow`, at most `limit` of them, and where the rest goes on. */
 async function clusterMap(
   ctx: ServiceContext,
@@ -62,23 +77,33 @@ async function clusterMap(
   const page = await portMapPage(
     ctx.db,
     { clusterId: cluster.id, asOf },
-    { after: rows.afterRow, limit: rows.limit },
+    // Ports only observed listeners hold are rows of the document too, marked so.
+    { after: rows.afterRow, limit: rows.limit, observedOnly: true },
   );
-  const [facts, controllers] = await Promise.all([
-    loadPortMapFacts(
-      ctx.db,
-      { cluster, asOf },
-      0,
-      page.keys.map((k) => k.hostPort),
-    ),
+  const ports = page.keys.map((k) => k.hostPort);
+  const at = { clusterId: cluster.id, asOf };
+  const [facts, controllers, counts, observed] = await Promise.all([
+    loadPortMapFacts(ctx.db, { cluster, asOf }, 0, ports),
     // The cluster's IngressControllers head its section: on its first page only.
     continued ? [] : ingressControllersAt(ctx.db, cluster.id, asOf),
+    listenerCountsOnPorts(ctx.db, at, ports),
+    loadObservedCells(ctx.db, { ...at, ports }, MAX_REPORT_LISTENERS),
   ]);
+  const summaries = observedPortSummaries(observed.cells);
+  const bounded = boundedPortMapPage(facts, page.keys, NODE_NAME_SAMPLE);
   const map = {
     cluster: cluster.name,
     asOf: viewInstant(cluster, asOf),
     stale: isStale(ctx, cluster),
-    ...boundedPortMapPage(facts, page.keys, NODE_NAME_SAMPLE),
+    schedulableNodes: bounded.schedulableNodes,
+    ports: withObservedOnlyEntries(bounded.ports, page.keys).map((row) => ({
+      ...row,
+      observed: observedOnPort(
+        counts.get(observedPortKey(row)),
+        summaries.get(observedPortKey(row)),
+        observed.truncated,
+      ),
+    })),
     totalPorts: page.total,
     continued,
     ingressControllers: controllers.map((ic) => ({

@@ -91,6 +91,10 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "clusters.resetClock": { rule: "admin", input: () => ({ name: "own" }) },
   "ports.who": { rule: "read", input: () => ({ hostPort: 80 }) },
   "ports.map": { rule: "read", input: () => ({ cluster: "own" }) },
+  "ports.mapListeners": {
+    rule: "read",
+    input: () => ({ cluster: "own", ports: [80], nodes: ["worker-1"] }),
+  },
   "ports.freeNodes": { rule: "read", input: () => ({ cluster: "own", hostPort: 80 }) },
   "ports.node": { rule: "read", input: () => ({ cluster: "own", node: "worker-1" }) },
   "listeners.matrix": { rule: "read", input: () => ({ cluster: "own" }) },

@@ -175,7 +175,11 @@ describe.skipIf(!shared.present)("observed listeners through the app and the CLI
     expect(res.status).toBe(200);
     const map = dataOf(await h.query("ports.map", { cluster: "bm-pods" }, h.adminToken));
     const row = map.ports.find((p) => p.hostPort === 9100 && p.protocol === "TCP");
-    expect(row?.observedListeners).toEqual({ listeners: 6, nodes: 6 });
+    expect(row?.observedListeners).toEqual({
+      listeners: 6,
+      nodes: 6,
+      nodeNames: reports.map((r) => r.node).sort(),
+    });
     const who = dataOf(await h.query("ports.who", { hostPort: 9100, clusters: ["bm-pods"] }, h.adminToken));
     expect(who.allocations).toHaveLength(1);
     const classes = who.listeners.map((l) => `${l.node} ${l.class}`);

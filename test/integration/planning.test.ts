@@ -204,7 +204,7 @@ describe("the classic six-worker cluster", () => {
     );
     const csv = await h.query("reports.portMap", { format: "csv" });
     expect(csv.ok && csv.data.content.split("\n")[0]).toBe(
-      "cluster,as_of,port,protocol,host_ip,workloads,nodes_holding,free_slots,free_nodes",
+      "cluster,as_of,port,protocol,host_ip,workloads,nodes_holding,free_slots,free_nodes,observed_only,observed_nodes,observed_processes,observed_classes",
     );
   });
 });

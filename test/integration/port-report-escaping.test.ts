@@ -1,7 +1,7 @@
 /**
  * The port allocation document in Markdown carries text a cluster chose (owner names, an
- * IngressController's strategy) into table cells: through the API and the CLI, none of it may become
- * raw HTML in a Markdown renderer or split a cell or a row.
+ * IngressController's strategy, an observed listener's process name) into table cells: through the
+ * API and the CLI, none of it may become raw HTML in a Markdown renderer or split a cell or a row.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { type RunningServer, startServer } from "../../src/entry/node.js";
 import { ingressController } from "../fixtures/ingress-fleet.js";
+import { tcpListener } from "../fixtures/listeners.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
@@ -18,6 +19,8 @@ import { runCli } from "../helpers/cli.js";
 const SCRIPT = "<script>alert(1)</script>";
 const OWNER = `${SCRIPT} a|b \\| c\nd`;
 const STRATEGY = `${SCRIPT}a|b`;
+/** A process name is the kernel's comm, at most 15 characters: markup, a pipe and a backslash fit. */
+const PROCESS = "<script>a|b\\";
 
 function hostileCluster(cluster: string): SnapshotInput {
   return {
@@ -29,6 +32,13 @@ function hostileCluster(cluster: string): SnapshotInput {
     ),
     ingressControllers: [
       { ...ingressController("edge", [20080, 20443, 21936], 1, 1), endpointPublishingStrategy: STRATEGY },
+    ],
+    nodeListeners: [
+      {
+        node: "w2",
+        attribution: "process",
+        listeners: [tcpListener(9100, "0.0.0.0", { processes: [{ name: PROCESS, pid: 1 }] })],
+      },
     ],
   };
 }
@@ -69,6 +79,7 @@ function expectSafeMarkdown(markdown: string) {
     "team-a/&lt;script&gt;alert(1)&lt;/script&gt; a\\|b \\\\\\| c d (DaemonSet)",
     "1: w1",
     "1",
+    "1 node: &lt;script&gt;a\\|b\\\\ (host-service); undeclared on 1 node a hostNetwork holder could take: a replica there would crash-loop",
   ]);
   // The owner's line break stays inside its cell: every table line is a whole row.
   for (const line of lines.filter((l) => l.startsWith("|"))) expect(line.endsWith("|"), line).toBe(true);

@@ -241,7 +241,7 @@ export const dashboardRoutes = new Hono<AppEnv>()
     return render(c, `Cluster ${name}`, ["nodes", "after", "before"], async (caller, view) => (
       <ClusterPage
         view={view}
-        data={await loadCluster(caller, view, name, portRowsPage(c))}
+        data={await loadCluster(caller, view, name, portRowsPage(c), intParam(c.req.query("nodes"), 1))}
         nodePage={intParam(c.req.query("nodes"), 1)}
       />
     ));

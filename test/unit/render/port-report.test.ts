@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterPortMap } from "../../../src/domain/port-report-content.js";
-import { heldOnText, renderPortReport } from "../../../src/render/port-report.js";
+import { heldOnText, observedText, renderPortReport } from "../../../src/render/port-report.js";
 
 const map: ClusterPortMap = {
   cluster: "prod-eu-1",
@@ -74,10 +74,10 @@ describe("port allocation report", () => {
       .trim()
       .split("\n");
     expect(lines[0]).toBe(
-      "cluster,as_of,port,protocol,host_ip,workloads,nodes_holding,free_slots,free_nodes",
+      "cluster,as_of,port,protocol,host_ip,workloads,nodes_holding,free_slots,free_nodes,observed_only,observed_nodes,observed_processes,observed_classes",
     );
     expect(lines[2]).toBe(
-      '"a,b",2026-11-27T10:00:00.000Z,53,UDP,169.254.20.10,kube-system/node-local-dns (DaemonSet),2,1,w3',
+      '"a,b",2026-11-27T10:00:00.000Z,53,UDP,169.254.20.10,kube-system/node-local-dns (DaemonSet),2,1,w3,false,0,,',
     );
   });
 
@@ -88,7 +88,7 @@ describe("port allocation report", () => {
     const [, row] = renderPortReport([{ ...map, ports: dns }], "csv")
       .trim()
       .split("\n");
-    expect(row?.endsWith(",2,40,w3 w4 +38 more")).toBe(true);
+    expect(row?.endsWith(",2,40,w3 w4 +38 more,false,0,,")).toBe(true);
   });
 
   it("leaves the heading out of the pages after the first, so pages concatenate", () => {
@@ -189,7 +189,7 @@ describe("a port report page", () => {
       },
     );
     expect(page1 + page2).toBe(whole);
-    expect(whole).toContain("2 host ports held.");
+    expect(whole).toContain("2 host ports held (");
   });
 
   it("says how many workloads a row leaves out", () => {
@@ -197,5 +197,84 @@ describe("a port report page", () => {
     if (!first) throw new Error("fixture");
     const text = renderPortReport([{ ...map, ports: [{ ...first, workloadCount: 25 }] }], "markdown");
     expect(text).toContain("openshift-ingress/router-default (Deployment); +24 more");
+  });
+});
+
+describe("observed listeners in the port report", () => {
+  const hostile = "<img src=x|>";
+  const observed = {
+    nodes: 3,
+    listeners: 4,
+    processes: ["sshd", hostile],
+    classes: ["host-service" as const, "declared" as const],
+    loopbackOnly: false,
+    willCrashNodes: 1,
+    partial: false,
+  };
+  const [row] = map.ports;
+  if (!row) throw new Error("fixture");
+  const observedOnly = {
+    protocol: "TCP",
+    hostPort: 29103,
+    hostIP: "",
+    workloads: [],
+    workloadCount: 0,
+    heldCount: 0,
+    nodes: [],
+    eligibleNodes: 0,
+    freeCount: 0,
+    freeNodes: [],
+    observedOnly: true,
+    observed: { ...observed, nodes: 2, processes: ["ovnkube"], loopbackOnly: true, willCrashNodes: 0 },
+  };
+  const withListeners: ClusterPortMap = { ...map, ports: [{ ...row, observed }, observedOnly] };
+
+  it.each([
+    ["nothing observed", null, "–"],
+    [
+      "a host service on three nodes, in the way on one",
+      observed,
+      "3 nodes: sshd, <img src=x|> (host-service, declared); undeclared on 1 node a hostNetwork holder could take: a replica there would crash-loop",
+    ],
+    [
+      "a loopback listener read in part",
+      {
+        ...observed,
+        nodes: 1,
+        processes: [],
+        classes: [],
+        loopbackOnly: true,
+        willCrashNodes: 0,
+        partial: true,
+      },
+      "1 node: no process; loopback only, still in the way of a wildcard bind; names from the first listeners read",
+    ],
+  ])("says %s", (_, value, text) => {
+    expect(observedText(value)).toBe(text);
+  });
+
+  it("writes the observed column beside the holders, escaped, and marks observed-only rows", () => {
+    const text = renderPortReport([withListeners], "markdown");
+    expect(text).toContain("| Free slots | Observed listeners |");
+    expect(text).not.toContain(hostile);
+    expect(text).toContain(
+      "| all 3 eligible nodes | 0 | 3 nodes: sshd, &lt;img src=x\\|&gt; (host-service, declared); undeclared on 1 node",
+    );
+    expect(text).toContain(
+      "| 29103 | TCP | – | observed only: no pod or IngressController declares it | – | – | 2 nodes: ovnkube (host-service, declared); loopback only, still in the way of a wildcard bind |",
+    );
+  });
+
+  it("adds the observed columns to the CSV", () => {
+    const lines = renderPortReport([withListeners], "csv").trim().split("\n");
+    expect(lines[1]?.endsWith(",false,3,sshd <img src=x|>,host-service declared")).toBe(true);
+    expect(lines[2]).toBe(
+      "prod-eu-1,2026-11-27T10:00:00.000Z,29103,TCP,,,0,0,,true,2,ovnkube,host-service declared",
+    );
+  });
+
+  it("carries the observed summary and the mark in JSON", () => {
+    const parsed = JSON.parse(renderPortReport([withListeners], "json")) as { clusters: ClusterPortMap[] };
+    expect(parsed.clusters[0]?.ports[1]).toMatchObject({ observedOnly: true, observed: { nodes: 2 } });
   });
 });

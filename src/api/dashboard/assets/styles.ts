@@ -22,6 +22,14 @@ thead th{font-weight:600;color:#4a5563}.num{text-align:right;font-variant-numeri
 .cell-held{background:#dbe6fb;font-size:11px;max-width:5.5em;overflow:hidden;text-overflow:ellipsis}
 .cell-free{background:#e3f4e8;color:#17692f;font-size:12px}.cell-declared{background:#fff4d6;color:#7a5200;font-size:12px;font-style:italic}.declared{color:#7a5200}.cell-none{color:#9aa2ad;text-align:center}
 .cell-unknown{color:#68717d;text-align:center;background:#f3f4f6}
+.obs{display:inline-block;border-radius:3px;padding:0 3px;font-size:11px;font-style:normal;max-width:7em;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
+.obs-declared{border:1px dashed #6b7a90;color:#4a5563}.obs-undeclared{border:1px dashed #8a5300;color:#8a5300;background:#fffaf0}
+.obs-risk{background:#a50e0e;color:#fff;font-weight:700}.cell-risk{outline:2px solid #a50e0e;outline-offset:-2px}
+.cell-observed{background:#fbf6ea}.status-observed{background:#f1ecfb;color:#4b2a8c}
+.cell-unobserved{background:repeating-linear-gradient(135deg,#f6f7f9 0 4px,#e6e9ee 4px 8px);color:#68717d}
+.unobs{display:inline-block;font-size:10px;color:#68717d;border:1px solid #c5cbd4;border-radius:3px;padding:0 2px}
+.legend h3{font-size:13px;margin:10px 0 4px}.legend dl{display:grid;grid-template-columns:max-content 1fr;gap:3px 10px;margin:0;font-size:12px}
+.legend dt{text-align:center}.legend dd{margin:0;color:#4a5563}.legend dt>span{display:inline-block;padding:0 4px}
 .message{margin:4px 0;padding:4px 8px;border-left:3px solid #d0d6df;color:#4a5563;white-space:pre-wrap;overflow-wrap:anywhere}
 .conflicts>li{margin-bottom:8px}
 .inline-form{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;margin:0 0 12px}

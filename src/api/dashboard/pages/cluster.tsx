@@ -4,7 +4,10 @@ import { HeadroomTable } from "../components/headroom-table.js";
 import { IngressControllersTable } from "../components/ingress-controllers.js";
 import {
   type ConflictItem,
+  gridColumns,
   type Holders,
+  type ObservedAnswer,
+  observedOf,
   PortGrid,
   type PortMapAnswer,
   rowKey,
@@ -32,12 +35,15 @@ export async function loadCluster(
   view: View,
   cluster: string,
   portPage: PortRowsPage = {},
+  nodePage = 1,
 ) {
   const asOf = view.asOf ? { asOf: view.asOf.toISOString() } : {};
   const [map, headroom, conflicts, controllers] = await Promise.all([
     caller.ports.map({
       cluster,
       limit: GRID_PORTS_PER_PAGE,
+      // Ports only listeners hold are rows too: a bind of them fails where nodes listen.
+      withObservedOnly: true,
       ...(portPage.after ? { cursor: portPage.after } : portPage.before ? { before: portPage.before } : {}),
       ...asOf,
     }),
@@ -46,15 +52,38 @@ export async function loadCluster(
     view.asOf ? null : caller.conflicts.list({ clusters: [cluster], limit: CONFLICTS_SHOWN }),
     caller.clusters.ingressControllers({ cluster, ...asOf }),
   ]);
-  const holders = await sharedPortHolders(caller, view, cluster, map.ports);
+  const [holders, observed] = await Promise.all([
+    sharedPortHolders(caller, view, cluster, map.ports),
+    observedOnGrid(caller, view, cluster, map, nodePage),
+  ]);
   return {
     map,
     holders,
+    observed: observedOf(observed),
     headroom: headroom.workloads,
     moreHeadroom: headroom.nextCursor !== null,
     conflicts: conflicts?.items ?? null,
     controllers: controllers.ingressControllers,
   };
+}
+
+/** What the page's node columns listen on, on the page's ports: one bounded read (ports.mapListeners). */
+function observedOnGrid(
+  caller: DashboardCaller,
+  view: View,
+  cluster: string,
+  map: PortMapAnswer,
+  nodePage: number,
+): Promise<ObservedAnswer | null> {
+  const { shown } = gridColumns(map, nodePage);
+  const ports = [...new Set(map.ports.map((r) => r.hostPort))];
+  if (shown.length === 0 || ports.length === 0) return Promise.resolve(null);
+  return caller.ports.mapListeners({
+    cluster,
+    ports,
+    nodes: shown,
+    ...(view.asOf ? { asOf: view.asOf.toISOString() } : {}),
+  });
 }
 
 /** holders read per shared port: a page of ports.who; nodes past it show "held" */
@@ -91,7 +120,7 @@ export function ClusterPage(props: {
   data: Awaited<ReturnType<typeof loadCluster>>;
   nodePage: number;
 }) {
-  const { map, holders, headroom, moreHeadroom, conflicts, controllers } = props.data;
+  const { map, holders, observed, headroom, moreHeadroom, conflicts, controllers } = props.data;
   const pending: ConflictItem[] | null = conflicts;
   return (
     <>
@@ -102,7 +131,14 @@ export function ClusterPage(props: {
           ? ` · ${map.undeclaredHostNetworkPodCount} hostNetwork pods declare no ports (the scheduler cannot see theirs)`
           : ""}
       </p>
-      <PortGrid view={props.view} map={map} holders={holders} pending={pending} nodePage={props.nodePage} />
+      <PortGrid
+        view={props.view}
+        map={map}
+        holders={holders}
+        pending={pending}
+        nodePage={props.nodePage}
+        observed={observed}
+      />
       <IngressControllersTable controllers={controllers} />
       <ConflictsList items={conflicts} />
       <HeadroomTable view={props.view} rows={headroom} more={moreHeadroom} />
