@@ -12,6 +12,7 @@ import { historyTables, tableName } from "../../src/services/history-tables.js";
 import { runMaintenance } from "../../src/services/maintenance.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, dataOf, type Harness } from "../helpers/app.js";
+import { runCli } from "../helpers/cli.js";
 
 const DAY = 86_400_000;
 const START = Date.parse("2026-01-01T00:00:00Z");
@@ -193,5 +194,27 @@ describe("history retention", () => {
     const after = await counts();
     for (const t of historyTables) expect(after[t.name]?.closedBefore).toBe(0);
     for (const t of historyTables) expect(after[t.name]?.open).toBe(before[t.name]?.open);
+  });
+
+  it("says so on the dashboard and in the CLI too, with the oldest instant kept", async () => {
+    await seedTwoMonths("prod-a");
+    clock = NOW;
+    const old = iso(CUTOFF - DAY);
+    const created = await h.mutate("tokens.createRead", { name: "dashboard" });
+    if (!created.ok) throw new Error(created.error.message);
+    const page = await h.app.request(`/clusters/prod-a?asOf=${encodeURIComponent(old)}`, {
+      headers: { cookie: `portolan_token=${created.data.token}` },
+    });
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain(`the oldest instant kept is ${iso(CUTOFF)}`);
+
+    const cli = await runCli(
+      ["ports", "who", "9100", "--as-of", old, "--url", "http://portolan.test", "--token", h.adminToken],
+      {},
+      { fetch: async (input, init) => h.app.request(String(input), init) },
+    );
+    expect(cli.code).not.toBe(0);
+    expect(cli.err).toContain("AS_OF_BEYOND_RETENTION");
+    expect(cli.err).toContain(`the oldest instant kept is ${iso(CUTOFF)}`);
   });
 });
