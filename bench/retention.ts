@@ -5,6 +5,7 @@
  *   --clusters 10 --nodes 50 --days 4   fleet size (the --quick shape of bench:fleet, one day deeper)
  *   --retention 2                       days kept: the older part is pruned
  *   --chunks 12                         prune slices, each followed by an idle slice (interleaved)
+ *   --batch 2000                        rows per pruning statement (PORTOLAN_RETENTION_BATCH_ROWS)
  *   --out bench/results-retention.json
  * Reads go through the real server (a child process); the prune runs here, on its own connection,
  * as the maintenance job would. Latency: medians of the same reads in alternating idle and pruning
@@ -13,10 +14,12 @@
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { createPostgresDatabase } from "../src/db/postgres.js";
+import { rawRows } from "../src/db/raw.js";
 import type { ServiceContext } from "../src/services/context.js";
-import { pruneHistory } from "../src/services/history-prune.js";
+import { closedBeforeIds, pruneHistory } from "../src/services/history-prune.js";
 import { historyTables, tableName } from "../src/services/history-tables.js";
 import { dropFleet, type FleetSize, prepareFleet } from "./fleet/build.js";
 import { clusterSpec, fleetPorts } from "./fleet/generate.js";
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     days: { type: "string", default: "4" },
     retention: { type: "string", default: "2" },
     chunks: { type: "string", default: "12" },
+    batch: { type: "string", default: "2000" },
     out: { type: "string", default: "bench/results-retention.json" },
   },
 });
@@ -127,12 +131,28 @@ try {
   for (let i = 0; i < 3; i++) await readOnce("idle"); // warm-up, not counted
   for (const t of Object.values(timings)) t.idle.length = 0;
 
+  // Which index each table's pruning query takes (the access path, not its cost).
+  const ids = (await db<{ id: number }[]>`SELECT id FROM clusters ORDER BY id`).map((r) => r.id);
+  const plans: Record<string, string> = {};
+  for (const h of historyTables) {
+    const lines = await rawRows<{ "QUERY PLAN": string }>(
+      handle.db,
+      sql`EXPLAIN ${closedBeforeIds(h, ids, cutoff, 2000)}`,
+    );
+    plans[tableName(h)] = lines
+      .map((l) => l["QUERY PLAN"].trim())
+      .filter((l) => /Scan/.test(l))
+      .join(" / ");
+  }
+  log(`plans: ${JSON.stringify(plans, null, 1)}`);
+  result.plans = plans;
+
   const ctx: ServiceContext = {
     db: handle.db,
     config: { staleAfterSeconds: 600, maxClockSkewSeconds: 300, historyRetentionDays: retentionDays },
     now: () => fleet.now,
   };
-  const batchSize = 2000;
+  const batchSize = Number(args.batch);
   const maxBatches = Math.max(1, Math.ceil(rowsBefore.due / batchSize / chunks));
   const runs: {
     total: number;
@@ -202,7 +222,7 @@ try {
       batchSize,
       maxBatchesPerSlice: maxBatches,
       nothingDueRunMedianMs: median(idleRuns),
-      statementsPerRun: size.clusters * historyTables.length,
+      statementsPerRunWhenNothingDue: historyTables.length * Math.ceil(size.clusters / 500),
     },
     latency,
   });
