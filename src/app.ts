@@ -30,6 +30,9 @@ export function createApp(deps: AppDeps) {
       config: {
         staleAfterSeconds: deps.staleAfterSeconds,
         maxClockSkewSeconds: deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+        ...(deps.historyRetentionDays === undefined
+          ? {}
+          : { historyRetentionDays: deps.historyRetentionDays }),
       },
       now: deps.now ?? (() => new Date()),
       pushGate: deps.pushGate ?? new PushGate(DEFAULT_PUSH_LIMITS),

@@ -21,6 +21,8 @@ export interface AppDeps {
   staleAfterSeconds: number;
   /** default 300 */
   maxClockSkewSeconds?: number;
+  /** closed history kept, in days (reads before it are refused); default 400 */
+  historyRetentionDays?: number;
   maxSnapshotBytes: number;
   /** an ordinary request body's limit (api/body-limits.ts); default DEFAULT_MAX_REQUEST_BYTES */
   maxRequestBytes?: number;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DatabaseTimeouts } from "../db/postgres.js";
+import { DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTORY_RETENTION_DAYS } from "../domain/retention.js";
 
 const seconds = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 const milliseconds = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
@@ -34,6 +35,18 @@ export const sharedEnvSchema = z.object({
     .max(86_400)
     .default(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
   PORTOLAN_SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /**
+   * closed history (every *_versions table) older than this is pruned by maintenance; reads before it
+   * answer AS_OF_BEYOND_RETENTION, so a report window longer than it cannot be read whole
+   */
+  PORTOLAN_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a whole number of days" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1 day (closed history older than this is pruned)")
+    .max(MAX_HISTORY_RETENTION_DAYS, `must be at most ${MAX_HISTORY_RETENTION_DAYS} days`)
+    .default(DEFAULT_HISTORY_RETENTION_DAYS),
+  /** rows one pruning statement deletes: short statements keep pushes' and reads' turns short */
+  PORTOLAN_RETENTION_BATCH_ROWS: z.coerce.number().int().min(1).max(100_000).default(2000),
   /** how often maintenance runs: a cluster whose staleness began within it is reported as newly stale */
   PORTOLAN_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(900),
   // Limits per principal (token, or client address without one); in memory, per process or isolate.
@@ -84,6 +97,11 @@ export function databaseTimeouts(env: SharedEnv): DatabaseTimeouts {
     lockTimeoutMs: env.PORTOLAN_DB_LOCK_TIMEOUT_MS,
     idleInTransactionTimeoutMs: env.PORTOLAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
+}
+
+/** The history prune's settings from the environment (services/history-prune.ts). */
+export function historyPruneSettings(env: SharedEnv) {
+  return { retentionDays: env.PORTOLAN_RETENTION_DAYS, batchSize: env.PORTOLAN_RETENTION_BATCH_ROWS };
 }
 
 /** Turns a failed env parse into one message that names every bad variable. */

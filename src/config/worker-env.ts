@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { DatabaseTimeouts } from "../db/postgres.js";
-import { databaseTimeouts, limitSettings, sharedEnvSchema } from "./shared.js";
+import { databaseTimeouts, historyPruneSettings, limitSettings, sharedEnvSchema } from "./shared.js";
 
 const HYPERDRIVE_HINT = "add a [[hyperdrive]] binding named HYPERDRIVE to wrangler.toml";
 
@@ -46,6 +46,8 @@ export interface WorkerConfig {
   maxSnapshotBytes: number;
   maxRequestBytes: number;
   retentionDays: number;
+  /** closed history kept (PORTOLAN_RETENTION_DAYS) and the rows per pruning statement */
+  history: ReturnType<typeof historyPruneSettings>;
   maintenanceIntervalSeconds: number;
   limits: ReturnType<typeof limitSettings>;
   timeouts: DatabaseTimeouts;
@@ -63,6 +65,8 @@ export const WORKER_ENV_KEYS = [
   "PORTOLAN_STALE_AFTER_SECONDS",
   "PORTOLAN_MAX_CLOCK_SKEW_SECONDS",
   "PORTOLAN_SNAPSHOT_RETENTION_DAYS",
+  "PORTOLAN_RETENTION_DAYS",
+  "PORTOLAN_RETENTION_BATCH_ROWS",
   "PORTOLAN_MAINTENANCE_INTERVAL_SECONDS",
   "PORTOLAN_MAX_BATCH_CALLS",
   "PORTOLAN_RATE_LIMIT_PER_SECOND",
@@ -110,6 +114,7 @@ export function readWorkerEnv(env: Record<string, unknown>): WorkerConfigResult 
       maxSnapshotBytes: e.PORTOLAN_MAX_SNAPSHOT_BYTES,
       maxRequestBytes: e.PORTOLAN_MAX_REQUEST_BYTES,
       retentionDays: e.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
+      history: historyPruneSettings(e),
       maintenanceIntervalSeconds: e.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
       limits: limitSettings(e),
       timeouts: databaseTimeouts(e),

@@ -9,7 +9,7 @@ import { createRequestLimits, type LimitSettings } from "../api/limits/request-l
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv } from "../config/node-env.js";
-import { databaseTimeouts, limitSettings, pushSlots } from "../config/shared.js";
+import { databaseTimeouts, historyPruneSettings, limitSettings, pushSlots } from "../config/shared.js";
 import { trustedProxies } from "../config/trusted-proxies.js";
 import { log } from "../logging/logger.js";
 import { BaseStates } from "../services/base-states.js";
@@ -60,7 +60,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? env.PORTOLAN_MAX_CLOCK_SKEW_SECONDS;
   const loopDelay = watchEventLoopDelay();
   const app = createApp({
-    runtimeGauges: loopDelay.gauges,
+    runtimeGauges: () => [...loopDelay.gauges(), ...maintenance.gauges()],
+    historyRetentionDays: env.PORTOLAN_RETENTION_DAYS,
     database,
     auth: { adminToken, openAccess: !adminToken },
     staleAfterSeconds,
@@ -76,12 +77,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const services = {
     db: database.db,
-    config: { staleAfterSeconds, maxClockSkewSeconds },
+    config: { staleAfterSeconds, maxClockSkewSeconds, historyRetentionDays: env.PORTOLAN_RETENTION_DAYS },
     now: () => new Date(),
   };
   const maintenance = scheduleMaintenance(services, {
     retentionDays: env.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
     intervalSeconds: env.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
+    history: historyPruneSettings(env),
   });
   const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.PORT });
   await new Promise<void>((resolve, reject) => {

@@ -35,6 +35,9 @@ export interface CronController {
   cron: string;
 }
 
+/** Pruning stops starting statements after this long in a cron run (its wall-time limit is 15 minutes). */
+const WORKER_PRUNE_BUDGET_MS = 5 * 60_000;
+
 /** Hyperdrive pools the real connections; a Worker invocation may hold 6 sockets at once. */
 const MAX_CONNECTIONS_PER_REQUEST = 5;
 
@@ -71,6 +74,7 @@ async function fetch(request: Request, env: WorkerBindings, ctx: ExecutionContex
     auth: { adminToken: config.adminToken, openAccess: config.openAccess },
     staleAfterSeconds: config.staleAfterSeconds,
     maxClockSkewSeconds: config.maxClockSkewSeconds,
+    historyRetentionDays: config.history.retentionDays,
     maxSnapshotBytes: config.maxSnapshotBytes,
     maxRequestBytes: config.maxRequestBytes,
     limits: limitsFor(config),
@@ -92,16 +96,24 @@ async function scheduled(controller: CronController, env: WorkerBindings): Promi
       config: {
         staleAfterSeconds: config.staleAfterSeconds,
         maxClockSkewSeconds: config.maxClockSkewSeconds,
+        historyRetentionDays: config.history.retentionDays,
       },
       now: () => new Date(controller.scheduledTime),
     },
-    { retentionDays: config.retentionDays, intervalSeconds: config.maintenanceIntervalSeconds },
+    {
+      retentionDays: config.retentionDays,
+      intervalSeconds: config.maintenanceIntervalSeconds,
+      // A cron run has 15 minutes of wall time; what is left is pruned by the next run.
+      history: { ...config.history, maxDurationMs: WORKER_PRUNE_BUDGET_MS },
+    },
   );
   // One line per transition, so a log-based alert fires once per cluster, not every run.
   for (const cluster of report.newlyStale) {
     log("warn", "cluster became stale", { cluster, staleAfterSeconds: config.staleAfterSeconds });
   }
-  log("info", "maintenance done", { cron: controller.cron, ...report });
+  const { history, ...rest } = report;
+  if (history) log("info", "history pruned", { ...history, retentionDays: config.history.retentionDays });
+  log("info", "maintenance done", { cron: controller.cron, ...rest });
 }
 
 export default { fetch, scheduled };

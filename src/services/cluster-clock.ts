@@ -13,6 +13,7 @@ import type { ServiceContext } from "./context.js";
 import { notFound, ServiceError } from "./errors.js";
 import { historyTables, type PerTable, perTable } from "./history-tables.js";
 import { instantSchema } from "./inputs.js";
+import { requireRetained } from "./retention.js";
 
 /** The latest instant the server accepts as observedAt: its clock plus the allowed skew. */
 export function latestAcceptedObservedAt(ctx: ServiceContext): Date {
@@ -110,6 +111,8 @@ export async function resetClusterClock(ctx: ServiceContext, input: z.output<typ
       `"to" (${to.toISOString()}) is after the server's time (${now.toISOString()})`,
     );
   }
+  // Rolling back to before the oldest instant kept would reopen a state whose closed part is pruned.
+  requireRetained(ctx, "to", to);
   return ctx.db.transaction(async (tx) => {
     const [cluster] = await tx
       .select({ id: clusters.id })

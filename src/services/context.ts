@@ -7,6 +7,8 @@ export interface ServiceConfig {
   staleAfterSeconds: number;
   /** how far past the server clock an observedAt may be before the push is refused */
   maxClockSkewSeconds: number;
+  /** closed history older than this many days is pruned (PORTOLAN_RETENTION_DAYS); default 400 */
+  historyRetentionDays?: number;
 }
 
 /** What every service function gets: the database (or a transaction) and the server clock. */

@@ -6,6 +6,7 @@ import { viewInstant } from "./cluster-view.js";
 import type { ServiceContext } from "./context.js";
 import { ingressControllersAt } from "./ingress-controllers-at.js";
 import { instantSchema } from "./inputs.js";
+import { requireRetained } from "./retention.js";
 import { isStale } from "./staleness.js";
 
 export const listIngressControllersInput = z.object({
@@ -17,6 +18,7 @@ export async function listIngressControllers(
   ctx: ServiceContext,
   input: z.output<typeof listIngressControllersInput>,
 ) {
+  requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   return {
     cluster: cluster.name,

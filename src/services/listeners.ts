@@ -25,6 +25,7 @@ import {
   observedNodes,
   type StoredListener,
 } from "./observed-listeners.js";
+import { requireRetained } from "./retention.js";
 import type { WhoQuestion } from "./who-page.js";
 
 /** How many observed listeners ports.who and ports.node list (a count says when there are more). */
@@ -118,6 +119,7 @@ export const listenerMatrixInput = z.object({
  * and the export in the asked format. The CSV is commatrix's: built from off-node listeners only.
  */
 export async function listenerMatrixOf(ctx: ServiceContext, input: z.output<typeof listenerMatrixInput>) {
+  requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const at = { clusterId: cluster.id, asOf: input.asOf };
   const [view, reports, rows] = await Promise.all([

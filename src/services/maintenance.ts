@@ -3,6 +3,8 @@
  * - prunes the `snapshots` push log past the retention. History lives in the *_versions tables and
  *   the /metrics counters on `clusters`, so the log is only an audit trail. The row a cluster's
  *   last_snapshot_id points to is always kept: ingest answers a retransmission with that id.
+ * - prunes closed history past PORTOLAN_RETENTION_DAYS from every history table, in short batches
+ *   (history-prune.ts); reads before the oldest instant kept answer AS_OF_BEYOND_RETENTION.
  * - reports staleness. Staleness is computed at read time from clusters.last_seen_at, so there is
  *   nothing to write; what a periodic job adds is the transition: clusters whose silence crossed
  *   the threshold since the previous run, logged once each so log-based alerting can page on them.
@@ -10,10 +12,14 @@
 import { and, asc, eq, inArray, isNull, lt, notExists } from "drizzle-orm";
 import { clusters, snapshots } from "../db/schema/index.js";
 import type { ServiceContext } from "./context.js";
+import { type HistoryPruneOptions, type HistoryPruneReport, pruneHistory } from "./history-prune.js";
 import { isStale } from "./staleness.js";
 
 export interface MaintenanceOptions {
+  /** the snapshot log's retention (PORTOLAN_SNAPSHOT_RETENTION_DAYS) */
   retentionDays: number;
+  /** closed history's retention and batching (PORTOLAN_RETENTION_DAYS); omitted: history is not pruned */
+  history?: HistoryPruneOptions;
   /** how often the job runs: staleness that began within one period is "newly stale" */
   intervalSeconds: number;
   /** rows deleted per statement: short statements keep ingest's row locks uncontended */
@@ -35,6 +41,8 @@ export interface MaintenanceReport {
   prunedSnapshots: number;
   /** true when maxBatches stopped the pruning: more rows are due */
   pruneIncomplete: boolean;
+  /** the history prune's run (null: not configured) */
+  history: HistoryPruneReport | null;
   stale: StaleCluster[];
   /** names of the stale clusters whose staleness began within the last interval */
   newlyStale: string[];
@@ -111,12 +119,15 @@ export async function runMaintenance(
   ctx: ServiceContext,
   options: MaintenanceOptions,
 ): Promise<MaintenanceReport> {
-  const prune = await pruneSnapshotLog(ctx, options);
+  // Staleness first: its "within the last interval" is counted from this run's start, not its end.
   const { stale, newlyStale } = await staleClusters(ctx, options.intervalSeconds);
+  const prune = await pruneSnapshotLog(ctx, options);
+  const history = options.history ? await pruneHistory(ctx, options.history) : null;
   return {
     pruneCutoff: prune.cutoff.toISOString(),
     prunedSnapshots: prune.pruned,
     pruneIncomplete: prune.incomplete,
+    history,
     stale,
     newlyStale,
   };

@@ -29,6 +29,7 @@ import { loadObservedCells, presentCell } from "./observed-cells.js";
 import { listenerCountsOnPorts } from "./observed-listeners.js";
 import { loadPortMapFacts } from "./port-map-facts.js";
 import { MAX_PORT_MAP_ROWS, portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
+import { requireRetained } from "./retention.js";
 import { isStale } from "./staleness.js";
 import { whoCursorSchema, whoPage, whoWhere } from "./who-page.js";
 import { whoSummary } from "./who-summary.js";
@@ -48,6 +49,7 @@ export type WhoInput = z.output<typeof whoInput>;
  * also carries the summary, read from the count projections (later pages: null).
  */
 export async function whoHoldsPort(ctx: ServiceContext, input: WhoInput) {
+  requireRetained(ctx, "asOf", input.asOf);
   // Named clusters must exist; the fleet itself stays in SQL (a subquery), whatever its size.
   if (input.clusters) await selectClusters(ctx.db, { clusters: input.clusters, asOf: input.asOf });
   const [rows, summary, observed] = await Promise.all([
@@ -118,6 +120,7 @@ export const portMapInput = z
  * cursors lead to the pages after and before this one.
  */
 export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
+  requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const page = await portMapPage(
     ctx.db,
@@ -178,6 +181,7 @@ export const portMapListenersInput = z.object({
  * (the others are not observed: nothing is known of what they listen on).
  */
 export async function portMapListeners(ctx: ServiceContext, input: z.output<typeof portMapListenersInput>) {
+  requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const read = await loadObservedCells(
     ctx.db,
@@ -207,6 +211,7 @@ export const freeNodesInput = z.object({
 
 /** Every free node of one port-map row, a page at a time by name: the rest of a row's `freeNodes`. */
 export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
+  requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   // Only the port's allocations: a row's free nodes depend on nothing else.
   const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0, [input.hostPort]);
@@ -262,6 +267,7 @@ export const nodePortsInput = z.object({
  * and the first NODE_NAME_SAMPLE by name.
  */
 export async function nodePorts(ctx: ServiceContext, input: z.output<typeof nodePortsInput>) {
+  requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
   const read = await loadNodePorts(ctx.db, { ...input, cluster });
   if (!read)

@@ -18,6 +18,7 @@ import { loadObservedCells } from "./observed-cells.js";
 import { listenerCountsOnPorts } from "./observed-listeners.js";
 import { loadPortMapFacts } from "./port-map-facts.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
+import { requireRetained } from "./retention.js";
 import { isStale } from "./staleness.js";
 
 const contentTypes: Record<ReportFormat, string> = {
@@ -160,6 +161,7 @@ async function pageClusters(ctx: ServiceContext, input: z.output<typeof portMapR
  * heading, so that concatenated they are the whole document.
  */
 export async function portMapReport(ctx: ServiceContext, input: z.output<typeof portMapReportInput>) {
+  requireRetained(ctx, "asOf", input.asOf);
   const selected = await pageClusters(ctx, input);
   let budget = input.portLimit;
   let nextCursor: string | null = null;

@@ -25,6 +25,7 @@ import { selectedClusterIds } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";
+import { requireRetained } from "./retention.js";
 import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trend-counts.js";
 
 /** The longest period a report covers. */
@@ -355,6 +356,7 @@ export async function buildTrendReport(ctx: ServiceContext, input: TrendReportIn
     throw new ServiceError("BAD_REQUEST", "INVALID_RANGE", "`to` must be after `from`");
   if (to.getTime() - input.from.getTime() > MAX_REPORT_DAYS * 86_400_000)
     throw new ServiceError("BAD_REQUEST", "INVALID_RANGE", `a report covers at most ${MAX_REPORT_DAYS} days`);
+  requireRetained(ctx, "from", input.from);
   const step = reportStep(input.from, to);
   const range = { from: input.from, to, step };
   // The whole fleet is the clusters registered at the period's start or since (as trends read it).

@@ -16,6 +16,7 @@ import {
   stepSchema,
   workloadSchema,
 } from "./inputs.js";
+import { requireRetained } from "./retention.js";
 import {
   allocationAndPodCounts,
   clusterOfRange,
@@ -73,6 +74,7 @@ export type AllocationTrendInput = z.output<typeof allocationTrendInput>;
  */
 export async function allocationTrend(ctx: ServiceContext, input: AllocationTrendInput) {
   const steps = checkRange(input);
+  requireRetained(ctx, "from", input.from);
   const inScope = await clusterScope(ctx.db, input, input);
   const c = portCountVersions;
   const allocationFilter: SQL[] = [
@@ -111,6 +113,7 @@ export const headroomTrendInput = z.object({
 
 export async function headroomTrend(ctx: ServiceContext, input: z.output<typeof headroomTrendInput>) {
   const steps = checkRange(input);
+  requireRetained(ctx, "from", input.from);
   const { id } = await clusterOfRange(ctx.db, input.cluster, input);
   const versions = await ctx.db
     .select()

@@ -16,6 +16,8 @@ export interface HarnessOptions {
   maxRequestBytes?: number;
   staleAfterSeconds?: number;
   maxClockSkewSeconds?: number;
+  /** PORTOLAN_RETENTION_DAYS: reads before now minus this answer AS_OF_BEYOND_RETENTION */
+  historyRetentionDays?: number;
   now?: () => Date;
   /** PostgreSQL pool size (default 25): a small pool shows who holds connections */
   poolMax?: number;
@@ -56,6 +58,9 @@ export async function createHarness(options: HarnessOptions = {}) {
     ...(options.limits ? { limits: createRequestLimits(options.limits) } : {}),
     ...(options.trustedProxy ? { trustedProxy: options.trustedProxy } : {}),
     ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
+    ...(options.historyRetentionDays === undefined
+      ? {}
+      : { historyRetentionDays: options.historyRetentionDays }),
   });
   const admin = { authorization: `Bearer ${adminToken}` };
 

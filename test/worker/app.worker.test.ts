@@ -155,6 +155,58 @@ describe.skipIf(!haveDatabase)("the Worker on PostgreSQL through Hyperdrive", ()
     const done = logged.map((l) => JSON.parse(l)).find((l) => l.msg === "maintenance done");
     expect(done).toMatchObject({ prunedSnapshots: 0, pruneIncomplete: false });
   });
+
+  it("prunes closed history past PORTOLAN_RETENTION_DAYS from its cron run, in batches, keeping open rows", async () => {
+    const { token } = await trpcData<{ token: string }>(
+      await SELF.fetch(`${BASE}/trpc/clusters.register`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...admin },
+        body: JSON.stringify({ name: "edge-retained" }),
+      }),
+    );
+    const push = (body: unknown) =>
+      SELF.fetch(`${BASE}/v1/snapshots`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const first = { ...WALKTHROUGH_SNAPSHOT, cluster: "edge-retained" };
+    expect((await push(first)).status).toBe(200);
+    // worker-2 drained: its version (and the projections' that counted it) closes.
+    const drained = {
+      ...first,
+      observedAt: "2026-11-28T10:00:00Z",
+      nodes: [{ name: "worker-1", ready: true }],
+    };
+    expect(await (await push(drained)).json()).toMatchObject({ changed: true, closed: 1 });
+
+    const logged: string[] = [];
+    const original = console.log;
+    console.log = (line: string) => logged.push(line);
+    const scheduledTime = Date.parse("2026-11-28T10:00:00Z") + 3 * 86_400_000;
+    try {
+      await worker.scheduled(
+        { scheduledTime, cron: "*/15 * * * *" },
+        { ...env, PORTOLAN_RETENTION_DAYS: "2", PORTOLAN_RETENTION_BATCH_ROWS: "1" },
+      );
+    } finally {
+      console.log = original;
+    }
+    const pruned = logged.map((l) => JSON.parse(l)).find((l) => l.msg === "history pruned");
+    expect(pruned).toMatchObject({
+      cutoff: new Date(scheduledTime - 2 * 86_400_000).toISOString(),
+      retentionDays: 2,
+      incomplete: false,
+      pruned: expect.objectContaining({ nodes: 1 }),
+    });
+    expect(pruned.batches).toBe(pruned.total);
+
+    const input = encodeURIComponent(JSON.stringify({ cluster: "edge-retained" }));
+    const map = await trpcData<{ nodes: number }>(
+      await SELF.fetch(`${BASE}/trpc/ports.map?input=${input}`, { headers: admin }),
+    );
+    expect(map.nodes).toBe(1);
+  });
 });
 
 describe("the Worker's configuration errors", () => {

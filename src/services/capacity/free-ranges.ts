@@ -28,6 +28,7 @@ import type { ServiceContext } from "../context.js";
 import { ServiceError } from "../errors.js";
 import { clusterListSchema, hostPortSchema, labelsSchema, queryProtocolSchema } from "../inputs.js";
 import { reservationsInForce } from "../reservations-in-force.js";
+import { requireRetained } from "../retention.js";
 import { ALL_STALE, freshWhere, judgedTargets } from "../staleness.js";
 import { reportedLocalRanges } from "./observed-listeners.js";
 
@@ -66,6 +67,8 @@ async function usedPorts(
     .from(clusters)
     .where(and(selectionWhere(selection), selection.includeStale ? undefined : freshWhere(ctx)));
   const since = quietDays ? new Date(ctx.now().getTime() - quietDays * 86_400_000) : undefined;
+  // Allocations older than the retention are pruned: a longer quiet period cannot be told.
+  if (since) requireRetained(ctx, "quietDays", since);
   const heldIn = (t: typeof portAllocations | typeof declaredPortVersions) =>
     ctx.db
       .selectDistinct({ protocol: t.protocol, hostPort: t.hostPort })

@@ -12,6 +12,7 @@ import { nextRollout } from "../../domain/rollout.js";
 import { selectClusters, selectionWhere } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { clusterListSchema, instantSchema } from "../inputs.js";
+import { requireRetained } from "../retention.js";
 import { isStale } from "../staleness.js";
 import { afterCursor, byteOrdered, encodeCursor } from "./cursor.js";
 import { keyCursorSchema } from "./inputs.js";
@@ -33,6 +34,7 @@ export type HeadroomInput = z.output<typeof headroomInput>;
 const order = [clusters.name, headroomVersions.namespace, headroomVersions.kind, headroomVersions.name];
 
 export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
+  requireRetained(ctx, "asOf", input.asOf);
   const selection = { clusters: input.clusters, asOf: input.asOf };
   // Named clusters must exist (NOT_FOUND otherwise); the whole fleet is only ever joined in SQL.
   if (input.clusters) await selectClusters(ctx.db, selection);
