@@ -17,6 +17,8 @@ import {
   nodePortRangeFact,
 } from "./node-listeners.js";
 import type { HostPortRef } from "./ports.js";
+import { findingsOf, type SharedPortSetAnalysis } from "./shared-port-sets.js";
+import { type WorkloadRef, workloadKey } from "./workload.js";
 
 export interface NodeFact {
   fp: string;
@@ -82,11 +84,21 @@ export interface HeadroomFact {
   headroom: number;
   status: string;
   maxReplicas: number;
+  /** present only when the workload is in a shared port set, so other rows keep their fingerprints */
+  sharedPortSets?: SharedPortSetAnalysis["findings"];
+  /** present only on a router Deployment whose IngressController's row speaks for it */
+  partOf?: WorkloadRef;
 }
 
-export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[] {
-  return rows.map((w) =>
-    withFingerprint({
+export function headroomFacts(
+  rows: readonly WorkloadHeadroom[],
+  shared: SharedPortSetAnalysis = { findings: [], partOf: new Map() },
+): HeadroomFact[] {
+  return rows.map((w) => {
+    const partOf = shared.partOf.get(workloadKey(w));
+    // A router Deployment shares its IngressController's sets: its pods are that controller's routers.
+    const sets = findingsOf(shared.findings, partOf ?? w);
+    return withFingerprint({
       namespace: w.namespace,
       kind: w.kind,
       name: w.name,
@@ -98,8 +110,10 @@ export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[]
       headroom: w.headroom,
       status: w.status,
       maxReplicas: w.maxReplicasKeepingOneSpare,
-    }),
-  );
+      ...(sets.length > 0 ? { sharedPortSets: sets } : {}),
+      ...(partOf ? { partOf } : {}),
+    });
+  });
 }
 
 /** An OpenShift IngressController as the snapshot contract carries it (src/contract/schema.ts). */

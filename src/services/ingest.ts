@@ -38,6 +38,7 @@ import {
 import { listenerTally } from "../domain/listener-tally.js";
 import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
+import { sharedPortSets } from "../domain/shared-port-sets.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -93,7 +94,8 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
       : [];
   yield;
   const workloads = yield* workloadHeadroomSteps(facts, declaredHolds);
-  const headroom = headroomFacts(withControllerHeadroom(workloads, controllerRows));
+  const rows = withControllerHeadroom(workloads, controllerRows);
+  const headroom = headroomFacts(rows, sharedPortSets(rows, ingressControllers));
   yield;
   const counts = yield* portCountFactSteps(allocations);
   const clusterCounts = yield* clusterPortCountFactSteps(allocations);

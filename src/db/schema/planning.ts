@@ -1,5 +1,7 @@
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import type { HostPortRef } from "../../domain/ports.js";
+import type { SharedPortSet } from "../../domain/shared-port-sets.js";
+import type { WorkloadRef } from "../../domain/workload.js";
 import { versionedTable } from "./versioned.js";
 
 /**
@@ -21,6 +23,10 @@ export const headroomVersions = versionedTable(
     headroom: integer("headroom").notNull(),
     status: text("status").notNull(),
     maxReplicas: integer("max_replicas").notNull(),
+    /** the shared port sets the workload is a member of (domain/shared-port-sets.ts); null: none */
+    sharedPortSets: jsonb("shared_port_sets").$type<SharedPortSet[]>(),
+    /** a router Deployment's IngressController, whose row speaks for it; null: its own row */
+    partOf: jsonb("part_of").$type<WorkloadRef>(),
   },
   {
     naturalKey: ["namespace", "kind", "name"],
