@@ -51,6 +51,7 @@ export async function loadCluster(
     map,
     holders,
     headroom: headroom.workloads,
+    sharedPortSets: headroom.sharedPortSets,
     moreHeadroom: headroom.nextCursor !== null,
     conflicts: conflicts?.items ?? null,
     controllers: controllers.ingressControllers,
@@ -91,7 +92,7 @@ export function ClusterPage(props: {
   data: Awaited<ReturnType<typeof loadCluster>>;
   nodePage: number;
 }) {
-  const { map, holders, headroom, moreHeadroom, conflicts, controllers } = props.data;
+  const { map, holders, headroom, sharedPortSets, moreHeadroom, conflicts, controllers } = props.data;
   const pending: ConflictItem[] | null = conflicts;
   return (
     <>
@@ -105,7 +106,7 @@ export function ClusterPage(props: {
       <PortGrid view={props.view} map={map} holders={holders} pending={pending} nodePage={props.nodePage} />
       <IngressControllersTable controllers={controllers} />
       <ConflictsList items={conflicts} />
-      <HeadroomTable view={props.view} rows={headroom} more={moreHeadroom} />
+      <HeadroomTable view={props.view} rows={headroom} sets={sharedPortSets} more={moreHeadroom} />
     </>
   );
 }
