@@ -158,9 +158,7 @@ describe("capacity.headroom's shared port sets", () => {
     const sets: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = dataOf(
-        await h.query("capacity.headroom", { limit: 1, ...(cursor ? { cursor } : {}) }),
-      );
+      const page = dataOf(await h.query("capacity.headroom", { limit: 1, ...(cursor ? { cursor } : {}) }));
       sets.push(...page.sharedPortSets.map((s) => `${s.cluster}: ${s.summary}`));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -197,7 +195,10 @@ describe("/metrics for a shared port set", () => {
     ]);
     expect(of("portolan_shared_port_set_nodes").map((s) => s.value)).toEqual([6]);
     expect(of("portolan_workload_headroom").map((s) => s.labels.name)).toEqual(["default", "internal"]);
-    expect(of("portolan_workload_shared_port_set").map((s) => s.labels.name)).toEqual(["default", "internal"]);
+    expect(of("portolan_workload_shared_port_set").map((s) => s.labels.name)).toEqual([
+      "default",
+      "internal",
+    ]);
   });
 });
 

@@ -38,8 +38,12 @@ function row(
     ...extra,
   };
 }
-const ic = (name: string, ports = ROUTER_PORTS, nodes = workers(1, 6), extra: Partial<WorkloadHeadroom> = {}) =>
-  row("IngressController", name, ports, nodes, extra);
+const ic = (
+  name: string,
+  ports = ROUTER_PORTS,
+  nodes = workers(1, 6),
+  extra: Partial<WorkloadHeadroom> = {},
+) => row("IngressController", name, ports, nodes, extra);
 const deployment = (name: string, ports: HostPortRef[], nodes: string[], namespace = "apps") => ({
   ...row("Deployment", name, ports, nodes),
   namespace,
@@ -129,7 +133,11 @@ describe("shared port sets", () => {
       ["IngressController/default", "IngressController/internal"],
     ]);
     expect(Object.fromEntries(partOf)).toEqual({
-      "openshift-ingress/Deployment/router-default": { namespace: IC_NS, kind: "IngressController", name: "default" },
+      "openshift-ingress/Deployment/router-default": {
+        namespace: IC_NS,
+        kind: "IngressController",
+        name: "default",
+      },
       "openshift-ingress/Deployment/router-internal": {
         namespace: IC_NS,
         kind: "IngressController",
@@ -160,10 +168,26 @@ const member = (kind: string, name: string, pending = 0, nodeSelector?: Record<s
 
 describe("which member to move", () => {
   it.each<[string, SharedPortSet["workloads"], string]>([
-    ["never the default IngressController when another will do", [member("IngressController", "default"), member("IngressController", "internal")], "internal"],
-    ["the one with Pending replicas", [member("IngressController", "a", 0), member("IngressController", "b", 1)], "b"],
-    ["the later by name otherwise", [member("IngressController", "a"), member("IngressController", "b")], "b"],
-    ["an IngressController before a Deployment", [member("Deployment", "web", 2), member("IngressController", "internal")], "internal"],
+    [
+      "never the default IngressController when another will do",
+      [member("IngressController", "default"), member("IngressController", "internal")],
+      "internal",
+    ],
+    [
+      "the one with Pending replicas",
+      [member("IngressController", "a", 0), member("IngressController", "b", 1)],
+      "b",
+    ],
+    [
+      "the later by name otherwise",
+      [member("IngressController", "a"), member("IngressController", "b")],
+      "b",
+    ],
+    [
+      "an IngressController before a Deployment",
+      [member("Deployment", "web", 2), member("IngressController", "internal")],
+      "internal",
+    ],
   ])("%s", (_, workloads, expected) => {
     expect(memberToMove(finding(workloads)).name).toBe(expected);
   });
@@ -189,7 +213,10 @@ describe("a shared port set's advice", () => {
 
   it("leaves --node-selector out for an IngressController on the CRD's default placement", () => {
     const advice = sharedPortSetAdvice(
-      finding([member("IngressController", "default", 0, null), member("IngressController", "internal", 0, null)]),
+      finding([
+        member("IngressController", "default", 0, null),
+        member("IngressController", "internal", 0, null),
+      ]),
       "c",
     );
     expect(advice.advice[0]).toBe(
@@ -222,10 +249,18 @@ describe("a shared port set's advice", () => {
 });
 
 describe("a member's own advice", () => {
-  const stalls = { outcome: "stalls", fixes: ["lower replicas to 2", "add 1 eligible node with the ports free"] };
+  const stalls = {
+    outcome: "stalls",
+    fixes: ["lower replicas to 2", "add 1 eligible node with the ports free"],
+  };
   const set = { advice: ["move internal …", "or separate …"] };
   it.each<[string, Parameters<typeof withoutScaleDown>[1], string | null, string[]]>([
-    ["outside a set: unchanged", [], "oc patch …", ["lower replicas to 2", "add 1 eligible node with the ports free"]],
+    [
+      "outside a set: unchanged",
+      [],
+      "oc patch …",
+      ["lower replicas to 2", "add 1 eligible node with the ports free"],
+    ],
     [
       "in a set: no replicas patch, no scale-down fix, the set's advice first",
       [set],
