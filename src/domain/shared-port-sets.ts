@@ -12,8 +12,6 @@
  */
 
 import type { WorkloadHeadroom } from "./headroom.js";
-import type { IngressControllerFact } from "./history.js";
-import { routerWorkload } from "./ingress-controllers.js";
 import { type HostPortRef, hostPortsConflict } from "./ports.js";
 import { type WorkloadRef, workloadKey } from "./workload.js";
 
@@ -31,6 +29,13 @@ export interface SharedPortSet {
   ports: HostPortRef[];
   /** eligible nodes every pair of them shares */
   nodes: number;
+}
+
+export interface ControllerOfRouter {
+  namespace: string;
+  name: string;
+  nodeSelector: Record<string, string> | null;
+  router: WorkloadRef;
 }
 
 export interface SharedPortSetAnalysis {
@@ -52,7 +57,8 @@ const portId = (p: HostPortRef) => `${p.protocol}/${p.hostPort}`;
  */
 export function sharedPortSets(
   rows: readonly WorkloadHeadroom[],
-  controllers: readonly Pick<IngressControllerFact, "namespace" | "name" | "deployment" | "nodeSelector">[],
+  /** the cluster's IngressControllers, each with its router Deployment (ingress-controllers.ts's routerWorkload) */
+  controllers: readonly ControllerOfRouter[],
 ): SharedPortSetAnalysis {
   const partOf = new Map<string, WorkloadRef>();
   const selectorOf = new Map<string, Record<string, string> | null>();
@@ -60,7 +66,7 @@ export function sharedPortSets(
   for (const ic of controllers) {
     const ref = { namespace: ic.namespace, kind: "IngressController", name: ic.name };
     if (!withRow.has(workloadKey(ref))) continue;
-    partOf.set(workloadKey(routerWorkload(ic)), ref);
+    partOf.set(workloadKey(ic.router), ref);
     selectorOf.set(workloadKey(ref), ic.nodeSelector);
   }
   const members = rows.filter((r) => !partOf.has(workloadKey(r)));

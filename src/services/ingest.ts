@@ -33,6 +33,7 @@ import {
   declaredMapFacts,
   declaredPorts,
   ingressControllerHeadroom,
+  routerWorkload,
   withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
 import { listenerTally } from "../domain/listener-tally.js";
@@ -95,7 +96,8 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
   yield;
   const workloads = yield* workloadHeadroomSteps(facts, declaredHolds);
   const rows = withControllerHeadroom(workloads, controllerRows);
-  const headroom = headroomFacts(rows, sharedPortSets(rows, ingressControllers));
+  const routers = ingressControllers.map((ic) => ({ ...ic, router: routerWorkload(ic) }));
+  const headroom = headroomFacts(rows, sharedPortSets(rows, routers));
   yield;
   const counts = yield* portCountFactSteps(allocations);
   const clusterCounts = yield* clusterPortCountFactSteps(allocations);

@@ -51,8 +51,8 @@ const deployment = (name: string, ports: HostPortRef[], nodes: string[], namespa
 const controller = (name: string, nodeSelector: Record<string, string> | null = null) => ({
   namespace: IC_NS,
   name,
-  deployment: null,
   nodeSelector,
+  router: { namespace: "openshift-ingress", kind: "Deployment", name: `router-${name}` },
 });
 
 /** Each finding as "a+b ports@nodes", members by name. */

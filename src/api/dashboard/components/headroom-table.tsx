@@ -12,7 +12,7 @@ export type SharedPortSetItem = HeadroomAnswer["sharedPortSets"][number];
 function SharedPortSets({ sets }: { sets: readonly SharedPortSetItem[] }) {
   if (sets.length === 0) return null;
   return (
-    <div aria-labelledby="shared-port-sets-heading">
+    <div class="shared-port-sets">
       <h3 id="shared-port-sets-heading">Shared port sets</h3>
       <p class="muted">One cause for each set's low headroom: lowering replicas does not end it.</p>
       <ul>
