@@ -74,6 +74,16 @@ export function sharedPortSets(
   members.forEach((row, i) => {
     for (const port of new Set(row.ports.map(portId))) byPort.set(port, [...(byPort.get(port) ?? []), i]);
   });
+  // Each member's eligible set built once, however many pairs it is in.
+  const eligibleSets = new Map<number, Set<string>>();
+  const eligibleOf = (i: number) => {
+    let set = eligibleSets.get(i);
+    if (!set) {
+      set = new Set((members[i] as WorkloadHeadroom).eligibleNodes);
+      eligibleSets.set(i, set);
+    }
+    return set;
+  };
   const pairs = new Set<string>();
   for (const indexes of byPort.values())
     for (let x = 0; x < indexes.length; x++)
@@ -85,8 +95,7 @@ export function sharedPortSets(
     const [a, b] = [members[i], members[j]] as [WorkloadHeadroom, WorkloadHeadroom];
     const ports = a.ports.filter((p) => b.ports.some((q) => hostPortsConflict(p, q)));
     if (ports.length === 0) continue;
-    const theirs = new Set(b.eligibleNodes);
-    const shared = a.eligibleNodes.filter((n) => theirs.has(n));
+    const shared = a.eligibleNodes.filter((n) => eligibleOf(j).has(n));
     if (shared.length === 0) continue;
     const key = `${ports.map(portId).join(",")}|${shared.join("\u0000")}`;
     const group = groups.get(key);
