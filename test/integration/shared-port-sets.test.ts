@@ -202,6 +202,23 @@ describe("/metrics for a shared port set", () => {
   });
 });
 
+describe("the dashboard's headroom view", () => {
+  it("shows the set with its advice above one row per IngressController", async () => {
+    const { token } = dataOf(await h.mutate("tokens.createRead", { name: "dashboard" }));
+    const res = await h.app.request("/clusters/ocp-shared", {
+      headers: { cookie: `portolan_token=${token}` },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const headroom = html.slice(html.indexOf('id="headroom-heading"'));
+    expect(headroom).toContain("default and internal compete for 80/443/1936 on the same 6 nodes");
+    expect(headroom).toContain("portolan plan ingresscontroller internal --move --cluster ocp-shared");
+    expect(headroom).toContain("openshift-ingress-operator/internal (IngressController)");
+    expect(headroom).not.toContain("openshift-ingress/router-internal (Deployment)");
+    expect(headroom).toContain("2 router Deployment(s) are shown as their IngressController&#39;s row.");
+  });
+});
+
 describe("the CLI", () => {
   it("prints the finding and its advice under one row per IngressController", async () => {
     const run = await cli(["headroom", "--cluster", "ocp-shared"]);
