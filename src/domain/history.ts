@@ -18,6 +18,8 @@ import {
   nodePortRangeFact,
 } from "./node-listeners.js";
 import type { HostPortRef } from "./ports.js";
+import { findingsOf, type SharedPortSetAnalysis } from "./shared-port-sets.js";
+import { type WorkloadRef, workloadKey } from "./workload.js";
 
 export interface NodeFact {
   fp: string;
@@ -86,10 +88,20 @@ export interface HeadroomFact {
   /** only when observed listeners cost the workload nodes (absent: none, stored as NULL) */
   listenerBlockedNodes?: number;
   listenerExample?: ListenerBlockExample;
+  /** present only when the workload is in a shared port set, so other rows keep their fingerprints */
+  sharedPortSets?: SharedPortSetAnalysis["findings"];
+  /** present only on a router Deployment whose IngressController's row speaks for it */
+  partOf?: WorkloadRef;
 }
 
-export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[] {
+export function headroomFacts(
+  rows: readonly WorkloadHeadroom[],
+  shared: SharedPortSetAnalysis = { findings: [], partOf: new Map() },
+): HeadroomFact[] {
   return rows.map((w) => {
+    const partOf = shared.partOf.get(workloadKey(w));
+    // A router Deployment shares its IngressController's sets: its pods are that controller's routers.
+    const sets = findingsOf(shared.findings, partOf ?? w);
     const fact: Omit<HeadroomFact, "fp"> = {
       namespace: w.namespace,
       kind: w.kind,
@@ -102,6 +114,8 @@ export function headroomFacts(rows: readonly WorkloadHeadroom[]): HeadroomFact[]
       headroom: w.headroom,
       status: w.status,
       maxReplicas: w.maxReplicasKeepingOneSpare,
+      ...(sets.length > 0 ? { sharedPortSets: sets } : {}),
+      ...(partOf ? { partOf } : {}),
     };
     // Absent rather than 0: a row no listener touches keeps the fingerprint it had before listeners
     // counted, so the first push after the upgrade does not re-version every workload.

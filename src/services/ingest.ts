@@ -34,11 +34,13 @@ import {
   declaredMapFacts,
   declaredPorts,
   ingressControllerHeadroom,
+  routerWorkload,
   withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
 import { listenerTally } from "../domain/listener-tally.js";
 import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
+import { sharedPortSets } from "../domain/shared-port-sets.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -101,7 +103,9 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
       : [];
   yield;
   const workloads = yield* workloadHeadroomSteps(facts, declaredHolds, listened);
-  const headroom = headroomFacts(withControllerHeadroom(workloads, controllerRows));
+  const rows = withControllerHeadroom(workloads, controllerRows);
+  const routers = ingressControllers.map((ic) => ({ ...ic, router: routerWorkload(ic) }));
+  const headroom = headroomFacts(rows, sharedPortSets(rows, routers));
   yield;
   const counts = yield* portCountFactSteps(allocations);
   const clusterCounts = yield* clusterPortCountFactSteps(allocations);

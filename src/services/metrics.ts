@@ -3,6 +3,8 @@ import { clusters, headroomVersions, podVersions, snapshots } from "../db/schema
 import { validAt } from "../db/validity.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import { nextRollout } from "../domain/rollout.js";
+import { portsText } from "../domain/shared-port-sets.js";
+import { workloadKey } from "../domain/workload.js";
 import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
 import { clockSkewSeconds, isStale } from "./staleness.js";
@@ -40,6 +42,8 @@ export async function fleetMetrics(ctx: ServiceContext) {
       headroom: headroomVersions.headroom,
       pending: headroomVersions.pending,
       maxReplicasKeepingOneSpare: headroomVersions.maxReplicas,
+      sharedPortSets: headroomVersions.sharedPortSets,
+      partOf: headroomVersions.partOf,
     })
     .from(headroomVersions)
     .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
@@ -66,10 +70,59 @@ export async function fleetMetrics(ctx: ServiceContext) {
       stale: isStale(ctx, { createdAt, lastSeenAt: r.lastSeenAt }),
       clockSkewSeconds: clockSkewSeconds(observedAt, receivedAt),
     })),
-    headroom: headroom.map((w) => {
-      const { outcome } = nextRollout(w);
-      // 1 or 0 where a rollout is judged; null where nothing rolls the workload (no series)
-      return { ...w, rolloutCompletes: outcome === "completes" ? 1 : outcome === "stalls" ? 0 : null };
-    }),
+    // A router Deployment whose IngressController has a row is that row's shortage: one series, one alert.
+    headroom: headroom
+      .filter((w) => w.partOf === null)
+      .map(({ sharedPortSets, partOf, ...w }) => {
+        const { outcome } = nextRollout(w);
+        return {
+          ...w,
+          // 1 or 0 where a rollout is judged; null where nothing rolls the workload (no series)
+          rolloutCompletes: outcome === "completes" ? 1 : outcome === "stalls" ? 0 : null,
+          inSharedPortSet: (sharedPortSets ?? []).length > 0,
+        };
+      }),
+    sharedPortSets: sharedPortSetFigures(headroom),
   };
+}
+
+/**
+ * Each shared port set once (from its first member's row), with the lowest headroom among its
+ * members: the one alert for the set carries the severity its worst member would have had.
+ */
+function sharedPortSetFigures(
+  rows: readonly {
+    cluster: string;
+    namespace: string;
+    kind: string;
+    name: string;
+    headroom: number;
+    partOf: unknown;
+    sharedPortSets:
+      | {
+          workloads: { namespace: string; kind: string; name: string }[];
+          ports: Parameters<typeof portsText>[0];
+          nodes: number;
+        }[]
+      | null;
+  }[],
+) {
+  const headroomOf = new Map(rows.map((r) => [`${r.cluster}\u0000${workloadKey(r)}`, r.headroom]));
+  return rows.flatMap((row) =>
+    row.partOf !== null
+      ? []
+      : (row.sharedPortSets ?? [])
+          .filter((set) => set.workloads[0] && workloadKey(set.workloads[0]) === workloadKey(row))
+          .map((set) => ({
+            cluster: row.cluster,
+            workloads: set.workloads.map(workloadKey).join(","),
+            ports: portsText(set.ports),
+            nodes: set.nodes,
+            headroom: Math.min(
+              ...set.workloads.map(
+                (w) => headroomOf.get(`${row.cluster}\u0000${workloadKey(w)}`) ?? row.headroom,
+              ),
+            ),
+          })),
+  );
 }

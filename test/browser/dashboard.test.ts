@@ -80,11 +80,11 @@ describe.skipIf(!runBrowserTests)("the dashboard in chromium", () => {
     if (process.env.UPDATE_DASHBOARD_PNG) await page.screenshot({ path: "docs/dashboard.png" });
   });
 
-  it("shows router-internal as a `none` row of the headroom table", async () => {
+  it("shows IngressController internal (router-internal folded in) as a `none` row of the headroom table", async () => {
     const none = page.locator("section[aria-labelledby=headroom-heading] tbody tr.row-none");
-    expect(await none.locator("th").allTextContents()).toContain(
-      "openshift-ingress/router-internal (Deployment)",
-    );
+    const rows = await none.locator("th").allTextContents();
+    expect(rows).toContain("openshift-ingress-operator/internal (IngressController)");
+    expect(rows).not.toContain("openshift-ingress/router-internal (Deployment)");
     expect(await none.first().locator(".status").textContent()).toBe("none");
   });
 

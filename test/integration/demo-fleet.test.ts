@@ -69,6 +69,36 @@ describe("the seeded demo fleet", () => {
     expect(status("prod-eu-1", "router-default")).toBe("low");
   });
 
+  it("names prod-us-1's shared port set and advises moving one IngressController, not scaling both down", async () => {
+    const headroom = await h.query("capacity.headroom", { clusters: ["prod-us-1"] }, read());
+    if (!headroom.ok) throw new Error(headroom.error.message);
+    expect(headroom.data.sharedPortSets.map((s) => s.summary)).toEqual([
+      "default and internal compete for 80/443/1936 on the same 6 nodes",
+    ]);
+    expect(headroom.data.sharedPortSets[0]?.advice[0]).toBe(
+      "move internal to a free port set: portolan plan ingresscontroller internal --move --cluster prod-us-1 --replicas 4 --node-selector node-role.kubernetes.io/worker= -o yaml | oc apply -f -",
+    );
+    for (const w of headroom.data.workloads) {
+      expect(w.patch, w.name).toBeNull();
+      expect(w.rollout.fixes.join("; "), w.name).not.toMatch(/lower replicas/);
+    }
+    const moved = await h.query(
+      "capacity.planIngressController",
+      {
+        name: "internal",
+        clusters: ["prod-us-1"],
+        replicas: 4,
+        move: true,
+        nodeSelector: { "node-role.kubernetes.io/worker": "" },
+      },
+      read(),
+    );
+    if (!moved.ok) throw new Error(moved.error.message);
+    expect(moved.data.move).toBe(true);
+    expect(moved.data.manifest).not.toBeNull();
+    expect(moved.data.choice?.httpPort).not.toBe(80);
+  });
+
   it("reports a DaemonSet manifest with a host port and maxSurge 1 as a rollout that will not complete", async () => {
     const manifest = `apiVersion: apps/v1
 kind: DaemonSet

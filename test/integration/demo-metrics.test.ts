@@ -70,13 +70,38 @@ describe("/metrics of the demo fleet", () => {
     expect(sampleValue("portolan_stale_threshold_seconds", {})).toBe(600);
   });
 
-  it("gives each host-port workload its headroom and pending pods", () => {
-    const router = (cluster: string, name: string) => ({ cluster, namespace: "openshift-ingress", name });
-    expect(sampleValue("portolan_workload_headroom", router("prod-us-1", "router-internal"))).toBe(0);
-    expect(sampleValue("portolan_workload_pending_pods", router("prod-us-1", "router-internal"))).toBe(1);
-    expect(sampleValue("portolan_workload_headroom", router("prod-eu-1", "router-default"))).toBe(1);
-    expect(sampleValue("portolan_workload_replicas", router("prod-eu-1", "router-default"))).toBe(3);
-    expect(sampleValue("portolan_workload_headroom", router("prod-eu-1", "router-shard-b"))).toBe(2);
+  it("gives each host-port workload its headroom and pending pods, a router through its IngressController", () => {
+    const ic = (cluster: string, name: string) => ({
+      cluster,
+      namespace: "openshift-ingress-operator",
+      kind: "IngressController",
+      name,
+    });
+    expect(sampleValue("portolan_workload_headroom", ic("prod-us-1", "internal"))).toBe(0);
+    expect(sampleValue("portolan_workload_pending_pods", ic("prod-us-1", "internal"))).toBe(1);
+    expect(sampleValue("portolan_workload_headroom", ic("prod-eu-1", "default"))).toBe(1);
+    expect(sampleValue("portolan_workload_replicas", ic("prod-eu-1", "default"))).toBe(3);
+    expect(sampleValue("portolan_workload_headroom", ic("prod-eu-1", "shard-b"))).toBe(2);
+    // One shortage, one series: the router Deployments speak through their IngressControllers.
+    const routers = samples.filter(
+      (s) => s.name === "portolan_workload_headroom" && s.labels.namespace === "openshift-ingress",
+    );
+    expect(routers).toEqual([]);
+  });
+
+  it("gives prod-us-1's default and internal one shared port set series", () => {
+    expect(
+      samples
+        .filter((s) => s.name === "portolan_shared_port_set_headroom")
+        .map((s) => [s.labels.cluster, s.labels.workloads, s.labels.ports, s.value]),
+    ).toEqual([
+      [
+        "prod-us-1",
+        "openshift-ingress-operator/IngressController/default,openshift-ingress-operator/IngressController/internal",
+        "80/443/1936",
+        0,
+      ],
+    ]);
   });
 
   it("counts every push and the nodes holding node-exporter's port", () => {

@@ -13,6 +13,12 @@ import { workloadHeadroom } from "../../src/domain/headroom.js";
 import { headroomFacts } from "../../src/domain/history.js";
 import { buildPortMap, summarisePortMap } from "../../src/domain/port-map.js";
 import { nextRollout } from "../../src/domain/rollout.js";
+import {
+  findingsOf,
+  sharedPortSetAdvice,
+  sharedPortSets,
+  withoutScaleDown,
+} from "../../src/domain/shared-port-sets.js";
 import { workloadKey, workloadOf } from "../../src/domain/workload.js";
 import { blocker } from "../../src/services/capacity/blockers.js";
 import { type ClusterRow, clusterRowColumns, selectClusters } from "../../src/services/cluster-selection.js";
@@ -97,27 +103,41 @@ describe("capacity.headroom", () => {
   for (const asOf of INSTANTS) {
     it(`equals workloadHeadroom per cluster view, ${label(asOf)}, in byte order, over pages of 3`, async () => {
       const expected = (await views(asOf))
-        .flatMap((view) =>
-          workloadHeadroom(view).map((w) => ({
-            cluster: view.cluster.name,
-            namespace: w.namespace,
-            kind: w.kind,
-            name: w.name,
-            ports: w.ports,
-            replicas: w.replicas,
-            pending: w.pending,
-            eligibleNodes: w.eligibleNodes.length,
-            freeNodes: w.freeNodes.length,
-            headroom: w.headroom,
-            status: w.status,
-            maxReplicasKeepingOneSpare: w.maxReplicasKeepingOneSpare,
-            listenerBlockedNodes: w.listenerBlockedNodes.length,
-            listenerExample: w.listenerExample,
-            // only IngressControllers short of a spare node carry an `oc patch`; this fleet has none
-            patch: null,
-            rollout: nextRollout({ ...w, freeNodes: w.freeNodes.length }),
-          })),
-        )
+        .flatMap((view) => {
+          const rows = workloadHeadroom(view);
+          const { findings } = sharedPortSets(rows, []);
+          return rows.map((w) => {
+            const sets = findingsOf(findings, w).map((set) => ({
+              ...set,
+              ...sharedPortSetAdvice(set, view.cluster.name),
+            }));
+            return {
+              cluster: view.cluster.name,
+              namespace: w.namespace,
+              kind: w.kind,
+              name: w.name,
+              ports: w.ports,
+              replicas: w.replicas,
+              pending: w.pending,
+              eligibleNodes: w.eligibleNodes.length,
+              freeNodes: w.freeNodes.length,
+              headroom: w.headroom,
+              status: w.status,
+              maxReplicasKeepingOneSpare: w.maxReplicasKeepingOneSpare,
+              listenerBlockedNodes: w.listenerBlockedNodes.length,
+              listenerExample: w.listenerExample,
+              // this fleet has no IngressControllers: no router folded into one
+              partOf: null,
+              sharedPortSets: sets,
+              // only IngressControllers short of a spare node carry an `oc patch`; this fleet has none
+              patch: null,
+              rollout: withoutScaleDown(
+                { patch: null, rollout: nextRollout({ ...w, freeNodes: w.freeNodes.length }) },
+                sets,
+              ).rollout,
+            };
+          });
+        })
         .sort((a, b) => byteOrder(`${a.cluster}\0${workloadKey(a)}`, `${b.cluster}\0${workloadKey(b)}`));
       const answer = await allPages<Record<string, unknown>>(
         "capacity.headroom",
@@ -133,7 +153,7 @@ describe("capacity.headroom", () => {
 
 describe("stored projections", () => {
   for (const asOf of INSTANTS) {
-    it(`headroom_versions valid ${label(asOf)} are headroomFacts(workloadHeadroom(view))`, async () => {
+    it(`headroom_versions valid ${label(asOf)} are headroomFacts(workloadHeadroom(view)) with its shared port sets`, async () => {
       for (const cluster of await everyCluster()) {
         const view = await loadClusterView(db(), { cluster, asOf });
         const stored = await db()
@@ -150,11 +170,23 @@ describe("stored projections", () => {
             headroom: headroomVersions.headroom,
             status: headroomVersions.status,
             maxReplicas: headroomVersions.maxReplicas,
+            sharedPortSets: headroomVersions.sharedPortSets,
+            partOf: headroomVersions.partOf,
           })
           .from(headroomVersions)
           .where(sql`${headroomVersions.clusterId} = ${cluster.id} AND ${validAt(headroomVersions, asOf)}`);
         const byFp = (a: { fp: string }, b: { fp: string }) => byteOrder(a.fp, b.fp);
-        expect(stored.sort(byFp), cluster.name).toEqual(headroomFacts(workloadHeadroom(view)).sort(byFp));
+        // A fact outside any set has no such keys; its row stores null.
+        const asFact = ({ sharedPortSets: sets, partOf, ...row }: (typeof stored)[number]) => ({
+          ...row,
+          ...(sets ? { sharedPortSets: sets } : {}),
+          ...(partOf ? { partOf } : {}),
+        });
+        // The generated fleet has no IngressControllers: the sets are among its pods' workloads.
+        const rows = workloadHeadroom(view);
+        expect(stored.map(asFact).sort(byFp), cluster.name).toEqual(
+          headroomFacts(rows, sharedPortSets(rows, [])).sort(byFp),
+        );
       }
     });
   }

@@ -7,6 +7,8 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 /** What deploy/prometheus/portolan-rules.yaml reads. */
 export const RULE_INPUTS = [
   "portolan_workload_headroom",
+  "portolan_workload_shared_port_set",
+  "portolan_shared_port_set_headroom",
   "portolan_cluster_stale",
   "portolan_cluster_host_port_pending_pods",
   "portolan_cluster_undeclared_listeners",

@@ -39,6 +39,8 @@ describe("Portolan's alerting rules", () => {
     expect(alerts).toEqual([
       "PortolanWorkloadNoHeadroom",
       "PortolanWorkloadLowHeadroom",
+      "PortolanSharedHostPorts",
+      "PortolanSharedHostPorts",
       "PortolanClusterStale",
       "PortolanPodsPendingOnHostPorts",
       "PortolanNewUndeclaredListener",
@@ -64,7 +66,7 @@ describe.runIf(promtoolFound)("promtool", () => {
 
   it("accepts the rule file", () => {
     const result = promtool("check", "rules", "portolan-rules.yaml");
-    expect(result.output).toContain("SUCCESS: 5 rules found");
+    expect(result.output).toContain("SUCCESS: 7 rules found");
     expect(result.status).toBe(0);
   });
 

@@ -152,6 +152,27 @@ export const metricsRoutes = new Hono<AppEnv>().get("/metrics", async (c) => {
     "nodes the workload may be scheduled on",
     workloads.map(([l, w]) => [l, w.eligibleNodes]),
   );
+  out.family(
+    "portolan_workload_shared_port_set",
+    "gauge",
+    "1 when the workload competes with another for the same host ports on the same nodes (its headroom alert gives way to the set's)",
+    workloads.flatMap(([l, w]) => (w.inSharedPortSet ? [[l, 1] as const] : [])),
+  );
+  const sets = m.sharedPortSets.map(
+    (s) => [{ cluster: s.cluster, workloads: s.workloads, ports: s.ports }, s] as const,
+  );
+  out.family(
+    "portolan_shared_port_set_nodes",
+    "gauge",
+    "eligible nodes the workloads of a shared port set compete for (workloads: namespace/Kind/name, comma-separated)",
+    sets.map(([l, s]) => [l, s.nodes]),
+  );
+  out.family(
+    "portolan_shared_port_set_headroom",
+    "gauge",
+    "the lowest headroom among the workloads of a shared port set",
+    sets.map(([l, s]) => [l, s.headroom]),
+  );
   for (const gauge of c.var.deps.runtimeGauges())
     out.family(gauge.name, "gauge", gauge.help, [[{}, gauge.value]]);
   return c.text(out.toString(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });

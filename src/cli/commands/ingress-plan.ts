@@ -29,6 +29,7 @@ interface PlanOptions {
   expires?: string;
   output?: "yaml" | "json";
   includeStale?: boolean;
+  move?: boolean;
 }
 
 /** "10080,10443,11936" → the http, https and stats ports */
@@ -74,7 +75,7 @@ type Answer = PlanAnswer & { reservations?: { id: number; port: number }[] };
 
 /** A plan to apply: ports chosen, a cluster that can host it, and a name no target uses. */
 const applicable = (answer: Answer) =>
-  answer.choice !== null && answer.hostable && answer.existing.length === 0;
+  answer.choice !== null && answer.hostable && (answer.existing.length === 0 || answer.move);
 
 function existingText(e: Answer["existing"][number]): string {
   const strategy = e.endpointPublishingStrategy ?? "strategy unset";
@@ -89,7 +90,10 @@ function existingText(e: Answer["existing"][number]): string {
 /** The explanation, line by line: to stdout, or to stderr when stdout carries the manifest alone. */
 function explain(say: (text: string) => void, answer: Answer) {
   for (const line of staleLines(answer.staleClusters)) say(line);
-  if (answer.existing.length > 0) {
+  if (answer.existing.length > 0 && answer.move) {
+    for (const e of answer.existing) say(`moving: ${existingText(e)}`);
+    say(`  applying this plan rewrites ${answer.name} with the ports below (--move)`);
+  } else if (answer.existing.length > 0) {
     for (const e of answer.existing) say(`name taken: ${existingText(e)}`);
     say(
       `  applying a plan named ${answer.name} would rewrite it; plan a free name instead, e.g. ${answer.suggestedName} (no manifest printed)`,
@@ -156,6 +160,7 @@ async function planIngressController(ctx: CliContext, name: string, options: Pla
     ...(options.allowPrivileged ? { allowPrivileged: true } : {}),
     ...(options.domain ? { domain: options.domain } : {}),
     ...(options.includeStale ? { includeStale: true } : {}),
+    ...(options.move ? { move: true } : {}),
   };
   const answer = options.reserve
     ? await ctx.client.capacity.reserveIngressController.mutate({
@@ -195,6 +200,10 @@ export function registerIngressPlan(plan: Command, run: Run): void {
     .option("--purpose <text>", "reservation purpose")
     .option("--expires <time>", "reservation expiry (ISO-8601)", instant)
     .option("--include-stale", "plan on stale clusters too (else they are left out, with their age)")
+    .option(
+      "--move",
+      "move the existing IngressController of that name to the ports planned (its name may be taken)",
+    )
     .addOption(
       new Option(
         "-o, --output <format>",

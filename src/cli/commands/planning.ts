@@ -61,11 +61,15 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
   const answer = {
     asOf: pages[0]?.asOf ?? null,
     workloads: pages.flatMap((p) => p.workloads),
+    sharedPortSets: pages.flatMap((p) => p.sharedPortSets),
     nextCursor: null,
   };
+  // A router Deployment's shortage is its IngressController's: one row for both (the JSON keeps both).
+  const rows = answer.workloads.filter((w) => w.partOf === null);
+  const folded = answer.workloads.length - rows.length;
   if (!ctx.json && answer.asOf) ctx.out(`as of ${answer.asOf}`);
   if (ctx.json) ctx.out(JSON.stringify(answer, null, 2));
-  else if (answer.workloads.length === 0) ctx.out("no host-port workloads");
+  else if (rows.length === 0) ctx.out("no host-port workloads");
   else
     ctx.out(
       table(
@@ -80,7 +84,7 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
           "MAX REPLICAS (1 SPARE)",
           "NEXT ROLLOUT",
         ],
-        answer.workloads.map((w) => [
+        rows.map((w) => [
           `${w.cluster}${w.stale ? " (stale)" : ""}`,
           `${w.namespace}/${w.kind}/${w.name}`,
           w.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(",") || "-",
@@ -93,7 +97,16 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
         ]),
       ),
     );
-  const stalling = answer.workloads.filter((w) => w.rollout.outcome === "stalls");
+  if (!ctx.json && folded > 0)
+    ctx.out(`(${folded} router Deployment(s) shown as their IngressController's row)`);
+  if (!ctx.json && answer.sharedPortSets.length > 0) {
+    ctx.out("\nShared port sets (each is one cause; lowering replicas does not end it):");
+    for (const set of answer.sharedPortSets) {
+      ctx.out(`  ${set.cluster}: ${set.summary}`);
+      for (const advice of set.advice) ctx.out(`    ${advice}`);
+    }
+  }
+  const stalling = rows.filter((w) => w.rollout.outcome === "stalls");
   if (!ctx.json && stalling.length > 0) {
     ctx.out(
       "\nRollouts that would not finish (judged with the kind's default strategy; snapshots carry none):",
@@ -103,7 +116,7 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
       ctx.out(`    fix: ${w.rollout.fixes.join("; or ")}`);
     }
   }
-  const listened = answer.workloads.filter((w) => w.listenerBlockedNodes > 0);
+  const listened = rows.filter((w) => w.listenerBlockedNodes > 0);
   if (!ctx.json && listened.length > 0) {
     ctx.out("\nNodes observed listeners keep from workloads (not free, not in max replicas):");
     for (const w of listened) {
@@ -116,14 +129,14 @@ async function headroom(ctx: CliContext, options: ClusterChoice & { asOf?: strin
       );
     }
   }
-  const patches = answer.workloads.filter((w) => w.patch);
+  const patches = rows.filter((w) => w.patch);
   if (!ctx.json && patches.length > 0) {
     ctx.out("\nIngressControllers leaving no eligible node spare (unset replicas count as 2):");
     for (const w of patches) ctx.out(`  ${w.cluster}: ${w.patch}`);
   }
   const { failBelow } = options;
   if (failBelow === undefined) return 0;
-  const short = answer.workloads.filter((w) => w.headroom < failBelow);
+  const short = rows.filter((w) => w.headroom < failBelow);
   if (short.length === 0) return 0;
   if (!ctx.json) ctx.out(`\n${short.length} workload(s) below headroom ${failBelow}`);
   return CHECK_FAILED;

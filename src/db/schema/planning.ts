@@ -1,6 +1,8 @@
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import type { ListenerBlockExample } from "../../domain/headroom-listeners.js";
 import type { HostPortRef } from "../../domain/ports.js";
+import type { SharedPortSet } from "../../domain/shared-port-sets.js";
+import type { WorkloadRef } from "../../domain/workload.js";
 import { versionedTable } from "./versioned.js";
 
 /**
@@ -26,6 +28,10 @@ export const headroomVersions = versionedTable(
     listenerBlockedNodes: integer("listener_blocked_nodes"),
     /** the first of them and the listener in the way; NULL when none */
     listenerExample: jsonb("listener_example").$type<ListenerBlockExample>(),
+    /** the shared port sets the workload is a member of (domain/shared-port-sets.ts); null: none */
+    sharedPortSets: jsonb("shared_port_sets").$type<SharedPortSet[]>(),
+    /** a router Deployment's IngressController, whose row speaks for it; null: its own row */
+    partOf: jsonb("part_of").$type<WorkloadRef>(),
   },
   {
     naturalKey: ["namespace", "kind", "name"],

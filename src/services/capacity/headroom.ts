@@ -9,6 +9,8 @@ import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import { replicasPatch } from "../../domain/ingress-controllers.js";
 import { nextRollout } from "../../domain/rollout.js";
+import { sharedPortSetAdvice, withoutScaleDown } from "../../domain/shared-port-sets.js";
+import { workloadKey } from "../../domain/workload.js";
 import { selectClusters, selectionWhere } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
 import { clusterListSchema, instantSchema } from "../inputs.js";
@@ -57,6 +59,8 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
       maxReplicasKeepingOneSpare: headroomVersions.maxReplicas,
       listenerBlockedNodes: headroomVersions.listenerBlockedNodes,
       listenerExample: headroomVersions.listenerExample,
+      sharedPortSets: headroomVersions.sharedPortSets,
+      partOf: headroomVersions.partOf,
     })
     .from(headroomVersions)
     .innerJoin(clusters, eq(clusters.id, headroomVersions.clusterId))
@@ -67,21 +71,45 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
+  const workloads = page.map(
+    ({ createdAt, lastSeenAt, sharedPortSets, listenerBlockedNodes, listenerExample, ...w }) => {
+      const sets = (sharedPortSets ?? []).map((set) => ({ ...set, ...sharedPortSetAdvice(set, w.cluster) }));
+      const advice = withoutScaleDown(
+        {
+          patch: replicasPatch({ ...w, maxReplicas: w.maxReplicasKeepingOneSpare }),
+          rollout: nextRollout(w),
+        },
+        sets,
+      );
+      return {
+        ...w,
+        /** eligible nodes only observed listeners block: not free, not in max replicas (null stored: none) */
+        listenerBlockedNodes: listenerBlockedNodes ?? 0,
+        /** the first of them, the port and the listener in the way (address, processes, pod, class) */
+        listenerExample: listenerExample ?? null,
+        stale: isStale(ctx, { createdAt, lastSeenAt }),
+        /** the shared port sets it is a member of, each with what to do instead of scaling down */
+        sharedPortSets: sets,
+        /** IngressControllers whose replicas leave no eligible node spare: the patch that does */
+        patch: advice.patch,
+        /** would its next rollout finish, judged with its kind's default strategy (snapshots carry none) */
+        rollout: advice.rollout,
+      };
+    },
+  );
   return {
     /** the instant answered (null: each cluster's latest state) */
     asOf: input.asOf?.toISOString() ?? null,
-    workloads: page.map(({ createdAt, lastSeenAt, listenerBlockedNodes, listenerExample, ...w }) => ({
-      ...w,
-      /** eligible nodes only observed listeners block: not free, not in max replicas (null stored: none) */
-      listenerBlockedNodes: listenerBlockedNodes ?? 0,
-      /** the first of them, the port and the listener in the way (address, processes, pod, class) */
-      listenerExample: listenerExample ?? null,
-      stale: isStale(ctx, { createdAt, lastSeenAt }),
-      /** IngressControllers whose replicas leave no eligible node spare: the patch that does */
-      patch: replicasPatch({ ...w, maxReplicas: w.maxReplicasKeepingOneSpare }),
-      /** would its next rollout finish, judged with its kind's default strategy (snapshots carry none) */
-      rollout: nextRollout(w),
-    })),
+    workloads,
+    /**
+     * Each shared port set once, on the page holding its first member's row: workloads of one
+     * cluster competing for the same host ports on the same nodes (docs/planning.md).
+     */
+    sharedPortSets: workloads.flatMap((w) =>
+      w.sharedPortSets
+        .filter((set) => w.partOf === null && workloadKey(set.workloads[0] ?? w) === workloadKey(w))
+        .map((set) => ({ cluster: w.cluster, ...set })),
+    ),
     nextCursor:
       rows.length > limit && last ? encodeCursor([last.cluster, last.namespace, last.kind, last.name]) : null,
   };

@@ -81,6 +81,11 @@ export const planIngressControllerInput = z
     domain: dns1123SubdomainSchema.optional(),
     /** plan on stale target clusters too (else they are listed, with their age, and left out) */
     includeStale: z.boolean().optional(),
+    /**
+     * move an IngressController that exists to new ports: its name being taken is the point, so
+     * `existing` is listed but does not stop the plan (headroom's shared port sets advise this)
+     */
+    move: z.boolean().optional(),
   })
   .refine((i) => i.clusters !== undefined || i.labelSelector !== undefined, {
     message: "name the target clusters or give a label selector",
@@ -312,6 +317,8 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     name: input.name,
     /** an IngressController of this name already runs there: applying the plan would rewrite it */
     existing: names.existing,
+    /** the plan moves the existing IngressController: `existing` does not stop it */
+    move: input.move === true,
     /** a name no target cluster uses, when the name is taken */
     suggestedName: names.suggestedName,
     /** stale targets with how old their data is; `inVerdict` false: left out of the plan */
@@ -425,7 +432,7 @@ export async function reserveIngressController(
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${RESERVATION_LOCK})`);
     const answer = await planIngressController({ ...ctx, db: tx }, input.plan);
     const [first] = answer.existing;
-    if (first)
+    if (first && !answer.move)
       throw new ServiceError(
         "CONFLICT",
         "INGRESS_CONTROLLER_EXISTS",

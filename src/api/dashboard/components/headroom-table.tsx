@@ -4,7 +4,34 @@ import { link } from "../url-state.js";
 import { asOfParam, type View } from "../view.js";
 import { StatusBadge } from "./status.js";
 
-export type HeadroomRow = Awaited<ReturnType<DashboardCaller["capacity"]["headroom"]>>["workloads"][number];
+type HeadroomAnswer = Awaited<ReturnType<DashboardCaller["capacity"]["headroom"]>>;
+export type HeadroomRow = HeadroomAnswer["workloads"][number];
+export type SharedPortSetItem = HeadroomAnswer["sharedPortSets"][number];
+
+/** Workloads competing for the same host ports on the same nodes: the cause, and what ends it. */
+function SharedPortSets({ sets }: { sets: readonly SharedPortSetItem[] }) {
+  if (sets.length === 0) return null;
+  return (
+    <div class="shared-port-sets">
+      <h3 id="shared-port-sets-heading">Shared port sets</h3>
+      <p class="muted">One cause for each set's low headroom: lowering replicas does not end it.</p>
+      <ul>
+        {sets.map((set) => (
+          <li class="row-none">
+            <strong>{set.summary}</strong>
+            <ul>
+              {set.advice.map((advice) => (
+                <li>
+                  <code>{advice}</code>
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 /** ports listed per workload: a workload may hold thousands */
 const PORTS_SHOWN = 20;
@@ -22,15 +49,25 @@ function listenerTitle(e: HeadroomRow["listenerExample"]): string {
   return `e.g. ${e.node} ${e.hostPort}/${e.protocol}: ${who} on ${e.address}:${e.port} [${e.class}]`;
 }
 
-export function HeadroomTable(props: { view: View; rows: readonly HeadroomRow[]; more?: boolean }) {
-  const { view, rows } = props;
+export function HeadroomTable(props: {
+  view: View;
+  rows: readonly HeadroomRow[];
+  sets?: readonly SharedPortSetItem[];
+  more?: boolean;
+}) {
+  const { view } = props;
+  // A router Deployment's shortage is its IngressController's: one row for both.
+  const rows = props.rows.filter((w) => w.partOf === null);
+  const folded = props.rows.length - rows.length;
   return (
     <section aria-labelledby="headroom-heading">
       <h2 id="headroom-heading">Headroom</h2>
       <p class="muted">
         How many more nodes one more replica could start on. DaemonSets and static pods are not listed:
         holding every node is what they are for.
+        {folded > 0 ? ` ${folded} router Deployment(s) are shown as their IngressController's row.` : ""}
       </p>
+      <SharedPortSets sets={props.sets ?? []} />
       {rows.length === 0 ? (
         <p>No host-port workload besides DaemonSets.</p>
       ) : (
@@ -98,7 +135,7 @@ export function HeadroomTable(props: { view: View; rows: readonly HeadroomRow[];
         </table>
       )}
       {props.more ? (
-        <p class="muted">{`The first ${rows.length} workloads; capacity.headroom pages the rest.`}</p>
+        <p class="muted">{`The first ${props.rows.length} workloads; capacity.headroom pages the rest.`}</p>
       ) : null}
     </section>
   );

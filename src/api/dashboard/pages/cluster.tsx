@@ -61,6 +61,7 @@ export async function loadCluster(
     holders,
     observed: observedOf(observed),
     headroom: headroom.workloads,
+    sharedPortSets: headroom.sharedPortSets,
     moreHeadroom: headroom.nextCursor !== null,
     conflicts: conflicts?.items ?? null,
     controllers: controllers.ingressControllers,
@@ -120,7 +121,8 @@ export function ClusterPage(props: {
   data: Awaited<ReturnType<typeof loadCluster>>;
   nodePage: number;
 }) {
-  const { map, holders, observed, headroom, moreHeadroom, conflicts, controllers } = props.data;
+  const { map, holders, observed, headroom, sharedPortSets, moreHeadroom, conflicts, controllers } =
+    props.data;
   const pending: ConflictItem[] | null = conflicts;
   return (
     <>
@@ -141,7 +143,7 @@ export function ClusterPage(props: {
       />
       <IngressControllersTable controllers={controllers} />
       <ConflictsList items={conflicts} />
-      <HeadroomTable view={props.view} rows={headroom} more={moreHeadroom} />
+      <HeadroomTable view={props.view} rows={headroom} sets={sharedPortSets} more={moreHeadroom} />
     </>
   );
 }

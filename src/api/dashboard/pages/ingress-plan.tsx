@@ -123,7 +123,7 @@ function PlanWarnings({ plan }: { plan: Plan }) {
 
 export function IngressPlanPage({ plan }: { plan: Plan }) {
   const { choice } = plan;
-  const applicable = choice !== null && plan.manifest !== null && plan.existing.length === 0;
+  const applicable = choice !== null && plan.manifest !== null && (plan.existing.length === 0 || plan.move);
   return (
     <section aria-labelledby="ic-heading">
       <h2 id="ic-heading">{`Plan for IngressController ${plan.name}`}</h2>
