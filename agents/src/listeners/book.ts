@@ -3,21 +3,32 @@
  * (ClusterState.nodeListenerSink) while its node is in the cluster; it expires when its reader missed
  * `missedHeartbeats` heartbeats (the reader's own interval, from its header), and goes when the node
  * leaves the cluster. A report for a node the watch has not listed yet is held until it appears.
+ * A pod-tier report is passed on with its owners resolved to pods (pod-owners.ts); one the pods
+ * known then could not fully resolve is resolved again at each sweep after the pods changed.
  */
 import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { Logger } from "../ops/log.js";
+import { type PodLookup, resolveOwners } from "./pod-owners.js";
+import type { ProcessOwner } from "./protocol.js";
 
 export interface ListenerTarget {
   nodes: ReadonlyMap<string, unknown>;
   nodeListenerSink: { upsert(node: string, report: NodeListeners | null): void };
+  /** the pods a pod-tier report's owners are resolved against; without it they stay unresolved */
+  podOwners?: PodLookup;
 }
 
 interface Held {
   report: NodeListeners;
+  owners: readonly ProcessOwner[] | undefined;
   receivedAt: number;
   expiresAt: number;
   passedOn: boolean;
+  /** the lookup's version the passed-on form was resolved with, while it was not complete */
+  retryAfter: number | undefined;
 }
+
+const NO_PODS: PodLookup = { version: 0, byContainer: () => undefined, byUid: () => undefined };
 
 export interface ReportBookOptions {
   missedHeartbeats: number;
@@ -51,19 +62,18 @@ export class ReportBook {
     this.sweep();
   }
 
-  accept(report: NodeListeners, heartbeatMs: number): void {
+  accept(report: NodeListeners, heartbeatMs: number, owners?: readonly ProcessOwner[]): void {
     const now = this.options.now();
     const entry: Held = {
       report,
+      owners,
       receivedAt: now,
       expiresAt: now + heartbeatMs * this.options.missedHeartbeats,
       passedOn: false,
+      retryAfter: undefined,
     };
     this.held.set(report.node, entry);
-    if (this.target?.nodes.has(report.node)) {
-      this.target.nodeListenerSink.upsert(report.node, report);
-      entry.passedOn = true;
-    }
+    if (this.target?.nodes.has(report.node)) this.passOn(report.node, entry);
   }
 
   /** Expiry and node departures; also passes on reports whose node has since been listed. */
@@ -81,10 +91,28 @@ export class ReportBook {
         this.options.logger.info("node left the cluster: its listener report is dropped", { node });
         this.drop(node, entry);
       } else if (!entry.passedOn && listed) {
-        this.target?.nodeListenerSink.upsert(node, entry.report);
-        entry.passedOn = true;
+        this.passOn(node, entry);
+      } else if (entry.retryAfter !== undefined && entry.retryAfter !== this.target?.podOwners?.version) {
+        this.passOn(node, entry);
       }
     }
+  }
+
+  /** Resolves the report's owners with the pods known now and hands it to the cluster state. */
+  private passOn(node: string, entry: Held): void {
+    const lookup = this.target?.podOwners ?? NO_PODS;
+    const resolved = resolveOwners(entry.report, entry.owners, lookup);
+    const incomplete = resolved.unresolved + resolved.withoutContainer > 0;
+    if (incomplete && entry.retryAfter === undefined) {
+      this.options.logger.info("some listeners' pods are not known yet; resolved again when pods change", {
+        node,
+        unresolved: resolved.unresolved,
+        withoutContainer: resolved.withoutContainer,
+      });
+    }
+    entry.retryAfter = incomplete ? lookup.version : undefined;
+    this.target?.nodeListenerSink.upsert(node, resolved.report);
+    entry.passedOn = true;
   }
 
   private drop(node: string, entry: Held): void {

@@ -45,6 +45,8 @@ export interface AgentDeps {
   env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the client-node TokenReview and pod reads of the node-listener receiver. */
   reviewApi?: ReviewApi;
+  /** How often held listener reports are expired and resolved again (10 s by default). */
+  listenerSweepMs?: number;
   /** Watch mode: what feeds node listener reports into the cluster state (see WatchModeOptions). */
   nodeListenerFeed?: WatchModeOptions["nodeListenerFeed"];
 }
@@ -270,6 +272,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         metrics,
         logger,
         now: () => clock.now().getTime(),
+        ...(deps.listenerSweepMs ? { sweepMs: deps.listenerSweepMs } : {}),
       });
       logger.info("receiving node listener reports", {
         url: listenerService.url,
