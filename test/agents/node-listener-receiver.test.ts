@@ -96,7 +96,10 @@ afterEach(async () => {
   service = undefined;
 });
 
-async function start(env: Record<string, string> = {}) {
+async function start(
+  env: Record<string, string> = {},
+  extra: Pick<Parameters<typeof startListenerService>[1], "listNodePods" | "nodePodsIntervalMs"> = {},
+) {
   const { api, calls } = fakeApi();
   const metrics = createAgentMetrics();
   let now = Date.parse("2026-01-01T00:00:00Z");
@@ -108,7 +111,7 @@ async function start(env: Record<string, string> = {}) {
   if (!config) throw new Error("no config");
   service = await startListenerService(
     { ...config, port: 0 },
-    { api, metrics, logger: silentLogger, now: () => now },
+    { api, metrics, logger: silentLogger, now: () => now, ...extra },
   );
   const url = `${service.url}/v1/node-listeners`;
   const post = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
@@ -409,6 +412,50 @@ describe("the receiver with the pod tier", () => {
     expect(upserts.at(-1)?.[1]?.listeners[1]?.pod?.name).toBe("router-default-5d9f");
     service.sweep();
     expect(upserts).toHaveLength(2);
+  });
+
+  it("lists the node's pods for an owner the watch's pods cannot name, once, and keeps what it found", async () => {
+    const listed: string[] = [];
+    const shared = {
+      uid,
+      namespace: "shop",
+      name: "cache-0",
+      containers: [{ id: containerId, name: "memcached" }],
+    };
+    const other = {
+      uid: "00000000-0000-4000-8000-000000000001",
+      namespace: "shop",
+      name: "web",
+      containers: [],
+    };
+    const { service, post, advance } = await start(
+      {},
+      {
+        listNodePods: async (node) => {
+          listed.push(node);
+          return [other, shared];
+        },
+        nodePodsIntervalMs: 60_000,
+      },
+    );
+    const { target, upserts } = podState(); // an empty index: the watch keeps no such pod
+    service.attach(target);
+    await post("worker-1", podTierReport);
+    expect(upserts.map(([, r]) => r?.attribution)).toEqual(["process"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    service.sweep();
+    expect(listed).toEqual(["worker-1"]);
+    expect(upserts.map(([, r]) => r?.attribution)).toEqual(["process", "pod"]);
+    expect(upserts.at(-1)?.[1]?.listeners[1]?.pod).toEqual({
+      namespace: "shop",
+      name: "cache-0",
+      container: "memcached",
+    });
+    // The reader's next report is named at once, with no new LIST.
+    advance(1000);
+    await post("worker-1", podTierReport);
+    expect(upserts.at(-1)?.[1]?.attribution).toBe("pod");
+    expect(listed).toEqual(["worker-1"]);
   });
 
   it.each([

@@ -4,7 +4,8 @@
  * and container from the pods it watches and pushes to the real Portolan app on a real database
  * (PGlite, or PostgreSQL with TEST_DATABASE_URL); ports.who and ports.node then show the pod and the
  * class. A pod the agent has not listed yet leaves the report "process" until it has; a container id
- * its pod's status does not list yet leaves the listener with its pod only until it does.
+ * its pod's status does not list yet leaves the listener with its pod only until it does; an ordinary
+ * pod (not kept by the agent's watch) is found by listing the node's pods.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -31,6 +32,8 @@ const CANARY_UID = "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d";
 const CANARY_CONTAINER = "b".repeat(64);
 const LATE_UID = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
 const LATE_CONTAINER = "c".repeat(64);
+const CACHE_UID = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
+const CACHE_CONTAINER = "d".repeat(64);
 const slice = (qos: string, uid: string, id: string) =>
   `0::/kubepods.slice/kubepods-${qos}.slice/kubepods-${qos}-pod${uid.replaceAll("-", "_")}.slice/crio-${id}.scope\n`;
 
@@ -80,6 +83,7 @@ const CGROUPS: Record<number, string> = {
   20: slice("burstable", ROUTER_UID, ROUTER_CONTAINER),
   30: slice("besteffort", CANARY_UID, CANARY_CONTAINER),
   40: slice("besteffort", LATE_UID, LATE_CONTAINER),
+  50: slice("burstable", CACHE_UID, CACHE_CONTAINER),
 };
 
 interface ListenerAnswer {
@@ -121,6 +125,17 @@ beforeAll(async () => {
     "pods",
     hostNetworkPod("router-default-5d9f", ROUTER_UID, "router", [443], `cri-o://${ROUTER_CONTAINER}`),
   );
+  // An ordinary pod (no hostNetwork, no host port) whose socket is in the host's namespace anyway.
+  kube.apply("pods", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { namespace: "shop", name: "cache-0", uid: CACHE_UID },
+    spec: { nodeName: "worker-1", containers: [{ name: "memcached", image: "memcached" }] },
+    status: {
+      phase: "Running",
+      containerStatuses: [{ name: "memcached", containerID: `containerd://${CACHE_CONTAINER}` }],
+    },
+  } as unknown as KubeJson);
   // Just started: the kubelet has not written its container id yet.
   kube.apply("pods", hostNetworkPod("router-canary-7c4b", CANARY_UID, "canary", [8443]));
   t = await startTestAgent(
@@ -161,6 +176,7 @@ function startReader() {
       tcp(1936, "haproxy", 20),
       tcp(7000, "canary", 30),
       tcp(7100, "late", 40),
+      tcp(11211, "memcached", 50),
     ],
     { processes: true, cgroup: ({ pid }) => CGROUPS[pid] },
   );
@@ -225,8 +241,8 @@ describe("pod attribution from the node reader to the answers", () => {
     startReader();
     const seen = await eventually(
       nodeListeners,
-      (n) => n.listeners.length === 5,
-      "worker-1's five listeners in ports.node",
+      (n) => n.listeners.length === 6,
+      "worker-1's six listeners in ports.node",
     );
     const router = { namespace: "openshift-ingress", name: "router-default-5d9f", container: "router" };
     const byPort = new Map(seen.listeners.map((l) => [l.port, l]));
@@ -270,6 +286,11 @@ describe("pod attribution from the node reader to the answers", () => {
     expect(byPort.get(7100)).toMatchObject({
       pod: { namespace: "openshift-ingress", name: "late-7f6d", container: "late" },
       class: "declared",
+    });
+    // The ordinary pod, found by listing worker-1's pods: its socket is one no hostNetwork pod declares.
+    expect(byPort.get(11211)).toMatchObject({
+      pod: { namespace: "shop", name: "cache-0", container: "memcached" },
+      class: "undeclared-host-network",
     });
     // Every pod known, the report is "pod": sshd is a host service because it is outside pods.
     expect(byPort.get(22)).toMatchObject({ class: "host-service", reason: "process-outside-pods" });

@@ -32,6 +32,8 @@ const NO_PODS: PodLookup = { version: 0, byContainer: () => undefined, byUid: ()
 
 export interface ReportBookOptions {
   missedHeartbeats: number;
+  /** owners in pods nobody could name: look for them (node-pods.ts); forget when the report goes */
+  unknownPods?: { lookFor(node: string, wanted: ReadonlySet<string>): void; forget(node: string): void };
   now: () => number;
   logger: Logger;
 }
@@ -111,12 +113,14 @@ export class ReportBook {
       });
     }
     entry.retryAfter = incomplete ? lookup.version : undefined;
+    if (resolved.unknownPods.size > 0) this.options.unknownPods?.lookFor(node, resolved.unknownPods);
     this.target?.nodeListenerSink.upsert(node, resolved.report);
     entry.passedOn = true;
   }
 
   private drop(node: string, entry: Held): void {
     this.held.delete(node);
+    this.options.unknownPods?.forget(node);
     if (entry.passedOn) this.target?.nodeListenerSink.upsert(node, null);
   }
 }

@@ -82,6 +82,8 @@ export interface Resolution {
   unresolved: number;
   /** listeners given their pod but not the container the cgroup named (the status lags): retried too */
   withoutContainer: number;
+  /** the pod UIDs and container ids of owners in pods nobody could name */
+  unknownPods: Set<string>;
 }
 
 /**
@@ -98,11 +100,13 @@ export function resolveOwners(
   owners: readonly ProcessOwner[] | undefined,
   lookup: PodLookup,
 ): Resolution {
-  if (report.attribution !== "pod") return { report, unresolved: 0, withoutContainer: 0 };
+  if (report.attribution !== "pod")
+    return { report, unresolved: 0, withoutContainer: 0, unknownPods: new Set() };
   const byPid = new Map<number, ProcessOwner>();
   for (const owner of owners ?? []) byPid.set(owner.pid, owner);
   let unresolved = 0;
   let withoutContainer = 0;
+  const unknownPods = new Set<string>();
   const listeners = report.listeners.map((listener): ObservedListener => {
     if (listener.pod) return listener;
     let unknown = false;
@@ -122,6 +126,8 @@ export function resolveOwners(
         return { ...listener, pod: inPod };
       }
       unknown = true;
+      if (owner.pod.uid) unknownPods.add(owner.pod.uid);
+      if (owner.pod.containerId) unknownPods.add(owner.pod.containerId);
     }
     if (unknown) unresolved++;
     return listener;
@@ -136,5 +142,6 @@ export function resolveOwners(
     },
     unresolved,
     withoutContainer,
+    unknownPods,
   };
 }
