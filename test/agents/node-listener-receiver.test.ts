@@ -458,6 +458,35 @@ describe("the receiver with the pod tier", () => {
     expect(listed).toEqual(["worker-1"]);
   });
 
+  it("lists the node's pods again after the interval when the pod was not there yet", async () => {
+    const answers = [
+      [],
+      [{ uid, namespace: "shop", name: "cache-0", containers: [{ id: containerId, name: "m" }] }],
+    ];
+    let lists = 0;
+    const { service, post, advance } = await start(
+      {},
+      { listNodePods: async () => answers[lists++] ?? [], nodePodsIntervalMs: 60_000 },
+    );
+    const { target, upserts } = podState();
+    service.attach(target);
+    await post("worker-1", podTierReport);
+    const settle = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      service.sweep();
+    };
+    await settle();
+    await settle();
+    expect([lists, upserts.at(-1)?.[1]?.attribution]).toEqual([1, "process"]);
+    advance(30_000);
+    await settle();
+    expect(lists).toBe(1); // not before the interval
+    advance(31_000);
+    await settle();
+    await settle();
+    expect([lists, upserts.at(-1)?.[1]?.attribution]).toEqual([2, "pod"]);
+  });
+
   it.each([
     ["a container id that is not 64 hex digits", [{ pid: 20, pod: { containerId: "abc" } }]],
     ["a pod UID that is not a UID", [{ pid: 20, pod: { uid: "router" } }]],

@@ -26,6 +26,8 @@ interface Held {
   passedOn: boolean;
   /** the lookup's version the passed-on form was resolved with, while it was not complete */
   retryAfter: number | undefined;
+  /** pod UIDs and container ids of owners nobody could name, looked for again at each sweep */
+  unknownPods: ReadonlySet<string>;
 }
 
 const NO_PODS: PodLookup = { version: 0, byContainer: () => undefined, byUid: () => undefined };
@@ -73,6 +75,7 @@ export class ReportBook {
       expiresAt: now + heartbeatMs * this.options.missedHeartbeats,
       passedOn: false,
       retryAfter: undefined,
+      unknownPods: new Set(),
     };
     this.held.set(report.node, entry);
     if (this.target?.nodes.has(report.node)) this.passOn(report.node, entry);
@@ -94,8 +97,10 @@ export class ReportBook {
         this.drop(node, entry);
       } else if (!entry.passedOn && listed) {
         this.passOn(node, entry);
-      } else if (entry.retryAfter !== undefined && entry.retryAfter !== this.target?.podOwners?.version) {
-        this.passOn(node, entry);
+      } else if (entry.retryAfter !== undefined) {
+        if (entry.retryAfter !== (this.target?.podOwners ?? NO_PODS).version) this.passOn(node, entry);
+        // A node's pods are listed at most once a minute: a newer pod is looked for again later.
+        else if (entry.unknownPods.size > 0) this.options.unknownPods?.lookFor(node, entry.unknownPods);
       }
     }
   }
@@ -113,6 +118,7 @@ export class ReportBook {
       });
     }
     entry.retryAfter = incomplete ? lookup.version : undefined;
+    entry.unknownPods = resolved.unknownPods;
     if (resolved.unknownPods.size > 0) this.options.unknownPods?.lookFor(node, resolved.unknownPods);
     this.target?.nodeListenerSink.upsert(node, resolved.report);
     entry.passedOn = true;
