@@ -1,7 +1,9 @@
 /**
  * Node reader benchmark: resident memory of a running reader process and CPU time per scan, on a
  * fixture /proc of a realistic node (60 listeners, from the bare-metal capture when ../shared is
- * there) with and without the attribution tier, and of a big one (10,000 listeners). Medians of
+ * there) without attribution, with the process tier and with the pod tier (each socket owner's
+ * cgroup read too; fixture processes in pods but sshd-like host daemons), and of a big one (10,000
+ * listeners). Medians of
  * several runs. Same-run baseline: an idle Node.js process with the same flags, so the figures read
  * as "what the reader adds to Node itself". Target: 48 MiB RSS per node (docs/listeners.md).
  *
@@ -104,6 +106,15 @@ function bigListeners(): ObservedListener[] {
   return Array.from({ length: 10_000 }, (_, i) => tcp(`10.0.${(i >> 8) & 255}.${i & 255}`, 1024 + i));
 }
 
+const HOST_DAEMONS = new Set(["sshd", "rpcbind", "rpc.statd", "kubelet", "crio", "chronyd"]);
+
+/** A cgroup v2 file as on an OpenShift node: host daemons in system.slice, the rest in CRI-O scopes. */
+function benchCgroup({ pid, name }: { pid: number; name: string }): string {
+  if (HOST_DAEMONS.has(name)) return `0::/system.slice/${name}.service\n`;
+  const uid = `00000000-0000-4000-8000-${String(pid).padStart(12, "0")}`.replaceAll("-", "_");
+  return `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid}.slice/crio-${String(pid).padStart(64, "c")}.scope\n`;
+}
+
 interface Sample {
   rssMiB: number;
   peakMiB: number;
@@ -163,18 +174,28 @@ async function main() {
   const agentUrl = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
   writeFileSync(join(work, "token"), "bench-token\n");
   const { main: readerMain, cleanup } = await compileReader();
-  const cases: { name: string; listeners: ObservedListener[]; attribution: "none" | "process" }[] = [
+  const cases: { name: string; listeners: ObservedListener[]; attribution: "none" | "process" | "pod" }[] = [
     { name: "realistic node, 60 listeners", listeners: realisticListeners(), attribution: "none" },
     {
-      name: "realistic node, 60 listeners, attribution tier",
+      name: "realistic node, 60 listeners, process tier",
       listeners: realisticListeners(),
       attribution: "process",
     },
+    {
+      name: "realistic node, 60 listeners, pod tier",
+      listeners: realisticListeners(),
+      attribution: "pod",
+    },
     { name: "big node, 10,000 listeners", listeners: bigListeners(), attribution: "none" },
     {
-      name: "big node, 10,000 listeners, attribution tier",
+      name: "big node, 10,000 listeners, process tier",
       listeners: bigListeners(),
       attribution: "process",
+    },
+    {
+      name: "big node, 10,000 listeners, pod tier",
+      listeners: bigListeners(),
+      attribution: "pod",
     },
   ];
   const results: Record<string, Sample> = {};
@@ -184,7 +205,10 @@ async function main() {
     results["idle Node.js, same flags (baseline)"] = summarise(baseline);
     for (const c of cases) {
       const procRoot = join(work, c.name.replace(/\W+/g, "-"));
-      writeProcFixture(procRoot, c.listeners, { processes: c.attribution === "process" });
+      writeProcFixture(procRoot, c.listeners, {
+        processes: c.attribution !== "none",
+        ...(c.attribution === "pod" ? { cgroup: benchCgroup } : {}),
+      });
       const samples: Sample[] = [];
       for (let run = 0; run < RUNS; run++) {
         samples.push(

@@ -178,7 +178,8 @@ describe("the attribution overlay", () => {
       ],
     });
     const env = rendered.spec.template.spec.containers[0].env as Manifest[];
-    expect(env.find((e) => e.name === "PORTOLAN_READER_ATTRIBUTION")?.value).toBe("process");
+    // The pod tier: processes and their cgroups (world-readable, so no further grant).
+    expect(env.find((e) => e.name === "PORTOLAN_READER_ATTRIBUTION")?.value).toBe("pod");
   });
 });
 

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ListenerTarget } from "../../agents/src/listeners/book.js";
 import { ReceiverConfigError, receiverConfigFromEnv } from "../../agents/src/listeners/config.js";
+import { PodOwnerIndex } from "../../agents/src/listeners/pod-owners.js";
 import type { ReviewApi, TokenReviewStatus } from "../../agents/src/listeners/review-api.js";
 import { type ListenerService, startListenerService } from "../../agents/src/listeners/service.js";
 import { silentLogger } from "../../agents/src/ops/log.js";
@@ -95,7 +96,10 @@ afterEach(async () => {
   service = undefined;
 });
 
-async function start(env: Record<string, string> = {}) {
+async function start(
+  env: Record<string, string> = {},
+  extra: Pick<Parameters<typeof startListenerService>[1], "listNodePods" | "nodePodsIntervalMs"> = {},
+) {
   const { api, calls } = fakeApi();
   const metrics = createAgentMetrics();
   let now = Date.parse("2026-01-01T00:00:00Z");
@@ -107,7 +111,7 @@ async function start(env: Record<string, string> = {}) {
   if (!config) throw new Error("no config");
   service = await startListenerService(
     { ...config, port: 0 },
-    { api, metrics, logger: silentLogger, now: () => now },
+    { api, metrics, logger: silentLogger, now: () => now, ...extra },
   );
   const url = `${service.url}/v1/node-listeners`;
   const post = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
@@ -352,6 +356,146 @@ describe("the receiver's report book", () => {
     service.sweep();
     expect(upserts.map(([n]) => n)).toEqual(["worker-1"]);
     expect(service.book.passedOn("worker-1")).toBe(true);
+  });
+});
+
+describe("the receiver with the pod tier", () => {
+  const uid = "6d0c5a1e-8f3b-4e2a-9c7d-0a1b2c3d4e5f";
+  const containerId = "a".repeat(64);
+  const router = {
+    uid,
+    namespace: "openshift-ingress",
+    name: "router-default-5d9f",
+    containers: [{ id: containerId, name: "router" }],
+  };
+  const podTierReport = report("worker-1", {
+    attribution: "pod",
+    listeners: [
+      { protocol: "TCP", address: "0.0.0.0", port: 22, processes: [{ name: "sshd", pid: 10 }] },
+      { protocol: "TCP", address: "0.0.0.0", port: 443, processes: [{ name: "haproxy", pid: 20 }] },
+    ],
+    owners: [{ pid: 10 }, { pid: 20, pod: { uid, containerId } }],
+  });
+
+  function podState() {
+    const state = fakeState(["worker-1"]);
+    const podOwners = new PodOwnerIndex();
+    return { ...state, podOwners, target: { ...state.target, podOwners } };
+  }
+
+  it("names each listener's pod from the cluster's pods before the state sees the report", async () => {
+    const { service, post } = await start();
+    const { target, upserts, podOwners } = podState();
+    podOwners.upsert("openshift-ingress/router-default-5d9f", router);
+    service.attach(target);
+    expect((await post("worker-1", podTierReport)).status).toBe(204);
+    const sent = upserts.at(-1)?.[1];
+    expect(sent?.attribution).toBe("pod");
+    expect(sent?.listeners.map((l) => [l.port, l.pod])).toEqual([
+      [22, undefined],
+      [443, { namespace: "openshift-ingress", name: "router-default-5d9f", container: "router" }],
+    ]);
+    expect(sent && "owners" in sent).toBe(false);
+  });
+
+  it("passes a report on as processes only while a pod is unknown, and names it at the sweep after the pods change", async () => {
+    const { service, post } = await start();
+    const { target, upserts, podOwners } = podState();
+    service.attach(target);
+    await post("worker-1", podTierReport);
+    expect(upserts.map(([, r]) => r?.attribution)).toEqual(["process"]);
+    service.sweep(); // nothing new about pods: not resolved again
+    expect(upserts).toHaveLength(1);
+    podOwners.upsert("openshift-ingress/router-default-5d9f", router);
+    service.sweep();
+    expect(upserts.map(([, r]) => r?.attribution)).toEqual(["process", "pod"]);
+    expect(upserts.at(-1)?.[1]?.listeners[1]?.pod?.name).toBe("router-default-5d9f");
+    service.sweep();
+    expect(upserts).toHaveLength(2);
+  });
+
+  it("lists the node's pods for an owner the watch's pods cannot name, once, and keeps what it found", async () => {
+    const listed: string[] = [];
+    const shared = {
+      uid,
+      namespace: "shop",
+      name: "cache-0",
+      containers: [{ id: containerId, name: "memcached" }],
+    };
+    const other = {
+      uid: "00000000-0000-4000-8000-000000000001",
+      namespace: "shop",
+      name: "web",
+      containers: [],
+    };
+    const { service, post, advance } = await start(
+      {},
+      {
+        listNodePods: async (node) => {
+          listed.push(node);
+          return [other, shared];
+        },
+        nodePodsIntervalMs: 60_000,
+      },
+    );
+    const { target, upserts } = podState(); // an empty index: the watch keeps no such pod
+    service.attach(target);
+    await post("worker-1", podTierReport);
+    expect(upserts.map(([, r]) => r?.attribution)).toEqual(["process"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    service.sweep();
+    expect(listed).toEqual(["worker-1"]);
+    expect(upserts.map(([, r]) => r?.attribution)).toEqual(["process", "pod"]);
+    expect(upserts.at(-1)?.[1]?.listeners[1]?.pod).toEqual({
+      namespace: "shop",
+      name: "cache-0",
+      container: "memcached",
+    });
+    // The reader's next report is named at once, with no new LIST.
+    advance(1000);
+    await post("worker-1", podTierReport);
+    expect(upserts.at(-1)?.[1]?.attribution).toBe("pod");
+    expect(listed).toEqual(["worker-1"]);
+  });
+
+  it("lists the node's pods again after the interval when the pod was not there yet", async () => {
+    const answers = [
+      [],
+      [{ uid, namespace: "shop", name: "cache-0", containers: [{ id: containerId, name: "m" }] }],
+    ];
+    let lists = 0;
+    const { service, post, advance } = await start(
+      {},
+      { listNodePods: async () => answers[lists++] ?? [], nodePodsIntervalMs: 60_000 },
+    );
+    const { target, upserts } = podState();
+    service.attach(target);
+    await post("worker-1", podTierReport);
+    const settle = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      service.sweep();
+    };
+    await settle();
+    await settle();
+    expect([lists, upserts.at(-1)?.[1]?.attribution]).toEqual([1, "process"]);
+    advance(30_000);
+    await settle();
+    expect(lists).toBe(1); // not before the interval
+    advance(31_000);
+    await settle();
+    await settle();
+    expect([lists, upserts.at(-1)?.[1]?.attribution]).toEqual([2, "pod"]);
+  });
+
+  it.each([
+    ["a container id that is not 64 hex digits", [{ pid: 20, pod: { containerId: "abc" } }]],
+    ["a pod UID that is not a UID", [{ pid: 20, pod: { uid: "router" } }]],
+    ["a pid of 0", [{ pid: 0 }]],
+  ])("refuses owners with %s", async (_name, owners) => {
+    const { post } = await start();
+    const response = await post("worker-1", { ...podTierReport, owners });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe("bad-body");
   });
 });
 

@@ -28,6 +28,12 @@ describe("the node reader's settings", () => {
     });
   });
 
+  it("take the pod tier", () => {
+    expect(parseReaderArgs([], { ...ENV, PORTOLAN_READER_ATTRIBUTION: "pod" }, "little").attribution).toBe(
+      "pod",
+    );
+  });
+
   it("take flags over the environment", () => {
     const config = parseReaderArgs(
       ["--proc-root", "/fixture/proc", "--scan-interval", "2s", "--attribution", "process"],
@@ -61,8 +67,8 @@ describe("the node reader's settings", () => {
       "--heartbeat (PORTOLAN_READER_HEARTBEAT) the heartbeat must not be shorter than the scan interval",
     ],
     [
-      { PORTOLAN_READER_ATTRIBUTION: "pod" },
-      '--attribution (PORTOLAN_READER_ATTRIBUTION) must be "none" or "process"',
+      { PORTOLAN_READER_ATTRIBUTION: "container" },
+      '--attribution (PORTOLAN_READER_ATTRIBUTION) must be "none", "process" or "pod"',
     ],
     [
       { PORTOLAN_READER_MAX_ATTEMPTS: "0" },

@@ -3,7 +3,7 @@
  * every node's listeners come out as the ss parse gives them, minus what /proc cannot tell (the
  * dual-stack flag, the interface; processes only with the attribution tier).
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -78,6 +78,46 @@ describe.runIf(NODE_LISTENERS.present)("the reader on /proc built from the bare-
   );
 });
 
+/** Host daemons of an OpenShift node (commatrix's capture); every other process runs in a pod. */
+const HOST_DAEMONS = new Set(["sshd", "rpcbind", "rpc.statd", "kubelet", "crio", "chronyd", "systemd"]);
+/** A pod UID and container id per process, made from its pid (stable, distinct). */
+const podUidOf = (pid: number) => `00000000-0000-4000-8000-${String(pid).padStart(12, "0")}`;
+const containerIdOf = (pid: number) => String(pid).padStart(64, "c");
+const cgroupOf = ({ pid, name }: { pid: number; name: string }) =>
+  HOST_DAEMONS.has(name)
+    ? `0::/system.slice/${name}.service\n`
+    : `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${podUidOf(pid).replaceAll("-", "_")}.slice/crio-${containerIdOf(pid)}.scope\n`;
+
+describe.runIf(NODE_LISTENERS.present)("the pod tier on /proc built from the bare-metal capture", () => {
+  const nodes = NODE_LISTENERS.present ? captureNodes(BARE_METAL_RUN) : [];
+
+  it.each(nodes.map((n) => [n.node, n] as const))(
+    "%s: each socket owner's pod UID and container id, host daemons outside pods",
+    (name, node) => {
+      const root = join(work, `pod-tier-${name}`);
+      writeProcFixture(root, node.listeners, { processes: true, cgroup: cgroupOf });
+      const scan = scanNode({ procRoot: root, node: name, attribution: "pod", byteOrder: "little" });
+      if (!scan.ok) throw new Error(scan.message);
+      expect(scan.report.attribution).toBe("pod");
+      // The listeners are those of the process tier: owners come beside them.
+      expect(scan.report.listeners).toEqual(procView(node.listeners, true));
+      const owners = new Map<number, string>();
+      for (const l of node.listeners) for (const p of l.processes) if (p.pid) owners.set(p.pid, p.name);
+      expect(scan.report.owners).toEqual(
+        [...owners]
+          .sort(([a], [b]) => a - b)
+          .map(([pid, processName]) =>
+            HOST_DAEMONS.has(processName)
+              ? { pid }
+              : { pid, pod: { uid: podUidOf(pid), containerId: containerIdOf(pid) } },
+          ),
+      );
+      expect(scan.report.owners?.some((o) => !o.pod)).toBe(true);
+      expect(scan.ownerScan).toEqual({ truncated: false, unreadable: 0 });
+    },
+  );
+});
+
 describe("the reader's scan", () => {
   it("finds the same set whatever the order of /proc's rows (fingerprints are equal)", () => {
     const listeners = [tcp("0.0.0.0", 22), tcp("127.0.0.1", 29103), tcp("::", 10250, 6)];
@@ -140,6 +180,62 @@ describe("the reader's scan", () => {
       processLimits: { maxProcesses: 10, maxDescriptors: 2 },
     });
     expect(scan.ok && scan.processScan?.truncated).toBe(true);
+  });
+});
+
+describe("the reader's pod tier", () => {
+  const sshd = { ...tcp("0.0.0.0", 22), processes: [{ name: "sshd", pid: 10 }] };
+  const router = { ...tcp("0.0.0.0", 443), processes: [{ name: "openshift-route", pid: 20 }] };
+
+  it("reads the cgroups of socket owners only, not of every process", () => {
+    const root = join(work, "owners-only");
+    writeProcFixture(root, [sshd, router], { processes: true, cgroup: cgroupOf });
+    // A process in a pod that holds no listening socket.
+    mkdirSync(join(root, "30", "fd"), { recursive: true });
+    writeFileSync(join(root, "30", "comm"), "sleep\n");
+    writeFileSync(join(root, "30", "cgroup"), cgroupOf({ pid: 30, name: "sleep" }));
+    const scan = scanNode({ procRoot: root, node: "n1", attribution: "pod", byteOrder: "little" });
+    expect(scan.ok && scan.report.owners).toEqual([
+      { pid: 10 },
+      { pid: 20, pod: { uid: podUidOf(20), containerId: containerIdOf(20) } },
+    ]);
+  });
+
+  it("leaves out a process whose cgroup is gone, and says processes only when none could be read", () => {
+    const some = join(work, "one-gone");
+    writeProcFixture(some, [sshd, router], {
+      processes: true,
+      cgroup: (p) => (p.pid === 20 ? undefined : cgroupOf(p)),
+    });
+    const partial = scanNode({ procRoot: some, node: "n1", attribution: "pod", byteOrder: "little" });
+    expect(partial.ok && [partial.report.attribution, partial.report.owners]).toEqual(["pod", [{ pid: 10 }]]);
+    expect(partial.ok && partial.ownerScan).toEqual({ truncated: false, unreadable: 1 });
+
+    const none = join(work, "all-gone");
+    writeProcFixture(none, [sshd, router], { processes: true, cgroup: () => undefined });
+    const blind = scanNode({ procRoot: none, node: "n1", attribution: "pod", byteOrder: "little" });
+    expect(blind.ok && blind.report.attribution).toBe("process");
+    expect(blind.ok && blind.report.owners).toBeUndefined();
+  });
+
+  it("sends again when a container restarts under the same socket (its id changed)", () => {
+    const root = join(work, "restart");
+    writeProcFixture(root, [router], { processes: true, cgroup: cgroupOf });
+    const before = scanNode({ procRoot: root, node: "n1", attribution: "pod", byteOrder: "little" });
+    writeFileSync(
+      join(root, "20", "cgroup"),
+      cgroupOf({ pid: 20, name: "x" }).replace(/c{10}/, "d".repeat(10)),
+    );
+    const after = scanNode({ procRoot: root, node: "n1", attribution: "pod", byteOrder: "little" });
+    expect(before.ok && after.ok && before.fingerprint !== after.fingerprint).toBe(true);
+  });
+
+  it("with the process tier, reads no cgroup and sends no owners", () => {
+    const root = join(work, "process-tier");
+    writeProcFixture(root, [sshd, router], { processes: true, cgroup: cgroupOf });
+    const scan = scanNode({ procRoot: root, node: "n1", attribution: "process", byteOrder: "little" });
+    expect(scan.ok && scan.report.attribution).toBe("process");
+    expect(scan.ok && "owners" in scan.report).toBe(false);
   });
 });
 

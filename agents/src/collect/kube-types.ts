@@ -13,6 +13,7 @@ export interface KubeOwnerReference {
 export interface KubeObjectMeta {
   name?: string;
   namespace?: string;
+  uid?: string;
   labels?: Record<string, string>;
   ownerReferences?: KubeOwnerReference[];
   resourceVersion?: string;
@@ -78,7 +79,16 @@ export interface KubePod {
   status?: {
     phase?: string;
     conditions?: KubeCondition[];
+    /** containerID is `<runtime>://<id>`: cri-o://…, containerd://…, docker://… */
+    containerStatuses?: KubeContainerStatus[];
+    initContainerStatuses?: KubeContainerStatus[];
+    ephemeralContainerStatuses?: KubeContainerStatus[];
   };
+}
+
+export interface KubeContainerStatus {
+  name: string;
+  containerID?: string;
 }
 
 export interface KubeTaint {

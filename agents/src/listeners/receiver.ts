@@ -2,17 +2,41 @@
  * The agent's endpoint for node readers: `POST /v1/node-listeners` on its own port (not the health
  * port: that one serves unauthenticated reads and may be exposed to a scraper; this one takes writes).
  * Each report is authenticated (authenticate.ts), bounded in size, validated with the contract's
- * nodeListenersSchema and accepted only for the node its token is bound to.
+ * nodeListenersSchema (and its pod tier's owners with ownersSchema) and accepted only for the node
+ * its token is bound to.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { z } from "zod";
 import { nodeListenersSchema } from "../../../src/contract/listener-schema.js";
 import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { Logger } from "../ops/log.js";
 import type { AgentMetrics } from "../ops/metrics.js";
 import type { ReaderAuthenticator, RefusalReason } from "./authenticate.js";
 import type { ReportBook } from "./book.js";
-import { HEARTBEAT_HEADER, REPORT_PATH } from "./protocol.js";
+import { HEARTBEAT_HEADER, MAX_OWNERS_PER_REPORT, type ProcessOwner, REPORT_PATH } from "./protocol.js";
+
+/** The pod tier's owners: a pod UID as the API writes it, a runtime's 64-hex container id. */
+const ownersSchema = z
+  .array(
+    z.object({
+      pid: z.number().int().min(1).max(4_194_304),
+      pod: z
+        .object({
+          uid: z
+            .string()
+            .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+            .optional(),
+          containerId: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional(),
+        })
+        .optional(),
+    }),
+  )
+  .max(MAX_OWNERS_PER_REPORT)
+  .optional();
 
 /** a reader's own heartbeat is believed within these bounds */
 const HEARTBEAT_BOUNDS_S = { min: 10, max: 86_400 };
@@ -59,7 +83,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       inFlight++;
       try {
         const report = await receive(req);
-        options.book.accept(report.value, report.heartbeatMs);
+        options.book.accept(report.value, report.heartbeatMs, report.owners);
         metrics.listenerReports.inc({ result: "accepted" });
         metrics.observedNodes.set(options.book.size);
         logger.debug("node listener report", {
@@ -86,7 +110,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     }
   };
 
-  const receive = async (req: IncomingMessage): Promise<{ value: NodeListeners; heartbeatMs: number }> => {
+  const receive = async (
+    req: IncomingMessage,
+  ): Promise<{ value: NodeListeners; heartbeatMs: number; owners: ProcessOwner[] | undefined }> => {
     const declared = Number(req.headers["content-length"] ?? Number.NaN);
     if (declared > options.maxBodyBytes) {
       throw new Refusal(413, "too-big", `the body is above ${options.maxBodyBytes} bytes`);
@@ -107,6 +133,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       const first = parsed.error.issues[0];
       throw new Refusal(400, "bad-body", `${first?.path.join(".") || "body"}: ${first?.message}`);
     }
+    const owners = ownersSchema.safeParse((json as { owners?: unknown } | null)?.owners);
+    if (!owners.success) {
+      const first = owners.error.issues[0];
+      throw new Refusal(400, "bad-body", `owners.${first?.path.join(".")}: ${first?.message}`);
+    }
     if (parsed.data.node !== who.node) {
       throw new Refusal(403, "wrong-node", `this reader runs on ${who.node}, not on ${parsed.data.node}`);
     }
@@ -114,7 +145,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const heartbeatMs = Number.isInteger(seconds)
       ? Math.min(HEARTBEAT_BOUNDS_S.max, Math.max(HEARTBEAT_BOUNDS_S.min, seconds)) * 1000
       : options.defaultHeartbeatMs;
-    return { value: parsed.data, heartbeatMs };
+    return { value: parsed.data, heartbeatMs, owners: owners.data };
   };
 
   const server = createServer((req, res) => {

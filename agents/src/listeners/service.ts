@@ -7,6 +7,7 @@ import type { AgentMetrics } from "../ops/metrics.js";
 import { ReaderAuthenticator } from "./authenticate.js";
 import { type ListenerTarget, ReportBook } from "./book.js";
 import type { ReceiverConfig } from "./config.js";
+import { combinedLookup, type ListNodePods, NodePods } from "./node-pods.js";
 import { startReceiver } from "./receiver.js";
 import type { ReviewApi } from "./review-api.js";
 
@@ -26,6 +27,13 @@ export interface ListenerServiceDeps {
   now?: () => number;
   /** how often reports are checked for expiry and departed nodes */
   sweepMs?: number;
+  /**
+   * Lists one node's pods, for pod-tier owners the cluster state's index cannot name (pods the agent
+   * does not keep); without it they stay unnamed.
+   */
+  listNodePods?: ListNodePods;
+  /** a node's pods are listed at most this often (60 s by default) */
+  nodePodsIntervalMs?: number;
 }
 
 /** The most token answers kept: one or two live tokens per node of the largest cluster. */
@@ -44,7 +52,23 @@ export async function startListenerService(
     maxEntries: MAX_CACHED_REVIEWS,
     now,
   });
-  const book = new ReportBook({ missedHeartbeats: config.missedHeartbeats, now, logger: deps.logger });
+  const stopping = new AbortController();
+  const nodePods = deps.listNodePods
+    ? new NodePods({
+        list: deps.listNodePods,
+        minIntervalMs: deps.nodePodsIntervalMs ?? 60_000,
+        maxNodes: 5000,
+        now,
+        logger: deps.logger,
+        signal: stopping.signal,
+      })
+    : undefined;
+  const book = new ReportBook({
+    missedHeartbeats: config.missedHeartbeats,
+    now,
+    logger: deps.logger,
+    ...(nodePods ? { unknownPods: nodePods } : {}),
+  });
   const receiver = await startReceiver({
     host: config.host,
     port: config.port,
@@ -66,12 +90,21 @@ export async function startListenerService(
     url: receiver.url,
     book,
     attach: (target) => {
-      book.attach(target);
+      book.attach(
+        nodePods
+          ? {
+              nodes: target.nodes,
+              nodeListenerSink: target.nodeListenerSink,
+              podOwners: combinedLookup(() => target.podOwners, nodePods),
+            }
+          : target,
+      );
       deps.metrics.observedNodes.set(book.size);
     },
     sweep,
     close: async () => {
       clearInterval(timer);
+      stopping.abort();
       await receiver.close();
     },
   };

@@ -13,7 +13,8 @@ import { parseDuration } from "../util/time.js";
 /** Where the kubelet mounts the projected token (the DaemonSet's volume). */
 export const DEFAULT_TOKEN_FILE = "/var/run/secrets/portolan-agent/token";
 
-export type Attribution = "none" | "process";
+/** none: sockets only; process: and the processes holding them; pod: and where those processes sit (cgroups) */
+export type Attribution = "none" | "process" | "pod";
 
 export interface ReaderConfig {
   node: string;
@@ -93,7 +94,8 @@ const RULES = {
   tokenFile: (v: string | undefined) => required(v, "a path"),
   procRoot: (v: string | undefined) => required(v, "a path"),
   attribution: (v: string | undefined): Attribution => {
-    if (v !== "none" && v !== "process") throw new Invalid('must be "none" or "process"');
+    if (v !== "none" && v !== "process" && v !== "pod")
+      throw new Invalid('must be "none", "process" or "pod"');
     return v;
   },
   scan: (v: string | undefined) => durationMs(v ?? "", 100, 3_600_000),

@@ -4,7 +4,7 @@
  * A body the agent refused is not sent again until it changes or a heartbeat is due; a failed
  * delivery is tried again at the next scan.
  */
-import type { NodeListeners } from "../../../src/contract/listeners.js";
+import type { ReaderReport } from "../listeners/protocol.js";
 import { errorText, type Logger } from "../ops/log.js";
 import type { Clock, Delay } from "../util/time.js";
 import { type ScanOptions, type ScanResult, scanNode } from "./scan.js";
@@ -17,7 +17,7 @@ export interface ReaderLoopOptions {
   clock: Clock;
   delay: Delay;
   logger: Logger;
-  send: (report: NodeListeners, signal: AbortSignal) => Promise<SendOutcome>;
+  send: (report: ReaderReport, signal: AbortSignal) => Promise<SendOutcome>;
   /** after every scan: what it found and what was done with it (tests, the benchmark) */
   onScan?: (event: ScanEvent) => void;
   /** replaces scanNode (the benchmark times it alone) */
@@ -58,6 +58,8 @@ export async function runReaderLoop(options: ReaderLoopOptions, signal: AbortSig
       lastIssues = result.skipped;
       if (result.processScan?.truncated)
         logger.warn("the process walk reached its bound; attribution is partial");
+      if (result.ownerScan?.truncated)
+        logger.warn("more socket owners than a report carries; pod attribution is partial");
       const changed = result.fingerprint !== sent?.fingerprint;
       const heartbeatDue = sent === undefined || now - sent.at >= options.heartbeatMs;
       const refusedAsIs =

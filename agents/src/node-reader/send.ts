@@ -5,8 +5,7 @@
  * and 429) is not retried: the same body would be refused again.
  */
 import { readFile } from "node:fs/promises";
-import type { NodeListeners } from "../../../src/contract/listeners.js";
-import { HEARTBEAT_HEADER } from "../listeners/protocol.js";
+import { HEARTBEAT_HEADER, type ReaderReport } from "../listeners/protocol.js";
 import type { Logger } from "../ops/log.js";
 import { AbortScope } from "../util/abort.js";
 import { backoffMs } from "../util/backoff.js";
@@ -37,7 +36,7 @@ export type SendOutcome =
 const RETRYABLE = new Set([401, 408, 429]);
 
 export async function sendReport(
-  report: NodeListeners,
+  report: ReaderReport,
   options: SendOptions,
   signal: AbortSignal,
 ): Promise<SendOutcome> {

@@ -7,7 +7,11 @@ import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../cli/args.js";
 import { UnusableInputError } from "../collect/input-error.js";
+import type { KubePod } from "../collect/kube-types.js";
+import { podKey } from "../collect/pod.js";
+import { podContainersOf } from "../collect/pod-containers.js";
 import type { KubeClient } from "../kube/api.js";
+import { listAll } from "../kube/list.js";
 import { receiverConfigFromEnv } from "../listeners/config.js";
 import type { ReviewApi } from "../listeners/review-api.js";
 import { type ListenerService, startListenerService } from "../listeners/service.js";
@@ -24,7 +28,7 @@ import { type Clock, type Delay, realDelay, systemClock } from "../util/time.js"
 import { AGENT_VERSION } from "../version.js";
 import { snapshotFromCluster, snapshotFromFiles } from "./once-mode.js";
 import { type SnapshotInfo, SnapshotProducer } from "./producer.js";
-import { runWatchMode, type WatchModeOptions } from "./watch-mode.js";
+import { POD_FIELD_SELECTOR, runWatchMode, type WatchModeOptions } from "./watch-mode.js";
 
 export interface AgentDeps {
   clock?: Clock;
@@ -45,6 +49,8 @@ export interface AgentDeps {
   env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the client-node TokenReview and pod reads of the node-listener receiver. */
   reviewApi?: ReviewApi;
+  /** How often held listener reports are expired and resolved again (10 s by default). */
+  listenerSweepMs?: number;
   /** Watch mode: what feeds node listener reports into the cluster state (see WatchModeOptions). */
   nodeListenerFeed?: WatchModeOptions["nodeListenerFeed"];
 }
@@ -270,6 +276,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         metrics,
         logger,
         now: () => clock.now().getTime(),
+        ...(deps.listenerSweepMs ? { sweepMs: deps.listenerSweepMs } : {}),
+        // Pod-tier owners in pods the watch does not keep: that node's pods, listed when needed.
+        listNodePods: async (node, signal) => {
+          const listed = await listAll(client, "pods", {
+            pageSize: config.pageSize,
+            fieldSelector: `spec.nodeName=${node},${POD_FIELD_SELECTOR}`,
+            signal,
+            convert: (object) => {
+              const pod = podContainersOf(object as KubePod);
+              return pod && { key: podKey(object as KubePod), value: pod };
+            },
+          });
+          return [...listed.items.values()];
+        },
       });
       logger.info("receiving node listener reports", {
         url: listenerService.url,

@@ -6,6 +6,7 @@
 import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.js";
 import type { ListWatchSink } from "../kube/list-watch.js";
+import { PodOwnerIndex } from "../listeners/pod-owners.js";
 
 export class ClusterState {
   readonly nodes = new Map<string, SnapshotNode>();
@@ -17,6 +18,11 @@ export class ClusterState {
    * without one is not observed; a report is dropped when its reader stops reporting.
    */
   readonly nodeListeners = new Map<string, NodeListeners>();
+  /**
+   * The kept pods' UIDs and container ids, which pod-tier listener reports are resolved against
+   * (agents/src/listeners/pod-owners.ts). Not part of the snapshot: changing it changes no version.
+   */
+  readonly podOwners = new PodOwnerIndex();
   /** Bumped on every real change; the snapshot scheduler compares it. */
   version = 0;
 

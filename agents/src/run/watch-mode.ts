@@ -8,8 +8,9 @@ import type { SnapshotNode, SnapshotPod } from "../../../src/contract/snapshot.j
 import { collectNode, collectPod, Interner } from "../collect/canonical.js";
 import type { KubeNode, KubePod } from "../collect/kube-types.js";
 import { podKey } from "../collect/pod.js";
+import { type PodContainers, podContainersOf } from "../collect/pod-containers.js";
 import type { KubeClient } from "../kube/api.js";
-import { ListWatch } from "../kube/list-watch.js";
+import { ListWatch, type ListWatchSink } from "../kube/list-watch.js";
 import { errorText, type Logger } from "../ops/log.js";
 import type { AgentMetrics } from "../ops/metrics.js";
 import type { BackoffPolicy } from "../util/backoff.js";
@@ -52,6 +53,35 @@ export interface WatchModeOptions {
 
 export type NodeListenerSink = ClusterState["nodeListenerSink"];
 
+/** A kept pod in its snapshot form, with what resolves node listener owners to it. */
+interface WatchedPod {
+  pod: SnapshotPod;
+  containers: PodContainers | null;
+}
+
+/**
+ * The pod watch feeds the state's pods and, beside them, its pod owner index: a status update that
+ * only brings a container id changes the index, not the snapshot.
+ */
+function podAndOwnerSink(state: ClusterState): ListWatchSink<WatchedPod> {
+  return {
+    replace: (items) => {
+      const pods = new Map<string, SnapshotPod>();
+      const owners = new Map<string, PodContainers | null>();
+      for (const [key, item] of items) {
+        pods.set(key, item.pod);
+        owners.set(key, item.containers);
+      }
+      state.podSink.replace(pods);
+      state.podOwners.replace(owners);
+    },
+    upsert: (key, item) => {
+      state.podSink.upsert(key, item?.pod ?? null);
+      state.podOwners.upsert(key, item?.containers ?? null);
+    },
+  };
+}
+
 export async function runWatchMode(options: WatchModeOptions, signal: AbortSignal): Promise<void> {
   const { client, delay, logger, metrics } = options;
   const notifier = new ChangeNotifier();
@@ -76,13 +106,16 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
     onRelist: (reason) => metrics.relists.inc({ resource: "nodes", reason }),
     onWatchError: () => metrics.watchErrors.inc({ resource: "nodes" }),
   });
-  const pods = new ListWatch<SnapshotPod>({
+  const pods = new ListWatch<WatchedPod>({
     ...common,
     resource: "pods",
     fieldSelector: POD_FIELD_SELECTOR,
-    convert: (o) => collectPod(o as KubePod, interner),
+    convert: (o) => {
+      const pod = collectPod(o as KubePod, interner);
+      return pod && { pod, containers: podContainersOf(o as KubePod) };
+    },
     keyOf: (o) => podKey(o as KubePod),
-    sink: state.podSink,
+    sink: podAndOwnerSink(state),
     onRelist: (reason) => metrics.relists.inc({ resource: "pods", reason }),
     onWatchError: () => metrics.watchErrors.inc({ resource: "pods" }),
   });

@@ -33,6 +33,8 @@ export interface ProcFixtureOptions {
   portRange?: string;
   /** the connections and other non-listening rows a real file holds */
   noise?: boolean;
+  /** the pod tier's view: /proc/<pid>/cgroup of each process, by its pid and name (none: no file) */
+  cgroup?: (process: { pid: number; name: string }) => string | undefined;
 }
 
 /** Writes (or rewrites) a fixture /proc at `root` holding `listeners`. */
@@ -61,6 +63,8 @@ export function writeProcFixture(
       if (next === 0) {
         mkdirSync(join(dir, "fd"), { recursive: true });
         writeFileSync(join(dir, "comm"), `${process.name}\n`);
+        const cgroup = options.cgroup?.({ pid: process.pid, name: process.name });
+        if (cgroup !== undefined) writeFileSync(join(dir, "cgroup"), cgroup);
         // A process's other descriptors: a file and a socket that is not a listener.
         symlinkSync("/dev/null", join(dir, "fd", "0"));
         symlinkSync("socket:[1]", join(dir, "fd", "1"));
