@@ -278,21 +278,43 @@ export async function ingestSnapshot(
   // The CPU work runs in chunks with event-loop turns between them: a large snapshot never holds
   // the loop for more than a slice, so health checks and other requests are answered meanwhile.
   const pause = eventLoopTurns();
+  // Only the envelope is kept of the parsed snapshot once its canonical state is built: this
+  // function ends here, so the snapshot is not held while the hash, the facts and the transaction are.
+  const envelope = { observedAt: snapshot.observedAt, agent: snapshot.agent };
   const state = await runStepsPausing(canonicalStateSteps(snapshot), pause);
-  const hash = await runStepsPausing(stateHashSteps(state), pause);
+  return ingestState(ctx, agent, { state, observedAt, envelope, pause });
+}
+
+async function ingestState(
+  ctx: ServiceContext,
+  agent: Agent,
+  /** handed over: `state` is dropped from it once the facts are built */
+  push: Pick<SnapshotPush, "observedAt" | "envelope" | "pause"> & { state: CanonicalState | null },
+): Promise<IngestResult> {
+  const { observedAt, envelope, pause } = push;
+  const state = () => {
+    if (!push.state) throw new Error("the state was dropped before its last use");
+    return push.state;
+  };
+  const hash = await runStepsPausing(stateHashSteps(state()), pause);
+  const counts = {
+    nodes: state().nodes.length,
+    pods: state().pods.length,
+    allocations: allocationCount(state()),
+  };
   // Facts are built before the transaction when this push likely changed something, so the CPU
   // work does not hold a pool connection; an unchanged push never builds them.
-  const facts =
-    hashHints(ctx.db).get(agent.clusterId) === hash
-      ? null
-      : await runStepsPausing(prepareFactSteps(state), pause);
-  // Only the envelope is kept of the parsed snapshot, and the state only while its facts are not built:
-  // a large push holds one copy of the cluster, not three.
-  const envelope = { observedAt: snapshot.observedAt, agent: snapshot.agent };
-  const counts = { nodes: state.nodes.length, pods: state.pods.length, allocations: allocationCount(state) };
-  const push = { state: facts ? null : state, hash, observedAt, envelope, counts, facts, pause };
+  let facts: PreparedFacts | null = null;
+  if (hashHints(ctx.db).get(agent.clusterId) !== hash) {
+    const snapshotFacts = await runStepsPausing(factsFromStateSteps(state()), pause);
+    // The state is kept only while its facts are not built: the projections and the transaction
+    // read the facts, so a large push holds one copy of the cluster, not two.
+    push.state = null;
+    facts = { ...snapshotFacts, ...(await runStepsPausing(projectionSteps(snapshotFacts), pause)) };
+  }
+  const held = { state: push.state, hash, observedAt, envelope, counts, facts, pause };
   return inTurn(ctx, agent, hash, async () => {
-    const { result, facts: written } = await snapshotTransaction(ctx, agent, push);
+    const { result, facts: written } = await snapshotTransaction(ctx, agent, held);
     // Keyed for the next delta after COMMIT, so the work does not hold the connection.
     return written ? { result, state: factStateOf(written) } : { result };
   });

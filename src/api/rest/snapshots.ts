@@ -38,9 +38,13 @@ export const snapshotRoutes = new Hono<AppEnv>()
     c.set("cluster", agent.cluster);
     refuseIfBusy(services, agent);
     // Parsed in pieces with event-loop turns: one JSON.parse of a 32 MiB body holds the loop ~0.5 s.
-    const body = await readJsonBody(c.req.raw, maxSnapshotBytes, eventLoopTurns());
+    let body: unknown = await readJsonBody(c.req.raw, maxSnapshotBytes, eventLoopTurns());
     const delta = isDeltaBody(body);
-    const result = await (delta ? pushDelta : pushSnapshot)(services, agent, body);
+    const pushing = (delta ? pushDelta : pushSnapshot)(services, agent, body);
+    // The push parses the body into its own objects: held here while it runs, the raw body (up to
+    // 32 MiB of JSON as objects) would sit beside every later copy of the cluster until the answer.
+    body = undefined;
+    const result = await pushing;
     if (logRequests) {
       log("info", "push accepted", {
         requestId: c.var.requestId,
