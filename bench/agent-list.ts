@@ -239,7 +239,7 @@ async function main() {
     );
   };
   try {
-    // Baseline: the same agent and flags on the 6-node fixture cluster (start-up + client-node).
+    // Baseline: the same agent and flags on the 6-node fixture cluster (start-up).
     const small = await startKubeTestServer();
     small.recordRequests = false;
     await loadCluster(small, false);
