@@ -83,8 +83,12 @@ export class KubeHttp {
   /** The parsed JSON body of a 2xx answer; a KubeApiError with the status otherwise. */
   async json(path: string, request: KubeRequest = {}): Promise<unknown> {
     const res = await this.open(path, request);
-    const text = await readText(res, Number.POSITIVE_INFINITY);
-    if (!isSuccess(res)) throw statusError(res, text);
+    if (!isSuccess(res)) throw statusError(res, await readText(res));
+    // Each chunk becomes text as it arrives: no socket buffer is kept until the page ends (kept
+    // buffers outlive young-generation collections and pile up outside the heap, page after page).
+    res.setEncoding("utf8");
+    let text = "";
+    for await (const chunk of res as AsyncIterable<string>) text += chunk;
     return JSON.parse(text);
   }
 
@@ -127,7 +131,7 @@ export function statusError(res: IncomingMessage, text: string): KubeApiError {
   return new KubeApiError(`HTTP ${res.statusCode}${detail}`, res.statusCode);
 }
 
-/** The body as text; error answers are cut at `max` bytes. */
+/** An error answer's body as text, cut at `max` bytes. */
 export async function readText(res: IncomingMessage, max = MAX_ERROR_BODY): Promise<string> {
   const chunks: Buffer[] = [];
   let length = 0;
