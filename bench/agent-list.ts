@@ -3,22 +3,30 @@
  * 150,000-pod cluster from the test API server (10 host-port DaemonSet pods and 20 ordinary pods per
  * node) and pushes the snapshot. Baseline in the same run: the same agent on the 6-node fixture cluster.
  *
- * Usage: npx tsx bench/agent-list.ts [nodes=5000] [podsPerNode=30]
+ * Usage: npx tsx bench/agent-list.ts [nodes=5000] [podsPerNode=30] [--runs N] [--against DIR]
  * The agent runs as its own process (compiled with tsconfig.build.json into a temporary directory),
  * so the figures are the agent's alone, not the benchmark's or the test server's.
+ * --against DIR also compiles the agent of another checkout (with its own node_modules, e.g. a
+ * worktree of main) and runs both on the same test servers, interleaved round by round; with
+ * --runs N every figure is the median of N rounds.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "../test/agents/helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "../test/agents/helpers/kube-test-server.js";
 
-const NODES = Number(process.argv[2] ?? 5000);
-const PODS_PER_NODE = Number(process.argv[3] ?? 30);
+const { values: flags, positionals } = parseArgs({
+  options: { runs: { type: "string", default: "1" }, against: { type: "string" } },
+  allowPositionals: true,
+});
+const NODES = Number(positionals[0] ?? 5000);
+const PODS_PER_NODE = Number(positionals[1] ?? 30);
+const RUNS = Number(flags.runs);
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** Ten host-port pods per node, shaped like the fixtures (workloads.md). */
@@ -136,16 +144,16 @@ interface AgentRun {
 }
 
 /** Compiles the agent once, as the container image does, into a temporary directory. */
-async function compileAgent(): Promise<{ main: string; cleanup: () => void }> {
+async function compileAgent(root: string): Promise<{ main: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), "portolan-agent-bench-"));
   await promisify(execFile)("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", join(dir, "build")], {
-    cwd: ROOT,
+    cwd: root,
   });
   cpSync(join(dir, "build/agents"), join(dir, "app/dist/agents"), { recursive: true });
   cpSync(join(dir, "build/src/contract"), join(dir, "app/dist/src/contract"), { recursive: true });
   cpSync(join(dir, "build/src/domain"), join(dir, "app/dist/src/domain"), { recursive: true });
-  writeFileSync(join(dir, "app/package.json"), readFileSync(join(ROOT, "package.json")));
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "app/node_modules"));
+  writeFileSync(join(dir, "app/package.json"), readFileSync(join(root, "package.json")));
+  symlinkSync(join(root, "node_modules"), join(dir, "app/node_modules"));
   return {
     main: join(dir, "app/dist/agents/src/main.js"),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
@@ -226,71 +234,111 @@ async function loadCluster(kube: KubeTestServer, big: boolean) {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+interface Round {
+  baseline: AgentRun;
+  once: AgentRun;
+  watch: AgentRun;
+}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "portolan-bench-"));
-  const { main: agentMain, cleanup } = await compileAgent();
+  const agents = [{ label: "this checkout", ...(await compileAgent(ROOT)) }];
+  if (flags.against) agents.push({ label: flags.against, ...(await compileAgent(flags.against)) });
   const sink = await startSink();
-  const rows: string[] = [];
-  const row = (label: string, run: AgentRun, extra = "") => {
-    const cpu = run.usage.cpuUserMs + run.usage.cpuSystemMs;
-    rows.push(
-      `| ${label} | ${fmt(run.wallMs / 1000)} s | ${fmt(cpu / 1000)} s (${fmt(run.usage.cpuUserMs / 1000)} user) | ${fmt(run.usage.maxRssMiB)} MiB | ${extra} |`,
-    );
-  };
+  const rounds = new Map<string, Round[]>(agents.map((a) => [a.label, []]));
+  const loads: number[] = [];
+  let onceNotes = "";
+  let listed: Record<string, number> | undefined;
   try {
-    // Baseline: the same agent and flags on the 6-node fixture cluster (start-up + client-node).
     const small = await startKubeTestServer();
     small.recordRequests = false;
     await loadCluster(small, false);
     const smallKubeconfig = small.writeKubeconfig(join(dir, "small.kubeconfig"));
-    const common = ["--cluster", "bench", "--server", sink.url, "--log-level", "info"];
-    process.env.PORTOLAN_TOKEN = "bench-token";
-    const baseline = await runAgent(agentMain, [...common, "--once", "--kubeconfig", smallKubeconfig]);
-    row("baseline: --once, 6 nodes / 18 pods", baseline);
-    await small.close();
-
     const generated = performance.now();
     const kube = await startKubeTestServer();
     kube.recordRequests = false;
     await loadCluster(kube, true);
     const loadSeconds = (performance.now() - generated) / 1000;
     const kubeconfig = kube.writeKubeconfig(join(dir, "big.kubeconfig"));
+    // A generous deadline: on a busy machine the big LIST alone can take minutes.
+    const common = [
+      "--cluster",
+      "bench",
+      "--server",
+      sink.url,
+      "--log-level",
+      "info",
+      "--once-timeout",
+      "15m",
+    ];
+    process.env.PORTOLAN_TOKEN = "bench-token";
 
-    const bytesBefore = sink.stats().bytes;
-    const once = await runAgent(agentMain, [...common, "--once", "--kubeconfig", kubeconfig]);
-    const snapshot = once.logs.find((l) => l.msg === "snapshot") as Record<string, number> | undefined;
-    const listed = once.logs.find((l) => l.msg === "listed") as Record<string, number> | undefined;
-    const bytes = sink.stats().bytes - bytesBefore;
-    console.error("memory after the list:", JSON.stringify(listed?.memory));
-    row(
-      `--once: list ${fmt(kube.count("nodes"))} nodes / ${fmt(kube.count("pods"))} pods, push`,
-      once,
-      `${fmt(snapshot?.pods ?? 0)} host-port pods, ${fmt(snapshot?.ports ?? 0)} ports; list ${fmt((listed?.ms ?? 0) / 1000)} s in ${listed?.pages} pages; ${fmt(bytes / 1048576)} MiB gzipped pushed`,
-    );
-
-    const watch = await runAgent(agentMain, [...common, "--kubeconfig", kubeconfig], {
-      stopAfterFirstPush: sink,
-    });
-    row(
-      "watch: list + watch, first push, SIGTERM",
-      watch,
-      `RSS holding the state after the push: ${fmt(watch.rssAfterSyncMiB ?? 0)} MiB`,
-    );
+    for (let round = 0; round < RUNS; round++) {
+      // Alternate which agent goes first, so neither always meets the machine in the same state.
+      const order = round % 2 === 0 ? agents : [...agents].reverse();
+      for (const agent of order) {
+        loads.push(loadavg()[0] ?? 0);
+        // Baseline: the same agent and flags on the 6-node fixture cluster (start-up).
+        const baseline = await runAgent(agent.main, [...common, "--once", "--kubeconfig", smallKubeconfig]);
+        const bytesBefore = sink.stats().bytes;
+        const once = await runAgent(agent.main, [...common, "--once", "--kubeconfig", kubeconfig]);
+        const snapshot = once.logs.find((l) => l.msg === "snapshot") as Record<string, number> | undefined;
+        listed = once.logs.find((l) => l.msg === "listed") as Record<string, number> | undefined;
+        const bytes = sink.stats().bytes - bytesBefore;
+        onceNotes = `${fmt(snapshot?.pods ?? 0)} host-port pods, ${fmt(snapshot?.ports ?? 0)} ports; ${listed?.pages} pages; ${fmt(bytes / 1048576)} MiB gzipped pushed`;
+        const watch = await runAgent(agent.main, [...common, "--kubeconfig", kubeconfig], {
+          stopAfterFirstPush: sink,
+        });
+        rounds.get(agent.label)?.push({ baseline, once, watch });
+        console.error(
+          `round ${round + 1} ${agent.label}: start-up ${fmt(baseline.usage.maxRssMiB)} MiB, --once peak ${fmt(once.usage.maxRssMiB)} MiB, watch peak ${fmt(watch.usage.maxRssMiB)} MiB`,
+        );
+      }
+    }
+    await small.close();
     await kube.close();
 
     console.log(
-      `Agent LIST benchmark — ${fmt(NODES)} nodes, ${fmt(NODES * PODS_PER_NODE)} pods (test server filled in ${fmt(loadSeconds)} s)\n`,
+      `Agent LIST benchmark — ${fmt(NODES)} nodes, ${fmt(NODES * PODS_PER_NODE)} pods (test server filled in ${fmt(loadSeconds)} s); ` +
+        `${RUNS} round(s), medians; load average ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}\n`,
     );
-    console.log("| run | wall | CPU (user+sys) | peak RSS | notes |\n|---|---|---|---|---|");
-    for (const line of rows) console.log(line);
-    const cpu = (r: AgentRun) => r.usage.cpuUserMs + r.usage.cpuSystemMs;
-    console.log(
-      `\nCost of the big cluster over the baseline (--once): +${fmt(once.usage.maxRssMiB - baseline.usage.maxRssMiB)} MiB peak RSS, +${fmt((cpu(once) - cpu(baseline)) / 1000)} s CPU.`,
-    );
+    console.error("memory after the list (last run):", JSON.stringify(listed?.memory));
+    console.log("| agent | run | wall | CPU (user+sys) | peak RSS | notes |\n|---|---|---|---|---|---|");
+    for (const agent of agents) {
+      const runs = rounds.get(agent.label) ?? [];
+      const row = (label: string, pick: (r: Round) => AgentRun, notes: string) => {
+        const picked = runs.map(pick);
+        const cpu = median(picked.map((r) => r.usage.cpuUserMs + r.usage.cpuSystemMs));
+        const wall = median(picked.map((r) => r.wallMs));
+        const rss = median(picked.map((r) => r.usage.maxRssMiB));
+        console.log(
+          `| ${agent.label} | ${label} | ${fmt(wall / 1000)} s | ${fmt(cpu / 1000)} s | ${fmt(rss)} MiB | ${notes} |`,
+        );
+      };
+      row("baseline: --once, 6 nodes / 18 pods (start-up)", (r) => r.baseline, "");
+      row(
+        `--once: list ${fmt(NODES)} nodes / ${fmt(NODES * PODS_PER_NODE)} pods, push`,
+        (r) => r.once,
+        onceNotes,
+      );
+      const held = median(runs.map((r) => r.watch.rssAfterSyncMiB ?? 0));
+      row(
+        "watch: list + watch, first push, SIGTERM",
+        (r) => r.watch,
+        `RSS holding the state after the push: ${fmt(held)} MiB`,
+      );
+    }
   } finally {
     await sink.close();
-    cleanup();
+    for (const agent of agents) agent.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -49,9 +49,20 @@ function* parseNodeSteps(raw: readonly unknown[], prefix: Path, list: IssueList)
   return nodes;
 }
 
-/** Pods are parsed in chunks of about STEP_CHUNK ports (a pod counts at least once). */
-function* parsePodSteps(raw: readonly unknown[], prefix: Path, list: IssueList): Steps<SnapshotPod[]> {
-  const pods: SnapshotPod[] = [];
+/** What the rules spanning a pod list read of each pod (checkPods, the host-port bounds). */
+export type PodIdentity = Pick<SnapshotPod, "namespace" | "name" | "node" | "ports">;
+
+/**
+ * Pods are parsed in chunks of about STEP_CHUNK ports (a pod counts at least once); `keep` says what
+ * of each parsed pod is kept (all of it, or what the later rules read).
+ */
+function* parsePodSteps<P>(
+  raw: readonly unknown[],
+  prefix: Path,
+  list: IssueList,
+  keep: (pod: SnapshotPod) => P,
+): Steps<P[]> {
+  const pods: P[] = [];
   let sinceStop = 0;
   for (let i = 0; i < raw.length && !list.full; i++) {
     const item = raw[i];
@@ -60,7 +71,7 @@ function* parsePodSteps(raw: readonly unknown[], prefix: Path, list: IssueList):
     const rawPorts =
       typeof item === "object" && item !== null ? (item as { ports?: unknown }).ports : undefined;
     const ports = yield* parsePortSteps(rawPorts, [...prefix, i, "ports"], list);
-    if (envelope.success) pods.push({ ...envelope.data, ports });
+    if (envelope.success) pods.push(keep({ ...envelope.data, ports }));
     sinceStop += 1 + ports.length;
     if (sinceStop >= STEP_CHUNK) {
       sinceStop = 0;
@@ -73,8 +84,16 @@ function* parsePodSteps(raw: readonly unknown[], prefix: Path, list: IssueList):
 export const parseNodes = (raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotNode[] =>
   runSteps(parseNodeSteps(raw, prefix, list));
 
+const wholePod = (pod: SnapshotPod) => pod;
+const podIdentity = ({ namespace, name, node, ports }: SnapshotPod): PodIdentity => ({
+  namespace,
+  name,
+  node,
+  ports,
+});
+
 export const parsePods = (raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotPod[] =>
-  runSteps(parsePodSteps(raw, prefix, list));
+  runSteps(parsePodSteps(raw, prefix, list, wholePod));
 
 /** Node names appear once; returns them. */
 export function checkNodes(nodes: readonly SnapshotNode[], prefix: Path, list: IssueList): Set<string> {
@@ -93,7 +112,7 @@ export function checkNodes(nodes: readonly SnapshotNode[], prefix: Path, list: I
  * the pods may be on) references. Returns the pods' keys (namespace/name).
  */
 export function checkPods(
-  pods: readonly SnapshotPod[],
+  pods: readonly PodIdentity[],
   prefix: Path,
   list: IssueList,
   nodeNames: ReadonlySet<string> | null,
@@ -202,6 +221,26 @@ export function checkIngressControllers(
 }
 
 function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
+  return yield* snapshotSteps(input, wholePod, (fields, nodes, pods, reports) => ({
+    ok: true,
+    snapshot: { ...fields, nodes, pods, ...(reports ? { nodeListeners: reports } : {}) },
+  }));
+}
+
+/**
+ * The steps of parseSnapshot; `keep` is what each parsed pod leaves for the rules that span pods and
+ * for `accept`, which makes the answer when there is no issue.
+ */
+function* snapshotSteps<P extends PodIdentity, R>(
+  input: unknown,
+  keep: (pod: SnapshotPod) => P,
+  accept: (
+    fields: Omit<Snapshot, "nodes" | "pods" | "nodeListeners">,
+    nodes: SnapshotNode[],
+    pods: P[],
+    reports: Snapshot["nodeListeners"],
+  ) => R,
+): Steps<R | SnapshotRefusal> {
   const early = precheckSnapshot(input);
   if (early) return refusal([early]);
   yield;
@@ -212,21 +251,20 @@ function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
     return refusal(list.found);
   }
   const nodes = yield* parseNodeSteps(envelope.data.nodes, ["nodes"], list);
-  const pods = yield* parsePodSteps(envelope.data.pods, ["pods"], list);
+  const pods = yield* parsePodSteps(envelope.data.pods, ["pods"], list, keep);
   const rawReports = envelope.data.nodeListeners;
   const reports = rawReports
     ? yield* parseNodeListenersSteps(rawReports, ["nodeListeners"], list)
     : undefined;
   if (list.found.length > 0) return refusal(list.found);
-  const { nodeListeners: _raw, ...fields } = envelope.data;
-  const snapshot: Snapshot = { ...fields, nodes, pods, ...(reports ? { nodeListeners: reports } : {}) };
+  const { nodeListeners: _raw, nodes: _nodes, pods: _pods, ...fields } = envelope.data;
   const nodeNames = checkNodes(nodes, ["nodes"], list);
   checkPods(pods, ["pods"], list, nodeNames);
   if (reports) checkNodeListeners(reports, ["nodeListeners"], list, nodeNames);
   checkHostPortTotal(pods, ["pods"], list);
   checkDistinctHostPorts(pods, ["pods"], list);
-  checkIngressControllers(snapshot.ingressControllers, ["ingressControllers"], list);
-  return list.found.length > 0 ? refusal(list.found) : { ok: true, snapshot };
+  checkIngressControllers(fields.ingressControllers, ["ingressControllers"], list);
+  return list.found.length > 0 ? refusal(list.found) : accept(fields, nodes, pods, reports);
 }
 
 /** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
@@ -237,3 +275,11 @@ export const parseSnapshotPausing = (
   input: unknown,
   pause: () => Promise<void>,
 ): Promise<SnapshotParseResult> => runStepsPausing(parseSnapshotSteps(input), pause);
+
+/**
+ * parseSnapshot's verdict alone, for a sender checking what it is about to send: the same steps and
+ * issues, but each parsed pod leaves only what the rules spanning pods read, so checking a
+ * 50,000-pod snapshot never holds a second, parsed copy of every pod (docs/performance.md, "Agent").
+ */
+export const checkSnapshot = (input: unknown): { ok: true } | SnapshotRefusal =>
+  runSteps(snapshotSteps(input, podIdentity, () => ({ ok: true as const })));

@@ -1,5 +1,5 @@
 /**
- * The agent as a whole, in-process: client-node against the test API server, pushing to a staged
+ * The agent as a whole, in-process: its Kubernetes client against the test API server, pushing to a staged
  * Portolan API. Timings are shortened with flags; every wait is on an event, never a sleep.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";

@@ -151,7 +151,7 @@ describe("encoding a snapshot with IngressControllers", () => {
 });
 
 describe("interning repeated parts of pods", () => {
-  it("shares one tolerations list between pods of a DaemonSet without changing any value", () => {
+  it("shares one tolerations list and one ports list between pods of a DaemonSet without changing any value", () => {
     const interner = new Interner();
     const a = fixturePod("node-exporter");
     const b = fixturePod("node-exporter");
@@ -159,6 +159,7 @@ describe("interning repeated parts of pods", () => {
     const pa = collectPod(a, interner);
     const pb = collectPod(b, interner);
     expect(pa?.tolerations).toBe(pb?.tolerations);
+    expect(pa?.ports).toBe(pb?.ports);
     expect(pa).toEqual(collectPod(a));
   });
 

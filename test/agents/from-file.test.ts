@@ -1,5 +1,5 @@
 /**
- * --from-file on kubectl dumps and the live path (paginated LIST through client-node) must give the
+ * --from-file on kubectl dumps and the live path (paginated LIST through the agent's client) must give the
  * same snapshot for the same objects. Where kubectl is installed, kubectl itself makes the dumps.
  */
 import { execFile } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * Kubernetes access through @kubernetes/client-node against the test API server: paginated LIST,
+ * The agent's Kubernetes client (agents/src/kube/) against the test API server: paginated LIST,
  * watch from the list's version, bookmarks, 410 Gone, reconnects and resyncs.
  */
 import { EventEmitter } from "node:events";
@@ -34,14 +34,14 @@ beforeEach(async () => {
   server = await startKubeTestServer({ token: TOKEN });
   for (const pod of fixturePods()) server.apply("pods", pod);
   const kubeconfig = server.writeKubeconfig(join(dir, "kubeconfig"));
-  client = createKubeClient(loadKubeConfig({ kubeconfig }).config);
+  client = createKubeClient((await loadKubeConfig({ kubeconfig })).access);
 });
 afterEach(() => server.close());
 
 const convertPod = (o: unknown) => toSnapshotPod(o as KubePod);
 const keyOfPod = (o: unknown) => podKey(o as KubePod);
 
-describe("paginated LIST with client-node", () => {
+describe("paginated LIST", () => {
   it("pages with limit and continue, sends the kubeconfig's token, and keeps only host-port pods", async () => {
     const result = await listAll(client, "pods", {
       pageSize: 4,
@@ -253,7 +253,7 @@ describe("list, then watch", () => {
   });
 });
 
-describe("discovery with client-node", () => {
+describe("discovery", () => {
   it("says whether the API serves a resource: core always, ingresscontrollers only on OpenShift", async () => {
     expect(await client.serves("pods")).toBe(true);
     expect(await client.serves("ingresscontrollers")).toBe(false);

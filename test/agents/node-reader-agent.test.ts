@@ -1,6 +1,6 @@
 /**
  * Reader → agent, for real: a node reader on a fixture /proc (a bare-metal capture's node) posts to a
- * watch-mode agent, which reviews the token through client-node against the test API server
+ * watch-mode agent, which reviews the token through its Kubernetes client against the test API server
  * (TokenReview, then the token's pod for its node) and feeds the report into its cluster state.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -149,7 +149,7 @@ describe("a node reader reporting to the agent", () => {
       new Set(sampleListeners().map((l) => `${l.protocol}|${l.family}|${l.address}|${l.port}`)).size,
     );
     expect(t.agent.metrics.listenerReports.get({ result: "accepted" })).toBeGreaterThanOrEqual(1);
-    // TokenReview and the pod read went to the API server through client-node.
+    // TokenReview and the pod read went to the API server.
     const paths = kube.requests.map((r) => `${r.method} ${r.path}`);
     expect(paths).toContain("POST /apis/authentication.k8s.io/v1/tokenreviews");
     expect(paths).toContain("GET /api/v1/namespaces/portolan-node-reader/pods/portolan-node-reader-w1");

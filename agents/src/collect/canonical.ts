@@ -3,8 +3,8 @@
  * collection time. Keeping the state canonical means a snapshot is just the sorted state: no copy to
  * canonicalise, and a hash the server agrees with.
  *
- * Pods of one workload repeat the same tolerations, node selector, owner and affinity; those parts are
- * interned (one shared, frozen object per distinct value), which roughly halves what 50,000 DaemonSet
+ * Pods of one workload repeat the same ports, tolerations, node selector, owner and affinity; those
+ * parts are interned (one shared, frozen object per distinct value), which roughly halves what 50,000 DaemonSet
  * pods cost to hold.
  */
 import { canonicalNode, canonicalPod } from "../../../src/contract/canonical.js";
@@ -38,6 +38,8 @@ export function collectPod(object: KubePod, interner?: Interner): SnapshotPod | 
   return {
     ...canonical,
     owner: canonical.owner && interner.intern(canonical.owner),
+    // A DaemonSet's pods declare the same ports on every node.
+    ports: interner.intern(canonical.ports),
     nodeSelector: interner.intern(canonical.nodeSelector),
     tolerations: interner.intern(canonical.tolerations),
     requiredNodeAffinity: canonical.requiredNodeAffinity && interner.intern(canonical.requiredNodeAffinity),

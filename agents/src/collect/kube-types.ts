@@ -1,7 +1,6 @@
 /**
  * The few fields of Kubernetes Node and Pod objects that collection reads. Structural and all-optional
- * on purpose: the same code takes JSON from `kubectl get -o json`, raw watch events and the typed
- * objects of @kubernetes/client-node (V1Pod, V1Node are assignable to these).
+ * on purpose: the same code takes JSON from `kubectl get -o json`, LIST pages and watch events.
  */
 
 export interface KubeOwnerReference {

@@ -5,7 +5,7 @@
  */
 import type { NodeListeners } from "../../../src/contract/listeners.js";
 import {
-  parseSnapshot,
+  checkSnapshot,
   SNAPSHOT_SCHEMA_VERSION,
   type SnapshotIngressController,
   type SnapshotIssue,
@@ -126,9 +126,12 @@ export function collectSnapshot(
 
 export type Validation = { ok: true } | { ok: false; code: string; message: string; issues: SnapshotIssue[] };
 
-/** The shared contract's verdict, exactly as the server will give it (the parsed copy is not kept). */
+/**
+ * The shared contract's verdict, exactly as the server's parseSnapshot will give it, without a parsed
+ * copy of the snapshot (checkSnapshot keeps only what the rules spanning pods read).
+ */
 export function validateSnapshot(snapshot: AssembledSnapshot["snapshot"]): Validation {
-  const parsed = parseSnapshot(snapshot);
+  const parsed = checkSnapshot(snapshot);
   return parsed.ok
     ? { ok: true }
     : { ok: false, code: parsed.code, message: parsed.message, issues: parsed.issues };

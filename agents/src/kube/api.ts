@@ -2,7 +2,7 @@
  * The Kubernetes calls the agent makes — one page of a LIST, a WATCH stream, and whether the API
  * serves a resource at all (discovery) — as a small
  * interface, so the list/watch logic is tested against anything and the real implementation
- * (client.ts, @kubernetes/client-node) is only loaded when the agent talks to a cluster.
+ * (client.ts, over node:http(s)) is only loaded when the agent talks to a cluster.
  */
 
 /** OpenShift's ingresscontrollers (operator.openshift.io/v1) exist only where the API serves them. */

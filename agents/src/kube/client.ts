@@ -1,34 +1,26 @@
 /**
- * KubeClient on @kubernetes/client-node: the KubeConfig gives the server, TLS and credentials
- * (service account token file, kubeconfig, exec/OIDC plugins), Watch streams the events.
- *
- * LIST pages are plain JSON requests made with those same options rather than CoreV1Api calls: the
- * generated client turns every pod of every page into typed model objects (Dates, classes) that
- * the agent throws away at once. On a 150,000-pod cluster that cost more CPU than everything else
- * the agent does (docs/performance.md, "Agent"); the agent only reads a few fields of plain JSON.
+ * KubeClient over the agent's own HTTP client (http.ts): discovery, LIST pages and WATCH streams as
+ * plain JSON. Not @kubernetes/client-node: its generated client turned every pod of every page into
+ * typed model objects the agent threw away at once, and loading the library alone cost about 70 MiB
+ * of resident memory at start-up (docs/performance.md, "Agent"). The agent reads a few fields of
+ * plain JSON; a page's objects live only while the page is reduced (list.ts).
  */
-import http from "node:http";
-import https from "node:https";
-import { type KubeConfig, Watch } from "@kubernetes/client-node";
+
 import { AbortScope } from "../util/abort.js";
+import type { KubeAccess } from "./access.js";
 import { KubeApiError, type KubeClient, resourcePaths } from "./api.js";
+import { isSuccess, KubeHttp, readText, statusError } from "./http.js";
 
 export type { KubeClient } from "./api.js";
 
-export interface ClientNodeOptions {
+export interface KubeClientOptions {
   /** A LIST page that takes longer is abandoned and retried (a hung connection must not stall the agent). */
   requestTimeoutMs?: number;
 }
 
-export function createKubeClient(config: KubeConfig, options: ClientNodeOptions = {}): KubeClient {
-  const watcher = new Watch(config);
+export function createKubeClient(access: KubeAccess, options: KubeClientOptions = {}): KubeClient {
+  const api = new KubeHttp(access);
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
-
-  const urlOf = (path: string): URL => {
-    const server = config.getCurrentCluster()?.server;
-    if (!server) throw new KubeApiError("no current cluster in the kubeconfig", undefined);
-    return new URL(server.replace(/\/+$/, "") + path);
-  };
 
   return {
     async serves(resource, signal) {
@@ -37,7 +29,7 @@ export function createKubeClient(config: KubeConfig, options: ClientNodeOptions 
       const groupVersion = path.slice(0, path.lastIndexOf("/"));
       const scope = new AbortScope([signal], timeoutMs);
       try {
-        const list = (await getJson(config, urlOf(groupVersion), scope.signal)) as {
+        const list = (await api.json(groupVersion, { signal: scope.signal })) as {
           resources?: { name?: unknown }[];
         };
         return (list.resources ?? []).some((r) => r.name === resource);
@@ -51,14 +43,15 @@ export function createKubeClient(config: KubeConfig, options: ClientNodeOptions 
     },
 
     async list(resource, request, signal) {
-      const url = urlOf(resourcePaths[resource]);
-      url.searchParams.set("limit", String(request.limit));
-      if (request.continueToken) url.searchParams.set("continue", request.continueToken);
-      if (request.fieldSelector) url.searchParams.set("fieldSelector", request.fieldSelector);
+      const query = {
+        limit: request.limit,
+        continue: request.continueToken,
+        fieldSelector: request.fieldSelector,
+      };
       const scope = new AbortScope([signal], timeoutMs);
       let list: { metadata?: { resourceVersion?: string; continue?: string }; items?: unknown[] };
       try {
-        list = (await getJson(config, url, scope.signal)) as typeof list;
+        list = (await api.json(resourcePaths[resource], { query, signal: scope.signal })) as typeof list;
       } catch (error) {
         throw toKubeError(error, `list ${resource}`);
       } finally {
@@ -71,32 +64,37 @@ export function createKubeClient(config: KubeConfig, options: ClientNodeOptions 
       };
     },
 
-    watch(resource, request, onEvent, signal) {
-      return new Promise<void>((resolve, reject) => {
-        let controller: AbortController | undefined;
-        let settled = false;
-        const onAbort = () => controller?.abort();
-        const finish = (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener("abort", onAbort);
-          if (error && !signal.aborted) reject(toKubeError(error, `watch ${resource}`));
-          else resolve();
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        const query = {
-          resourceVersion: request.resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: request.timeoutSeconds,
-          ...(request.fieldSelector ? { fieldSelector: request.fieldSelector } : {}),
-        };
-        watcher
-          .watch(resourcePaths[resource], query, (type, object) => onEvent({ type, object }), finish)
-          .then((c) => {
-            controller = c;
-            if (signal.aborted) c.abort();
-          }, finish);
-      });
+    async watch(resource, request, onEvent, signal) {
+      const query = {
+        watch: true,
+        resourceVersion: request.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: request.timeoutSeconds,
+        fieldSelector: request.fieldSelector,
+      };
+      try {
+        const res = await api.open(resourcePaths[resource], { query, signal });
+        if (!isSuccess(res)) throw statusError(res, await readText(res));
+        // One JSON event per line; a line may span chunks.
+        res.setEncoding("utf8");
+        let pending = "";
+        for await (const chunk of res as AsyncIterable<string>) {
+          pending += chunk;
+          let newline = pending.indexOf("\n");
+          while (newline >= 0) {
+            const line = pending.slice(0, newline).trim();
+            pending = pending.slice(newline + 1);
+            if (line !== "") {
+              const event = JSON.parse(line) as { type?: unknown; object?: unknown };
+              onEvent({ type: String(event.type), object: event.object });
+            }
+            newline = pending.indexOf("\n");
+          }
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        throw toKubeError(error, `watch ${resource}`);
+      }
     },
   };
 }
@@ -106,42 +104,4 @@ function toKubeError(error: unknown, what: string): KubeApiError {
   const status = (error as { statusCode?: unknown }).statusCode;
   const message = error instanceof Error ? error.message : String(error);
   return new KubeApiError(`${what}: ${message}`, typeof status === "number" ? status : undefined);
-}
-
-/** GET with the KubeConfig's TLS options, agent and credentials; the parsed JSON body on 200. */
-async function getJson(config: KubeConfig, url: URL, signal: AbortSignal): Promise<unknown> {
-  const options: https.RequestOptions = { method: "GET", headers: { accept: "application/json" } };
-  await config.applyToHTTPSOptions(options);
-  const transport = url.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = transport.request(url, { ...options, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("error", reject);
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (res.statusCode !== 200) {
-          const status = safeJson(text) as { message?: unknown } | undefined;
-          const detail = typeof status?.message === "string" ? ` (${status.message})` : "";
-          reject(new KubeApiError(`HTTP ${res.statusCode}${detail}`, res.statusCode));
-          return;
-        }
-        try {
-          resolve(JSON.parse(text));
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * List, then watch from the list's resourceVersion; on 410 Gone list again; on any other failure
- * reconnect with backoff from the last version seen. Unlike client-node's informer it keeps no copy
+ * reconnect with backoff from the last version seen. Unlike client-go's or client-node's informers it keeps no copy
  * of the objects: every object goes through `convert` and only what it keeps reaches the sink.
  */
 import type { Logger } from "../ops/log.js";

@@ -1,21 +1,50 @@
 /**
- * ReviewApi on @kubernetes/client-node: TokenReview (authentication.k8s.io/v1, needs `create` on
+ * ReviewApi over the agent's HTTP client: TokenReview (authentication.k8s.io/v1, needs `create` on
  * tokenreviews) and GET of one pod (needs `get` on pods; the agent's ClusterRole grants both).
  */
-import { AuthenticationV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { PodPlacement, ReviewApi, TokenReviewStatus } from "../listeners/review-api.js";
+import { AbortScope } from "../util/abort.js";
+import type { KubeAccess } from "./access.js";
+import { KubeApiError } from "./api.js";
+import { KubeHttp } from "./http.js";
 
-export function createReviewApi(config: KubeConfig, timeoutMs = 10_000): ReviewApi {
-  const authentication = config.makeApiClient(AuthenticationV1Api);
-  const core = config.makeApiClient(CoreV1Api);
+interface TokenReview {
+  status?: {
+    authenticated?: boolean;
+    user?: { username?: string; extra?: Record<string, string[]> };
+    audiences?: string[];
+    error?: string;
+  };
+}
+
+interface Pod {
+  metadata?: { uid?: string };
+  spec?: { nodeName?: string };
+}
+
+export function createReviewApi(access: KubeAccess, timeoutMs = 10_000): ReviewApi {
+  const api = new KubeHttp(access);
+  /** A hung call is abandoned after timeoutMs: the reader's report is refused and it tries again. */
+  const within = async <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const scope = new AbortScope([], timeoutMs);
+    try {
+      return await call(scope.signal);
+    } catch (error) {
+      if (scope.signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
+      throw error;
+    } finally {
+      scope.dispose();
+    }
+  };
   return {
     async reviewToken(token, audiences): Promise<TokenReviewStatus> {
-      const review = await within(
-        timeoutMs,
-        authentication.createTokenReview({
+      const review = (await within((signal) =>
+        api.json("/apis/authentication.k8s.io/v1/tokenreviews", {
+          method: "POST",
           body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token, audiences } },
+          signal,
         }),
-      );
+      )) as TokenReview;
       const status = review.status ?? {};
       return {
         authenticated: status.authenticated === true,
@@ -26,26 +55,17 @@ export function createReviewApi(config: KubeConfig, timeoutMs = 10_000): ReviewA
       };
     },
     async readPod(namespace, name): Promise<PodPlacement | undefined> {
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
       try {
-        const pod = await within(timeoutMs, core.readNamespacedPod({ namespace, name }));
+        const pod = (await within((signal) => api.json(path, { signal }))) as Pod;
         return {
           ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
           ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
         };
       } catch (error) {
-        if ((error as { code?: unknown }).code === 404) return undefined;
+        if (error instanceof KubeApiError && error.status === 404) return undefined;
         throw error;
       }
     },
   };
-}
-
-/** The generated client takes no abort signal: a hung call is abandoned after timeoutMs. */
-function within<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  work.catch(() => {});
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,7 @@
 /**
  * The two Kubernetes calls the listener receiver makes, as a small interface: a TokenReview of a
  * reader's token, and the node of the pod a token is bound to. The real implementation
- * (kube/review.ts, on @kubernetes/client-node) is loaded only with the cluster access; tests fake it.
+ * (kube/review.ts) is loaded only with the cluster access; tests fake it.
  */
 
 export interface TokenReviewStatus {

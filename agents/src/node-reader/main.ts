@@ -1,7 +1,7 @@
 /**
  * Entry point of the node reader: `node dist/agents/src/node-reader/main.js`, from the agent's image,
- * in a hostNetwork DaemonSet (agents/deploy/node-reader/). It must not load @kubernetes/client-node
- * or agents/src/kube/ (test/agents/node-reader-imports.test.ts): it only reads /proc and POSTs to the
+ * in a hostNetwork DaemonSet (agents/deploy/node-reader/). It must load no package and not
+ * agents/src/kube/ (test/agents/node-reader-config.test.ts): it only reads /proc and POSTs to the
  * agent, which keeps it within its memory budget.
  */
 import { endianness } from "node:os";

@@ -38,7 +38,7 @@ export interface AgentDeps {
   /** Where --dry-run prints snapshots. */
   stdout?: (text: string) => void;
   fetch?: typeof fetch;
-  /** Replaces the client-node client built from the kubeconfig. */
+  /** Replaces the Kubernetes client built from the kubeconfig or service account. */
   kubeClient?: KubeClient;
   readStdin?: () => Promise<string>;
   /** Debounce ceiling: a snapshot at most this long after the first of a burst of changes. */
@@ -47,7 +47,7 @@ export interface AgentDeps {
   kubeBackoff?: BackoffPolicy;
   /** Where the node-listener receiver's settings are read (PORTOLAN_LISTENER_*); process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Replaces the client-node TokenReview and pod reads of the node-listener receiver. */
+  /** Replaces the TokenReview and pod reads of the node-listener receiver. */
   reviewApi?: ReviewApi;
   /** How often held listener reports are expired and resolved again (10 s by default). */
   listenerSweepMs?: number;
@@ -175,10 +175,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   let loadedKubeConfig: Promise<import("../kube/config.js").LoadedKubeConfig> | undefined;
   const kubeConfig = () => {
-    // Loaded on demand: client-node alone costs ~85 MB of RSS and ~0.4 s of CPU at start, which
-    // --from-file does not need.
-    loadedKubeConfig ??= import("../kube/config.js").then(({ loadKubeConfig }) => {
-      const loaded = loadKubeConfig({
+    // Loaded on demand: --from-file needs no Kubernetes access (and no YAML parser).
+    loadedKubeConfig ??= import("../kube/config.js").then(async ({ loadKubeConfig }) => {
+      const loaded = await loadKubeConfig({
         ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
         ...(config.context ? { context: config.context } : {}),
       });
@@ -190,12 +189,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const kubeClient = async (): Promise<KubeClient> => {
     if (deps.kubeClient) return deps.kubeClient;
     const { createKubeClient } = await import("../kube/client.js");
-    return createKubeClient((await kubeConfig()).config);
+    return createKubeClient((await kubeConfig()).access);
   };
   const reviewApi = async (): Promise<ReviewApi> => {
     if (deps.reviewApi) return deps.reviewApi;
     const { createReviewApi } = await import("../kube/review.js");
-    return createReviewApi((await kubeConfig()).config);
+    return createReviewApi((await kubeConfig()).access);
   };
 
   /**

@@ -1,6 +1,6 @@
 /**
  * A Kubernetes-API-compatible test server (nodes and pods of core/v1, and optionally OpenShift's
- * operator.openshift.io/v1 ingresscontrollers), good enough for @kubernetes/client-node and kubectl:
+ * operator.openshift.io/v1 ingresscontrollers), good enough for the agent's client and kubectl:
  * discovery (/api, /apis, /api/v1, /apis/operator.openshift.io/v1, /version), LIST with
  * limit/continue and field selectors, GET of one object, and WATCH from a resourceVersion with
  * bookmarks, timeoutSeconds and 410 Gone after compaction. Test helper only; never shipped.
@@ -151,7 +151,7 @@ export class KubeTestServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** A kubeconfig for this server (plain http needs insecure-skip-tls-verify for client-node). */
+  /** A kubeconfig for this server (plain http; insecure-skip-tls-verify as kubectl wants for a test server). */
   writeKubeconfig(path: string, context = "test"): string {
     const user = this.options.token ? `    token: ${this.options.token}\n` : "    {}\n";
     writeFileSync(
