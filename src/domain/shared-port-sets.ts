@@ -9,11 +9,15 @@
  *
  * An IngressController and its own router Deployment are one workload here: the Deployment's row
  * is `partOf` the controller, whose row speaks for both (one shortage, one row to alert on).
+ *
+ * DaemonSets and static pods have no headroom row, but they compete all the same (a Traefik
+ * Deployment on 9100 beside node-exporter's DaemonSet has no node left, whatever its replicas): they
+ * join a set as members that hold their nodes and are never the one advised to move.
  */
 
 import type { WorkloadHeadroom } from "./headroom.js";
 import { type HostPortRef, hostPortsConflict } from "./ports.js";
-import { type WorkloadRef, workloadKey } from "./workload.js";
+import { isBlockerOnly, type WorkloadRef, workloadKey, workloadOf } from "./workload.js";
 
 export interface SharedPortSetMember extends WorkloadRef {
   replicas: number;
@@ -44,6 +48,57 @@ export interface SharedPortSetAnalysis {
   partOf: Map<string, WorkloadRef>;
 }
 
+/** A DaemonSet or static pod as a set member: the ports it holds and the nodes it holds them on. */
+export interface PerNodeHolder extends WorkloadRef {
+  ports: HostPortRef[];
+  nodes: string[];
+}
+
+/** The DaemonSets and static pods among a cluster's allocations, each with its ports and nodes. */
+export function perNodeHolders(
+  allocations: Iterable<{
+    namespace: string;
+    pod: string;
+    ownerKind: string | null;
+    ownerName: string | null;
+    node: string;
+    protocol: HostPortRef["protocol"];
+    hostIP: string;
+    hostPort: number;
+  }>,
+): PerNodeHolder[] {
+  const holders = new Map<
+    string,
+    { ref: WorkloadRef; ports: Map<string, HostPortRef>; nodes: Set<string> }
+  >();
+  for (const a of allocations) {
+    const ref = workloadOf(a);
+    if (!isBlockerOnly(ref)) continue;
+    const key = workloadKey(ref);
+    let holder = holders.get(key);
+    if (!holder) {
+      holder = { ref, ports: new Map(), nodes: new Set() };
+      holders.set(key, holder);
+    }
+    holder.ports.set(`${a.protocol}/${a.hostIP}/${a.hostPort}`, {
+      protocol: a.protocol,
+      hostIP: a.hostIP,
+      hostPort: a.hostPort,
+    });
+    holder.nodes.add(a.node);
+  }
+  return [...holders.values()].map((h) => ({ ...h.ref, ports: [...h.ports.values()], nodes: [...h.nodes] }));
+}
+
+interface Candidate extends WorkloadRef {
+  ports: readonly HostPortRef[];
+  eligibleNodes: readonly string[];
+  replicas: number;
+  pending: number;
+  /** a DaemonSet or static pod: holds its nodes, has no row of its own */
+  perNode: boolean;
+}
+
 const byKey = (a: WorkloadRef, b: WorkloadRef) =>
   workloadKey(a) < workloadKey(b) ? -1 : workloadKey(a) > workloadKey(b) ? 1 : 0;
 
@@ -59,6 +114,8 @@ export function sharedPortSets(
   rows: readonly WorkloadHeadroom[],
   /** the cluster's IngressControllers, each with its router Deployment (ingress-controllers.ts's routerWorkload) */
   controllers: readonly ControllerOfRouter[],
+  /** the cluster's DaemonSets and static pods (perNodeHolders): members, never the one to move */
+  perNode: readonly PerNodeHolder[] = [],
 ): SharedPortSetAnalysis {
   const partOf = new Map<string, WorkloadRef>();
   const selectorOf = new Map<string, Record<string, string> | null>();
@@ -69,7 +126,19 @@ export function sharedPortSets(
     partOf.set(workloadKey(ic.router), ref);
     selectorOf.set(workloadKey(ref), ic.nodeSelector);
   }
-  const members = rows.filter((r) => !partOf.has(workloadKey(r)));
+  const members: Candidate[] = [
+    ...rows.filter((r) => !partOf.has(workloadKey(r))).map((r) => ({ ...r, perNode: false })),
+    ...perNode.map((h) => ({
+      namespace: h.namespace,
+      kind: h.kind,
+      name: h.name,
+      ports: h.ports,
+      eligibleNodes: h.nodes,
+      replicas: h.nodes.length,
+      pending: 0,
+      perNode: true,
+    })),
+  ];
   const byPort = new Map<string, number[]>();
   members.forEach((row, i) => {
     for (const port of new Set(row.ports.map(portId))) byPort.set(port, [...(byPort.get(port) ?? []), i]);
@@ -79,7 +148,7 @@ export function sharedPortSets(
   const eligibleOf = (i: number) => {
     let set = eligibleSets.get(i);
     if (!set) {
-      set = new Set((members[i] as WorkloadHeadroom).eligibleNodes);
+      set = new Set((members[i] as Candidate).eligibleNodes);
       eligibleSets.set(i, set);
     }
     return set;
@@ -92,7 +161,9 @@ export function sharedPortSets(
   const groups = new Map<string, { members: Set<number>; ports: HostPortRef[]; nodes: number }>();
   for (const pair of pairs) {
     const [i, j] = pair.split(":").map(Number) as [number, number];
-    const [a, b] = [members[i], members[j]] as [WorkloadHeadroom, WorkloadHeadroom];
+    const [a, b] = [members[i], members[j]] as [Candidate, Candidate];
+    // Two per-node holders have no headroom row to speak to: their clash is a conflict, not advice.
+    if (a.perNode && b.perNode) continue;
     const ports = a.ports.filter((p) => b.ports.some((q) => hostPortsConflict(p, q)));
     if (ports.length === 0) continue;
     const shared = a.eligibleNodes.filter((n) => eligibleOf(j).has(n));
@@ -104,7 +175,7 @@ export function sharedPortSets(
   }
   const findings = [...groups.values()].map((g) => ({
     workloads: [...g.members]
-      .map((i) => members[i] as WorkloadHeadroom)
+      .map((i) => members[i] as Candidate)
       .sort(byKey)
       .map((w): SharedPortSetMember => {
         const base = {
@@ -123,6 +194,13 @@ export function sharedPortSets(
   findings.sort((a, b) => byKey(a.workloads[0] as WorkloadRef, b.workloads[0] as WorkloadRef));
   return { findings, partOf };
 }
+
+/**
+ * The member whose row lists a set once (in the answer's `sharedPortSets`, on /metrics): the first
+ * with a headroom row, which a DaemonSet or static pod never has.
+ */
+export const listingMember = (set: { workloads: readonly WorkloadRef[] }): WorkloadRef | undefined =>
+  set.workloads.find((w) => !isBlockerOnly(w));
 
 /** The findings a workload is a member of. */
 export const findingsOf = (findings: readonly SharedPortSet[], w: WorkloadRef): SharedPortSet[] =>
@@ -147,13 +225,15 @@ function namesText(workloads: readonly WorkloadRef[]): string {
 }
 
 /**
- * The member to move: an IngressController before other kinds (its move is one plan away), never
- * the `default` controller when another will do (it serves the cluster's own routes), then the one
- * with the most Pending replicas (it is the one not fitting), then the last by name.
+ * The member to move: never a DaemonSet or static pod while another will do (they hold a port on
+ * every node they run on, by design), an IngressController before other kinds (its move is one plan
+ * away), never the `default` controller when another will do (it serves the cluster's own routes),
+ * then the one with the most Pending replicas (it is the one not fitting), then the last by name.
  */
 export function memberToMove(finding: SharedPortSet): SharedPortSetMember {
   const ranked = [...finding.workloads].sort(
     (a, b) =>
+      Number(isBlockerOnly(a)) - Number(isBlockerOnly(b)) ||
       Number(b.kind === "IngressController") - Number(a.kind === "IngressController") ||
       Number(a.name === DEFAULT_INGRESS_CONTROLLER) - Number(b.name === DEFAULT_INGRESS_CONTROLLER) ||
       b.pending - a.pending ||

@@ -40,7 +40,7 @@ import {
 import { listenerTally } from "../domain/listener-tally.js";
 import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
-import { sharedPortSets } from "../domain/shared-port-sets.js";
+import { perNodeHolders, sharedPortSets } from "../domain/shared-port-sets.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -105,7 +105,7 @@ function* projectionSteps(facts: SnapshotFacts): Steps<Projections> {
   const workloads = yield* workloadHeadroomSteps(facts, declaredHolds, listened);
   const rows = withControllerHeadroom(workloads, controllerRows);
   const routers = ingressControllers.map((ic) => ({ ...ic, router: routerWorkload(ic) }));
-  const headroom = headroomFacts(rows, sharedPortSets(rows, routers));
+  const headroom = headroomFacts(rows, sharedPortSets(rows, routers, perNodeHolders(allocations)));
   yield;
   const counts = yield* portCountFactSteps(allocations);
   const clusterCounts = yield* clusterPortCountFactSteps(allocations);

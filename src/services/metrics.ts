@@ -3,7 +3,7 @@ import { clusters, headroomVersions, podVersions, snapshots } from "../db/schema
 import { validAt } from "../db/validity.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import { nextRollout } from "../domain/rollout.js";
-import { portsText } from "../domain/shared-port-sets.js";
+import { listingMember, portsText } from "../domain/shared-port-sets.js";
 import { workloadKey } from "../domain/workload.js";
 import { selectionWhere } from "./cluster-selection.js";
 import type { ServiceContext } from "./context.js";
@@ -112,7 +112,10 @@ function sharedPortSetFigures(
     row.partOf !== null
       ? []
       : (row.sharedPortSets ?? [])
-          .filter((set) => set.workloads[0] && workloadKey(set.workloads[0]) === workloadKey(row))
+          .filter((set) => {
+            const lister = listingMember(set);
+            return lister !== undefined && workloadKey(lister) === workloadKey(row);
+          })
           .map((set) => ({
             cluster: row.cluster,
             workloads: set.workloads.map(workloadKey).join(","),

@@ -69,6 +69,18 @@ describe("the seeded demo fleet", () => {
     expect(status("prod-eu-1", "router-default")).toBe("low");
   });
 
+  it("names stage-eu-1's Traefik and node-exporter clash on 9100 as a shared set and advises new ports for Traefik, not fewer replicas", async () => {
+    const headroom = await h.query("capacity.headroom", { clusters: ["stage-eu-1"] }, read());
+    if (!headroom.ok) throw new Error(headroom.error.message);
+    const set = headroom.data.sharedPortSets.find((s) => s.workloads.some((w) => w.name === "traefik"));
+    expect(set?.summary).toMatch(
+      /^DaemonSet prometheus-node-exporter and Deployment traefik compete for 9100 on the same \d+ nodes$/,
+    );
+    expect(set?.move).toMatchObject({ kind: "Deployment", name: "traefik" });
+    const traefik = headroom.data.workloads.find((w) => w.name === "traefik");
+    expect(traefik?.rollout.fixes.join("; ")).not.toMatch(/lower replicas/);
+  });
+
   it("names prod-us-1's shared port set and advises moving one IngressController, not scaling both down", async () => {
     const headroom = await h.query("capacity.headroom", { clusters: ["prod-us-1"] }, read());
     if (!headroom.ok) throw new Error(headroom.error.message);

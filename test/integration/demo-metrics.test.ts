@@ -89,18 +89,20 @@ describe("/metrics of the demo fleet", () => {
     expect(routers).toEqual([]);
   });
 
-  it("gives prod-us-1's default and internal one shared port set series", () => {
+  it("gives each shared port set one series: prod-us-1's IngressControllers, and Deployments beside a DaemonSet's port", () => {
     expect(
       samples
         .filter((s) => s.name === "portolan_shared_port_set_headroom")
         .map((s) => [s.labels.cluster, s.labels.workloads, s.labels.ports, s.value]),
     ).toEqual([
+      ["dev-eu-1", "kube-system/DaemonSet/cilium,xss-probe/Deployment/xss-probe", "9962", 0],
       [
         "prod-us-1",
         "openshift-ingress-operator/IngressController/default,openshift-ingress-operator/IngressController/internal",
         "80/443/1936",
         0,
       ],
+      ["stage-eu-1", "monitoring/DaemonSet/prometheus-node-exporter,traefik/Deployment/traefik", "9100", 0],
     ]);
   });
 

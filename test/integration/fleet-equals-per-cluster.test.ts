@@ -15,6 +15,7 @@ import { buildPortMap, summarisePortMap } from "../../src/domain/port-map.js";
 import { nextRollout } from "../../src/domain/rollout.js";
 import {
   findingsOf,
+  perNodeHolders,
   sharedPortSetAdvice,
   sharedPortSets,
   withoutScaleDown,
@@ -105,7 +106,7 @@ describe("capacity.headroom", () => {
       const expected = (await views(asOf))
         .flatMap((view) => {
           const rows = workloadHeadroom(view);
-          const { findings } = sharedPortSets(rows, []);
+          const { findings } = sharedPortSets(rows, [], perNodeHolders(view.allocations));
           return rows.map((w) => {
             const sets = findingsOf(findings, w).map((set) => ({
               ...set,
@@ -185,7 +186,7 @@ describe("stored projections", () => {
         // The generated fleet has no IngressControllers: the sets are among its pods' workloads.
         const rows = workloadHeadroom(view);
         expect(stored.map(asFact).sort(byFp), cluster.name).toEqual(
-          headroomFacts(rows, sharedPortSets(rows, [])).sort(byFp),
+          headroomFacts(rows, sharedPortSets(rows, [], perNodeHolders(view.allocations))).sort(byFp),
         );
       }
     });

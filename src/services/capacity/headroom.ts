@@ -9,7 +9,7 @@ import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import { replicasPatch } from "../../domain/ingress-controllers.js";
 import { nextRollout } from "../../domain/rollout.js";
-import { sharedPortSetAdvice, withoutScaleDown } from "../../domain/shared-port-sets.js";
+import { listingMember, sharedPortSetAdvice, withoutScaleDown } from "../../domain/shared-port-sets.js";
 import { workloadKey } from "../../domain/workload.js";
 import { selectClusters, selectionWhere } from "../cluster-selection.js";
 import type { ServiceContext } from "../context.js";
@@ -107,7 +107,7 @@ export async function headroom(ctx: ServiceContext, input: HeadroomInput) {
      */
     sharedPortSets: workloads.flatMap((w) =>
       w.sharedPortSets
-        .filter((set) => w.partOf === null && workloadKey(set.workloads[0] ?? w) === workloadKey(w))
+        .filter((set) => w.partOf === null && workloadKey(listingMember(set) ?? w) === workloadKey(w))
         .map((set) => ({ cluster: w.cluster, ...set })),
     ),
     nextCursor:

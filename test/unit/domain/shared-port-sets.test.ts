@@ -3,6 +3,7 @@ import type { WorkloadHeadroom } from "../../../src/domain/headroom.js";
 import type { HostPortRef } from "../../../src/domain/ports.js";
 import {
   memberToMove,
+  perNodeHolders,
   type SharedPortSet,
   sharedPortSetAdvice,
   sharedPortSets,
@@ -278,5 +279,91 @@ describe("a member's own advice", () => {
   it("leaves a rollout that completes as it is", () => {
     const completes = { outcome: "completes", fixes: [] };
     expect(withoutScaleDown({ patch: null, rollout: completes }, [set]).rollout).toBe(completes);
+  });
+});
+
+describe("DaemonSets and static pods in a shared port set", () => {
+  const allocation = (
+    namespace: string,
+    pod: string,
+    ownerKind: string | null,
+    ownerName: string | null,
+    node: string,
+    hostPort: number,
+  ) => ({
+    namespace,
+    pod,
+    ownerKind,
+    ownerName,
+    node,
+    protocol: "TCP" as const,
+    hostIP: "0.0.0.0",
+    hostPort,
+  });
+  const nodeExporter = workers(1, 4).map((n, i) =>
+    allocation("monitoring", `node-exporter-${i}`, "DaemonSet", "node-exporter", n, 9100),
+  );
+
+  it("groups a cluster's per-node holders by workload, with their ports and nodes, and leaves the rest out", () => {
+    const holders = perNodeHolders([
+      ...nodeExporter,
+      allocation("kube-system", "etcd-worker-1", "Node", "worker-1", "worker-1", 2379),
+      allocation("apps", "traefik-x", "Deployment", "traefik", "worker-1", 9100),
+    ]);
+    expect(holders.map((h) => [h.kind, h.name, h.ports.map((p) => p.hostPort), h.nodes.length])).toEqual([
+      ["DaemonSet", "node-exporter", [9100], 4],
+      ["Node", "worker-1", [2379], 1],
+    ]);
+  });
+
+  it.each<[string, WorkloadHeadroom[], string[]]>([
+    [
+      "a Deployment on a DaemonSet's port over its nodes: a set, and the Deployment is the one to move",
+      [deployment("traefik", [tcp(9100)], workers(1, 4))],
+      ["traefik+node-exporter 0.0.0.0:9100@4 move traefik"],
+    ],
+    [
+      "a Deployment whose eligible nodes the DaemonSet does not run on: no set",
+      [deployment("traefik", [tcp(9100)], workers(5, 6))],
+      [],
+    ],
+    ["no headroom row on the port: two per-node holders are a conflict, not a set", [], []],
+  ])("%s", (_, rows, expected) => {
+    const secondDaemonSet = workers(1, 4).map((n, i) =>
+      allocation("monitoring", `other-exporter-${i}`, "DaemonSet", "other-exporter", n, 9100),
+    );
+    const { findings } = sharedPortSets(rows, [], perNodeHolders([...nodeExporter, ...secondDaemonSet]));
+    expect(
+      findings
+        .filter((f) => f.workloads.some((w) => w.name === "traefik"))
+        .map(
+          (f) =>
+            `${f.workloads
+              .filter((w) => w.name !== "other-exporter")
+              .map((w) => w.name)
+              .join(
+                "+",
+              )} ${f.ports.map((p) => `${p.hostIP}:${p.hostPort}`).join(",")}@${f.nodes} move ${memberToMove(f).name}`,
+        ),
+    ).toEqual(expected);
+    expect(findings.every((f) => f.workloads.some((w) => w.kind !== "DaemonSet"))).toBe(true);
+  });
+
+  it("advises giving the Deployment other host ports, never a scale-down", () => {
+    const { findings } = sharedPortSets(
+      [deployment("traefik", [tcp(9100)], workers(1, 4))],
+      [],
+      perNodeHolders(nodeExporter),
+    );
+    const [finding] = findings;
+    if (!finding) throw new Error("no finding");
+    const advice = sharedPortSetAdvice(finding, "stage-eu-1");
+    expect(advice.summary).toBe(
+      "Deployment traefik and DaemonSet node-exporter compete for 9100 on the same 4 nodes",
+    );
+    expect(advice.move).toEqual({ namespace: "apps", kind: "Deployment", name: "traefik" });
+    expect(advice.advice[0]).toBe(
+      "give Deployment apps/traefik other host ports: portolan plan free --cluster stage-eu-1 --width 1 finds a free range",
+    );
   });
 });
