@@ -11,7 +11,7 @@ import { MAX_TOLERATIONS, nodeAffinitySchema, tolerationSchema } from "../../con
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
 import { everyNodeOutcome, fitOutcome } from "../../domain/fit.js";
-import { type ListenerBlock, listenerBlocks } from "../../domain/listener-fit.js";
+import { type ListenerBlock, undeclaredListenerBlocks } from "../../domain/listener-fit.js";
 import { type HostPortRef, normaliseHostPort } from "../../domain/ports.js";
 import { rangesOverlap } from "../../domain/reservation-scope.js";
 import type { PlacementRules } from "../../domain/views.js";
@@ -30,7 +30,7 @@ import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { sampleSizeSchema } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
-import { openListenersOn } from "./observed-listeners.js";
+import { hostNetworkHoldsOnNodes, openListenersOn } from "./observed-listeners.js";
 
 /** Ports one fit check asks about: a workload declares a handful. */
 const MAX_FIT_PORTS = 1_000;
@@ -303,8 +303,8 @@ function topReasons(reasons: Map<string, number> | undefined, size: number) {
   return { items: all.slice(0, size), more: Math.max(0, all.length - size) };
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {
-  const groups = new Map<number, T[]>();
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
   for (const row of rows) {
     const group = groups.get(key(row));
     if (group) group.push(row);
@@ -381,10 +381,16 @@ async function listenerBlockedNodes(
     entry.listeners.push(r.listener);
     byNode.set(key, entry);
   }
+  // A socket some hostNetwork pod on its node declares is that pod's: to any other workload its
+  // allocation already blocks by the scheduler's rule (the SQL holds), and to the workload it belongs
+  // to it is released as the rollout replaces the pod — never a listener in the way of itself.
+  const holds = groupBy(
+    await hostNetworkHoldsOnNodes(ctx.db, [...byNode.values()], [...new Set(wanted.map((p) => p.hostPort))]),
+    (a) => `${a.clusterId}|${a.node}`,
+  );
   const blocked: ListenedNode[] = [];
-  for (const n of byNode.values()) {
-    // Declarations are the SQL holds' business: classes here are from the listener's attribution alone.
-    const blocks = listenerBlocks(wanted, hostNetwork, n, []);
+  for (const [key, n] of byNode) {
+    const blocks = undeclaredListenerBlocks(wanted, hostNetwork, n, holds.get(key) ?? []);
     if (blocks.length > 0) blocked.push({ clusterId: n.clusterId, node: n.node, blocks });
   }
   return blocked;

@@ -12,6 +12,8 @@ import { rawRows } from "../../db/raw.js";
 import { nodeListenerVersions, nodePortRangeVersions } from "../../db/schema/index.js";
 import type { Db } from "../../db/types.js";
 import { listenerOfStored } from "../../domain/node-listeners.js";
+import type { HostPortRef } from "../../domain/ports.js";
+import type { AllocationView } from "../../domain/views.js";
 
 /** One open listener of a node, with the node's cluster and the tier that saw it. */
 export interface NodeListenerRow {
@@ -104,4 +106,52 @@ export async function reportedLocalRanges(db: Db, ids: readonly number[]) {
       byCluster.set(row.clusterId, [...(known ?? []), { from: row.portFrom, to: row.portTo }]);
   }
   return byCluster;
+}
+
+/**
+ * The open hostNetwork allocations on `ports` of the given nodes: what tells a listener its own pod
+ * declares (listener-classes.ts) from one nobody declares. Bounded by the nodes a plan found
+ * listened and the plan's ports.
+ */
+export async function hostNetworkHoldsOnNodes(
+  db: Db,
+  nodes: readonly { clusterId: number; node: string }[],
+  ports: readonly number[],
+): Promise<(AllocationView & { clusterId: number })[]> {
+  if (nodes.length === 0 || ports.length === 0) return [];
+  const rows = await rawRows<{
+    cluster_id: number;
+    node: string;
+    namespace: string;
+    pod: string;
+    owner_kind: string | null;
+    owner_name: string | null;
+    container: string;
+    protocol: HostPortRef["protocol"];
+    host_ip: string;
+    host_port: number;
+  }>(
+    db,
+    sql`SELECT a.cluster_id, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container,
+               a.protocol, a.host_ip, a.host_port
+        FROM port_allocations a
+        JOIN unnest(${arrayLiteral(nodes.map((n) => n.clusterId))}::int[],
+                    ${arrayLiteral(nodes.map((n) => n.node))}::text[]) AS l(cluster_id, node)
+          ON a.cluster_id = l.cluster_id AND a.node = l.node
+        WHERE a.valid_to IS NULL AND a.host_network
+          AND a.host_port = ANY(${arrayLiteral([...new Set(ports)])}::int[])`,
+  );
+  return rows.map((r) => ({
+    clusterId: r.cluster_id,
+    node: r.node,
+    namespace: r.namespace,
+    pod: r.pod,
+    ownerKind: r.owner_kind,
+    ownerName: r.owner_name,
+    container: r.container,
+    protocol: r.protocol,
+    hostIP: r.host_ip,
+    hostPort: r.host_port,
+    hostNetwork: true,
+  }));
 }
