@@ -85,6 +85,7 @@ const router = { name: "router-default", namespace: "openshift-ingress", kind: "
 const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }> = {
   "clusters.register": { rule: "admin", input: () => ({ name: "new-cluster" }) },
   "clusters.list": { rule: "read", input: () => ({}) },
+  "clusters.attention": { rule: "read", input: () => ({}) },
   "clusters.ingressControllers": { rule: "read", input: () => ({ cluster: "own" }) },
   "clusters.rotateToken": { rule: "admin", input: () => ({ name: "own" }) },
   "clusters.remove": { rule: "admin", input: () => ({ name: "own" }) },

@@ -10,7 +10,10 @@ describe("the demo's replay clock", () => {
       seen.push(clock.now().toISOString());
       return new Response("{}");
     });
-    await target("/v1/snapshots", { method: "POST", body: JSON.stringify({ observedAt: "2026-11-28T12:00:00Z" }) });
+    await target("/v1/snapshots", {
+      method: "POST",
+      body: JSON.stringify({ observedAt: "2026-11-28T12:00:00Z" }),
+    });
     // other calls leave the clock where the last push put it
     await target("/trpc/clusters.register", { method: "POST", body: JSON.stringify({ name: "a" }) });
     expect(seen).toEqual(["2026-11-28T12:00:00.000Z", "2026-11-28T12:00:00.000Z"]);
