@@ -104,6 +104,10 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "tokens.revoke": { rule: "admin", input: () => ({ name: "reader" }) },
   "trends.allocations": { rule: "read", input: () => ({ ...range, hostPort: 80 }) },
   "trends.headroom": { rule: "read", input: () => ({ ...range, cluster: "own", ...router }) },
+  "trends.headroomSeries": {
+    rule: "read",
+    input: () => ({ ...range, cluster: "own", namespace: router.namespace }),
+  },
   "reservations.create": {
     rule: "admin",
     input: () => ({ portFrom: 20010, portTo: 20011, owner: "team-sweep", purpose: "auth sweep" }),
