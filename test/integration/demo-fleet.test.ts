@@ -136,6 +136,18 @@ spec:
     expect(cells?.[2]).toBe(String(stage?.pods));
   });
 
+  it("shows each cluster's last push at or before the overview's instant, not today's", async () => {
+    const asOf = new Date(NOW.getTime() - 10 * 86_400_000);
+    const res = await h.app.request(`/?asOf=${encodeURIComponent(asOf.toISOString())}`, {
+      headers: { cookie: `portolan_token=${read()}` },
+    });
+    const html = await res.text();
+    expect(html).not.toContain('id="attention-heading"');
+    const observed = [...html.matchAll(/<td><time datetime="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(observed).toHaveLength(5);
+    for (const at of observed) expect(new Date(at).getTime()).toBeLessThanOrEqual(asOf.getTime());
+  });
+
   it("lists the stale cluster among what needs attention", async () => {
     const attention = await h.query("clusters.attention", { top: 50 }, read());
     if (!attention.ok) throw new Error(attention.error.message);

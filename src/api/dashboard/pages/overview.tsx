@@ -1,6 +1,7 @@
 /**
- * Fleet overview: a page of clusters with their staleness, counts at the instant shown, the worst
- * headroom status of their workloads and the pods of host-port workloads still pending.
+ * Fleet overview: what needs attention now (clusters.attention), then a page of clusters with their
+ * last push and staleness at the instant shown, their counts (clusters.list's, as the CLI shows them),
+ * the worst headroom status of their workloads and their pods without a node.
  */
 import { AttentionList } from "../components/attention-list.js";
 import { Instant, Notice, StaleBadge, StatusBadge, worstStatus } from "../components/status.js";
@@ -67,7 +68,11 @@ export function Overview({ view, data }: { view: View; data: Awaited<ReturnType<
   }
   return (
     <>
-      {data.attention ? <AttentionList attention={data.attention} /> : null}
+      {data.attention ? (
+        <AttentionList attention={data.attention} />
+      ) : view.asOf ? (
+        <p class="muted">What needs attention is listed for the present only (the time control's Now).</p>
+      ) : null}
       <section aria-labelledby="fleet-heading">
         <h2 id="fleet-heading">Clusters</h2>
         <table>
@@ -76,7 +81,9 @@ export function Overview({ view, data }: { view: View; data: Awaited<ReturnType<
               <th scope="col">Cluster</th>
               <th scope="col">Labels</th>
               <th scope="col">Last observed</th>
-              <th scope="col">Now</th>
+              <th scope="col" title="stale: silent past the threshold at the instant shown">
+                Agent
+              </th>
               <th scope="col" class="num">
                 Nodes
               </th>
