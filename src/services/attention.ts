@@ -99,7 +99,7 @@ async function headroomShort(db: Db, top: number, lists: Lists) {
     total: number;
   }>(
     db,
-    sql`SELECT * FROM (
+    sql`SELECT cluster, namespace, "ownerKind", "ownerName", headroom, pending, status, total FROM (
           SELECT c.name AS cluster, ${h.namespace} AS namespace, ${h.kind} AS "ownerKind", ${h.name} AS "ownerName",
                  ${h.headroom} AS headroom, ${h.pending} AS pending, ${h.status} AS status,
                  count(*) OVER (PARTITION BY ${h.status})::int AS total,

@@ -151,6 +151,15 @@ spec:
   it("lists the stale cluster among what needs attention", async () => {
     const attention = await h.query("clusters.attention", { top: 50 }, read());
     if (!attention.ok) throw new Error(attention.error.message);
+    expect(attention.data.items.find((i) => i.kind === "no-headroom")).toEqual({
+      kind: "no-headroom",
+      cluster: "dev-eu-1",
+      namespace: "xss-probe",
+      ownerKind: "Deployment",
+      ownerName: expect.any(String),
+      headroom: 0,
+      pending: 1,
+    });
     expect(attention.data.items.filter((i) => i.kind === "stale").map((i) => i.cluster)).toEqual([
       "edge-ap-1",
     ]);
