@@ -1,6 +1,7 @@
-import { and, count, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
+import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, podVersions, snapshots } from "../db/schema/index.js";
 import { validAt } from "../db/validity.js";
@@ -178,7 +179,11 @@ async function pendingPods(ctx: ServiceContext, ids: readonly number[], asOf: Da
     .select({ clusterId: podVersions.clusterId, pods: count() })
     .from(podVersions)
     .where(
-      and(inArray(podVersions.clusterId, [...ids]), isNull(podVersions.node), validAt(podVersions, asOf)),
+      and(
+        sql`${podVersions.clusterId} = ANY(${arrayLiteral(ids)}::int[])`,
+        isNull(podVersions.node),
+        validAt(podVersions, asOf),
+      ),
     )
     .groupBy(podVersions.clusterId);
   return new Map(rows.map((r) => [r.clusterId, Number(r.pods)]));
