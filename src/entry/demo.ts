@@ -4,6 +4,8 @@
  * agents pushing until SIGINT/SIGTERM, so only the silent one's cluster goes stale.
  */
 import { readNodeEnv } from "../config/node-env.js";
+import { DEFAULT_DEMO_DAYS } from "../demo/fleet.js";
+import { replayClock } from "../demo/replay-clock.js";
 import { liveAgents, seedDemo } from "../demo/seed.js";
 import { type LogSink, log, setLogSink } from "../logging/logger.js";
 import { installCrashGuard } from "./crash-guard.js";
@@ -18,7 +20,10 @@ const staleAfterSeconds = process.env.PORTOLAN_STALE_AFTER_SECONDS
   ? env.PORTOLAN_STALE_AFTER_SECONDS
   : DEMO_STALE_AFTER_SECONDS;
 const adminToken = env.PORTOLAN_ADMIN_TOKEN ?? "";
-const server = await startServer({ staleAfterSeconds });
+const started = new Date();
+// Registrations at the history's start, each push received at its observedAt (replay-clock.ts).
+const clock = replayClock(new Date(started.getTime() - (DEFAULT_DEMO_DAYS + 1) * 86_400_000));
+const server = await startServer({ staleAfterSeconds, now: clock.now });
 const target = (path: string, init?: RequestInit) => fetch(new URL(path, server.url), init);
 
 // One log line per push would bury what the demo prints: the seeding's request lines are dropped.
@@ -26,11 +31,12 @@ const quiet: LogSink = (level, line) => {
   if (level !== "info") console.error(line);
 };
 const restore = setLogSink(quiet);
-const started = performance.now();
+const startedMs = performance.now();
 let seeded: Awaited<ReturnType<typeof seedDemo>>;
 let agents: Awaited<ReturnType<typeof liveAgents>>;
 try {
-  seeded = await seedDemo(target, { adminToken, now: new Date() });
+  seeded = await seedDemo(clock.following(target), { adminToken, now: started });
+  clock.release();
   agents = await liveAgents(target, { adminToken, clock: () => new Date() });
   await agents.heartbeat();
 } catch (error) {
@@ -39,7 +45,7 @@ try {
   await server.close();
   process.exit(1);
 }
-const seconds = ((performance.now() - started) / 1000).toFixed(1);
+const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
 
 const lines = [
   "",

@@ -29,6 +29,8 @@ export interface ServerOptions {
   maxClockSkewSeconds?: number;
   maxSnapshotBytes?: number;
   limits?: LimitSettings;
+  /** the server's clock; `npm run demo` replays history on a clock that follows its pushes */
+  now?: () => Date;
 }
 
 export interface RunningServer {
@@ -74,11 +76,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     loopbackHostsOnly: !adminToken,
     trustedProxy: trustedProxies(env.PORTOLAN_TRUSTED_PROXIES),
     logRequests: true,
+    ...(options.now ? { now: options.now } : {}),
   });
   const services = {
     db: database.db,
     config: { staleAfterSeconds, maxClockSkewSeconds, historyRetentionDays: env.PORTOLAN_RETENTION_DAYS },
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
   const maintenance = scheduleMaintenance(services, {
     retentionDays: env.PORTOLAN_SNAPSHOT_RETENTION_DAYS,

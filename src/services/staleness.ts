@@ -14,8 +14,21 @@ import type { ServiceContext } from "./context.js";
  * a new agent gets the full threshold before its cluster is reported stale.
  */
 export function isStale(ctx: ServiceContext, cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">): boolean {
+  return isStaleAt(ctx, cluster, ctx.now());
+}
+
+/**
+ * Stale as judged at an instant (an as-of view): silent past the threshold then, by its last push
+ * received at or before it. A cluster registered after the instant was not there to be silent.
+ */
+export function isStaleAt(
+  ctx: ServiceContext,
+  cluster: Pick<ClusterRow, "createdAt" | "lastSeenAt">,
+  at: Date,
+): boolean {
+  if (cluster.lastSeenAt === null && cluster.createdAt > at) return false;
   const silentSince = cluster.lastSeenAt ?? cluster.createdAt;
-  return ctx.now().getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
+  return at.getTime() - silentSince.getTime() > ctx.config.staleAfterSeconds * 1000;
 }
 
 /** Agent clock minus server clock at receipt, in seconds: positive when the agent runs fast. */

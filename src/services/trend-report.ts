@@ -9,7 +9,13 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import { clusters, headroomVersions, podVersions, portCountVersions } from "../db/schema/index.js";
+import {
+  clusters,
+  headroomVersions,
+  nodeVersions,
+  podVersions,
+  portCountVersions,
+} from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
@@ -182,10 +188,11 @@ async function clusterChanges(ctx: ServiceContext, c: Ctx) {
       c.top,
     );
   };
-  const added = await list(
-    sql`${clusters.createdAt} > ${from} AND ${clusters.createdAt} <= ${to}`,
-    sql`${clusters.createdAt}`,
-  );
+  // Added when first observed, if its history starts before its registration (an agent replaying
+  // or importing history, the demo's 30 days): its first node's valid_from, by the as-of index.
+  const firstObserved = sql`(SELECT min(nv.valid_from) FROM ${nodeVersions} nv WHERE nv.cluster_id = ${clusters.id})`;
+  const addedAt = sql`least(${clusters.createdAt}, ${firstObserved})`;
+  const added = await list(sql`${addedAt} > ${from} AND ${addedAt} <= ${to}`, addedAt);
   const removed = await list(
     sql`${clusters.removedAt} > ${from} AND ${clusters.removedAt} <= ${to}`,
     sql`${clusters.removedAt}`,

@@ -66,6 +66,17 @@ describe.skipIf(!runBrowserTests)("the dashboard in chromium", () => {
     await shot("overview");
   });
 
+  it("leads the overview with the 9100 clash, and its link opens the cluster's conflicts", async () => {
+    const first = page.locator("section[aria-labelledby=attention-heading] li").first();
+    expect(await first.textContent()).toMatch(
+      /Host-port conflict.*2 pods of DaemonSet monitoring\/prometheus-node-exporter in stage-eu-1 Pending on 9100\/TCP/,
+    );
+    await first.getByRole("link", { name: "conflicts" }).click();
+    await page.waitForURL(/\/clusters\/stage-eu-1#conflicts-heading$/);
+    expect(await page.locator(".conflicts").textContent()).toContain("prometheus-node-exporter");
+    await page.goto(`${server.url}/`);
+  });
+
   it("shows the blocked router in the cluster's port grid and its blockers", async () => {
     await page.getByRole("link", { name: "prod-us-1" }).click();
     const row80 = gridRow("80/TCP");

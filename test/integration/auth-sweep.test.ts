@@ -85,6 +85,7 @@ const router = { name: "router-default", namespace: "openshift-ingress", kind: "
 const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }> = {
   "clusters.register": { rule: "admin", input: () => ({ name: "new-cluster" }) },
   "clusters.list": { rule: "read", input: () => ({}) },
+  "clusters.attention": { rule: "read", input: () => ({}) },
   "clusters.ingressControllers": { rule: "read", input: () => ({ cluster: "own" }) },
   "clusters.rotateToken": { rule: "admin", input: () => ({ name: "own" }) },
   "clusters.remove": { rule: "admin", input: () => ({ name: "own" }) },
@@ -107,6 +108,10 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "tokens.revoke": { rule: "admin", input: () => ({ name: "reader" }) },
   "trends.allocations": { rule: "read", input: () => ({ ...range, hostPort: 80 }) },
   "trends.headroom": { rule: "read", input: () => ({ ...range, cluster: "own", ...router }) },
+  "trends.headroomSeries": {
+    rule: "read",
+    input: () => ({ ...range, cluster: "own", namespace: router.namespace }),
+  },
   "reservations.create": {
     rule: "admin",
     input: () => ({ portFrom: 20010, portTo: 20011, owner: "team-sweep", purpose: "auth sweep" }),

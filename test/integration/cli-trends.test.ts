@@ -6,7 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { snapshot } from "../fixtures/snapshots.js";
+import { hostNetworkPod, snapshot } from "../fixtures/snapshots.js";
 import { at, exporter, pendingRouter, router, workers } from "../fixtures/trend-history.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
@@ -165,6 +165,88 @@ describe("portolan trends headroom", () => {
     expect(lines[1]).toBe("1  █▁▁▁▁ 2");
     expect(lines[2]).toBe(`min 1 at ${at(11)} · max 2 at ${at(10)} · last 1 at ${at(14)}`);
     expect(lines).toContain("(blank: 1 point(s) where the workload did not exist)");
+  });
+});
+
+describe("portolan trends headroom with a selector", () => {
+  /** prod-s: routers "router" and "router-internal" in ingress, "web" in apps, on three workers */
+  async function routers() {
+    clock = new Date(at(9));
+    const token = await h.register("prod-s", {});
+    const pod = (ns: string, name: string, i: number, port: number) =>
+      hostNetworkPod(ns, `${name}-${i}`, `worker-${i}`, [port], { kind: "Deployment", name });
+    const pods = [
+      pod("ingress", "router", 1, 80),
+      pod("ingress", "router-internal", 2, 8443),
+      pod("apps", "web", 3, 8080),
+    ];
+    for (const hour of [10, 11]) {
+      clock = new Date(at(hour));
+      expect((await h.push(token, snapshot("prod-s", at(hour), workers(3), pods))).status).toBe(200);
+    }
+    clock = new Date(at(14));
+  }
+
+  it("charts each workload the selector matches, one chart each, and CSV/JSON carry them all", async () => {
+    await routers();
+    const args = ["trends", "headroom", "--cluster", "prod-s", "--namespace", "ingress", "--name", "router*"];
+    const chart = await cli(...args, ...period, "--step", "1h");
+    expect(chart.code, chart.err).toBe(0);
+    const titles = chart.out.split("\n").filter((l) => l.startsWith("headroom of"));
+    expect(titles.map((t) => t.split("  ")[0])).toEqual([
+      "headroom of ingress/Deployment/router in prod-s",
+      "headroom of ingress/Deployment/router-internal in prod-s",
+    ]);
+    const csv = await cli(...args, ...period, "--step", "1h", "--csv");
+    const rows = csv.out.trim().split("\n");
+    expect(rows[0]).toBe("namespace,kind,name,t,exists,headroom,status,replicas,eligibleNodes,freeNodes");
+    expect(new Set(rows.slice(1).map((r) => r.split(",")[2]))).toEqual(
+      new Set(["router", "router-internal"]),
+    );
+    const json = await cli(...args, ...period, "--step", "1h", "--json");
+    const answer = JSON.parse(json.out) as { matched: number; series: { name: string; points: unknown[] }[] };
+    expect(answer.matched).toBe(2);
+    expect(answer.series.map((s) => s.points.length)).toEqual([6, 6]);
+  });
+
+  it("bounds the series and says how many more matched", async () => {
+    await routers();
+    const answer = await h.query("trends.headroomSeries", {
+      cluster: "prod-s",
+      namespace: "ingress",
+      from: at(9),
+      to: at(14),
+      step: "1h",
+      limit: 1,
+    });
+    if (!answer.ok) throw new Error(answer.error.message);
+    expect(answer.data).toMatchObject({ matched: 2, more: 1, series: [{ name: "router" }] });
+    // a glob's LIKE metacharacters are literal: "router_internal" matches nothing
+    const literal = await h.query("trends.headroomSeries", {
+      cluster: "prod-s",
+      name: "router_internal",
+      from: at(9),
+      to: at(14),
+      step: "1h",
+    });
+    if (!literal.ok) throw new Error(literal.error.message);
+    expect(literal.data.matched).toBe(0);
+  });
+
+  it("refuses a workload and a selector together, and neither, sending nothing", async () => {
+    const both = await cli(
+      "trends",
+      "headroom",
+      "ingress/Deployment/router",
+      "--cluster",
+      "x",
+      "--namespace",
+      "ingress",
+    );
+    expect(both.code).toBe(2);
+    const neither = await cli("trends", "headroom", "--cluster", "x");
+    expect(neither.code).toBe(2);
+    expect(requests).toBe(0);
   });
 });
 

@@ -138,6 +138,94 @@ spec:
     expect(stale).toEqual(["edge-ap-1"]);
   });
 
+  it("leads what needs attention with the node-exporter clash on 9100, DaemonSet pods counted as pending", async () => {
+    const attention = await h.query("clusters.attention", { top: 3 }, read());
+    if (!attention.ok) throw new Error(attention.error.message);
+    expect(attention.data.items[0]).toMatchObject({
+      kind: "conflict",
+      cluster: "stage-eu-1",
+      ownerKind: "DaemonSet",
+      ownerName: "prometheus-node-exporter",
+      pods: 2,
+      ports: [{ hostPort: 9100, protocol: "TCP" }],
+    });
+    expect(attention.data.items).toHaveLength(3);
+    expect(attention.data.more).toBe(attention.data.total - 3);
+    expect(attention.data.items.map((i) => i.kind)).toContain("conflict");
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    const stage = listed.data.clusters.find((c) => c.name === "stage-eu-1");
+    expect(stage?.pending).toBeGreaterThanOrEqual(2);
+  });
+
+  it("opens the overview on what needs attention, the 9100 clash first, each item linking to its view", async () => {
+    const res = await h.app.request("/", { headers: { cookie: `portolan_token=${read()}` } });
+    const html = await res.text();
+    const start = html.indexOf('id="attention-heading"');
+    expect(start).toBeGreaterThan(-1);
+    expect(start).toBeLessThan(html.indexOf('id="fleet-heading"'));
+    const first = /<li[^>]*>([\s\S]*?)<\/li>/.exec(html.slice(start))?.[1] ?? "";
+    expect(first).toContain(
+      "DaemonSet monitoring/prometheus-node-exporter in stage-eu-1 Pending on 9100/TCP",
+    );
+    expect(first).toContain('href="/clusters/stage-eu-1#conflicts-heading"');
+    expect(first).toContain('href="/ports?port=9100&amp;protocol=TCP"');
+    // the overview's pod count is clusters.list's (and `portolan clusters list`'s)
+    const listed = await h.query("clusters.list", {}, read());
+    if (!listed.ok) throw new Error(listed.error.message);
+    const stage = listed.data.clusters.find((c) => c.name === "stage-eu-1");
+    const cells = />stage-eu-1<\/a>[\s\S]*?<td class="num">(\d+)<\/td><td class="num">(\d+)<\/td>/.exec(html);
+    expect(cells?.[2]).toBe(String(stage?.pods));
+  });
+
+  it("shows each cluster's last push at or before the overview's instant, not today's", async () => {
+    const asOf = new Date(NOW.getTime() - 10 * 86_400_000);
+    const res = await h.app.request(`/?asOf=${encodeURIComponent(asOf.toISOString())}`, {
+      headers: { cookie: `portolan_token=${read()}` },
+    });
+    const html = await res.text();
+    expect(html).not.toContain('id="attention-heading"');
+    const observed = [...html.matchAll(/<td><time datetime="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(observed).toHaveLength(5);
+    for (const at of observed) expect(new Date(at).getTime()).toBeLessThanOrEqual(asOf.getTime());
+  });
+
+  it("lists the stale cluster among what needs attention", async () => {
+    const attention = await h.query("clusters.attention", { top: 50 }, read());
+    if (!attention.ok) throw new Error(attention.error.message);
+    expect(attention.data.items.find((i) => i.kind === "no-headroom")).toEqual({
+      kind: "no-headroom",
+      cluster: "dev-eu-1",
+      namespace: "xss-probe",
+      ownerKind: "Deployment",
+      ownerName: expect.any(String),
+      headroom: 0,
+      pending: 1,
+    });
+    expect(attention.data.items.filter((i) => i.kind === "stale").map((i) => i.cluster)).toEqual([
+      "edge-ap-1",
+    ]);
+  });
+
+  it("shows the fleet as of an instant: the last push observed by then, stale judged then", async () => {
+    const at = async (asOf: Date) => {
+      const listed = await h.query("clusters.list", { asOf: asOf.toISOString() }, read());
+      if (!listed.ok) throw new Error(listed.error.message);
+      return new Map(listed.data.clusters.map((c) => [c.name, c]));
+    };
+    const tenDaysAgo = new Date(NOW.getTime() - 10 * 86_400_000);
+    const then = await at(tenDaysAgo);
+    for (const c of then.values()) {
+      expect(new Date(c.lastObservedAt ?? "").getTime(), c.name).toBeLessThanOrEqual(tenDaysAgo.getTime());
+      // each push arrived at its observedAt (the demo's replay): no skew
+      expect(c.clockSkewSeconds, c.name).toBe(0);
+    }
+    // The silent agent was pushing ten days ago: judged then, its cluster is fresh just after a push.
+    const last = new Date(then.get("edge-ap-1")?.lastObservedAt ?? "");
+    expect((await at(new Date(last.getTime() + 30_000))).get("edge-ap-1")?.stale).toBe(false);
+    expect((await at(new Date(last.getTime() + 86_400_000 - 1))).get("edge-ap-1")?.stale).toBe(true);
+  });
+
   it("carries the HTML probe in a node address and a scheduler message", async () => {
     const node = await h.query("ports.node", { cluster: "dev-eu-1", node: "dev-eu-1-worker-5" }, read());
     expect(JSON.stringify(node)).toContain(HTML_PROBE);

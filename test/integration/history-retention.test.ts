@@ -164,6 +164,14 @@ describe("history retention", () => {
       await h.query("clusters.ingressControllers", { cluster: "prod-a", asOf: old }),
       await h.query("reports.portMap", { asOf: old }),
       await h.query("trends.allocations", { from: old, to: iso(NOW), step: "1d" }),
+      await h.query("trends.headroomSeries", {
+        cluster: "prod-a",
+        namespace: "monitoring",
+        from: old,
+        to: iso(NOW),
+        step: "1d",
+      }),
+      await h.query("clusters.list", { asOf: old }),
       await h.query("reports.trends", { from: old }),
       await h.query("capacity.freeRanges", {
         width: 1,

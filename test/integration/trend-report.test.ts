@@ -134,6 +134,19 @@ describe("reports.trends", () => {
     ]);
   });
 
+  it("dates a cluster whose history starts before its registration by its first observation", async () => {
+    // Registered at 10:30 with an agent that brings history from 08:00 (the demo's seeding, an import)
+    clock = new Date(at(10, 30));
+    const late = await h.register("late", { env: "lab" });
+    await push(late, snapshot("late", at(8), workers(1), [hostNetworkPod("x", "q", "worker-1", [7000])]));
+    await push(late, snapshot("late", at(11), workers(1), [hostNetworkPod("x", "q", "worker-1", [7000])]));
+    clock = new Date(at(20, 5));
+    expect((await report()).report.clusters.added.items).toEqual([]);
+    expect((await report({ from: at(7), to: at(20) })).report.clusters.added.items).toEqual([
+      { name: "late", at: at(8) },
+    ]);
+  });
+
   it("keeps to the clusters a selector picks", async () => {
     await history();
     const { report: r } = await report({ selector: { env: "prod" } });

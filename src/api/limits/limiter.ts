@@ -120,6 +120,7 @@ export const EXPENSIVE_PROCEDURES: ReadonlySet<string> = new Set([
   "conflicts.list",
   "trends.allocations",
   "trends.headroom",
+  "trends.headroomSeries",
   "reports.portMap",
   "reports.trends",
 ]);

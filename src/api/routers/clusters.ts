@@ -1,3 +1,4 @@
+import { attentionInput, fleetAttention } from "../../services/attention.js";
 import { resetClockInput, resetClusterClock } from "../../services/cluster-clock.js";
 import {
   clusterByNameInput,
@@ -16,6 +17,9 @@ export const clustersRouter = router({
     .input(registerClusterInput)
     .mutation(({ ctx, input }) => registerCluster(ctx.services, input)),
   list: readProcedure.input(listClustersInput).query(({ ctx, input }) => listClusters(ctx.services, input)),
+  attention: readProcedure
+    .input(attentionInput)
+    .query(({ ctx, input }) => fleetAttention(ctx.services, input)),
   rotateToken: adminProcedure
     .input(clusterByNameInput)
     .mutation(({ ctx, input }) => rotateClusterToken(ctx.services, input.name)),

@@ -1,6 +1,8 @@
 import {
   allocationTrend,
   allocationTrendInput,
+  headroomSeries,
+  headroomSeriesInput,
   headroomTrend,
   headroomTrendInput,
 } from "../../services/trends.js";
@@ -13,4 +15,7 @@ export const trendsRouter = router({
   headroom: readProcedure
     .input(headroomTrendInput)
     .query(({ ctx, input }) => headroomTrend(ctx.services, input)),
+  headroomSeries: readProcedure
+    .input(headroomSeriesInput)
+    .query(({ ctx, input }) => headroomSeries(ctx.services, input)),
 });

@@ -74,45 +74,95 @@ async function allocations(ctx: CliContext, options: AllocationOptions): Promise
   return 0;
 }
 
+interface HeadroomOptions extends OutputOptions {
+  cluster: string;
+  namespace?: string;
+  kind?: string;
+  name?: string;
+}
+
+const HEADROOM_COLUMNS = ["t", "exists", "headroom", "status", "replicas", "eligibleNodes", "freeNodes"];
+
+type HeadroomPoint = Awaited<
+  ReturnType<CliContext["client"]["trends"]["headroom"]["query"]>
+>["points"][number];
+
+const headroomCells = (p: HeadroomPoint) => [
+  p.t,
+  p.exists,
+  p.headroom,
+  p.status,
+  p.replicas,
+  p.eligibleNodes,
+  p.freeNodes,
+];
+
+function headroomChart(ctx: CliContext, title: string, points: readonly HeadroomPoint[], width: number) {
+  ctx.out(
+    renderSeriesText(
+      title,
+      points.map((p) => ({ t: p.t, value: p.headroom })),
+      { width },
+    ),
+  );
+  const missing = points.filter((p) => !p.exists).length;
+  if (missing > 0) ctx.out(`(blank: ${missing} point(s) where the workload did not exist)`);
+}
+
+/** One workload (namespace/kind/name), or every workload of the cluster a selector matches. */
 async function headroom(
   ctx: CliContext,
-  target: Workload,
-  options: OutputOptions & { cluster: string },
+  target: Workload | undefined,
+  options: HeadroomOptions,
 ): Promise<number> {
   const mode = outputMode(ctx, options);
+  const selecting =
+    options.namespace !== undefined || options.name !== undefined || options.kind !== undefined;
+  if (target && selecting) throw new UsageError("give a workload or --namespace/--kind/--name, not both");
+  if (!target && options.namespace === undefined && options.name === undefined)
+    throw new UsageError(
+      "give a workload (namespace/kind/name) or --namespace and/or --name to select several",
+    );
   const period = resolvePeriod(options);
-  const answer = await ctx.client.trends.headroom.query({
-    ...period,
-    step: options.step ?? defaultStep(period),
-    cluster: options.cluster,
-    ...target,
+  const range = { ...period, step: options.step ?? defaultStep(period), cluster: options.cluster };
+  if (target) {
+    const answer = await ctx.client.trends.headroom.query({ ...range, ...target });
+    if (mode === "json") ctx.out(JSON.stringify(answer, null, 2));
+    else if (mode === "csv") ctx.out(toCsv(HEADROOM_COLUMNS, answer.points.map(headroomCells)));
+    else
+      headroomChart(
+        ctx,
+        `headroom of ${workloadText(target)} in ${options.cluster}`,
+        answer.points,
+        options.width,
+      );
+    return 0;
+  }
+  const answer = await ctx.client.trends.headroomSeries.query({
+    ...range,
+    namespace: options.namespace,
+    kind: options.kind,
+    name: options.name,
   });
   if (mode === "json") ctx.out(JSON.stringify(answer, null, 2));
   else if (mode === "csv")
     ctx.out(
       toCsv(
-        ["t", "exists", "headroom", "status", "replicas", "eligibleNodes", "freeNodes"],
-        answer.points.map((p) => [
-          p.t,
-          p.exists,
-          p.headroom,
-          p.status,
-          p.replicas,
-          p.eligibleNodes,
-          p.freeNodes,
-        ]),
+        ["namespace", "kind", "name", ...HEADROOM_COLUMNS],
+        answer.series.flatMap((s) => s.points.map((p) => [s.namespace, s.kind, s.name, ...headroomCells(p)])),
       ),
     );
   else {
-    const points = answer.points.map((p) => ({ t: p.t, value: p.headroom }));
-    ctx.out(
-      renderSeriesText(`headroom of ${workloadText(target)} in ${options.cluster}`, points, {
-        width: options.width,
-      }),
-    );
-    const missing = answer.points.filter((p) => !p.exists).length;
-    if (missing > 0) ctx.out(`(blank: ${missing} point(s) where the workload did not exist)`);
+    if (answer.series.length === 0) ctx.out(`no workload of ${options.cluster} matches`);
+    for (const s of answer.series) {
+      headroomChart(ctx, `headroom of ${workloadText(s)} in ${options.cluster}`, s.points, options.width);
+      ctx.out("");
+    }
   }
+  if (answer.more > 0)
+    ctx.err(
+      `${answer.matched} workloads matched; showing the first ${answer.series.length} (by namespace, kind, name): narrow the selector for the other ${answer.more}`,
+    );
   return 0;
 }
 
@@ -146,8 +196,13 @@ export function registerTrends(program: Command, run: Run): void {
   periodOptions(
     trends
       .command("headroom")
-      .description("one workload's headroom over time (replicas that could still be added)")
-      .argument("<workload>", "namespace/kind/name", workload)
-      .requiredOption("--cluster <name>", "the workload's cluster", once),
+      .description(
+        "a workload's headroom over time (replicas that could still be added), or each workload a selector matches (≤ 20 charts)",
+      )
+      .argument("[workload]", "namespace/kind/name", workload)
+      .requiredOption("--cluster <name>", "the workload's cluster", once)
+      .option("--namespace <ns>", "every workload of this namespace (with --name: those it matches)", once)
+      .option("--kind <kind>", "only workloads of this kind (Deployment, DaemonSet…)", once)
+      .option("--name <glob>", "workloads whose name matches: router-* (* any run, ? one character)", once),
   ).action(run(headroom));
 }
