@@ -112,8 +112,8 @@ describe("credentials sent to the API server", () => {
 });
 
 describe("an auth-provider's token, from @kubernetes/client-node", () => {
-  /** A kubeconfig for the test server whose user is a gcp auth-provider with `config`. */
-  function gcpKubeconfig(name: string, config: Record<string, string>): string {
+  /** A kubeconfig for the test server whose user is an auth-provider (gcp unless named) with `config`. */
+  function gcpKubeconfig(name: string, config: Record<string, string>, provider = "gcp"): string {
     const file = join(dir, `${name}.kubeconfig`);
     writeFileSync(
       file,
@@ -121,7 +121,7 @@ describe("an auth-provider's token, from @kubernetes/client-node", () => {
         apiVersion: "v1",
         kind: "Config",
         clusters: [{ name: "c", cluster: { server: server.url } }],
-        users: [{ name: "u", user: { "auth-provider": { name: "gcp", config } } }],
+        users: [{ name: "u", user: { "auth-provider": { name: provider, config } } }],
         contexts: [{ name: name, context: { cluster: "c", user: "u" } }],
         "current-context": name,
       }),
@@ -166,5 +166,12 @@ console.log(JSON.stringify({ credential: { access_token: "ya29.renewed", token_e
     await api.json("/api/v1");
     expect(authorizations()).toEqual(["Bearer ya29.renewed", "Bearer ya29.renewed"]);
     expect(readFileSync(runs, "utf8")).toBe("x");
+  });
+
+  it("an auth-provider client-node does not know fails the request by name, and nothing is sent", async () => {
+    const kubeconfig = gcpKubeconfig("custom", { "access-token": "t" }, "custom-sso");
+    const api = new KubeHttp((await loadKubeConfig({ kubeconfig }, {})).access);
+    await expect(api.json("/api/v1")).rejects.toThrow(/no credential for the auth-provider "custom-sso"/);
+    expect(server.requests).toEqual([]);
   });
 });

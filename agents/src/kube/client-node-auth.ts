@@ -26,6 +26,7 @@ export interface ProviderCredential {
 export function clientNodeCredentials(
   kubeconfig: string,
   context: string,
+  provider: string,
 ): () => Promise<ProviderCredential> {
   let loaded: Promise<KubeConfig> | undefined;
   const load = async (): Promise<KubeConfig> => {
@@ -60,6 +61,13 @@ export function clientNodeCredentials(
     if (cert && key) {
       credential.cert = cert;
       credential.key = key;
+    }
+    // client-node skips a provider it does not know (it knows azure, gcp, oidc): say so, rather than
+    // send the request unauthenticated and report the server's 401.
+    if (!credential.authorization && !credential.cert) {
+      throw new Error(
+        `the kubeconfig's context "${context}": @kubernetes/client-node gave no credential for the auth-provider "${provider}" (it handles azure, gcp and oidc): use an exec plugin, a token or a client certificate`,
+      );
     }
     return credential;
   };

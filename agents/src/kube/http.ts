@@ -170,7 +170,7 @@ function credentialSource(access: KubeAccess, now: () => number): () => Promise<
     case "exec":
       return execCredentials(auth.plugin, now);
     case "client-node":
-      return clientNodeCredentials(auth.kubeconfig, auth.context);
+      return clientNodeCredentials(auth.kubeconfig, auth.context, auth.provider);
     case "basic":
     case "none": {
       const none = Promise.resolve({});
