@@ -133,8 +133,10 @@ current-context: ctx
     expect(loaded.access.auth).toEqual({ kind: "basic", username: "admin", password: "secret" });
   });
 
-  it("reads an exec plugin, and refuses an auth-provider it cannot use by name", async () => {
+  it("reads an exec plugin, and leaves the auth-providers it does not implement to client-node", async () => {
     const file = join(dir, "plugins");
+    mkdirSync(join(dir, "certs"), { recursive: true });
+    writeFileSync(join(dir, "certs/u.crt"), "PEM");
     writeFileSync(
       file,
       `clusters:
@@ -144,10 +146,16 @@ users:
   user:
     exec: { apiVersion: client.authentication.k8s.io/v1, command: bin/get-token, args: [--cluster, c], env: [{ name: A, value: b }] }
 - name: gcp
-  user: { auth-provider: { name: gcp, config: {} } }
+  user: { auth-provider: { name: gcp, config: { cmd-path: gcloud } }, client-certificate: certs/u.crt }
+- name: oidc-static
+  user: { auth-provider: { name: oidc, config: { id-token: idt } } }
+- name: oidc-refresh
+  user: { auth-provider: { name: oidc, config: { id-token: idt, refresh-token: r, idp-issuer-url: "https://idp" } } }
 contexts:
 - { name: exec, context: { cluster: c, user: exec } }
 - { name: gcp, context: { cluster: c, user: gcp } }
+- { name: oidc-static, context: { cluster: c, user: oidc-static } }
+- { name: oidc-refresh, context: { cluster: c, user: oidc-refresh } }
 current-context: exec
 `,
     );
@@ -161,8 +169,31 @@ current-context: exec
         dir,
       },
     });
-    await expect(loadKubeConfig({ kubeconfig: file, context: "gcp" }, {})).rejects.toThrow(
-      /auth-provider "gcp", which the agent cannot use/,
-    );
+    const gcp = (await loadKubeConfig({ kubeconfig: file, context: "gcp" }, {})).access.auth;
+    expect(gcp).toMatchObject({ kind: "client-node", context: "gcp", provider: "gcp" });
+    // The document client-node reads: this context alone, every key of the user kept, paths absolute.
+    expect(gcp.kind === "client-node" && JSON.parse(gcp.kubeconfig)).toEqual({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "gcp",
+      clusters: [{ name: "c", cluster: { server: "https://c.example" } }],
+      users: [
+        {
+          name: "gcp",
+          user: {
+            "auth-provider": { name: "gcp", config: { "cmd-path": "gcloud" } },
+            "client-certificate": join(dir, "certs/u.crt"),
+          },
+        },
+      ],
+      contexts: [{ name: "gcp", context: { cluster: "c", user: "gcp" } }],
+    });
+    expect((await loadKubeConfig({ kubeconfig: file, context: "oidc-static" }, {})).access.auth).toEqual({
+      kind: "token",
+      token: "idt",
+    });
+    expect(
+      (await loadKubeConfig({ kubeconfig: file, context: "oidc-refresh" }, {})).access.auth,
+    ).toMatchObject({ kind: "client-node", provider: "oidc" });
   });
 });

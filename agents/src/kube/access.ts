@@ -34,7 +34,13 @@ export type KubeAuth =
   /** Read again when it may have changed: the kubelet rotates a projected service-account token. */
   | { kind: "token-file"; path: string }
   | { kind: "basic"; username: string; password: string }
-  | { kind: "exec"; plugin: ExecPlugin };
+  | { kind: "exec"; plugin: ExecPlugin }
+  /**
+   * An auth form the agent's client does not implement (a kubeconfig auth-provider): the header and
+   * TLS material come from @kubernetes/client-node, loaded only then (client-node-auth.ts).
+   * `kubeconfig`: a kubeconfig document (JSON) of this context alone, its paths absolute.
+   */
+  | { kind: "client-node"; kubeconfig: string; context: string; provider: string };
 
 export interface KubeAccess {
   /** https://host:port (or http:// for a local test server), no trailing slash. */

@@ -11,7 +11,11 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { KubeAccess } from "./access.js";
 import { KubeApiError } from "./api.js";
+import { clientNodeCredentials, type ProviderCredential } from "./client-node-auth.js";
 import { type ExecCredential, execCredentials } from "./exec-credential.js";
+
+/** What a request is authenticated with, fetched per request. */
+type Credential = ExecCredential & ProviderCredential;
 
 /** A token file is read again after this long (the kubelet renews projected tokens well before expiry). */
 const TOKEN_FILE_TTL_MS = 60_000;
@@ -26,7 +30,7 @@ export interface KubeRequest {
 }
 
 export class KubeHttp {
-  private readonly credential: () => Promise<ExecCredential>;
+  private readonly credential: () => Promise<Credential>;
   private agent: http.Agent | undefined;
   /** The exec plugin's client certificate the current agent was made with. */
   private agentCert: string | undefined;
@@ -51,7 +55,8 @@ export class KubeHttp {
     const url = this.url(path, request.query);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
-    if (credential.token) headers.authorization = `Bearer ${credential.token}`;
+    if (credential.authorization) headers.authorization = credential.authorization;
+    else if (credential.token) headers.authorization = `Bearer ${credential.token}`;
     else if (this.access.auth.kind === "basic") {
       const { username, password } = this.access.auth;
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
@@ -92,7 +97,7 @@ export class KubeHttp {
     return JSON.parse(text);
   }
 
-  private agentFor(url: URL, credential: ExecCredential): http.Agent {
+  private agentFor(url: URL, credential: Credential): http.Agent {
     if (this.agent && this.agentCert === credential.cert) return this.agent;
     this.agent?.destroy();
     const { tls } = this.access;
@@ -102,7 +107,7 @@ export class KubeHttp {
         ? new https.Agent({
             keepAlive: true,
             rejectUnauthorized: !tls.insecure,
-            ...(tls.ca ? { ca: tls.ca } : {}),
+            ...(credential.ca ? { ca: credential.ca } : tls.ca ? { ca: tls.ca } : {}),
             ...(tls.serverName ? { servername: tls.serverName } : {}),
             ...(credential.cert && credential.key
               ? { cert: credential.cert, key: credential.key }
@@ -142,7 +147,7 @@ export async function readText(res: IncomingMessage, max = MAX_ERROR_BODY): Prom
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function credentialSource(access: KubeAccess, now: () => number): () => Promise<ExecCredential> {
+function credentialSource(access: KubeAccess, now: () => number): () => Promise<Credential> {
   const { auth } = access;
   switch (auth.kind) {
     case "token": {
@@ -164,6 +169,8 @@ function credentialSource(access: KubeAccess, now: () => number): () => Promise<
     }
     case "exec":
       return execCredentials(auth.plugin, now);
+    case "client-node":
+      return clientNodeCredentials(auth.kubeconfig, auth.context, auth.provider);
     case "basic":
     case "none": {
       const none = Promise.resolve({});

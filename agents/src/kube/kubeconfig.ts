@@ -3,7 +3,9 @@
  * files (the first to define a name wins, the first current-context wins); file paths inside a
  * kubeconfig are relative to that file; `*-data` fields are base64. The auth forms read: bearer
  * token and tokenFile, client certificate and key, username/password, exec credential plugins, and
- * the id-token of an oidc auth-provider (used as is: the agent does not refresh it).
+ * the id-token of an oidc auth-provider that has no refresh configuration (used as is). Any other
+ * auth-provider (gcp, azure, an oidc one that refreshes, any other name) is left to
+ * @kubernetes/client-node, loaded only then (client-node-auth.ts).
  */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -12,7 +14,8 @@ import type { ExecPlugin, KubeAccess, KubeAuth, KubeTls } from "./access.js";
 
 export class KubeConfigError extends Error {}
 
-const clusterSchema = z.object({
+// Loose: keys the agent does not read stay, for client-node when it handles the user (clientNodeAuth).
+const clusterSchema = z.looseObject({
   server: z.string().optional(),
   "certificate-authority": z.string().optional(),
   "certificate-authority-data": z.string().optional(),
@@ -27,7 +30,7 @@ const execSchema = z.object({
   env: z.array(z.object({ name: z.string(), value: z.string() })).nullish(),
 });
 
-const userSchema = z.object({
+const userSchema = z.looseObject({
   token: z.string().optional(),
   tokenFile: z.string().optional(),
   "client-certificate": z.string().optional(),
@@ -38,7 +41,7 @@ const userSchema = z.object({
   password: z.string().optional(),
   exec: execSchema.optional(),
   "auth-provider": z
-    .object({ name: z.string(), config: z.record(z.string(), z.string()).nullish() })
+    .looseObject({ name: z.string(), config: z.record(z.string(), z.unknown()).nullish() })
     .optional(),
 });
 
@@ -135,10 +138,12 @@ export function accessOf(config: Kubeconfig, context = config.currentContext): K
   const key = pem(u["client-key-data"], u["client-key"], userDir);
   if (cert) tls.cert = cert;
   if (key) tls.key = key;
-  return { server: server.replace(/\/+$/, ""), tls, auth: authOf(u, userDir, context) };
+  const auth = authOf(u, userDir) ?? clientNodeAuth(context, ctx, cluster, user);
+  return { server: server.replace(/\/+$/, ""), tls, auth };
 }
 
-function authOf(user: User, dir: string, context: string): KubeAuth {
+/** The auth the agent's own client handles; undefined: one for client-node. */
+function authOf(user: User, dir: string): KubeAuth | undefined {
   if (user.token) return { kind: "token", token: user.token };
   if (user.tokenFile) return { kind: "token-file", path: inDir(dir, user.tokenFile) };
   if (user.exec) {
@@ -153,15 +158,53 @@ function authOf(user: User, dir: string, context: string): KubeAuth {
   }
   const provider = user["auth-provider"];
   if (provider) {
-    const idToken = provider.config?.["id-token"];
-    if (provider.name === "oidc" && idToken) return { kind: "token", token: idToken };
-    throw new KubeConfigError(
-      `the kubeconfig's context "${context}" uses the auth-provider "${provider.name}", which the agent cannot use: use an exec plugin, a token or a client certificate`,
-    );
+    const config = provider.config ?? {};
+    const idToken = config["id-token"];
+    // An oidc provider that cannot refresh sends its id-token as it stands, as kubectl would.
+    const refreshes = config["refresh-token"] !== undefined || config["idp-issuer-url"] !== undefined;
+    if (provider.name === "oidc" && typeof idToken === "string" && idToken && !refreshes)
+      return { kind: "token", token: idToken };
+    return undefined;
   }
   if (user.username !== undefined && user.password !== undefined)
     return { kind: "basic", username: user.username, password: user.password };
   return { kind: "none" };
+}
+
+/**
+ * The context, its cluster and its user as one kubeconfig document for client-node, with the file
+ * paths the agent knows made absolute (the merged files may each have had their own directory).
+ */
+function clientNodeAuth(
+  context: string,
+  ctx: Context,
+  cluster: FromFile<Cluster>,
+  user: FromFile<User> | undefined,
+): KubeAuth {
+  const clusterDoc: Record<string, unknown> = { ...cluster.value };
+  absolutePath(clusterDoc, "certificate-authority", cluster.dir);
+  // client-node refuses a plain-http server unless TLS checks are off, though its agent is never
+  // used (the agent's own client connects, with its own TLS settings): it is only asked for headers.
+  if (cluster.value.server?.startsWith("http:")) clusterDoc["insecure-skip-tls-verify"] = true;
+  const userDoc: Record<string, unknown> = { ...user?.value };
+  const userDir = user?.dir ?? cluster.dir;
+  for (const field of ["client-certificate", "client-key", "tokenFile"])
+    absolutePath(userDoc, field, userDir);
+  const document = {
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": context,
+    clusters: [{ name: ctx.cluster, cluster: clusterDoc }],
+    users: [{ name: ctx.user ?? "", user: userDoc }],
+    contexts: [{ name: context, context: { cluster: ctx.cluster, user: ctx.user ?? "" } }],
+  };
+  const provider = user?.value["auth-provider"]?.name ?? "unknown";
+  return { kind: "client-node", kubeconfig: JSON.stringify(document), context, provider };
+}
+
+function absolutePath(entry: Record<string, unknown>, field: string, dir: string): void {
+  const value = entry[field];
+  if (typeof value === "string" && value) entry[field] = inDir(dir, value);
 }
 
 function pem(data: string | undefined, file: string | undefined, dir: string): string | undefined {

@@ -181,7 +181,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
         ...(config.context ? { context: config.context } : {}),
       });
-      logger.info("kubernetes access", { source: loaded.source, server: loaded.server });
+      const { auth } = loaded.access;
+      logger.info("kubernetes access", {
+        source: loaded.source,
+        server: loaded.server,
+        // Which auth form (never its secret); an auth-provider names the one client-node handles.
+        auth:
+          auth.kind === "client-node"
+            ? `auth-provider ${auth.provider} (@kubernetes/client-node)`
+            : auth.kind,
+      });
       return loaded;
     });
     return loadedKubeConfig;
