@@ -5,27 +5,14 @@
  * their sockets go with them; another hostNetwork workload on 80 is held off those nodes by the
  * routers' allocations (the scheduler's rule), not by their sockets.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mergeNodeListeners, parseSsNodes } from "../../src/contract/listener-parsers/ss.js";
-import type { ListenerProtocol, NodeListeners } from "../../src/contract/listeners.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { createHarness, type Harness } from "../helpers/app.js";
-import { sharedInputDir } from "../helpers/shared-inputs.js";
+import { BARE_METAL_RUN, captureNodes, NODE_LISTENERS } from "../helpers/node-listener-captures.js";
 
-const { dir: LISTENERS, present } = sharedInputDir("node-listeners", "NODE_LISTENERS_DIR");
-const RUN = "bm-3master-3worker-4.23";
+const { present } = NODE_LISTENERS;
+const RUN = BARE_METAL_RUN;
 const CLUSTER = "bm-routers";
-
-function captured(file: string, protocol: ListenerProtocol): NodeListeners[] {
-  const parsed = parseSsNodes(
-    readFileSync(join(LISTENERS, "commatrix", "ci-evidence", RUN, file), "utf8"),
-    protocol,
-  );
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.value;
-}
 
 const worker = (name: string) => name.startsWith("worker");
 
@@ -75,8 +62,7 @@ describe.runIf(present)("a workload's own sockets on the bare-metal capture", ()
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness({ now: () => new Date("2026-12-01T10:05:00Z") });
-    const merged = mergeNodeListeners(captured("raw-ss-tcp", "TCP"), captured("raw-ss-udp", "UDP"));
-    if (!merged.ok) throw new Error(merged.message);
+    const merged = { value: captureNodes(RUN) };
     const token = await h.register(CLUSTER);
     const names = merged.value.map((n) => n.node);
     const res = await h.push(token, {

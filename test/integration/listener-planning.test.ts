@@ -4,28 +4,16 @@
  * HTTP app and the CLI. Observed listeners are held: the IngressController planner never offers one,
  * a hostNetwork pod on 22 is refused naming sshd (exit 3), and unobserved nodes are said to be so.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mergeNodeListeners, parseSsNodes } from "../../src/contract/listener-parsers/ss.js";
-import type { ListenerProtocol, NodeListeners } from "../../src/contract/listeners.js";
+import type { NodeListeners } from "../../src/contract/listeners.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
-import { sharedInputDir } from "../helpers/shared-inputs.js";
+import { BARE_METAL_RUN, captureNodes, NODE_LISTENERS } from "../helpers/node-listener-captures.js";
 
-const { dir: LISTENERS, present } = sharedInputDir("node-listeners", "NODE_LISTENERS_DIR");
-const RUN = "bm-3master-3worker-4.23";
+const { present } = NODE_LISTENERS;
+const RUN = BARE_METAL_RUN;
 const CLUSTER = "bm-ci";
-
-function captured(file: string, protocol: ListenerProtocol): NodeListeners[] {
-  const parsed = parseSsNodes(
-    readFileSync(join(LISTENERS, "commatrix", "ci-evidence", RUN, file), "utf8"),
-    protocol,
-  );
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.value;
-}
 
 const role = (name: string) => (name.startsWith("master") ? "master" : "worker");
 
@@ -68,8 +56,7 @@ describe.runIf(present)("planning on the bare-metal capture's listeners", () => 
   let listened: Set<string>;
   beforeAll(async () => {
     h = await createHarness({ now: () => new Date("2026-12-01T10:05:00Z") });
-    const merged = mergeNodeListeners(captured("raw-ss-tcp", "TCP"), captured("raw-ss-udp", "UDP"));
-    if (!merged.ok) throw new Error(merged.message);
+    const merged = { value: captureNodes(RUN) };
     listened = new Set(merged.value.flatMap((n) => n.listeners.map((l) => `${l.protocol}/${l.port}`)));
     const token = await h.register(CLUSTER);
     const res = await h.push(

@@ -5,14 +5,13 @@
  * plan never loads every cluster's listeners.
  */
 
-import { and, asc, between, isNull, sql } from "drizzle-orm";
+import { and, asc, between, eq, isNull, sql } from "drizzle-orm";
 import type { AttributionTier, ListenerProtocol, ObservedListener } from "../../contract/listeners.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
-import { nodeListenerVersions, nodePortRangeVersions } from "../../db/schema/index.js";
+import { nodeListenerVersions, nodePortRangeVersions, portAllocations } from "../../db/schema/index.js";
 import type { Db } from "../../db/types.js";
 import { listenerOfStored } from "../../domain/node-listeners.js";
-import type { HostPortRef } from "../../domain/ports.js";
 import type { AllocationView } from "../../domain/views.js";
 
 /** One open listener of a node, with the node's cluster and the tier that saw it. */
@@ -119,39 +118,18 @@ export async function hostNetworkHoldsOnNodes(
   ports: readonly number[],
 ): Promise<(AllocationView & { clusterId: number })[]> {
   if (nodes.length === 0 || ports.length === 0) return [];
-  const rows = await rawRows<{
-    cluster_id: number;
-    node: string;
-    namespace: string;
-    pod: string;
-    owner_kind: string | null;
-    owner_name: string | null;
-    container: string;
-    protocol: HostPortRef["protocol"];
-    host_ip: string;
-    host_port: number;
-  }>(
-    db,
-    sql`SELECT a.cluster_id, a.node, a.namespace, a.pod, a.owner_kind, a.owner_name, a.container,
-               a.protocol, a.host_ip, a.host_port
-        FROM port_allocations a
-        JOIN unnest(${arrayLiteral(nodes.map((n) => n.clusterId))}::int[],
-                    ${arrayLiteral(nodes.map((n) => n.node))}::text[]) AS l(cluster_id, node)
-          ON a.cluster_id = l.cluster_id AND a.node = l.node
-        WHERE a.valid_to IS NULL AND a.host_network
-          AND a.host_port = ANY(${arrayLiteral([...new Set(ports)])}::int[])`,
-  );
-  return rows.map((r) => ({
-    clusterId: r.cluster_id,
-    node: r.node,
-    namespace: r.namespace,
-    pod: r.pod,
-    ownerKind: r.owner_kind,
-    ownerName: r.owner_name,
-    container: r.container,
-    protocol: r.protocol,
-    hostIP: r.host_ip,
-    hostPort: r.host_port,
-    hostNetwork: true,
-  }));
+  const a = portAllocations;
+  const rows = await db
+    .select()
+    .from(a)
+    .where(
+      and(
+        isNull(a.validTo),
+        eq(a.hostNetwork, true),
+        sql`(${a.clusterId}, ${a.node}) IN (SELECT * FROM unnest(${arrayLiteral(nodes.map((n) => n.clusterId))}::int[],
+              ${arrayLiteral(nodes.map((n) => n.node))}::text[]))`,
+        sql`${a.hostPort} = ANY(${arrayLiteral([...new Set(ports)])}::int[])`,
+      ),
+    );
+  return rows.map(({ hostIp, ...row }) => ({ ...row, hostIP: hostIp }));
 }

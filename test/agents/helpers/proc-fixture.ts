@@ -4,27 +4,13 @@
  * test/helpers/proc-net-render.ts, sys/net/ipv4/ip_local_port_range, and, for the attribution tier,
  * /proc/<pid>/comm and /proc/<pid>/fd/<n> links to `socket:[inode]` for the processes ss named.
  */
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ListenerSet } from "../../../src/contract/listener-parsers/listener-set.js";
-import { mergeNodeListeners, parseSsNodes } from "../../../src/contract/listener-parsers/ss.js";
-import { listenerKey, type NodeListeners, type ObservedListener } from "../../../src/contract/listeners.js";
+import { listenerKey, type ObservedListener } from "../../../src/contract/listeners.js";
 import { renderProcNet } from "../../helpers/proc-net-render.js";
-import { sharedInputDir } from "../../helpers/shared-inputs.js";
 
-export const NODE_LISTENERS = sharedInputDir("node-listeners", "NODE_LISTENERS_DIR");
-export const BARE_METAL_RUN = "bm-3master-3worker-4.23";
-
-/** Every node of one of commatrix's runs, as the product's ss parser reads it. */
-export function captureNodes(run: string): NodeListeners[] {
-  const dir = join(NODE_LISTENERS.dir, "commatrix", "ci-evidence", run);
-  const tcp = parseSsNodes(readFileSync(join(dir, "raw-ss-tcp"), "utf8"), "TCP");
-  const udp = parseSsNodes(readFileSync(join(dir, "raw-ss-udp"), "utf8"), "UDP");
-  if (!tcp.ok || !udp.ok) throw new Error("the capture does not parse");
-  const merged = mergeNodeListeners(tcp.value, udp.value);
-  if (!merged.ok) throw new Error(merged.message);
-  return merged.value;
-}
+export { BARE_METAL_RUN, captureNodes, NODE_LISTENERS } from "../../helpers/node-listener-captures.js";
 
 export interface ProcFixtureOptions {
   /** write /proc/<pid>/fd and comm for the processes (the attribution tier's view) */
