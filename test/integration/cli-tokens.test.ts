@@ -1,23 +1,21 @@
 /** Read tokens from the CLI, and what a refused token tells a CLI user to do. */
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHarness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
+import { type LoopbackServer, listenOnLoopback } from "../helpers/loopback-server.js";
 
 type Harness = Awaited<ReturnType<typeof createHarness>>;
 let h: Harness;
-let server: ReturnType<typeof serve>;
+let server: LoopbackServer;
 let url: string;
 
 beforeAll(async () => {
   h = await createHarness();
-  server = serve({ fetch: h.app.fetch, hostname: "127.0.0.1", port: 0 });
-  await new Promise<void>((resolve) => server.once("listening", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(h.app.fetch);
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await h.close();
 });
 beforeEach(() => h.reset());

@@ -3,28 +3,26 @@
  * chart, summary and changes people read, the CSV and JSON scripts read, and usage errors (exit 2,
  * nothing sent).
  */
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hostNetworkPod, snapshot } from "../fixtures/snapshots.js";
 import { at, exporter, pendingRouter, router, workers } from "../fixtures/trend-history.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
+import { type LoopbackServer, listenOnLoopback } from "../helpers/loopback-server.js";
 
 let h: Harness;
-let server: ReturnType<typeof serve>;
+let server: LoopbackServer;
 let url: string;
 let clock = new Date("2026-11-27T00:00:00Z");
 let requests = 0;
 
 beforeAll(async () => {
   h = await createHarness({ now: () => clock });
-  server = serve({ fetch: h.app.fetch, hostname: "127.0.0.1", port: 0 });
-  await new Promise<void>((resolve) => server.once("listening", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(h.app.fetch);
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await h.close();
 });
 beforeEach(async () => {
