@@ -1,7 +1,7 @@
 /**
  * Ingest benchmark, as ratios to the floor measured in the same run: the floor is what any ingest of
  * the payload must do (gunzip + JSON.parse + canonical sort + SHA-256 of the same gzipped body), without
- * the project's own validation (issue 20's definition; `floorWithContract` adds the contract's parse, the
+ * the project's own validation (the definition the cost-per-push targets use; `floorWithContract` adds the contract's parse, the
  * floor earlier runs used). Each push is timed in wall time and in this process's CPU time (on a shared
  * machine, CPU time is the steadier figure; with PGlite it includes the database's work, with PostgreSQL
  * it does not). Cases: first push, unchanged push, ~1% churn pushed whole, and the
