@@ -144,7 +144,9 @@ async function pushLoop(pool: Pool, cluster: PushingCluster, start: number, end:
         cluster.outcome.acked = keys;
         cluster.outcome.unknown = [];
       } else {
-        cluster.pusher.forget();
+        // 429/503 with a code come from the gates before any transaction, and a 4xx wrote nothing:
+        // the API still holds the base. Any other 5xx may have committed.
+        if (answer.status >= 500 && describeFailure(answer) !== "503 SERVER_BUSY") cluster.pusher.forget();
         recorder.error("push", describeFailure(answer));
         // A 5xx may have committed before failing to answer; a 4xx did not.
         if (answer.status >= 500) cluster.outcome.unknown.push(keys);
