@@ -39,6 +39,7 @@ function presentListener(
   allocations: readonly (AllocationView & { clusterId: number })[],
 ) {
   const listener = asObservedListener(row);
+  // Node names repeat across clusters: only the listener's own cluster's holds classify it.
   const own = allocations.filter((a) => a.clusterId === row.clusterId);
   const classified = classifyListener(row.node, row.attribution as AttributionTier, listener, own);
   return {
@@ -63,18 +64,25 @@ function presentListener(
 
 export type PresentedListener = ReturnType<typeof presentListener>;
 
+type StoredHold = Awaited<ReturnType<typeof hostNetworkHoldsOfPort>>[number];
+
 const asAllocationViews = <T extends { hostIp: string }>(rows: readonly T[]) =>
   rows.map(({ hostIp, ...a }) => ({ ...a, hostIP: hostIp }));
 
 /** The listeners observed on a who question's port, classified against that port's hostNetwork holds. */
 export async function observedOnPort(ctx: ServiceContext, question: WhoQuestion) {
-  const [rows, holds] = await Promise.all([
-    listenersOnPort(ctx, question, MAX_LISTED_LISTENERS + 1),
-    hostNetworkHoldsOfPort(ctx, question),
-  ]);
-  const allocations = asAllocationViews(holds);
+  const rows = await listenersOnPort(ctx, question, MAX_LISTED_LISTENERS + 1);
+  const listed = rows.slice(0, MAX_LISTED_LISTENERS);
+  const nodes = new Map(
+    listed.map((r) => [`${r.clusterId}|${r.node}`, { clusterId: r.clusterId, node: r.node }]),
+  );
+  const byNode = new Map<string, ReturnType<typeof asAllocationViews<StoredHold>>>();
+  for (const hold of asAllocationViews(await hostNetworkHoldsOfPort(ctx, question, [...nodes.values()]))) {
+    const key = `${hold.clusterId}|${hold.node}`;
+    byNode.set(key, [...(byNode.get(key) ?? []), hold]);
+  }
   return {
-    listeners: rows.slice(0, MAX_LISTED_LISTENERS).map((row) => presentListener(row, allocations)),
+    listeners: listed.map((row) => presentListener(row, byNode.get(`${row.clusterId}|${row.node}`) ?? [])),
     listenersTruncated: rows.length > MAX_LISTED_LISTENERS,
   };
 }

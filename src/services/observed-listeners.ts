@@ -72,16 +72,28 @@ export function listenersOnPort(ctx: ServiceContext, question: WhoQuestion, take
 }
 
 /** The hostNetwork allocations of one port (what classifies a listener on it as declared). */
-export function hostNetworkHoldsOfPort(ctx: ServiceContext, question: WhoQuestion) {
+/**
+ * The hostNetwork allocations of a who question's port on the given nodes (the listed listeners'):
+ * what classifies those listeners, bounded by them rather than by every holder of the port in the
+ * fleet (node-exporter's 9100 is held on every node of every cluster).
+ */
+export function hostNetworkHoldsOfPort(
+  ctx: ServiceContext,
+  question: WhoQuestion,
+  nodes: readonly { clusterId: number; node: string }[],
+) {
+  if (nodes.length === 0) return Promise.resolve([]);
+  const a = portAllocations;
   return ctx.db
     .select()
-    .from(portAllocations)
+    .from(a)
     .where(
       and(
-        eq(portAllocations.hostPort, question.hostPort),
-        eq(portAllocations.hostNetwork, true),
-        inSelection(ctx, question, portAllocations.clusterId),
-        validAt(portAllocations, question.asOf),
+        eq(a.hostPort, question.hostPort),
+        eq(a.hostNetwork, true),
+        sql`(${a.clusterId}, ${a.node}) IN (SELECT * FROM unnest(${arrayLiteral(nodes.map((n) => n.clusterId))}::int[],
+              ${arrayLiteral(nodes.map((n) => n.node))}::text[]))`,
+        validAt(a, question.asOf),
       ),
     );
 }

@@ -185,5 +185,15 @@ describe.skipIf(!shared.present)("observed listeners through the app and the CLI
     const classes = who.listeners.map((l) => `${l.node} ${l.class}`);
     expect(classes).toContain("worker-2 declared");
     expect(classes).toContain("worker-0 host-service");
+    // The same capture as a second cluster without the pod: its worker-2's socket is nobody's, fleet-wide.
+    const bare = await h.register("bm-bare");
+    expect((await h.push(bare, snapshotOf("bm-bare", reports))).status).toBe(200);
+    const fleet = dataOf(
+      await h.query("ports.who", { hostPort: 9100, clusters: ["bm-pods", "bm-bare"] }, h.adminToken),
+    );
+    const worker2 = fleet.listeners
+      .filter((l) => l.node === "worker-2")
+      .map((l) => `${l.cluster} ${l.class}`);
+    expect(worker2.sort()).toEqual(["bm-bare host-service", "bm-pods declared"]);
   });
 });
