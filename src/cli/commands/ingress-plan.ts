@@ -6,6 +6,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
+import { listenedRefusalText } from "../../render/ingress-refusals.js";
 import { CHECK_FAILED, type Run } from "../command.js";
 import { type CliContext, UsageError } from "../context.js";
 import { collect, commaList, instant, port, portRange, selector, wholeNumber } from "../flags.js";
@@ -56,14 +57,7 @@ function refusalText(r: Refusal): string {
       return `${r.port} held by ${who || "a workload"}`;
     }
     case "listened":
-      return `${r.port} listened on by ${
-        ("listeners" in r ? r.listeners : [])
-          .map(
-            (l) =>
-              `${l.processes.join(",") || "no process"}${l.pod ? ` (pod ${l.pod})` : ""} on ${l.address} on ${l.nodeCount} node(s) of ${l.cluster} (${l.nodes.join(", ")})`,
-          )
-          .join("; ") || "a node"
-      }`;
+      return listenedRefusalText(r);
     case "excluded":
       return `${r.port} excluded on ${r.cluster}: ${r.range} ${r.why}`;
     case "reserved":

@@ -4,6 +4,7 @@
  * manifest to copy. A read: reserving stays an admin call (`portolan plan ingresscontroller --reserve`).
  */
 import { stringify } from "yaml";
+import { listenedRefusalText } from "../../../render/ingress-refusals.js";
 import type { DashboardCaller } from "../session.js";
 
 export interface IngressPlanQuery {
@@ -76,14 +77,7 @@ function refusalText(r: Plan["passedOver"][number]["refusals"][number]): string 
         )
         .join("; ")}`;
     case "listened":
-      return `${r.port} listened on by ${
-        ("listeners" in r ? r.listeners : [])
-          .map(
-            (l) =>
-              `${l.processes.join(",") || "no process"}${l.pod ? ` (pod ${l.pod})` : ""} on ${l.address} on ${l.nodeCount} node(s) of ${l.cluster} (${l.nodes.join(", ")})`,
-          )
-          .join("; ") || "a node"
-      }`;
+      return listenedRefusalText(r);
     case "excluded":
       return `${r.port} excluded on ${r.cluster}: ${r.range} ${r.why}`;
     case "reserved":
