@@ -75,9 +75,17 @@ class DemoApi {
 
 /** The seeded fleet's seed and "now", read from its marker; null before the fleet was seeded. */
 async function seededFleet(api: DemoApi): Promise<{ seed: number; now: Date } | null> {
-  const tokens = await api.query<{ name: string }[]>("tokens.list", {});
-  const marker = tokens.map((t) => MARKER.exec(t.name)).find((m) => m !== null);
-  return marker ? { seed: Number(marker[1]), now: new Date(marker[2] ?? "") } : null;
+  let cursor: string | null = null;
+  do {
+    const page: { tokens: { name: string }[]; nextCursor: string | null } = await api.query("tokens.list", {
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
+    const marker = page.tokens.map((t) => MARKER.exec(t.name)).find((m) => m !== null);
+    if (marker) return { seed: Number(marker[1]), now: new Date(marker[2] ?? "") };
+    cursor = page.nextCursor;
+  } while (cursor);
+  return null;
 }
 
 export async function seedDemo(target: FetchTarget, options: SeedOptions): Promise<SeedResult> {

@@ -1,6 +1,6 @@
 /** Read tokens from the CLI, and what a refused token tells a CLI user to do. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHarness } from "../helpers/app.js";
+import { createHarness, dataOf } from "../helpers/app.js";
 import { runCli } from "../helpers/cli.js";
 import { type LoopbackServer, listenOnLoopback } from "../helpers/loopback-server.js";
 
@@ -74,5 +74,22 @@ describe("a refused token, told in CLI terms", () => {
     expect(run.code).toBe(1);
     expect(run.err).toContain("needs the admin token");
     expect(run.err).toContain("--token or PORTOLAN_TOKEN");
+  });
+});
+
+describe("tokens.list", () => {
+  it("pages by name, and the CLI follows every page", async () => {
+    for (const name of ["c", "a", "b"]) expect((await h.mutate("tokens.createRead", { name })).ok).toBe(true);
+    const first = dataOf(await h.query("tokens.list", { limit: 2 }));
+    expect(first.tokens.map((t) => t.name)).toEqual(["a", "b"]);
+    expect(first.nextCursor).toBe("b");
+    const rest = dataOf(await h.query("tokens.list", { limit: 2, cursor: "b" }));
+    expect(rest).toMatchObject({ tokens: [{ name: "c", revokedAt: null }], nextCursor: null });
+    expect((await as(h.adminToken, "tokens", "list", "--json")).out).toContain('"name": "c"');
+  });
+
+  it("refuses a page beyond its bound", async () => {
+    const answer = await h.rawQuery("tokens.list", { limit: 1001 });
+    expect(answer).toMatchObject({ ok: false, status: 400 });
   });
 });

@@ -14,7 +14,13 @@ async function create(ctx: CliContext, name: string) {
 }
 
 async function list(ctx: CliContext) {
-  const tokens = await ctx.client.tokens.list.query({});
+  const tokens = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.client.tokens.list.query({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    tokens.push(...page.tokens);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
   if (ctx.json) ctx.out(JSON.stringify(tokens, null, 2));
   else if (tokens.length === 0) ctx.out("no read tokens (create one: portolan tokens create <name>)");
   else
