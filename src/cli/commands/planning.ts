@@ -51,6 +51,22 @@ async function allPages<T>(page: (cursor: string | undefined) => Promise<{ nextC
 }
 
 const more = (n: number, noun: string) => (n > 0 ? ` and ${n} more ${noun}` : "");
+/** Listeners in the way of a port, as the planners print them. */
+const listenerWords = (
+  listeners: readonly {
+    address: string;
+    port: number;
+    processes: string[];
+    pod: { namespace: string; name: string } | null;
+    class: string;
+  }[],
+) =>
+  listeners
+    .map(
+      (l) =>
+        `listened on by ${l.processes.join(",") || "no process"}${l.pod ? ` (pod ${l.pod.namespace}/${l.pod.name})` : ""} on ${l.address}:${l.port} [${l.class}]`,
+    )
+    .join("; ");
 
 const ROLLOUT_COLUMN = { completes: "completes", stalls: "STALLS", manual: "manual", none: "-" } as const;
 
@@ -433,6 +449,16 @@ async function drainCheck(ctx: CliContext, cluster: string, node: string) {
             p.disposition === "movable" ? shortList(p.destinations) : p.note,
           ]),
         ),
+      );
+    // The scheduler's blind spot: nodes it counts as free where an observed listener is in the way.
+    for (const p of answer.pods.filter((x) => x.listenedNodes > 0))
+      ctx.out(
+        `${p.namespace}/${p.pod}: ${p.note}: ${p.listenedOn
+          .map(
+            (n) =>
+              `${n.node} (${n.ports.map((x) => `${x.hostPort}/${x.protocol} ${listenerWords(x.listeners)}`).join(", ")})`,
+          )
+          .join(", ")}${more(p.listenedNodes - p.listenedOn.length, "nodes")}`,
       );
   }
   return answer.drainable ? 0 : CHECK_FAILED;

@@ -30,7 +30,7 @@ import { ALL_STALE, dataAge, judgedTargets } from "../staleness.js";
 import { blocker, DEFAULT_SAMPLE_SIZE } from "./blockers.js";
 import { sampleSizeSchema } from "./inputs.js";
 import { judgeShapes, type ShapeSql, shapeOf } from "./node-shapes.js";
-import { hostNetworkHoldsOnNodes, openListenersOn } from "./observed-listeners.js";
+import { hostNetworkHoldsOnNodes, listenedNodeSample, openListenersOn } from "./observed-listeners.js";
 
 /** Ports one fit check asks about: a workload declares a handful. */
 const MAX_FIT_PORTS = 1_000;
@@ -408,25 +408,6 @@ async function shapesOfNodes(ctx: ServiceContext, nodes: readonly ListenedNode[]
   return new Map(rows.map((r) => [`${r.cluster_id}|${r.name}`, r.shape]));
 }
 
-const listenerSample = (n: ListenedNode) => ({
-  node: n.node,
-  ports: n.blocks.map((b) => ({
-    hostPort: b.port.hostPort,
-    protocol: b.port.protocol,
-    effect: b.effect,
-    assumptions: b.assumptions,
-    listeners: b.blockers.map((c) => ({
-      protocol: c.listener.protocol,
-      address: c.listener.address,
-      port: c.listener.port,
-      interface: c.listener.interface ?? null,
-      processes: c.listener.processes.map((p) => p.name),
-      pod: c.listener.pod ?? null,
-      class: c.class,
-    })),
-  })),
-});
-
 export async function fitCheck(ctx: ServiceContext, input: FitInput, options: FitOptions = {}) {
   const selected = await selectClusters(ctx.db, { clusters: input.clusters });
   const size = input.sampleSize ?? DEFAULT_SAMPLE_SIZE;
@@ -505,7 +486,7 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
       blockedSample: sampleOf(samplesBy.get(cluster.id)),
       /** eligible nodes where an observed listener blocks a wanted port (counted in blockedNodes too) */
       listenerBlockedNodes: listenedBy.get(cluster.id)?.length ?? 0,
-      listenerBlockedSample: (listenedBy.get(cluster.id) ?? []).slice(0, size).map(listenerSample),
+      listenerBlockedSample: (listenedBy.get(cluster.id) ?? []).slice(0, size).map(listenedNodeSample),
       /** eligible nodes with no listener report: taken as free, though what they listen on is unknown */
       unobservedEligibleNodes: c?.unobserved ?? 0,
       blockingWorkloads: blocking.items,

@@ -11,6 +11,8 @@ import { arrayLiteral } from "../../db/bulk-insert.js";
 import { rawRows } from "../../db/raw.js";
 import { nodeListenerVersions, nodePortRangeVersions, portAllocations } from "../../db/schema/index.js";
 import type { Db } from "../../db/types.js";
+import type { NodeListenerReport } from "../../domain/drain.js";
+import type { ListenerBlock } from "../../domain/listener-fit.js";
 import { listenerOfStored } from "../../domain/node-listeners.js";
 import type { AllocationView } from "../../domain/views.js";
 
@@ -132,4 +134,42 @@ export async function hostNetworkHoldsOnNodes(
       ),
     );
   return rows.map(({ hostIp, ...row }) => ({ ...row, hostIP: hostIp }));
+}
+
+/** A node where listeners block some wanted ports, as planning answers show it (fit, drain). */
+export const listenedNodeSample = (n: { node: string; blocks: readonly ListenerBlock[] }) => ({
+  node: n.node,
+  ports: n.blocks.map((b) => ({
+    hostPort: b.port.hostPort,
+    protocol: b.port.protocol,
+    effect: b.effect,
+    assumptions: b.assumptions,
+    listeners: b.blockers.map((c) => ({
+      protocol: c.listener.protocol,
+      address: c.listener.address,
+      port: c.listener.port,
+      interface: c.listener.interface ?? null,
+      processes: c.listener.processes.map((p) => p.name),
+      pod: c.listener.pod ?? null,
+      class: c.class,
+    })),
+  })),
+});
+
+/** Per node of one cluster, its open listeners on `ports`, as drain and headroom judge them. */
+export async function listenerReportsOn(
+  db: Db,
+  clusterId: number,
+  ports: readonly number[],
+): Promise<Map<string, NodeListenerReport>> {
+  const byNode = new Map<
+    string,
+    { node: string; attribution: AttributionTier; listeners: ObservedListener[] }
+  >();
+  for (const r of await openListenersOn(db, [clusterId], [...new Set(ports)])) {
+    const entry = byNode.get(r.node) ?? { node: r.node, attribution: r.attribution, listeners: [] };
+    entry.listeners.push(r.listener);
+    byNode.set(r.node, entry);
+  }
+  return byNode;
 }

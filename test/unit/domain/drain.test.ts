@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { drainCheck } from "../../../src/domain/drain.js";
+import type { ObservedListener } from "../../../src/contract/listeners.js";
+import { drainCheck, type NodeListenerReport } from "../../../src/domain/drain.js";
 import type { NodeView, PodView } from "../../../src/domain/views.js";
+import { tcpListener } from "../../fixtures/listeners.js";
 import { allocationsOf, node, pod } from "./builders.js";
 
 const three = [node("n1"), node("n2"), node("n3")];
@@ -111,5 +113,74 @@ describe("drain check", () => {
   it("looks only at the drained node's pods, in name order", () => {
     const pods = [web("web-2", "n2"), pod("b", "n1", [81], null), pod("a", "n1", [82], null)];
     expect(drainN1(three, pods).pods.map((p) => p.pod)).toEqual(["a", "b"]);
+  });
+});
+
+describe("drain check against observed listeners", () => {
+  const report = (nodeName: string, ...listeners: ObservedListener[]): [string, NodeListenerReport] => [
+    nodeName,
+    { node: nodeName, attribution: "process", listeners },
+  ];
+  const httpd = (address: string) => tcpListener(80, address, { processes: [{ name: "httpd" }] });
+  const router = (extra: Partial<PodView> = {}) =>
+    pod("router-1", "n1", [80], ["Deployment", "router"], { hostNetwork: true, ...extra });
+  const drainWith = (pods: PodView[], reports: [string, NodeListenerReport][]) =>
+    drainCheck("n1", { nodes: three, pods, allocations: allocationsOf(pods) }, new Map(reports)).pods[0];
+
+  it.each<
+    [
+      string,
+      PodView,
+      [string, NodeListenerReport][],
+      { disposition: string; destinations: string[]; listened: string[] },
+    ]
+  >([
+    [
+      "an undeclared wildcard listener takes a node out of the destinations",
+      router(),
+      [report("n2", httpd("0.0.0.0"))],
+      { disposition: "movable", destinations: ["n3"], listened: ["n2"] },
+    ],
+    [
+      "a loopback listener blocks a hostNetwork wildcard bind (Linux)",
+      router(),
+      [report("n2", httpd("127.0.0.1")), report("n3", httpd("::"))],
+      { disposition: "stuck", destinations: [], listened: ["n2", "n3"] },
+    ],
+    [
+      "a node that reports listening on nothing stays a destination",
+      router(),
+      [report("n2"), report("n3")],
+      { disposition: "movable", destinations: ["n2", "n3"], listened: [] },
+    ],
+    [
+      "a listener on another port is no blocker",
+      router(),
+      [report("n2", tcpListener(8080, "0.0.0.0"))],
+      { disposition: "movable", destinations: ["n2", "n3"], listened: [] },
+    ],
+  ])("%s", (_name, routerPod, reports, want) => {
+    const result = drainWith([routerPod], reports);
+    expect(result).toMatchObject({ disposition: want.disposition, destinations: want.destinations });
+    expect(result?.listenedOn.map((n) => n.node)).toEqual(want.listened);
+  });
+
+  it("says the scheduler may still place a pod where it would crash-loop", () => {
+    expect(drainWith([router()], [report("n2", httpd("0.0.0.0"))])?.note).toBe(
+      "can move to 1 node; 1 node free by the scheduler's count has a listener in the way: the scheduler may place it there, and it would crash-loop there (address already in use)",
+    );
+    expect(
+      drainWith([router()], [report("n2", httpd("0.0.0.0")), report("n3", httpd("0.0.0.0"))])?.note,
+    ).toBe(
+      "nowhere safe to go: 2 nodes free by the scheduler's count have a listener in the way: the scheduler may place it there, and it would crash-loop there (address already in use)",
+    );
+  });
+
+  it("a socket a pod on the node declares is that pod's allocation, not a listener in the way", () => {
+    const other = pod("web-n2", "n2", [80], ["Deployment", "web"], { hostNetwork: true });
+    const result = drainWith([router(), other], [report("n2", httpd("0.0.0.0"))]);
+    expect(result?.blockedOn).toEqual([]);
+    expect(result?.listenedOn).toEqual([]);
+    expect(result?.destinations).toEqual(["n3"]);
   });
 });
