@@ -96,3 +96,20 @@ export function describeCallError(error: unknown, url: string, tokenGiven = true
   }
   return (error as Error).message;
 }
+
+/**
+ * Every item of a listing the server pages by name (at most 1,000 a page): `fetchPage` asks for one
+ * page after `cursor` and names its items.
+ */
+export async function allPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { table } from "../../render/text-table.js";
 import type { Run } from "../command.js";
-import type { CliContext } from "../context.js";
+import { allPages, type CliContext } from "../context.js";
 import { asOf, label } from "../flags.js";
 
 async function add(ctx: CliContext, name: string, options: { label?: Record<string, string> }) {
@@ -16,13 +16,10 @@ async function add(ctx: CliContext, name: string, options: { label?: Record<stri
 
 async function list(ctx: CliContext) {
   // Page through the whole fleet: the server answers at most 1,000 clusters at a time.
-  const clusters = [];
-  let cursor: string | undefined;
-  do {
+  const clusters = await allPages(async (cursor) => {
     const page = await ctx.client.clusters.list.query({ limit: 1000, ...(cursor ? { cursor } : {}) });
-    clusters.push(...page.clusters);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+    return { items: page.clusters, nextCursor: page.nextCursor };
+  });
   if (ctx.json) ctx.out(JSON.stringify(clusters, null, 2));
   else if (clusters.length === 0) ctx.out("no clusters registered");
   else

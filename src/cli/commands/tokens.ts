@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { table } from "../../render/text-table.js";
 import type { Run } from "../command.js";
-import type { CliContext } from "../context.js";
+import { allPages, type CliContext } from "../context.js";
 
 async function create(ctx: CliContext, name: string) {
   const result = await ctx.client.tokens.createRead.mutate({ name });
@@ -14,13 +14,10 @@ async function create(ctx: CliContext, name: string) {
 }
 
 async function list(ctx: CliContext) {
-  const tokens = [];
-  let cursor: string | undefined;
-  do {
+  const tokens = await allPages(async (cursor) => {
     const page = await ctx.client.tokens.list.query({ limit: 1000, ...(cursor ? { cursor } : {}) });
-    tokens.push(...page.tokens);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+    return { items: page.tokens, nextCursor: page.nextCursor };
+  });
   if (ctx.json) ctx.out(JSON.stringify(tokens, null, 2));
   else if (tokens.length === 0) ctx.out("no read tokens (create one: portolan tokens create <name>)");
   else
