@@ -44,12 +44,13 @@ describe("the dashboard with IngressControllers", () => {
     expect(list).toContain("20080, 20443, 21936");
   });
 
-  it("renders the IngressController plan with its ports, arithmetic and a manifest to copy", async () => {
+  it("renders the IngressController plan with its ports, arithmetic and a manifest block with a Copy button", async () => {
     const { status, html } = await page("/plan?icName=shard-b&icSelector=env%3Dprod&icReplicas=3");
     expect(status).toBe(200);
     expect(html).toContain("httpPort 11080, httpsPort 11443, statsPort 12936");
     expect(html).toMatch(/3 asked &gt; 3 eligible − 1 spare: 2/);
-    const manifest = /<textarea id="ic-manifest"[^>]*>([\s\S]*?)<\/textarea>/.exec(html)?.[1];
+    expect(html).toContain('data-copy="ic-manifest"');
+    const manifest = /<pre id="ic-manifest"[^>]*>([\s\S]*?)<\/pre>/.exec(html)?.[1];
     expect(parse(htmlText(manifest ?? ""))).toMatchObject({
       kind: "IngressController",
       metadata: { name: "shard-b", namespace: "openshift-ingress-operator" },

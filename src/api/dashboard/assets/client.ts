@@ -1,6 +1,6 @@
 /**
  * The dashboard's one script (served as /dashboard/dashboard.js; CSP allows only same-origin files):
- * the time control's slider, and the charts, drawn with uPlot from each chart's data- attribute.
+ * the time control's slider, the Copy buttons, and the charts, drawn with uPlot from each chart's data- attribute.
  * It writes text with textContent only: nothing from a cluster ever becomes markup.
  */
 export const DASHBOARD_SCRIPT = `"use strict";
@@ -27,6 +27,29 @@ export const DASHBOARD_SCRIPT = `"use strict";
     slider.addEventListener("keydown", function (event) {
       if (event.key === "Enter") submit();
     });
+  }
+  // Copy buttons ([data-copy] names the block): the clipboard API, else the block selected for Ctrl+C.
+  var copies = document.querySelectorAll("[data-copy]");
+  for (var c = 0; c < copies.length; c++) {
+    (function (button) {
+      var block = document.getElementById(button.getAttribute("data-copy"));
+      if (!block) return;
+      var select = function () {
+        var range = document.createRange();
+        range.selectNodeContents(block);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        var copied = false;
+        try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+        button.textContent = copied ? "Copied" : "Selected: press Ctrl+C";
+      };
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (!navigator.clipboard || !window.isSecureContext) return select();
+        navigator.clipboard.writeText(block.textContent).then(function () { button.textContent = "Copied"; }, select);
+      });
+    })(copies[c]);
   }
   var palette = ["#0b57d0", "#b3261e", "#17692f", "#8a5300"];
   var charts = document.querySelectorAll("[data-chart]");

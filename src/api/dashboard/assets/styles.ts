@@ -1,10 +1,13 @@
-/** The dashboard's stylesheet: served as a file (CSP forbids inline style), sized for a 1366×768 laptop. */
+/**
+ * The dashboard's stylesheet: served as a file (CSP forbids inline style), sized for a 1366×768 laptop;
+ * at 600 px and less (a phone) the header and forms stack and wide tables scroll inside their card.
+ */
 export const DASHBOARD_STYLES = `*{box-sizing:border-box}
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 a{color:#0b57d0}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,summary:focus-visible{outline:3px solid #f29900;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px 8px;z-index:2}
-header{background:#1d2330;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center}
-header a{color:#fff}.brand{font-weight:700;font-size:16px}nav{display:flex;gap:12px;flex:1}
+header{background:#1d2330;color:#fff;padding:8px 16px;display:flex;flex-wrap:wrap;gap:16px;align-items:center}
+header a{color:#fff}.brand{font-weight:700;font-size:16px}nav{display:flex;flex-wrap:wrap;gap:12px;flex:1}nav a{white-space:nowrap}
 nav a[aria-current=page]{text-decoration:underline 3px}
 .time-control{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;padding:6px 16px;background:#e8ecf2;border-bottom:1px solid #d0d6df}
 .time-state{font-weight:600;min-width:16em}#daysAgo{width:180px}
@@ -15,6 +18,13 @@ thead th{font-weight:600;color:#4a5563}.num{text-align:right;font-variant-numeri
 .muted{color:#68717d}.label{display:inline-block;background:#eef0f3;border-radius:3px;padding:0 4px;margin:0 4px 2px 0;font-size:12px}
 .status{display:inline-block;border-radius:3px;padding:0 5px;font-weight:600;font-size:12px}
 .status-none{background:#fde7e9;color:#a50e0e}.status-low{background:#fef3d6;color:#8a5300}.status-ok{background:#e3f4e8;color:#17692f}
+/* the planner's manifest block; then narrow screens (form.inline-form outranks the .inline-form below) */
+.copy-head{display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}.copy-head h3{margin:10px 0 6px}
+pre.manifest{white-space:pre;overflow-x:auto;max-height:30em;margin:0 0 8px;padding:8px 10px;background:#f6f7f9;border:1px solid #dde1e7;border-radius:4px;font:12px/1.45 ui-monospace,monospace}
+@media (max-width:600px){header{padding:6px 12px;gap:4px 14px}nav{order:3;flex-basis:100%;gap:4px 14px}.session{margin-left:auto}
+.time-control{padding:6px 12px}.time-state{min-width:0;flex-basis:100%}#asOf,#daysAgo{flex:1 1 9em;min-width:0;width:auto}
+main{padding:8px 8px 16px}section,figure.chart{padding:8px 10px}figure.chart{overflow-x:auto}th,td{padding:3px 4px}td.num{white-space:nowrap}.scroll>table:not(.grid) :is(td,th){min-width:5em}.scroll>table:not(.grid) tr>:first-child{white-space:nowrap}code{overflow-wrap:anywhere}
+form.inline-form{display:grid;gap:2px}.inline-form input,.inline-form select{width:100%}.inline-form button{justify-self:start;margin-top:6px}}
 .notice{padding:6px 10px;border-radius:4px;background:#eef3fd}.notice-error{background:#fde7e9;color:#a50e0e}
 .scroll{overflow-x:auto}.grid td,.grid th{white-space:nowrap}.grid .wrap{white-space:normal;max-width:13em;font-size:12px}
 .grid .pending{white-space:normal;max-width:11em;font-size:12px;overflow-wrap:anywhere}

@@ -71,68 +71,70 @@ export function HeadroomTable(props: {
       {rows.length === 0 ? (
         <p>No host-port workload besides DaemonSets.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Workload</th>
-              <th scope="col">Ports</th>
-              <th scope="col" class="num">
-                Replicas
-              </th>
-              <th scope="col" class="num">
-                Pending
-              </th>
-              <th scope="col" class="num">
-                Eligible nodes
-              </th>
-              <th scope="col" class="num">
-                Free nodes
-              </th>
-              <th scope="col">Headroom</th>
-              <th scope="col" class="num">
-                Max replicas (1 spare)
-              </th>
-              <th scope="col">Trend</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((w) => (
-              <tr class={`row-${w.status}`}>
-                <th scope="row">{`${w.namespace}/${w.name} (${w.kind})`}</th>
-                <td>{portsText(w.ports)}</td>
-                <td class="num">{w.replicas}</td>
-                <td class="num">{w.pending}</td>
-                <td class="num">{w.eligibleNodes}</td>
-                <td class="num">
-                  {w.freeNodes}
-                  {w.listenerBlockedNodes > 0 ? (
-                    <span class="muted" title={listenerTitle(w.listenerExample)}>
-                      {` (${w.listenerBlockedNodes} kept by listeners)`}
-                    </span>
-                  ) : null}
-                </td>
-                <td>
-                  {`${w.headroom} `}
-                  <StatusBadge status={w.status} />
-                </td>
-                <td class="num">{w.maxReplicasKeepingOneSpare}</td>
-                <td>
-                  <a
-                    href={link("/trends", {
-                      cluster: w.cluster,
-                      namespace: w.namespace,
-                      kind: w.kind,
-                      name: w.name,
-                      ...asOfParam(view),
-                    })}
-                  >
-                    {`Trend of ${w.name}`}
-                  </a>
-                </td>
+        <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Workload</th>
+                <th scope="col">Ports</th>
+                <th scope="col" class="num">
+                  Replicas
+                </th>
+                <th scope="col" class="num">
+                  Pending
+                </th>
+                <th scope="col" class="num">
+                  Eligible nodes
+                </th>
+                <th scope="col" class="num">
+                  Free nodes
+                </th>
+                <th scope="col">Headroom</th>
+                <th scope="col" class="num">
+                  Max replicas (1 spare)
+                </th>
+                <th scope="col">Trend</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((w) => (
+                <tr class={`row-${w.status}`}>
+                  <th scope="row">{`${w.namespace}/${w.name} (${w.kind})`}</th>
+                  <td>{portsText(w.ports)}</td>
+                  <td class="num">{w.replicas}</td>
+                  <td class="num">{w.pending}</td>
+                  <td class="num">{w.eligibleNodes}</td>
+                  <td class="num">
+                    {w.freeNodes}
+                    {w.listenerBlockedNodes > 0 ? (
+                      <span class="muted" title={listenerTitle(w.listenerExample)}>
+                        {` (${w.listenerBlockedNodes} kept by listeners)`}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td>
+                    {`${w.headroom} `}
+                    <StatusBadge status={w.status} />
+                  </td>
+                  <td class="num">{w.maxReplicasKeepingOneSpare}</td>
+                  <td>
+                    <a
+                      href={link("/trends", {
+                        cluster: w.cluster,
+                        namespace: w.namespace,
+                        kind: w.kind,
+                        name: w.name,
+                        ...asOfParam(view),
+                      })}
+                    >
+                      {`Trend of ${w.name}`}
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {props.more ? (
         <p class="muted">{`The first ${props.rows.length} workloads; capacity.headroom pages the rest.`}</p>

@@ -19,45 +19,47 @@ export function IngressControllersTable({ controllers }: { controllers: Controll
   return (
     <section aria-labelledby="ic-list-heading">
       <h2 id="ic-list-heading">IngressControllers</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">IngressController</th>
-            <th scope="col">Strategy</th>
-            <th scope="col">Host ports (TCP, declared on every selected node)</th>
-            <th scope="col">Placement</th>
-            <th scope="col" class="num">
-              Replicas
-            </th>
-            <th scope="col" class="num">
-              Available
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {controllers.map((ic) => (
+      <div class="scroll">
+        <table>
+          <thead>
             <tr>
-              <th scope="row">{`${ic.namespace}/${ic.name}`}</th>
-              <td>{ic.endpointPublishingStrategy ?? "unknown"}</td>
-              <td>
-                {ic.hostNetwork
-                  ? `${ic.hostNetwork.httpPort}, ${ic.hostNetwork.httpsPort}, ${ic.hostNetwork.statsPort}`
-                  : "–"}
-                {ic.selfConflict ? (
-                  <>
-                    {" "}
-                    <span class="status status-none">self-conflicting</span>{" "}
-                    <span>{`${ic.selfConflict}.`}</span>
-                  </>
-                ) : null}
-              </td>
-              <td>{selectorText(ic.effectiveNodeSelector)}</td>
-              <td class="num">{ic.replicas ?? "unset (2)"}</td>
-              <td class="num">{ic.availableReplicas ?? "?"}</td>
+              <th scope="col">IngressController</th>
+              <th scope="col">Strategy</th>
+              <th scope="col">Host ports (TCP, declared on every selected node)</th>
+              <th scope="col">Placement</th>
+              <th scope="col" class="num">
+                Replicas
+              </th>
+              <th scope="col" class="num">
+                Available
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {controllers.map((ic) => (
+              <tr>
+                <th scope="row">{`${ic.namespace}/${ic.name}`}</th>
+                <td>{ic.endpointPublishingStrategy ?? "unknown"}</td>
+                <td>
+                  {ic.hostNetwork
+                    ? `${ic.hostNetwork.httpPort}, ${ic.hostNetwork.httpsPort}, ${ic.hostNetwork.statsPort}`
+                    : "–"}
+                  {ic.selfConflict ? (
+                    <>
+                      {" "}
+                      <span class="status status-none">self-conflicting</span>{" "}
+                      <span>{`${ic.selfConflict}.`}</span>
+                    </>
+                  ) : null}
+                </td>
+                <td>{selectorText(ic.effectiveNodeSelector)}</td>
+                <td class="num">{ic.replicas ?? "unset (2)"}</td>
+                <td class="num">{ic.availableReplicas ?? "?"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

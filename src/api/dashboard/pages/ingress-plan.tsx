@@ -130,36 +130,38 @@ export function IngressPlanPage({ plan }: { plan: Plan }) {
       ) : (
         <p class="status status-none">No port set is free on every eligible node of every target cluster.</p>
       )}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Cluster</th>
-            <th scope="col">Profile</th>
-            <th scope="col" class="num">
-              Eligible nodes
-            </th>
-            <th scope="col" class="num">
-              Replicas
-            </th>
-            <th scope="col" class="num">
-              Spare
-            </th>
-            <th scope="col">Why that many</th>
-          </tr>
-        </thead>
-        <tbody>
-          {plan.clusters.map((c) => (
+      <div class="scroll">
+        <table>
+          <thead>
             <tr>
-              <th scope="row">{c.cluster}</th>
-              <td>{c.profile}</td>
-              <td class="num">{c.eligibleNodes}</td>
-              <td class="num">{c.replicas}</td>
-              <td class="num">{c.spare}</td>
-              <td>{c.arithmetic}</td>
+              <th scope="col">Cluster</th>
+              <th scope="col">Profile</th>
+              <th scope="col" class="num">
+                Eligible nodes
+              </th>
+              <th scope="col" class="num">
+                Replicas
+              </th>
+              <th scope="col" class="num">
+                Spare
+              </th>
+              <th scope="col">Why that many</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {plan.clusters.map((c) => (
+              <tr>
+                <th scope="row">{c.cluster}</th>
+                <td>{c.profile}</td>
+                <td class="num">{c.eligibleNodes}</td>
+                <td class="num">{c.replicas}</td>
+                <td class="num">{c.spare}</td>
+                <td>{c.arithmetic}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {plan.passedOver.length > 0 ? (
         <>
           <h3>Passed over</h3>
@@ -175,12 +177,17 @@ export function IngressPlanPage({ plan }: { plan: Plan }) {
       ) : null}
       {applicable ? (
         <>
-          <h3>
-            <label for="ic-manifest">Manifest to apply</label>
-          </h3>
-          <textarea id="ic-manifest" class="manifest" readonly rows={18}>
+          <div class="copy-head">
+            <h3 id="ic-manifest-heading">Manifest to apply</h3>
+            {/* dashboard.js shows and wires it: without script the block is still there to select */}
+            <button type="button" data-copy="ic-manifest" hidden>
+              Copy manifest
+            </button>
+          </div>
+          {/* unwrapped, scrolling on its own: YAML never breaks mid-key; focusable so keys scroll it */}
+          <pre id="ic-manifest" class="manifest" tabindex={0}>
             {stringify(plan.manifest)}
-          </textarea>
+          </pre>
           <p class="muted">
             {`Reserve these ports before applying: portolan plan ingresscontroller ${plan.name} … --reserve (an admin call).`}
           </p>

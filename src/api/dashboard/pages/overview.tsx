@@ -75,68 +75,70 @@ export function Overview({ view, data }: { view: View; data: Awaited<ReturnType<
       ) : null}
       <section aria-labelledby="fleet-heading">
         <h2 id="fleet-heading">Clusters</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Cluster</th>
-              <th scope="col">Labels</th>
-              <th scope="col">Last observed</th>
-              <th scope="col" title="stale: silent past the threshold at the instant shown">
-                Agent
-              </th>
-              <th scope="col" class="num">
-                Nodes
-              </th>
-              <th scope="col" class="num" title={PODS_MEANING}>
-                Pods
-              </th>
-              <th scope="col" class="num">
-                Allocations
-              </th>
-              <th scope="col">Worst headroom</th>
-              <th scope="col" class="num" title={PENDING_MEANING}>
-                Pending pods
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.rows.map((row) => (
+        <div class="scroll">
+          <table>
+            <thead>
               <tr>
-                <th scope="row">
-                  <a href={link(`/clusters/${encodeURIComponent(row.cluster.name)}`, asOfParam(view))}>
-                    {row.cluster.name}
-                  </a>
+                <th scope="col">Cluster</th>
+                <th scope="col">Labels</th>
+                <th scope="col">Last observed</th>
+                <th scope="col" title="stale: silent past the threshold at the instant shown">
+                  Agent
                 </th>
-                <td>
-                  {Object.entries(row.cluster.labels).map(([k, v]) => (
-                    <span class="label">{`${k}=${v}`}</span>
-                  ))}
-                </td>
-                <td>
-                  <Instant at={row.cluster.lastObservedAt} />
-                </td>
-                <td>
-                  <StaleBadge stale={row.cluster.stale} />
-                </td>
-                {row.absent ? (
-                  <td colspan={5} class="muted">
-                    {row.absent}
-                  </td>
-                ) : (
-                  <>
-                    <td class="num">{row.cluster.nodes}</td>
-                    <td class="num">{row.cluster.pods}</td>
-                    <td class="num">{row.cluster.allocations}</td>
-                    <td>
-                      <StatusBadge status={row.worst} />
-                    </td>
-                    <td class="num">{row.cluster.pending}</td>
-                  </>
-                )}
+                <th scope="col" class="num">
+                  Nodes
+                </th>
+                <th scope="col" class="num" title={PODS_MEANING}>
+                  Pods
+                </th>
+                <th scope="col" class="num">
+                  Allocations
+                </th>
+                <th scope="col">Worst headroom</th>
+                <th scope="col" class="num" title={PENDING_MEANING}>
+                  Pending pods
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.rows.map((row) => (
+                <tr>
+                  <th scope="row">
+                    <a href={link(`/clusters/${encodeURIComponent(row.cluster.name)}`, asOfParam(view))}>
+                      {row.cluster.name}
+                    </a>
+                  </th>
+                  <td>
+                    {Object.entries(row.cluster.labels).map(([k, v]) => (
+                      <span class="label">{`${k}=${v}`}</span>
+                    ))}
+                  </td>
+                  <td>
+                    <Instant at={row.cluster.lastObservedAt} />
+                  </td>
+                  <td>
+                    <StaleBadge stale={row.cluster.stale} />
+                  </td>
+                  {row.absent ? (
+                    <td colspan={5} class="muted">
+                      {row.absent}
+                    </td>
+                  ) : (
+                    <>
+                      <td class="num">{row.cluster.nodes}</td>
+                      <td class="num">{row.cluster.pods}</td>
+                      <td class="num">{row.cluster.allocations}</td>
+                      <td>
+                        <StatusBadge status={row.worst} />
+                      </td>
+                      <td class="num">{row.cluster.pending}</td>
+                    </>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         {data.nextCursor ? (
           <p>
             <a href={link("/", { ...asOfParam(view), cursor: data.nextCursor })}>Next clusters</a>

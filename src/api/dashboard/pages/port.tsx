@@ -61,61 +61,65 @@ function PortSummary(props: { view: View; q: PortQuery; summary: WhoSummary }) {
       </p>
       <section aria-labelledby="by-cluster">
         <h2 id="by-cluster">By cluster</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Cluster</th>
-              <th scope="col" class="num">
-                Allocations
-              </th>
-              <th scope="col" class="num">
-                Nodes
-              </th>
-              <th scope="col">Now</th>
-            </tr>
-          </thead>
-          <tbody>
-            {summary.byCluster.map((c) => (
+        <div class="scroll">
+          <table>
+            <thead>
               <tr>
-                <th scope="row">
-                  <a href={link(`/clusters/${encodeURIComponent(c.cluster)}`, asOfParam(view))}>
-                    {c.cluster}
-                  </a>
+                <th scope="col">Cluster</th>
+                <th scope="col" class="num">
+                  Allocations
                 </th>
-                <td class="num">{c.allocations}</td>
-                <td class="num">{c.nodes}</td>
-                <td>
-                  <StaleBadge stale={c.stale} />
-                </td>
+                <th scope="col" class="num">
+                  Nodes
+                </th>
+                <th scope="col">Now</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {summary.byCluster.map((c) => (
+                <tr>
+                  <th scope="row">
+                    <a href={link(`/clusters/${encodeURIComponent(c.cluster)}`, asOfParam(view))}>
+                      {c.cluster}
+                    </a>
+                  </th>
+                  <td class="num">{c.allocations}</td>
+                  <td class="num">{c.nodes}</td>
+                  <td>
+                    <StaleBadge stale={c.stale} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
       <section aria-labelledby="by-workload">
         <h2 id="by-workload">By workload</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Workload</th>
-              <th scope="col" class="num">
-                Allocations
-              </th>
-              <th scope="col" class="num">
-                Clusters
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {summary.byWorkload.map((w) => (
+        <div class="scroll">
+          <table>
+            <thead>
               <tr>
-                <th scope="row">{`${w.namespace}/${w.owner ? `${w.owner.name} (${w.owner.kind})` : "bare pods"}`}</th>
-                <td class="num">{w.allocations}</td>
-                <td class="num">{w.clusters}</td>
+                <th scope="col">Workload</th>
+                <th scope="col" class="num">
+                  Allocations
+                </th>
+                <th scope="col" class="num">
+                  Clusters
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {summary.byWorkload.map((w) => (
+                <tr>
+                  <th scope="row">{`${w.namespace}/${w.owner ? `${w.owner.name} (${w.owner.kind})` : "bare pods"}`}</th>
+                  <td class="num">{w.allocations}</td>
+                  <td class="num">{w.clusters}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
     </>
   );
@@ -133,32 +137,34 @@ export function PortPage(props: { view: View; q: PortQuery; data: Awaited<Return
       )}
       <section aria-labelledby="holders">
         <h2 id="holders">Holders</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Cluster</th>
-              <th scope="col">Node</th>
-              <th scope="col">Pod</th>
-              <th scope="col">Port</th>
-              <th scope="col">Host IP</th>
-              <th scope="col">Since</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.allocations.map((a) => (
+        <div class="scroll">
+          <table>
+            <thead>
               <tr>
-                <td>{a.cluster}</td>
-                <td>{a.node}</td>
-                <td>{`${a.namespace}/${a.pod}${a.owner ? ` (${a.owner.kind} ${a.owner.name})` : ""}`}</td>
-                <td>{`${a.hostPort}/${a.protocol}`}</td>
-                <td>{a.hostIP}</td>
-                <td>
-                  <Instant at={a.since} />
-                </td>
+                <th scope="col">Cluster</th>
+                <th scope="col">Node</th>
+                <th scope="col">Pod</th>
+                <th scope="col">Port</th>
+                <th scope="col">Host IP</th>
+                <th scope="col">Since</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.allocations.map((a) => (
+                <tr>
+                  <td>{a.cluster}</td>
+                  <td>{a.node}</td>
+                  <td>{`${a.namespace}/${a.pod}${a.owner ? ` (${a.owner.kind} ${a.owner.name})` : ""}`}</td>
+                  <td>{`${a.hostPort}/${a.protocol}`}</td>
+                  <td>{a.hostIP}</td>
+                  <td>
+                    <Instant at={a.since} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         {data.nextCursor ? (
           <p>
             <a
