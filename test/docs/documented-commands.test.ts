@@ -172,6 +172,12 @@ describe("the documents' blocks are marked and parsed", () => {
 });
 
 describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("every documented command runs, in order", () => {
+  it("finds bash, curl and jq, which the documented commands use (.ci/run installs them)", () => {
+    const path = (process.env.PATH ?? "").split(delimiter);
+    const missing = ["bash", "curl", "jq"].filter((tool) => !path.some((dir) => existsSync(join(dir, tool))));
+    expect(missing).toEqual([]);
+  });
+
   let dirs: ReturnType<typeof scratch> | undefined;
   let server: ChildProcess | undefined;
   let serverOutput = "";

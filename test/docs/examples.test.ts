@@ -12,7 +12,7 @@ describe("examples/", () => {
     const parsed = parseSnapshot(json("examples/snapshot.json"));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed));
     expect(parsed.snapshot.cluster).toBe("lab-eu-1");
-    expect(parsed.snapshot.pods.flatMap((p) => p.ports.map((port) => port.hostPort))).toContain(9100);
+    expect(parsed.snapshot.pods.flatMap((p) => Array.from(p.ports, (port) => port.hostPort))).toContain(9100);
   });
 
   it("deploy.yaml is one Deployment with host ports, for the clusters labelled env=prod", () => {
@@ -27,10 +27,8 @@ describe("examples/", () => {
       clusterSelector: { env: "prod" },
       strategy: { type: "RollingUpdate", maxSurge: 0, maxUnavailable: 1 },
     });
-    expect(reading.workloads[0]?.ports.map((p) => `${p.hostPort}/${p.protocol}`)).toEqual([
-      "9125/UDP",
-      "9192/TCP",
-    ]);
+    const hostPorts = Array.from(reading.workloads[0]?.ports ?? [], (p) => `${p.hostPort}/${p.protocol}`);
+    expect(hostPorts).toEqual(["9125/UDP", "9192/TCP"]);
   });
 
   it("nodes.json, pods.json and ingresscontrollers.json are kubectl lists of their kinds", () => {
