@@ -228,6 +228,7 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("every documented comman
     );
   }
 
+  const checkoutBefore = readdirSync(ROOT).sort();
   let previousFile = "";
   let stateIndex = 0;
   for (const block of blocks) {
@@ -302,4 +303,8 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("every documented comman
       BLOCK_TIMEOUT_MS,
     );
   }
+
+  it("wrote nothing into the checkout (the commands ran in a scratch copy)", () => {
+    expect(readdirSync(ROOT).sort()).toEqual(checkoutBefore);
+  });
 });
