@@ -28,6 +28,10 @@ export interface SeedResult {
 const MARKER_PREFIX = "portolan-demo";
 const MARKER = /^portolan-demo seed=(\d+) now=(\S+)$/;
 
+/** How to give the demo an empty database, for a refusal to name (README.md, "Demo fleet"). */
+export const EMPTY_DATABASE =
+  "start from an empty database: stop the server, then run the demo with a new PORTOLAN_DATA_DIR (e.g. PORTOLAN_DATA_DIR=./.portolan-demo npm run demo) or remove the old one (rm -rf ./.portolan, which deletes its clusters and history); with DATABASE_URL, point it at a new database";
+
 class DemoApi {
   constructor(
     private readonly target: FetchTarget,
@@ -107,7 +111,7 @@ export async function seedDemo(target: FetchTarget, options: SeedOptions): Promi
       .mutate<{ token: string }>("clusters.register", cluster)
       .catch((error: Error) => {
         throw new Error(
-          `${error.message} (a fleet without the demo marker: an interrupted seed? start from an empty database)`,
+          `${error.message} (this database holds clusters but no complete demo fleet: a walk-through's or an interrupted seed's; ${EMPTY_DATABASE})`,
         );
       });
     agentTokens.set(cluster.name, registered.token);
