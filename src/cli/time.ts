@@ -51,15 +51,17 @@ export function staleLines(
     cluster: string;
     lastSeenAt: string | null;
     silentForSeconds: number;
+    noPushYet: boolean;
     inVerdict: boolean;
   }[],
 ): string[] {
-  return stale.map(
-    (s) =>
-      `stale: ${s.cluster} has been silent for ${durationText(s.silentForSeconds)} (last push ${s.lastSeenAt ?? "never"}): ${
-        s.inVerdict
-          ? "judged anyway (--include-stale)"
-          : "left out of the verdict (--include-stale to judge it)"
-      }`,
+  return stale.map((s) =>
+    s.noPushYet
+      ? `no data: ${s.cluster} is registered but has not pushed yet (for ${durationText(s.silentForSeconds)}): left out of the verdict`
+      : `stale: ${s.cluster} has been silent for ${durationText(s.silentForSeconds)} (last push ${s.lastSeenAt ?? "never"}): ${
+          s.inVerdict
+            ? "judged anyway (--include-stale)"
+            : "left out of the verdict (--include-stale to judge it)"
+        }`,
   );
 }

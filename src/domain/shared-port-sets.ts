@@ -262,7 +262,7 @@ export function sharedPortSetAdvice(finding: SharedPortSet, cluster: string): Sh
   const summary = `${namesText(finding.workloads)} compete for ${ports} on the same ${finding.nodes} node${finding.nodes === 1 ? "" : "s"}`;
   const move = memberToMove(finding);
   const others = namesText(finding.workloads.filter((w) => workloadKey(w) !== workloadKey(move)));
-  const separate = `or separate their node placements (nodeSelectors matching no common node), so ${move.name} and ${others} stop taking each other's nodes`;
+  const separate = `separate their node placements (nodeSelectors matching no common node), so ${move.name} and ${others} stop taking each other's nodes`;
   const ref = { namespace: move.namespace, kind: move.kind, name: move.name };
   if (move.kind === "IngressController") {
     const selector = move.nodeSelector ? ` --node-selector ${selectorFlag(move.nodeSelector)}` : "";

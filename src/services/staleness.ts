@@ -39,21 +39,34 @@ export function clockSkewSeconds(observedAt: Date | null, receivedAt: Date | nul
 
 type Silence = Pick<ClusterRow, "name" | "createdAt" | "lastSeenAt">;
 
-/** How old a cluster's data is: seconds since its last push was received (since registration if none). */
-export function dataAge(ctx: ServiceContext, cluster: Silence) {
+/**
+ * How old a cluster's data is: seconds since its last push was received (since registration if none).
+ * `judgeable`: whether a verdict may count it — never for a cluster that has not pushed yet (there is
+ * nothing to judge: its zero nodes would read as "does not fit"), for a stale one only when asked.
+ */
+export function dataAge(ctx: ServiceContext, cluster: Silence, includeStale?: boolean) {
   const since = cluster.lastSeenAt ?? cluster.createdAt;
+  const stale = isStale(ctx, cluster);
+  const noPushYet = cluster.lastSeenAt === null;
   return {
-    stale: isStale(ctx, cluster),
+    stale,
+    noPushYet,
+    judgeable: !noPushYet && (!stale || includeStale === true),
     lastSeenAt: cluster.lastSeenAt?.toISOString() ?? null,
     silentForSeconds: Math.max(0, Math.floor((ctx.now().getTime() - since.getTime()) / 1000)),
   };
 }
 
-/** A stale target as answers list it: which, how old its data is, and whether the verdict counted it. */
+/**
+ * A target left out of a verdict or judged though stale, as answers list it: which, how old its data
+ * is, and whether the verdict counted it. A cluster that has not pushed yet is listed too (`noPushYet`),
+ * stale or not, and never counted.
+ */
 export interface StaleTarget {
   cluster: string;
   lastSeenAt: string | null;
   silentForSeconds: number;
+  noPushYet: boolean;
   inVerdict: boolean;
 }
 
@@ -66,22 +79,23 @@ export function judgedTargets<C extends Silence>(
   const judged: C[] = [];
   const stale: StaleTarget[] = [];
   for (const cluster of selected) {
-    const age = dataAge(ctx, cluster);
-    if (age.stale)
+    const age = dataAge(ctx, cluster, includeStale);
+    if (age.stale || age.noPushYet)
       stale.push({
         cluster: cluster.name,
         lastSeenAt: age.lastSeenAt,
         silentForSeconds: age.silentForSeconds,
-        inVerdict: includeStale === true,
+        noPushYet: age.noPushYet,
+        inVerdict: age.judgeable,
       });
-    if (!age.stale || includeStale) judged.push(cluster);
+    if (age.judgeable) judged.push(cluster);
   }
   return { judged, stale };
 }
 
 /** What a verdict says when every target was stale and left out: no verdict, not a pass. */
 export const ALL_STALE =
-  "every target cluster is stale (silent past the threshold); includeStale to judge them";
+  "every target cluster is stale (silent past the threshold) or has not pushed yet; includeStale to judge the stale ones";
 
 /** isStale's rule in SQL, on `clusters`: heard from (or registered) within the threshold. */
 export function freshWhere(ctx: ServiceContext): SQL {

@@ -126,6 +126,24 @@ describe("portolan plan fit and plan free with stale targets", () => {
     expect(onlyStale.out).toContain("does not fit: every target cluster is stale");
   });
 
+  it("says a cluster that has not pushed yet has no data, and fits on the others", async () => {
+    await h.register("ocp-unpushed");
+    const argv = [
+      "plan",
+      "fit",
+      "--ports",
+      "20080/TCP",
+      "--replicas",
+      "2",
+      "--clusters",
+      "ocp-a,ocp-unpushed",
+    ];
+    const run = await cli([...argv, "--include-stale"]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("no data: ocp-unpushed is registered but has not pushed yet (for ");
+    expect(run.out).toContain("ocp-unpushed (no push yet: left out of the verdict): ");
+  });
+
   it("leaves a stale cluster out of plan fit -f unless --include-stale", async () => {
     const manifest = `apiVersion: v1
 kind: Pod

@@ -81,6 +81,7 @@ describe("plans and gates on a fleet with taken names, stale and unhostable clus
         cluster: "ocp-quiet",
         lastSeenAt: QUIET_AT.toISOString(),
         silentForSeconds: TWO_DAYS,
+        noPushYet: false,
         inVerdict: false,
       },
     ]);
@@ -113,6 +114,28 @@ describe("plans and gates on a fleet with taken names, stale and unhostable clus
     const onlyStale = ok(await h.query("capacity.checkFit", { ...input, clusters: ["ocp-quiet"] }));
     expect(onlyStale.fits).toBe(false);
     expect(onlyStale.verdict).toContain("every target cluster is stale");
+  });
+
+  it("leaves a cluster that has not pushed yet out of every verdict, even with includeStale", async () => {
+    await h.register("ocp-new");
+    const input = { clusters: ["ocp-a", "ocp-new"], ports: [{ hostPort: 20080 }], replicas: 2 };
+    for (const includeStale of [false, true]) {
+      const fit = ok(await h.query("capacity.checkFit", { ...input, includeStale }));
+      expect(fit.fits).toBe(true);
+      expect(fit.clusters.find((c) => c.cluster === "ocp-new")).toMatchObject({
+        noPushYet: true,
+        inVerdict: false,
+      });
+      expect(fit.staleClusters).toContainEqual(
+        expect.objectContaining({ cluster: "ocp-new", noPushYet: true, inVerdict: false, lastSeenAt: null }),
+      );
+    }
+    const alone = ok(
+      await h.query("capacity.checkFit", { ...input, clusters: ["ocp-new"], includeStale: true }),
+    );
+    expect(alone).toMatchObject({ fits: false, verdict: expect.stringContaining("has not pushed yet") });
+    const ranges = ok(await h.query("capacity.freeRanges", { clusters: ["ocp-new"], width: 2 }));
+    expect(ranges.staleClusters).toEqual([expect.objectContaining({ cluster: "ocp-new", noPushYet: true })]);
   });
 
   it("leaves stale clusters out of a manifest gate's verdict unless includeStale", async () => {

@@ -210,9 +210,11 @@ type FitAnswer = Awaited<ReturnType<CliContext["client"]["capacity"]["checkFit"]
 
 function printFitClusters(ctx: CliContext, clusters: FitAnswer["clusters"], indent: string) {
   for (const c of clusters) {
-    const stale = c.stale
-      ? ` (stale: silent for ${durationText(c.silentForSeconds)}${c.inVerdict ? "" : ", left out of the verdict"})`
-      : "";
+    const stale = c.noPushYet
+      ? " (no push yet: left out of the verdict)"
+      : c.stale
+        ? ` (stale: silent for ${durationText(c.silentForSeconds)}${c.inVerdict ? "" : ", left out of the verdict"})`
+        : "";
     ctx.out(`${indent}${c.cluster}${stale}: ${c.verdict}`);
     ctx.out(
       `${indent}  eligible ${c.eligibleNodes}, fitting ${c.fittingNodes}, blocked ${c.blockedNodes}, ineligible ${c.ineligibleNodes}; headroom after ${c.headroomAfter} (${c.statusAfter})`,

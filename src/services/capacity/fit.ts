@@ -463,15 +463,17 @@ export async function fitCheck(ctx: ServiceContext, input: FitInput, options: Fi
       : fitOutcome(input.replicas, eligible - blocked);
     const reasons = topReasons(c?.reasons, size);
     const blocking = workloadsOf(workloadsBy.get(cluster.id));
-    const age = dataAge(ctx, cluster);
+    const age = dataAge(ctx, cluster, input.includeStale);
     return {
       cluster: cluster.name,
       stale: age.stale,
+      /** registered, never pushed: nothing to judge, never in the verdict */
+      noPushYet: age.noPushYet,
       /** seconds since the cluster's last push: how old the data this answer reads is */
       silentForSeconds: age.silentForSeconds,
       lastSeenAt: age.lastSeenAt,
-      /** false: stale and left out of the verdict (includeStale counts it) */
-      inVerdict: !age.stale || input.includeStale === true,
+      /** false: no push yet, or stale and left out of the verdict (includeStale counts it) */
+      inVerdict: age.judgeable,
       fits: outcome.fits,
       verdict: outcome.verdict,
       replicas: input.everyEligibleNode ? eligible : input.replicas,

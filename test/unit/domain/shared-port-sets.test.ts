@@ -210,7 +210,7 @@ describe("a shared port set's advice", () => {
     expect(advice.advice[0]).toBe(
       "move internal to a free port set: portolan plan ingresscontroller internal --move --cluster prod-us-1 --replicas 3 --node-selector node-role.kubernetes.io/worker= -o yaml | oc apply -f -",
     );
-    expect(advice.advice[1]).toMatch(/^or separate their node placements/);
+    expect(advice.advice[1]).toMatch(/^separate their node placements/);
     expect(advice.advice.join(" ")).not.toMatch(/lower replicas|oc patch|scale/);
   });
 

@@ -100,9 +100,11 @@ function PlanWarnings({ plan }: { plan: Plan }) {
       ))}
       {plan.staleClusters.map((s) => (
         <p class="status status-low">
-          {`${s.cluster} is stale (last push ${s.lastSeenAt ?? "never"}): ${
-            s.inVerdict ? "planned on anyway" : "left out of the plan"
-          }.`}
+          {s.noPushYet
+            ? `${s.cluster} has not pushed yet: left out of the plan.`
+            : `${s.cluster} is stale (last push ${s.lastSeenAt ?? "never"}): ${
+                s.inVerdict ? "planned on anyway" : "left out of the plan"
+              }.`}
         </p>
       ))}
       {plan.hostable ? null : <p class="status status-none">{`No plan: ${plan.verdict}.`}</p>}
