@@ -61,22 +61,11 @@ export async function loadPortMapFacts(
   const ofPorts = (column: PgColumn) =>
     hostPorts === undefined ? sql`TRUE` : sql`${column} = ANY(${arrayLiteral(hostPorts)}::int[])`;
   const a = portAllocations;
-  const p = podVersions;
   // In the same Promise.all as the other reads: one more round trip in the same pipeline, and a
   // failure of any read is handled once (a promise started outside it would reject unobserved when
   // another read fails first, and an unhandled rejection ends the process).
-  const [nodes, allocations, podRows, declared] = await Promise.all([
-    db
-      .select({
-        name: nodeVersions.name,
-        labels: nodeVersions.labels,
-        unschedulable: nodeVersions.unschedulable,
-        ready: nodeVersions.ready,
-        taints: nodeVersions.taints,
-      })
-      .from(nodeVersions)
-      .where(and(eq(nodeVersions.clusterId, id), validAt(nodeVersions, at.asOf)))
-      .orderBy(nodeVersions.name),
+  const [nodes, allocations, mapPods, declared] = await Promise.all([
+    loadMapNodes(db, at),
     rawRows<MapAllocation>(
       db,
       sql`SELECT ${a.node} AS "node", ${a.namespace} AS "namespace", ${a.pod} AS "pod",
@@ -84,31 +73,68 @@ export async function loadPortMapFacts(
                  ${a.hostIp} AS "hostIP", ${a.hostPort} AS "hostPort"
           FROM ${a} WHERE ${a.clusterId} = ${id} AND ${validAt(a, at.asOf)} AND ${ofPorts(a.hostPort)}`,
     ),
-    rawRows<PortMapPodRow>(
-      db,
-      sql`WITH pods AS MATERIALIZED (
-            SELECT ${p.id} AS id, ${p.namespace} AS namespace, ${p.name} AS name, ${p.node} AS node,
-                   ${p.ownerKind} AS owner_kind, ${p.ownerName} AS owner_name,
-                   ${declaresNoPorts(p.hostNetwork, p.ports)} AS undeclared
-            FROM ${p} WHERE ${p.clusterId} = ${id} AND ${validAt(p, at.asOf)}
-          ), deciders AS (
-            SELECT DISTINCT ON (namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name)) id FROM pods
-            ORDER BY namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name), name COLLATE "C"
-          )
-          SELECT 'decider' AS "kind", ${p.namespace} AS "namespace", ${p.name} AS "name", ${p.node} AS "node",
-                 ${p.ownerKind} AS "ownerKind", ${p.ownerName} AS "ownerName",
-                 ${p.nodeSelector} AS "nodeSelector", ${p.tolerations} AS "tolerations",
-                 ${p.requiredNodeAffinity} AS "requiredNodeAffinity", NULL::int AS "total"
-          FROM ${p} WHERE ${p.id} IN (SELECT id FROM deciders)
-          UNION ALL
-          (SELECT 'undeclared', namespace, name, node, owner_kind, owner_name, NULL, NULL, NULL, NULL
-           FROM pods WHERE undeclared
-           ORDER BY namespace COLLATE "C", name COLLATE "C" LIMIT ${undeclaredSample})
-          UNION ALL
-          SELECT 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int FROM pods WHERE undeclared`,
-    ),
+    loadMapPods(db, at, undeclaredSample),
     loadDeclaredMapFacts(db, at, ofPorts),
   ]);
+  const { pods, undeclared } = mapPods;
+  const facts = {
+    nodes,
+    allocations: declared.allocations.length > 0 ? [...allocations, ...declared.allocations] : allocations,
+    pods: declared.pods.length > 0 ? [...pods, ...declared.pods] : pods,
+  } satisfies PortMapFacts;
+  return { ...facts, undeclared };
+}
+
+/** The cluster's nodes at the instant, with what eligibility reads, by name. */
+export function loadMapNodes(db: Db, at: { cluster: ClusterRow; asOf?: Date | undefined }) {
+  return db
+    .select({
+      name: nodeVersions.name,
+      labels: nodeVersions.labels,
+      unschedulable: nodeVersions.unschedulable,
+      ready: nodeVersions.ready,
+      taints: nodeVersions.taints,
+    })
+    .from(nodeVersions)
+    .where(and(eq(nodeVersions.clusterId, at.cluster.id), validAt(nodeVersions, at.asOf)))
+    .orderBy(nodeVersions.name);
+}
+
+/**
+ * Of the cluster's pods at the instant, the lowest-named pod of each workload with its rules (whose
+ * rules decide where the workload may go, see buildPortMap) and the hostNetwork pods that declare no
+ * ports: their count and the first `undeclaredSample` by namespace and name. One scan answers both.
+ */
+export async function loadMapPods(
+  db: Db,
+  at: { cluster: ClusterRow; asOf?: Date | undefined },
+  undeclaredSample: number,
+) {
+  const id = at.cluster.id;
+  const p = podVersions;
+  const podRows = await rawRows<PortMapPodRow>(
+    db,
+    sql`WITH pods AS MATERIALIZED (
+          SELECT ${p.id} AS id, ${p.namespace} AS namespace, ${p.name} AS name, ${p.node} AS node,
+                 ${p.ownerKind} AS owner_kind, ${p.ownerName} AS owner_name,
+                 ${declaresNoPorts(p.hostNetwork, p.ports)} AS undeclared
+          FROM ${p} WHERE ${p.clusterId} = ${id} AND ${validAt(p, at.asOf)}
+        ), deciders AS (
+          SELECT DISTINCT ON (namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name)) id FROM pods
+          ORDER BY namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name), name COLLATE "C"
+        )
+        SELECT 'decider' AS "kind", ${p.namespace} AS "namespace", ${p.name} AS "name", ${p.node} AS "node",
+               ${p.ownerKind} AS "ownerKind", ${p.ownerName} AS "ownerName",
+               ${p.nodeSelector} AS "nodeSelector", ${p.tolerations} AS "tolerations",
+               ${p.requiredNodeAffinity} AS "requiredNodeAffinity", NULL::int AS "total"
+        FROM ${p} WHERE ${p.id} IN (SELECT id FROM deciders)
+        UNION ALL
+        (SELECT 'undeclared', namespace, name, node, owner_kind, owner_name, NULL, NULL, NULL, NULL
+         FROM pods WHERE undeclared
+         ORDER BY namespace COLLATE "C", name COLLATE "C" LIMIT ${undeclaredSample})
+        UNION ALL
+        SELECT 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int FROM pods WHERE undeclared`,
+  );
   const pods = podRows
     .filter((row) => row.kind === "decider")
     .map((row) => ({
@@ -134,16 +160,11 @@ export async function loadPortMapFacts(
       ownerName,
     })),
   };
-  const facts = {
-    nodes,
-    allocations: declared.allocations.length > 0 ? [...allocations, ...declared.allocations] : allocations,
-    pods: declared.pods.length > 0 ? [...pods, ...declared.pods] : pods,
-  } satisfies PortMapFacts;
-  return { ...facts, undeclared };
+  return { pods, undeclared };
 }
 
 /** IngressControllers' declared ports and placements at the instant, as port map facts. */
-async function loadDeclaredMapFacts(
+export async function loadDeclaredMapFacts(
   db: Db,
   at: { cluster: ClusterRow; asOf?: Date | undefined },
   ofPorts: (column: PgColumn) => SQL,
