@@ -1,23 +1,22 @@
 /**
- * What a cluster's port map reads (ports.map, reports.portMap): the nodes' placement facts, the
- * allocations' map columns, one deciding pod per workload, the hostNetwork pods that declare no
- * ports, and the IngressControllers' declared ports, instead of the whole cluster view.
+ * What a cluster's port map reads besides its holds (ports.map, reports.portMap, ports.freeNodes; the
+ * holds: port-map-held.ts): the nodes' placement facts, one deciding pod per workload, the hostNetwork
+ * pods that declare no ports, and the IngressControllers' placements, instead of the whole cluster view.
+ * Rows come raw, as drizzle's mapping cost more than the queries. Names are DNS-1123 (lowercase
+ * ASCII), so "C" order is JavaScript's `<` and localeCompare's alike.
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
 import {
   declaredPortVersions,
   ingressControllerVersions,
   nodeVersions,
   podVersions,
-  portAllocations,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
 import { declaredMapFacts } from "../domain/ingress-controllers.js";
-import type { MapAllocation, PortMapFacts } from "../domain/port-map.js";
 import type { PodView } from "../domain/views.js";
 import type { ClusterRow } from "./cluster-selection.js";
 
@@ -40,49 +39,6 @@ interface PortMapPodRow extends Pick<PodView, "namespace" | "name" | "node" | "o
   tolerations: PodView["tolerations"] | null;
   requiredNodeAffinity: PodView["requiredNodeAffinity"];
   total: number | null;
-}
-
-/**
- * What a cluster's port map reads at asOf, and no more: the nodes' placement facts, the allocations'
- * map columns and, of the pods, the lowest-named pod of each workload (whose rules decide where the
- * workload may go, see buildPortMap) and the hostNetwork pods that declare no ports (they listen on
- * ports the scheduler cannot see): their count and the first `undeclaredSample` by namespace and name.
- * One scan of the pods answers both; rows come raw, as drizzle's mapping cost more than the queries.
- * Names are DNS-1123 (lowercase ASCII), so "C" order is JavaScript's `<` and localeCompare's alike.
- */
-export async function loadPortMapFacts(
-  db: Db,
-  at: { cluster: ClusterRow; asOf?: Date | undefined },
-  undeclaredSample: number,
-  /** only the allocations of these host ports (a page of the map): omitted, every port */
-  hostPorts?: readonly number[],
-) {
-  const id = at.cluster.id;
-  const ofPorts = (column: PgColumn) =>
-    hostPorts === undefined ? sql`TRUE` : sql`${column} = ANY(${arrayLiteral(hostPorts)}::int[])`;
-  const a = portAllocations;
-  // In the same Promise.all as the other reads: one more round trip in the same pipeline, and a
-  // failure of any read is handled once (a promise started outside it would reject unobserved when
-  // another read fails first, and an unhandled rejection ends the process).
-  const [nodes, allocations, mapPods, declared] = await Promise.all([
-    loadMapNodes(db, at),
-    rawRows<MapAllocation>(
-      db,
-      sql`SELECT ${a.node} AS "node", ${a.namespace} AS "namespace", ${a.pod} AS "pod",
-                 ${a.ownerKind} AS "ownerKind", ${a.ownerName} AS "ownerName", ${a.protocol} AS "protocol",
-                 ${a.hostIp} AS "hostIP", ${a.hostPort} AS "hostPort"
-          FROM ${a} WHERE ${a.clusterId} = ${id} AND ${validAt(a, at.asOf)} AND ${ofPorts(a.hostPort)}`,
-    ),
-    loadMapPods(db, at, undeclaredSample),
-    loadDeclaredMapFacts(db, at, ofPorts),
-  ]);
-  const { pods, undeclared } = mapPods;
-  const facts = {
-    nodes,
-    allocations: declared.allocations.length > 0 ? [...allocations, ...declared.allocations] : allocations,
-    pods: declared.pods.length > 0 ? [...pods, ...declared.pods] : pods,
-  } satisfies PortMapFacts;
-  return { ...facts, undeclared };
 }
 
 /** The cluster's nodes at the instant, with what eligibility reads, by name. */

@@ -78,7 +78,7 @@ async function loadHeldGroups(db: Db, at: { clusterId: number; asOf?: Date | und
 /**
  * The facts heldPortMapPage builds a page of rows from, for the host ports of the page: every key of
  * those ports with its holders, their workloads, the nodes and the deciding pods; and the undeclared
- * hostNetwork pods (count and the first `undeclaredSample`), as loadPortMapFacts reads them.
+ * hostNetwork pods (count and the first `undeclaredSample`, loadMapPods).
  */
 export async function loadHeldPortFacts(
   db: Db,
@@ -87,7 +87,8 @@ export async function loadHeldPortFacts(
   undeclaredSample: number,
 ): Promise<HeldPortFacts & { undeclared: Awaited<ReturnType<typeof loadMapPods>>["undeclared"] }> {
   const ports = sql`${arrayLiteral(hostPorts)}::int[]`;
-  // One Promise.all: a failure of any read is handled once (see loadPortMapFacts).
+  // One Promise.all: a failure of any read is handled once (a promise started outside it would reject
+  // unobserved when another read fails first, and an unhandled rejection ends the process).
   const [nodes, groups, mapPods, declared] = await Promise.all([
     loadMapNodes(db, at),
     hostPorts.length === 0

@@ -2,7 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema, protocols } from "../contract/snapshot.js";
 import { clusters, portAllocations } from "../db/schema/index.js";
-import { buildPortMap, NODE_NAME_SAMPLE, withObservedOnlyEntries } from "../domain/port-map.js";
+import { NODE_NAME_SAMPLE, withObservedOnlyEntries } from "../domain/port-map.js";
 import { heldPortMapPage, nodePageOf, sortedNodeNames } from "../domain/port-map-held.js";
 import { ownerOf } from "../domain/workload.js";
 import { allocationColumns, presentAllocation } from "./allocation-rows.js";
@@ -23,7 +23,6 @@ import { observedOnNode, observedOnPort } from "./listeners.js";
 import { loadNodePorts } from "./node-ports-page.js";
 import { loadObservedCells, presentCell } from "./observed-cells.js";
 import { listenerCountsOnPorts } from "./observed-listeners.js";
-import { loadPortMapFacts } from "./port-map-facts.js";
 import { loadHeldPortFacts } from "./port-map-held.js";
 import {
   encodeRowCursor,
@@ -226,11 +225,11 @@ export const freeNodesInput = z.object({
 export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
   requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  // Only the port's allocations: a row's free nodes depend on nothing else.
-  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0, [input.hostPort]);
-  const row = buildPortMap(facts).rows.find(
-    (r) => r.protocol === input.protocol && r.hostPort === input.hostPort && r.hostIP === input.hostIP,
-  );
+  // Only the port's holds: a row's free nodes depend on nothing else.
+  const key = { hostPort: input.hostPort, protocol: input.protocol, hostIP: input.hostIP };
+  const facts = await loadHeldPortFacts(ctx.db, { cluster, asOf: input.asOf }, [input.hostPort], 0);
+  // Every free node (no sample): this answer pages them itself.
+  const [row] = heldPortMapPage(facts, [key], [], Number.MAX_SAFE_INTEGER).ports;
   if (!row) {
     throw notFound(
       `a holder of ${input.hostPort}/${input.protocol} on ${input.hostIP} in cluster "${cluster.name}"`,
@@ -244,7 +243,7 @@ export async function freeNodes(ctx: ServiceContext, input: z.output<typeof free
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
-    freeCount: row.freeNodes.length,
+    freeCount: row.freeCount,
     nodes: page,
     nextCursor: rest.length > input.limit ? (page[page.length - 1] ?? null) : null,
   };
