@@ -155,7 +155,7 @@ describe("ports.map from grouped holds", () => {
   }
 
   for (const [i, asOf] of INSTANTS.entries()) {
-    it(`as of ${label(asOf)} is the map of the snapshot pushed then`, async () => {
+    it(`${label(asOf)} is the map of the snapshot pushed then`, async () => {
       const parsed = parseSnapshot(snapshots[i]);
       if (!parsed.ok) throw new Error("fixture snapshot refused");
       const facts = factsFromState(canonicalState(parsed.snapshot));
