@@ -7,6 +7,7 @@
  *   --reuse                                keep a completed fleet database of this size between runs
  *   --drop                                 remove the fleet database at the end
  *   --timeout 120                          seconds before a call counts as failed
+ *   --only map,portMap                     only the calls whose name contains one of these
  *   --out bench/results-fleet.json
  * docs/performance.md ("Fleet") describes the method.
  */
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     drop: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 
@@ -74,7 +76,11 @@ try {
   await fetch(`${server.url}/readyz`);
   idleKb = server.rssKb();
   log(`server pid ${server.pid} idle at ${Math.round(idleKb / 1024)} MiB`);
-  for (const benchCase of benchCases(size, fleet.now)) {
+  const only = args.only?.split(",").filter((part) => part !== "");
+  const chosen = benchCases(size, fleet.now).filter(
+    (c) => only === undefined || only.some((part) => c.name.includes(part)),
+  );
+  for (const benchCase of chosen) {
     const result = await measureCase(server, db, benchCase, { runs, timeoutMs, idleKb });
     results.push(result);
     log(`${benchCase.name}: API ${result.api.medianMs} ms, SQL ${result.sql.medianMs} ms`);

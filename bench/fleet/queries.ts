@@ -58,17 +58,20 @@ async function whoSql(db: Sql, hostPort: number, asOf: Date | undefined): Promis
   return page.length + byCluster.length + byWorkload.length;
 }
 
-/** Per host port of one cluster: nodes holding it, its workloads, and schedulable nodes left. */
-async function mapSql(db: Sql, cluster: string): Promise<number> {
+/** Per host port of one cluster (now or as of T): nodes holding it, its workloads, and schedulable nodes left. */
+async function mapSql(db: Sql, cluster: string, asOf?: Date): Promise<number> {
+  const nodesAt = asOf
+    ? db`valid_from <= ${asOf} AND (valid_to IS NULL OR valid_to > ${asOf})`
+    : db`valid_to IS NULL`;
   const rows = await db`
     WITH c AS (SELECT id FROM clusters WHERE name = ${cluster} AND removed_at IS NULL),
     n AS (SELECT count(*) FILTER (WHERE ready AND NOT unschedulable) AS schedulable
-          FROM node_versions WHERE cluster_id = (SELECT id FROM c) AND valid_to IS NULL)
+          FROM node_versions WHERE cluster_id = (SELECT id FROM c) AND ${nodesAt})
     SELECT a.protocol, a.host_ip, a.host_port, count(DISTINCT a.node) AS nodes,
            array_agg(DISTINCT coalesce(a.owner_kind || '/' || a.owner_name, 'Pod/' || a.pod)) AS workloads,
            n.schedulable - count(DISTINCT a.node) AS free
     FROM port_allocations a, n
-    WHERE a.cluster_id = (SELECT id FROM c) AND a.valid_to IS NULL
+    WHERE a.cluster_id = (SELECT id FROM c) AND ${validAt(db, asOf)}
     GROUP BY a.protocol, a.host_ip, a.host_port, n.schedulable ORDER BY 3, 1, 2`;
   return rows.length;
 }
@@ -232,6 +235,23 @@ export function benchCases(size: FleetSize, now: Date): BenchCase[] {
       path: trpc("ports.map", { cluster: one }),
       sql: (db) => mapSql(db, one),
     },
+    ...asOfOffsetsDays(size.days)
+      .filter((days) => days > 1)
+      .flatMap((days) => {
+        const asOf = new Date(now.getTime() - days * DAY);
+        return [
+          {
+            name: `ports.map one cluster as of -${days}d`,
+            path: trpc("ports.map", { cluster: one, asOf: asOf.toISOString() }),
+            sql: (db: Sql) => mapSql(db, one, asOf),
+          },
+          {
+            name: `reports.portMap one cluster as of -${days}d`,
+            path: trpc("reports.portMap", { cluster: one, format: "markdown", asOf: asOf.toISOString() }),
+            sql: (db: Sql) => mapSql(db, one, asOf),
+          },
+        ];
+      }),
     {
       name: "ports.node",
       path: trpc("ports.node", { cluster: one, node }),

@@ -1,23 +1,22 @@
 /**
- * What a cluster's port map reads (ports.map, reports.portMap): the nodes' placement facts, the
- * allocations' map columns, one deciding pod per workload, the hostNetwork pods that declare no
- * ports, and the IngressControllers' declared ports, instead of the whole cluster view.
+ * What a cluster's port map reads besides its holds (ports.map, reports.portMap, ports.freeNodes; the
+ * holds: port-map-held.ts): the nodes' placement facts, one deciding pod per workload, the hostNetwork
+ * pods that declare no ports, and the IngressControllers' placements, instead of the whole cluster view.
+ * Rows come raw, as drizzle's mapping cost more than the queries. Names are DNS-1123 (lowercase
+ * ASCII), so "C" order is JavaScript's `<` and localeCompare's alike.
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";
 import {
   declaredPortVersions,
   ingressControllerVersions,
   nodeVersions,
   podVersions,
-  portAllocations,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
 import { declaredMapFacts } from "../domain/ingress-controllers.js";
-import type { MapAllocation, PortMapFacts } from "../domain/port-map.js";
 import type { PodView } from "../domain/views.js";
 import type { ClusterRow } from "./cluster-selection.js";
 
@@ -42,73 +41,56 @@ interface PortMapPodRow extends Pick<PodView, "namespace" | "name" | "node" | "o
   total: number | null;
 }
 
+/** The cluster's nodes at the instant, with what eligibility reads, by name. */
+export function loadMapNodes(db: Db, at: { cluster: ClusterRow; asOf?: Date | undefined }) {
+  return db
+    .select({
+      name: nodeVersions.name,
+      labels: nodeVersions.labels,
+      unschedulable: nodeVersions.unschedulable,
+      ready: nodeVersions.ready,
+      taints: nodeVersions.taints,
+    })
+    .from(nodeVersions)
+    .where(and(eq(nodeVersions.clusterId, at.cluster.id), validAt(nodeVersions, at.asOf)))
+    .orderBy(nodeVersions.name);
+}
+
 /**
- * What a cluster's port map reads at asOf, and no more: the nodes' placement facts, the allocations'
- * map columns and, of the pods, the lowest-named pod of each workload (whose rules decide where the
- * workload may go, see buildPortMap) and the hostNetwork pods that declare no ports (they listen on
- * ports the scheduler cannot see): their count and the first `undeclaredSample` by namespace and name.
- * One scan of the pods answers both; rows come raw, as drizzle's mapping cost more than the queries.
- * Names are DNS-1123 (lowercase ASCII), so "C" order is JavaScript's `<` and localeCompare's alike.
+ * Of the cluster's pods at the instant, the lowest-named pod of each workload with its rules (whose
+ * rules decide where the workload may go, see buildPortMap) and the hostNetwork pods that declare no
+ * ports: their count and the first `undeclaredSample` by namespace and name. One scan answers both.
  */
-export async function loadPortMapFacts(
+export async function loadMapPods(
   db: Db,
   at: { cluster: ClusterRow; asOf?: Date | undefined },
   undeclaredSample: number,
-  /** only the allocations of these host ports (a page of the map): omitted, every port */
-  hostPorts?: readonly number[],
 ) {
   const id = at.cluster.id;
-  const ofPorts = (column: PgColumn) =>
-    hostPorts === undefined ? sql`TRUE` : sql`${column} = ANY(${arrayLiteral(hostPorts)}::int[])`;
-  const a = portAllocations;
   const p = podVersions;
-  // In the same Promise.all as the other reads: one more round trip in the same pipeline, and a
-  // failure of any read is handled once (a promise started outside it would reject unobserved when
-  // another read fails first, and an unhandled rejection ends the process).
-  const [nodes, allocations, podRows, declared] = await Promise.all([
-    db
-      .select({
-        name: nodeVersions.name,
-        labels: nodeVersions.labels,
-        unschedulable: nodeVersions.unschedulable,
-        ready: nodeVersions.ready,
-        taints: nodeVersions.taints,
-      })
-      .from(nodeVersions)
-      .where(and(eq(nodeVersions.clusterId, id), validAt(nodeVersions, at.asOf)))
-      .orderBy(nodeVersions.name),
-    rawRows<MapAllocation>(
-      db,
-      sql`SELECT ${a.node} AS "node", ${a.namespace} AS "namespace", ${a.pod} AS "pod",
-                 ${a.ownerKind} AS "ownerKind", ${a.ownerName} AS "ownerName", ${a.protocol} AS "protocol",
-                 ${a.hostIp} AS "hostIP", ${a.hostPort} AS "hostPort"
-          FROM ${a} WHERE ${a.clusterId} = ${id} AND ${validAt(a, at.asOf)} AND ${ofPorts(a.hostPort)}`,
-    ),
-    rawRows<PortMapPodRow>(
-      db,
-      sql`WITH pods AS MATERIALIZED (
-            SELECT ${p.id} AS id, ${p.namespace} AS namespace, ${p.name} AS name, ${p.node} AS node,
-                   ${p.ownerKind} AS owner_kind, ${p.ownerName} AS owner_name,
-                   ${declaresNoPorts(p.hostNetwork, p.ports)} AS undeclared
-            FROM ${p} WHERE ${p.clusterId} = ${id} AND ${validAt(p, at.asOf)}
-          ), deciders AS (
-            SELECT DISTINCT ON (namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name)) id FROM pods
-            ORDER BY namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name), name COLLATE "C"
-          )
-          SELECT 'decider' AS "kind", ${p.namespace} AS "namespace", ${p.name} AS "name", ${p.node} AS "node",
-                 ${p.ownerKind} AS "ownerKind", ${p.ownerName} AS "ownerName",
-                 ${p.nodeSelector} AS "nodeSelector", ${p.tolerations} AS "tolerations",
-                 ${p.requiredNodeAffinity} AS "requiredNodeAffinity", NULL::int AS "total"
-          FROM ${p} WHERE ${p.id} IN (SELECT id FROM deciders)
-          UNION ALL
-          (SELECT 'undeclared', namespace, name, node, owner_kind, owner_name, NULL, NULL, NULL, NULL
-           FROM pods WHERE undeclared
-           ORDER BY namespace COLLATE "C", name COLLATE "C" LIMIT ${undeclaredSample})
-          UNION ALL
-          SELECT 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int FROM pods WHERE undeclared`,
-    ),
-    loadDeclaredMapFacts(db, at, ofPorts),
-  ]);
+  const podRows = await rawRows<PortMapPodRow>(
+    db,
+    sql`WITH pods AS MATERIALIZED (
+          SELECT ${p.id} AS id, ${p.namespace} AS namespace, ${p.name} AS name, ${p.node} AS node,
+                 ${p.ownerKind} AS owner_kind, ${p.ownerName} AS owner_name,
+                 ${declaresNoPorts(p.hostNetwork, p.ports)} AS undeclared
+          FROM ${p} WHERE ${p.clusterId} = ${id} AND ${validAt(p, at.asOf)}
+        ), deciders AS (
+          SELECT DISTINCT ON (namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name)) id FROM pods
+          ORDER BY namespace, coalesce(owner_kind, 'Pod'), coalesce(owner_name, name), name COLLATE "C"
+        )
+        SELECT 'decider' AS "kind", ${p.namespace} AS "namespace", ${p.name} AS "name", ${p.node} AS "node",
+               ${p.ownerKind} AS "ownerKind", ${p.ownerName} AS "ownerName",
+               ${p.nodeSelector} AS "nodeSelector", ${p.tolerations} AS "tolerations",
+               ${p.requiredNodeAffinity} AS "requiredNodeAffinity", NULL::int AS "total"
+        FROM ${p} WHERE ${p.id} IN (SELECT id FROM deciders)
+        UNION ALL
+        (SELECT 'undeclared', namespace, name, node, owner_kind, owner_name, NULL, NULL, NULL, NULL
+         FROM pods WHERE undeclared
+         ORDER BY namespace COLLATE "C", name COLLATE "C" LIMIT ${undeclaredSample})
+        UNION ALL
+        SELECT 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)::int FROM pods WHERE undeclared`,
+  );
   const pods = podRows
     .filter((row) => row.kind === "decider")
     .map((row) => ({
@@ -134,16 +116,11 @@ export async function loadPortMapFacts(
       ownerName,
     })),
   };
-  const facts = {
-    nodes,
-    allocations: declared.allocations.length > 0 ? [...allocations, ...declared.allocations] : allocations,
-    pods: declared.pods.length > 0 ? [...pods, ...declared.pods] : pods,
-  } satisfies PortMapFacts;
-  return { ...facts, undeclared };
+  return { pods, undeclared };
 }
 
 /** IngressControllers' declared ports and placements at the instant, as port map facts. */
-async function loadDeclaredMapFacts(
+export async function loadDeclaredMapFacts(
   db: Db,
   at: { cluster: ClusterRow; asOf?: Date | undefined },
   ofPorts: (column: PgColumn) => SQL,

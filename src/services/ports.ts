@@ -2,12 +2,8 @@ import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { clusterNameSchema, protocols } from "../contract/snapshot.js";
 import { clusters, portAllocations } from "../db/schema/index.js";
-import {
-  boundedPortMapPage,
-  buildPortMap,
-  NODE_NAME_SAMPLE,
-  withObservedOnlyEntries,
-} from "../domain/port-map.js";
+import { NODE_NAME_SAMPLE, withObservedOnlyEntries } from "../domain/port-map.js";
+import { heldPortMapPage, nodePageOf, sortedNodeNames } from "../domain/port-map-held.js";
 import { ownerOf } from "../domain/workload.js";
 import { allocationColumns, presentAllocation } from "./allocation-rows.js";
 import { findCluster, selectClusters } from "./cluster-selection.js";
@@ -27,8 +23,14 @@ import { observedOnNode, observedOnPort } from "./listeners.js";
 import { loadNodePorts } from "./node-ports-page.js";
 import { loadObservedCells, presentCell } from "./observed-cells.js";
 import { listenerCountsOnPorts } from "./observed-listeners.js";
-import { loadPortMapFacts } from "./port-map-facts.js";
-import { MAX_PORT_MAP_ROWS, portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
+import { loadHeldPortFacts } from "./port-map-held.js";
+import {
+  encodeRowCursor,
+  MAX_PORT_MAP_ROWS,
+  portMapLimitSchema,
+  portMapPage,
+  rowCursorSchema,
+} from "./port-map-page.js";
 import { requireRetained } from "./retention.js";
 import { isStale } from "./staleness.js";
 import { whoCursorSchema, whoPage, whoWhere } from "./who-page.js";
@@ -92,6 +94,10 @@ function presentUndeclared(p: {
   return { namespace: p.namespace, pod: p.name, node: p.node, owner: ownerOf(p) };
 }
 
+/** Node columns one ports.map answer speaks of by default (the dashboard's grid), and at most. */
+export const DEFAULT_MAP_NODE_PAGE = 24;
+export const MAX_MAP_NODE_PAGE = 100;
+
 export const portMapInput = z
   .object({
     cluster: clusterNameSchema,
@@ -102,6 +108,10 @@ export const portMapInput = z
     cursor: rowCursorSchema.optional(),
     /** the prevCursor of the previous page: the page before it */
     before: rowCursorSchema.optional(),
+    /** node columns per page: each row says which of the page's nodes hold its port and which are free */
+    nodeLimit: z.number().int().min(1).max(MAX_MAP_NODE_PAGE).default(DEFAULT_MAP_NODE_PAGE),
+    /** the nodePage.nextCursor (or prevCursor) of a previous answer: the node page starts after it */
+    nodeCursor: nodeNameSchema.optional(),
     /**
      * also a row (host IP "", `observedOnly: true`) for each port only observed listeners hold: no pod
      * or IngressController declares it, yet a bind of it fails on the nodes listening there
@@ -115,9 +125,11 @@ export const portMapInput = z
 
 /**
  * A page of the cluster's port map, its size independent of the cluster's: at most `limit` rows,
- * each with exact counts and at most NODE_NAME_SAMPLE names per list (WORKLOAD_SAMPLE workloads);
- * likewise the undeclared hostNetwork pods. `totalPorts` counts the whole map's rows, and the
- * cursors lead to the pages after and before this one.
+ * each with exact counts and at most NODE_NAME_SAMPLE names per list (WORKLOAD_SAMPLE workloads),
+ * and for a page of the cluster's nodes (nodeLimit, after nodeCursor) which of them hold the row's port
+ * and which are free for it; likewise the undeclared hostNetwork pods. `totalPorts` counts the whole
+ * map's rows, `nodePage.total` its nodes, and the cursors lead to the pages after and before.
+ * The rows come from the page's holds grouped in SQL (src/services/port-map-held.ts).
  */
 export async function portMap(ctx: ServiceContext, input: z.output<typeof portMapInput>) {
   requireRetained(ctx, "asOf", input.asOf);
@@ -127,34 +139,34 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
     { clusterId: cluster.id, asOf: input.asOf },
     { after: input.cursor, before: input.before, limit: input.limit, observedOnly: input.withObservedOnly },
   );
-  // The undeclared pods come sorted, so the names an answer lists are the first ones on every call.
-  const facts = await loadPortMapFacts(
-    ctx.db,
-    { cluster, asOf: input.asOf },
-    NODE_NAME_SAMPLE,
-    page.keys.map((k) => k.hostPort),
-  );
+  const hostPorts = [...new Set(page.keys.map((k) => k.hostPort))];
+  const [facts, observed] = await Promise.all([
+    // The undeclared pods come sorted, so the names an answer lists are the first ones on every call.
+    loadHeldPortFacts(ctx.db, { cluster, asOf: input.asOf }, hostPorts, NODE_NAME_SAMPLE),
+    listenerCountsOnPorts(ctx.db, { clusterId: cluster.id, asOf: input.asOf }, hostPorts),
+  ]);
   const { undeclared } = facts;
-  const bounded = boundedPortMapPage(facts, page.keys);
-  const observed = await listenerCountsOnPorts(
-    ctx.db,
-    { clusterId: cluster.id, asOf: input.asOf },
-    page.keys.map((k) => k.hostPort),
-  );
+  const nodePage = nodePageOf(sortedNodeNames(facts.nodes), input.nodeCursor, input.nodeLimit);
+  const bounded = heldPortMapPage(facts, page.keys, nodePage.names);
+  const cells = new Map(bounded.ports.map((row) => [encodeRowCursor(row), row.pageNodes]));
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
     stale: isStale(ctx, cluster),
     nodes: facts.nodes.length,
-    ...bounded,
+    schedulableNodes: bounded.schedulableNodes,
     // What nodes were seen listening on each row's port (null: nothing observed), beside the holds.
     ports: withObservedOnlyEntries(bounded.ports, page.keys).map((row) => ({
       ...row,
+      // an observed-only row is held nowhere and free nowhere
+      pageNodes: cells.get(encodeRowCursor(row)) ?? { held: [], free: [] },
       observedListeners: observed.get(`${row.hostPort}/${row.protocol}`) ?? null,
     })),
     totalPorts: page.total,
     nextCursor: page.nextCursor,
     prevCursor: page.prevCursor,
+    /** the node columns of this answer: `pageNodes` of each row speaks of these */
+    nodePage,
     undeclaredHostNetworkPodCount: undeclared.count,
     undeclaredHostNetworkPods: undeclared.pods.map(presentUndeclared),
   };
@@ -213,11 +225,11 @@ export const freeNodesInput = z.object({
 export async function freeNodes(ctx: ServiceContext, input: z.output<typeof freeNodesInput>) {
   requireRetained(ctx, "asOf", input.asOf);
   const cluster = await findCluster(ctx.db, input.cluster, { asOf: input.asOf });
-  // Only the port's allocations: a row's free nodes depend on nothing else.
-  const facts = await loadPortMapFacts(ctx.db, { cluster, asOf: input.asOf }, 0, [input.hostPort]);
-  const row = buildPortMap(facts).rows.find(
-    (r) => r.protocol === input.protocol && r.hostPort === input.hostPort && r.hostIP === input.hostIP,
-  );
+  // Only the port's holds: a row's free nodes depend on nothing else.
+  const key = { hostPort: input.hostPort, protocol: input.protocol, hostIP: input.hostIP };
+  const facts = await loadHeldPortFacts(ctx.db, { cluster, asOf: input.asOf }, [input.hostPort], 0);
+  // Every free node (no sample): this answer pages them itself.
+  const [row] = heldPortMapPage(facts, [key], [], Number.MAX_SAFE_INTEGER).ports;
   if (!row) {
     throw notFound(
       `a holder of ${input.hostPort}/${input.protocol} on ${input.hostIP} in cluster "${cluster.name}"`,
@@ -231,7 +243,7 @@ export async function freeNodes(ctx: ServiceContext, input: z.output<typeof free
   return {
     cluster: cluster.name,
     asOf: viewInstant(cluster, input.asOf),
-    freeCount: row.freeNodes.length,
+    freeCount: row.freeCount,
     nodes: page,
     nextCursor: rest.length > input.limit ? (page[page.length - 1] ?? null) : null,
   };

@@ -1,12 +1,8 @@
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { observedPortKey, observedPortSummaries } from "../domain/observed-ports.js";
-import {
-  boundedPortMapPage,
-  NODE_NAME_SAMPLE,
-  type PortRowKey,
-  withObservedOnlyEntries,
-} from "../domain/port-map.js";
+import { NODE_NAME_SAMPLE, type PortRowKey, withObservedOnlyEntries } from "../domain/port-map.js";
+import { heldPortMapPage } from "../domain/port-map-held.js";
 import { type ClusterPortMap, observedOnPort } from "../domain/port-report-content.js";
 import { type ReportFormat, renderPortReport } from "../render/port-report.js";
 import { type ClusterRow, findCluster, selectClusterPage } from "./cluster-selection.js";
@@ -16,7 +12,7 @@ import { ingressControllersAt } from "./ingress-controllers-at.js";
 import { instantSchema } from "./inputs.js";
 import { loadObservedCells } from "./observed-cells.js";
 import { listenerCountsOnPorts } from "./observed-listeners.js";
-import { loadPortMapFacts } from "./port-map-facts.js";
+import { loadHeldPortFacts } from "./port-map-held.js";
 import { portMapLimitSchema, portMapPage, rowCursorSchema } from "./port-map-page.js";
 import { requireRetained } from "./retention.js";
 import { isStale } from "./staleness.js";
@@ -84,14 +80,16 @@ async function clusterMap(
   const ports = page.keys.map((k) => k.hostPort);
   const at = { clusterId: cluster.id, asOf };
   const [facts, controllers, counts, observed] = await Promise.all([
-    loadPortMapFacts(ctx.db, { cluster, asOf }, 0, ports),
+    loadHeldPortFacts(ctx.db, { cluster, asOf }, [...new Set(ports)], 0),
     // The cluster's IngressControllers head its section: on its first page only.
     continued ? [] : ingressControllersAt(ctx.db, cluster.id, asOf),
     listenerCountsOnPorts(ctx.db, at, ports),
     loadObservedCells(ctx.db, { ...at, ports }, MAX_REPORT_LISTENERS),
   ]);
   const summaries = observedPortSummaries(observed.cells);
-  const bounded = boundedPortMapPage(facts, page.keys, NODE_NAME_SAMPLE);
+  // A document has no node page: its rows list the first holders and free nodes by name.
+  const built = heldPortMapPage(facts, page.keys, [], NODE_NAME_SAMPLE);
+  const bounded = { ...built, ports: built.ports.map(({ pageNodes: _, ...entry }) => entry) };
   const map = {
     cluster: cluster.name,
     asOf: viewInstant(cluster, asOf),

@@ -1,15 +1,16 @@
 /**
- * The port map read narrowly (loadPortMapFacts: the lowest-named pod of each workload, the
- * allocations' map columns, undeclared hostNetwork pods counted and sampled in SQL) answers exactly
- * what the map over the whole ClusterView answers, now and as of past instants.
+ * The port map read narrowly (loadHeldPortFacts: the lowest-named pod of each workload, the holds
+ * grouped per key and workload in SQL, undeclared hostNetwork pods counted and sampled in SQL) answers
+ * exactly what the map over the whole ClusterView answers, now and as of past instants.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Protocol, SnapshotInput } from "../../src/contract/snapshot.js";
-import { boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../../src/domain/port-map.js";
+import { boundedEntry, boundedPortMap, buildPortMap, NODE_NAME_SAMPLE } from "../../src/domain/port-map.js";
+import { heldPortMapPage } from "../../src/domain/port-map-held.js";
 import { ownerOf } from "../../src/domain/workload.js";
 import { findCluster } from "../../src/services/cluster-selection.js";
 import { loadClusterView } from "../../src/services/cluster-view.js";
-import { loadPortMapFacts } from "../../src/services/port-map-facts.js";
+import { loadHeldPortFacts } from "../../src/services/port-map-held.js";
 import { generatedSnapshot } from "../fixtures/generated-fleet.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
@@ -101,11 +102,18 @@ describe("the narrow port map", () => {
   for (const asOf of INSTANTS) {
     it(`equals buildPortMap over the whole ClusterView ${label(asOf)}`, async () => {
       const { cluster, view } = await mapOverWholeView(asOf);
-      const facts = await loadPortMapFacts(h.database.db, { cluster, asOf }, NODE_NAME_SAMPLE);
+      const whole = buildPortMap(view);
+      const ports = [...new Set(whole.rows.map((r) => r.hostPort))];
+      const facts = await loadHeldPortFacts(h.database.db, { cluster, asOf }, ports, NODE_NAME_SAMPLE);
       expect(facts.pods.length).toBeLessThan(view.pods.length);
-      const map = buildPortMap(facts);
-      expect(map).toEqual(buildPortMap(view));
-      expect(map.rows.some((r) => r.freeNodes.length > 0)).toBe(true);
+      // Every name: no sample cuts the lists the comparison reads.
+      const all = Number.MAX_SAFE_INTEGER;
+      const map = heldPortMapPage(facts, whole.rows, [], all);
+      expect(map.ports.map(({ pageNodes: _, ...row }) => row)).toEqual(
+        whole.rows.map((r) => boundedEntry(r, all)),
+      );
+      expect(map.schedulableNodes).toBe(whole.schedulableNodes.length);
+      expect(whole.rows.some((r) => r.freeNodes.length > 0)).toBe(true);
     });
 
     it(`answers ports.map as the whole view does ${label(asOf)}`, async () => {
