@@ -40,4 +40,5 @@ button,input,select{font:inherit;padding:3px 8px}
 .grid th.node .node-state{display:block;writing-mode:horizontal-tb;transform:none;font-size:10px;font-weight:600;color:#8a5300;background:#fef3d6;border-radius:3px;padding:0 2px;margin-top:2px}
 .row-kind{color:#1d4f91;font-weight:600}.grid-sample{font-weight:600;color:#4a5563}
 .legend h4{font-size:12px;margin:8px 0 3px;color:#4a5563}
+.grid td.pending{min-width:9em}
 `;

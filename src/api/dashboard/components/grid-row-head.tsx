@@ -17,43 +17,57 @@ import {
   pendingFor,
   type RowHolders,
   type RowRole,
+  type RowWorkload,
   STATIC_FREE_TITLE,
 } from "./grid-rows.js";
 
-/** Who holds the row, worded by what the holders are. */
+/** Pending pods of one workload (a Pending pod names its owner as the workload does). */
+const pendingOf = (w: RowWorkload, pending: readonly ConflictItem[]) =>
+  pending.filter((p) => p.namespace === w.namespace && p.owner?.kind === w.kind && p.owner.name === w.name)
+    .length;
+
+/** One holder, worded by what it is: a static pod by its node, a DaemonSet by where it runs. */
+function Holder(props: { w: RowWorkload; clusterNodes: number; pending: readonly ConflictItem[] }) {
+  const { w } = props;
+  // ports.map names a static pod's workload by its owner, the Node: the pod runs there and only there.
+  if (w.kind === "Node")
+    return (
+      <div
+        class="row-kind"
+        title={`a static pod in ${w.namespace}, run by ${w.name}'s kubelet from a manifest`}
+      >
+        {`static pod on ${w.name}`}
+      </div>
+    );
+  return (
+    <>
+      <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
+      {w.kind === "DaemonSet" ? (
+        <div title={DAEMONSET_FREE_TITLE}>
+          <div class="row-kind">{DAEMONSET_KIND}</div>
+          <div class="muted">{daemonSetText(w.pods, props.clusterNodes, pendingOf(w, props.pending))}</div>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/** Who holds the row, worded by what the holders are, and a workload row's eligible nodes. */
 function HeldBy(props: {
   row: PortRow;
   role: RowRole;
   split: RowHolders;
   clusterNodes: number;
-  /** pending pods wanting the row's port */
-  pending: number;
+  pending: readonly ConflictItem[];
 }) {
   const { row, role, split } = props;
-  if (role === "static") {
-    // ports.map names a static pod's workload by its owner, the Node: the pod runs there and only there.
-    return (
-      <>
-        {split.pods.map((w) => (
-          <div class="row-kind" title={`a static pod in ${w.namespace}, run by ${w.name}'s kubelet`}>
-            {`static pod on ${w.name}`}
-          </div>
-        ))}
-        <div class="muted">not schedulable elsewhere</div>
-      </>
-    );
-  }
   return (
     <>
       {split.pods.map((w) => (
-        <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
+        <Holder w={w} clusterNodes={props.clusterNodes} pending={props.pending} />
       ))}
-      {role === "daemonset" ? (
-        <div title={DAEMONSET_FREE_TITLE}>
-          <div class="row-kind">{DAEMONSET_KIND}</div>
-          <div class="muted">{daemonSetText(row, props.clusterNodes, props.pending)}</div>
-        </div>
-      ) : role === "workload" ? (
+      {role === "static" ? <div class="muted">not schedulable elsewhere</div> : null}
+      {role === "workload" ? (
         <div class="muted" title={ELIGIBLE_TITLE}>
           {eligibleText(row, props.clusterNodes)}
         </div>
@@ -107,7 +121,7 @@ export function PortRowHead(props: {
       </th>
       <td class="wrap">
         {role === "observed" ? <div class="status status-observed">observed only</div> : null}
-        <HeldBy row={row} role={role} split={split} clusterNodes={props.map.nodes} pending={pending.length} />
+        <HeldBy row={row} role={role} split={split} clusterNodes={props.map.nodes} pending={pending} />
         {row.observedListeners ? (
           <div class="muted">{`listening on ${row.observedListeners.nodes} observed node${row.observedListeners.nodes === 1 ? "" : "s"}`}</div>
         ) : null}

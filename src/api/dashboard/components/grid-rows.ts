@@ -11,7 +11,7 @@ export type ConflictItem = Awaited<ReturnType<DashboardCaller["conflicts"]["list
 
 /** ports.map lists an IngressController's declared ports as a workload of that kind, holding no pod. */
 const DECLARING_KIND = "IngressController";
-type RowWorkload = PortRow["workloads"][number];
+export type RowWorkload = PortRow["workloads"][number];
 export interface RowHolders {
   pods: RowWorkload[];
   declared: RowWorkload[];
@@ -72,12 +72,12 @@ export function eligibleText(row: PortRow, clusterNodes: number): string {
 export const DAEMONSET_KIND = "DaemonSet · on every eligible node";
 
 /**
- * Where a DaemonSet row runs: on how many of the cluster's nodes. Its eligible count is not used: the
- * DaemonSet controller pins each pod to its node (required affinity on metadata.name), so the map
- * judges the row by one pod and counts the one node it is pinned to.
+ * Where a DaemonSet runs: on how many of the cluster's nodes, and its pods still pending. Its eligible
+ * count is not used: the DaemonSet controller pins each pod to its node (required affinity on
+ * metadata.name), so the map judges the row by one pod and counts the one node it is pinned to.
  */
-export const daemonSetText = (row: PortRow, clusterNodes: number, pending: number): string =>
-  `runs on ${row.heldCount} of the cluster's ${nodesWord(clusterNodes)}${pending > 0 ? `; ${pending} pending` : ""}`;
+export const daemonSetText = (pods: number, clusterNodes: number, pending: number): string =>
+  `runs on ${pods} of the cluster's ${nodesWord(clusterNodes)}${pending > 0 ? `; ${pending} pending` : ""}`;
 
 export const DAEMONSET_FREE_TITLE =
   "A DaemonSet runs one pod on each eligible node: it needs no free node, so no free count is shown. Pods that cannot start are listed as pending.";
