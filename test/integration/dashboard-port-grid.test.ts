@@ -140,6 +140,7 @@ describe("the port grid's legend, names and wording", () => {
       'title="w07: cordoned, takes no new pods"><span>w07</span><span class="node-state">cordoned</span>',
     );
     expect(html).toContain("on 40 nodes, 39 schedulable (w07 cordoned)");
+    expect(row(html, "80/TCP")).toContain('title="w07: cordoned, takes no new pods, so not eligible">–</td>');
   });
 
   it("words a DaemonSet row by what it is: no red Free 0, where it runs, its pending pod flagged", async () => {

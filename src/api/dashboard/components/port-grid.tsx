@@ -128,6 +128,8 @@ function Cell(props: {
   /** some shown node sends listener reports: the others are marked not observed */
   listening: boolean;
   role: RowRole;
+  /** the node's column mark when it takes no new pods: "cordoned", "NotReady" */
+  state: string | undefined;
 }) {
   const { row, node, holders, observed } = props;
   const { pods, declared } = props.split;
@@ -226,7 +228,7 @@ function Cell(props: {
   return (
     <td
       class={`cell-none${risk}${unobserved ? " cell-unobserved" : ""}`}
-      title={`not eligible for the holders, or another allocation is in the way${unobserved ? `; ${NOT_OBSERVED_TITLE}` : ""}`}
+      title={`${node}: ${props.state ? `${props.state}, takes no new pods, so not eligible` : "not eligible for the holders, or another allocation is in the way"}${unobserved ? `; ${NOT_OBSERVED_TITLE}` : ""}`}
     >
       {mark ?? "–"}
     </td>
@@ -346,6 +348,7 @@ export function PortGrid(props: {
                       observed={observed}
                       listening={listening}
                       role={role}
+                      state={unschedulable.get(node)}
                     />
                   ))}
                 </tr>
