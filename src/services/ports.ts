@@ -169,10 +169,21 @@ export async function portMap(ctx: ServiceContext, input: z.output<typeof portMa
     nodePage,
     undeclaredHostNetworkPodCount: undeclared.count,
     undeclaredHostNetworkPods: undeclared.pods.map(presentUndeclared),
+    // Why `schedulableNodes` is short of `nodes`: the grid marks these columns (cordoned, NotReady).
+    unschedulableNodes: unschedulableSample(facts.nodes),
   };
 }
 
-/** Node columns one ports.mapListeners call covers: a page of the grid's (12), with room to spare. */
+/** The first NODE_NAME_SAMPLE nodes by name no new pod goes to, each with why (`nodes - schedulableNodes` counts them all). */
+function unschedulableSample(nodes: readonly { name: string; ready: boolean; unschedulable: boolean }[]) {
+  return nodes
+    .filter((n) => n.unschedulable || !n.ready)
+    .map((n) => ({ name: n.name, cordoned: n.unschedulable, ready: n.ready }))
+    .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
+    .slice(0, NODE_NAME_SAMPLE);
+}
+
+/** Node columns one ports.mapListeners call covers: a page of the grid's (24), with room to spare. */
 export const MAX_MAP_LISTENER_NODES = 50;
 /** Listeners one ports.mapListeners answer carries; past it `truncated` says so. */
 export const MAX_MAP_LISTENERS = 5000;

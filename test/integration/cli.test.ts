@@ -62,7 +62,7 @@ describe("portolan CLI against a running server", () => {
       /80\/TCP\s+0\.0\.0\.0\s+openshift-ingress\/router-default \(Deployment, 3\)\s+all 3 eligible\s+0/,
     );
     expect(map.out).toMatch(
-      /9090\/TCP\s+0\.0\.0\.0\s+monitoring\/monitoring-proxy \(Deployment, 1\)\s+1 of 3 eligible: worker-1\s+2: worker-2, worker-3/,
+      /9090\/TCP\s+0\.0\.0\.0\s+monitoring\/monitoring-proxy \(Deployment, 1\)\s+1: worker-1; 3 of 3 nodes eligible\s+2: worker-2, worker-3/,
     );
 
     const freeFor9090 = await cli("ports", "free", "prod-eu-1", "9090", "--token", ADMIN);
@@ -78,7 +78,7 @@ describe("portolan CLI against a running server", () => {
     const after = await cli("ports", "map", "prod-eu-1", "--token", ADMIN);
     expect(after.out).not.toMatch(/all 3 eligible/);
     expect(after.out).toMatch(
-      /80\/TCP\s+0\.0\.0\.0\s+\S+ \(Deployment, 3\)\s+3 \(2 eligible\): worker-1, worker-2, worker-3/,
+      /80\/TCP\s+0\.0\.0\.0\s+\S+ \(Deployment, 3\)\s+3: worker-1, worker-2, worker-3; 2 of 3 nodes eligible \(worker-3 cordoned\)/,
     );
   });
 

@@ -122,6 +122,47 @@ interface PageOptions {
 const nextPageHint = (command: string, shown: number, total: number, next: string | null) =>
   next === null ? [] : [`\n${shown} of ${total} shown; the next page: ${command} --cursor '${next}'`];
 
+type MapAnswer = Awaited<ReturnType<CliContext["client"]["ports"]["map"]["query"]>>;
+type MapRow = MapAnswer["ports"][number];
+type MapNodeState = MapAnswer["unschedulableNodes"][number];
+
+/**
+ * DaemonSets and static pods (owner Node) hold the rows only they hold: their pods are pinned to their
+ * nodes, so the row's eligible and free counts (judged by one pinned pod) say nothing of them.
+ */
+const pinnedKind = (p: MapRow) => {
+  const kinds = new Set(p.workloads.map((w) => w.kind));
+  return kinds.size === 1
+    ? [...kinds][0] === "DaemonSet"
+      ? "DaemonSet"
+      : [...kinds][0] === "Node"
+        ? "static pods"
+        : null
+    : null;
+};
+const pinned = (p: MapRow) => pinnedKind(p) !== null;
+
+/**
+ * Where a row is held, worded so that no count reads as an error: "all N eligible" only when the
+ * holders are exactly the eligible nodes (the report's rule); else the holders, then how many of the
+ * cluster's nodes are eligible (cordoned or NotReady holders are not).
+ */
+function heldOnCell(p: MapRow, answer: { nodes: number; unschedulableNodes: MapNodeState[] }): string {
+  const kind = pinnedKind(p);
+  const holders = shortList(p.nodes, 4, p.heldCount);
+  if (kind === "DaemonSet") return `DaemonSet on ${p.heldCount} of ${answer.nodes} nodes: ${holders}`;
+  if (kind) return `static pods, each on its node: ${holders}`;
+  if (p.freeCount === 0 && p.heldCount === p.eligibleNodes && p.eligibleNodes > 0)
+    return `all ${p.eligibleNodes} eligible`;
+  const out = answer.unschedulableNodes
+    .filter((n) => p.nodes.includes(n.name))
+    .map(
+      (n) =>
+        `${n.name} ${[n.cordoned ? "cordoned" : "", n.ready ? "" : "NotReady"].filter(Boolean).join(", ")}`,
+    );
+  return `${p.heldCount}: ${holders}; ${p.eligibleNodes} of ${answer.nodes} nodes eligible${out.length > 0 ? ` (${out.join(", ")})` : ""}`;
+}
+
 async function map(ctx: CliContext, cluster: string, options: PageOptions): Promise<number> {
   const answer = await ctx.client.ports.map.query({
     cluster,
@@ -145,14 +186,10 @@ async function map(ctx: CliContext, cluster: string, options: PageOptions): Prom
           `${p.hostPort}/${p.protocol}`,
           p.hostIP,
           p.workloads.map((w) => `${w.namespace}/${w.name} (${w.kind}, ${w.pods})`).join("; "),
-          // "all N eligible" only when the holders are exactly the eligible nodes (the report's rule):
-          // cordoned or NotReady holders are not eligible, so they are listed instead.
-          p.freeCount === 0 && p.heldCount === p.eligibleNodes && p.eligibleNodes > 0
-            ? `all ${p.eligibleNodes} eligible`
-            : p.heldCount <= p.eligibleNodes
-              ? `${p.heldCount} of ${p.eligibleNodes} eligible: ${shortList(p.nodes, 4, p.heldCount)}`
-              : `${p.heldCount} (${p.eligibleNodes} eligible): ${shortList(p.nodes, 4, p.heldCount)}`,
-          `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3, p.freeCount)}` : ""}`,
+          heldOnCell(p, answer),
+          pinned(p)
+            ? "n/a"
+            : `${p.freeCount}${p.freeCount > 0 ? `: ${shortList(p.freeNodes, 3, p.freeCount)}` : ""}`,
         ]),
       ),
     );

@@ -45,4 +45,10 @@ form.inline-form{display:grid;gap:2px}.inline-form input,.inline-form select{wid
 .inline-form{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;margin:0 0 12px}
 button,input,select{font:inherit;padding:3px 8px}
 .chart-canvas{min-height:240px}figcaption{font-weight:600;margin-bottom:6px}
+/* port grid */
+.cell-static{background:#e6e0f5}
+.grid th.node .node-state{display:block;writing-mode:horizontal-tb;transform:none;font-size:10px;font-weight:600;color:#8a5300;background:#fef3d6;border-radius:3px;padding:0 2px;margin-top:2px}
+.row-kind{color:#1d4f91;font-weight:600}.grid-sample{font-weight:600;color:#4a5563}
+.legend h4{font-size:12px;margin:8px 0 3px;color:#4a5563}
+.grid td.pending{min-width:9em}
 `;

@@ -9,19 +9,35 @@
 import type { DashboardCaller } from "../session.js";
 import { link } from "../url-state.js";
 import { asOfParam, type View } from "../view.js";
+import { GridLegend } from "./grid-legend.js";
+import { PortRowHead } from "./grid-row-head.js";
+import {
+  type ConflictItem,
+  clusterNodesText,
+  ELIGIBLE_TITLE,
+  holdersOf,
+  isCapped,
+  nodeStateText,
+  type PortMapAnswer,
+  type PortRow,
+  type RowHolders,
+  type RowRole,
+  rowRole,
+} from "./grid-rows.js";
 
-export type PortMapAnswer = Awaited<ReturnType<DashboardCaller["ports"]["map"]>>;
+export type { ConflictItem, PortMapAnswer } from "./grid-rows.js";
 export type ObservedAnswer = Awaited<ReturnType<DashboardCaller["ports"]["mapListeners"]>>;
 type ObservedCell = ObservedAnswer["cells"][number];
-export type ConflictItem = Awaited<ReturnType<DashboardCaller["conflicts"]["list"]>>["items"][number];
-type PortRow = PortMapAnswer["ports"][number];
 /** per shared row (rowKey), the holding workload's name by node */
 export type Holders = ReadonlyMap<string, ReadonlyMap<string, string>>;
 export const rowKey = (row: Pick<PortRow, "protocol" | "hostPort" | "hostIP">) =>
   `${row.protocol}/${row.hostPort}/${row.hostIP}`;
 
-/** node columns per page: what fits beside the port columns on a 1366-pixel screen */
-export const NODES_PER_PAGE = 12;
+/**
+ * node columns per page: a typical small cluster's nodes on one page; past what a 1366-pixel screen
+ * shows, the grid scrolls sideways in its container (ports.mapListeners takes up to 50 nodes)
+ */
+export const NODES_PER_PAGE = 24;
 
 const byName = new Intl.Collator().compare;
 
@@ -103,20 +119,6 @@ function ObservedMark(props: { cell: ObservedCell; row: PortRow; node: string })
 const NOT_OBSERVED_TITLE =
   "not observed: this node sends no listener report, so what it listens on is unknown";
 
-/** ports.map lists an IngressController's declared ports as a workload of that kind, holding no pod. */
-const DECLARING_KIND = "IngressController";
-type RowWorkload = PortRow["workloads"][number];
-interface RowHolders {
-  pods: RowWorkload[];
-  declared: RowWorkload[];
-}
-const holdersOf = (row: PortRow): RowHolders => ({
-  pods: row.workloads.filter((w) => w.kind !== DECLARING_KIND),
-  declared: row.workloads.filter((w) => w.kind === DECLARING_KIND),
-});
-
-const isCapped = (row: PortRow) => row.heldCount > row.nodes.length || row.freeCount > row.freeNodes.length;
-
 function Cell(props: {
   row: PortRow;
   split: RowHolders;
@@ -125,6 +127,9 @@ function Cell(props: {
   observed: Observed;
   /** some shown node sends listener reports: the others are marked not observed */
   listening: boolean;
+  role: RowRole;
+  /** the node's column mark when it takes no new pods: "cordoned", "NotReady" */
+  state: string | undefined;
 }) {
   const { row, node, holders, observed } = props;
   const { pods, declared } = props.split;
@@ -149,7 +154,9 @@ function Cell(props: {
   }
   if (row.nodes.includes(node)) {
     const holder =
-      pods.length === 1 && declared.length === 0 ? pods[0]?.name : holders.get(rowKey(row))?.get(node);
+      pods.length === 1 && declared.length === 0 && props.role !== "static"
+        ? pods[0]?.name
+        : holders.get(rowKey(row))?.get(node);
     // ports.who names pod holders only: a node it does not name holds the port by declaration.
     if (holder === undefined && declared.length > 0) {
       const names = declared.map((w) => `${w.namespace}/${w.name}`).join(", ");
@@ -163,10 +170,11 @@ function Cell(props: {
         </td>
       );
     }
+    const what = props.role === "static" ? "static pod " : "";
     return (
       <td
-        class={`cell-held${risk}`}
-        title={`${node}: ${holder ?? "held"} holds ${row.hostPort}/${row.protocol}`}
+        class={`cell-held${props.role === "static" ? " cell-static" : ""}${risk}`}
+        title={`${node}: ${what}${holder ?? "held"} holds ${row.hostPort}/${row.protocol}`}
       >
         {holder ?? "held"}
         {mark ? " " : ""}
@@ -174,6 +182,16 @@ function Cell(props: {
       </td>
     );
   }
+  // A static pod runs where its manifest is: the scheduler's "free" elsewhere is no place for it.
+  if (props.role === "static" && !isCapped(row))
+    return (
+      <td
+        class={`cell-none${risk}${unobserved ? " cell-unobserved" : ""}`}
+        title={`${node}: no static pod of ${row.hostPort}/${row.protocol} here; a static pod is bound to its own node, not scheduled elsewhere`}
+      >
+        {mark ?? "–"}
+      </td>
+    );
   if (row.freeNodes.includes(node)) {
     if (unobserved)
       return (
@@ -210,16 +228,12 @@ function Cell(props: {
   return (
     <td
       class={`cell-none${risk}${unobserved ? " cell-unobserved" : ""}`}
-      title={`not eligible for the holders, or another allocation is in the way${unobserved ? `; ${NOT_OBSERVED_TITLE}` : ""}`}
+      title={`${node}: ${props.state ? `${props.state}, takes no new pods, so not eligible` : "not eligible for the holders, or another allocation is in the way"}${unobserved ? `; ${NOT_OBSERVED_TITLE}` : ""}`}
     >
       {mark ?? "–"}
     </td>
   );
 }
-
-/** Pending pods that want the row's port: the scheduler found no node with it free. */
-const pendingFor = (row: PortRow, pending: readonly ConflictItem[]) =>
-  pending.filter((p) => p.ports.some((q) => q.hostPort === row.hostPort && q.protocol === row.protocol));
 
 export function PortGrid(props: {
   view: View;
@@ -239,21 +253,25 @@ export function PortGrid(props: {
     link(view.path, { ...kept, ...asOfParam(view), ...cursor });
   const first = map.ports[0];
   const last = map.ports[map.ports.length - 1];
+  const from = shown.length === 0 ? 0 : (page - 1) * NODES_PER_PAGE + 1;
+  const unschedulable = new Map(map.unschedulableNodes.map((n) => [n.name, nodeStateText(n)]));
   return (
     <section aria-labelledby="grid-heading">
       <h2 id="grid-heading">Port map</h2>
       <p>
-        {`${map.totalPorts} host ports${map.ports.some((r) => r.observedOnly) ? " (observed-only ones included)" : ""} on ${map.nodes} nodes (${map.schedulableNodes} schedulable). `}
+        {`${map.totalPorts} host ports${map.ports.some((r) => r.observedOnly) ? " (observed-only ones included)" : ""} on ${clusterNodesText(map)}. `}
         {first && last
           ? `This page: ${map.ports.length} of them, ${first.hostPort}/${first.protocol} to ${last.hostPort}/${last.protocol}. `
           : ""}
         {map.prevCursor ? <a href={portsLink({ before: map.prevCursor })}>Previous ports</a> : null}{" "}
         {map.nextCursor ? <a href={portsLink({ after: map.nextCursor })}>Next ports</a> : null}
       </p>
-      <p>
-        {`Nodes ${shown.length === 0 ? 0 : (page - 1) * NODES_PER_PAGE + 1}–${(page - 1) * NODES_PER_PAGE + shown.length} of the ${nodes.length} named on this page. `}
-        {page > 1 ? <a href={pageLink(page - 1)}>Previous nodes</a> : null}{" "}
-        {page < pages ? <a href={pageLink(page + 1)}>Next nodes</a> : null}
+      <p class="grid-pager">
+        <strong>{`Nodes ${from}–${from === 0 ? 0 : from + shown.length - 1} of ${nodes.length}`}</strong>
+        {pages > 1 ? ` (page ${page} of ${pages}, ${NODES_PER_PAGE} node columns a page). ` : ". "}
+        {page > 1 ? <a href={pageLink(page - 1)}>← Previous nodes</a> : null}{" "}
+        {page < pages ? <a href={pageLink(page + 1)}>Next nodes →</a> : null}{" "}
+        <a href="#grid-legend">What the cells and numbers mean</a>
       </p>
       {map.ports.some(isCapped) ? (
         <p class="notice notice-info">
@@ -278,95 +296,49 @@ export function PortGrid(props: {
             <tr>
               <th scope="col">Port</th>
               <th scope="col">Held by</th>
-              <th scope="col" class="num">
+              <th scope="col" class="num" title="nodes where the port is held, by pods or declared">
                 Held
               </th>
-              <th scope="col" class="num">
+              <th scope="col" class="num" title={ELIGIBLE_TITLE}>
                 Free
               </th>
               <th scope="col">Pending</th>
               {/* A HostNetwork IngressController holds its ports on every node it selects, pods or not. */}
               <th scope="col">Declared by</th>
-              {shown.map((node) => (
-                <th scope="col" class="node">
-                  <span>{node}</span>
-                  {listening && !observed.observedNodes.has(node) ? (
-                    <span class="unobs" title={NOT_OBSERVED_TITLE}>
-                      n/o
-                    </span>
-                  ) : null}
-                </th>
-              ))}
+              {shown.map((node) => {
+                const state = unschedulable.get(node);
+                return (
+                  <th
+                    scope="col"
+                    class="node"
+                    title={`${node}${state ? `: ${state}, takes no new pods` : ""}`}
+                  >
+                    <span>{node}</span>
+                    {state ? <span class="node-state">{state}</span> : null}
+                    {listening && !observed.observedNodes.has(node) ? (
+                      <span class="unobs" title={NOT_OBSERVED_TITLE}>
+                        n/o
+                      </span>
+                    ) : null}
+                  </th>
+                );
+              })}
             </tr>
           </thead>
           <tbody>
             {map.ports.map((row) => {
-              const pending = props.pending ? pendingFor(row, props.pending) : [];
               const split = holdersOf(row);
+              const role = rowRole(row);
               return (
                 <tr>
-                  <th scope="row">
-                    <a
-                      href={link("/ports", {
-                        port: row.hostPort,
-                        protocol: row.protocol,
-                        ...asOfParam(view),
-                      })}
-                    >
-                      {`${row.hostPort}/${row.protocol}`}
-                    </a>
-                    {row.hostIP === "0.0.0.0" || row.hostIP === "" ? null : (
-                      <span class="muted">{` ${row.hostIP}`}</span>
-                    )}
-                  </th>
-                  <td class="wrap">
-                    {row.observedOnly ? <div class="status status-observed">observed only</div> : null}
-                    {split.pods.map((w) => (
-                      <div>{`${w.namespace}/${w.name} (${w.kind}, ${w.pods})`}</div>
-                    ))}
-                    {row.observedListeners ? (
-                      <div class="muted">{`listening on ${row.observedListeners.nodes} observed node${row.observedListeners.nodes === 1 ? "" : "s"}`}</div>
-                    ) : null}
-                  </td>
-                  {row.observedOnly ? (
-                    // No holder: nothing is held by declaration, and free slots are a holder's.
-                    <>
-                      <td class="num muted">–</td>
-                      <td class="num muted">–</td>
-                    </>
-                  ) : (
-                    <>
-                      <td class="num">{row.heldCount}</td>
-                      <td
-                        class={`num ${row.freeCount === 0 ? "status-none" : row.freeCount === 1 ? "status-low" : ""}`}
-                      >
-                        {row.freeCount}
-                      </td>
-                    </>
-                  )}
-                  <td class="pending">
-                    {props.pending === null ? (
-                      <span class="muted">now only</span>
-                    ) : pending.length === 0 ? (
-                      <span class="muted">–</span>
-                    ) : (
-                      pending.map((p) => (
-                        <div
-                          class="status status-none"
-                          title={`${p.namespace}/${p.pod}`}
-                        >{`pending ${p.pod}`}</div>
-                      ))
-                    )}
-                  </td>
-                  <td class="wrap">
-                    {split.declared.length === 0 ? (
-                      <span class="muted">–</span>
-                    ) : (
-                      split.declared.map((w) => (
-                        <div class="declared">{`IngressController ${w.namespace}/${w.name}`}</div>
-                      ))
-                    )}
-                  </td>
+                  <PortRowHead
+                    view={view}
+                    row={row}
+                    role={role}
+                    split={split}
+                    map={map}
+                    pending={props.pending}
+                  />
                   {shown.map((node) => (
                     <Cell
                       row={row}
@@ -375,6 +347,8 @@ export function PortGrid(props: {
                       holders={props.holders}
                       observed={observed}
                       listening={listening}
+                      role={role}
+                      state={unschedulable.get(node)}
                     />
                   ))}
                 </tr>
@@ -385,74 +359,5 @@ export function PortGrid(props: {
       </div>
       <GridLegend />
     </section>
-  );
-}
-
-/** What each mark of the grid means: declared holds, observed listeners, and what is not known. */
-function GridLegend() {
-  return (
-    <div class="legend">
-      <h3>Legend</h3>
-      <dl>
-        <dt>
-          <span class="cell-held">router</span>
-        </dt>
-        <dd>a pod of that workload holds the port on the node (declared in its spec)</dd>
-        <dt>
-          <span class="cell-declared">declared</span>
-        </dt>
-        <dd>a HostNetwork IngressController declares the port on the node, pods or not</dd>
-        <dt>
-          <span class="cell-free">free</span>
-        </dt>
-        <dd>
-          one more replica of the holders could take the port there; on an observed node nothing listens on it
-          either
-        </dd>
-        <dt>
-          <span class="cell-none">–</span>
-        </dt>
-        <dd>
-          not eligible for the holders, or another allocation is in the way; on an observed-only row:
-          observed, nothing listens on the port
-        </dd>
-        <dt>
-          <span class="cell-unknown">?</span>
-        </dt>
-        <dd>past the 50 nodes a row lists: follow the port's link</dd>
-        <dt>
-          <span class="obs obs-declared">obs</span>
-        </dt>
-        <dd>observed listening: the holder's own socket (a hostNetwork pod on the node declares the port)</dd>
-        <dt>
-          <span class="obs obs-undeclared">obs sshd</span>
-        </dt>
-        <dd>
-          observed listening, declared by no pod on the node (a host service, a kernel socket, another pod's
-          socket), with its process names
-        </dd>
-        <dt>
-          <span class="cell-risk">
-            <span class="obs obs-risk">⚠ sshd</span>
-          </span>
-        </dt>
-        <dd>
-          will crash: a listener no pod declares, on a port a hostNetwork workload holds elsewhere; the
-          scheduler counts the node free, so a replica placed there starts, fails its bind (EADDRINUSE) and
-          crash-loops
-        </dd>
-        <dt>
-          <span class="status status-observed">observed only</span>
-        </dt>
-        <dd>
-          a port no pod and no IngressController declares, which nodes listen on. Loopback-only listeners are
-          listed too: a wildcard bind of the port (0.0.0.0) fails on them
-        </dd>
-        <dt>
-          <span class="unobs">n/o</span>
-        </dt>
-        <dd>not observed: the node sends no listener report, so "free" there is the scheduler's view only</dd>
-      </dl>
-    </div>
   );
 }

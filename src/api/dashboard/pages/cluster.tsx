@@ -92,7 +92,8 @@ const HOLDERS_PER_SHARED_PORT = 1000;
 
 /**
  * Which workload holds a port on which node, for the rows several workloads share (ports.map names the
- * workloads of a row, not who is where): one ports.who page per such row, usually none or a few.
+ * workloads of a row, not who is where), and which static pod: one ports.who page per such row, usually
+ * a few (the control plane's ports).
  */
 async function sharedPortHolders(
   caller: DashboardCaller,
@@ -101,7 +102,10 @@ async function sharedPortHolders(
   rows: readonly PortMapAnswer["ports"][number][],
 ): Promise<Holders> {
   const holders = new Map<string, ReadonlyMap<string, string>>();
-  for (const row of rows.filter((r) => r.workloads.length > 1)) {
+  // A static pod's row names its owner, the Node: ports.who names the pod.
+  for (const row of rows.filter(
+    (r) => r.workloads.length > 1 || r.workloads.some((w) => w.kind === "Node"),
+  )) {
     const who = await caller.ports.who({
       hostPort: row.hostPort,
       protocol: protocols.find((p) => p === row.protocol),
@@ -110,7 +114,10 @@ async function sharedPortHolders(
       ...(view.asOf ? { asOf: view.asOf.toISOString() } : {}),
     });
     const byNode = new Map<string, string>();
-    for (const a of who.allocations) if (a.hostIP === row.hostIP) byNode.set(a.node, a.owner?.name ?? a.pod);
+    // A static pod's owner is its Node, whose name the column already says: the pod's name tells more.
+    for (const a of who.allocations)
+      if (a.hostIP === row.hostIP)
+        byNode.set(a.node, a.owner && a.owner.kind !== "Node" ? a.owner.name : a.pod);
     holders.set(rowKey(row), byNode);
   }
   return holders;
