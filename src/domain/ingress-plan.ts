@@ -2,7 +2,8 @@
  * Planning a new HostNetwork IngressController across clusters: one (http, https, stats) port set
  * free on every eligible node of every target cluster, outside every cluster's profile exclusions
  * and every reservation in force; the replicas that keep one eligible node spare; the manifest.
- * Candidates in order: the preferred ports, then the pattern 80+k/443+k/1936+k (k = 10000, 20000, …,
+ * Candidates in order: the preferred ports, the ports reserved for this IngressController's name (a
+ * plan made with --reserve and applied later prints the same manifest), then the pattern 80+k/443+k/1936+k (k = 10000, 20000, …,
  * then the thousands between: 11000, 12000, …, so a fleet whose 10080 set is taken gets 11080/11443/12936
  * rather than an arbitrary range), then the lowest contiguous triple in the window. `held` is what the services read in SQL: the
  * ports any eligible node of a target cluster holds (allocations and declared ports), for the
@@ -13,7 +14,7 @@ import { OPERATOR_NAMESPACE } from "./ingress-controllers.js";
 import { type ExcludedRange, exclusionsHit } from "./port-profiles.js";
 
 export type PortTriple = { httpPort: number; httpsPort: number; statsPort: number };
-export type ChoiceRule = "preferred" | "pattern" | "contiguous";
+export type ChoiceRule = "preferred" | "reserved" | "pattern" | "contiguous";
 
 export interface PlanCluster {
   name: string;
@@ -47,8 +48,9 @@ const PATTERN_MINOR_STEP = 1_000;
 export const triplePorts = (t: PortTriple) => [t.httpPort, t.httpsPort, t.statsPort];
 
 /** The obvious candidates, in the order they are preferred. */
-export function obviousCandidates(preferred: PortTriple | undefined): Candidate[] {
+export function obviousCandidates(preferred: PortTriple | undefined, reserved?: PortTriple): Candidate[] {
   const candidates: Candidate[] = preferred ? [{ ports: preferred, rule: "preferred" }] : [];
+  if (reserved) candidates.push({ ports: reserved, rule: "reserved" });
   const pattern = (k: number): Candidate => ({
     ports: { httpPort: 80 + k, httpsPort: 443 + k, statsPort: 1936 + k },
     rule: "pattern",
@@ -107,6 +109,8 @@ export interface PortChoice {
  */
 export function choosePorts(input: {
   preferred?: PortTriple | undefined;
+  /** the ports reserved for the planned name (its own reservations are left out of `clusters`' reserved) */
+  reservedForName?: PortTriple | undefined;
   clusters: readonly PlanCluster[];
   held: ReadonlySet<number>;
   /** ports an observed node of a target cluster listens on */
@@ -117,9 +121,9 @@ export function choosePorts(input: {
   const listened = input.listened ?? new Set<number>();
   const passedOver: PortChoice["passedOver"] = [];
   const free = (port: number) => refusalsOf(port, clusters, held, listened).length === 0;
-  for (const candidate of obviousCandidates(input.preferred)) {
+  for (const candidate of obviousCandidates(input.preferred, input.reservedForName)) {
     const ports = triplePorts(candidate.ports);
-    const inWindow = candidate.rule === "preferred" || ports.every((p) => p >= window.from && p <= window.to);
+    const inWindow = candidate.rule !== "pattern" || ports.every((p) => p >= window.from && p <= window.to);
     if (!inWindow) continue;
     const refusals = ports.flatMap((p) => refusalsOf(p, clusters, held, listened));
     if (refusals.length === 0 && new Set(ports).size === 3) return { chosen: candidate, passedOver };

@@ -86,5 +86,22 @@ describe("portolan plan ingresscontroller", () => {
     // --output: the manifest alone on stdout, the explanation on stderr.
     expect(next.err).toContain("httpPort 12080");
     expect(JSON.parse(next.out)).toMatchObject({ kind: "IngressController" });
+    // The reserved name itself: its own ports, said so, and a second --reserve reserves nothing new.
+    const own = await cli("plan", "ingresscontroller", "shard-b", "--selector", "env=prod", "--token", ADMIN);
+    expect(own.out).toContain("shard-b: httpPort 11080, httpsPort 11443, statsPort 12936 (rule: reserved)");
+    expect(own.out).toMatch(/reserved for shard-b earlier: #\d+ TCP 11080, #\d+ TCP 11443, #\d+ TCP 12936/);
+    const again = await cli(
+      "plan",
+      "ingresscontroller",
+      "shard-b",
+      "--selector",
+      "env=prod",
+      "--reserve",
+      "--owner",
+      "team-edge",
+      "--token",
+      ADMIN,
+    );
+    expect(again.out).toMatch(/already reserved \(nothing new\): #\d+ TCP 11080/);
   });
 });

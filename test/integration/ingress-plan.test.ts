@@ -123,7 +123,7 @@ describe("planning an IngressController", () => {
     expect(reserved.choice).toMatchObject({ httpPort: 12451, rule: "contiguous" });
   });
 
-  it("reserves the chosen ports in the same call, so the next plan picks others", async () => {
+  it("reserves the chosen ports in the same call, so the next plan of another name picks others", async () => {
     const input = { name: "shard-b", labelSelector: { env: "prod" } };
     const first = dataOf(
       await fleet.h.mutate("capacity.reserveIngressController", {
@@ -133,8 +133,30 @@ describe("planning an IngressController", () => {
       }),
     );
     expect(first.reservations.map((r) => r.port)).toEqual([11080, 11443, 12936]);
-    const second = dataOf(await fleet.h.query("capacity.planIngressController", input));
-    expect(second.choice).toMatchObject({ httpPort: 12080 });
+    const other = dataOf(
+      await fleet.h.query("capacity.planIngressController", { ...input, name: "shard-c" }),
+    );
+    expect(other.choice).toMatchObject({ httpPort: 12080 });
+  });
+
+  it("plans a reserved name on its own reservation, and reserving it again reserves nothing new", async () => {
+    const input = { name: "shard-b", labelSelector: { env: "prod" } };
+    const reserve = () =>
+      fleet.h.mutate("capacity.reserveIngressController", { plan: input, owner: "team-a", purpose: "shard" });
+    const first = dataOf(await reserve());
+    // What `plan … --reserve` then `plan … -o yaml | oc apply` does: the manifest carries the reserved ports.
+    const plan = dataOf(await fleet.h.query("capacity.planIngressController", input));
+    expect(plan.choice).toMatchObject({
+      httpPort: 11080,
+      httpsPort: 11443,
+      statsPort: 12936,
+      rule: "reserved",
+    });
+    expect(plan.ownReservations).toEqual(first.reservations);
+    expect(JSON.stringify(plan.clusters.find((c) => c.manifest)?.manifest)).toContain('"httpPort":11080');
+    const again = dataOf(await reserve());
+    expect(again).toMatchObject({ alreadyReserved: true, reservations: first.reservations });
+    expect(dataOf(await fleet.h.query("reservations.list", {}))).toHaveLength(3);
   });
 });
 

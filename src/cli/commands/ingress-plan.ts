@@ -65,7 +65,7 @@ function refusalText(r: Refusal): string {
   }
 }
 
-type Answer = PlanAnswer & { reservations?: { id: number; port: number }[] };
+type Answer = PlanAnswer & { reservations?: { id: number; port: number }[]; alreadyReserved?: boolean };
 
 /** A plan to apply: ports chosen, a cluster that can host it, and a name no target uses. */
 const applicable = (answer: Answer) =>
@@ -115,7 +115,12 @@ function explain(say: (text: string) => void, answer: Answer) {
     );
     for (const hint of c.diagnosis.hints) say(`      - ${hint}`);
   }
-  for (const r of answer.reservations ?? []) say(`reserved: #${r.id} TCP ${r.port}`);
+  if (answer.reservations === undefined && answer.ownReservations.length > 0)
+    say(
+      `reserved for ${answer.name} earlier: ${answer.ownReservations.map((r) => `#${r.id} TCP ${r.port}`).join(", ")}`,
+    );
+  const already = answer.alreadyReserved ? "already reserved (nothing new)" : "reserved";
+  for (const r of answer.reservations ?? []) say(`${already}: #${r.id} TCP ${r.port}`);
 }
 
 const manifestText = (answer: Answer, output: "yaml" | "json") =>

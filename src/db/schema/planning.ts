@@ -114,6 +114,11 @@ export const reservations = pgTable(
     labelSelector: jsonb("label_selector").$type<Record<string, string>>(),
     owner: text("owner").notNull(),
     purpose: text("purpose").notNull(),
+    /**
+     * The IngressController a planner reservation is for (capacity.reserveIngressController, one row
+     * per port: http, https, stats by id); a later plan of that name takes these ports as its own.
+     */
+    ingressController: text("ingress_controller"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
   },

@@ -25,6 +25,7 @@ import {
   ingressControllerManifest,
   obviousCandidates,
   type PlanCluster,
+  type PortTriple,
   sparingReplicas,
   triplePorts,
 } from "../../domain/ingress-plan.js";
@@ -100,6 +101,33 @@ export const reserveIngressControllerInput = z.object({
 });
 
 type PlanInput = z.output<typeof planIngressControllerInput>;
+
+/**
+ * The ports reserved for an IngressController of this name (reserveIngressController, one row per
+ * port in http, https, stats order): its latest set of three, if it has one.
+ */
+function ownReservations(
+  rows: readonly {
+    id: number;
+    protocol: string;
+    portFrom: number;
+    portTo: number;
+    ingressController: string | null;
+  }[],
+  name: string,
+): { ids: number[]; ports: PortTriple } | undefined {
+  const latest = rows
+    .filter((r) => r.ingressController === name && r.protocol === "TCP" && r.portFrom === r.portTo)
+    .sort((a, b) => b.id - a.id)
+    .slice(0, 3)
+    .sort((a, b) => a.id - b.id);
+  const [http, https, stats] = latest;
+  if (!http || !https || !stats) return undefined;
+  return {
+    ids: latest.map((r) => r.id),
+    ports: { httpPort: http.portFrom, httpsPort: https.portFrom, statsPort: stats.portFrom },
+  };
+}
 
 /** Per cluster: nodes the placement admits now (Ready, schedulable, selected, tolerated). */
 async function eligibleShapes(db: Db, ids: SQL, rules: PlacementRules) {
@@ -211,7 +239,7 @@ function planClusters(
       ),
       reserved: inForce
         .covering(cluster)
-        .filter((r) => r.protocol === "TCP")
+        .filter((r) => r.protocol === "TCP" && r.ingressController !== input.name)
         .map((r) => ({
           id: r.id,
           portFrom: r.portFrom,
@@ -241,7 +269,6 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
         statsPort: input.ports.statsPort ?? 1936,
       }
     : undefined;
-  const candidatePorts = obviousCandidates(preferred).flatMap((c) => triplePorts(c.ports));
   const ids = sql`${arrayLiteral(selected.map((c) => c.id))}::int[]`;
   // Every target, stale or not: applying the manifest there would rewrite an object of that name.
   const [{ counts, groups, eligibleNodes }, inForce, names] = await Promise.all([
@@ -249,6 +276,8 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     reservationsInForce(ctx, selected),
     existingNames(ctx.db, targets, input.name),
   ]);
+  const own = ownReservations(inForce.all, input.name);
+  const candidatePorts = obviousCandidates(preferred, own?.ports).flatMap((c) => triplePorts(c.ports));
   const selectedIds = selected.map((c) => c.id);
   const [held, listened, localRanges] = await Promise.all([
     heldPorts(ctx.db, ids, eligibleNodes, wantedPorts(window, candidatePorts)),
@@ -262,7 +291,7 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
     reportedLocalRanges(ctx.db, selectedIds),
   ]);
   const clusters = planClusters(selected, input, inForce, localRanges);
-  const choice = choosePorts({ preferred, clusters, held, listened, window });
+  const choice = choosePorts({ preferred, reservedForName: own?.ports, clusters, held, listened, window });
   const heldPassedOver = [
     ...new Set(
       choice.passedOver.flatMap((p) => p.refusals.filter((r) => r.reason === "held").map((r) => r.port)),
@@ -340,6 +369,8 @@ export async function planIngressController(ctx: ServiceContext, input: PlanInpu
         }
       : null,
     replicas: replicasForAll,
+    /** reservations made for this name earlier (http, https, stats): the plan takes them as its own */
+    ownReservations: own ? own.ids.map((id, i) => ({ id, port: triplePorts(own.ports)[i] ?? 0 })) : [],
     passedOver: choice.passedOver.map((p) => ({
       ...p.candidate.ports,
       rule: p.candidate.rule,
@@ -409,6 +440,8 @@ function why(chosen: Candidate, passedOver: number): string {
   switch (chosen.rule) {
     case "preferred":
       return "the preferred ports are free on every eligible node of every target cluster";
+    case "reserved":
+      return `the ports reserved for this name are free on every eligible node of every target cluster${skipped}`;
     case "pattern":
       return `the first free set of the pattern 80+k, 443+k, 1936+k (k = 10000, 20000, then 11000, 12000, …)${skipped}`;
     case "contiguous":
@@ -439,7 +472,10 @@ export async function reserveIngressController(
         `IngressController ${first.namespace}/${first.name} already exists on ${answer.existing.map((e) => e.cluster).join(", ")} (${first.cluster}: ${holdsText(first)}); applying this plan would rewrite it. Nothing was reserved: plan a free name such as ${answer.suggestedName}`,
       );
     // No plan (no cluster can host, or no free set): nothing to reserve.
-    if (!answer.choice || !answer.manifest) return { ...answer, reservations: [] };
+    if (!answer.choice || !answer.manifest) return { ...answer, reservations: [], alreadyReserved: false };
+    // Reserving a name twice keeps the first reservation when the plan still takes its ports.
+    if (answer.choice.rule === "reserved")
+      return { ...answer, reservations: answer.ownReservations, alreadyReserved: true };
     const names = answer.clusters.map((c) => c.cluster);
     const rows = await tx
       .insert(reservations)
@@ -452,10 +488,15 @@ export async function reserveIngressController(
           labelSelector: null,
           owner: input.owner,
           purpose: `${input.purpose} (IngressController ${input.plan.name})`,
+          ingressController: input.plan.name,
           expiresAt: input.expiresAt ?? null,
         })),
       )
       .returning({ id: reservations.id, portFrom: reservations.portFrom });
-    return { ...answer, reservations: rows.map((r) => ({ id: r.id, port: r.portFrom })) };
+    return {
+      ...answer,
+      reservations: rows.map((r) => ({ id: r.id, port: r.portFrom })),
+      alreadyReserved: false,
+    };
   });
 }

@@ -187,6 +187,14 @@ describe("choosePorts", () => {
     const choice = choosePorts({ preferred, clusters: [openshift], held: new Set(held), window });
     expect(choice.chosen).toMatchObject({ rule, ports: { httpPort } });
   });
+  it.each<[string, number[], string, number]>([
+    ["the name's own reservation before the pattern", [], "reserved", 15080],
+    ["its own reservation taken since: the pattern", [15443], "pattern", 10080],
+  ])("%s", (_, held, rule, httpPort) => {
+    const reservedForName = { httpPort: 15080, httpsPort: 15443, statsPort: 16936 };
+    const choice = choosePorts({ reservedForName, clusters: [openshift], held: new Set(held), window });
+    expect(choice.chosen).toMatchObject({ rule, ports: { httpPort } });
+  });
   it.each([
     ["a window below every pattern: the lowest contiguous triple", [], 1024],
     ["contiguous skips held ports", [1025], 1026],

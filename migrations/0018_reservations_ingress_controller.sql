@@ -1,0 +1,1 @@
+ALTER TABLE "reservations" ADD COLUMN "ingress_controller" text;
