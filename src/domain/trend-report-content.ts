@@ -50,7 +50,8 @@ export interface ConflictEpisode {
 
 export interface ReportSeries {
   name: string;
-  points: { t: string; value: number }[];
+  /** null: before the scope was first observed (unknown, not zero) */
+  points: { t: string; value: number | null }[];
 }
 
 export interface TrendReport {

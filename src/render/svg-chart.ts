@@ -3,6 +3,7 @@
  * no scripts, no external fonts or styles. Every text that reaches the markup (titles, series and bar
  * names, instants) goes through escapeHtml, since names come from clusters' own objects.
  */
+import { firstKnownIndex } from "../domain/time-series.js";
 import { escapeHtml } from "./escape.js";
 
 export interface ChartSeries {
@@ -19,15 +20,22 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 /**
  * Lines over shared instants, y from 0 to the highest value. A gap (null) breaks a line into
- * segments; a single known point between gaps is drawn as a dot.
+ * segments; a single known point between gaps is drawn as a dot. The x-range starts at the first
+ * instant a series knows a value at (the first observation), not at a run of unknowns.
  */
-export function lineChartSvg(chart: {
+export function lineChartSvg(whole: {
   title: string;
   instants: readonly string[];
   series: readonly ChartSeries[];
   width?: number;
   height?: number;
 }): string {
+  const start = firstKnownIndex(whole.series.map((s) => s.values));
+  const chart = {
+    ...whole,
+    instants: whole.instants.slice(start),
+    series: whole.series.map((s) => ({ ...s, values: s.values.slice(start) })),
+  };
   const width = chart.width ?? 640;
   const height = chart.height ?? 220;
   const plotW = width - PAD.left - PAD.right;

@@ -168,12 +168,19 @@ function markdownTable(t: Table): string {
   return lines.join("\n");
 }
 
+/** A series as a row: its first value, the sparkline, its last value (read left to right), then its low and high. */
 function markdownSpark(s: ReportSeries): string {
   const values = s.points.map((p) => p.value);
-  const low = values.length ? Math.min(...values) : 0;
-  const high = values.length ? Math.max(...values) : 0;
-  const last = values.at(-1) ?? 0;
-  return markdownRow([s.name, `\`${sparkline(values, 60)}\``, low, high, last]);
+  const known = values.filter((v): v is number => v !== null);
+  const cell = (v: number | undefined) => (v === undefined ? "-" : String(v));
+  return markdownRow([
+    s.name,
+    cell(known[0]),
+    `\`${sparkline(values, 60)}\``,
+    cell(known.at(-1)),
+    cell(known.length ? Math.min(...known) : undefined),
+    cell(known.length ? Math.max(...known) : undefined),
+  ]);
 }
 
 function renderMarkdown(r: TrendReport): string {
@@ -184,8 +191,8 @@ function renderMarkdown(r: TrendReport): string {
     "",
     "## Allocations",
     "",
-    "| Series | Over the period | Min | Max | Last |",
-    "|---|---|---|---|---|",
+    "| Series | First | Over the period | Last | Min | Max |",
+    "|---|---|---|---|---|---|",
     markdownSpark(r.charts.fleet),
     ...r.charts.topPorts.map(markdownSpark),
     "",

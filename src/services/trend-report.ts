@@ -19,7 +19,7 @@ import {
 import type { Db } from "../db/types.js";
 import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
-import { stepCount } from "../domain/time-series.js";
+import { stepCount, unknownBefore } from "../domain/time-series.js";
 import {
   type Bounded,
   type ReportSeries,
@@ -32,7 +32,13 @@ import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";
 import { requireRetained } from "./retention.js";
-import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trend-counts.js";
+import {
+  allocationAndPodCounts,
+  clusterScope,
+  firstObservation,
+  type Range,
+  removedAt,
+} from "./trend-counts.js";
 
 /** The longest period a report covers. */
 export const MAX_REPORT_DAYS = 400;
@@ -312,6 +318,8 @@ async function allocationCharts(c: Ctx, step: number) {
   const t = portCountVersions;
   const range = { ...c.range, step };
   const steps = stepCount(c.range.from, c.range.to, step);
+  // Every series is the scope's: unknown (null) before the scope's first observation, not zero.
+  const first = await firstObservation(c.db, c.inScope);
   const series = async (name: string, level: SQL): Promise<ReportSeries> => {
     const { allocations } = await allocationAndPodCounts(
       c.db,
@@ -319,7 +327,7 @@ async function allocationCharts(c: Ctx, step: number) {
       range,
       steps,
     );
-    return { name, points: allocations.map((p) => ({ t: p.t, value: p.value })) };
+    return { name, points: unknownBefore(allocations, first) };
   };
   const fleet = await series(
     "all host ports",

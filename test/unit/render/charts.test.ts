@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TrendReport } from "../../../src/domain/trend-report-content.js";
 import { toCsv } from "../../../src/render/csv.js";
-import { renderSeriesText, sparkline } from "../../../src/render/sparkline.js";
+import { labelledSparkline, renderSeriesText, sparkline } from "../../../src/render/sparkline.js";
 import { barChartSvg, lineChartSvg } from "../../../src/render/svg-chart.js";
 import { humanDuration, renderTrendReport } from "../../../src/render/trend-report.js";
 
@@ -23,12 +23,24 @@ describe("sparkline", () => {
   });
 });
 
+describe("labelledSparkline: the ends are the first and last values, read left to right", () => {
+  it.each([
+    ["a drop reads from 2 down to 1", [2, 2, 2, 1, 1], "2 ███▁▁ 1"],
+    ["a rise reads from 1 up to 2", [1, 1, 2], "1 ▁▁█ 2"],
+    ["a peak in the middle: both ends are the same value, not min and max", [1, 5, 1], "1 ▁█▁ 1"],
+    ["ends skip gaps: the first and last known values", [null, 3, 0, null], "3  █▁  0"],
+    ["nothing known: no labels", [null, null], "  "],
+  ])("%s", (_name, values, expected) => {
+    expect(labelledSparkline(values, 60)).toBe(expected);
+  });
+});
+
 describe("renderSeriesText", () => {
-  it("prints the chart between its low and high, the summary and the changes with instants", () => {
+  it("prints the chart between its first and last values, the summary and the changes with instants", () => {
     const text = renderSeriesText("allocations 9100", series([2, 2, 5, 4]), { width: 40 });
     expect(text.split("\n")).toEqual([
       `allocations 9100  ${t(0)} → ${t(3)} (4 points)`,
-      "2 ▁▁█▆ 5",
+      "2 ▁▁█▆ 4",
       `min 2 at ${t(0)} · max 5 at ${t(2)} · last 4 at ${t(3)}`,
       "biggest changes:",
       `      +3  ${t(2)}  2 → 5`,
@@ -79,6 +91,17 @@ describe("SVG charts", () => {
     });
     expect(svg.match(/<polyline /g)?.length ?? 0).toBe(polylines);
     expect(svg.match(/<circle /g)?.length ?? 0).toBe(dots);
+  });
+
+  it("starts the x-range at the first observation: no ramp from 0, the first instant labelled is the first known", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1), t(2), t(3)],
+      series: [{ name: "s", values: [null, null, 0, 10] }],
+    });
+    expect(svg).toContain('points="48,184 628,28"');
+    expect(svg).toContain(`>${t(2)}</text>`);
+    expect(svg).not.toContain(`>${t(0)}</text>`);
   });
 
   it("scales y from 0 to the highest value and labels both ends of x", () => {
@@ -195,8 +218,21 @@ describe("the trend report", () => {
     expect(html).not.toMatch(/<script|<link|<img|src=|href=/i);
   });
 
-  it("charts the allocations as a sparkline row in Markdown", () => {
-    expect(renderTrendReport(report(), "markdown")).toContain("| all host ports | `▁▅██▅` | 0 | 2 | 1 |");
+  it.each([
+    [
+      "a rise and a fall: first 0, last 1, low 0, high 2",
+      [0, 1, 2, 2, 1],
+      "| all host ports | 0 | `▁▅██▅` | 1 | 0 | 2 |",
+    ],
+    ["a drop: first 2, last 1", [2, 2, 2, 1, 1], "| all host ports | 2 | `███▁▁` | 1 | 1 | 2 |"],
+  ])("charts the allocations as a Markdown row: %s", (_name, values, row) => {
+    const points = values.map((value, h) => ({ t: t(h), value }));
+    const markdown = renderTrendReport(
+      report({ charts: { fleet: { name: "all host ports", points }, topPorts: [] } }),
+      "markdown",
+    );
+    expect(markdown).toContain("| Series | First | Over the period | Last | Min | Max |");
+    expect(markdown).toContain(row);
   });
 });
 

@@ -3,6 +3,8 @@
  * escapes it like any text, and the script reads it with JSON.parse, never as HTML); the same points
  * are a table inside <details> for keyboards, screen readers and pages without script.
  */
+import { firstKnownIndex } from "../../../domain/time-series.js";
+
 export interface ChartSeries {
   label: string;
   values: (number | null)[];
@@ -12,6 +14,15 @@ export interface ChartData {
   /** seconds since the epoch, one per point */
   x: number[];
   series: ChartSeries[];
+}
+
+/** The chart from its first observation: leading points no series knows a value at are left out. */
+export function fromFirstObservation(data: ChartData): ChartData {
+  const start = firstKnownIndex(data.series.map((s) => s.values));
+  return {
+    x: data.x.slice(start),
+    series: data.series.map((s) => ({ ...s, values: s.values.slice(start) })),
+  };
 }
 
 export function Chart(props: { id: string; title: string; data: ChartData }) {
