@@ -3,6 +3,7 @@
  * no scripts, no external fonts or styles. Every text that reaches the markup (titles, series and bar
  * names, instants) goes through escapeHtml, since names come from clusters' own objects.
  */
+import { coincidingSet, legendLabels } from "../domain/coinciding-series.js";
 import { firstKnownIndex } from "../domain/time-series.js";
 import { escapeHtml } from "./escape.js";
 
@@ -15,7 +16,31 @@ export interface ChartSeries {
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"] as const;
 const colour = (i: number) => PALETTE[i % PALETTE.length];
 
+/**
+ * Each series its own dash pattern (the first solid), so series drawn over one another still show
+ * each other's colour in the gaps; never offsets, which would misstate values.
+ */
+const DASHES = ["", "7 4", "2 3", "10 3 2 3", "4 4", "1 5", "12 6"] as const;
+const dash = (i: number) => DASHES[i % DASHES.length] ?? "";
+const dashAttr = (i: number) => (dash(i) ? ` stroke-dasharray="${dash(i)}"` : "");
+
+/** Point markers by series, drawn where series coincide: a circle, a square, a triangle, a diamond. */
+function marker(i: number, x: number, y: number, fill: string): string {
+  const d = 3;
+  switch (i % 4) {
+    case 0:
+      return `<circle cx="${x}" cy="${y}" r="${d}" fill="none" stroke="${fill}"/>`;
+    case 1:
+      return `<rect x="${x - d}" y="${y - d}" width="${2 * d}" height="${2 * d}" fill="none" stroke="${fill}"/>`;
+    case 2:
+      return `<path d="M${x} ${y - d - 1}L${x + d + 1} ${y + d}H${x - d - 1}Z" fill="none" stroke="${fill}"/>`;
+    default:
+      return `<path d="M${x} ${y - d - 1}L${x + d + 1} ${y}L${x} ${y + d + 1}L${x - d - 1} ${y}Z" fill="none" stroke="${fill}"/>`;
+  }
+}
+
 const PAD = { left: 48, right: 12, top: 28, bottom: 36 } as const;
+const LEGEND_ROW = 14;
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /**
@@ -47,6 +72,7 @@ export function lineChartSvg(whole: {
   const x = (i: number) => round(PAD.left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1)));
   const y = (v: number) => round(PAD.top + plotH - ((v - low) / (high - low)) * plotH);
   const parts: string[] = [];
+  const marked = coincidingSet(chart.series.map((s) => s.values));
   chart.series.forEach((s, k) => {
     const stroke = colour(k);
     let segment: string[] = [];
@@ -56,23 +82,27 @@ export function lineChartSvg(whole: {
         parts.push(`<circle cx="${px}" cy="${py}" r="2" fill="${stroke}"/>`);
       } else if (segment.length > 1)
         parts.push(
-          `<polyline fill="none" stroke="${stroke}" stroke-width="1.5" points="${segment.join(" ")}"/>`,
+          `<polyline fill="none" stroke="${stroke}" stroke-width="1.5"${dashAttr(k)} points="${segment.join(" ")}"/>`,
         );
       segment = [];
     };
     s.values.forEach((v, i) => {
       if (v === null) flush();
-      else segment.push(`${x(i)},${y(v)}`);
+      else {
+        segment.push(`${x(i)},${y(v)}`);
+        if (marked[k]) parts.push(marker(k, x(i), y(v), stroke ?? "#000"));
+      }
     });
     flush();
   });
-  const legend = chart.series.map(
-    (s, k) =>
-      `<text x="${PAD.left + 8 + k * 140}" y="${height - 6}" fill="${colour(k)}">■ ${escapeHtml(clip(s.name, 22))}</text>`,
-  );
+  // One legend row per series: a sample of its line (colour and dashes) and its name, saying which coincide.
+  const legend = legendLabels(chart.series).map((label, k) => {
+    const row = height + k * LEGEND_ROW - 6;
+    return `<path d="M${PAD.left} ${row - 4}h24" stroke="${colour(k)}" stroke-width="1.5"${dashAttr(k)}/><text x="${PAD.left + 30}" y="${row}" fill="${colour(k)}">${escapeHtml(clip(label, 90))}</text>`;
+  });
   const first = chart.instants[0] ?? "";
   const last = chart.instants.at(-1) ?? "";
-  return svg(width, height, chart.title, [
+  return svg(width, height + LEGEND_ROW * Math.max(0, chart.series.length - 1), chart.title, [
     axes(width, height),
     `<text x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end">${high}</text>`,
     `<text x="${PAD.left - 4}" y="${PAD.top + plotH}" text-anchor="end">${low}</text>`,

@@ -104,6 +104,29 @@ describe("SVG charts", () => {
     expect(svg).not.toContain(`>${t(0)}</text>`);
   });
 
+  it("draws series with identical values distinctly: own dashes, markers, and a legend saying which coincide", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1), t(2)],
+      series: [
+        { name: "router-default", values: [2, 2, 3] },
+        { name: "router-internal", values: [2, 2, 3] },
+        { name: "other", values: [0, 1, 0] },
+      ],
+    });
+    const lines = [...svg.matchAll(/<polyline [^>]*>/g)].map((m) => m[0]);
+    // the same points (values are not moved), told apart by their dashes
+    expect(lines).toHaveLength(3);
+    expect(/points="([^"]+)"/.exec(lines[0] ?? "")?.[1]).toBe(/points="([^"]+)"/.exec(lines[1] ?? "")?.[1]);
+    expect(lines[0]).not.toContain("stroke-dasharray");
+    expect(lines[1]).toContain('stroke-dasharray="7 4"');
+    // markers on the two that coincide (3 points each: circles and squares), none on the other
+    expect(svg.match(/<circle /g)).toHaveLength(3);
+    expect(svg.match(/<rect /g)).toHaveLength(3);
+    expect(svg).toContain(">router-internal (same as router-default)</text>");
+    expect(svg).toContain(">router-default</text>");
+  });
+
   it("scales y from 0 to the highest value and labels both ends of x", () => {
     const svg = lineChartSvg({
       title: "c",

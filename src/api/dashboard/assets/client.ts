@@ -29,6 +29,8 @@ export const DASHBOARD_SCRIPT = `"use strict";
     });
   }
   var palette = ["#0b57d0", "#b3261e", "#17692f", "#8a5300"];
+  // Own dashes per series (never offsets: they would misstate values); markers where series coincide.
+  var dashes = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
   var charts = document.querySelectorAll("[data-chart]");
   for (var i = 0; i < charts.length; i++) {
     var el = charts[i];
@@ -36,7 +38,8 @@ export const DASHBOARD_SCRIPT = `"use strict";
     if (typeof uPlot !== "function" || chart.x.length === 0) continue;
     var series = [{ label: "time (UTC)" }];
     for (var k = 0; k < chart.series.length; k++) {
-      series.push({ label: chart.series[k].label, stroke: palette[k % palette.length], width: 2, spanGaps: false });
+      var s = chart.series[k];
+      series.push({ label: s.label, stroke: palette[k % palette.length], width: 2, dash: dashes[k % dashes.length], spanGaps: false, points: s.markers ? { show: true, size: 4 + 3 * k, fill: "transparent" } : {} });
     }
     var data = [chart.x].concat(chart.series.map(function (s) { return s.values; }));
     var width = Math.max(320, Math.min(el.clientWidth || 900, 1280));

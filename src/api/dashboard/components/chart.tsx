@@ -3,11 +3,14 @@
  * escapes it like any text, and the script reads it with JSON.parse, never as HTML); the same points
  * are a table inside <details> for keyboards, screen readers and pages without script.
  */
+import { coincidingSet, legendLabels } from "../../../domain/coinciding-series.js";
 import { firstKnownIndex } from "../../../domain/time-series.js";
 
 export interface ChartSeries {
   label: string;
   values: (number | null)[];
+  /** draw point markers: it coincides with another series, which would otherwise hide it */
+  markers?: boolean;
 }
 
 export interface ChartData {
@@ -25,8 +28,19 @@ export function fromFirstObservation(data: ChartData): ChartData {
   };
 }
 
+/** Series that coincide are marked, and their legend says with which ("pods (same as allocations)"). */
+function distinct(data: ChartData): ChartData {
+  const named = data.series.map((s) => ({ name: s.label, values: s.values }));
+  const labels = legendLabels(named);
+  const marked = coincidingSet(named.map((s) => s.values));
+  return {
+    ...data,
+    series: data.series.map((s, k) => ({ ...s, label: labels[k] ?? s.label, markers: marked[k] ?? false })),
+  };
+}
+
 export function Chart(props: { id: string; title: string; data: ChartData }) {
-  const { data } = props;
+  const data = distinct(props.data);
   return (
     <figure class="chart" aria-labelledby={`${props.id}-title`}>
       <figcaption id={`${props.id}-title`}>{props.title}</figcaption>
