@@ -31,7 +31,10 @@ const WORDS: Record<TrendEventKind, string> = {
   "ingress-controller-removed": "IngressController removed",
 };
 
-/** "prod-eu-1: IngressController added openshift-ingress-operator/shard-b" */
-export function eventText(e: TrendEvent): string {
-  return `${e.cluster}: ${WORDS[e.kind]}${e.subject ? ` ${e.subject}` : ""}`;
+/** "IngressController added openshift-ingress-operator/shard-b" */
+export function eventWords(e: TrendEvent): string {
+  return `${WORDS[e.kind]}${e.subject ? ` ${e.subject}` : ""}`;
 }
+
+/** "prod-eu-1: IngressController added openshift-ingress-operator/shard-b" */
+export const eventText = (e: TrendEvent) => `${e.cluster}: ${eventWords(e)}`;

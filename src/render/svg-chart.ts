@@ -52,6 +52,8 @@ export function lineChartSvg(whole: {
   title: string;
   instants: readonly string[];
   series: readonly ChartSeries[];
+  /** events drawn as numbered vertical lines (their text is the line's tooltip) */
+  marks?: readonly { at: string; label: string }[];
   width?: number;
   height?: number;
 }): string {
@@ -94,6 +96,17 @@ export function lineChartSvg(whole: {
       }
     });
     flush();
+  });
+  // Events: a dashed vertical line each, numbered as the report's Events list, the text as its tooltip.
+  const t0 = Date.parse(chart.instants[0] ?? "");
+  const t1 = Date.parse(chart.instants.at(-1) ?? "");
+  (whole.marks ?? []).forEach((m, i) => {
+    const at = Date.parse(m.at);
+    if (!(at >= t0 && at <= t1) || t1 <= t0) return;
+    const mx = round(PAD.left + ((at - t0) / (t1 - t0)) * plotW);
+    parts.push(
+      `<g class="event"><title>${escapeHtml(`${i + 1}. ${m.at} ${m.label}`)}</title><path d="M${mx} ${PAD.top}V${PAD.top + plotH}" stroke="#777" stroke-dasharray="3 3"/><text x="${mx}" y="${PAD.top - 3}" text-anchor="middle" font-size="9">${i + 1}</text></g>`,
+    );
   });
   // One legend row per series: a sample of its line (colour and dashes) and its name, saying which coincide.
   const legend = legendLabels(chart.series).map((label, k) => {

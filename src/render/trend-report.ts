@@ -4,6 +4,8 @@
  * service computes every part bounded (top N plus how many more); this module only presents it, as
  * Markdown (sparklines) or one self-contained HTML file (server-rendered SVG, inline style, no script).
  */
+
+import { eventText, eventWords } from "../domain/trend-events.js";
 import type {
   Bounded,
   PortChange,
@@ -61,6 +63,21 @@ function sections(r: TrendReport): Section[] {
     empty: "none",
   });
   return [
+    {
+      title: "Events",
+      tables: [
+        {
+          caption:
+            "Marked on the allocation chart by number: conflicts, IngressControllers, clusters added or silent",
+          table: {
+            headers: ["#", "At", "Cluster", "Event"],
+            rows: r.events.items.map((e, i) => [String(i + 1), e.at, e.cluster, eventWords(e)]),
+            more: r.events.more,
+            empty: "none",
+          },
+        },
+      ],
+    },
     {
       title: "Clusters",
       tables: [
@@ -223,6 +240,7 @@ function renderHtml(r: TrendReport): string {
       title: "Allocations, whole scope",
       instants,
       series: [{ name: r.charts.fleet.name, values: r.charts.fleet.points.map((p) => p.value) }],
+      marks: r.events.items.map((e) => ({ at: e.at, label: eventText(e) })),
     }),
   ];
   if (r.charts.topPorts.length > 0)

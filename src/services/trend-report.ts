@@ -9,12 +9,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusters,
-  headroomVersions,
-  nodeVersions,
-  portCountVersions,
-} from "../db/schema/index.js";
+import { clusters, headroomVersions, nodeVersions, portCountVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
 import { stepCount, unknownBefore } from "../domain/time-series.js";
@@ -38,6 +33,7 @@ import {
   type Range,
   removedAt,
 } from "./trend-counts.js";
+import { eventsIn, MAX_TREND_EVENTS } from "./trend-events.js";
 
 /** The longest period a report covers. */
 export const MAX_REPORT_DAYS = 400;
@@ -365,6 +361,9 @@ export async function buildTrendReport(ctx: ServiceContext, input: TrendReportIn
     headroom: await headroomLows(c),
     conflicts: await conflictEpisodes(c),
     charts: await allocationCharts(c, step),
+    events: await eventsIn(ctx.db, scope, range, ctx.config.staleAfterSeconds * 1000, MAX_TREND_EVENTS).then(
+      (e) => ({ items: e.events, more: e.more }),
+    ),
   };
 }
 

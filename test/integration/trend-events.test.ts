@@ -97,6 +97,24 @@ describe("trends.events on the demo fleet", () => {
     expect(one.data.events.every((e) => e.cluster === "prod-eu-1")).toBe(true);
   });
 
+  it("reach the dashboard's trend chart: its data and the numbered list under it", async () => {
+    const created = await h.mutate("tokens.createRead", { name: "dashboard" });
+    if (!created.ok) throw new Error(created.error.message);
+    const res = await h.app.request("/trends?cluster=prod-eu-1&window=30d", {
+      headers: { cookie: `portolan_token=${created.data.token}` },
+    });
+    const html = await res.text();
+    const data = /data-chart="([^"]*)"/.exec(html)?.[1] ?? "";
+    const chart = JSON.parse(data.replace(/&quot;/g, '"')) as { events: { x: number; label: string }[] };
+    const shardB = demoEvent("prod-eu-1", "new-ingress-controller");
+    expect(chart.events).toContainEqual({
+      x: shardB.at.getTime() / 1000,
+      label: expect.stringMatching(/^prod-eu-1: IngressController added .*\/shard-b$/),
+    });
+    expect(html).toContain('<ol class="chart-events">');
+    expect(html).toMatch(/<li>[^<]*prod-eu-1: IngressController added [^<]*shard-b<\/li>/);
+  });
+
   it("refuses a window starting before the history kept", async () => {
     const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
     const old = await h.rawQuery("trends.events", { from: daysAgo(401), to: daysAgo(390) });

@@ -127,6 +127,22 @@ describe("SVG charts", () => {
     expect(svg).toContain(">router-default</text>");
   });
 
+  it("marks events as numbered vertical lines at their instant, the text escaped as a tooltip", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1), t(2)],
+      series: [{ name: "s", values: [0, 1, 2] }],
+      marks: [
+        { at: t(1), label: `prod-eu-1: IngressController added ${HOSTILE}` },
+        { at: t(9), label: "outside the chart: not drawn" },
+      ],
+    });
+    expect(svg.match(/<g class="event">/g)).toHaveLength(1);
+    expect(svg).toContain('<path d="M338 28V184" stroke="#777" stroke-dasharray="3 3"/>');
+    expect(svg).toContain(`<title>1. ${t(1)} prod-eu-1: IngressController added &lt;img`);
+    expect(svg).not.toContain("<img");
+  });
+
   it("scales y from 0 to the highest value and labels both ends of x", () => {
     const svg = lineChartSvg({
       title: "c",
@@ -163,6 +179,7 @@ function report(overrides: Partial<TrendReport> = {}): TrendReport {
     workloads: { started: empty, stopped: empty },
     headroom: empty,
     conflicts: empty,
+    events: empty,
     charts: {
       fleet: {
         name: "all host ports",
@@ -256,6 +273,35 @@ describe("the trend report", () => {
     );
     expect(markdown).toContain("| Series | First | Over the period | Last | Min | Max |");
     expect(markdown).toContain(row);
+  });
+});
+
+describe("the trend report's events", () => {
+  const events = {
+    items: [
+      { at: t(1), kind: "conflict-started" as const, cluster: "dev-eu-1", subject: "apps/apm-0 (8126/TCP)" },
+      {
+        at: t(3),
+        kind: "cluster-silent" as const,
+        cluster: "edge-ap-1",
+        subject: "last push 2026-11-27T00:00:00Z",
+      },
+    ],
+    more: 4,
+  };
+
+  it("lists them in Markdown, numbered as on the chart, with how many more", () => {
+    const markdown = renderTrendReport(report({ events }), "markdown");
+    expect(markdown).toContain("## Events");
+    expect(markdown).toContain(`| 1 | ${t(1)} | dev-eu-1 | conflict started apps/apm-0 (8126/TCP) |`);
+    expect(markdown).toContain(`| 2 | ${t(3)} | edge-ap-1 | cluster silent last push 2026-11-27T00:00:00Z |`);
+    expect(markdown).toContain("… and 4 more");
+  });
+
+  it("marks them on the HTML report's allocation chart", () => {
+    const html = renderTrendReport(report({ events }), "html");
+    expect(html.match(/<g class="event">/g)).toHaveLength(2);
+    expect(html).toContain("<title>1. ");
   });
 });
 

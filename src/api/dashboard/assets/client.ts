@@ -43,7 +43,28 @@ export const DASHBOARD_SCRIPT = `"use strict";
     }
     var data = [chart.x].concat(chart.series.map(function (s) { return s.values; }));
     var width = Math.max(320, Math.min(el.clientWidth || 900, 1280));
-    new uPlot({ width: width, height: 240, tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); }, series: series, scales: { x: { time: true } } }, data, el);
+    // Events: a dashed vertical line each, numbered as the list under the chart.
+    var marks = function (events) {
+      return { hooks: { draw: function (u) {
+        var ctx = u.ctx;
+        ctx.save();
+        ctx.strokeStyle = "#777";
+        ctx.fillStyle = "#444";
+        ctx.setLineDash([3, 3]);
+        ctx.font = 10 * devicePixelRatio + "px sans-serif";
+        for (var e = 0; e < events.length; e++) {
+          var px = u.valToPos(events[e].x, "x", true);
+          if (px < u.bbox.left || px > u.bbox.left + u.bbox.width) continue;
+          ctx.beginPath();
+          ctx.moveTo(px, u.bbox.top);
+          ctx.lineTo(px, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.fillText(String(e + 1), px + 2, u.bbox.top + 10 * devicePixelRatio);
+        }
+        ctx.restore();
+      } } };
+    };
+    new uPlot({ width: width, height: 240, plugins: [marks(chart.events || [])], tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); }, series: series, scales: { x: { time: true } } }, data, el);
     el.setAttribute("data-drawn-points", String(chart.x.length));
   }
 })();

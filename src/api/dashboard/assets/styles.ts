@@ -35,4 +35,6 @@ thead th{font-weight:600;color:#4a5563}.num{text-align:right;font-variant-numeri
 .inline-form{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:center;margin:0 0 12px}
 button,input,select{font:inherit;padding:3px 8px}
 .chart-canvas{min-height:240px}figcaption{font-weight:600;margin-bottom:6px}
+/* charts */
+.chart-events{font-size:12px;margin:6px 0 0;padding-left:24px;color:#444;overflow-wrap:anywhere}
 `;

@@ -17,12 +17,17 @@ export interface ChartData {
   /** seconds since the epoch, one per point */
   x: number[];
   series: ChartSeries[];
+  /** events drawn as numbered vertical lines (trends.events), x in seconds */
+  events?: { x: number; label: string }[];
+  /** events in the window beyond those listed */
+  moreEvents?: number;
 }
 
 /** The chart from its first observation: leading points no series knows a value at are left out. */
 export function fromFirstObservation(data: ChartData): ChartData {
   const start = firstKnownIndex(data.series.map((s) => s.values));
   return {
+    ...data,
     x: data.x.slice(start),
     series: data.series.map((s) => ({ ...s, values: s.values.slice(start) })),
   };
@@ -45,6 +50,14 @@ export function Chart(props: { id: string; title: string; data: ChartData }) {
     <figure class="chart" aria-labelledby={`${props.id}-title`}>
       <figcaption id={`${props.id}-title`}>{props.title}</figcaption>
       <div class="chart-canvas" id={props.id} data-chart={JSON.stringify(data)} />
+      {data.events && data.events.length > 0 ? (
+        <ol class="chart-events">
+          {data.events.map((e) => (
+            <li>{`${new Date(e.x * 1000).toISOString()} ${e.label}`}</li>
+          ))}
+        </ol>
+      ) : null}
+      {data.moreEvents ? <p class="muted">{`… and ${data.moreEvents} more events`}</p> : null}
       <details>
         <summary>{`Data (${data.x.length} points)`}</summary>
         <table>
