@@ -81,9 +81,11 @@ export async function eventsIn(
     db,
     sql`WITH ${episodesCte(inScope, from, to)},
         firsts AS (
-          SELECT ${clusters.id} AS cluster_id, least(${clusters.createdAt},
-                 (SELECT min(nv.valid_from) FROM ${nodeVersions} nv WHERE nv.cluster_id = ${clusters.id})) AS first
-          FROM ${clusters} WHERE ${inScope(clusters.id)}
+          SELECT cluster_id, least(created_at, observed) AS first, observed FROM (
+            SELECT ${clusters.id} AS cluster_id, ${clusters.createdAt} AS created_at,
+                   (SELECT min(nv.valid_from) FROM ${nodeVersions} nv WHERE nv.cluster_id = ${clusters.id}) AS observed
+            FROM ${clusters} WHERE ${inScope(clusters.id)}
+          ) f
         ),
         ics AS (
           SELECT ${ic.clusterId} AS cluster_id, ${ic.namespace} || '/' || ${ic.name} AS subject,
@@ -108,7 +110,8 @@ export async function eventsIn(
           -- an IngressController present at its cluster's first observation is part of that event
           SELECT ics.f, 'ingress-controller-added', ics.cluster_id, subject, NULL FROM ics
           JOIN firsts ON firsts.cluster_id = ics.cluster_id
-          WHERE ${inWindow(sql`ics.f`)} AND prev_to IS DISTINCT FROM ics.f AND ics.f > firsts.first
+          WHERE ${inWindow(sql`ics.f`)} AND prev_to IS DISTINCT FROM ics.f
+            AND ics.f > coalesce(firsts.observed, firsts.first)
           UNION ALL
           SELECT f, 'ingress-controller-changed', cluster_id, subject, NULL FROM ics
           WHERE ${inWindow(sql`f`)} AND prev_to = f AND prev_spec IS DISTINCT FROM spec

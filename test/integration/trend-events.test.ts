@@ -84,6 +84,17 @@ describe("trends.events on the demo fleet", () => {
     ).toEqual([]);
   });
 
+  it("does not mark an IngressController as added at its cluster's first push, in a window from before it", async () => {
+    const whole = await h.query("trends.events", {
+      from: new Date(NOW.getTime() - 31 * 86_400_000).toISOString(),
+      to: NOW.toISOString(),
+      cluster: "prod-eu-1",
+    });
+    if (!whole.ok) throw new Error(whole.error.message);
+    const added = whole.data.events.filter((e) => e.kind === "ingress-controller-added");
+    expect(added.map((e) => e.subject)).toEqual([expect.stringMatching(/\/shard-b$/)]);
+  });
+
   it("keeps to the limit and counts the rest; keeps to a cluster", async () => {
     const capped = await h.query("trends.events", { from: FROM, to: NOW.toISOString(), limit: 3 });
     if (!capped.ok) throw new Error(capped.error.message);
