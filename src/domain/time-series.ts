@@ -74,3 +74,23 @@ export function sampleVersions<T extends { validFrom: Date; validTo: Date | null
   }
   return points;
 }
+
+/**
+ * A count series before its scope was first observed is unknown, not zero: the points before
+ * `firstObserved` become null (a gap), so a chart starts at the first observation instead of ramping
+ * up from 0. Null `firstObserved` (nothing in scope ever observed) leaves the zeros: nothing counted.
+ */
+export function unknownBefore(
+  points: readonly { t: string; value: number }[],
+  firstObserved: Date | null,
+): { t: string; value: number | null }[] {
+  const start = firstObserved?.getTime() ?? Number.NEGATIVE_INFINITY;
+  return points.map((p) => ({ t: p.t, value: Date.parse(p.t) < start ? null : p.value }));
+}
+
+/** The index of the first instant any series knows a value at (0 when none does): where an x-range starts. */
+export function firstKnownIndex(series: readonly (readonly (number | null)[])[]): number {
+  const length = Math.max(0, ...series.map((s) => s.length));
+  for (let i = 0; i < length; i++) if (series.some((s) => s[i] !== null && s[i] !== undefined)) return i;
+  return 0;
+}

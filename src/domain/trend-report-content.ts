@@ -50,8 +50,11 @@ export interface ConflictEpisode {
 
 export interface ReportSeries {
   name: string;
-  points: { t: string; value: number }[];
+  /** null: before the scope was first observed (unknown, not zero) */
+  points: { t: string; value: number | null }[];
 }
+
+import type { TrendEvent } from "./trend-events.js";
 
 export interface TrendReport {
   from: string;
@@ -72,6 +75,8 @@ export interface TrendReport {
   headroom: Bounded<HeadroomLow>;
   conflicts: Bounded<ConflictEpisode>;
   charts: { fleet: ReportSeries; topPorts: ReportSeries[] };
+  /** what the charts mark (trends.events), earliest first */
+  events: Bounded<TrendEvent>;
 }
 
 /** Points a report's charts hold at most: enough for a readable line, few enough for a small file. */

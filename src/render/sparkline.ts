@@ -1,6 +1,6 @@
 /**
- * A time series read at a glance in a terminal or a log: one row of Unicode blocks, its low, high and
- * last value, and the largest step-to-step changes with their instants. Pure text, no colours or
+ * A time series read at a glance in a terminal or a log: one row of Unicode blocks between its first
+ * and last values (so a drop reads "2 ███▁▁ 1"), its low, high and last value, and the largest step-to-step changes with their instants. Pure text, no colours or
  * cursor movement, so the same output reads in a terminal, a CI log and a Markdown report.
  */
 import { type SeriesPoint, summarizeSeries } from "../domain/series-summary.js";
@@ -48,10 +48,22 @@ function bucketMaxima(values: readonly (number | null)[], columns: number): (num
   return out;
 }
 
+/**
+ * The sparkline between the first and the last known values, the way a line is read left to right:
+ * "2 ███▁▁ 1" is a drop from 2 to 1. The low and high are the summary's words (or a report's columns).
+ */
+export function labelledSparkline(values: readonly (number | null)[], width = 60): string {
+  const known = values.filter((v): v is number => v !== null);
+  const first = known[0];
+  const last = known.at(-1);
+  if (first === undefined || last === undefined) return sparkline(values, width);
+  return `${first} ${sparkline(values, width)} ${last}`;
+}
+
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /**
- * A titled chart for a terminal: the title, the sparkline between its low and high, the summary and
+ * A titled chart for a terminal: the title, the sparkline between its first and last values, the summary and
  * the biggest changes, one per line.
  */
 export function renderSeriesText(
@@ -68,10 +80,10 @@ export function renderSeriesText(
     return lines.join("\n");
   }
   lines.push(
-    `${summary.min.value} ${sparkline(
+    labelledSparkline(
       points.map((p) => p.value),
       options.width,
-    )} ${summary.max.value}`,
+    ),
   );
   lines.push(
     `min ${summary.min.value} at ${summary.min.t} · max ${summary.max.value} at ${summary.max.t} · last ${summary.last.value} at ${summary.last.t}`,

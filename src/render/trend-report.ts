@@ -4,6 +4,8 @@
  * service computes every part bounded (top N plus how many more); this module only presents it, as
  * Markdown (sparklines) or one self-contained HTML file (server-rendered SVG, inline style, no script).
  */
+
+import { eventText, eventWords } from "../domain/trend-events.js";
 import type {
   Bounded,
   PortChange,
@@ -61,6 +63,21 @@ function sections(r: TrendReport): Section[] {
     empty: "none",
   });
   return [
+    {
+      title: "Events",
+      tables: [
+        {
+          caption:
+            "Marked on the allocation chart by number: conflicts, IngressControllers, clusters added or silent",
+          table: {
+            headers: ["#", "At", "Cluster", "Event"],
+            rows: r.events.items.map((e, i) => [String(i + 1), e.at, e.cluster, eventWords(e)]),
+            more: r.events.more,
+            empty: "none",
+          },
+        },
+      ],
+    },
     {
       title: "Clusters",
       tables: [
@@ -168,12 +185,19 @@ function markdownTable(t: Table): string {
   return lines.join("\n");
 }
 
+/** A series as a row: its first value, the sparkline, its last value (read left to right), then its low and high. */
 function markdownSpark(s: ReportSeries): string {
   const values = s.points.map((p) => p.value);
-  const low = values.length ? Math.min(...values) : 0;
-  const high = values.length ? Math.max(...values) : 0;
-  const last = values.at(-1) ?? 0;
-  return markdownRow([s.name, `\`${sparkline(values, 60)}\``, low, high, last]);
+  const known = values.filter((v): v is number => v !== null);
+  const cell = (v: number | undefined) => (v === undefined ? "-" : String(v));
+  return markdownRow([
+    s.name,
+    cell(known[0]),
+    `\`${sparkline(values, 60)}\``,
+    cell(known.at(-1)),
+    cell(known.length ? Math.min(...known) : undefined),
+    cell(known.length ? Math.max(...known) : undefined),
+  ]);
 }
 
 function renderMarkdown(r: TrendReport): string {
@@ -184,8 +208,8 @@ function renderMarkdown(r: TrendReport): string {
     "",
     "## Allocations",
     "",
-    "| Series | Over the period | Min | Max | Last |",
-    "|---|---|---|---|---|",
+    "| Series | First | Over the period | Last | Min | Max |",
+    "|---|---|---|---|---|---|",
     markdownSpark(r.charts.fleet),
     ...r.charts.topPorts.map(markdownSpark),
     "",
@@ -216,6 +240,7 @@ function renderHtml(r: TrendReport): string {
       title: "Allocations, whole scope",
       instants,
       series: [{ name: r.charts.fleet.name, values: r.charts.fleet.points.map((p) => p.value) }],
+      marks: r.events.items.map((e) => ({ at: e.at, label: eventText(e) })),
     }),
   ];
   if (r.charts.topPorts.length > 0)

@@ -6,7 +6,7 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { rawRows } from "../db/raw.js";
-import { type nodeVersions, portCountVersions } from "../db/schema/index.js";
+import { clusters, nodeVersions, portCountVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { closedDuring, openAt, validAt } from "../db/validity.js";
 import { pointsFromBoundaries } from "../domain/time-series.js";
@@ -61,6 +61,22 @@ export async function intervalCounts(
         ) boundaries GROUP BY k`,
   );
   return pointsFromBoundaries(range.from, range.step, steps, base?.n ?? 0, buckets);
+}
+
+/**
+ * The first instant a cluster in scope was observed (its first node version, one probe of the as-of
+ * index per cluster); null when none ever was. Counts before it are unknown, not zero (unknownBefore).
+ */
+export async function firstObservation(
+  db: Db,
+  inScope: ((clusterId: PgColumn) => SQL) | undefined,
+): Promise<Date | null> {
+  const [row] = await rawRows<{ first: Date | string | null }>(
+    db,
+    sql`SELECT min((SELECT min(nv.valid_from) FROM ${nodeVersions} nv WHERE nv.cluster_id = ${clusters.id})) AS first
+        FROM ${clusters} WHERE ${inScope ? inScope(clusters.id) : sql`true`}`,
+  );
+  return row?.first ? new Date(row.first) : null;
 }
 
 /**

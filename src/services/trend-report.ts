@@ -9,17 +9,10 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
-import {
-  clusters,
-  headroomVersions,
-  nodeVersions,
-  podVersions,
-  portCountVersions,
-} from "../db/schema/index.js";
+import { clusters, headroomVersions, nodeVersions, portCountVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
-import { HOST_PORT_FAILURE_PATTERN } from "../domain/conflicts.js";
 import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
-import { stepCount } from "../domain/time-series.js";
+import { stepCount, unknownBefore } from "../domain/time-series.js";
 import {
   type Bounded,
   type ReportSeries,
@@ -28,11 +21,19 @@ import {
 } from "../domain/trend-report-content.js";
 import { renderTrendReport } from "../render/trend-report.js";
 import { selectedClusterIds } from "./cluster-selection.js";
+import { episodesCte, portsText } from "./conflict-episodes.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { instantSchema, labelsSchema } from "./inputs.js";
 import { requireRetained } from "./retention.js";
-import { allocationAndPodCounts, clusterScope, type Range, removedAt } from "./trend-counts.js";
+import {
+  allocationAndPodCounts,
+  clusterScope,
+  firstObservation,
+  type Range,
+  removedAt,
+} from "./trend-counts.js";
+import { eventsIn, MAX_TREND_EVENTS } from "./trend-events.js";
 
 /** The longest period a report covers. */
 export const MAX_REPORT_DAYS = 400;
@@ -245,13 +246,8 @@ async function headroomLows(c: Ctx) {
   );
 }
 
-/**
- * Episodes of pods left Pending for host ports (the scheduler's NodePorts message, as conflicts.list
- * reads it): consecutive versions of one pod that each carry the message are one episode (a version
- * ends where the next begins). Longest first; one still pending at the end of the period lasts until it.
- */
+/** The conflict episodes (conflict-episodes.ts), longest first; one still pending at the end lasts until it. */
 async function conflictEpisodes(c: Ctx) {
-  const p = podVersions;
   const from = at(c.range.from);
   const to = at(c.range.to);
   const rows = await rawRows<{
@@ -265,26 +261,7 @@ async function conflictEpisodes(c: Ctx) {
     total: number;
   }>(
     c.db,
-    sql`WITH pending AS (
-          SELECT ${p.clusterId} AS cluster_id, ${p.namespace} AS namespace, ${p.name} AS pod, ${p.ports} AS ports,
-                 ${p.validFrom} AS f,
-                 coalesce(${p.validTo}, ${removedAt(p.clusterId)}) AS t
-          FROM ${p}
-          WHERE ${c.inScope(p.clusterId)} AND ${p.node} IS NULL
-            AND ${p.schedulingMessage} ~* ${HOST_PORT_FAILURE_PATTERN}
-            AND ${p.validFrom} <= ${to} AND (${p.validTo} IS NULL OR ${p.validTo} > ${from})
-        ), marked AS (
-          SELECT pending.*, CASE WHEN lag(t) OVER w = f THEN 0 ELSE 1 END AS starts
-          FROM pending WINDOW w AS (PARTITION BY cluster_id, namespace, pod ORDER BY f)
-        ), numbered AS (
-          SELECT marked.*, sum(starts) OVER (PARTITION BY cluster_id, namespace, pod ORDER BY f) AS episode
-          FROM marked
-        ), episodes AS (
-          SELECT cluster_id, namespace, pod, min(f) AS since,
-                 CASE WHEN bool_or(t IS NULL OR t > ${to}) THEN NULL ELSE max(t) END AS until,
-                 (array_agg(ports ORDER BY f DESC))[1] AS ports
-          FROM numbered GROUP BY cluster_id, namespace, pod, episode
-        )
+    sql`WITH ${episodesCte(c.inScope, from, to)}
         SELECT cl.name AS cluster, e.namespace, e.pod, e.ports, e.since, e.until,
                extract(epoch FROM (coalesce(e.until, ${to}) - e.since))::float8 AS seconds,
                count(*) OVER ()::int AS total
@@ -297,7 +274,7 @@ async function conflictEpisodes(c: Ctx) {
       cluster: r.cluster,
       namespace: r.namespace,
       pod: r.pod,
-      ports: r.ports.map((port) => `${port.hostPort}/${port.protocol}`).join(", "),
+      ports: portsText(r.ports),
       since: iso(r.since) ?? "",
       until: iso(r.until),
       seconds: Number(r.seconds),
@@ -312,6 +289,8 @@ async function allocationCharts(c: Ctx, step: number) {
   const t = portCountVersions;
   const range = { ...c.range, step };
   const steps = stepCount(c.range.from, c.range.to, step);
+  // Every series is the scope's: unknown (null) before the scope's first observation, not zero.
+  const first = await firstObservation(c.db, c.inScope);
   const series = async (name: string, level: SQL): Promise<ReportSeries> => {
     const { allocations } = await allocationAndPodCounts(
       c.db,
@@ -319,7 +298,7 @@ async function allocationCharts(c: Ctx, step: number) {
       range,
       steps,
     );
-    return { name, points: allocations.map((p) => ({ t: p.t, value: p.value })) };
+    return { name, points: unknownBefore(allocations, first) };
   };
   const fleet = await series(
     "all host ports",
@@ -382,6 +361,9 @@ export async function buildTrendReport(ctx: ServiceContext, input: TrendReportIn
     headroom: await headroomLows(c),
     conflicts: await conflictEpisodes(c),
     charts: await allocationCharts(c, step),
+    events: await eventsIn(ctx.db, scope, range, ctx.config.staleAfterSeconds * 1000, MAX_TREND_EVENTS).then(
+      (e) => ({ items: e.events, more: e.more }),
+    ),
   };
 }
 

@@ -6,7 +6,7 @@ import { rawRows } from "../db/raw.js";
 import { headroomVersions, nodeVersions, portCountVersions } from "../db/schema/index.js";
 import { validDuring } from "../db/validity.js";
 import { ANY_PORT, ANY_PROTOCOL } from "../domain/port-counts.js";
-import { sampleVersions, stepCount } from "../domain/time-series.js";
+import { sampleVersions, stepCount, unknownBefore } from "../domain/time-series.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import {
@@ -22,6 +22,7 @@ import {
   allocationAndPodCounts,
   clusterOfRange,
   clusterScope,
+  firstObservation,
   intervalCounts,
   type Range,
 } from "./trend-counts.js";
@@ -95,13 +96,18 @@ export async function allocationTrend(ctx: ServiceContext, input: AllocationTren
     steps,
   );
   const nodes = await intervalCounts(ctx.db, nodeVersions, and(...nodeFilter) as SQL, input, steps);
+  // Before the scope's first observation the counts are unknown (null), not zero.
+  const first = await firstObservation(ctx.db, inScope);
+  const known = (series: { t: string; value: number }[]) => unknownBefore(series, first);
+  const [knownPods, knownNodes] = [known(pods), known(nodes)];
   return {
     step: input.step,
-    points: allocations.map((p, k) => ({
+    firstObservedAt: first?.toISOString() ?? null,
+    points: known(allocations).map((p, k) => ({
       t: p.t,
       allocations: p.value,
-      pods: pods[k]?.value ?? 0,
-      nodes: nodes[k]?.value ?? 0,
+      pods: knownPods[k]?.value ?? null,
+      nodes: knownNodes[k]?.value ?? null,
     })),
   };
 }

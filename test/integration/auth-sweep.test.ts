@@ -107,6 +107,7 @@ const PROCEDURES: Record<string, { rule: Rule; input: (seed: Seed) => unknown }>
   "tokens.list": { rule: "admin", input: () => ({}) },
   "tokens.revoke": { rule: "admin", input: () => ({ name: "reader" }) },
   "trends.allocations": { rule: "read", input: () => ({ ...range, hostPort: 80 }) },
+  "trends.events": { rule: "read", input: () => ({ from: range.from, to: range.to, cluster: "own" }) },
   "trends.headroom": { rule: "read", input: () => ({ ...range, cluster: "own", ...router }) },
   "trends.headroomSeries": {
     rule: "read",

@@ -66,7 +66,7 @@ async function history() {
 const period = ["--from", at(9), "--to", at(14)];
 
 describe("portolan trends allocations", () => {
-  it("prints a chart with its low and high, min/max/last and the biggest changes with their instants", async () => {
+  it("prints a chart between its first and last values, min/max/last and the biggest changes with their instants", async () => {
     await history();
     const result = await cli(
       "trends",
@@ -82,12 +82,12 @@ describe("portolan trends allocations", () => {
     expect(result.code).toBe(0);
     expect(result.out.split("\n")).toEqual([
       `allocations of 9100/any protocol in cluster prod-a  ${at(9)} → ${at(14)} (6 points)`,
-      "0 ▁▃██▃▃ 3",
-      `min 0 at ${at(9)} · max 3 at ${at(11)} · last 1 at ${at(14)}`,
+      // 09:00 is before the first push: a gap, not a 0 ramping up to the first value
+      "1  ▁██▁▁ 1",
+      `min 1 at ${at(10)} · max 3 at ${at(11)} · last 1 at ${at(14)}`,
       "biggest changes:",
       `      +2  ${at(11)}  1 → 3`,
       `      -2  ${at(13)}  3 → 1`,
-      `      +1  ${at(10)}  0 → 1`,
       "at the end: 1 pod(s) holding them, 3 node(s) in scope",
     ]);
   });
@@ -106,7 +106,7 @@ describe("portolan trends allocations", () => {
     );
     expect(csv).toMatchObject({ code: 0 });
     expect(csv.out).toBe(
-      ["t,allocations,pods,nodes", `${at(9)},0,0,0`, `${at(11)},5,5,3`, `${at(13)},3,3,3`].join("\n"),
+      ["t,allocations,pods,nodes", `${at(9)},,,`, `${at(11)},5,5,3`, `${at(13)},3,3,3`].join("\n"),
     );
     const json = await cli(
       "trends",
@@ -119,7 +119,7 @@ describe("portolan trends allocations", () => {
       "--json",
     );
     const answer = JSON.parse(json.out) as { points: { t: string; allocations: number }[] };
-    expect(answer.points.map((p) => p.allocations)).toEqual([0, 1, 2, 2, 2, 2]);
+    expect(answer.points.map((p) => p.allocations)).toEqual([null, 1, 2, 2, 2, 2]);
   });
 
   it("counts nothing outside a selector", async () => {
@@ -160,7 +160,7 @@ describe("portolan trends headroom", () => {
     const lines = result.out.split("\n");
     expect(lines[0]).toBe(`headroom of ingress/Deployment/router in prod-a  ${at(9)} → ${at(14)} (6 points)`);
     // one router on three workers: 2 more fit; two: 1 more (the pending third changes nothing)
-    expect(lines[1]).toBe("1  █▁▁▁▁ 2");
+    expect(lines[1]).toBe("2  █▁▁▁▁ 1");
     expect(lines[2]).toBe(`min 1 at ${at(11)} · max 2 at ${at(10)} · last 1 at ${at(14)}`);
     expect(lines).toContain("(blank: 1 point(s) where the workload did not exist)");
   });

@@ -159,11 +159,17 @@ describe("dashboard pages", () => {
   it("gives the trend chart its points", async () => {
     const html = (await page("/trends?port=9090&window=7d")).html;
     const data = /data-chart="([^"]*)"/.exec(html)?.[1] ?? "";
-    const chart = JSON.parse(data.replace(/&quot;/g, '"')) as { x: number[]; series: { values: number[] }[] };
-    expect(chart.x).toHaveLength(169);
+    const chart = JSON.parse(data.replace(/&quot;/g, '"')) as {
+      x: number[];
+      series: { values: (number | null)[] }[];
+    };
+    // The fixture's history is shorter than the 7-day window: the chart starts at its first push,
+    // with a known value, instead of a run of zeros ramping up to it.
+    expect(chart.x.length).toBeGreaterThan(1);
+    expect(chart.x.length).toBeLessThan(169);
+    expect(chart.series[0]?.values[0]).not.toBeNull();
     // monitoring-proxy: 3 workers in each cluster since yesterday
     expect(chart.series[0]?.values.at(-1)).toBe(6);
-    expect(chart.series[0]?.values[0]).toBe(0);
   });
 
   it("charts a workload's headroom beside its allocations", async () => {

@@ -484,6 +484,8 @@ describe("trends.allocations", () => {
       });
       if (!answer.ok) throw new Error(answer.error.message);
       const expected = [];
+      // Before the fleet's first observation (a node seen) the counts are unknown: null, not 0.
+      let observed = false;
       for (let t = from.getTime(); t <= NOW.getTime(); t += 30 * 60_000) {
         const at = new Date(t);
         let allocations = 0;
@@ -497,7 +499,12 @@ describe("trends.allocations", () => {
           nodes += view.nodes.length;
           for (const a of held) pods.add(`${cluster.name}/${a.namespace}/${a.pod}`);
         }
-        expected.push({ t: at.toISOString(), allocations, pods: pods.size, nodes });
+        observed ||= nodes > 0;
+        expected.push(
+          observed
+            ? { t: at.toISOString(), allocations, pods: pods.size, nodes }
+            : { t: at.toISOString(), allocations: null, pods: null, nodes: null },
+        );
       }
       expect(answer.data.points).toEqual(expected);
     });

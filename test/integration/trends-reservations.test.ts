@@ -38,7 +38,7 @@ describe("trends over a replayed history", () => {
       cluster: "prod-eu-1",
     });
     expect(answer.ok && answer.data.points).toEqual([
-      { t: at(9), allocations: 0, pods: 0, nodes: 0 },
+      { t: at(9), allocations: null, pods: null, nodes: null }, // before the first push: unknown
       { t: at(10), allocations: 2, pods: 2, nodes: 2 },
       { t: at(11), allocations: 3, pods: 3, nodes: 3 },
       { t: at(12), allocations: 2, pods: 2, nodes: 3 },
@@ -56,7 +56,7 @@ describe("trends over a replayed history", () => {
     const range = { from: at(9), to: at(13), step: "1h", hostPort: 9100 };
     const fleet = await h.query("trends.allocations", range);
     expect(fleet.ok && fleet.data.points).toEqual([
-      { t: at(9), allocations: 0, pods: 0, nodes: 0 },
+      { t: at(9), allocations: null, pods: null, nodes: null }, // before the first push: unknown
       { t: at(10), allocations: 4, pods: 4, nodes: 4 },
       { t: at(11), allocations: 5, pods: 5, nodes: 5 },
       { t: at(12), allocations: 2, pods: 2, nodes: 3 },
@@ -64,7 +64,7 @@ describe("trends over a replayed history", () => {
     ]);
     const named = await h.query("trends.allocations", { ...range, cluster: "prod-us-1" });
     expect(named.ok && named.data.points.map((p) => [p.allocations, p.nodes])).toEqual([
-      [0, 0],
+      [null, null],
       [2, 2],
       [2, 2],
       [0, 0],

@@ -315,6 +315,9 @@ describe("on a generated history", () => {
                   : r.ownerKind === filter.workload.kind && r.ownerName === filter.workload.name))),
         );
         const expected = answer.data.points.map(({ t }) => {
+          // Before the scope's first push (T0; north-1 alone: its fourth) nothing was observed: null, not 0.
+          const firstPush = filter.cluster === "north-1" ? T0 + 3 * PUSH_EVERY : T0;
+          if (Date.parse(t) < firstPush) return { t, allocations: null, pods: null };
           const valid = matching.filter((r) => validAt(r, Date.parse(t)));
           return {
             t,
@@ -358,7 +361,7 @@ describe("a pod holding one port on two protocols", () => {
       hostPort: 53,
     });
     expect(answer.ok && answer.data.points.map((p) => [p.allocations, p.pods])).toEqual([
-      [0, 0],
+      [null, null], // 09:30: before the first push, unknown
       [2, 1], // 10:00 dns-a
       [2, 1],
       [2, 1],

@@ -1,3 +1,4 @@
+import { trendEvents, trendEventsInput } from "../../services/trend-events.js";
 import {
   allocationTrend,
   allocationTrendInput,
@@ -15,6 +16,7 @@ export const trendsRouter = router({
   headroom: readProcedure
     .input(headroomTrendInput)
     .query(({ ctx, input }) => headroomTrend(ctx.services, input)),
+  events: readProcedure.input(trendEventsInput).query(({ ctx, input }) => trendEvents(ctx.services, input)),
   headroomSeries: readProcedure
     .input(headroomSeriesInput)
     .query(({ ctx, input }) => headroomSeries(ctx.services, input)),

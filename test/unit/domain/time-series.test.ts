@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  firstKnownIndex,
   parseStep,
   pointsFromBoundaries,
   sampleVersions,
   stepCount,
+  unknownBefore,
 } from "../../../src/domain/time-series.js";
 
 const at = (h: number) => new Date(Date.UTC(2026, 10, 27, h));
@@ -58,5 +60,37 @@ describe("time series over intervals", () => {
     ];
     const points = sampleVersions(versions, at(0), 3600, 7);
     expect(points.map((p) => p.version?.id ?? null)).toEqual([null, "a", "a", "b", null, "c", "c"]);
+  });
+});
+
+describe("a count series starts at its scope's first observation", () => {
+  const hour = (h: number) => new Date(Date.UTC(2026, 10, 27, h)).toISOString();
+  const counts = (values: number[]) => values.map((value, h) => ({ t: hour(h), value }));
+  it.each([
+    ["observed at 02:00: the points before are unknown, not 0", new Date(hour(2)), [null, null, 3, 3]],
+    [
+      "observed between two points: the later one is the first known",
+      new Date(Date.parse(hour(1)) + 1),
+      [null, null, 3, 3],
+    ],
+    ["observed before the window: every point is known", new Date(hour(0)), [0, 0, 3, 3]],
+    ["never observed: nothing counted, zeros stay", null, [0, 0, 3, 3]],
+  ])("%s", (_name, first, expected) => {
+    expect(unknownBefore(counts([0, 0, 3, 3]), first).map((p) => p.value)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      "the first instant any series knows",
+      [
+        [null, null, 1],
+        [null, 2, 2],
+      ],
+      1,
+    ],
+    ["known from the start", [[0, 1]], 0],
+    ["nothing known: from the start", [[null, null]], 0],
+  ])("the x-range starts at %s", (_name, series, index) => {
+    expect(firstKnownIndex(series)).toBe(index);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TrendReport } from "../../../src/domain/trend-report-content.js";
 import { toCsv } from "../../../src/render/csv.js";
-import { renderSeriesText, sparkline } from "../../../src/render/sparkline.js";
+import { labelledSparkline, renderSeriesText, sparkline } from "../../../src/render/sparkline.js";
 import { barChartSvg, lineChartSvg } from "../../../src/render/svg-chart.js";
 import { humanDuration, renderTrendReport } from "../../../src/render/trend-report.js";
 
@@ -23,12 +23,24 @@ describe("sparkline", () => {
   });
 });
 
+describe("labelledSparkline: the ends are the first and last values, read left to right", () => {
+  it.each([
+    ["a drop reads from 2 down to 1", [2, 2, 2, 1, 1], "2 ███▁▁ 1"],
+    ["a rise reads from 1 up to 2", [1, 1, 2], "1 ▁▁█ 2"],
+    ["a peak in the middle: both ends are the same value, not min and max", [1, 5, 1], "1 ▁█▁ 1"],
+    ["ends skip gaps: the first and last known values", [null, 3, 0, null], "3  █▁  0"],
+    ["nothing known: no labels", [null, null], "  "],
+  ])("%s", (_name, values, expected) => {
+    expect(labelledSparkline(values, 60)).toBe(expected);
+  });
+});
+
 describe("renderSeriesText", () => {
-  it("prints the chart between its low and high, the summary and the changes with instants", () => {
+  it("prints the chart between its first and last values, the summary and the changes with instants", () => {
     const text = renderSeriesText("allocations 9100", series([2, 2, 5, 4]), { width: 40 });
     expect(text.split("\n")).toEqual([
       `allocations 9100  ${t(0)} → ${t(3)} (4 points)`,
-      "2 ▁▁█▆ 5",
+      "2 ▁▁█▆ 4",
       `min 2 at ${t(0)} · max 5 at ${t(2)} · last 4 at ${t(3)}`,
       "biggest changes:",
       `      +3  ${t(2)}  2 → 5`,
@@ -81,6 +93,56 @@ describe("SVG charts", () => {
     expect(svg.match(/<circle /g)?.length ?? 0).toBe(dots);
   });
 
+  it("starts the x-range at the first observation: no ramp from 0, the first instant labelled is the first known", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1), t(2), t(3)],
+      series: [{ name: "s", values: [null, null, 0, 10] }],
+    });
+    expect(svg).toContain('points="48,184 628,28"');
+    expect(svg).toContain(`>${t(2)}</text>`);
+    expect(svg).not.toContain(`>${t(0)}</text>`);
+  });
+
+  it("draws series with identical values distinctly: own dashes, markers, and a legend saying which coincide", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1), t(2)],
+      series: [
+        { name: "router-default", values: [2, 2, 3] },
+        { name: "router-internal", values: [2, 2, 3] },
+        { name: "other", values: [0, 1, 0] },
+      ],
+    });
+    const lines = [...svg.matchAll(/<polyline [^>]*>/g)].map((m) => m[0]);
+    // the same points (values are not moved), told apart by their dashes
+    expect(lines).toHaveLength(3);
+    expect(/points="([^"]+)"/.exec(lines[0] ?? "")?.[1]).toBe(/points="([^"]+)"/.exec(lines[1] ?? "")?.[1]);
+    expect(lines[0]).not.toContain("stroke-dasharray");
+    expect(lines[1]).toContain('stroke-dasharray="7 4"');
+    // markers on the two that coincide (3 points each: circles and squares), none on the other
+    expect(svg.match(/<circle /g)).toHaveLength(3);
+    expect(svg.match(/<rect /g)).toHaveLength(3);
+    expect(svg).toContain(">router-internal (same as router-default)</text>");
+    expect(svg).toContain(">router-default</text>");
+  });
+
+  it("marks events as numbered vertical lines at their instant, the text escaped as a tooltip", () => {
+    const svg = lineChartSvg({
+      title: "c",
+      instants: [t(0), t(1), t(2)],
+      series: [{ name: "s", values: [0, 1, 2] }],
+      marks: [
+        { at: t(1), label: `prod-eu-1: IngressController added ${HOSTILE}` },
+        { at: t(9), label: "outside the chart: not drawn" },
+      ],
+    });
+    expect(svg.match(/<g class="event">/g)).toHaveLength(1);
+    expect(svg).toContain('<path d="M338 28V184" stroke="#777" stroke-dasharray="3 3"/>');
+    expect(svg).toContain(`<title>1. ${t(1)} prod-eu-1: IngressController added &lt;img`);
+    expect(svg).not.toContain("<img");
+  });
+
   it("scales y from 0 to the highest value and labels both ends of x", () => {
     const svg = lineChartSvg({
       title: "c",
@@ -117,6 +179,7 @@ function report(overrides: Partial<TrendReport> = {}): TrendReport {
     workloads: { started: empty, stopped: empty },
     headroom: empty,
     conflicts: empty,
+    events: empty,
     charts: {
       fleet: {
         name: "all host ports",
@@ -195,8 +258,50 @@ describe("the trend report", () => {
     expect(html).not.toMatch(/<script|<link|<img|src=|href=/i);
   });
 
-  it("charts the allocations as a sparkline row in Markdown", () => {
-    expect(renderTrendReport(report(), "markdown")).toContain("| all host ports | `▁▅██▅` | 0 | 2 | 1 |");
+  it.each([
+    [
+      "a rise and a fall: first 0, last 1, low 0, high 2",
+      [0, 1, 2, 2, 1],
+      "| all host ports | 0 | `▁▅██▅` | 1 | 0 | 2 |",
+    ],
+    ["a drop: first 2, last 1", [2, 2, 2, 1, 1], "| all host ports | 2 | `███▁▁` | 1 | 1 | 2 |"],
+  ])("charts the allocations as a Markdown row: %s", (_name, values, row) => {
+    const points = values.map((value, h) => ({ t: t(h), value }));
+    const markdown = renderTrendReport(
+      report({ charts: { fleet: { name: "all host ports", points }, topPorts: [] } }),
+      "markdown",
+    );
+    expect(markdown).toContain("| Series | First | Over the period | Last | Min | Max |");
+    expect(markdown).toContain(row);
+  });
+});
+
+describe("the trend report's events", () => {
+  const events = {
+    items: [
+      { at: t(1), kind: "conflict-started" as const, cluster: "dev-eu-1", subject: "apps/apm-0 (8126/TCP)" },
+      {
+        at: t(3),
+        kind: "cluster-silent" as const,
+        cluster: "edge-ap-1",
+        subject: "last push 2026-11-27T00:00:00Z",
+      },
+    ],
+    more: 4,
+  };
+
+  it("lists them in Markdown, numbered as on the chart, with how many more", () => {
+    const markdown = renderTrendReport(report({ events }), "markdown");
+    expect(markdown).toContain("## Events");
+    expect(markdown).toContain(`| 1 | ${t(1)} | dev-eu-1 | conflict started apps/apm-0 (8126/TCP) |`);
+    expect(markdown).toContain(`| 2 | ${t(3)} | edge-ap-1 | cluster silent last push 2026-11-27T00:00:00Z |`);
+    expect(markdown).toContain("… and 4 more");
+  });
+
+  it("marks them on the HTML report's allocation chart", () => {
+    const html = renderTrendReport(report({ events }), "html");
+    expect(html.match(/<g class="event">/g)).toHaveLength(2);
+    expect(html).toContain("<title>1. ");
   });
 });
 

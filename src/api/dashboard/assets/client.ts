@@ -52,6 +52,8 @@ export const DASHBOARD_SCRIPT = `"use strict";
     })(copies[c]);
   }
   var palette = ["#0b57d0", "#b3261e", "#17692f", "#8a5300"];
+  // Own dashes per series (never offsets: they would misstate values); markers where series coincide.
+  var dashes = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
   var charts = document.querySelectorAll("[data-chart]");
   for (var i = 0; i < charts.length; i++) {
     var el = charts[i];
@@ -59,11 +61,33 @@ export const DASHBOARD_SCRIPT = `"use strict";
     if (typeof uPlot !== "function" || chart.x.length === 0) continue;
     var series = [{ label: "time (UTC)" }];
     for (var k = 0; k < chart.series.length; k++) {
-      series.push({ label: chart.series[k].label, stroke: palette[k % palette.length], width: 2, spanGaps: false });
+      var s = chart.series[k];
+      series.push({ label: s.label, stroke: palette[k % palette.length], width: 2, dash: dashes[k % dashes.length], spanGaps: false, points: s.markers ? { show: true, size: 4 + 3 * k, fill: "transparent" } : {} });
     }
     var data = [chart.x].concat(chart.series.map(function (s) { return s.values; }));
     var width = Math.max(320, Math.min(el.clientWidth || 900, 1280));
-    new uPlot({ width: width, height: 240, tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); }, series: series, scales: { x: { time: true } } }, data, el);
+    // Events: a dashed vertical line each, numbered as the list under the chart.
+    var marks = function (events) {
+      return { hooks: { draw: function (u) {
+        var ctx = u.ctx;
+        ctx.save();
+        ctx.strokeStyle = "#777";
+        ctx.fillStyle = "#444";
+        ctx.setLineDash([3, 3]);
+        ctx.font = 10 * devicePixelRatio + "px sans-serif";
+        for (var e = 0; e < events.length; e++) {
+          var px = u.valToPos(events[e].x, "x", true);
+          if (px < u.bbox.left || px > u.bbox.left + u.bbox.width) continue;
+          ctx.beginPath();
+          ctx.moveTo(px, u.bbox.top);
+          ctx.lineTo(px, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.fillText(String(e + 1), px + 2, u.bbox.top + 10 * devicePixelRatio);
+        }
+        ctx.restore();
+      } } };
+    };
+    new uPlot({ width: width, height: 240, plugins: [marks(chart.events || [])], tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); }, series: series, scales: { x: { time: true } } }, data, el);
     el.setAttribute("data-drawn-points", String(chart.x.length));
   }
 })();

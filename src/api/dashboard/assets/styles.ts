@@ -51,4 +51,6 @@ button,input,select{font:inherit;padding:3px 8px}
 .row-kind{color:#1d4f91;font-weight:600}.grid-sample{font-weight:600;color:#4a5563}
 .legend h4{font-size:12px;margin:8px 0 3px;color:#4a5563}
 .grid td.pending{min-width:9em}
+/* charts */
+.chart-events{font-size:12px;margin:6px 0 0;padding-left:24px;color:#444;overflow-wrap:anywhere}
 `;

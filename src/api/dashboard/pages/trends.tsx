@@ -2,7 +2,8 @@
  * Trend charts over a window ending at the instant shown: allocations of a port or a workload
  * (trends.allocations) and, for a workload of a named cluster, its headroom (trends.headroom).
  */
-import { Chart, type ChartData } from "../components/chart.js";
+import { eventText } from "../../../domain/trend-events.js";
+import { Chart, type ChartData, fromFirstObservation } from "../components/chart.js";
 import { AsOfField, Notice } from "../components/status.js";
 import { attempt, PageError } from "../errors.js";
 import type { DashboardCaller } from "../session.js";
@@ -38,31 +39,41 @@ export async function loadTrends(caller: DashboardCaller, view: View, q: TrendQu
     ...(q.protocol ? { protocol: q.protocol } : {}),
     ...(q.workload ? { workload: q.workload } : {}),
   });
+  const marks = await caller.trends.events({
+    from: range.from,
+    to: range.to,
+    ...(q.cluster ? { cluster: q.cluster } : {}),
+  });
+  const events = marks.events.map((e) => ({ x: seconds(e.at), label: eventText(e) }));
   const workload = q.workload;
   const cluster = q.cluster;
   const headroom =
     workload && cluster
       ? await attempt(() => caller.trends.headroom({ ...range, cluster, ...workload }))
       : null;
-  const allocationChart: ChartData = {
+  const allocationChart: ChartData = fromFirstObservation({
     x: allocations.points.map((p) => seconds(p.t)),
     series: [
       { label: "allocations", values: allocations.points.map((p) => p.allocations) },
       { label: "pods", values: allocations.points.map((p) => p.pods) },
       { label: "nodes in scope", values: allocations.points.map((p) => p.nodes) },
     ],
-  };
+    events,
+    moreEvents: marks.more,
+  });
   const headroomChart: ChartData | PageError | null =
     headroom === null || headroom instanceof PageError
       ? headroom
-      : {
+      : fromFirstObservation({
           x: headroom.points.map((p) => seconds(p.t)),
           series: [
             { label: "headroom", values: headroom.points.map((p) => p.headroom) },
             { label: "free nodes", values: headroom.points.map((p) => p.freeNodes) },
             { label: "replicas", values: headroom.points.map((p) => p.replicas) },
           ],
-        };
+          events,
+          moreEvents: marks.more,
+        });
   return { allocationChart, headroomChart };
 }
 
