@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { SERVER_HEAP_FLAGS } from "../src/config/server-heap.js";
 import { DEFAULT_MAX_SNAPSHOT_BYTES } from "../src/config/shared.js";
 import type { SnapshotInput } from "../src/contract/snapshot.js";
 import { maxNodes, maxPods, portsOnFewPods, realistic } from "./largest/shapes.js";
@@ -22,6 +23,15 @@ import { maxNodes, maxPods, portsOnFewPods, realistic } from "./largest/shapes.j
 const TARGET = { loopP99Ms: 100, rssMiB: 512, healthzMs: 1000 };
 const root = fileURLToPath(new URL("..", import.meta.url));
 const MiB = 1024 * 1024;
+
+/**
+ * The server runs with the heap flags production runs with (src/config/server-heap.ts);
+ * BENCH_SERVER_FLAGS="" (or other flags) measures without them, against the same run.
+ */
+const serverFlags =
+  process.env.BENCH_SERVER_FLAGS === undefined
+    ? [...SERVER_HEAP_FLAGS]
+    : process.env.BENCH_SERVER_FLAGS.split(" ").filter((flag) => flag !== "");
 
 const shapes: Record<string, (cluster: string, at: string) => SnapshotInput> = {
   realistic,
@@ -38,6 +48,8 @@ interface ProbeReading {
   samples: number;
   peakRssSampled: number;
   maxRss: number;
+  liveHeapPeak: number;
+  heapLimit: number;
 }
 
 interface Server {
@@ -60,7 +72,7 @@ async function startServer(): Promise<Server> {
 async function launch(dataDir: string): Promise<Server> {
   const child = fork(join(root, "src/entry/node.ts"), [], {
     cwd: root,
-    execArgv: ["--import", "tsx", "--import", join(root, "bench/largest/loop-probe.ts")],
+    execArgv: [...serverFlags, "--import", "tsx", "--import", join(root, "bench/largest/loop-probe.ts")],
     env: {
       ...process.env,
       HOST: "127.0.0.1",
@@ -203,6 +215,9 @@ for (const name of chosen.length > 0 ? chosen : Object.keys(shapes)) {
         peakRssMiB: round(peakMiB),
         healthzMaxMs: round(health.slowestMs),
         healthzFailures: health.failures,
+        liveHeapPeakMiB: round(probe.liveHeapPeak / MiB),
+        heapLimitMiB: round(probe.heapLimit / MiB),
+        serverFlags: serverFlags.join(" "),
         targets: `p99 ${verdict(probe.p99Ms <= TARGET.loopP99Ms)} (≤ ${TARGET.loopP99Ms} ms), rss ${verdict(peakMiB <= TARGET.rssMiB)} (≤ ${TARGET.rssMiB} MiB), healthz ${verdict(health.slowestMs <= TARGET.healthzMs && health.failures === 0)} (≤ ${TARGET.healthzMs} ms)`,
       };
       console.log(JSON.stringify(row));
