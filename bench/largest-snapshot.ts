@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { Agent, fetch as fetchWithoutTimeouts } from "undici";
 import { SERVER_HEAP_FLAGS } from "../src/config/server-heap.js";
 import { DEFAULT_MAX_SNAPSHOT_BYTES } from "../src/config/shared.js";
 import type { SnapshotInput } from "../src/contract/snapshot.js";
@@ -161,9 +162,13 @@ async function register(url: string, name: string): Promise<string> {
   return body.result.data.token;
 }
 
+/** A push the server answers after minutes (a loaded machine) is measured, not given up after 300 s. */
+const patient = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+
 async function push(url: string, token: string, body: Buffer) {
   const started = performance.now();
-  const res = await fetch(`${url}/v1/snapshots`, {
+  const res = await fetchWithoutTimeouts(`${url}/v1/snapshots`, {
+    dispatcher: patient,
     method: "POST",
     headers: {
       "content-type": "application/json",

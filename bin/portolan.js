@@ -80,7 +80,7 @@ const sources = new URL("../src/cli/run.ts", import.meta.url);
  * server again in a child that has them, and hands it its signals. A heap size given by the caller
  * (flags or NODE_OPTIONS) is kept.
  */
-const SERVER_HEAP_FLAGS = ["--max-old-space-size=256"];
+const SERVER_HEAP_FLAGS = ["--max-old-space-size=320"];
 const heapSizedByCaller = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((flag) =>
   flag.includes("--max-old-space-size"),
 );
