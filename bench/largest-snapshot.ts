@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { Agent, fetch as fetchWithoutTimeouts } from "undici";
+import { SERVER_HEAP_FLAGS } from "../src/config/server-heap.js";
 import { DEFAULT_MAX_SNAPSHOT_BYTES } from "../src/config/shared.js";
 import type { SnapshotInput } from "../src/contract/snapshot.js";
 import { maxNodes, maxPods, portsOnFewPods, realistic } from "./largest/shapes.js";
@@ -22,6 +24,15 @@ import { maxNodes, maxPods, portsOnFewPods, realistic } from "./largest/shapes.j
 const TARGET = { loopP99Ms: 100, rssMiB: 512, healthzMs: 1000 };
 const root = fileURLToPath(new URL("..", import.meta.url));
 const MiB = 1024 * 1024;
+
+/**
+ * The server runs with the heap flags production runs with (src/config/server-heap.ts);
+ * BENCH_SERVER_FLAGS="" (or other flags) measures without them, against the same run.
+ */
+const serverFlags =
+  process.env.BENCH_SERVER_FLAGS === undefined
+    ? [...SERVER_HEAP_FLAGS]
+    : process.env.BENCH_SERVER_FLAGS.split(" ").filter((flag) => flag !== "");
 
 const shapes: Record<string, (cluster: string, at: string) => SnapshotInput> = {
   realistic,
@@ -38,10 +49,13 @@ interface ProbeReading {
   samples: number;
   peakRssSampled: number;
   maxRss: number;
+  heapLimit: number;
 }
 
 interface Server {
   url: string;
+  /** the largest heap a full collection left since the last reset, in MiB (from --trace-gc) */
+  liveHeap: { peakMiB: number };
   child: ChildProcess;
   ask(message: "reset" | "read"): Promise<ProbeReading>;
   stop(remove?: boolean): Promise<void>;
@@ -60,7 +74,15 @@ async function startServer(): Promise<Server> {
 async function launch(dataDir: string): Promise<Server> {
   const child = fork(join(root, "src/entry/node.ts"), [], {
     cwd: root,
-    execArgv: ["--import", "tsx", "--import", join(root, "bench/largest/loop-probe.ts")],
+    // --trace-gc: each full collection prints the heap it leaves, the live heap (read below).
+    execArgv: [
+      ...serverFlags,
+      "--trace-gc",
+      "--import",
+      "tsx",
+      "--import",
+      join(root, "bench/largest/loop-probe.ts"),
+    ],
     env: {
       ...process.env,
       HOST: "127.0.0.1",
@@ -71,6 +93,7 @@ async function launch(dataDir: string): Promise<Server> {
     },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
+  const liveHeap = { peakMiB: 0 };
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -78,6 +101,9 @@ async function launch(dataDir: string): Promise<Server> {
       for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
+        // e.g. "[1:0x…]  5123 ms: Mark-Compact 250.1 (262.3) -> 120.5 (135.0) MB, …"
+        const fullGc = /Mark-Compact[^\d]*[\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line);
+        if (fullGc) liveHeap.peakMiB = Math.max(liveHeap.peakMiB, Number(fullGc[1]));
         if (line.includes('"portolan listening"')) resolve((JSON.parse(line) as { url: string }).url);
       }
     });
@@ -94,7 +120,7 @@ async function launch(dataDir: string): Promise<Server> {
     await exited;
     if (remove) rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url, child, ask, stop };
+  return { url, liveHeap, child, ask, stop };
 }
 
 /** Polls /healthz every 100 ms without waiting for the previous answer; keeps the slowest. */
@@ -136,9 +162,13 @@ async function register(url: string, name: string): Promise<string> {
   return body.result.data.token;
 }
 
+/** A push the server answers after minutes (a loaded machine) is measured, not given up after 300 s. */
+const patient = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+
 async function push(url: string, token: string, body: Buffer) {
   const started = performance.now();
-  const res = await fetch(`${url}/v1/snapshots`, {
+  const res = await fetchWithoutTimeouts(`${url}/v1/snapshots`, {
+    dispatcher: patient,
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -181,6 +211,7 @@ for (const name of chosen.length > 0 ? chosen : Object.keys(shapes)) {
     for (const { kind, text } of bodies) {
       const gz = gzipSync(text);
       await server.ask("reset");
+      server.liveHeap.peakMiB = 0;
       const stopPolling = pollHealth(server.url);
       const pushed = await push(server.url, token, gz);
       const health = await stopPolling();
@@ -203,6 +234,9 @@ for (const name of chosen.length > 0 ? chosen : Object.keys(shapes)) {
         peakRssMiB: round(peakMiB),
         healthzMaxMs: round(health.slowestMs),
         healthzFailures: health.failures,
+        liveHeapPeakMiB: round(server.liveHeap.peakMiB),
+        heapLimitMiB: round(probe.heapLimit / MiB),
+        serverFlags: serverFlags.join(" "),
         targets: `p99 ${verdict(probe.p99Ms <= TARGET.loopP99Ms)} (≤ ${TARGET.loopP99Ms} ms), rss ${verdict(peakMiB <= TARGET.rssMiB)} (≤ ${TARGET.rssMiB} MiB), healthz ${verdict(health.slowestMs <= TARGET.healthzMs && health.failures === 0)} (≤ ${TARGET.healthzMs} ms)`,
       };
       console.log(JSON.stringify(row));

@@ -74,19 +74,44 @@ async function writeBundle() {
 
 const sources = new URL("../src/cli/run.ts", import.meta.url);
 
-if (!existsSync(fileURLToPath(sources))) {
-  await import(compiled.href);
-} else if (
-  bundleIsCurrent() ||
-  (await writeBundle().then(
-    () => true,
-    () => false,
-  ))
-) {
-  await import(pathToFileURL(bundle).href);
+/**
+ * `serve` runs with the server's heap flags (src/config/server-heap.ts, the same list; a test holds
+ * them equal): Node reads them only at start, so a `portolan serve` started without them starts the
+ * server again in a child that has them, and hands it its signals. A heap size given by the caller
+ * (flags or NODE_OPTIONS) is kept.
+ */
+const SERVER_HEAP_FLAGS = ["--max-old-space-size=320"];
+const heapSizedByCaller = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((flag) =>
+  flag.includes("--max-old-space-size"),
+);
+if (process.argv[2] === "serve" && !heapSizedByCaller) {
+  const { spawn } = await import("node:child_process");
+  const server = spawn(
+    process.execPath,
+    [...SERVER_HEAP_FLAGS, ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: "inherit" },
+  );
+  for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.kill(signal));
+  server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  // node_modules not writable (a read-only image without a build): the sources through tsx, slower.
-  const { register } = await import("tsx/esm/api");
-  register();
-  await import(sources.href);
+  await runCli();
+}
+
+async function runCli() {
+  if (!existsSync(fileURLToPath(sources))) {
+    await import(compiled.href);
+  } else if (
+    bundleIsCurrent() ||
+    (await writeBundle().then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await import(pathToFileURL(bundle).href);
+  } else {
+    // node_modules not writable (a read-only image without a build): the sources through tsx, slower.
+    const { register } = await import("tsx/esm/api");
+    register();
+    await import(sources.href);
+  }
 }

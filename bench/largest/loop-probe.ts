@@ -4,6 +4,7 @@
  * benchmark over the IPC channel: "reset" before a push, "read" after it.
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 
 const histogram = monitorEventLoopDelay({ resolution: 10 });
 histogram.enable();
@@ -34,6 +35,7 @@ process.on("message", (message: unknown) => {
       peakRssSampled: Math.max(peakRss, process.memoryUsage.rss()),
       // ru_maxrss: the process's peak since it started, in KiB on Linux
       maxRss: process.resourceUsage().maxRSS * 1024,
+      heapLimit: getHeapStatistics().heap_size_limit,
     });
   }
 });

@@ -404,10 +404,22 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
   return ctx.db.transaction(async (tx) => {
     // When the push is expected to change something, its open rows are read in the same pipeline
     // as the lock: the read runs after the lock is granted, and one round trip is saved.
-    const [cluster, prefetched] = await Promise.all([
+    // Held in one place and handed over once: the open rows are garbage after the diff, and a whole
+    // cluster's (an object per row) would otherwise stay live beside its facts through every write.
+    let prefetched: PerTable<OpenRow[]> | null = null;
+    const [cluster] = await Promise.all([
       lockCluster(tx, agent),
-      push.facts ? openRows(tx, agent.clusterId) : null,
+      push.facts
+        ? openRows(tx, agent.clusterId).then((rows) => {
+            prefetched = rows;
+          })
+        : null,
     ]);
+    const openRowsOnce = async () => {
+      const rows = prefetched ?? (await openRows(tx, agent.clusterId));
+      prefetched = null;
+      return rows;
+    };
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: envelope.observedAt });
     // After a changed delta the stored hash is only what the agent claimed: the stored facts are
     // compared with this snapshot's whatever the hashes say, and decide whether anything changed.
@@ -422,9 +434,8 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     if (retransmitted) {
       // The whole snapshot of the delta's instant (an agent that lost the delta's answer and
       // restarted): its retransmission only if it is the state the delta left.
-      const open = prefetched ?? (await openRows(tx, agent.clusterId));
       const replay = await runStepsPausing(
-        diffFactSteps(agent.clusterId, factsOf(), open, observedAt),
+        diffFactSteps(agent.clusterId, factsOf(), await openRowsOnce(), observedAt),
         push.pause,
       );
       if (replay.changes === 0) return { result: retransmitted };
@@ -434,12 +445,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     const facts = hashDiffers || claimed ? factsOf() : null;
     const diff = facts
       ? await runStepsPausing(
-          diffFactSteps(
-            agent.clusterId,
-            facts,
-            prefetched ?? (await openRows(tx, agent.clusterId)),
-            observedAt,
-          ),
+          diffFactSteps(agent.clusterId, facts, await openRowsOnce(), observedAt),
           push.pause,
         )
       : null;

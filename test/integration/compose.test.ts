@@ -166,7 +166,10 @@ describe("Dockerfile", () => {
   });
 
   it("serves with the compiled CLI, built by the package's build script", () => {
-    expect(runtimeStage).toMatch(/^CMD \["node", "dist\/src\/cli\/run\.js", "serve"\]$/m);
+    // The heap flags between node and the script: test/integration/server-heap.test.ts.
+    expect(runtimeStage).toMatch(
+      /^CMD \["node", (?:"--[a-z-]+=\d+", )*"dist\/src\/cli\/run\.js", "serve"\]$/m,
+    );
     expect(existsSync(join(root, "src/cli/run.ts"))).toBe(true);
     const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
     expect(pkg.scripts.build).toBe("tsc -p tsconfig.build.json");
