@@ -58,6 +58,7 @@ import {
   type LoggedPush,
   logPush,
   openRows,
+  pipelined,
   projectionDiff,
   runUpdates,
   writeIfAdmitted,
@@ -298,7 +299,7 @@ async function deltaTransaction(
   const { delta, observedAt } = push;
   const { base, hash } = delta.delta;
   return ctx.db.transaction(async (tx) => {
-    const [cluster, prefetched] = await Promise.all([
+    const [cluster, prefetched] = await pipelined([
       lockCluster(tx, agent),
       // The projections' open rows: a delta's own facts end by natural key, these by fingerprint.
       openRows(tx, agent.clusterId, projectionTables),
@@ -331,7 +332,7 @@ async function deltaTransaction(
     }
     const { updates, inserts } = writesOf(agent.clusterId, observedAt, diffs, keyed);
     const log = changedLog(agent, push, receivedAt, done);
-    const [, snapshotId] = await Promise.all([
+    const [, snapshotId] = await pipelined([
       runUpdates(tx, updates),
       logPush(tx, log),
       bulkInsertMany(tx, inserts),

@@ -13,6 +13,21 @@ import type { OpenRow } from "../domain/history.js";
 import type { ListenerTally } from "../domain/listener-tally.js";
 import { factKey, type HistoryTable, historyTables, type PerTable, perTable } from "./history-tables.js";
 
+/**
+ * Awaits statements pipelined on one connection (or transaction). A failure is the first one's in
+ * their order: the statements behind a failed one fail only because its transaction is aborted, and
+ * their answers may settle first (a refused lock is `429 PUSH_IN_PROGRESS`, not the read behind it).
+ */
+export async function pipelined<const T extends readonly unknown[]>(
+  statements: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(statements);
+  for (const outcome of settled) if (outcome.status === "rejected") throw outcome.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 /** Open (id, fp) of the given history tables of a cluster (all by default), in one statement. */
 export async function openRows(
   tx: Db,

@@ -60,6 +60,7 @@ import {
   lockedColumns,
   logPush,
   openRows,
+  pipelined,
   rewriteFingerprints,
   runUpdates,
   runUpdatesPausing,
@@ -394,7 +395,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
   return ctx.db.transaction(async (tx) => {
     // When the push is expected to change something, its open rows are read in the same pipeline
     // as the lock: the read runs after the lock is granted, and one round trip is saved.
-    const [cluster, prefetched] = await Promise.all([
+    const [cluster, prefetched] = await pipelined([
       lockCluster(tx, agent),
       push.facts ? openRows(tx, agent.clusterId) : null,
     ]);
@@ -443,7 +444,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     // them (on the embedded database each statement holds the loop while it runs).
     const closesFirst = diff !== null && diff.updates.length > UPDATES_PER_STATEMENT;
     if (closesFirst) await runUpdatesPausing(tx, diff.updates, push.pause);
-    const [, snapshotId] = await Promise.all([
+    const [, snapshotId] = await pipelined([
       diff && !closesFirst ? runUpdates(tx, diff.updates) : null,
       logPush(tx, {
         clusterId: agent.clusterId,
