@@ -13,8 +13,8 @@ import { PgDialect } from "drizzle-orm/pg-core";
 
 const dialect = new PgDialect();
 
-/** Above this many characters of parameters, the statement keeps its parameters. */
-const MAX_INLINED_CHARS = 256 * 1024;
+/** Above this many characters of parameters the statement keeps them: a large push's statements are few, and inlining would copy their arrays once more. */
+const MAX_INLINED_CHARS = 64 * 1024;
 
 /** A value as an SQL literal, or undefined when it is not one this file writes. */
 function literal(value: unknown): string | undefined {
