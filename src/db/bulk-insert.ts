@@ -9,6 +9,7 @@
  */
 import { getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { inlineParams } from "./inline-sql.js";
 import type { Db } from "./types.js";
 
 /**
@@ -76,11 +77,19 @@ function insertStatement(batch: InsertBatch, rows: readonly object[]): SQL {
     const key = aliases[column.key] ?? column.key;
     return sql`${arrayLiteral(rows.map((row) => (row as Record<string, unknown>)[key]))}::text[]::${column.arrayType}`;
   });
+  // The unnested columns carry the table's column names, so a condition can name them (u.fp).
   return sql`INSERT INTO ${batch.table} (${sql.join(
     [...fixed, ...varying].map((column) => column.name),
     sql`, `,
-  )}) SELECT ${sql.join([...values, sql`u.*`], sql`, `)} FROM unnest(${sql.join(arrays, sql`, `)}) AS u`;
+  )}) SELECT ${sql.join([...values, sql`u.*`], sql`, `)} FROM unnest(${sql.join(arrays, sql`, `)}) AS u(${sql.join(
+    varying.map((column) => column.name),
+    sql`, `,
+  )})${batch.where ? sql` WHERE ${batch.where}` : sql``}`;
 }
+
+/** One INSERT per batch (rows of a batch are not split): the parts of a statement built elsewhere. */
+export const insertStatements = (batches: readonly InsertBatch[]): SQL[] =>
+  batches.filter((batch) => batch.rows.length > 0).map((batch) => insertStatement(batch, batch.rows));
 
 export interface InsertBatch {
   table: PgTable;
@@ -90,6 +99,8 @@ export interface InsertBatch {
   constants?: Record<string, unknown>;
   /** table property → the rows' own key for it, where they differ (hostIp → hostIP) */
   aliases?: Record<string, string>;
+  /** a condition on the rows (`u`, columns by their SQL names) or on other parts of the statement */
+  where?: SQL;
 }
 
 /**
@@ -109,7 +120,7 @@ export async function bulkInsertMany(
     const last = pending.pop();
     if (!last) return;
     const ctes = pending.map((insert, i) => sql`${sql.raw(`i${i}`)} AS (${insert})`);
-    await db.execute(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last);
+    await db.execute(inlineParams(ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${last}` : last));
     pending = [];
     pendingRows = 0;
     await pause();

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { inlineParams } from "../db/inline-sql.js";
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
 import type { ServiceContext } from "./context.js";
@@ -108,7 +109,7 @@ async function lookupToken<T>(
 ): Promise<T | undefined> {
   let rows: unknown[];
   try {
-    rows = await rawRows<unknown>(db, query);
+    rows = await rawRows<unknown>(db, inlineParams(query));
   } catch (error) {
     throw tokenLookupFailed(error);
   }

@@ -7,6 +7,7 @@
  * agent's claim (the next delta's base), never as proof of the state: see last_hash_claimed.
  */
 
+import type { SQL } from "drizzle-orm";
 import {
   canonicalIngressControllers,
   canonicalNode,
@@ -15,10 +16,12 @@ import {
 } from "../contract/canonical.js";
 import type { SnapshotDelta } from "../contract/delta.js";
 import { brokenStateBound } from "../contract/state-bounds.js";
-import { bulkInsertMany } from "../db/bulk-insert.js";
+import { bulkInsertMany, type InsertBatch } from "../db/bulk-insert.js";
 import {
   allocationFactCount,
   applyFactDelta,
+  type FactChanges,
+  type FactState,
   factsOfState,
   podsOnUnknownNodes,
   projectionsUnchanged,
@@ -43,12 +46,24 @@ import {
   admit,
   checkEnvelope,
   type IngestResult,
+  insertsOf,
   inTurn,
+  isLockNotAvailable,
   lockCluster,
   projections,
   writesOf,
 } from "./ingest.js";
-import { logPush, openRows, runUpdates } from "./ingest-sql.js";
+import {
+  closeByKeys,
+  type LoggedPush,
+  logPush,
+  openRows,
+  pipelined,
+  projectionDiff,
+  runUpdates,
+  writeIfAdmitted,
+} from "./ingest-sql.js";
+import { pushInProgress } from "./push-gate.js";
 
 export async function ingestDelta(
   ctx: ServiceContext,
@@ -70,7 +85,7 @@ export async function ingestDelta(
     ctx,
     agent,
     delta.delta.hash,
-    () => deltaTransaction(ctx, agent, { delta, observedAt, upserts, heartbeat }),
+    () => deltaTurn(ctx, agent, { delta, observedAt, upserts, heartbeat }),
     heartbeat ? "kept" : "claimed",
   );
 }
@@ -99,84 +114,212 @@ interface DeltaPush {
   heartbeat: boolean;
 }
 
-async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPush) {
+/** The delta applied to its base state, checked, with the projections recomputed if they moved. */
+interface Applied {
+  state: FactState;
+  changes: FactChanges;
+  /** null: the changes cannot move them */
+  projected: ReturnType<typeof projections> | null;
+}
+
+/** Rows a delta written as one statement inserts at most (as bulk-insert.ts's statements, for PGlite). */
+const ROWS_IN_ONE_STATEMENT = 500;
+
+/**
+ * A delta's turn: a heartbeat, or a delta whose base state this process holds, is ONE statement
+ * (writeIfAdmitted: the lock, the verdict's condition and every write), with no transaction around it;
+ * anything else (a base read back from the database, a large change, a refusal to be worded) runs
+ * in deltaTransaction, which decides in the same order as before.
+ */
+async function deltaTurn(ctx: ServiceContext, agent: Agent, push: DeltaPush) {
+  if (push.heartbeat) return oneStatement(ctx, agent, push, null);
+  const state = ctx.baseStates?.take(agent.clusterId, push.delta.delta.base);
+  if (!state) return deltaTransaction(ctx, agent, push, null);
+  const changes = applyFactDelta(state, factDelta(push));
+  // A refused delta goes through the transaction (which reads its base back): refusals keep their order.
+  if (refusalOf(state, changes, push)) return deltaTransaction(ctx, agent, push, null);
+  const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
+  const applied = { state, changes, projected };
+  const rows =
+    stateTables.reduce((sum, h) => sum + changes[h.facts].open.length, 0) +
+    (projected ? projectionTables.reduce((sum, h) => sum + projected[h.facts].length, 0) : 0);
+  return rows <= ROWS_IN_ONE_STATEMENT
+    ? oneStatement(ctx, agent, push, applied)
+    : deltaTransaction(ctx, agent, push, applied);
+}
+
+const factDelta = (push: DeltaPush) => ({
+  upserts: push.upserts,
+  removeNodes: push.delta.delta.nodes.remove,
+  removePods: push.delta.delta.pods.remove,
+  // Absent: unchanged; present: the whole new list (built with the upserts).
+  ingressControllers: push.delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
+  removeReports: push.delta.delta.nodeListeners.remove,
+});
+
+/** Why the state a delta produces is refused (the bounds, pods or reports on unknown nodes), if it is. */
+function refusalOf(state: FactState, changes: FactChanges, push: DeltaPush): ServiceError | undefined {
+  // The bounds hold for the state the delta produces, as they do for a whole snapshot's.
+  const broken = brokenStateBound(stateSize(state));
+  if (broken) {
+    return new ServiceError(
+      "BAD_REQUEST",
+      broken.code,
+      `the state this delta would produce has ${broken.count} ${broken.what}; at most ${broken.max}`,
+    );
+  }
+  const dangling = podsOnUnknownNodes(
+    state,
+    changes.nodes.close.length > 0 ? state.pods.values() : push.upserts.pods,
+  );
+  if (dangling.length > 0) {
+    const pod = dangling[0] as PodFact;
+    return new ServiceError(
+      "BAD_REQUEST",
+      "UNKNOWN_NODE",
+      `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
+    );
+  }
+  const unobservable = reportsOnUnknownNodes(state);
+  if (unobservable.length > 0) {
+    return new ServiceError(
+      "BAD_REQUEST",
+      "UNKNOWN_NODE",
+      `after the delta, node "${unobservable[0]}" has a listener report but the state does not have the node`,
+    );
+  }
+  return undefined;
+}
+
+const baseMismatch = (base: string) =>
+  new ServiceError(
+    "CONFLICT",
+    "BASE_MISMATCH",
+    `the delta's base ${base.slice(0, 12)}… is not this cluster's last accepted state; send the whole snapshot`,
+  );
+
+/** What a changed delta's log row says: counts, what it opened and closed, the tally and summary. */
+function changedLog(agent: Agent, push: DeltaPush, receivedAt: string, applied: Applied) {
+  const { state, changes, projected } = applied;
+  const { base, hash } = push.delta.delta;
+  const counted = stateTables.filter((h) => "counted" in h && h.counted);
+  const opened = counted.reduce((sum, h) => sum + changes[h.facts].open.length, 0);
+  const closed = counted.reduce((sum, h) => sum + changes[h.facts].close.length, 0);
+  // A delta naming a new hash changed the state, as a whole snapshot with a new hash would have;
+  // one naming its base but carrying changes changed it if any of its own facts ended or began.
+  const changed =
+    hash !== base ||
+    stateTables.some((h) => changes[h.facts].close.length + changes[h.facts].open.length > 0);
+  const log: LoggedPush = {
+    clusterId: agent.clusterId,
+    observedAt: push.observedAt,
+    receivedAt,
+    hash,
+    hashClaimed: true,
+    changed,
+    agent: push.delta.agent,
+    counts: { nodes: state.nodes.size, pods: state.pods.size, allocations: allocationFactCount(state) },
+    opened,
+    closed,
+    portSummary: projected?.portSummary ?? null,
+    // Only listeners and allocations move the tally: other changes keep the stored figures.
+    listeners: (["nodeListeners", "nodePortRanges", "allocations"] as const).some(
+      (k) => changes[k].open.length + changes[k].close.length > 0,
+    )
+      ? listenerTally(state.reports.values(), stateAllocations(state))
+      : null,
+  };
+  return log;
+}
+
+/** A heartbeat's log row: the state, its sizes and what is known of its hash stay as they were. */
+const heartbeatLog = (agent: Agent, push: DeltaPush, receivedAt: string): LoggedPush => ({
+  clusterId: agent.clusterId,
+  observedAt: push.observedAt,
+  receivedAt,
+  hash: push.delta.delta.hash,
+  hashClaimed: "previous",
+  changed: false,
+  agent: push.delta.agent,
+  counts: "previous",
+  opened: 0,
+  closed: 0,
+  portSummary: null,
+  listeners: null,
+});
+
+/** A heartbeat (applied null) or an applied delta as one statement; the verdict as deltaTransaction's. */
+async function oneStatement(ctx: ServiceContext, agent: Agent, push: DeltaPush, applied: Applied | null) {
+  const { observedAt } = push;
+  const { base, hash } = push.delta.delta;
+  const receivedAt = ctx.now().toISOString();
+  const log = applied ? changedLog(agent, push, receivedAt, applied) : heartbeatLog(agent, push, receivedAt);
+  const closes: SQL[] = [];
+  const inserts: InsertBatch[] = [];
+  if (applied) {
+    const { changes, projected } = applied;
+    const keyed: Partial<PerTable<readonly object[]>> = {};
+    const opens: Partial<PerTable<readonly object[]>> = {};
+    for (const h of stateTables) {
+      keyed[h.name] = changes[h.facts].close;
+      opens[h.name] = changes[h.facts].open;
+    }
+    closes.push(...closeByKeys(agent.clusterId, keyed, observedAt, true));
+    inserts.push(...insertsOf(agent.clusterId, observedAt, opens));
+    for (const h of projected ? projectionTables : []) {
+      const diff = projectionDiff(agent.clusterId, h, projected?.[h.facts] ?? [], observedAt);
+      closes.push(diff.close);
+      inserts.push(diff.insert);
+    }
+  }
+  const { cluster, snapshotId } = await writeIfAdmitted(ctx.db, {
+    tokenHash: agent.tokenHash,
+    base,
+    closes,
+    inserts,
+    log,
+  }).catch((error: unknown) => {
+    throw isLockNotAvailable(error) ? pushInProgress(agent.cluster) : error;
+  });
+  const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: push.delta.observedAt });
+  if (retransmitted) return { result: retransmitted };
+  if (base !== cluster?.last_snapshot_hash) throw baseMismatch(base);
+  if (snapshotId === null) throw new Error("an admitted push's statement wrote nothing");
+  const result = { changed: log.changed, opened: log.opened, closed: log.closed, snapshotId };
+  return applied ? { result, state: applied.state } : { result };
+}
+
+async function deltaTransaction(
+  ctx: ServiceContext,
+  agent: Agent,
+  push: DeltaPush,
+  /** the delta already applied to the base state this process held (which the lock confirms) */
+  applied: Applied | null,
+) {
   const { delta, observedAt } = push;
   const { base, hash } = delta.delta;
   return ctx.db.transaction(async (tx) => {
-    const [cluster, prefetched] = await Promise.all([
+    const [cluster, prefetched] = await pipelined([
       lockCluster(tx, agent),
       // The projections' open rows: a delta's own facts end by natural key, these by fingerprint.
-      !push.heartbeat ? openRows(tx, agent.clusterId, projectionTables) : null,
+      openRows(tx, agent.clusterId, projectionTables),
     ]);
     const retransmitted = admit(cluster, agent, { observedAt, hash, observedAtText: delta.observedAt });
     if (retransmitted) return { result: retransmitted };
-    if (base !== cluster?.last_snapshot_hash) {
-      throw new ServiceError(
-        "CONFLICT",
-        "BASE_MISMATCH",
-        `the delta's base ${base.slice(0, 12)}… is not this cluster's last accepted state; send the whole snapshot`,
-      );
-    }
+    if (base !== cluster?.last_snapshot_hash) throw baseMismatch(base);
     const receivedAt = ctx.now().toISOString();
-    if (push.heartbeat) {
-      // Same state: as for an unchanged whole snapshot, nothing but the log row is written.
-      const snapshotId = await logPush(tx, {
-        clusterId: agent.clusterId,
-        observedAt,
-        receivedAt,
-        hash,
-        hashClaimed: "previous",
-        changed: false,
-        agent: delta.agent,
-        counts: "previous",
-        opened: 0,
-        closed: 0,
-        portSummary: null,
-        listeners: null,
-      });
-      return { result: { changed: false, opened: 0, closed: 0, snapshotId } };
+    let done = applied;
+    if (!done) {
+      const state = ctx.baseStates?.take(agent.clusterId, base) ?? (await loadFactState(tx, agent.clusterId));
+      const changes = applyFactDelta(state, factDelta(push));
+      const refused = refusalOf(state, changes, push);
+      if (refused) throw refused;
+      // Headroom, counts and port summary read the whole cluster: recomputed unless the changes cannot
+      // move them (the same workloads, nodes and ports: the same counts too).
+      const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
+      done = { state, changes, projected };
     }
-    const state = ctx.baseStates?.take(agent.clusterId, base) ?? (await loadFactState(tx, agent.clusterId));
-    const changes = applyFactDelta(state, {
-      upserts: push.upserts,
-      removeNodes: delta.delta.nodes.remove,
-      removePods: delta.delta.pods.remove,
-      // Absent: unchanged; present: the whole new list (built with the upserts).
-      ingressControllers: delta.delta.ingressControllers ? push.upserts.ingressControllers : undefined,
-      removeReports: delta.delta.nodeListeners.remove,
-    });
-    // The bounds hold for the state the delta produces, as they do for a whole snapshot's.
-    const broken = brokenStateBound(stateSize(state));
-    if (broken) {
-      throw new ServiceError(
-        "BAD_REQUEST",
-        broken.code,
-        `the state this delta would produce has ${broken.count} ${broken.what}; at most ${broken.max}`,
-      );
-    }
-    const dangling = podsOnUnknownNodes(
-      state,
-      changes.nodes.close.length > 0 ? state.pods.values() : push.upserts.pods,
-    );
-    if (dangling.length > 0) {
-      const pod = dangling[0] as PodFact;
-      throw new ServiceError(
-        "BAD_REQUEST",
-        "UNKNOWN_NODE",
-        `after the delta, pod ${pod.namespace}/${pod.name} is on node "${pod.node}", which the state does not have`,
-      );
-    }
-    const unobservable = reportsOnUnknownNodes(state);
-    if (unobservable.length > 0) {
-      throw new ServiceError(
-        "BAD_REQUEST",
-        "UNKNOWN_NODE",
-        `after the delta, node "${unobservable[0]}" has a listener report but the state does not have the node`,
-      );
-    }
-    // Headroom, counts and port summary read the whole cluster: recomputed unless the changes cannot
-    // move them (the same workloads, nodes and ports: the same counts too).
-    const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
+    const { state, changes, projected } = done;
     const diffs: Partial<PerTable<IntervalDiff<object>>> = {};
     const keyed: Partial<PerTable<readonly object[]>> = {};
     for (const h of stateTables) {
@@ -185,41 +328,15 @@ async function deltaTransaction(ctx: ServiceContext, agent: Agent, push: DeltaPu
     }
     for (const h of projected ? projectionTables : []) {
       const next: readonly { fp: string }[] = projected?.[h.facts] ?? [];
-      diffs[h.name] = diffIntervals(prefetched?.[h.name] ?? [], next);
+      diffs[h.name] = diffIntervals(prefetched[h.name], next);
     }
-    const { updates, inserts, opened, closed } = writesOf(agent.clusterId, observedAt, diffs, keyed);
-    // A delta naming a new hash changed the state, as a whole snapshot with a new hash would have;
-    // one naming its base but carrying changes changed it if any of its own facts ended or began.
-    const changed =
-      hash !== base ||
-      stateTables.some((h) => changes[h.facts].close.length + changes[h.facts].open.length > 0);
-    const [, snapshotId] = await Promise.all([
+    const { updates, inserts } = writesOf(agent.clusterId, observedAt, diffs, keyed);
+    const log = changedLog(agent, push, receivedAt, done);
+    const [, snapshotId] = await pipelined([
       runUpdates(tx, updates),
-      logPush(tx, {
-        clusterId: agent.clusterId,
-        observedAt,
-        receivedAt,
-        hash,
-        hashClaimed: true,
-        changed,
-        agent: delta.agent,
-        counts: {
-          nodes: state.nodes.size,
-          pods: state.pods.size,
-          allocations: allocationFactCount(state),
-        },
-        opened,
-        closed,
-        portSummary: projected?.portSummary ?? null,
-        // Only listeners and allocations move the tally: other changes keep the stored figures.
-        listeners: (["nodeListeners", "nodePortRanges", "allocations"] as const).some(
-          (k) => changes[k].open.length + changes[k].close.length > 0,
-        )
-          ? listenerTally(state.reports.values(), stateAllocations(state))
-          : null,
-      }),
+      logPush(tx, log),
       bulkInsertMany(tx, inserts),
     ]);
-    return { result: { changed, opened, closed, snapshotId }, state };
+    return { result: { changed: log.changed, opened: log.opened, closed: log.closed, snapshotId }, state };
   });
 }

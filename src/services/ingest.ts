@@ -12,6 +12,7 @@ import type { Snapshot } from "../contract/snapshot.js";
 import { runSteps, runStepsPausing, type Steps } from "../contract/steps.js";
 import { bulkInsertMany } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
+import { inlineParams } from "../db/inline-sql.js";
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
 import { clusterPortCountFactSteps } from "../domain/cluster-port-counts.js";
@@ -55,8 +56,11 @@ import {
 import {
   closeByIds,
   closeByKeys,
+  type LockedCluster,
+  lockedColumns,
   logPush,
   openRows,
+  pipelined,
   rewriteFingerprints,
   runUpdates,
   runUpdatesPausing,
@@ -323,29 +327,16 @@ async function ingestState(
 /** PostgreSQL's lock_not_available: NOWAIT found the row locked. */
 const LOCK_NOT_AVAILABLE = "55P03";
 
-const isLockNotAvailable = (error: unknown) => databaseErrorCode(error) === LOCK_NOT_AVAILABLE;
-
-interface LockedCluster {
-  /** epoch ms of the last accepted observedAt (timestamps as numbers: the drivers parse dates differently) */
-  last_observed_ms: number | null;
-  last_snapshot_hash: string | null;
-  /** last_snapshot_hash is a changed delta's claim, not derived by the server from a whole state */
-  last_hash_claimed: boolean;
-  last_snapshot_id: number | null;
-  removed: boolean;
-  /** the cluster's current agent token is still the one the push authenticated with */
-  token_valid: boolean;
-}
+export const isLockNotAvailable = (error: unknown) => databaseErrorCode(error) === LOCK_NOT_AVAILABLE;
 
 export async function lockCluster(tx: Db, agent: Agent): Promise<LockedCluster | undefined> {
   // NOWAIT: a push of this cluster running elsewhere (another replica or isolate) answers 429
   // at once instead of parking this connection on the row lock.
   const [row] = await rawRows<LockedCluster>(
     tx,
-    sql`SELECT (extract(epoch FROM last_observed_at) * 1000)::float8 AS last_observed_ms, last_snapshot_hash,
-          last_hash_claimed, last_snapshot_id::float8 AS last_snapshot_id, removed_at IS NOT NULL AS removed,
-          token_hash IS NOT DISTINCT FROM ${agent.tokenHash} AS token_valid
-        FROM clusters WHERE id = ${agent.clusterId} FOR UPDATE NOWAIT`,
+    inlineParams(
+      sql`SELECT ${lockedColumns(agent.tokenHash)} FROM clusters WHERE id = ${agent.clusterId} FOR UPDATE NOWAIT`,
+    ),
   ).catch((error: unknown) => {
     throw isLockNotAvailable(error) ? pushInProgress(agent.cluster) : error;
   });
@@ -407,7 +398,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     // Held in one place and handed over once: the open rows are garbage after the diff, and a whole
     // cluster's (an object per row) would otherwise stay live beside its facts through every write.
     let prefetched: PerTable<OpenRow[]> | null = null;
-    const [cluster] = await Promise.all([
+    const [cluster] = await pipelined([
       lockCluster(tx, agent),
       push.facts
         ? openRows(tx, agent.clusterId).then((rows) => {
@@ -459,7 +450,7 @@ async function snapshotTransaction(ctx: ServiceContext, agent: Agent, push: Snap
     // them (on the embedded database each statement holds the loop while it runs).
     const closesFirst = diff !== null && diff.updates.length > UPDATES_PER_STATEMENT;
     if (closesFirst) await runUpdatesPausing(tx, diff.updates, push.pause);
-    const [, snapshotId] = await Promise.all([
+    const [, snapshotId] = await pipelined([
       diff && !closesFirst ? runUpdates(tx, diff.updates) : null,
       logPush(tx, {
         clusterId: agent.clusterId,
