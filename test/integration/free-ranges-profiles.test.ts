@@ -21,6 +21,14 @@ beforeEach(async () => {
   }
 });
 
+/** A cluster with its labels and one pushed node (a cluster that has not pushed is left out of plans). */
+async function pushedCluster(name: string, labels: Record<string, string>) {
+  const token = await h.register(name, labels);
+  expect((await h.push(token, snapshot(name, "2026-12-04T11:00:00Z", [node("worker-1")], []))).status).toBe(
+    200,
+  );
+}
+
 const EVERY_CLUSTER: [number, number][] = [
   [1, 1023],
   [10248, 10259],
@@ -94,7 +102,7 @@ describe("capacity.freeRanges with port profiles", () => {
   });
 
   it("follows a cluster's NodePort range label", async () => {
-    await h.register("moved", { "portolan.dev/node-port-range": "20000-22767" });
+    await pushedCluster("moved", { "portolan.dev/node-port-range": "20000-22767" });
     const answer = await offers({ width: 3, clusters: ["moved"], min: 19997, limit: 2 });
     expect(answer.ranges.map((r) => r.from)).toEqual([19997, 22768]);
   });
@@ -109,7 +117,7 @@ describe("capacity.freeRanges with port profiles", () => {
       /odd: label portolan.dev\/node-port-range="32767-30000"/,
     ],
   ])("refuses a malformed profile label %o with INVALID_PORT_PROFILE", async (labels, message) => {
-    await h.register("odd", labels);
+    await pushedCluster("odd", labels);
     const answer = await h.query("capacity.freeRanges", { width: 3 });
     expect(answer.status).toBe(400);
     expect(!answer.ok && answer.error).toMatchObject({ data: { reason: "INVALID_PORT_PROFILE" } });
