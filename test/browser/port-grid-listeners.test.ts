@@ -94,8 +94,8 @@ describe.skipIf(!runBrowserTests)("observed listeners in the port grid, in chrom
 
   it("explains every mark in the legend", async () => {
     const legend = page.locator(".legend");
-    // One legend for the whole grid: 10 cell marks, 8 row and column marks (held/free counts, eligible, DaemonSet, static pod, pending, cordoned, observed only).
-    expect(await legend.locator("dt").count()).toBe(18);
+    // One legend for the whole grid: 9 cell marks, 8 row and column marks (held/free counts, eligible, DaemonSet, static pod, pending, cordoned, observed only).
+    expect(await legend.locator("dt").count()).toBe(17);
     expect(await legend.textContent()).toContain("crash-loops");
     expect(await legend.textContent()).toContain("a wildcard bind of the port (0.0.0.0) fails on them");
     expect(await legend.locator(".obs-risk").isVisible()).toBe(true);

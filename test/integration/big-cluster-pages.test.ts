@@ -300,18 +300,18 @@ describe(`a cluster of ${PODS} pods × ${PORTS_PER_POD} host ports`, () => {
       const prevLink = (html: string) =>
         /<a href="([^"]*)">Previous ports<\/a>/.exec(html)?.[1]?.replaceAll("&amp;", "&");
 
-      const firstHtml = await get("/clusters/big?nodes=1");
+      const firstHtml = await get("/clusters/big?nodesAfter=node-a");
       expect(Buffer.byteLength(firstHtml)).toBeLessThan(DASHBOARD_PAGE_BYTES);
       expect(gridPorts(firstHtml)).toHaveLength(GRID_PORTS_PER_PAGE);
       expect(firstHtml).toContain(`${TOTAL} host ports`);
       expect(prevLink(firstHtml)).toBeUndefined();
       const secondPath = nextLink(firstHtml);
-      expect(secondPath).toMatch(/^\/clusters\/big\?nodes=1&after=/);
+      expect(secondPath).toMatch(/^\/clusters\/big\?nodesAfter=node-a&after=/);
 
       // Previous from the second page is the first page again, the node page kept.
       const secondHtml = await get(secondPath ?? "");
       const back = prevLink(secondHtml);
-      expect(back).toMatch(/^\/clusters\/big\?nodes=1&before=/);
+      expect(back).toMatch(/^\/clusters\/big\?nodesAfter=node-a&before=/);
       expect(gridPorts(await get(back ?? ""))).toEqual(gridPorts(firstHtml));
 
       // Following "Next ports" from the first page: each page takes up where the last ended. (Every

@@ -7,6 +7,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Child } from "hono/jsx";
 import { requireReader, resolvePrincipal } from "../../services/auth.js";
 import { toServiceError } from "../../services/errors.js";
+import { nodeNameSchema } from "../../services/inputs.js";
 import { rowCursorSchema } from "../../services/port-map-page.js";
 import { whoCursorSchema } from "../../services/who-page.js";
 import { clientOrigin } from "../client-scheme.js";
@@ -144,6 +145,12 @@ function portRowsPage(c: Ctx): PortRowsPage {
   return after ? { after } : { before: valid(c.req.query("before")) };
 }
 
+/** The node a page of the grid's node columns starts after; a malformed one opens the first page. */
+const nodesAfter = (c: Ctx) => {
+  const text = c.req.query("nodesAfter");
+  return text && nodeNameSchema.safeParse(text).success ? text : undefined;
+};
+
 function trendQuery(c: Ctx): TrendQuery {
   const [namespace, kind, name] = [c.req.query("namespace"), c.req.query("kind"), c.req.query("name")];
   const port = intParam(c.req.query("port"), 0, 65535);
@@ -238,12 +245,9 @@ export const dashboardRoutes = new Hono<AppEnv>()
   )
   .get("/clusters/:name", (c) => {
     const name = c.req.param("name");
-    return render(c, `Cluster ${name}`, ["nodes", "after", "before"], async (caller, view) => (
-      <ClusterPage
-        view={view}
-        data={await loadCluster(caller, view, name, portRowsPage(c), intParam(c.req.query("nodes"), 1))}
-        nodePage={intParam(c.req.query("nodes"), 1)}
-      />
+    // An old link's `nodes` page number is not read: it opens the first node page.
+    return render(c, `Cluster ${name}`, ["nodesAfter", "after", "before"], async (caller, view) => (
+      <ClusterPage view={view} data={await loadCluster(caller, view, name, portRowsPage(c), nodesAfter(c))} />
     ));
   })
   .get("/ports", (c) => {

@@ -31,7 +31,6 @@ form.inline-form{display:grid;gap:2px}.inline-form input,.inline-form select{wid
 .grid th.node{vertical-align:bottom;height:110px;padding:2px}.grid th.node span{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:500}
 .cell-held{background:#dbe6fb;font-size:11px;max-width:5.5em;overflow:hidden;text-overflow:ellipsis}
 .cell-free{background:#e3f4e8;color:#17692f;font-size:12px}.cell-declared{background:#fff4d6;color:#7a5200;font-size:12px;font-style:italic}.declared{color:#7a5200}.cell-none{color:#9aa2ad;text-align:center}
-.cell-unknown{color:#68717d;text-align:center;background:#f3f4f6}
 .obs{display:inline-block;border-radius:3px;padding:0 3px;font-size:11px;font-style:normal;max-width:7em;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
 .obs-declared{border:1px dashed #6b7a90;color:#4a5563}.obs-undeclared{border:1px dashed #8a5300;color:#8a5300;background:#fffaf0}
 .obs-risk{background:#a50e0e;color:#fff;font-weight:700}.cell-risk{outline:2px solid #a50e0e;outline-offset:-2px}

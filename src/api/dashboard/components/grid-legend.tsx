@@ -38,10 +38,6 @@ export function GridLegend() {
           "none: the node is not eligible for the holders (node selector, affinity, taints, cordon, NotReady), another allocation is in the way, or the holders are static pods bound to other nodes; on an observed-only row: observed, nothing listens on the port",
         )}
         {entry(
-          <span class="cell-unknown">?</span>,
-          "unknown: past the 50 nodes a row lists: follow the port's link",
-        )}
-        {entry(
           <span class="unobs">n/o</span>,
           'not observed: the node sends no listener report, so "free" there is the scheduler\'s view only',
         )}

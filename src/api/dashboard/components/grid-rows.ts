@@ -21,10 +21,6 @@ export const holdersOf = (row: PortRow): RowHolders => ({
   declared: row.workloads.filter((w) => w.kind === DECLARING_KIND),
 });
 
-/** the row names fewer holders or free nodes than it counts: nodes past the sample are unknown here */
-export const isCapped = (row: PortRow) =>
-  row.heldCount > row.nodes.length || row.freeCount > row.freeNodes.length;
-
 /** Pending pods that want the row's port: the scheduler found no node with it free. */
 export const pendingFor = (row: PortRow, pending: readonly ConflictItem[]) =>
   pending.filter((p) => p.ports.some((q) => q.hostPort === row.hostPort && q.protocol === row.protocol));

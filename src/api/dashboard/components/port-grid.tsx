@@ -1,10 +1,11 @@
 /**
  * A cluster's port map as a grid: one row per (port, protocol, host IP), one column per node, a page
- * of rows (ports.map's cursors) and a page of nodes at a time. ports.map names at most 50 holders and 50 free nodes per port (counts exact),
- * so a node past those samples shows "?" and the row links to the fleet-wide holder list. Beside the
- * declared holds, what the page's nodes were observed listening on (ports.mapListeners): a mark per
- * cell, the will-crash risk standing out, rows for ports only listeners hold, and nodes that send no
- * listener report told apart from free ones (the legend says what each mark means).
+ * of rows and a page of nodes at a time, both ports.map's: its node page names the columns and each
+ * row says exactly which of them hold its port and which are free for it (its 50-name samples are not
+ * read here). Beside the declared holds, what the page's nodes were observed listening on
+ * (ports.mapListeners): a mark per cell, the will-crash risk standing out, rows for ports only
+ * listeners hold, and nodes that send no listener report told apart from free ones (the legend says
+ * what each mark means).
  */
 import type { DashboardCaller } from "../session.js";
 import { link } from "../url-state.js";
@@ -16,7 +17,6 @@ import {
   clusterNodesText,
   ELIGIBLE_TITLE,
   holdersOf,
-  isCapped,
   nodeStateText,
   type PortMapAnswer,
   type PortRow,
@@ -34,31 +34,10 @@ export const rowKey = (row: Pick<PortRow, "protocol" | "hostPort" | "hostIP">) =
   `${row.protocol}/${row.hostPort}/${row.hostIP}`;
 
 /**
- * node columns per page: a typical small cluster's nodes on one page; past what a 1366-pixel screen
- * shows, the grid scrolls sideways in its container (ports.mapListeners takes up to 50 nodes)
+ * node columns per page (ports.map's nodeLimit): a typical small cluster's nodes on one page; past what
+ * a 1366-pixel screen shows, the grid scrolls sideways in its container (ports.mapListeners takes up to 50 nodes)
  */
 export const NODES_PER_PAGE = 24;
-
-const byName = new Intl.Collator().compare;
-
-/** Every node the map names, holders, free nodes and the first listening ones, sorted: the grid's columns. */
-export function gridNodes(map: PortMapAnswer): string[] {
-  const names = new Set<string>();
-  for (const row of map.ports) {
-    for (const node of [...row.nodes, ...row.freeNodes, ...(row.observedListeners?.nodeNames ?? [])]) {
-      names.add(node);
-    }
-  }
-  return [...names].sort(byName);
-}
-
-/** The node columns a page of the grid shows (the URL's `nodes` page, kept within the pages there are). */
-export function gridColumns(map: PortMapAnswer, nodePage: number) {
-  const nodes = gridNodes(map);
-  const pages = Math.max(1, Math.ceil(nodes.length / NODES_PER_PAGE));
-  const page = Math.min(Math.max(1, nodePage), pages);
-  return { nodes, pages, page, shown: nodes.slice((page - 1) * NODES_PER_PAGE, page * NODES_PER_PAGE) };
-}
 
 /** What the grid knows of listeners: the cells by node and port, and which shown nodes sent a report. */
 export interface Observed {
@@ -152,7 +131,7 @@ function Cell(props: {
       </td>
     );
   }
-  if (row.nodes.includes(node)) {
+  if (row.pageNodes.held.includes(node)) {
     const holder =
       pods.length === 1 && declared.length === 0 && props.role !== "static"
         ? pods[0]?.name
@@ -183,7 +162,7 @@ function Cell(props: {
     );
   }
   // A static pod runs where its manifest is: the scheduler's "free" elsewhere is no place for it.
-  if (props.role === "static" && !isCapped(row))
+  if (props.role === "static")
     return (
       <td
         class={`cell-none${risk}${unobserved ? " cell-unobserved" : ""}`}
@@ -192,7 +171,7 @@ function Cell(props: {
         {mark ?? "–"}
       </td>
     );
-  if (row.freeNodes.includes(node)) {
+  if (row.pageNodes.free.includes(node)) {
     if (unobserved)
       return (
         <td
@@ -218,13 +197,6 @@ function Cell(props: {
       </td>
     );
   }
-  if (isCapped(row))
-    return (
-      <td class={`cell-unknown${risk}`} title="past the listed sample: see who uses the port">
-        ?{mark ? " " : ""}
-        {mark}
-      </td>
-    );
   return (
     <td
       class={`cell-none${risk}${unobserved ? " cell-unobserved" : ""}`}
@@ -240,20 +212,25 @@ export function PortGrid(props: {
   map: PortMapAnswer;
   holders: Holders;
   pending: readonly ConflictItem[] | null;
-  nodePage: number;
   observed: Observed;
 }) {
   const { view, map, observed } = props;
-  const { nodes, pages, page, shown } = gridColumns(map, props.nodePage);
+  const { names: shown, total, offset, nextCursor, prevCursor, hasPrevious } = map.nodePage;
   const listening = shown.some((node) => observed.observedNodes.has(node));
-  const pageLink = (n: number) => link(view.path, { ...view.params, ...asOfParam(view), nodes: n });
+  // A page of nodes is named by the node before it (none: the first page); the port rows stay.
+  const { nodesAfter: _nodesAfter, ...rowsKept } = view.params;
+  const nodesLink = (after: string | null) =>
+    link(view.path, { ...rowsKept, ...asOfParam(view), nodesAfter: after ?? undefined });
+  // Counted from the nodes before the page: one that starts mid-way (a node gone since the link) still adds up.
+  const page = Math.ceil(offset / NODES_PER_PAGE) + 1;
+  const pages = page - 1 + Math.max(1, Math.ceil((total - offset) / NODES_PER_PAGE));
   // A page of port rows is named by a row's key; the node page stays where it is.
   const { after: _after, before: _before, ...kept } = view.params;
   const portsLink = (cursor: { after: string } | { before: string }) =>
     link(view.path, { ...kept, ...asOfParam(view), ...cursor });
   const first = map.ports[0];
   const last = map.ports[map.ports.length - 1];
-  const from = shown.length === 0 ? 0 : (page - 1) * NODES_PER_PAGE + 1;
+  const from = shown.length === 0 ? 0 : offset + 1;
   const unschedulable = new Map(map.unschedulableNodes.map((n) => [n.name, nodeStateText(n)]));
   return (
     <section aria-labelledby="grid-heading">
@@ -267,18 +244,12 @@ export function PortGrid(props: {
         {map.nextCursor ? <a href={portsLink({ after: map.nextCursor })}>Next ports</a> : null}
       </p>
       <p class="grid-pager">
-        <strong>{`Nodes ${from}–${from === 0 ? 0 : from + shown.length - 1} of ${nodes.length}`}</strong>
+        <strong>{`Nodes ${from}–${from === 0 ? 0 : offset + shown.length} of ${total}`}</strong>
         {pages > 1 ? ` (page ${page} of ${pages}, ${NODES_PER_PAGE} node columns a page). ` : ". "}
-        {page > 1 ? <a href={pageLink(page - 1)}>← Previous nodes</a> : null}{" "}
-        {page < pages ? <a href={pageLink(page + 1)}>Next nodes →</a> : null}{" "}
+        {hasPrevious ? <a href={nodesLink(prevCursor)}>← Previous nodes</a> : null}{" "}
+        {nextCursor ? <a href={nodesLink(nextCursor)}>Next nodes →</a> : null}{" "}
         <a href="#grid-legend">What the cells and numbers mean</a>
       </p>
-      {map.ports.some(isCapped) ? (
-        <p class="notice notice-info">
-          Each port lists its first 50 holders and 50 free nodes; counts are exact. "?" marks a node past
-          those lists: follow the port's link for every holder.
-        </p>
-      ) : null}
       {shown.length > 0 && !listening ? (
         <p class="notice notice-info">
           None of these nodes sends listener reports (docs/listeners.md, "The node reader"): the grid shows

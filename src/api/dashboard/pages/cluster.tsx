@@ -4,8 +4,8 @@ import { HeadroomTable } from "../components/headroom-table.js";
 import { IngressControllersTable } from "../components/ingress-controllers.js";
 import {
   type ConflictItem,
-  gridColumns,
   type Holders,
+  NODES_PER_PAGE,
   type ObservedAnswer,
   observedOf,
   PortGrid,
@@ -35,13 +35,16 @@ export async function loadCluster(
   view: View,
   cluster: string,
   portPage: PortRowsPage = {},
-  nodePage = 1,
+  /** the node columns start after this node (the grid's nodePage cursors); none: the first page */
+  nodesAfter?: string,
 ) {
   const asOf = view.asOf ? { asOf: view.asOf.toISOString() } : {};
   const [map, headroom, conflicts, controllers] = await Promise.all([
     caller.ports.map({
       cluster,
       limit: GRID_PORTS_PER_PAGE,
+      nodeLimit: NODES_PER_PAGE,
+      ...(nodesAfter ? { nodeCursor: nodesAfter } : {}),
       // Ports only listeners hold are rows too: a bind of them fails where nodes listen.
       withObservedOnly: true,
       ...(portPage.after ? { cursor: portPage.after } : portPage.before ? { before: portPage.before } : {}),
@@ -54,7 +57,7 @@ export async function loadCluster(
   ]);
   const [holders, observed] = await Promise.all([
     sharedPortHolders(caller, view, cluster, map.ports),
-    observedOnGrid(caller, view, cluster, map, nodePage),
+    observedOnGrid(caller, view, cluster, map),
   ]);
   return {
     map,
@@ -74,9 +77,8 @@ function observedOnGrid(
   view: View,
   cluster: string,
   map: PortMapAnswer,
-  nodePage: number,
 ): Promise<ObservedAnswer | null> {
-  const { shown } = gridColumns(map, nodePage);
+  const shown = map.nodePage.names;
   const ports = [...new Set(map.ports.map((r) => r.hostPort))];
   if (shown.length === 0 || ports.length === 0) return Promise.resolve(null);
   return caller.ports.mapListeners({
@@ -123,11 +125,7 @@ async function sharedPortHolders(
   return holders;
 }
 
-export function ClusterPage(props: {
-  view: View;
-  data: Awaited<ReturnType<typeof loadCluster>>;
-  nodePage: number;
-}) {
+export function ClusterPage(props: { view: View; data: Awaited<ReturnType<typeof loadCluster>> }) {
   const { map, holders, observed, headroom, sharedPortSets, moreHeadroom, conflicts, controllers } =
     props.data;
   const pending: ConflictItem[] | null = conflicts;
@@ -140,14 +138,7 @@ export function ClusterPage(props: {
           ? ` · ${map.undeclaredHostNetworkPodCount} hostNetwork pods declare no ports (the scheduler cannot see theirs)`
           : ""}
       </p>
-      <PortGrid
-        view={props.view}
-        map={map}
-        holders={holders}
-        pending={pending}
-        nodePage={props.nodePage}
-        observed={observed}
-      />
+      <PortGrid view={props.view} map={map} holders={holders} pending={pending} observed={observed} />
       <IngressControllersTable controllers={controllers} />
       <ConflictsList items={conflicts} />
       <HeadroomTable view={props.view} rows={headroom} sets={sharedPortSets} more={moreHeadroom} />
