@@ -3,7 +3,7 @@
  * No transformer, so every procedure is plain JSON over HTTP for curl and other languages.
  */
 import { initTRPC } from "@trpc/server";
-import { z } from "zod";
+import * as z from "zod";
 import { type AuthConfig, type Principal, requireAdmin, requireReader } from "../services/auth.js";
 import type { ServiceContext } from "../services/context.js";
 import { ServiceError, toServiceError } from "../services/errors.js";

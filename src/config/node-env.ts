@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { describeEnvError, sharedEnvSchema } from "./shared.js";
 import { trustedProxiesSchema } from "./trusted-proxies.js";
 

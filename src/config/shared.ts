@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { DatabaseTimeouts } from "../db/postgres.js";
 import { DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTORY_RETENTION_DAYS } from "../domain/retention.js";
 

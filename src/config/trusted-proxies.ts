@@ -3,7 +3,7 @@
  * Forwarded headers tell the client's scheme. Node only (node:net); the Worker's URL already carries it.
  */
 import { BlockList, isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 
 interface Block {
   address: string;

@@ -3,7 +3,7 @@
  * Parsed per request into a result, never thrown: a bad binding must answer a readable 500, and
  * workerd would turn an exception at module scope into an opaque "script failed to start".
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { DatabaseTimeouts } from "../db/postgres.js";
 import { databaseTimeouts, historyPruneSettings, limitSettings, sharedEnvSchema } from "./shared.js";
 

@@ -4,7 +4,7 @@
  * keep one push (or one odd pod) from costing the server more than the body limit already allows.
  * The agent uses the same constants to drop or trim what the server would refuse.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 // The bounds the listener parsers use, in a module without zod (the node reader loads no zod: it would
 // cost a third of its memory budget).

@@ -5,7 +5,7 @@
  * state the delta leads to: the agent computes it from that whole state (stateHash), the server keeps
  * it as the cluster's last state hash (docs/snapshot-contract.md, "Deltas").
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   dns1123LabelSchema,
   dns1123SubdomainSchema,

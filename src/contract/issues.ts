@@ -2,7 +2,7 @@
  * The issues a refused snapshot or delta carries: each a code (one per HTTP answer at the edge), a path
  * and a message, collected up to MAX_ISSUES; zod's issues are given the contract's codes here.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { MAX_ISSUES } from "./bounds.js";
 import type { SnapshotErrorCode } from "./error-codes.js";
 

@@ -4,7 +4,7 @@
  * set at the snapshot's instant; addresses are normalised to the contract's canonical text and the
  * scope is derived from the address, never trusted from the sender.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   dns1123LabelSchema,
   dns1123SubdomainSchema,

@@ -4,7 +4,7 @@
  * manifest asks for exactly the ports its pods will hold. Only the fields that matter are checked;
  * a malformed one is an issue naming the document and its path, an unknown kind a note.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { labelKeySchema, labelValueSchema, MAX_REPLICAS, MAX_TOLERATIONS } from "./bounds.js";
 import {
   type PodSpecFields,

@@ -2,7 +2,7 @@
  * The zod schemas of snapshot v1. Parsing normalises the kube-scheduler defaults: hostIP "" → 0.0.0.0,
  * protocol "" → TCP. Names and labels follow Kubernetes' rules (bounds.ts); parse.ts applies them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   dns1123LabelSchema,
   dns1123SubdomainSchema,

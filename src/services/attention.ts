@@ -6,7 +6,7 @@
  * its cost follows the trouble and the number of clusters, not the fleet's pods.
  */
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { rawRows } from "../db/raw.js";
 import { clusters, headroomVersions, podVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";

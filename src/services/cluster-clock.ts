@@ -3,7 +3,7 @@
  * from the far future makes every later push stale, so the history is rolled back to an instant.
  */
 import { and, desc, eq, lte, type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, snapshots } from "../db/schema/index.js";

@@ -1,5 +1,5 @@
 import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { arrayLiteral } from "../db/bulk-insert.js";
 import { rawRows } from "../db/raw.js";

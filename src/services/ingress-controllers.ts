@@ -1,5 +1,5 @@
 /** clusters.ingressControllers: one cluster's IngressControllers now or as of an instant. */
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { findCluster } from "./cluster-selection.js";
 import { viewInstant } from "./cluster-view.js";

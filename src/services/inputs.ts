@@ -4,7 +4,7 @@
  * fixed length. Each service declares its procedures' input schemas beside its functions and takes
  * `z.output<…>` of them, so a router only wires a schema to a service.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   clusterNameSchema,
   dns1123LabelSchema,

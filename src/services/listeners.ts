@@ -3,7 +3,7 @@
  * (each classified against the node's hostNetwork declarations), and as the node listener matrix
  * (docs/listeners.md).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { AttributionTier, ObservedListener } from "../contract/listeners.js";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { classifyListener } from "../domain/listener-classes.js";

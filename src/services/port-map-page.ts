@@ -6,7 +6,7 @@
  * cluster (a cluster may hold 100,000 host ports and more).
  */
 import { type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { protocols } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { declaredPortVersions, nodeListenerVersions, portAllocations } from "../db/schema/index.js";

@@ -1,5 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema, protocols } from "../contract/snapshot.js";
 import { clusters, portAllocations } from "../db/schema/index.js";
 import { NODE_NAME_SAMPLE, withObservedOnlyEntries } from "../domain/port-map.js";

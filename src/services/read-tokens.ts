@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { storableText } from "../contract/snapshot.js";
 import { readTokens } from "../db/schema/index.js";
 import { pageByName } from "./cluster-selection.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { observedPortKey, observedPortSummaries } from "../domain/observed-ports.js";
 import { NODE_NAME_SAMPLE, type PortRowKey, withObservedOnlyEntries } from "../domain/port-map.js";

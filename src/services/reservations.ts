@@ -1,5 +1,5 @@
 import { asc, eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema, storableText } from "../contract/snapshot.js";
 import { reservations } from "../db/schema/index.js";
 import {

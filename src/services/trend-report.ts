@@ -6,7 +6,7 @@
  */
 import { inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { clusters, headroomVersions, nodeVersions, portCountVersions } from "../db/schema/index.js";

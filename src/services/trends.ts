@@ -1,6 +1,6 @@
 /** trends.allocations, trends.headroom and trends.headroomSeries: a range checked and sampled; the counting is trend-counts.ts. */
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema, storableText } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { headroomVersions, nodeVersions, portCountVersions } from "../db/schema/index.js";

@@ -9,7 +9,7 @@
  */
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { z } from "zod";
+import * as z from "zod";
 import type { protocols } from "../contract/snapshot.js";
 import { rawRows } from "../db/raw.js";
 import { portAllocations } from "../db/schema/index.js";

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { ExecPlugin, KubeAccess, KubeAuth, KubeTls } from "./access.js";
 
 export class KubeConfigError extends Error {}

@@ -2,7 +2,7 @@
  * The listener receiver's settings, from the agent's environment (the agent's flags stay as they
  * are). Unset PORTOLAN_LISTENER_PORT: no receiver. Checked with zod; a bad value names its variable.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { dns1123LabelSchema, dns1123SubdomainSchema } from "../../../src/contract/bounds.js";
 import { parseDuration } from "../util/time.js";
 

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import { nodeListenersSchema } from "../../../src/contract/listener-schema.js";
 import type { NodeListeners } from "../../../src/contract/listeners.js";
 import type { Logger } from "../ops/log.js";

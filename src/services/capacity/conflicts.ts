@@ -5,7 +5,7 @@
  * of clusters at a time: the domain's hostPortConflicts then runs on each cluster's narrow view.
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { arrayLiteral } from "../../db/bulk-insert.js";
 import { clusters, nodeVersions, podVersions, portAllocations } from "../../db/schema/index.js";
 import { hostPortConflicts as conflictsIn, HOST_PORT_FAILURE_PATTERN } from "../../domain/conflicts.js";

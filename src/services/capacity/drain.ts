@@ -3,7 +3,7 @@
  * the other nodes were observed listening on, on the ports of the node's pods.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { clusterNameSchema } from "../../contract/snapshot.js";
 import { drainCheck } from "../../domain/drain.js";
 import { findCluster } from "../cluster-selection.js";

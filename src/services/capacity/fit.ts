@@ -5,7 +5,7 @@
  * summaries of who blocks (workload → nodes) and why nodes are ineligible (reason → nodes).
  */
 import { type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { AttributionTier, ObservedListener } from "../../contract/listeners.js";
 import { MAX_TOLERATIONS, nodeAffinitySchema, tolerationSchema } from "../../contract/snapshot.js";
 import { arrayLiteral } from "../../db/bulk-insert.js";

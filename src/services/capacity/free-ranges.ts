@@ -3,7 +3,7 @@
  * cluster's port profile (its labels, or the caller's `profile`) adds the ranges it must avoid.
  */
 import { and, gt, inArray, isNull, or } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import {
   clusters,
   declaredPortVersions,

@@ -4,7 +4,7 @@
  * clusters. No cluster's state is loaded; the fleet answer is paged over (cluster, workload).
  */
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { clusters, headroomVersions } from "../../db/schema/index.js";
 import { validAt } from "../../db/validity.js";
 import { replicasPatch } from "../../domain/ingress-controllers.js";

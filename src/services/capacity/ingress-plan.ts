@@ -7,7 +7,7 @@
  * the whole plan runs under the reservation lock in the transaction that records it.
  */
 import { type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import {
   dns1123SubdomainSchema,
   MAX_TOLERATIONS,

@@ -3,7 +3,7 @@
  * service (the service takes its `z.output` type, the router wires it), so no service imports this
  * module's consumers back.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_SAMPLE_SIZE } from "./blockers.js";
 
 /** blocked (and free) nodes listed per cluster or item; the rest are counted */

@@ -3,7 +3,7 @@
  * documents) fit where they are meant to go? The manifest is read here, on the server, so the CLI
  * and a CI job's curl get the same answer; each workload is then one capacity.checkFit.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type ManifestReading, type ManifestWorkload, readManifestSteps } from "../../contract/manifest.js";
 import { judgeRollout } from "../../domain/rollout.js";
 import type { WorkloadRef } from "../../domain/workload.js";
