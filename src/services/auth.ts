@@ -1,5 +1,4 @@
 import { type SQL, sql } from "drizzle-orm";
-import { inlineParams } from "../db/inline-sql.js";
 import { rawRows } from "../db/raw.js";
 import type { Db } from "../db/types.js";
 import type { ServiceContext } from "./context.js";
@@ -109,7 +108,9 @@ async function lookupToken<T>(
 ): Promise<T | undefined> {
   let rows: unknown[];
   try {
-    rows = await rawRows<unknown>(db, inlineParams(query));
+    // Kept a parameter, never inlined (inline-sql.ts): a token's hash stays out of statement text,
+    // which PostgreSQL may log and shows in pg_stat_activity.
+    rows = await rawRows<unknown>(db, query);
   } catch (error) {
     throw tokenLookupFailed(error);
   }
