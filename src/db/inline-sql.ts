@@ -49,6 +49,9 @@ export function inlineParams(query: SQL): SQL {
   const literals: string[] = [];
   let chars = 0;
   for (const param of params) {
+    // Sized before quoting: quoting a bulk insert's multi-MiB array text only to drop it was garbage
+    // enough to stall a large push in the collector.
+    if (typeof param === "string" && chars + param.length > MAX_INLINED_CHARS) return query;
     const written = literal(param);
     if (written === undefined) return query;
     chars += written.length;
