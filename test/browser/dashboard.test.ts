@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTML_PROBE } from "../../src/demo/fleet.js";
 import type { Harness } from "../helpers/app.js";
-import { launchChromium, listen, runBrowserTests } from "../helpers/browser.js";
+import { launchChromium, listen, runBrowserTests, signIn } from "../helpers/browser.js";
 import { seededDemo } from "../helpers/demo.js";
 
 const ARTIFACTS = "test-artifacts";
@@ -40,10 +40,7 @@ describe.skipIf(!runBrowserTests)("the dashboard in chromium", () => {
       void dialog.dismiss();
     });
     // Signing in is the token form, as a reader would: the cookie carries the token from then on.
-    await page.goto(`${server.url}/session`);
-    await page.getByLabel("Token", { exact: true }).fill(demo.seeded.readToken);
-    await page.getByRole("button", { name: "Use this token" }).click();
-    await page.waitForURL(`${server.url}/`);
+    await signIn(page, server.url, demo.seeded.readToken);
   }, 240_000);
   afterAll(async () => {
     await browser?.close();

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "../helpers/app.js";
-import { launchChromium, listen, runBrowserTests } from "../helpers/browser.js";
+import { launchChromium, listen, runBrowserTests, signIn } from "../helpers/browser.js";
 import { seededDemo } from "../helpers/demo.js";
 
 const ARTIFACTS = "test-artifacts";
@@ -31,10 +31,7 @@ describe.skipIf(!runBrowserTests)("the port grid's legend and full names, in chr
     server = await listen(h);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(`${server.url}/session`);
-    await page.getByLabel("Token", { exact: true }).fill(demo.seeded.readToken);
-    await page.getByRole("button", { name: "Use this token" }).click();
-    await page.waitForURL(`${server.url}/`);
+    await signIn(page, server.url, demo.seeded.readToken);
     await page.goto(`${server.url}/clusters/${CLUSTER}`);
   }, 240_000);
   afterAll(async () => {

@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRID_CLUSTER, HOSTILE_PROCESS, observedGridSnapshot } from "../fixtures/observed-grid.js";
 import { createHarness, type Harness } from "../helpers/app.js";
-import { launchChromium, listen, runBrowserTests } from "../helpers/browser.js";
+import { launchChromium, listen, runBrowserTests, signIn } from "../helpers/browser.js";
 
 const ARTIFACTS = "test-artifacts";
 const OBSERVED_AT = "2026-12-01T10:00:00Z";
@@ -44,10 +44,7 @@ describe.skipIf(!runBrowserTests)("observed listeners in the port grid, in chrom
     page.on("console", (message) => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     });
-    await page.goto(`${server.url}/session`);
-    await page.getByLabel("Token", { exact: true }).fill(created.data.token);
-    await page.getByRole("button", { name: "Use this token" }).click();
-    await page.waitForURL(`${server.url}/`);
+    await signIn(page, server.url, created.data.token);
     await page.goto(`${server.url}/clusters/${GRID_CLUSTER}`);
   }, 240_000);
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "../helpers/app.js";
-import { launchChromium, listen, runBrowserTests } from "../helpers/browser.js";
+import { launchChromium, listen, runBrowserTests, signIn } from "../helpers/browser.js";
 import { seededDemo } from "../helpers/demo.js";
 
 const ARTIFACTS = "test-artifacts/viewports";
@@ -93,10 +93,7 @@ describe.skipIf(!runBrowserTests)("every dashboard view at 1440 and 390 px", () 
         permissions: ["clipboard-read", "clipboard-write"],
       });
       page = await context.newPage();
-      await page.goto(`${server.url}/session`);
-      await page.getByLabel("Token", { exact: true }).fill(readToken);
-      await page.getByRole("button", { name: "Use this token" }).click();
-      await page.waitForURL(`${server.url}/`);
+      await signIn(page, server.url, readToken);
     }, 60_000);
     afterAll(async () => {
       await context?.close();
@@ -167,10 +164,7 @@ describe.skipIf(!runBrowserTests)("every dashboard view at 1440 and 390 px", () 
     try {
       await context.addInitScript(() => Object.defineProperty(navigator, "clipboard", { value: undefined }));
       const page = await context.newPage();
-      await page.goto(`${server.url}/session`);
-      await page.getByLabel("Token", { exact: true }).fill(readToken);
-      await page.getByRole("button", { name: "Use this token" }).click();
-      await page.waitForURL(`${server.url}/`);
+      await signIn(page, server.url, readToken);
       await page.goto(`${server.url}${VIEWS[6].path}`);
       await page.getByRole("button", { name: "Copy manifest" }).click();
       expect(await page.locator("[data-copy=ic-manifest]").textContent()).toMatch(
