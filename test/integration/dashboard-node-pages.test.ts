@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
-import { createHarness, type Harness } from "../helpers/app.js";
+import { gridReader } from "../helpers/grid-reader.js";
 
 const CLUSTER = "grid-many-nodes";
 const OBSERVED_AT = "2026-12-01T10:00:00.000Z";
@@ -34,26 +34,14 @@ function manyNodes(): SnapshotInput {
   );
 }
 
-let h: Harness;
-let readToken: string;
+let reader: Awaited<ReturnType<typeof gridReader>>;
 beforeAll(async () => {
-  h = await createHarness({ now: () => new Date("2026-12-01T10:05:00.000Z") });
-  await h.reset();
-  const token = await h.register(CLUSTER);
-  const pushed = await h.push(token, manyNodes());
-  expect(pushed.status, await pushed.clone().text()).toBe(200);
-  const created = await h.mutate("tokens.createRead", { name: "grid" });
-  if (!created.ok) throw new Error(created.error.message);
-  readToken = created.data.token;
+  reader = await gridReader(CLUSTER, manyNodes(), new Date("2026-12-01T10:05:00.000Z"));
 });
-afterAll(() => h.close());
+afterAll(() => reader.h.close());
 
 async function grid(path: string) {
-  const res = await h.app.request(path, { headers: { cookie: `portolan_token=${readToken}` } });
-  expect(res.status).toBe(200);
-  const html = (await res.text()).replace(/&amp;/g, "&");
-  const start = html.indexOf('id="grid-heading"');
-  return html.slice(start, html.indexOf("</section>", start));
+  return (await reader.gridSection(path)).replace(/&amp;/g, "&");
 }
 
 const columns = (html: string) =>

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
-import { createHarness, type Harness } from "../helpers/app.js";
+import { gridReader } from "../helpers/grid-reader.js";
 
 const CLUSTER = "grid-wide-1";
 const OBSERVED_AT = "2026-12-01T10:00:00.000Z";
@@ -51,29 +51,13 @@ function wideCluster(): SnapshotInput {
   ]);
 }
 
-let h: Harness;
-let readToken: string;
+let reader: Awaited<ReturnType<typeof gridReader>>;
 beforeAll(async () => {
-  h = await createHarness({ now: () => new Date("2026-12-01T10:05:00.000Z") });
-  await h.reset();
-  const token = await h.register(CLUSTER);
-  const pushed = await h.push(token, wideCluster());
-  expect(pushed.status, await pushed.clone().text()).toBe(200);
-  const created = await h.mutate("tokens.createRead", { name: "grid" });
-  if (!created.ok) throw new Error(created.error.message);
-  readToken = created.data.token;
+  reader = await gridReader(CLUSTER, wideCluster(), new Date("2026-12-01T10:05:00.000Z"));
 });
-afterAll(() => h.close());
+afterAll(() => reader.h.close());
 
-async function grid(query = "") {
-  const res = await h.app.request(`/clusters/${CLUSTER}${query}`, {
-    headers: { cookie: `portolan_token=${readToken}` },
-  });
-  expect(res.status).toBe(200);
-  const html = await res.text();
-  const start = html.indexOf('id="grid-heading"');
-  return html.slice(start, html.indexOf("</section>", start));
-}
+const grid = (query = "") => reader.gridSection(`/clusters/${CLUSTER}${query}`);
 
 /** The markup of the grid row whose port link reads `port` (e.g. "9100/TCP"). */
 function row(html: string, port: string): string {
