@@ -62,8 +62,14 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** U+0000 (PostgreSQL text and jsonb cannot hold it) or a UTF-16 surrogate without its pair (not UTF-8). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export const isStorableText = (text: string): boolean =>
-  !text.includes("\u0000") && !LONE_SURROGATE.test(text);
+/** String.prototype.isWellFormed (ES2024; Node 20, workerd): no lone surrogate, natively and at once. */
+const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+export const isStorableText: (text: string) => boolean = isWellFormed
+  ? (text) => !text.includes("\u0000") && isWellFormed.call(text)
+  : (text) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
+
+export const isDns1123Label = (text: string): boolean => text.length <= 63 && DNS1123_LABEL.test(text);
 
 export const isDns1123Subdomain = (text: string): boolean =>
   text.length <= 253 && DNS1123_SUBDOMAIN.test(text);
@@ -77,6 +83,9 @@ export function isLabelKey(key: string): boolean {
 }
 
 export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE.test(value);
+
+/** A Kubernetes kind, as an owner reference names it. */
+export const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** Text PostgreSQL can store, at most `max` characters. */
 export const storableText = (max: number) =>

@@ -20,8 +20,10 @@ import {
   checkNodes,
   checkPods,
   IssueList,
+  type ObjectReader,
   parseNodes,
   parsePods,
+  quickReader,
   refusal,
   type SnapshotRefusal,
 } from "./parse.js";
@@ -92,7 +94,7 @@ export const isDeltaBody = (body: unknown): boolean =>
  * upserted and removed is a duplicate. Whether pods' nodes exist is known only against the base
  * state, so the server checks it when applying. Never throws.
  */
-export function parseDelta(input: unknown): DeltaParseResult {
+export function parseDelta(input: unknown, reader: ObjectReader = quickReader): DeltaParseResult {
   const early = precheckSnapshot(input);
   if (early) return refusal([early]);
   const list = new IssueList();
@@ -102,8 +104,8 @@ export function parseDelta(input: unknown): DeltaParseResult {
     return refusal(list.found);
   }
   const { nodes, pods } = envelope.data.delta;
-  const upsertNodes: SnapshotNode[] = parseNodes(nodes.upsert, ["delta", "nodes", "upsert"], list);
-  const upsertPods: SnapshotPod[] = parsePods(pods.upsert, ["delta", "pods", "upsert"], list);
+  const upsertNodes: SnapshotNode[] = parseNodes(nodes.upsert, ["delta", "nodes", "upsert"], list, reader);
+  const upsertPods: SnapshotPod[] = parsePods(pods.upsert, ["delta", "pods", "upsert"], list, reader);
   const reports = envelope.data.delta.nodeListeners;
   const upsertReports: NodeListeners[] = runSteps(
     parseNodeListenersSteps(reports.upsert, ["delta", "nodeListeners", "upsert"], list),

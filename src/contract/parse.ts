@@ -7,6 +7,7 @@ import { MAX_CONTAINERS_PER_POD, MAX_DISTINCT_HOST_PORTS, MAX_HOST_PORTS } from 
 import { IssueList, type Path, refusal, type SnapshotRefusal } from "./issues.js";
 import { checkNodeListeners, parseNodeListenersSteps } from "./listener-schema.js";
 import { precheckSnapshot, tooManyHostPortsMessage } from "./precheck.js";
+import { type PodEnvelope, quickNode, quickPodEnvelope, quickPort } from "./quick-read.js";
 import {
   nodeSchema,
   podEnvelopeSchema,
@@ -25,25 +26,60 @@ export type SnapshotParseResult = { ok: true; snapshot: Snapshot } | SnapshotRef
 
 import { runSteps, runStepsPausing, STEP_CHUNK, type Steps } from "./steps.js";
 
+/**
+ * How each node, pod (without its ports) and port is read before its schema is asked: a value the
+ * schema would give, or undefined to let the schema decide (and name the issues).
+ */
+export interface ObjectReader {
+  node(raw: unknown): SnapshotNode | undefined;
+  podEnvelope(raw: unknown): PodEnvelope | undefined;
+  port(raw: unknown): SnapshotPort | undefined;
+}
+
+/** The hand-written readers of quick-read.ts: what ingest and the agent's check use. */
+export const quickReader: ObjectReader = { node: quickNode, podEnvelope: quickPodEnvelope, port: quickPort };
+
+const unsure = () => undefined;
+/** The schemas alone: the specification quickReader is tested against (test/property/quick-read.test.ts). */
+export const schemaReader: ObjectReader = { node: unsure, podEnvelope: unsure, port: unsure };
+
 /** One pod's ports, stopping within a pod that declares many (up to MAX_PORTS_PER_POD). */
-function* parsePortSteps(raw: unknown, prefix: Path, list: IssueList): Steps<SnapshotPort[]> {
+function* parsePortSteps(
+  raw: unknown,
+  prefix: Path,
+  list: IssueList,
+  reader: ObjectReader,
+): Steps<SnapshotPort[]> {
   const ports: SnapshotPort[] = [];
   if (!Array.isArray(raw)) return ports;
   for (let j = 0; j < raw.length && !list.full; j++) {
-    const port = portSchema.safeParse(raw[j]);
-    if (port.success) ports.push(port.data);
-    else list.addZod(port.error, [...prefix, j]);
+    const quick = reader.port(raw[j]);
+    if (quick) ports.push(quick);
+    else {
+      const port = portSchema.safeParse(raw[j]);
+      if (port.success) ports.push(port.data);
+      else list.addZod(port.error, [...prefix, j]);
+    }
     if (j % STEP_CHUNK === STEP_CHUNK - 1) yield;
   }
   return ports;
 }
 
-function* parseNodeSteps(raw: readonly unknown[], prefix: Path, list: IssueList): Steps<SnapshotNode[]> {
+function* parseNodeSteps(
+  raw: readonly unknown[],
+  prefix: Path,
+  list: IssueList,
+  reader: ObjectReader,
+): Steps<SnapshotNode[]> {
   const nodes: SnapshotNode[] = [];
   for (let i = 0; i < raw.length && !list.full; i++) {
-    const node = nodeSchema.safeParse(raw[i]);
-    if (node.success) nodes.push(node.data);
-    else list.addZod(node.error, [...prefix, i]);
+    const quick = reader.node(raw[i]);
+    if (quick) nodes.push(quick);
+    else {
+      const node = nodeSchema.safeParse(raw[i]);
+      if (node.success) nodes.push(node.data);
+      else list.addZod(node.error, [...prefix, i]);
+    }
     if (i % STEP_CHUNK === STEP_CHUNK - 1) yield;
   }
   return nodes;
@@ -61,17 +97,22 @@ function* parsePodSteps<P>(
   prefix: Path,
   list: IssueList,
   keep: (pod: SnapshotPod) => P,
+  reader: ObjectReader,
 ): Steps<P[]> {
   const pods: P[] = [];
   let sinceStop = 0;
   for (let i = 0; i < raw.length && !list.full; i++) {
     const item = raw[i];
-    const envelope = podEnvelopeSchema.safeParse(item);
-    if (!envelope.success) list.addZod(envelope.error, [...prefix, i]);
+    let envelope: PodEnvelope | undefined = reader.podEnvelope(item);
+    if (!envelope) {
+      const parsed = podEnvelopeSchema.safeParse(item);
+      if (parsed.success) envelope = parsed.data;
+      else list.addZod(parsed.error, [...prefix, i]);
+    }
     const rawPorts =
       typeof item === "object" && item !== null ? (item as { ports?: unknown }).ports : undefined;
-    const ports = yield* parsePortSteps(rawPorts, [...prefix, i, "ports"], list);
-    if (envelope.success) pods.push(keep({ ...envelope.data, ports }));
+    const ports = yield* parsePortSteps(rawPorts, [...prefix, i, "ports"], list, reader);
+    if (envelope) pods.push(keep({ ...envelope, ports }));
     sinceStop += 1 + ports.length;
     if (sinceStop >= STEP_CHUNK) {
       sinceStop = 0;
@@ -81,8 +122,12 @@ function* parsePodSteps<P>(
   return pods;
 }
 
-export const parseNodes = (raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotNode[] =>
-  runSteps(parseNodeSteps(raw, prefix, list));
+export const parseNodes = (
+  raw: readonly unknown[],
+  prefix: Path,
+  list: IssueList,
+  reader: ObjectReader = quickReader,
+): SnapshotNode[] => runSteps(parseNodeSteps(raw, prefix, list, reader));
 
 const wholePod = (pod: SnapshotPod) => pod;
 const podIdentity = ({ namespace, name, node, ports }: SnapshotPod): PodIdentity => ({
@@ -92,8 +137,12 @@ const podIdentity = ({ namespace, name, node, ports }: SnapshotPod): PodIdentity
   ports,
 });
 
-export const parsePods = (raw: readonly unknown[], prefix: Path, list: IssueList): SnapshotPod[] =>
-  runSteps(parsePodSteps(raw, prefix, list, wholePod));
+export const parsePods = (
+  raw: readonly unknown[],
+  prefix: Path,
+  list: IssueList,
+  reader: ObjectReader = quickReader,
+): SnapshotPod[] => runSteps(parsePodSteps(raw, prefix, list, wholePod, reader));
 
 /** Node names appear once; returns them. */
 export function checkNodes(nodes: readonly SnapshotNode[], prefix: Path, list: IssueList): Set<string> {
@@ -220,8 +269,8 @@ export function checkIngressControllers(
   });
 }
 
-function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
-  return yield* snapshotSteps(input, wholePod, (fields, nodes, pods, reports) => ({
+function* parseSnapshotSteps(input: unknown, reader: ObjectReader): Steps<SnapshotParseResult> {
+  return yield* snapshotSteps(input, reader, wholePod, (fields, nodes, pods, reports) => ({
     ok: true,
     snapshot: { ...fields, nodes, pods, ...(reports ? { nodeListeners: reports } : {}) },
   }));
@@ -233,6 +282,7 @@ function* parseSnapshotSteps(input: unknown): Steps<SnapshotParseResult> {
  */
 function* snapshotSteps<P extends PodIdentity, R>(
   input: unknown,
+  reader: ObjectReader,
   keep: (pod: SnapshotPod) => P,
   accept: (
     fields: Omit<Snapshot, "nodes" | "pods" | "nodeListeners">,
@@ -250,8 +300,8 @@ function* snapshotSteps<P extends PodIdentity, R>(
     list.addZod(envelope.error, []);
     return refusal(list.found);
   }
-  const nodes = yield* parseNodeSteps(envelope.data.nodes, ["nodes"], list);
-  const pods = yield* parsePodSteps(envelope.data.pods, ["pods"], list, keep);
+  const nodes = yield* parseNodeSteps(envelope.data.nodes, ["nodes"], list, reader);
+  const pods = yield* parsePodSteps(envelope.data.pods, ["pods"], list, keep, reader);
   const rawReports = envelope.data.nodeListeners;
   const reports = rawReports
     ? yield* parseNodeListenersSteps(rawReports, ["nodeListeners"], list)
@@ -268,13 +318,14 @@ function* snapshotSteps<P extends PodIdentity, R>(
 }
 
 /** Parses and normalises a snapshot; on failure names the first problem's code and lists up to 100 issues. */
-export const parseSnapshot = (input: unknown): SnapshotParseResult => runSteps(parseSnapshotSteps(input));
+export const parseSnapshot = (input: unknown, reader: ObjectReader = quickReader): SnapshotParseResult =>
+  runSteps(parseSnapshotSteps(input, reader));
 
 /** parseSnapshot, pausing between chunks of nodes and pods (a server gives its event loop a turn). */
 export const parseSnapshotPausing = (
   input: unknown,
   pause: () => Promise<void>,
-): Promise<SnapshotParseResult> => runStepsPausing(parseSnapshotSteps(input), pause);
+): Promise<SnapshotParseResult> => runStepsPausing(parseSnapshotSteps(input, quickReader), pause);
 
 /**
  * parseSnapshot's verdict alone, for a sender checking what it is about to send: the same steps and
@@ -282,4 +333,4 @@ export const parseSnapshotPausing = (
  * 50,000-pod snapshot never holds a second, parsed copy of every pod (docs/performance.md, "Agent").
  */
 export const checkSnapshot = (input: unknown): { ok: true } | SnapshotRefusal =>
-  runSteps(snapshotSteps(input, podIdentity, () => ({ ok: true as const })));
+  runSteps(snapshotSteps(input, quickReader, podIdentity, () => ({ ok: true as const })));

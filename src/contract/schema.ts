@@ -6,6 +6,7 @@ import * as z from "zod";
 import {
   dns1123LabelSchema,
   dns1123SubdomainSchema,
+  KIND,
   labelKeySchema,
   labelValueSchema,
   MAX_ADDRESSES,
@@ -114,10 +115,7 @@ export const podSchema = z.object({
   hostNetwork: z.boolean().default(false),
   owner: z
     .object({
-      kind: z
-        .string()
-        .max(63)
-        .regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a Kubernetes kind such as DaemonSet"),
+      kind: z.string().max(63).regex(KIND, "must be a Kubernetes kind such as DaemonSet"),
       name: storableText(253).min(1),
     })
     .nullable()
