@@ -9,7 +9,8 @@
  * an app that never saw the base), and a delta that changes one node (which makes the server recompute
  * headroom and the port summary over the whole cluster). Rounds are interleaved; each figure is the
  * median over the rounds.
- * Usage: npx tsx bench/ingest.ts [nodes=5000] [rounds=5]   (TEST_DATABASE_URL=postgres://… for PostgreSQL)
+ * Usage: npx tsx bench/ingest.ts [nodes=5000] [rounds=5]   (TEST_DATABASE_URL=postgres://… for PostgreSQL;
+ * BENCH_DATABASE_PREFIX names its scratch database, default portolan_bench)
  */
 import { createHash } from "node:crypto";
 import { loadavg } from "node:os";
@@ -74,7 +75,7 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-const { handle, drop } = await openScratchDatabase("portolan_bench");
+const { handle, drop } = await openScratchDatabase(process.env.BENCH_DATABASE_PREFIX ?? "portolan_bench");
 try {
   const options = {
     database: handle,
