@@ -16,6 +16,7 @@ import {
   nodeSchema,
   parseDelta,
   parseSnapshot,
+  parseSnapshotPausing,
   podEnvelopeSchema,
   portSchema,
   schemaReader,
@@ -321,6 +322,33 @@ describe("the quick readers read what the schemas read", () => {
       { numRuns: 1500 },
     );
     expect(accepted).toBeGreaterThan(20);
+  });
+});
+
+describe("a large snapshot read by the quick readers", () => {
+  it("still stops between chunks of pods, and gives the schemas' snapshot", async () => {
+    const pods = Array.from({ length: 2_000 }, (_, i) => ({
+      namespace: "kube-system",
+      name: `agent-${i}`,
+      node: `worker-${i % 50}`,
+      phase: "Running",
+      ports: [{ container: "main", containerPort: 9100, hostPort: 9100, hostIP: "" }],
+    }));
+    const input = {
+      schemaVersion: 1,
+      cluster: "big",
+      observedAt: "2026-11-27T10:00:00Z",
+      nodes: Array.from({ length: 50 }, (_, i) => ({ name: `worker-${i}`, ready: true })),
+      pods,
+    };
+    let stops = 0;
+    const parsed = await parseSnapshotPausing(input, async () => {
+      stops++;
+    });
+    expect(parsed.ok).toBe(true);
+    expectSame(parsed, parseSnapshot(input, schemaReader));
+    // one stop before the envelope, then one per STEP_CHUNK (250) pods and ports together
+    expect(stops).toBeGreaterThanOrEqual(16);
   });
 });
 
