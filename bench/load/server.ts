@@ -16,7 +16,11 @@ export interface ScratchDatabase {
 }
 
 export async function createScratchDatabase(serverUrl: string): Promise<ScratchDatabase> {
-  const name = `portolan_load_${process.pid}`;
+  // A prefix of one's own (LOAD_DATABASE_PREFIX) keeps runs by several people on one PostgreSQL apart.
+  const prefix = process.env.LOAD_DATABASE_PREFIX ?? "portolan_load";
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix))
+    throw new Error(`LOAD_DATABASE_PREFIX ${prefix} is not a plain name`);
+  const name = `${prefix}_${process.pid}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${name}`);
