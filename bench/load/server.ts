@@ -151,7 +151,7 @@ export async function startServer(options: {
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
       for (const line of lines) {
-        const match = /"msg":"portolan listening","url":"([^"]+)"/.exec(line);
+        const match = /"msg":"portolan listening".*?"url":"([^"]+)"/.exec(line);
         if (match?.[1] && ++listening === options.servers) {
           clearTimeout(timer);
           resolve(match[1]);

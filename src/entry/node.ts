@@ -12,7 +12,7 @@ import { isLoopbackHost } from "../config/bind.js";
 import { ConfigError, readNodeEnv, WORKERS_NEED_POSTGRES } from "../config/node-env.js";
 import { databaseTimeouts, historyPruneSettings, limitSettings, pushSlots } from "../config/shared.js";
 import { trustedProxies } from "../config/trusted-proxies.js";
-import { log } from "../logging/logger.js";
+import { log, setLogContext } from "../logging/logger.js";
 import { BaseStates } from "../services/base-states.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
 import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
@@ -43,6 +43,9 @@ export interface RunningServer {
 /** Options win over the environment, which wins over the defaults. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const env = readNodeEnv();
+  const worker = workerId();
+  // N workers write to one stream: every line says whose it is.
+  if (worker !== undefined) setLogContext({ worker });
   const host = options.host ?? env.HOST;
   const adminToken = options.adminToken ?? env.PORTOLAN_ADMIN_TOKEN;
   if (!adminToken && !isLoopbackHost(host)) {
@@ -102,11 +105,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  const worker = workerId();
   log("info", "portolan listening", {
     url,
     database: describeDatabase(dbOptions),
-    ...(worker === undefined ? {} : { worker, maintenance: runMaintenance }),
+    ...(workerId() === undefined ? {} : { pid: process.pid, maintenance: runMaintenance }),
   });
   if (!adminToken)
     log("warn", "no PORTOLAN_ADMIN_TOKEN: development mode, reads and admin calls are open on loopback");
