@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { Pool } from "undici";
+import { Client, Pool } from "undici";
 import { ClusterSim } from "./load/cluster-sim.js";
 import { PushPlan } from "./load/push-plan.js";
 import { backendCpuSeconds, createScratchDatabase, startServer } from "./load/server.js";
@@ -76,7 +76,13 @@ interface Answer {
 }
 
 /** One request with a timer we own (AbortSignal.timeout is unreliable on Node 20). */
-async function call(pool: Pool, method: "GET" | "POST", path: string, token: string, body?: string | Buffer) {
+async function call(
+  pool: Pool | Client,
+  method: "GET" | "POST",
+  path: string,
+  token: string,
+  body?: string | Buffer,
+) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
   try {
@@ -118,6 +124,11 @@ type PushMode = "delta" | "whole";
 
 interface PushingCluster {
   name: string;
+  /**
+   * The cluster's own connection, as an agent keeps one (keep-alive): with several server workers its
+   * pushes stay on one worker while it lives, so that worker's remembered base state serves its deltas.
+   */
+  connection: Client;
   plan: PushPlan;
   id: number;
   token: string;
@@ -134,7 +145,8 @@ interface PushingCluster {
  * not sent. Each push is the cluster's next planned state: a delta against the acknowledged one as the
  * agent sends it, or whole at start, after 409 BASE_MISMATCH and after a push whose answer was lost.
  */
-async function pushLoop(pool: Pool, cluster: PushingCluster, start: number, end: number, acked: AckedPush[]) {
+async function pushLoop(cluster: PushingCluster, start: number, end: number, acked: AckedPush[]) {
+  const pool = cluster.connection;
   const phase = cluster.plan.phaseMs;
   for (let tick = 0; ; tick++) {
     const due = start + phase + tick * intervalMs;
@@ -180,6 +192,8 @@ async function pushLoop(pool: Pool, cluster: PushingCluster, start: number, end:
       cluster.next = k + 1;
       cluster.haveBase = false;
     } catch (error) {
+      if (!recorder.errors.has(`push network ${(error as Error).name}`))
+        console.error(`first push failure of its kind: ${(error as Error).stack ?? error}`);
       recorder.error("push", `network ${(error as Error).name}`);
       cluster.unknownStates.push(k);
       cluster.next = k + 1;
@@ -219,6 +233,7 @@ async function main(): Promise<number> {
   const database = await createScratchDatabase(databaseUrl);
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let pool: Pool | undefined;
+  const clusters: PushingCluster[] = [];
   try {
     server = await startServer({
       databaseUrl: database.url,
@@ -226,7 +241,8 @@ async function main(): Promise<number> {
       nodeOptions: args["server-node-options"].split(" ").filter(Boolean),
       servers: serverCount,
     });
-    pool = new Pool(server.url, { connections: Math.min(256, clusterCount + readerCount), pipelining: 1 });
+    // Readers and setup share a pool; each cluster pushes on a connection of its own (below).
+    pool = new Pool(server.url, { connections: Math.max(4, readerCount), pipelining: 1 });
     // One read token per reader, as separate dashboards would have: the per-token limits apply to each.
     const readTokens: string[] = [];
     for (let r = 0; r < readerCount; r++) {
@@ -239,7 +255,6 @@ async function main(): Promise<number> {
       );
       readTokens.push(answer.token);
     }
-    const clusters: PushingCluster[] = [];
     // Every push's body is built here, before the window: the client's CPU in the window is sending.
     const anchorMs = Date.now();
     for (let c = 0; c < clusterCount; c++) {
@@ -253,6 +268,7 @@ async function main(): Promise<number> {
       });
       clusters.push({
         name,
+        connection: new Client(server.url, { pipelining: 1 }),
         plan,
         id: 0,
         token,
@@ -293,7 +309,7 @@ async function main(): Promise<number> {
       if (server) peakRssKb = Math.max(peakRssKb, server.memory().rssKb);
     }, 250);
     await Promise.all([
-      ...clusters.map((cluster) => pushLoop(pool as Pool, cluster, start, end, acked)),
+      ...clusters.map((cluster) => pushLoop(cluster, start, end, acked)),
       ...Array.from({ length: readerCount }, (_, r) =>
         readLoop(
           pool as Pool,
@@ -384,6 +400,7 @@ async function main(): Promise<number> {
     return failures.length === 0 && errors === 0 ? 0 : 1;
   } finally {
     await pool?.close();
+    await Promise.all(clusters.map((c) => c.connection.close()));
     await server?.stop();
     await database.drop();
   }
