@@ -4,17 +4,21 @@
  * query; prints throughput, latency percentiles, errors and server memory, then verifies that every
  * acknowledged push is in history and no key is open twice (exit 1 otherwise). Stops by itself.
  *
+ * Every push's body is built before the timed window (bench/load/push-plan.ts: the agent's encoders,
+ * each delta against the state before it), so the client's CPU in the window is mostly sending.
+ * --servers N runs the server as N processes sharing the port (PORTOLAN_WORKERS=N).
+ *
  *   npm run load -- [--clusters 200] [--nodes 50] [--interval 1] [--readers 4] [--reader-rate 20]
- *                   [--seconds 60] [--quick] [--mode delta|whole]
+ *                   [--seconds 60] [--quick] [--mode delta|whole] [--servers 1]
  *                   [--database-url postgres://…] [--server-node-options="--cpu-prof --cpu-prof-dir=/tmp/p"]
  */
 import { randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { Pool } from "undici";
-import { AgentPusher, type PushMode } from "./load/agent-pusher.js";
-import { allocationKeys, ClusterSim } from "./load/cluster-sim.js";
+import { Client, Pool } from "undici";
+import { ClusterSim } from "./load/cluster-sim.js";
+import { PushPlan } from "./load/push-plan.js";
 import { backendCpuSeconds, createScratchDatabase, startServer } from "./load/server.js";
 import { Recorder } from "./load/stats.js";
 import { type AckedPush, type ClusterOutcome, verify } from "./load/verify.js";
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
       default: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     },
     "server-node-options": { type: "string", default: "" },
+    /** server processes sharing the port (PORTOLAN_WORKERS) */
+    servers: { type: "string", default: "1" },
   },
 });
 const clusterCount = Number(args.clusters ?? (args.quick ? 20 : 200));
@@ -48,6 +54,8 @@ const databaseUrl = args["database-url"];
 if (args.mode !== "delta" && args.mode !== "whole")
   throw new Error(`--mode is delta or whole, not ${args.mode}`);
 const mode: PushMode = args.mode;
+const serverCount = Number(args.servers);
+if (!Number.isInteger(serverCount) || serverCount < 1) throw new Error(`--servers is a whole number ≥ 1`);
 const host = new URL(databaseUrl).hostname;
 if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
   throw new Error(`the load script only talks to loopback; ${host} is not`);
@@ -68,7 +76,13 @@ interface Answer {
 }
 
 /** One request with a timer we own (AbortSignal.timeout is unreliable on Node 20). */
-async function call(pool: Pool, method: "GET" | "POST", path: string, token: string, body?: string | Buffer) {
+async function call(
+  pool: Pool | Client,
+  method: "GET" | "POST",
+  path: string,
+  token: string,
+  body?: string | Buffer,
+) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
   try {
@@ -106,55 +120,84 @@ async function trpc<T>(pool: Pool, token: string, procedure: string, input: unkn
   return (answer.body as { result: { data: T } }).result.data;
 }
 
+type PushMode = "delta" | "whole";
+
 interface PushingCluster {
-  sim: ClusterSim;
-  pusher: AgentPusher;
+  name: string;
+  /**
+   * The cluster's own connection, as an agent keeps one (keep-alive): with several server workers its
+   * pushes stay on one worker while it lives, so that worker's remembered base state serves its deltas.
+   */
+  connection: Client;
+  plan: PushPlan;
   id: number;
   token: string;
-  outcome: ClusterOutcome;
+  /** the state sent next, and whether the API holds the one before it (so a delta can go) */
+  next: number;
+  haveBase: boolean;
+  /** the last acknowledged state, and states sent after it whose answer never came */
+  ackedState: number | null;
+  unknownStates: number[];
 }
 
-/** Pushes every interval on a fixed schedule; a tick missed while the previous push runs is offered, not sent. */
-async function pushLoop(pool: Pool, cluster: PushingCluster, start: number, end: number, acked: AckedPush[]) {
-  const phase = Math.random() * intervalMs;
+/**
+ * Pushes every interval on a fixed schedule; a tick missed while the previous push runs is offered,
+ * not sent. Each push is the cluster's next planned state: a delta against the acknowledged one as the
+ * agent sends it, or whole at start, after 409 BASE_MISMATCH and after a push whose answer was lost.
+ */
+async function pushLoop(cluster: PushingCluster, start: number, end: number, acked: AckedPush[]) {
+  const pool = cluster.connection;
+  const phase = cluster.plan.phaseMs;
   for (let tick = 0; ; tick++) {
     const due = start + phase + tick * intervalMs;
     if (due >= end || stopping) return;
     if (performance.now() > due + intervalMs) continue;
     await sleep(due - performance.now());
-    cluster.sim.churn();
-    const snapshot = cluster.sim.snapshot(Date.now());
-    const keys = allocationKeys(snapshot);
+    const k = cluster.next;
     const began = performance.now();
+    let kind: "whole" | "delta" = "whole";
     try {
-      let push = await cluster.pusher.prepare(snapshot);
-      let answer = await call(pool, "POST", "/v1/snapshots", cluster.token, push.body);
+      const planned = await cluster.plan.state(k);
+      let body: Buffer;
+      if (mode === "delta" && cluster.haveBase && planned.delta) {
+        kind = "delta";
+        body = planned.delta;
+      } else body = await cluster.plan.whole(k);
+      let answer = await call(pool, "POST", "/v1/snapshots", cluster.token, body);
       if (answer.status === 409 && describeFailure(answer) === "409 BASE_MISMATCH") {
         // The agent's rule: the API holds another state, so the whole snapshot follows at once.
         baseMismatches++;
-        push = await cluster.pusher.prepare(snapshot, true);
-        answer = await call(pool, "POST", "/v1/snapshots", cluster.token, push.body);
+        kind = "whole";
+        answer = await call(pool, "POST", "/v1/snapshots", cluster.token, await cluster.plan.whole(k));
       }
       if (answer.status === 200) {
         recorder.latency("push", performance.now() - began);
-        pushKinds[push.kind]++;
-        cluster.pusher.accepted(push);
+        pushKinds[kind]++;
         const { snapshotId } = answer.body as { snapshotId: number };
-        acked.push({ clusterId: cluster.id, snapshotId, observedAt: snapshot.observedAt });
-        cluster.outcome.acked = keys;
-        cluster.outcome.unknown = [];
-      } else {
-        // 429/503 with a code come from the gates before any transaction, and a 4xx wrote nothing:
-        // the API still holds the base. Any other 5xx may have committed.
-        if (answer.status >= 500 && describeFailure(answer) !== "503 SERVER_BUSY") cluster.pusher.forget();
-        recorder.error("push", describeFailure(answer));
-        // A 5xx may have committed before failing to answer; a 4xx did not.
-        if (answer.status >= 500) cluster.outcome.unknown.push(keys);
+        acked.push({ clusterId: cluster.id, snapshotId, observedAt: planned.observedAt });
+        cluster.ackedState = k;
+        cluster.unknownStates = [];
+        cluster.next = k + 1;
+        cluster.haveBase = true;
+        cluster.plan.release(k);
+        continue;
       }
+      const failure = describeFailure(answer);
+      recorder.error("push", failure);
+      // 429 and 503 SERVER_BUSY come from the gates before any transaction: the API still holds the
+      // base, and the same changes go again at the next tick. Any other 4xx wrote nothing but is not
+      // worth repeating; any other 5xx may have committed. Either way the next state goes whole.
+      if (answer.status === 429 || failure === "503 SERVER_BUSY") continue;
+      if (answer.status >= 500) cluster.unknownStates.push(k);
+      cluster.next = k + 1;
+      cluster.haveBase = false;
     } catch (error) {
-      cluster.pusher.forget();
+      if (!recorder.errors.has(`push network ${(error as Error).name}`))
+        console.error(`first push failure of its kind: ${(error as Error).stack ?? error}`);
       recorder.error("push", `network ${(error as Error).name}`);
-      cluster.outcome.unknown.push(keys);
+      cluster.unknownStates.push(k);
+      cluster.next = k + 1;
+      cluster.haveBase = false;
     }
   }
 }
@@ -190,13 +233,16 @@ async function main(): Promise<number> {
   const database = await createScratchDatabase(databaseUrl);
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let pool: Pool | undefined;
+  const clusters: PushingCluster[] = [];
   try {
     server = await startServer({
       databaseUrl: database.url,
       adminToken,
       nodeOptions: args["server-node-options"].split(" ").filter(Boolean),
+      servers: serverCount,
     });
-    pool = new Pool(server.url, { connections: Math.min(256, clusterCount + readerCount), pipelining: 1 });
+    // Readers and setup share a pool; each cluster pushes on a connection of its own (below).
+    pool = new Pool(server.url, { connections: Math.max(4, readerCount), pipelining: 1 });
     // One read token per reader, as separate dashboards would have: the per-token limits apply to each.
     const readTokens: string[] = [];
     for (let r = 0; r < readerCount; r++) {
@@ -209,26 +255,45 @@ async function main(): Promise<number> {
       );
       readTokens.push(answer.token);
     }
-    const clusters: PushingCluster[] = [];
+    // Every push's body is built here, before the window: the client's CPU in the window is sending.
+    const anchorMs = Date.now();
     for (let c = 0; c < clusterCount; c++) {
       const name = `load-${c}`;
       const { token } = await trpc<{ token: string }>(pool, adminToken, "clusters.register", { name }, true);
+      const plan = new PushPlan(new ClusterSim(name, nodeCount, c + 1), {
+        anchorMs,
+        phaseMs: Math.random() * intervalMs,
+        intervalMs,
+        checkEvery: c === 0 ? 1 : 0,
+      });
       clusters.push({
-        sim: new ClusterSim(name, nodeCount, c + 1),
-        pusher: new AgentPusher(mode),
+        name,
+        connection: new Client(server.url, { pipelining: 1 }),
+        plan,
         id: 0,
         token,
-        outcome: { clusterId: 0, name, acked: null, unknown: [] },
+        next: 0,
+        haveBase: false,
+        ackedState: null,
+        unknownStates: [],
       });
     }
     const ids = await database.sql<{ id: number; name: string }[]>`SELECT id, name FROM clusters`;
+    for (const cluster of clusters) cluster.id = ids.find((row) => row.name === cluster.name)?.id ?? -1;
+    const ticks = Math.ceil((seconds * 1000) / intervalMs);
+    const buildStarted = performance.now();
+    const buildCpuBefore = process.cpuUsage();
     for (const cluster of clusters) {
-      cluster.id = ids.find((row) => row.name === cluster.sim.name)?.id ?? -1;
-      cluster.outcome.clusterId = cluster.id;
+      await cluster.plan.ensure(ticks);
+      await cluster.plan.whole(0);
+      if (mode === "whole") for (let k = 1; k <= ticks; k++) await cluster.plan.whole(k);
     }
+    const buildCpu = process.cpuUsage(buildCpuBefore);
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
     console.error(
-      `server ${server.url} (pid ${server.pid}); ${clusterCount} clusters × ${nodeCount} nodes, ` +
-        `every ${intervalMs / 1000} s, ${readerCount} readers at ${readerRate}/s, ${seconds} s, ${mode} pushes`,
+      `server ${server.url} (pids ${server.pids().join(", ")}); ${clusterCount} clusters × ${nodeCount} nodes, ` +
+        `every ${intervalMs / 1000} s, ${readerCount} readers at ${readerRate}/s, ${seconds} s, ${mode} pushes; ` +
+        `bodies built in ${buildSeconds.toFixed(1)} s`,
     );
 
     const acked: AckedPush[] = [];
@@ -244,12 +309,12 @@ async function main(): Promise<number> {
       if (server) peakRssKb = Math.max(peakRssKb, server.memory().rssKb);
     }, 250);
     await Promise.all([
-      ...clusters.map((cluster) => pushLoop(pool as Pool, cluster, start, end, acked)),
+      ...clusters.map((cluster) => pushLoop(cluster, start, end, acked)),
       ...Array.from({ length: readerCount }, (_, r) =>
         readLoop(
           pool as Pool,
           readTokens[r] ?? adminToken,
-          clusters.map((c) => c.sim.name),
+          clusters.map((c) => c.name),
           end,
           r,
         ),
@@ -273,6 +338,7 @@ async function main(): Promise<number> {
         readers: readerCount,
         seconds,
         mode,
+        servers: serverCount,
       },
       pushes: {
         offeredPerS: +(offered / seconds).toFixed(1),
@@ -291,6 +357,7 @@ async function main(): Promise<number> {
       ),
       errors: Object.fromEntries(recorder.errors),
       server: {
+        processes: server.pids().length,
         peakRssMB: Math.round(Math.max(peakRssKb, server.memory().peakKb) / 1024),
         cpuPercentOfOneCore: Math.round((100 * serverCpu) / elapsed),
         cpuMsPerAcceptedPush: +((1000 * serverCpu) / accepted).toFixed(2),
@@ -305,24 +372,74 @@ async function main(): Promise<number> {
         loadAverageBefore: +loadBefore.toFixed(1),
         loadAverageAfter: +(loadavg()[0] ?? 0).toFixed(1),
       },
-      client: { cpuPercentOfOneCore: Math.round((clientCpu.user + clientCpu.system) / 1e4 / elapsed) },
+      client: {
+        cpuPercentOfOneCore: Math.round((clientCpu.user + clientCpu.system) / 1e4 / elapsed),
+        cpuMsPerAcceptedPush: +((clientCpu.user + clientCpu.system) / 1000 / accepted).toFixed(2),
+        bodiesBuiltSeconds: +buildSeconds.toFixed(1),
+        bodiesBuiltCpuSeconds: +((buildCpu.user + buildCpu.system) / 1e6).toFixed(1),
+      },
     };
     const failures = await verify(
       database.sql,
       acked,
-      clusters.map((c) => c.outcome),
+      clusters.map(
+        (c): ClusterOutcome => ({
+          clusterId: c.id,
+          name: c.name,
+          acked: c.ackedState === null ? null : c.plan.keys(c.ackedState),
+          unknown: c.unknownStates.map((k) => c.plan.keys(k)),
+        }),
+      ),
     );
     console.log(
       JSON.stringify({ ...report, verification: failures.length === 0 ? "ok" : failures }, null, 2),
     );
+    console.log(summary(report, failures));
     for (const line of server.problems.slice(0, 5)) console.error(`server: ${line}`);
     const errors = [...recorder.errors.values()].reduce((a, b) => a + b, 0);
     return failures.length === 0 && errors === 0 ? 0 : 1;
   } finally {
     await pool?.close();
+    await Promise.all(clusters.map((c) => c.connection.close()));
     await server?.stop();
     await database.drop();
   }
+}
+
+/** The figures the issue's targets are stated in, as lines a person reads. */
+function summary(
+  report: {
+    pushes: { offeredPerS: number; acceptedPerS: number; acceptedWhole: number; acceptedDelta: number };
+    readsMs: Record<string, { p95: number }>;
+    errors: Record<string, number>;
+    server: { processes: number; cpuMsPerAcceptedPush: number };
+    postgres: { cpuMsPerAcceptedPush: number };
+    client: { cpuPercentOfOneCore: number; cpuMsPerAcceptedPush: number };
+    machine: { cores: number; loadAverageBefore: number; loadAverageAfter: number };
+  },
+  failures: string[],
+): string {
+  const { pushes } = report;
+  const total = Math.max(1, pushes.acceptedWhole + pushes.acceptedDelta);
+  const share = (n: number) => ((pushes.acceptedPerS * n) / total).toFixed(1);
+  const latency = recorder.summary("push");
+  const busy = Object.entries(report.errors)
+    .filter(([key]) => key.includes(" 503"))
+    .reduce((n, [, count]) => n + count, 0);
+  const errors = Object.values(report.errors).reduce((n, count) => n + count, 0) - busy;
+  const reads = Object.entries(report.readsMs)
+    .map(([op, s]) => `${op} ${s.p95} ms`)
+    .join(", ");
+  return [
+    `${mode} pushes, ${report.server.processes === 1 ? "1 server process" : `${serverCount} server workers`}:`,
+    `  accepted     ${pushes.acceptedPerS}/s (whole ${share(pushes.acceptedWhole)}/s, delta ${share(pushes.acceptedDelta)}/s) of ${pushes.offeredPerS}/s offered; ${baseMismatches} BASE_MISMATCH`,
+    `  push         p50 ${latency.p50} ms, p95 ${latency.p95} ms`,
+    `  reads p95    ${reads || "none"}`,
+    `  503s         ${busy}; other errors ${errors}`,
+    `  CPU / push   server ${report.server.cpuMsPerAcceptedPush} ms, PostgreSQL ${report.postgres.cpuMsPerAcceptedPush} ms, client ${report.client.cpuMsPerAcceptedPush} ms (client ${report.client.cpuPercentOfOneCore} % of a core)`,
+    `  machine      ${report.machine.cores} cores, load average ${report.machine.loadAverageBefore} → ${report.machine.loadAverageAfter}`,
+    `  verification ${failures.length === 0 ? "ok" : `FAILED (${failures.length})`}`,
+  ].join("\n");
 }
 
 process.once("SIGINT", () => {

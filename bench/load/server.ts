@@ -16,7 +16,11 @@ export interface ScratchDatabase {
 }
 
 export async function createScratchDatabase(serverUrl: string): Promise<ScratchDatabase> {
-  const name = `portolan_load_${process.pid}`;
+  // A prefix of one's own (LOAD_DATABASE_PREFIX) keeps runs by several people on one PostgreSQL apart.
+  const prefix = process.env.LOAD_DATABASE_PREFIX ?? "portolan_load";
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix))
+    throw new Error(`LOAD_DATABASE_PREFIX ${prefix} is not a plain name`);
+  const name = `${prefix}_${process.pid}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${name}`);
@@ -55,17 +59,34 @@ export async function backendCpuSeconds(sql: postgres.Sql): Promise<Map<number, 
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** the server's processes: the one process, or the primary and its workers */
+  pids(): number[];
   /** error and warn log lines the server wrote (stderr) */
   problems: string[];
-  /** resident set size now and at its peak (kB), from /proc */
+  /** resident set size now and at its peak (kB), from /proc, summed over the server's processes */
   memory(): { rssKb: number; peakKb: number };
-  /** CPU seconds the server process has used */
+  /** CPU seconds the server's processes have used (workers that exited are not counted) */
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
+/** The process and its children (node:cluster workers), from /proc/<pid>/task/<pid>/children. */
+function processTree(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return [pid, ...(children ? children.split(" ").map(Number) : [])];
+  } catch {
+    return [pid];
+  }
+}
+
 function procStatusKb(pid: number, field: string): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return 0;
+  }
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
   return match ? Number(match[1]) : 0;
 }
@@ -92,6 +113,8 @@ export async function startServer(options: {
   databaseUrl: string;
   adminToken: string;
   nodeOptions: string[];
+  /** server processes sharing the port (PORTOLAN_WORKERS); 1 runs the plain single process */
+  servers: number;
 }): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...options.nodeOptions, "--import", "tsx", "src/entry/node.ts"], {
     cwd: repoRoot,
@@ -101,6 +124,7 @@ export async function startServer(options: {
       HOST: "127.0.0.1",
       PORT: "0",
       PORTOLAN_ADMIN_TOKEN: options.adminToken,
+      PORTOLAN_WORKERS: String(options.servers),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -119,13 +143,19 @@ export async function startServer(options: {
   };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start within 60 s")), 60_000);
+    // Every worker says it listens (on the same port); the run starts once all of them do.
     let buffered = "";
+    let listening = 0;
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       buffered += chunk;
-      const match = /"msg":"portolan listening","url":"([^"]+)"/.exec(buffered);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) {
+        const match = /"msg":"portolan listening".*?"url":"([^"]+)"/.exec(line);
+        if (match?.[1] && ++listening === options.servers) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
       }
       if (buffered.length > 65_536) buffered = buffered.slice(-4096);
     });
@@ -141,8 +171,20 @@ export async function startServer(options: {
     url,
     pid,
     problems,
-    memory: () => ({ rssKb: procStatusKb(pid, "VmRSS"), peakKb: procStatusKb(pid, "VmHWM") }),
-    cpuSeconds: () => processCpuSeconds(pid),
+    pids: () => processTree(pid),
+    memory: () => {
+      const pids = processTree(pid);
+      const sum = (field: string) => pids.reduce((kb, p) => kb + procStatusKb(p, field), 0);
+      return { rssKb: sum("VmRSS"), peakKb: sum("VmHWM") };
+    },
+    cpuSeconds: () =>
+      processTree(pid).reduce((cpu, p) => {
+        try {
+          return cpu + processCpuSeconds(p);
+        } catch {
+          return cpu; // exited in between
+        }
+      }, 0),
     stop,
   };
 }

@@ -2,22 +2,24 @@
  * Node entry: `npm start`. Serves createApp on HOST:PORT with the embedded database (or
  * DATABASE_URL), migrates at start and shuts down cleanly on SIGTERM/SIGINT.
  */
+import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { createRequestLimits, type LimitSettings } from "../api/limits/request-limits.js";
 import { createApp } from "../app.js";
 import { isLoopbackHost } from "../config/bind.js";
-import { ConfigError, readNodeEnv } from "../config/node-env.js";
+import { ConfigError, readNodeEnv, WORKERS_NEED_POSTGRES } from "../config/node-env.js";
 import { databaseTimeouts, historyPruneSettings, limitSettings, pushSlots } from "../config/shared.js";
 import { trustedProxies } from "../config/trusted-proxies.js";
-import { log } from "../logging/logger.js";
+import { log, setLogContext } from "../logging/logger.js";
 import { BaseStates } from "../services/base-states.js";
 import { DEFAULT_PUSH_LIMITS, PushGate } from "../services/push-gate.js";
 import { installCrashGuard, recycleOnDriverCrash } from "./crash-guard.js";
 import { describeDatabase, openDatabase } from "./database.js";
 import { watchEventLoopDelay } from "./event-loop-delay.js";
 import { scheduleMaintenance } from "./maintenance.js";
+import { runPrimary, runsMaintenance, workerId } from "./node-workers.js";
 
 export interface ServerOptions {
   host?: string;
@@ -41,6 +43,9 @@ export interface RunningServer {
 /** Options win over the environment, which wins over the defaults. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const env = readNodeEnv();
+  const worker = workerId();
+  // N workers write to one stream: every line says whose it is.
+  if (worker !== undefined) setLogContext({ worker });
   const host = options.host ?? env.HOST;
   const adminToken = options.adminToken ?? env.PORTOLAN_ADMIN_TOKEN;
   if (!adminToken && !isLoopbackHost(host)) {
@@ -83,11 +88,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     config: { staleAfterSeconds, maxClockSkewSeconds, historyRetentionDays: env.PORTOLAN_RETENTION_DAYS },
     now: options.now ?? (() => new Date()),
   };
-  const maintenance = scheduleMaintenance(services, {
-    retentionDays: env.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
-    intervalSeconds: env.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
-    history: historyPruneSettings(env),
-  });
+  // Of several workers (PORTOLAN_WORKERS), one runs maintenance: see node-workers.ts.
+  const runMaintenance = runsMaintenance();
+  const maintenance = runMaintenance
+    ? scheduleMaintenance(services, {
+        retentionDays: env.PORTOLAN_SNAPSHOT_RETENTION_DAYS,
+        intervalSeconds: env.PORTOLAN_MAINTENANCE_INTERVAL_SECONDS,
+        history: historyPruneSettings(env),
+      })
+    : { gauges: () => [], stop: () => {} };
   const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.PORT });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -96,7 +105,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  log("info", "portolan listening", { url, database: describeDatabase(dbOptions) });
+  log("info", "portolan listening", {
+    url,
+    database: describeDatabase(dbOptions),
+    ...(workerId() === undefined ? {} : { pid: process.pid, maintenance: runMaintenance }),
+  });
   if (!adminToken)
     log("warn", "no PORTOLAN_ADMIN_TOKEN: development mode, reads and admin calls are open on loopback");
   let closing: Promise<void> | undefined;
@@ -120,6 +133,14 @@ export async function runServer(options: ServerOptions = {}): Promise<void> {
   installCrashGuard();
   let running: RunningServer;
   try {
+    const env = readNodeEnv();
+    const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
+    if (env.PORTOLAN_WORKERS > 1 && cluster.isPrimary) {
+      if (!databaseUrl)
+        throw new ConfigError(`invalid configuration:\n  PORTOLAN_WORKERS: ${WORKERS_NEED_POSTGRES}`);
+      await runPrimary(env.PORTOLAN_WORKERS, databaseUrl);
+      return;
+    }
     running = await startServer(options);
   } catch (error) {
     log("error", error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`);

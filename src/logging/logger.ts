@@ -1,6 +1,6 @@
 /**
- * Structured logs: one JSON object per line (time, level, msg, requestId when there is one, then the
- * fields). The Node server, the migrator and the Worker all write through this, so every line parses
+ * Structured logs: one JSON object per line (time, level, msg, the process's context — a worker's
+ * number —, requestId when there is one, then the fields). The Node server, the migrator and the Worker all write through this, so every line parses
  * the same way. Callers pass names and sizes, never secrets or query parameters.
  */
 export type LogLevel = "info" | "warn" | "error";
@@ -16,6 +16,13 @@ const consoleSink: LogSink = (level, line) => {
 };
 
 let sink: LogSink = consoleSink;
+/** Fields every line of this process carries after msg (a server worker's number). */
+let context: Record<string, unknown> = {};
+
+/** Sets the fields every later line of this process carries (PORTOLAN_WORKERS: `{ worker }`). */
+export function setLogContext(fields: Record<string, unknown>): void {
+  context = { ...fields };
+}
 
 export function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
   const { requestId, ...rest } = fields;
@@ -23,6 +30,7 @@ export function log(level: LogLevel, msg: string, fields: LogFields = {}): void 
     time: new Date().toISOString(),
     level,
     msg,
+    ...context,
     ...(requestId ? { requestId } : {}),
     ...rest,
   });
