@@ -13,13 +13,16 @@
  * the rounds. For the Worker the process is workerd (every workerd under wrangler: it also runs
  * wrangler's proxy worker, so this is an upper bound on what Cloudflare would bill the isolate); the
  * wrangler (Node) process that supervises it is reported on its own. Pushes go one at a time.
+ * With `profile=1`, one more batch of each kind runs on the Worker under V8's sampling profiler (through
+ * wrangler's inspector): where the isolate's samples fall (shares, not ms); profiles in .prof/.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { WebSocket } from "undici";
 import { planDevWorker } from "../test/worker/tools/dev-worker.js";
 import { churnPair, deltaBody, heartbeatBody, wholeBody } from "./push-bodies.js";
 import { openScratchDatabase } from "./scratch-database.js";
@@ -32,6 +35,8 @@ const nodes = arg("nodes", 50);
 const rounds = arg("rounds", 9);
 const batch = arg("batch", 40);
 const warmUp = arg("warm", 40);
+/** profile=1: one more batch of each kind on the Worker under the inspector's sampling profiler. */
+const profile = arg("profile", 0) === 1;
 if (batch % 2 !== 0 || warmUp % 2 !== 0) throw new Error("batch and warm must be even (deltas go A → B → A)");
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -120,6 +125,7 @@ interface Server {
   token?: string;
   child: ChildProcess;
   output: { lines: number };
+  inspectorPort?: number;
 }
 
 async function waitReady(url: string, child: ChildProcess, what: string): Promise<void> {
@@ -189,7 +195,7 @@ async function startWorker(databaseUrl: string, log: string[]): Promise<Server> 
   const workerd = tree.filter((p) => p.comm === "workerd").map((p) => p.pid);
   if (workerd.length === 0) throw new Error(`no workerd under wrangler: ${JSON.stringify(tree)}`);
   const side = [child.pid as number, ...tree.filter((p) => p.comm === "node").map((p) => p.pid)];
-  return { name: "worker", url, pids: workerd, sidePids: side, child, output };
+  return { name: "worker", url, pids: workerd, sidePids: side, child, output, inspectorPort };
 }
 
 async function startNode(databaseUrl: string, log: string[]): Promise<Server> {
@@ -292,19 +298,24 @@ interface Sample {
   statMs: number;
   schedMs: number;
   sideSchedMs: number;
+  /** schedstat ms per push of each of the server's processes (the Worker has two workerd) */
+  byPidMs: number[];
 }
 
 /** One batch, then an idle stretch of the same wall time; CPU per push net of the idle rate. */
 async function measure(server: Server, bodies: Buffer[]): Promise<Sample> {
   const before = cpuOf(server.pids);
+  const pidsBefore = server.pids.map((pid) => cpuOf([pid]).schedMs);
   const sideBefore = cpuOf(server.sidePids);
   const start = performance.now();
   for (const body of bodies) await push(server, body);
   const wall = performance.now() - start;
   const after = cpuOf(server.pids);
+  const pidsAfter = server.pids.map((pid) => cpuOf([pid]).schedMs);
   const sideAfter = cpuOf(server.sidePids);
   await sleep(wall);
   const idle = cpuOf(server.pids);
+  const pidsIdle = server.pids.map((pid) => cpuOf([pid]).schedMs);
   const sideIdle = cpuOf(server.sidePids);
   const n = bodies.length;
   return {
@@ -312,13 +323,101 @@ async function measure(server: Server, bodies: Buffer[]): Promise<Sample> {
     statMs: (after.statMs - before.statMs - (idle.statMs - after.statMs)) / n,
     schedMs: (after.schedMs - before.schedMs - (idle.schedMs - after.schedMs)) / n,
     sideSchedMs: (sideAfter.schedMs - sideBefore.schedMs - (sideIdle.schedMs - sideAfter.schedMs)) / n,
+    byPidMs: server.pids.map(
+      (_, i) => ((pidsAfter[i] ?? 0) - (pidsBefore[i] ?? 0) - ((pidsIdle[i] ?? 0) - (pidsAfter[i] ?? 0))) / n,
+    ),
   };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** The user worker's V8 profiler, through wrangler's inspector proxy (which wants an Origin header). */
+async function profiled(port: number, run: () => Promise<void>): Promise<CpuProfile> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+    headers: { origin: "http://127.0.0.1" },
+  } as ConstructorParameters<typeof WebSocket>[1]);
+  let id = 0;
+  const pending = new Map<number, (value: { result?: unknown; error?: unknown }) => void>();
+  ws.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: unknown };
+    // Events carry no id. Some answers come back as the request itself (id, method, params, no
+    // result): workerd's answer to Profiler.enable/start, as wrangler's proxy relays it.
+    if (message.id === undefined) return;
+    pending.get(message.id)?.(message);
+    pending.delete(message.id);
+  });
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", reject);
+  });
+  const call = (method: string, params = {}) =>
+    new Promise<{ result?: unknown; error?: unknown }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method}`)), 30_000);
+      pending.set(++id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 100 });
+  await call("Profiler.start");
+  await run();
+  const stopped = await call("Profiler.stop");
+  ws.close();
+  const result = stopped.result as { profile?: CpuProfile } | undefined;
+  if (!result?.profile) throw new Error(`no profile: ${JSON.stringify(stopped).slice(0, 300)}`);
+  return result.profile;
+}
+
+/**
+ * The functions with most self samples, as shares of the non-idle samples. Not milliseconds: under
+ * workerd the profiler took a sample every ~6 ms whatever interval was asked, so its time deltas are
+ * not CPU time; /proc gives the CPU, the profile only where it goes.
+ */
+function summarise(profile: CpuProfile) {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  let busy = 0;
+  for (const nodeId of profile.samples) {
+    const frame = byNode.get(nodeId);
+    if (!frame || frame.functionName === "(idle)") continue;
+    busy++;
+    const file = frame.url.split("/").slice(-2).join("/");
+    const key = `${frame.functionName || "(anonymous)"} ${file}:${frame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const top = [...self.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 20)
+    .map(([name, count]) => `${((100 * count) / busy).toFixed(1)} % ${name}`);
+  return { samples: profile.samples.length, busySamples: busy, top };
 }
 
 const log: string[] = [];
 const scratch = await openScratchDatabase("portolan_worker_bench", adminUrl);
 let worker: Server | undefined;
 let node: Server | undefined;
+let cleaned: Promise<void> | undefined;
+/** Stops both servers and drops the database, once, also when the run is interrupted. */
+const cleanUp = () => {
+  cleaned ??= (async () => {
+    await stop(worker);
+    await stop(node);
+    await scratch.drop();
+  })();
+  return cleaned;
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
 try {
   const databaseUrl = scratch.url as string;
   const load = [loadavg()[0] ?? 0];
@@ -353,6 +452,7 @@ try {
       samples.set(key, list);
     }
     load.push(loadavg()[0] ?? 0);
+    console.error(`step ${step + 1}/${steps} done, load average ${load.at(-1)?.toFixed(1)}`);
   }
   const figure = (key: string) => {
     const list = samples.get(key) ?? [];
@@ -365,9 +465,28 @@ try {
         +Math.max(...list.map((s) => s.schedMs)).toFixed(2),
       ],
       wallMsPerPush: pick((s) => s.wallMs),
+      cpuMsPerPushByProcess: list[0]?.byPidMs.map((_, i) => pick((s) => s.byPidMs[i] ?? 0)),
       ...(key.startsWith("worker") ? { wranglerNodeCpuMsPerPush: pick((s) => s.sideSchedMs) } : {}),
     };
   };
+  const profiles: Record<string, unknown> = {};
+  if (profile) {
+    const workerServer = worker;
+    // Later bodies of the same cluster, from state A (where every batch ended): a delta batch, then heartbeats.
+    const later = await bodiesFor("bench-wkr", start + 3600_000);
+    for (const [kind, entry] of [
+      ["delta", later.plan[2]],
+      ["heartbeat", later.plan[3]],
+    ] as const) {
+      const batchBodies = entry?.bodies ?? [];
+      const taken = await profiled(workerServer.inspectorPort as number, async () => {
+        for (const body of batchBodies) await push(workerServer, body);
+      });
+      mkdirSync(join(repoRoot, ".prof"), { recursive: true });
+      writeFileSync(join(repoRoot, `.prof/worker-${kind}.cpuprofile`), JSON.stringify(taken));
+      profiles[kind] = summarise(taken);
+    }
+  }
   const anyBodies = bodies.get(worker);
   console.log(
     JSON.stringify(
@@ -383,6 +502,7 @@ try {
         bodyBytes: { whole: anyBodies?.wholeBytes, delta: anyBodies?.deltaBytes },
         worker: { delta: figure("worker:delta"), heartbeat: figure("worker:heartbeat") },
         node: { delta: figure("node:delta"), heartbeat: figure("node:heartbeat") },
+        ...(profile ? { workerProfile: profiles } : {}),
         processes: {
           workerd: worker.pids,
           wranglerNode: worker.sidePids,
@@ -398,7 +518,5 @@ try {
   console.error(log.join("").slice(-4000));
   throw error;
 } finally {
-  await stop(worker);
-  await stop(node);
-  await scratch.drop();
+  await cleanUp();
 }
