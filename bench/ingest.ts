@@ -15,24 +15,18 @@
 import { createHash } from "node:crypto";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { gunzipSync, gzipSync } from "node:zlib";
-import { encodeDelta, keyedState, stateChanges } from "../agents/src/push/delta.js";
+import { gunzipSync } from "node:zlib";
+import { encodeDelta } from "../agents/src/push/delta.js";
 import { createApp } from "../src/app.js";
 import { canonicalState, stateHash } from "../src/contract/canonical.js";
-import { parseSnapshot, type SnapshotInput } from "../src/contract/snapshot.js";
+import { parseSnapshot } from "../src/contract/snapshot.js";
 import { clusterSnapshot } from "./fleet.js";
+import { canonical, changesBetween, deltaBody, heartbeatBody, wholeBody } from "./push-bodies.js";
 import { openScratchDatabase } from "./scratch-database.js";
 
 const nodes = Number(process.argv[2] ?? 5000);
 const rounds = Number(process.argv[3] ?? 5);
 const url = process.env.TEST_DATABASE_URL;
-
-function canonical(input: SnapshotInput) {
-  const parsed = parseSnapshot(input);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const state = canonicalState(parsed.snapshot);
-  return { state, hash: stateHash(state) };
-}
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -137,7 +131,7 @@ try {
     const cluster = `bench-${round}`;
     const token = await register(cluster);
     const at = (m: number, churn = 0) => clusterSnapshot(cluster, nodes, minute(round, m), churn);
-    const whole = (input: SnapshotInput) => gzipSync(JSON.stringify(input));
+    const whole = wholeBody;
     const a = at(0);
     const first = whole(a);
     record(
@@ -159,20 +153,12 @@ try {
     // The same churn back, as the agent would send it: B → A, as a delta.
     const from = canonical(b);
     const to = canonical(a);
-    const changes = stateChanges(
-      keyedState(from.state.nodes, from.state.pods),
-      keyedState(to.state.nodes, to.state.pods),
-    );
     const header = { schemaVersion: 1, cluster, observedAt: minute(round, 3) };
-    const delta = await encodeDelta(header, from.hash, to.hash, changes);
+    const delta = await deltaBody(cluster, minute(round, 3), from, to);
     const r4 = await send(app, token, delta);
     record("churnDelta", r4);
     // A → B again as a delta, in an app that never saw A: the base is read back from the database.
-    const back = stateChanges(
-      keyedState(to.state.nodes, to.state.pods),
-      keyedState(from.state.nodes, from.state.pods),
-    );
-    const readBack = await encodeDelta({ ...header, observedAt: minute(round, 4) }, to.hash, from.hash, back);
+    const readBack = await deltaBody(cluster, minute(round, 4), to, from, changesBetween(to, from));
     const r5 = await send(createApp(options), token, readBack);
     record("churnDeltaReadBack", r5);
     // One node turns NotReady: a one-object delta that moves eligibility, so projections are recomputed.
@@ -195,13 +181,7 @@ try {
     const r6 = await send(app, token, nodeDelta);
     record("nodeDelta", r6);
     // The agent's heartbeat: nothing changed, an empty delta naming the state the API holds.
-    const empty = { nodes: { upsert: [], remove: [] }, pods: { upsert: [], remove: [] } };
-    const heartbeat = await encodeDelta(
-      { ...header, observedAt: minute(round, 6) },
-      notReadyHash,
-      notReadyHash,
-      empty,
-    );
+    const heartbeat = await heartbeatBody(cluster, minute(round, 6), notReadyHash);
     record("heartbeatDelta", await send(app, token, heartbeat));
     bytes.whole = churnBody.byteLength;
     bytes.delta = delta.byteLength;

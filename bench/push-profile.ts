@@ -8,24 +8,13 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
-import { gzipSync } from "node:zlib";
-import { encodeDelta, keyedState, stateChanges } from "../agents/src/push/delta.js";
 import { createApp } from "../src/app.js";
-import { canonicalState, stateHash } from "../src/contract/canonical.js";
-import { parseSnapshot, type SnapshotInput } from "../src/contract/snapshot.js";
-import { clusterSnapshot } from "./fleet.js";
+import { churnPair, deltaBody, heartbeatBody, wholeBody } from "./push-bodies.js";
 import { openScratchDatabase } from "./scratch-database.js";
 
 const nodes = Number(process.argv[2] ?? 50);
 const count = Number(process.argv[3] ?? 300);
 const out = process.argv[4] ?? "push";
-
-function canonical(input: SnapshotInput) {
-  const parsed = parseSnapshot(input);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const state = canonicalState(parsed.snapshot);
-  return { state, hash: stateHash(state) };
-}
 
 const { handle, drop } = await openScratchDatabase("portolan_profile");
 try {
@@ -56,36 +45,21 @@ try {
     await answer.arrayBuffer();
   };
   const at = (i: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, i)).toISOString();
-  const a = clusterSnapshot("profiled", nodes, at(0));
-  const b = clusterSnapshot("profiled", nodes, at(0), 42);
-  const ca = canonical(a);
-  const cb = canonical(b);
-  const ab = stateChanges(
-    keyedState(ca.state.nodes, ca.state.pods),
-    keyedState(cb.state.nodes, cb.state.pods),
-  );
-  const ba = stateChanges(
-    keyedState(cb.state.nodes, cb.state.pods),
-    keyedState(ca.state.nodes, ca.state.pods),
-  );
-  await send(gzipSync(JSON.stringify(a)));
+  const { a, ca, cb, ab, ba } = churnPair("profiled", nodes, at(0));
+  await send(wholeBody(a));
   let second = 1;
   const deltas: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const header = { schemaVersion: 1, cluster: "profiled", observedAt: at(second++) };
+    const observedAt = at(second++);
     deltas.push(
       i % 2 === 0
-        ? await encodeDelta(header, ca.hash, cb.hash, ab)
-        : await encodeDelta(header, cb.hash, ca.hash, ba),
+        ? await deltaBody("profiled", observedAt, ca, cb, ab)
+        : await deltaBody("profiled", observedAt, cb, ca, ba),
     );
   }
   const last = count % 2 === 0 ? ca.hash : cb.hash;
-  const empty = { nodes: { upsert: [], remove: [] }, pods: { upsert: [], remove: [] } };
   const heartbeats: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const header = { schemaVersion: 1, cluster: "profiled", observedAt: at(second++) };
-    heartbeats.push(await encodeDelta(header, last, last, empty));
-  }
+  for (let i = 0; i < count; i++) heartbeats.push(await heartbeatBody("profiled", at(second++), last));
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");

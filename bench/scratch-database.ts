@@ -1,6 +1,6 @@
 /**
  * A migrated database a benchmark owns for one run: embedded PGlite, or a new database on the
- * PostgreSQL of TEST_DATABASE_URL (dropped afterwards).
+ * PostgreSQL of TEST_DATABASE_URL (dropped afterwards; `url` is its address).
  */
 import postgres from "postgres";
 import { applyMigrations } from "../src/db/migrate.js";
@@ -11,7 +11,7 @@ import type { DatabaseHandle } from "../src/db/types.js";
 export async function openScratchDatabase(
   prefix: string,
   url = process.env.TEST_DATABASE_URL,
-): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
+): Promise<{ handle: DatabaseHandle; drop: () => Promise<void>; url?: string }> {
   if (!url) {
     const handle = await createPgliteDatabase();
     await applyMigrations(handle);
@@ -26,6 +26,7 @@ export async function openScratchDatabase(
   await applyMigrations(handle);
   return {
     handle,
+    url: target.toString(),
     drop: async () => {
       await handle.close();
       await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);

@@ -73,12 +73,13 @@ describe("the Worker bundle", () => {
     expect(inputs.filter((input) => forbidden.some((re) => re.test(input)))).toEqual([]);
   });
 
-  it("imports only runtime modules nodejs_compat provides (postgres.js's, node:crypto for SHA-256, node:zlib for small gzip bodies)", () => {
+  it("imports only runtime modules nodejs_compat provides (postgres.js's, node:crypto for SHA-256, node:zlib for small gzip bodies, node:async_hooks for the request's database)", () => {
     const external = new Set(
       Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)),
     );
     expect([...external].sort()).toEqual([
       "cloudflare:sockets",
+      "node:async_hooks",
       "node:buffer",
       "node:crypto",
       "node:events",
