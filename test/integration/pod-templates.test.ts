@@ -5,9 +5,12 @@
  * no version refers to any more, and only those. On the normal harness (PGlite, or PostgreSQL).
  */
 import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { canonicalState } from "../../src/contract/canonical.js";
 import { parseSnapshot, type SnapshotInput } from "../../src/contract/snapshot.js";
+import { insertStatements } from "../../src/db/bulk-insert.js";
 import { applyMigrations } from "../../src/db/migrate.js";
 import { rawRows } from "../../src/db/raw.js";
 import { clusters } from "../../src/db/schema/index.js";
@@ -16,8 +19,10 @@ import { loadFactState } from "../../src/services/base-states.js";
 import { loadClusterView } from "../../src/services/cluster-view.js";
 import type { ServiceContext } from "../../src/services/context.js";
 import { pruneHistory } from "../../src/services/history-prune.js";
+import { podTemplateInsert } from "../../src/services/ingest-sql.js";
 import { hostNetworkPod, node, snapshot } from "../fixtures/snapshots.js";
 import { createHarness, dataOf, type Harness } from "../helpers/app.js";
+import { onRealPostgres } from "../helpers/database.js";
 
 const DAY = 86_400_000;
 const START = Date.parse("2026-01-01T00:00:00Z");
@@ -92,6 +97,12 @@ const podVersionsWithRules = () =>
         FROM pod_versions p JOIN pod_templates t ON t.cluster_id = p.cluster_id AND t.fp = p.template_fp
         ORDER BY p.id`,
   );
+
+const context = (): ServiceContext => ({
+  db: h.database.db,
+  config: { staleAfterSeconds: 600, maxClockSkewSeconds: 300, historyRetentionDays: 10 },
+  now: () => new Date(clock),
+});
 
 const count = async (query: ReturnType<typeof sql>) =>
   (await rawRows<{ n: number }>(h.database.db, query))[0]?.n ?? -1;
@@ -180,11 +191,7 @@ describe("pod templates", () => {
   it("are pruned once no version refers to them, open or closed, and never before", async () => {
     await pushDays("prod-a", 20);
     clock = START + 20 * DAY;
-    const ctx: ServiceContext = {
-      db: h.database.db,
-      config: { staleAfterSeconds: 600, maxClockSkewSeconds: 300, historyRetentionDays: 10 },
-      now: () => new Date(clock),
-    };
+    const ctx = context();
     const templatesBefore = await count(sql`SELECT count(*)::int AS n FROM pod_templates`);
     const report = await pruneHistory(ctx, { retentionDays: 10, batchSize: 2, pauseMs: 0 });
     expect(report.pruned.pods).toBeGreaterThan(0);
@@ -228,4 +235,61 @@ describe("pod templates", () => {
     );
     expect(kept.map((r) => r.node_selector)).toEqual([{ day: "1" }, { day: "12" }]);
   }, 180_000);
+
+  it.skipIf(!onRealPostgres())(
+    "are not deleted while a push that names one again is in flight: the push's lock keeps it",
+    async () => {
+      const token = await h.register("prod-c");
+      for (const day of [0, 1]) {
+        clock = START + day * DAY;
+        const pods = [
+          hostNetworkPod("ingress", "router", "worker-2", [10_000], null, {
+            nodeSelector: { day: `${day}` },
+          }),
+        ];
+        expect((await h.push(token, snapshot("prod-c", iso(clock), [node("worker-2")], pods))).status).toBe(
+          200,
+        );
+      }
+      clock = START + 20 * DAY;
+      const [day0] = await rawRows<{ cluster_id: number; fp: string }>(
+        h.database.db,
+        sql`SELECT cluster_id, fp::text AS fp FROM pod_templates WHERE node_selector = '{"day": "0"}'`,
+      );
+      if (!day0) throw new Error("no template for day 0");
+      const url = (h.database as { url?: string }).url;
+      if (!url) throw new Error("no database url on PostgreSQL");
+      const other = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        // Another push, in flight: it names day 0's rules again (its template insert only locks the
+        // stored row) and inserts a version naming it, not yet committed.
+        await drizzle(other).transaction(async (push) => {
+          const template = {
+            fp: day0.fp,
+            nodeSelector: { day: "0" },
+            tolerations: [],
+            requiredNodeAffinity: null,
+          };
+          for (const statement of insertStatements([podTemplateInsert(day0.cluster_id, [template])]))
+            await push.execute(statement);
+          await push.execute(sql`INSERT INTO pod_versions (cluster_id, namespace, name, node, phase, host_network,
+              ports, template_fp, unschedulable, fp, valid_from)
+            VALUES (${day0.cluster_id}, 'ingress', 'router-again', 'worker-2', 'Running', true, '[]', ${day0.fp}::bigint,
+              false, 'x', ${iso(clock)}::timestamptz)`);
+          // Meanwhile the prune deletes day 0's version (closed on day 1), and would its template.
+          const report = await pruneHistory(context(), { retentionDays: 10, batchSize: 100, pauseMs: 0 });
+          expect(report.pruned.pods).toBe(1);
+          expect(report.podTemplates).toBe(0);
+        });
+        // Committed: the version the push inserted names a stored template, and the next prune keeps it.
+        expect((await pruneHistory(context(), { retentionDays: 10, pauseMs: 0 })).podTemplates).toBe(0);
+        expect(
+          await count(sql`SELECT count(*)::int AS n FROM pod_templates WHERE fp = ${day0.fp}::bigint`),
+        ).toBe(1);
+      } finally {
+        await other.end();
+      }
+    },
+    120_000,
+  );
 });
