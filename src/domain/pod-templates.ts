@@ -17,11 +17,14 @@ export interface PodTemplate {
   requiredNodeAffinity: PodFact["requiredNodeAffinity"];
 }
 
+type Rules = Pick<PodFact, "nodeSelector" | "tolerations" | "requiredNodeAffinity">;
+
+const rulesText = (pod: Rules) =>
+  JSON.stringify([pod.nodeSelector, pod.tolerations, pod.requiredNodeAffinity ?? null]);
+const nameOf = (text: string) => createHash("sha256").update(text).digest().readBigInt64BE(0).toString();
+
 /** The template's name (pod_templates.fp, pod_versions.template_fp) of a pod fact's rules. */
-export function podTemplateFp(pod: Pick<PodFact, "nodeSelector" | "tolerations" | "requiredNodeAffinity">) {
-  const text = JSON.stringify([pod.nodeSelector, pod.tolerations, pod.requiredNodeAffinity ?? null]);
-  return createHash("sha256").update(text).digest().readBigInt64BE(0).toString();
-}
+export const podTemplateFp = (pod: Rules): string => nameOf(rulesText(pod));
 
 /**
  * The rows a set of pod facts stores: each pod with its template's name (a copy: the facts stay as
@@ -31,17 +34,21 @@ export function podTemplateFp(pod: Pick<PodFact, "nodeSelector" | "tolerations" 
 export function splitPodTemplates<T extends PodFact>(
   pods: readonly T[],
 ): { pods: (T & { templateFp: string })[]; templates: PodTemplate[] } {
+  // By the rules' text: the pods of a workload share it, so each distinct rules are hashed once.
   const templates = new Map<string, PodTemplate>();
   const rows = pods.map((pod) => {
-    const fp = podTemplateFp(pod);
-    if (!templates.has(fp))
-      templates.set(fp, {
-        fp,
+    const text = rulesText(pod);
+    let template = templates.get(text);
+    if (!template) {
+      template = {
+        fp: nameOf(text),
         nodeSelector: pod.nodeSelector,
         tolerations: pod.tolerations,
         requiredNodeAffinity: pod.requiredNodeAffinity,
-      });
-    return { ...pod, templateFp: fp };
+      };
+      templates.set(text, template);
+    }
+    return { ...pod, templateFp: template.fp };
   });
   return { pods: rows, templates: [...templates.values()] };
 }
