@@ -60,7 +60,8 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 
 async function historyBytes(db: postgres.Sql) {
   const perTable: Record<string, number> = {};
-  for (const t of historyTables.map(tableName)) {
+  // The pods' templates are a part of their history (src/db/schema/history.ts, pod_templates).
+  for (const t of [...historyTables.map(tableName), "pod_templates"]) {
     const [row] = await db<{ bytes: string }[]>`SELECT pg_total_relation_size(${t}::regclass) AS bytes`;
     perTable[t] = Number(row?.bytes ?? 0);
   }

@@ -113,9 +113,9 @@ async function checkFitSql(db: Sql, ports: number[], replicas: number): Promise<
 async function conflictsSql(db: Sql): Promise<number> {
   const rows = await db`
     WITH pending AS (
-      SELECT id, cluster_id, namespace, name, ports, node_selector, scheduling_message, valid_from
-      FROM pod_versions
-      WHERE valid_to IS NULL AND node IS NULL
+      SELECT p.id, p.cluster_id, p.namespace, p.name, p.ports, t.node_selector, p.scheduling_message, p.valid_from
+      FROM pod_versions p JOIN pod_templates t ON t.cluster_id = p.cluster_id AND t.fp = p.template_fp
+      WHERE p.valid_to IS NULL AND p.node IS NULL
         AND scheduling_message ~* 'free ports for the requested pod ports'
       ORDER BY cluster_id, namespace, name LIMIT 101),
     eligible AS (

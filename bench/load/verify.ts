@@ -1,7 +1,8 @@
 /**
  * After the run, against the database itself: every acknowledged push is in the snapshot log, each
  * cluster's open allocations are those of its last acknowledged snapshot (or of a later push whose
- * answer was lost), and no natural key is open twice in any history table.
+ * answer was lost), no natural key is open twice in any history table, and every pod version's
+ * template (pod_templates) is stored.
  */
 import type postgres from "postgres";
 import { historyTables, openKeyColumns, tableName } from "../../src/services/history-tables.js";
@@ -77,5 +78,10 @@ export async function verify(
       ) AS doubled`;
     if (Number(row?.n ?? 0) > 0) failures.push(`${table}: ${row?.n} natural keys open twice`);
   }
+  const [orphans] = await sql<{ n: string }[]>`
+    SELECT count(*) AS n FROM pod_versions p
+    WHERE NOT EXISTS (SELECT 1 FROM pod_templates t WHERE t.cluster_id = p.cluster_id AND t.fp = p.template_fp)`;
+  if (Number(orphans?.n ?? 0) > 0)
+    failures.push(`pod_versions: ${orphans?.n} versions whose template is missing`);
   return failures;
 }

@@ -84,7 +84,7 @@ function insertStatement(batch: InsertBatch, rows: readonly object[]): SQL {
   )}) SELECT ${sql.join([...values, sql`u.*`], sql`, `)} FROM unnest(${sql.join(arrays, sql`, `)}) AS u(${sql.join(
     varying.map((column) => column.name),
     sql`, `,
-  )})${batch.where ? sql` WHERE ${batch.where}` : sql``}`;
+  )})${batch.where ? sql` WHERE ${batch.where}` : sql``}${batch.onConflict ? sql` ${batch.onConflict}` : sql``}`;
 }
 
 /** One INSERT per batch (rows of a batch are not split): the parts of a statement built elsewhere. */
@@ -101,6 +101,8 @@ export interface InsertBatch {
   aliases?: Record<string, string>;
   /** a condition on the rows (`u`, columns by their SQL names) or on other parts of the statement */
   where?: SQL;
+  /** an ON CONFLICT clause (rows that may exist already: pod_templates) */
+  onConflict?: SQL;
 }
 
 /**

@@ -7,7 +7,9 @@
  */
 import { getTableColumns, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
+import { podTemplateJoin, podWithRules } from "../db/pod-columns.js";
 import { rawRows } from "../db/raw.js";
+import { podTemplates, podVersions } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { type FactState, factCount, factStateOf } from "../domain/fact-state.js";
 import type { SnapshotFacts } from "../domain/history.js";
@@ -78,13 +80,16 @@ const FRAME_COLUMNS = new Set(["id", "clusterId", "validFrom", "validTo"]);
  * change here; test/integration/fact-state-read-back.test.ts holds the result to the stored facts.
  */
 function openFacts(tx: Db, h: StateTable, clusterId: number): Promise<unknown[]> {
-  const columns = Object.entries(getTableColumns(h.table)).filter(
+  // A pod's rules are its template's (pod_templates), in place of the template's name.
+  const pods = h.table === podVersions;
+  const columns = Object.entries(pods ? podWithRules : getTableColumns(h.table)).filter(
     ([property]) => !FRAME_COLUMNS.has(property),
   );
   const select = sql.join(
     columns.map(([property, column]) => sql`${column} AS ${sql.identifier(factKey(h, property))}`),
     sql`, `,
   );
+  const from = pods ? sql`${h.table} JOIN ${podTemplates} ON ${podTemplateJoin}` : sql`${h.table}`;
   // A list the state keeps as a list (not a map by key) comes back in its canonical order.
   const order =
     "orderedBy" in h && h.orderedBy
@@ -95,7 +100,7 @@ function openFacts(tx: Db, h: StateTable, clusterId: number): Promise<unknown[]>
       : sql``;
   return rawRows<unknown>(
     tx,
-    sql`SELECT ${select} FROM ${h.table} WHERE cluster_id = ${clusterId} AND valid_to IS NULL${order}`,
+    sql`SELECT ${select} FROM ${from} WHERE ${h.table.clusterId} = ${clusterId} AND ${h.table.validTo} IS NULL${order}`,
   );
 }
 

@@ -38,6 +38,8 @@ export interface ClockReset {
  * Brings one cluster's history back to what it was at `at`; the caller holds the cluster row lock.
  * Deleting the versions opened after `at` comes before reopening the ones closed after it: then at
  * most one version per key covers `at`, so the unique open-key indexes hold after every statement.
+ * Pod templates stay: a reopened version's template is still stored (the prune deletes only those no
+ * version refers to), and one that only deleted versions used goes with the next prune.
  */
 export async function rollBackHistory(tx: Db, clusterId: number, at: Date): Promise<ClockReset> {
   const instant = at.toISOString();

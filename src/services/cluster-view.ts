@@ -3,7 +3,8 @@
  * questions hand it to the domain (views.ts). Fleet questions never load a view per cluster.
  */
 import { and, eq } from "drizzle-orm";
-import { nodeVersions, podVersions, portAllocations } from "../db/schema/index.js";
+import { podTemplateJoin, podWithRules } from "../db/pod-columns.js";
+import { nodeVersions, podTemplates, podVersions, portAllocations } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
 import { validAt } from "../db/validity.js";
 import type { ClusterView } from "../domain/views.js";
@@ -28,8 +29,9 @@ export async function loadClusterView(db: Db, at: { cluster: ClusterRow; asOf?: 
       .from(portAllocations)
       .where(and(eq(portAllocations.clusterId, id), validAt(portAllocations, at.asOf))),
     db
-      .select()
+      .select(podWithRules)
       .from(podVersions)
+      .innerJoin(podTemplates, podTemplateJoin)
       .where(and(eq(podVersions.clusterId, id), validAt(podVersions, at.asOf))),
   ]);
   const view = {

@@ -11,10 +11,17 @@
  * the cutoff (once pruned, about one state of each cluster: those still valid at it), with valid_to
  * checked in the index. No index on valid_to alone: it would grow every table by an entry per closed
  * version for a job that runs every 15 minutes. A run when nothing is due is one statement per table.
+ *
+ * Then the pod templates (pod_templates) no pod version refers to any more, open or closed, are
+ * deleted, at most `batchSize` per transaction of two statements: the first locks unreferenced
+ * candidates (skipping any a push holds: ingest locks every stored template it refers to), the
+ * second deletes those that, in its own later snapshot, still no version refers to. A push that
+ * refers to a candidate either committed before the lock (the second statement sees its versions) or
+ * waits for the deletion and then stores the template again (ingest-sql.ts, podTemplateInsert).
  */
 import { type SQL, sql } from "drizzle-orm";
 import { rawRows } from "../db/raw.js";
-import { clusters } from "../db/schema/index.js";
+import { clusters, podTemplates, podVersions } from "../db/schema/index.js";
 import { retentionCutoff } from "../domain/retention.js";
 import type { ServiceContext } from "./context.js";
 import { type HistoryTable, historyTables, type PerTable, perTable } from "./history-tables.js";
@@ -35,6 +42,8 @@ export interface HistoryPruneReport {
   /** versions closed before this instant were due */
   cutoff: string;
   pruned: PerTable<number>;
+  /** pod templates deleted: no pod version referred to them any more */
+  podTemplates: number;
   total: number;
   /** DELETE statements that deleted rows */
   batches: number;
@@ -122,6 +131,40 @@ async function deleteClosedBefore(
   return Number(row?.n ?? 0);
 }
 
+/**
+ * One transaction: at most `limit` pod templates of these clusters that no pod version refers to,
+ * locked (skipping locked ones), then deleted if still unreferenced in the second statement's snapshot.
+ */
+async function deleteUnreferencedTemplates(
+  ctx: ServiceContext,
+  clusterIds: readonly number[],
+  limit: number,
+) {
+  const ids = `{${clusterIds.join(",")}}`;
+  const unreferenced = sql`NOT EXISTS (SELECT 1 FROM ${podVersions} p
+      WHERE p.cluster_id = t.cluster_id AND p.template_fp = t.fp)`;
+  return ctx.db.transaction(async (tx) => {
+    const candidates = await rawRows<{ cluster_id: number; fp: string }>(
+      tx,
+      sql`SELECT t.cluster_id, t.fp::text AS fp FROM ${podTemplates} t
+        WHERE t.cluster_id = ANY(${ids}::int[]) AND ${unreferenced}
+        LIMIT ${limit} FOR UPDATE OF t SKIP LOCKED`,
+    );
+    if (candidates.length === 0) return 0;
+    const [row] = await rawRows<{ n: number }>(
+      tx,
+      sql`WITH gone AS (
+            DELETE FROM ${podTemplates} t
+            USING unnest(${`{${candidates.map((c) => c.cluster_id).join(",")}}`}::int[],
+                         ${`{${candidates.map((c) => c.fp).join(",")}}`}::bigint[]) AS c(cluster_id, fp)
+            WHERE t.cluster_id = c.cluster_id AND t.fp = c.fp AND ${unreferenced}
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`,
+    );
+    return Number(row?.n ?? 0);
+  });
+}
+
 export async function pruneHistory(
   ctx: ServiceContext,
   options: HistoryPruneOptions,
@@ -134,10 +177,17 @@ export async function pruneHistory(
   const groups: number[][] = [];
   for (let i = 0; i < ids.length; i += CLUSTERS_PER_STATEMENT)
     groups.push(ids.slice(i, i + CLUSTERS_PER_STATEMENT));
-  const targets = historyTables.flatMap((h) => groups.map((clusterIds) => ({ h, clusterIds })));
+  // The templates come last: the pod versions that referred to them are gone by then.
+  const targets = [
+    ...historyTables.flatMap((h) => groups.map((clusterIds) => ({ h, clusterIds }))),
+    ...groups.map((clusterIds) => ({ h: null, clusterIds })),
+  ];
   const run = await pruneInBatches(
     targets,
-    ({ h, clusterIds }, limit) => deleteClosedBefore(ctx, h, clusterIds, cutoff, limit),
+    ({ h, clusterIds }, limit) =>
+      h
+        ? deleteClosedBefore(ctx, h, clusterIds, cutoff, limit)
+        : deleteUnreferencedTemplates(ctx, clusterIds, limit),
     {
       batchSize: options.batchSize ?? 2000,
       maxBatches: options.maxBatches ?? 1000,
@@ -146,11 +196,16 @@ export async function pruneHistory(
     },
   );
   const pruned = perTable(() => 0);
-  for (const [i, { h }] of targets.entries()) pruned[h.name] += run.deleted[i] ?? 0;
+  let templates = 0;
+  for (const [i, { h }] of targets.entries()) {
+    if (h) pruned[h.name] += run.deleted[i] ?? 0;
+    else templates += run.deleted[i] ?? 0;
+  }
   return {
     cutoff: cutoff.toISOString(),
     pruned,
-    total: run.deleted.reduce((a, b) => a + b, 0),
+    podTemplates: templates,
+    total: Object.values(pruned).reduce((a, b) => a + b, 0),
     batches: run.batches,
     statements: run.statements,
     durationMs: Date.now() - started,

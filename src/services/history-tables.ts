@@ -81,6 +81,8 @@ export const historyTables = [
     counted: true,
   },
   {
+    // A pod's placement rules are not columns of its version but its template's (pod_templates):
+    // ingest writes them beside it (insertsOf), readers and the read-back join them (db/pod-columns.ts).
     name: "pods",
     table: podVersions,
     facts: "pods",

@@ -7,10 +7,12 @@ import { type SQL, sql } from "drizzle-orm";
 import { arrayLiteral, type InsertBatch, insertStatements } from "../db/bulk-insert.js";
 import { inlineParams } from "../db/inline-sql.js";
 import { rawRows } from "../db/raw.js";
+import { podTemplates } from "../db/schema/index.js";
 import { naturalKey } from "../db/schema/versioned.js";
 import type { Db } from "../db/types.js";
 import type { OpenRow } from "../domain/history.js";
 import type { ListenerTally } from "../domain/listener-tally.js";
+import type { PodTemplate } from "../domain/pod-templates.js";
 import { factKey, type HistoryTable, historyTables, type PerTable, perTable } from "./history-tables.js";
 
 /**
@@ -149,6 +151,22 @@ export function projectionDiff(
       ...("aliases" in h ? { aliases: h.aliases } : {}),
       where: sql`NOT EXISTS (SELECT 1 FROM ${open} AND o.fp = u.fp)`,
     },
+  };
+}
+
+/**
+ * The templates of the pod versions a push inserts (distinct: a statement may not meet a row twice),
+ * beside them in the same statement or transaction. One already stored is not written but locked
+ * (DO UPDATE … WHERE false locks the row it conflicts with): the retention prune deletes a template
+ * only under its own lock and after re-checking, in a later snapshot, that no pod version refers to
+ * it (history-prune.ts), so it never deletes one a push is about to refer to.
+ */
+export function podTemplateInsert(clusterId: number, templates: readonly PodTemplate[]): InsertBatch {
+  return {
+    table: podTemplates,
+    rows: templates,
+    constants: { clusterId },
+    onConflict: sql`ON CONFLICT (cluster_id, fp) DO UPDATE SET node_selector = EXCLUDED.node_selector WHERE false`,
   };
 }
 

@@ -10,7 +10,7 @@ import { sql } from "drizzle-orm";
 import { type CanonicalState, canonicalStateSteps, stateHashSteps } from "../contract/canonical.js";
 import type { Snapshot } from "../contract/snapshot.js";
 import { runSteps, runStepsPausing, type Steps } from "../contract/steps.js";
-import { bulkInsertMany } from "../db/bulk-insert.js";
+import { bulkInsertMany, type InsertBatch } from "../db/bulk-insert.js";
 import { databaseErrorCode } from "../db/failures.js";
 import { inlineParams } from "../db/inline-sql.js";
 import { rawRows } from "../db/raw.js";
@@ -28,6 +28,7 @@ import {
   headroomFacts,
   type IntervalDiff,
   type OpenRow,
+  type PodFact,
   type SnapshotFacts,
 } from "../domain/history.js";
 import {
@@ -39,6 +40,7 @@ import {
   withControllerHeadroom,
 } from "../domain/ingress-controllers.js";
 import { listenerTally } from "../domain/listener-tally.js";
+import { splitPodTemplates } from "../domain/pod-templates.js";
 import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
 import { perNodeHolders, sharedPortSets } from "../domain/shared-port-sets.js";
@@ -61,6 +63,7 @@ import {
   logPush,
   openRows,
   pipelined,
+  podTemplateInsert,
   rewriteFingerprints,
   runUpdates,
   runUpdatesPausing,
@@ -151,16 +154,28 @@ function hashHints(db: Db): Map<number, string> {
   return hints;
 }
 
-/** The rows a changed push inserts, per table, in the registry's order. */
-export function insertsOf(clusterId: number, at: Date, rows: Partial<PerTable<readonly object[]>>) {
-  // The interval's columns travel once per statement; the facts are the rows, not copies of them.
+/**
+ * The rows a changed push inserts, per table, in the registry's order, and the pods' templates
+ * (pod_templates, src/domain/pod-templates.ts) before them.
+ */
+export function insertsOf(
+  clusterId: number,
+  at: Date,
+  rows: Partial<PerTable<readonly object[]>>,
+): InsertBatch[] {
+  // The interval's columns travel once per statement; the facts are the rows, not copies of them
+  // (but for pods, which name their template instead of carrying it).
   const constants = { clusterId, validFrom: at };
-  return historyTables.map((h) => ({
-    table: h.table,
-    rows: rows[h.name] ?? [],
-    constants,
-    ...("aliases" in h ? { aliases: h.aliases } : {}),
-  }));
+  const pods = splitPodTemplates((rows.pods ?? []) as readonly PodFact[]);
+  return [
+    podTemplateInsert(clusterId, pods.templates),
+    ...historyTables.map((h) => ({
+      table: h.table,
+      rows: h.name === "pods" ? pods.pods : (rows[h.name] ?? []),
+      constants,
+      ...("aliases" in h ? { aliases: h.aliases } : {}),
+    })),
+  ];
 }
 
 /**

@@ -7,11 +7,13 @@
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
+import { podTemplateJoin } from "../db/pod-columns.js";
 import { rawRows } from "../db/raw.js";
 import {
   declaredPortVersions,
   ingressControllerVersions,
   nodeVersions,
+  podTemplates,
   podVersions,
 } from "../db/schema/index.js";
 import type { Db } from "../db/types.js";
@@ -68,6 +70,7 @@ export async function loadMapPods(
 ) {
   const id = at.cluster.id;
   const p = podVersions;
+  const t = podTemplates;
   const podRows = await rawRows<PortMapPodRow>(
     db,
     sql`WITH pods AS MATERIALIZED (
@@ -81,9 +84,9 @@ export async function loadMapPods(
         )
         SELECT 'decider' AS "kind", ${p.namespace} AS "namespace", ${p.name} AS "name", ${p.node} AS "node",
                ${p.ownerKind} AS "ownerKind", ${p.ownerName} AS "ownerName",
-               ${p.nodeSelector} AS "nodeSelector", ${p.tolerations} AS "tolerations",
-               ${p.requiredNodeAffinity} AS "requiredNodeAffinity", NULL::int AS "total"
-        FROM ${p} WHERE ${p.id} IN (SELECT id FROM deciders)
+               ${t.nodeSelector} AS "nodeSelector", ${t.tolerations} AS "tolerations",
+               ${t.requiredNodeAffinity} AS "requiredNodeAffinity", NULL::int AS "total"
+        FROM ${p} JOIN ${t} ON ${podTemplateJoin} WHERE ${p.id} IN (SELECT id FROM deciders)
         UNION ALL
         (SELECT 'undeclared', namespace, name, node, owner_kind, owner_name, NULL, NULL, NULL, NULL
          FROM pods WHERE undeclared

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulkInsert } from "../../src/db/bulk-insert.js";
-import { clusters, nodeVersions, podVersions } from "../../src/db/schema/index.js";
+import { clusters, nodeVersions, podTemplates, podVersions } from "../../src/db/schema/index.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 
 let h: Harness;
@@ -56,6 +56,9 @@ describe("bulk insert through unnest", () => {
       .insert(clusters)
       .values({ name: "c2" })
       .returning({ id: clusters.id });
+    await bulkInsert(h.database.db, podTemplates, [
+      { clusterId: cluster!.id, fp: "-42", nodeSelector: {}, tolerations: [], requiredNodeAffinity: null },
+    ]);
     await bulkInsert(h.database.db, podVersions, [
       {
         clusterId: cluster!.id,
@@ -67,9 +70,7 @@ describe("bulk insert through unnest", () => {
         ownerKind: null,
         ownerName: null,
         ports: [],
-        nodeSelector: {},
-        tolerations: [],
-        requiredNodeAffinity: null,
+        templateFp: "-42",
         unschedulable: true,
         schedulingMessage: 'didn\'t have free ports "80"',
         fp: "x",
@@ -77,10 +78,12 @@ describe("bulk insert through unnest", () => {
         validTo: null,
       },
     ]);
+    const [template] = await h.database.db.select().from(podTemplates);
+    expect(template).toMatchObject({ fp: -42n, requiredNodeAffinity: null });
     const [row] = await h.database.db.select().from(podVersions);
     expect(row).toMatchObject({
       node: null,
-      requiredNodeAffinity: null,
+      templateFp: -42n,
       schedulingMessage: 'didn\'t have free ports "80"',
       ports: [],
     });

@@ -60,6 +60,7 @@ async function history(harness: Harness) {
   return {
     nodes: await rows("node_versions"),
     pods: await rows("pod_versions"),
+    podTemplates: await rows("pod_templates"),
     allocations: await rows("port_allocations"),
     log: await rows("snapshots"),
     cluster: await rawRows(

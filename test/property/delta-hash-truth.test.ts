@@ -49,14 +49,17 @@ function applied(base: State, changes: ReturnType<typeof stateChanges>): State {
 const holdsUnknownNode = (state: State) =>
   [...state.pods.values()].some((pod) => pod.node !== null && !state.nodes.has(pod.node));
 
-/** The history tables and the port summary, without ids: what "the same history" means. */
+/**
+ * The history tables, the pods' templates and the port summary, without ids: what "the same
+ * history" means.
+ */
 async function history(harness: Harness) {
   const rows = (table: string) =>
     rawRows<{ row: string }>(
       harness.database.db,
       sql.raw(`SELECT (to_jsonb(t) - ARRAY['id', 'cluster_id'])::text AS row FROM ${table} t ORDER BY 1`),
     ).then((r) => r.map((x) => x.row));
-  const tables = historyTables.map(tableName);
+  const tables = [...historyTables.map(tableName), "pod_templates"];
   const summary = await rawRows<{ s: string }>(
     harness.database.db,
     sql`SELECT port_summary::text AS s FROM clusters`,

@@ -3,9 +3,10 @@
  * table its frame: id, cluster, fp, interval, open-key and as-of indexes).
  */
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, text } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import type { NodeAffinity, Taint, Toleration } from "../../contract/snapshot.js";
 import type { DeclaredPort } from "../../domain/history.js";
+import { clusters } from "./clusters.js";
 import { versionedTable } from "./versioned.js";
 
 export const nodeVersions = versionedTable(
@@ -32,9 +33,8 @@ export const podVersions = versionedTable(
     ownerKind: text("owner_kind"),
     ownerName: text("owner_name"),
     ports: jsonb("ports").$type<DeclaredPort[]>().notNull(),
-    nodeSelector: jsonb("node_selector").$type<Record<string, string>>().notNull(),
-    tolerations: jsonb("tolerations").$type<Toleration[]>().notNull(),
-    requiredNodeAffinity: jsonb("required_node_affinity").$type<NodeAffinity>(),
+    /** the pod's placement rules: its row in pod_templates (cluster_id, fp) */
+    templateFp: bigint("template_fp", { mode: "bigint" }).notNull(),
     unschedulable: boolean("unschedulable").notNull(),
     schedulingMessage: text("scheduling_message"),
   },
@@ -50,6 +50,29 @@ export const podVersions = versionedTable(
       index("pod_versions_unscheduled_idx").on(t.clusterId, t.validFrom).where(sql`${t.node} IS NULL`),
     ],
   },
+);
+
+/**
+ * A pod's placement rules (nodeSelector, tolerations, required node affinity), stored once per
+ * distinct value per cluster instead of once per pod version: the pods of one workload share them,
+ * and they were a fifth of every pod_versions row. Content-addressed (fp: the first 64 bits of the
+ * rules' SHA-256, src/domain/pod-templates.ts), immutable, written with the pod versions that use
+ * them (ON CONFLICT: an existing row is only locked) and deleted by the retention prune once no pod
+ * version, open or closed, refers to it (src/services/history-prune.ts). Not a history table: it
+ * has no interval; a pod version's interval says when its template applied.
+ */
+export const podTemplates = pgTable(
+  "pod_templates",
+  {
+    clusterId: integer("cluster_id")
+      .notNull()
+      .references(() => clusters.id),
+    fp: bigint("fp", { mode: "bigint" }).notNull(),
+    nodeSelector: jsonb("node_selector").$type<Record<string, string>>().notNull(),
+    tolerations: jsonb("tolerations").$type<Toleration[]>().notNull(),
+    requiredNodeAffinity: jsonb("required_node_affinity").$type<NodeAffinity>(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.fp] })],
 );
 
 export const portAllocations = versionedTable(

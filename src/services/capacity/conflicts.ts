@@ -7,7 +7,8 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import * as z from "zod";
 import { arrayLiteral } from "../../db/bulk-insert.js";
-import { clusters, nodeVersions, podVersions, portAllocations } from "../../db/schema/index.js";
+import { podTemplateJoin, podWithRules } from "../../db/pod-columns.js";
+import { clusters, nodeVersions, podTemplates, podVersions, portAllocations } from "../../db/schema/index.js";
 import { hostPortConflicts as conflictsIn, HOST_PORT_FAILURE_PATTERN } from "../../domain/conflicts.js";
 import { ownerOf } from "../../domain/workload.js";
 import { selectClusters, selectionWhere } from "../cluster-selection.js";
@@ -44,10 +45,11 @@ function pendingOnHostPorts(ctx: ServiceContext, input: ConflictsInput, limit: n
         createdAt: clusters.createdAt,
         lastSeenAt: clusters.lastSeenAt,
       },
-      pod: podVersions,
+      pod: podWithRules,
     })
     .from(podVersions)
     .innerJoin(clusters, eq(clusters.id, podVersions.clusterId))
+    .innerJoin(podTemplates, podTemplateJoin)
     .where(
       and(
         selectionWhere({ clusters: input.clusters }),
