@@ -9,6 +9,8 @@
  * --against DIR also compiles the agent of another checkout (with its own node_modules, e.g. a
  * worktree of main) and runs both on the same test servers, interleaved round by round; with
  * --runs N every figure is the median of N rounds.
+ * Each agent runs as its checkout deploys it: with the NODE_OPTIONS (V8 heap sizes) that the
+ * checkout's agents/deploy/deployment.yaml sets, none if it sets none.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -17,6 +19,7 @@ import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { parse as parseYaml } from "yaml";
 import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "../test/agents/helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "../test/agents/helpers/kube-test-server.js";
 
@@ -143,8 +146,19 @@ interface AgentRun {
   rssAfterSyncMiB?: number;
 }
 
+/** The NODE_OPTIONS the checkout's Deployment gives the agent's container, if any. */
+function deployedNodeOptions(root: string): string | undefined {
+  const deployment = parseYaml(readFileSync(join(root, "agents/deploy/deployment.yaml"), "utf8")) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+  return env.find((e) => e.name === "NODE_OPTIONS")?.value;
+}
+
 /** Compiles the agent once, as the container image does, into a temporary directory. */
-async function compileAgent(root: string): Promise<{ main: string; cleanup: () => void }> {
+async function compileAgent(
+  root: string,
+): Promise<{ main: string; nodeOptions: string | undefined; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), "portolan-agent-bench-"));
   await promisify(execFile)("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", join(dir, "build")], {
     cwd: root,
@@ -156,18 +170,21 @@ async function compileAgent(root: string): Promise<{ main: string; cleanup: () =
   symlinkSync(join(root, "node_modules"), join(dir, "app/node_modules"));
   return {
     main: join(dir, "app/dist/agents/src/main.js"),
+    nodeOptions: deployedNodeOptions(root),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
 function runAgent(
-  main: string,
+  { main, nodeOptions }: { main: string; nodeOptions: string | undefined },
   args: string[],
   options: { stopAfterFirstPush?: ReturnType<typeof startSink> extends Promise<infer S> ? S : never } = {},
 ): Promise<AgentRun> {
   const started = performance.now();
+  const { NODE_OPTIONS: _inherited, ...env } = process.env;
   const child: ChildProcess = spawn(process.execPath, [main, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
   });
   const logs: Record<string, unknown>[] = [];
   let buffer = "";
@@ -287,14 +304,14 @@ async function main() {
       for (const agent of order) {
         loads.push(loadavg()[0] ?? 0);
         // Baseline: the same agent and flags on the 6-node fixture cluster (start-up).
-        const baseline = await runAgent(agent.main, [...common, "--once", "--kubeconfig", smallKubeconfig]);
+        const baseline = await runAgent(agent, [...common, "--once", "--kubeconfig", smallKubeconfig]);
         const bytesBefore = sink.stats().bytes;
-        const once = await runAgent(agent.main, [...common, "--once", "--kubeconfig", kubeconfig]);
+        const once = await runAgent(agent, [...common, "--once", "--kubeconfig", kubeconfig]);
         const snapshot = once.logs.find((l) => l.msg === "snapshot") as Record<string, number> | undefined;
         listed = once.logs.find((l) => l.msg === "listed") as Record<string, number> | undefined;
         const bytes = sink.stats().bytes - bytesBefore;
         onceNotes = `${fmt(snapshot?.pods ?? 0)} host-port pods, ${fmt(snapshot?.ports ?? 0)} ports; ${listed?.pages} pages; ${fmt(bytes / 1048576)} MiB gzipped pushed`;
-        const watch = await runAgent(agent.main, [...common, "--kubeconfig", kubeconfig], {
+        const watch = await runAgent(agent, [...common, "--kubeconfig", kubeconfig], {
           stopAfterFirstPush: sink,
         });
         rounds.get(agent.label)?.push({ baseline, once, watch });
@@ -323,7 +340,11 @@ async function main() {
           `| ${agent.label} | ${label} | ${fmt(wall / 1000)} s | ${fmt(cpu / 1000)} s | ${fmt(rss)} MiB | ${notes} |`,
         );
       };
-      row("baseline: --once, 6 nodes / 18 pods (start-up)", (r) => r.baseline, "");
+      row(
+        "baseline: --once, 6 nodes / 18 pods (start-up)",
+        (r) => r.baseline,
+        `NODE_OPTIONS ${agent.nodeOptions ? `\`${agent.nodeOptions}\`` : "none"} (agents/deploy)`,
+      );
       row(
         `--once: list ${fmt(NODES)} nodes / ${fmt(NODES * PODS_PER_NODE)} pods, push`,
         (r) => r.once,

@@ -194,3 +194,46 @@ describe("a delta's node listener reports", () => {
     expect(resultHash).toBe(next.hash);
   });
 });
+
+describe("a delta's nodes and pods", () => {
+  const sorted = () => collectSnapshot(meta, fixtureNodes(), fixturePods()).snapshot;
+
+  it("names what changed, what is new and what is gone, whatever order the states were given in", () => {
+    const before = sorted();
+    const after = sorted();
+    const [gonePod, changedPod] = after.pods;
+    if (!gonePod || !changedPod) throw new Error("the fixtures have pods");
+    const changed = { ...changedPod, phase: "Pending" as const };
+    const added = { ...changedPod, name: "zz-new-pod" };
+    const nextPods = [added, ...after.pods.slice(2), changed];
+    const nextNodes = [...after.nodes.slice(1)].reverse();
+    const expected = {
+      nodes: { upsert: [], remove: [before.nodes[0]?.name] },
+      pods: {
+        upsert: [changed, added],
+        remove: [[gonePod.namespace, gonePod.name]],
+      },
+    };
+    expect(stateChanges(keyedState(before.nodes, before.pods), keyedState(nextNodes, nextPods))).toEqual(
+      expected,
+    );
+    expect(
+      stateChanges(
+        keyedState([...before.nodes].reverse(), [...before.pods].reverse()),
+        keyedState(nextNodes, nextPods),
+      ),
+    ).toEqual(expected);
+  });
+
+  it("a pod given twice counts as the last one given, as a map by key would keep it", () => {
+    const before = sorted();
+    const [first] = before.pods;
+    if (!first) throw new Error("the fixtures have pods");
+    const again = { ...first, phase: "Pending" as const };
+    const changes = stateChanges(
+      keyedState(before.nodes, before.pods),
+      keyedState(before.nodes, [...before.pods, again]),
+    );
+    expect(changes.pods).toEqual({ upsert: [again], remove: [] });
+  });
+});

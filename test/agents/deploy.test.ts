@@ -118,6 +118,19 @@ describe("deploy manifests", () => {
     expect(container?.resources.limits.memory).toBeTruthy();
   });
 
+  it("cap V8's heap inside the container's memory limit, leaving room for what lives outside it", () => {
+    const container = one("Deployment").spec.template.spec.containers[0] as Manifest;
+    const options = (container.env as { name: string; value: string }[]).find(
+      (e) => e.name === "NODE_OPTIONS",
+    )?.value;
+    const mib = (flag: string) => Number(new RegExp(`--${flag}=(\\d+)`).exec(options ?? "")?.[1]);
+    const limit = /^(\d+)Mi$/.exec(container.resources.limits.memory as string)?.[1];
+    // Old generation + three young semi-spaces, and ~150 MiB for node itself, code and buffers.
+    const heap = mib("max-old-space-size") + 3 * mib("max-semi-space-size");
+    expect(heap).toBeGreaterThan(0);
+    expect(heap + 150).toBeLessThanOrEqual(Number(limit));
+  });
+
   it("pass flags the agent accepts, with the ConfigMap as its environment", () => {
     const container = one("Deployment").spec.template.spec.containers[0] as Manifest;
     const env = one("ConfigMap").data as Record<string, string>;

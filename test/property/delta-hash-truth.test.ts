@@ -32,22 +32,24 @@ const stateOf = (input: StateInput, step: number): State => {
   return keyedState(state.nodes, state.pods);
 };
 const snapshotOfState = (state: State, step: number): SnapshotInput =>
-  snapshotOf(CLUSTER, at(step), { nodes: [...state.nodes.values()], pods: [...state.pods.values()] });
+  snapshotOf(CLUSTER, at(step), { nodes: [...state.nodes], pods: [...state.pods] });
 const hashOf = (state: State) => canonical(snapshotOfState(state, 0)).hash;
 
 /** The state a delta's changes lead to from `base`: what the server must hold after it. */
 function applied(base: State, changes: ReturnType<typeof stateChanges>): State {
-  const nodes = new Map(base.nodes);
-  const pods = new Map(base.pods);
+  const nodes = new Map(base.nodes.map((node) => [node.name, node]));
+  const pods = new Map(base.pods.map((pod) => [`${pod.namespace}/${pod.name}`, pod]));
   for (const name of changes.nodes.remove) nodes.delete(name);
   for (const node of changes.nodes.upsert) nodes.set(node.name, node);
   for (const [namespace, name] of changes.pods.remove) pods.delete(`${namespace}/${name}`);
   for (const pod of changes.pods.upsert) pods.set(`${pod.namespace}/${pod.name}`, pod);
-  return { nodes, pods, ingressControllers: [], nodeListeners: new Map() };
+  return keyedState([...nodes.values()], [...pods.values()]);
 }
 
-const holdsUnknownNode = (state: State) =>
-  [...state.pods.values()].some((pod) => pod.node !== null && !state.nodes.has(pod.node));
+const holdsUnknownNode = (state: State) => {
+  const names = new Set(state.nodes.map((node) => node.name));
+  return state.pods.some((pod) => pod.node !== null && !names.has(pod.node));
+};
 
 /**
  * The history tables, the pods' templates and the port summary, without ids: what "the same

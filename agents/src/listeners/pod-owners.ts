@@ -21,14 +21,17 @@ export class PodOwnerIndex implements PodLookup {
   version = 0;
   private readonly pods = new Map<string, PodContainers>();
   private readonly uids = new Map<string, PodContainers>();
-  private readonly containers = new Map<string, ListenerPod>();
+  /** By container id, the pod that runs it (not a ListenerPod each: one object fewer per container). */
+  private readonly containers = new Map<string, PodContainers>();
 
   get size(): number {
     return this.pods.size;
   }
 
   byContainer(id: string): ListenerPod | undefined {
-    return this.containers.get(id);
+    const pod = this.containers.get(id);
+    const container = pod?.containers.find((c) => c.id === id);
+    return pod && container && { namespace: pod.namespace, name: pod.name, container: container.name };
   }
 
   byUid(uid: string): ListenerPod | undefined {
@@ -56,9 +59,7 @@ export class PodOwnerIndex implements PodLookup {
     if (old) this.remove(key);
     this.pods.set(key, pod);
     this.uids.set(pod.uid, pod);
-    for (const c of pod.containers) {
-      this.containers.set(c.id, { namespace: pod.namespace, name: pod.name, container: c.name });
-    }
+    for (const c of pod.containers) this.containers.set(c.id, pod);
     return true;
   }
 

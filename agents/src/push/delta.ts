@@ -8,12 +8,13 @@ import type { SnapshotIngressController, SnapshotNode, SnapshotPod } from "../..
 import { envelopeHead, GzipWriter, type SnapshotHeader } from "../collect/encode.js";
 
 /**
- * A state by key: nodes by name, pods by namespace/name, listener reports by node; IngressControllers
- * as the sorted list.
+ * A state in key order: nodes by name, pods by namespace then name (the snapshot's own order, so the
+ * producer's sorted lists are used as they are: no second index of 50,000 pods and their keys beside
+ * them), listener reports by node; IngressControllers as the sorted list.
  */
 export interface KeyedState {
-  nodes: Map<string, SnapshotNode>;
-  pods: Map<string, SnapshotPod>;
+  nodes: readonly SnapshotNode[];
+  pods: readonly SnapshotPod[];
   ingressControllers: readonly SnapshotIngressController[];
   nodeListeners: Map<string, NodeListeners>;
 }
@@ -30,7 +31,22 @@ export interface StateChanges {
   nodeListeners?: { upsert: NodeListeners[]; remove: string[] };
 }
 
-const podKey = (pod: SnapshotPod) => `${pod.namespace}/${pod.name}`;
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byNode = (a: SnapshotNode, b: SnapshotNode) => byString(a.name, b.name);
+const byPod = (a: SnapshotPod, b: SnapshotPod) =>
+  byString(a.namespace, b.namespace) || byString(a.name, b.name);
+
+/**
+ * The list in key order, one entry per key (the last given, as a map by key would keep). Lists
+ * already in order with distinct keys (the producer's) are used as they are, not copied.
+ */
+function inKeyOrder<T>(list: readonly T[], order: (a: T, b: T) => number): readonly T[] {
+  let ordered = true;
+  for (let i = 1; i < list.length && ordered; i++) ordered = order(list[i - 1] as T, list[i] as T) < 0;
+  if (ordered) return list;
+  const sorted = [...list].sort(order); // stable: equal keys keep their order, the last given last
+  return sorted.filter((item, i) => i + 1 === sorted.length || order(item, sorted[i + 1] as T) !== 0);
+}
 
 /** `ingressControllers` canonical and sorted; none and not served are the same state. */
 export function keyedState(
@@ -40,8 +56,8 @@ export function keyedState(
   nodeListeners: readonly NodeListeners[] = [],
 ): KeyedState {
   return {
-    nodes: new Map(nodes.map((n) => [n.name, n])),
-    pods: new Map(pods.map((p) => [podKey(p), p])),
+    nodes: inKeyOrder(nodes, byNode),
+    pods: inKeyOrder(pods, byPod),
     ingressControllers,
     nodeListeners: new Map(nodeListeners.map((r) => [r.node, r])),
   };
@@ -49,19 +65,55 @@ export function keyedState(
 
 const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * Walks two lists in key order side by side: `changed` gets each entry of `next` that is new or
+ * differs (in `next`'s order), `gone` each entry of `base` whose key `next` lacks (in `base`'s order).
+ */
+function mergeChanges<T>(
+  base: readonly T[],
+  next: readonly T[],
+  order: (a: T, b: T) => number,
+  changed: (item: T) => void,
+  gone: (item: T) => void,
+): void {
+  let i = 0;
+  let j = 0;
+  while (i < base.length || j < next.length) {
+    const before = base[i];
+    const after = next[j];
+    const c = before === undefined ? 1 : after === undefined ? -1 : order(before, after);
+    if (c < 0) {
+      gone(before as T);
+      i++;
+    } else if (c > 0) {
+      changed(after as T);
+      j++;
+    } else {
+      if (!same(before, after)) changed(after as T);
+      i++;
+      j++;
+    }
+  }
+}
+
 export function stateChanges(base: KeyedState, next: KeyedState): StateChanges {
   const changes: StateChanges = { nodes: { upsert: [], remove: [] }, pods: { upsert: [], remove: [] } };
-  for (const [name, node] of next.nodes) {
-    const before = base.nodes.get(name);
-    if (!before || !same(before, node)) changes.nodes.upsert.push(node);
-  }
-  for (const name of base.nodes.keys()) if (!next.nodes.has(name)) changes.nodes.remove.push(name);
-  for (const [key, pod] of next.pods) {
-    const before = base.pods.get(key);
-    if (!before || !same(before, pod)) changes.pods.upsert.push(pod);
-  }
-  for (const [key, pod] of base.pods)
-    if (!next.pods.has(key)) changes.pods.remove.push([pod.namespace, pod.name]);
+  const removedNodes: SnapshotNode[] = [];
+  mergeChanges(
+    base.nodes,
+    next.nodes,
+    byNode,
+    (node) => changes.nodes.upsert.push(node),
+    (node) => removedNodes.push(node),
+  );
+  changes.nodes.remove = removedNodes.map((n) => n.name);
+  mergeChanges(
+    base.pods,
+    next.pods,
+    byPod,
+    (pod) => changes.pods.upsert.push(pod),
+    (pod) => changes.pods.remove.push([pod.namespace, pod.name]),
+  );
   if (!same(base.ingressControllers, next.ingressControllers))
     changes.ingressControllers = next.ingressControllers;
   const reports: NonNullable<StateChanges["nodeListeners"]> = { upsert: [], remove: [] };
@@ -69,8 +121,11 @@ export function stateChanges(base: KeyedState, next: KeyedState): StateChanges {
     const before = base.nodeListeners.get(node);
     if (!before || !same(before, report)) reports.upsert.push(report);
   }
-  for (const node of base.nodeListeners.keys()) {
-    if (!next.nodeListeners.has(node) && next.nodes.has(node)) reports.remove.push(node);
+  if (base.nodeListeners.size > 0) {
+    const nextNodes = new Set(next.nodes.map((n) => n.name));
+    for (const node of base.nodeListeners.keys()) {
+      if (!next.nodeListeners.has(node) && nextNodes.has(node)) reports.remove.push(node);
+    }
   }
   if (reports.upsert.length > 0 || reports.remove.length > 0) changes.nodeListeners = reports;
   return changes;

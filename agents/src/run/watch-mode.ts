@@ -88,6 +88,7 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
   const state = new ClusterState(() => notifier.notify());
   options.onClusterState?.(state);
   const interner = new Interner();
+  const intern = (text: string) => interner.intern(text);
 
   const common = {
     client,
@@ -112,7 +113,7 @@ export async function runWatchMode(options: WatchModeOptions, signal: AbortSigna
     fieldSelector: POD_FIELD_SELECTOR,
     convert: (o) => {
       const pod = collectPod(o as KubePod, interner);
-      return pod && { pod, containers: podContainersOf(o as KubePod) };
+      return pod && { pod, containers: podContainersOf(o as KubePod, intern) };
     },
     keyOf: (o) => podKey(o as KubePod),
     sink: podAndOwnerSink(state),
