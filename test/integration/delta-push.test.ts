@@ -97,11 +97,14 @@ describe("delta pushes", () => {
 
   it("gives the same history whether states are pushed whole or as deltas", async () => {
     const step = fc.record({
-      // a new state; the same again (a heartbeat); or the same with every pod renamed (a rolling restart)
+      // a new state; the same again (a heartbeat); the same with every pod renamed (a rolling restart);
+      // or a small change that moves the projections: a pod moved to another node, a replica added
       state: fc.oneof(
         { weight: 3, arbitrary: stateArb },
         { weight: 1, arbitrary: fc.constant("same" as const) },
         { weight: 2, arbitrary: fc.constant("renamed" as const) },
+        { weight: 2, arbitrary: fc.nat().map((pick) => ({ moved: pick })) },
+        { weight: 2, arbitrary: fc.nat().map((pick) => ({ replica: pick })) },
       ),
       /** deltas only: apply it in an app that never saw the base (read back from the database) */
       freshApp: fc.boolean(),
@@ -138,10 +141,39 @@ describe("delta pushes", () => {
   }, 180_000);
 });
 
-function nextState(previous: SnapshotInput, step: StateInput | "same" | "renamed"): StateInput {
-  if (step === "same") return { nodes: previous.nodes, pods: previous.pods };
+type Step = StateInput | "same" | "renamed" | { moved: number } | { replica: number };
+
+function nextState(previous: SnapshotInput, step: Step): StateInput {
+  const { nodes, pods } = previous;
+  if (step === "same") return { nodes, pods };
   if (step === "renamed") {
-    return { nodes: previous.nodes, pods: previous.pods.map((pod) => ({ ...pod, name: `${pod.name}-r` })) };
+    return { nodes, pods: pods.map((pod) => ({ ...pod, name: `${pod.name}-r` })) };
+  }
+  if ("moved" in step) {
+    // One pod to the next node (or onto one, if it was not bound): its holds, headroom and counts move.
+    const index = pods.length > 0 ? step.moved % pods.length : -1;
+    return {
+      nodes,
+      pods: pods.map((pod, i) => {
+        if (i !== index) return pod;
+        const at = nodes.findIndex((n) => n.name === pod.node);
+        const node = nodes[(at + 1) % nodes.length]?.name ?? null;
+        return { ...pod, node, phase: node === null ? ("Pending" as const) : ("Running" as const) };
+      }),
+    };
+  }
+  if ("replica" in step) {
+    // A copy of one pod under a new name (the same owner, rules and ports), maybe on another node.
+    const pod = pods[step.replica % Math.max(pods.length, 1)];
+    if (!pod) return { nodes, pods };
+    const node = nodes[step.replica % nodes.length]?.name ?? null;
+    const replica = {
+      ...pod,
+      name: `${pod.name}-x${pods.length}`,
+      node,
+      phase: node === null ? ("Pending" as const) : ("Running" as const),
+    };
+    return { nodes, pods: [...pods, replica] };
   }
   return step;
 }
