@@ -84,20 +84,45 @@ export const factCount = (state: FactState): number =>
   state.reports.size +
   listenerFactCount(state);
 
+/** A state's pods' host ports: how many, and how many pods declare each distinct one. */
+interface PortTally {
+  hostPorts: number;
+  byPort: Map<string, number>;
+}
+
+/**
+ * The port tally of a state, built by its first stateSize and kept up to date by applyFactDelta
+ * (the only change made to a state's pods after factStateOf), so a delta's bound check does not walk
+ * every pod of the cluster. Weak: it goes with its state.
+ */
+const portTallies = new WeakMap<FactState, PortTally>();
+
+const portKey = (port: PodFact["ports"][number]) => `${port.protocol}|${port.hostIP}|${port.hostPort}`;
+
+function tallyPorts(tally: PortTally, pod: PodFact, by: 1 | -1): void {
+  tally.hostPorts += by * pod.ports.length;
+  for (const port of pod.ports) {
+    const key = portKey(port);
+    const n = (tally.byPort.get(key) ?? 0) + by;
+    if (n === 0) tally.byPort.delete(key);
+    else tally.byPort.set(key, n);
+  }
+}
+
 /** The state's sizes the contract bounds (src/contract/state-bounds.ts). */
 export function stateSize(state: FactState): StateSize {
-  let hostPorts = 0;
-  const distinct = new Set<string>();
-  for (const pod of state.pods.values()) {
-    hostPorts += pod.ports.length;
-    for (const port of pod.ports) distinct.add(`${port.protocol}|${port.hostIP}|${port.hostPort}`);
+  let tally = portTallies.get(state);
+  if (!tally) {
+    tally = { hostPorts: 0, byPort: new Map() };
+    for (const pod of state.pods.values()) tallyPorts(tally, pod, 1);
+    portTallies.set(state, tally);
   }
   return {
     nodes: state.nodes.size,
     pods: state.pods.size,
     ingressControllers: state.ingressControllers.length,
-    hostPorts,
-    distinctHostPorts: distinct.size,
+    hostPorts: tally.hostPorts,
+    distinctHostPorts: tally.byPort.size,
     listeners: listenerFactCount(state),
   };
 }
@@ -227,6 +252,11 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
       if (!beforeFps.has(ic.fp)) changes.ingressControllers.open.push(ic);
     state.ingressControllers = delta.ingressControllers;
   }
+  const tally = portTallies.get(state);
+  if (tally) {
+    for (const pod of changes.pods.close) tallyPorts(tally, pod, -1);
+    for (const pod of changes.pods.open) tallyPorts(tally, pod, 1);
+  }
   return changes;
 }
 
@@ -270,10 +300,13 @@ export function projectionsUnchanged(state: FactState, changes: FactChanges): bo
   }
   const balance = new Map<string, number>();
   const touched = new Set<string>();
+  /** the namespaces of the touched workloads: a pod in another is in none of them */
+  const namespaces = new Set<string>();
   const count = (pod: PodFact, by: number) => {
     const part = projectedPart(pod) + rulesOf(pod);
     balance.set(part, (balance.get(part) ?? 0) + by);
     touched.add(workloadKey(workloadOfPod(pod)));
+    namespaces.add(pod.namespace);
   };
   for (const pod of changes.pods.close) count(pod, 1);
   for (const pod of changes.pods.open) count(pod, -1);
@@ -281,6 +314,8 @@ export function projectionsUnchanged(state: FactState, changes: FactChanges): bo
   if (touched.size === 0) return true;
   const rules = new Map<string, string>();
   for (const pod of state.pods.values()) {
+    // A workload's namespace is its pods' (workloadOf): skipped without building the pod's key.
+    if (!namespaces.has(pod.namespace)) continue;
     const key = workloadKey(workloadOfPod(pod));
     if (!touched.has(key)) continue;
     const seen = rules.get(key);
