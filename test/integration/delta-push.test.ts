@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
-import { historyTables, tableName } from "../../src/services/history-tables.js";
+import { historyTables, openKeyColumns, tableName } from "../../src/services/history-tables.js";
 import { ADMIN_TOKEN, createHarness, type Harness } from "../helpers/app.js";
 import { deltaBody } from "../helpers/delta-body.js";
 import { type StateInput, snapshotOf, stateArb } from "../property/states.js";
@@ -93,6 +93,35 @@ describe("delta pushes", () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_NODE");
     expect(await written(deltas)).toEqual(before);
+  });
+
+  it("refuses a delta after a clock reset, even from the base this process kept; after a whole push deltas land again", async () => {
+    await deltas.reset();
+    const token = await deltas.register(CLUSTER);
+    const first = snapshotOf(CLUSTER, at(0), stateA);
+    expect((await deltas.push(token, first)).status).toBe(200);
+    const reset = await deltas.mutate("clusters.resetClock", { name: CLUSTER });
+    expect(reset.ok).toBe(true);
+    const next = snapshotOf(CLUSTER, at(1), { ...stateA, pods: [exporter("e0", "n0")] });
+    const refused = await deltas.push(token, deltaBody(first, next));
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("BASE_MISMATCH");
+    expect((await deltas.push(token, next)).status).toBe(200);
+    // A delta that moves the projections (the exporter back on n1), from the whole push's base.
+    const third = snapshotOf(CLUSTER, at(2), stateA);
+    expect((await deltas.push(token, deltaBody(next, third))).status).toBe(200);
+    const doubleOpen = await rawRows<{ n: number }>(
+      deltas.database.db,
+      sql.raw(
+        historyTables
+          .map(
+            (h) =>
+              `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${tableName(h)} WHERE valid_to IS NULL GROUP BY ${openKeyColumns(h).join(", ")} HAVING count(*) > 1) d`,
+          )
+          .join(" UNION ALL "),
+      ),
+    );
+    expect(doubleOpen.reduce((sum, r) => sum + r.n, 0)).toBe(0);
   });
 
   it("gives the same history whether states are pushed whole or as deltas", async () => {
