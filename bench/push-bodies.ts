@@ -44,12 +44,18 @@ export const heartbeatBody = (cluster: string, observedAt: string, hash: string)
   encodeDelta(header(cluster, observedAt), hash, hash, EMPTY);
 
 /**
- * A bench cluster's two states: A, and B with ~1 % of its pods renamed (a rolling restart), with the
- * changes either way, so deltas can go A → B → A … indefinitely.
+ * A bench cluster's two states: A, and B with ~1 % of its pods renamed (a rolling restart), or B made
+ * from A by `change`, with the changes either way, so deltas can go A → B → A … indefinitely.
  */
-export function churnPair(cluster: string, nodes: number, observedAt: string, churnSeed = 42) {
+export function churnPair(
+  cluster: string,
+  nodes: number,
+  observedAt: string,
+  churnSeed = 42,
+  change?: (a: SnapshotInput) => SnapshotInput,
+) {
   const a = clusterSnapshot(cluster, nodes, observedAt);
-  const b = clusterSnapshot(cluster, nodes, observedAt, churnSeed);
+  const b = change ? change(a) : clusterSnapshot(cluster, nodes, observedAt, churnSeed);
   const ca = canonical(a);
   const cb = canonical(b);
   return { a, b, ca, cb, ab: changesBetween(ca, cb), ba: changesBetween(cb, ca) };

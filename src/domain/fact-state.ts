@@ -7,7 +7,7 @@
 import type { StateSize } from "../contract/state-bounds.js";
 import type { AllocationFact, IngressControllerFact, NodeFact, PodFact, SnapshotFacts } from "./history.js";
 import type { NodeListenerFact, NodePortRangeFact } from "./node-listeners.js";
-import { workloadKey, workloadOfPod } from "./workload.js";
+import { type WorkloadRef, workloadKey, workloadOfPod } from "./workload.js";
 
 export interface FactState {
   nodes: Map<string, NodeFact>;
@@ -84,20 +84,45 @@ export const factCount = (state: FactState): number =>
   state.reports.size +
   listenerFactCount(state);
 
+/** A state's pods' host ports: how many, and how many pods declare each distinct one. */
+interface PortTally {
+  hostPorts: number;
+  byPort: Map<string, number>;
+}
+
+/**
+ * The port tally of a state, built by its first stateSize and kept up to date by applyFactDelta
+ * (the only change made to a state's pods after factStateOf), so a delta's bound check does not walk
+ * every pod of the cluster. Weak: it goes with its state.
+ */
+const portTallies = new WeakMap<FactState, PortTally>();
+
+const portKey = (port: PodFact["ports"][number]) => `${port.protocol}|${port.hostIP}|${port.hostPort}`;
+
+function tallyPorts(tally: PortTally, pod: PodFact, by: 1 | -1): void {
+  tally.hostPorts += by * pod.ports.length;
+  for (const port of pod.ports) {
+    const key = portKey(port);
+    const n = (tally.byPort.get(key) ?? 0) + by;
+    if (n === 0) tally.byPort.delete(key);
+    else tally.byPort.set(key, n);
+  }
+}
+
 /** The state's sizes the contract bounds (src/contract/state-bounds.ts). */
 export function stateSize(state: FactState): StateSize {
-  let hostPorts = 0;
-  const distinct = new Set<string>();
-  for (const pod of state.pods.values()) {
-    hostPorts += pod.ports.length;
-    for (const port of pod.ports) distinct.add(`${port.protocol}|${port.hostIP}|${port.hostPort}`);
+  let tally = portTallies.get(state);
+  if (!tally) {
+    tally = { hostPorts: 0, byPort: new Map() };
+    for (const pod of state.pods.values()) tallyPorts(tally, pod, 1);
+    portTallies.set(state, tally);
   }
   return {
     nodes: state.nodes.size,
     pods: state.pods.size,
     ingressControllers: state.ingressControllers.length,
-    hostPorts,
-    distinctHostPorts: distinct.size,
+    hostPorts: tally.hostPorts,
+    distinctHostPorts: tally.byPort.size,
     listeners: listenerFactCount(state),
   };
 }
@@ -227,6 +252,11 @@ export function applyFactDelta(state: FactState, delta: FactDelta): FactChanges 
       if (!beforeFps.has(ic.fp)) changes.ingressControllers.open.push(ic);
     state.ingressControllers = delta.ingressControllers;
   }
+  const tally = portTallies.get(state);
+  if (tally) {
+    for (const pod of changes.pods.close) tallyPorts(tally, pod, -1);
+    for (const pod of changes.pods.open) tallyPorts(tally, pod, 1);
+  }
   return changes;
 }
 
@@ -270,22 +300,70 @@ export function projectionsUnchanged(state: FactState, changes: FactChanges): bo
   }
   const balance = new Map<string, number>();
   const touched = new Set<string>();
+  /** the namespaces of the touched workloads: a pod in another is in none of them */
+  const namespaces = new Set<string>();
+  const refs = new Map<string, WorkloadRef>();
   const count = (pod: PodFact, by: number) => {
     const part = projectedPart(pod) + rulesOf(pod);
     balance.set(part, (balance.get(part) ?? 0) + by);
-    touched.add(workloadKey(workloadOfPod(pod)));
+    const ref = workloadOfPod(pod);
+    const key = workloadKey(ref);
+    touched.add(key);
+    refs.set(key, ref);
+    namespaces.add(pod.namespace);
   };
   for (const pod of changes.pods.close) count(pod, 1);
   for (const pod of changes.pods.open) count(pod, -1);
   for (const n of balance.values()) if (n !== 0) return false;
   if (touched.size === 0) return true;
-  const rules = new Map<string, string>();
+  // Few workloads are touched: each pod is matched against them field by field (workloadOf's rule),
+  // without building its key.
+  const workloads = [...touched].map((key) => ({
+    ref: refs.get(key) as WorkloadRef,
+    first: null as PodFact | null,
+  }));
   for (const pod of state.pods.values()) {
-    const key = workloadKey(workloadOfPod(pod));
-    if (!touched.has(key)) continue;
-    const seen = rules.get(key);
-    if (seen === undefined) rules.set(key, rulesOf(pod));
-    else if (seen !== rulesOf(pod)) return false;
+    if (!namespaces.has(pod.namespace)) continue;
+    const kind = pod.ownerKind ?? "Pod";
+    const name = pod.ownerName ?? pod.name;
+    for (const w of workloads) {
+      if (w.ref.namespace !== pod.namespace || w.ref.kind !== kind || w.ref.name !== name) continue;
+      if (w.first === null) w.first = pod;
+      else if (!sameRules(w.first, pod)) return false;
+      break;
+    }
+  }
+  return true;
+}
+
+/** rulesOf(a) === rulesOf(b), compared in place (no text per pod); undefined fields count as different. */
+const sameRules = (a: PodFact, b: PodFact): boolean =>
+  a.hostNetwork === b.hostNetwork &&
+  sameJson(a.nodeSelector, b.nodeSelector) &&
+  sameJson(a.tolerations, b.tolerations) &&
+  sameJson(a.requiredNodeAffinity, b.requiredNodeAffinity);
+
+/**
+ * Two JSON values equal as their JSON.stringify texts are, keys in the same order; a key whose value
+ * is undefined (which JSON.stringify leaves out) makes them differ, which only makes
+ * projectionsUnchanged answer false: always safe.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] as string;
+    if (k !== kb[i]) return false;
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
   return true;
 }

@@ -123,6 +123,10 @@ export async function resetClusterClock(ctx: ServiceContext, input: z.output<typ
       .where(selectionWhere({ clusters: [input.name] }))
       .for("update");
     if (!cluster) throw notFound(`cluster "${input.name}"`);
-    return { name: input.name, to: to.toISOString(), ...(await rollBackHistory(tx, cluster.id, to)) };
+    const rolledBack = await rollBackHistory(tx, cluster.id, to);
+    // Its open rows changed (and its hash is gone, which refuses deltas in every process): nothing
+    // this process kept of it may serve a delta.
+    ctx.baseStates?.forget(cluster.id);
+    return { name: input.name, to: to.toISOString(), ...rolledBack };
   });
 }

@@ -42,6 +42,8 @@ export async function registerCluster(
       // A clock poisoned before removal would refuse every push of the new agent: roll it back.
       if (existing.lastObservedAt && existing.lastObservedAt > latestAcceptedObservedAt(ctx)) {
         await rollBackHistory(tx, existing.id, ctx.now());
+        // Its open rows changed (and its hash is gone): nothing kept of it may serve a delta.
+        ctx.baseStates?.forget(existing.id);
       }
       await tx
         .update(clusters)

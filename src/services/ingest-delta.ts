@@ -37,7 +37,7 @@ import {
   type SnapshotFacts,
 } from "../domain/history.js";
 import { listenerTally } from "../domain/listener-tally.js";
-import { loadFactState } from "./base-states.js";
+import { diffProjections, loadFactState, type OpenProjections, openProjectionsOf } from "./base-states.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
 import { type PerTable, projectionTables, stateTables } from "./history-tables.js";
@@ -120,6 +120,24 @@ interface Applied {
   changes: FactChanges;
   /** null: the changes cannot move them */
   projected: ReturnType<typeof projections> | null;
+  /**
+   * the projections' rows that end and begin, diffed in memory against the open rows the base state
+   * was kept with; null: not diffed here (unchanged, or the open rows are not known)
+   */
+  projectionChanges: ReturnType<typeof diffProjections> | null;
+  /** the open projection rows once written, when known (kept with the state for the next delta) */
+  projectionsAfter: OpenProjections | undefined;
+}
+
+/** The projections' part of Applied, from the open rows the base was kept with (if known). */
+function projectionsApplied(
+  projected: Applied["projected"],
+  open: OpenProjections | undefined,
+): Pick<Applied, "projectionChanges" | "projectionsAfter"> {
+  if (!projected) return { projectionChanges: null, projectionsAfter: open };
+  if (!open) return { projectionChanges: null, projectionsAfter: openProjectionsOf(projected) };
+  const diff = diffProjections(open, projected);
+  return { projectionChanges: diff, projectionsAfter: diff.after };
 }
 
 /** Rows a delta written as one statement inserts at most (as bulk-insert.ts's statements, for PGlite). */
@@ -133,16 +151,23 @@ const ROWS_IN_ONE_STATEMENT = 500;
  */
 async function deltaTurn(ctx: ServiceContext, agent: Agent, push: DeltaPush) {
   if (push.heartbeat) return oneStatement(ctx, agent, push, null);
-  const state = ctx.baseStates?.take(agent.clusterId, push.delta.delta.base);
-  if (!state) return deltaTransaction(ctx, agent, push, null);
+  const base = ctx.baseStates?.take(agent.clusterId, push.delta.delta.base);
+  if (!base) return deltaTransaction(ctx, agent, push, null);
+  const { state } = base;
   const changes = applyFactDelta(state, factDelta(push));
   // A refused delta goes through the transaction (which reads its base back): refusals keep their order.
   if (refusalOf(state, changes, push)) return deltaTransaction(ctx, agent, push, null);
   const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
-  const applied = { state, changes, projected };
+  const applied: Applied = { state, changes, projected, ...projectionsApplied(projected, base.projections) };
+  const moved = applied.projectionChanges;
+  // Projection rows travel: the changed ones when diffed here, else all of them (diffed in SQL).
   const rows =
     stateTables.reduce((sum, h) => sum + changes[h.facts].open.length, 0) +
-    (projected ? projectionTables.reduce((sum, h) => sum + projected[h.facts].length, 0) : 0);
+    (moved
+      ? projectionTables.reduce((sum, h) => sum + moved.begin[h.name].length, 0)
+      : projected
+        ? projectionTables.reduce((sum, h) => sum + projected[h.facts].length, 0)
+        : 0);
   return rows <= ROWS_IN_ONE_STATEMENT
     ? oneStatement(ctx, agent, push, applied)
     : deltaTransaction(ctx, agent, push, applied);
@@ -257,16 +282,22 @@ async function oneStatement(ctx: ServiceContext, agent: Agent, push: DeltaPush, 
   const closes: SQL[] = [];
   const inserts: InsertBatch[] = [];
   if (applied) {
-    const { changes, projected } = applied;
+    const { changes, projected, projectionChanges: moved } = applied;
     const keyed: Partial<PerTable<readonly object[]>> = {};
     const opens: Partial<PerTable<readonly object[]>> = {};
     for (const h of stateTables) {
       keyed[h.name] = changes[h.facts].close;
       opens[h.name] = changes[h.facts].open;
     }
+    // Diffed in memory: only the projection rows that end (by natural key) and begin travel.
+    for (const h of moved ? projectionTables : []) {
+      keyed[h.name] = moved?.close[h.name] ?? [];
+      opens[h.name] = moved?.begin[h.name] ?? [];
+    }
     closes.push(...closeByKeys(agent.clusterId, keyed, observedAt, true));
     inserts.push(...insertsOf(agent.clusterId, observedAt, opens));
-    for (const h of projected ? projectionTables : []) {
+    // The open rows not known here: every projection fact travels, diffed by fingerprint in SQL.
+    for (const h of projected && !moved ? projectionTables : []) {
       const diff = projectionDiff(agent.clusterId, h, projected?.[h.facts] ?? [], observedAt);
       closes.push(diff.close);
       inserts.push(diff.insert);
@@ -286,7 +317,7 @@ async function oneStatement(ctx: ServiceContext, agent: Agent, push: DeltaPush, 
   if (base !== cluster?.last_snapshot_hash) throw baseMismatch(base);
   if (snapshotId === null) throw new Error("an admitted push's statement wrote nothing");
   const result = { changed: log.changed, opened: log.opened, closed: log.closed, snapshotId };
-  return applied ? { result, state: applied.state } : { result };
+  return applied ? { result, state: applied.state, projections: applied.projectionsAfter } : { result };
 }
 
 async function deltaTransaction(
@@ -310,14 +341,26 @@ async function deltaTransaction(
     const receivedAt = ctx.now().toISOString();
     let done = applied;
     if (!done) {
-      const state = ctx.baseStates?.take(agent.clusterId, base) ?? (await loadFactState(tx, agent.clusterId));
+      // Read back, the projections' open rows are not known (prefetched only as ids and fps).
+      const taken = ctx.baseStates?.take(agent.clusterId, base) ?? {
+        state: await loadFactState(tx, agent.clusterId),
+        projections: undefined,
+      };
+      const { state } = taken;
       const changes = applyFactDelta(state, factDelta(push));
       const refused = refusalOf(state, changes, push);
       if (refused) throw refused;
       // Headroom, counts and port summary read the whole cluster: recomputed unless the changes cannot
       // move them (the same workloads, nodes and ports: the same counts too).
       const projected = projectionsUnchanged(state, changes) ? null : projections(factsOfState(state));
-      done = { state, changes, projected };
+      // The projections are diffed below against the open rows read here, the truth.
+      done = {
+        state,
+        changes,
+        projected,
+        projectionChanges: null,
+        projectionsAfter: projected ? openProjectionsOf(projected) : taken.projections,
+      };
     }
     const { state, changes, projected } = done;
     const diffs: Partial<PerTable<IntervalDiff<object>>> = {};
@@ -337,6 +380,7 @@ async function deltaTransaction(
       logPush(tx, log),
       bulkInsertMany(tx, inserts),
     ]);
-    return { result: { changed: log.changed, opened: log.opened, closed: log.closed, snapshotId }, state };
+    const result = { changed: log.changed, opened: log.opened, closed: log.closed, snapshotId };
+    return { result, state, projections: done.projectionsAfter };
   });
 }

@@ -44,6 +44,7 @@ import { splitPodTemplates } from "../domain/pod-templates.js";
 import { portCountFactSteps } from "../domain/port-counts.js";
 import { type PortSummary, portSummarySteps } from "../domain/port-map.js";
 import { perNodeHolders, sharedPortSets } from "../domain/shared-port-sets.js";
+import { type OpenProjections, openProjectionsOf } from "./base-states.js";
 import { latestAcceptedObservedAt } from "./cluster-clock.js";
 import type { ServiceContext } from "./context.js";
 import { ServiceError } from "./errors.js";
@@ -275,14 +276,19 @@ export function inTurn(
   ctx: ServiceContext,
   agent: Agent,
   hash: string,
-  transaction: () => Promise<{ result: IngestResult; state?: FactState }>,
+  /** `projections`: the open projection rows as the write left them, when known (BaseStates.put) */
+  transaction: () => Promise<{
+    result: IngestResult;
+    state?: FactState;
+    projections?: OpenProjections | undefined;
+  }>,
   hint: "derived" | "claimed" | "kept" = "derived",
 ): Promise<IngestResult> {
   const write = async () => {
-    const { result, state } = await transaction();
+    const { result, state, projections } = await transaction();
     if (hint === "derived") hashHints(ctx.db).set(agent.clusterId, hash);
     else if (hint === "claimed") hashHints(ctx.db).delete(agent.clusterId);
-    if (state) ctx.baseStates?.put(agent.clusterId, hash, state);
+    if (state) ctx.baseStates?.put(agent.clusterId, hash, state, projections);
     return result;
   };
   return ctx.pushGate ? ctx.pushGate.run(agent.clusterId, agent.cluster, write) : write();
@@ -334,8 +340,11 @@ async function ingestState(
   const held = { state: push.state, hash, observedAt, envelope, counts, facts, pause };
   return inTurn(ctx, agent, hash, async () => {
     const { result, facts: written } = await snapshotTransaction(ctx, agent, held);
-    // Keyed for the next delta after COMMIT, so the work does not hold the connection.
-    return written ? { result, state: factStateOf(written) } : { result };
+    // Keyed for the next delta after COMMIT, so the work does not hold the connection. The diff made
+    // the open projection rows exactly these facts' (legacy fingerprints adopted).
+    return written
+      ? { result, state: factStateOf(written), projections: openProjectionsOf(written) }
+      : { result };
   });
 }
 

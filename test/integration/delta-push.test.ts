@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { SnapshotInput } from "../../src/contract/snapshot.js";
 import { rawRows } from "../../src/db/raw.js";
-import { historyTables, tableName } from "../../src/services/history-tables.js";
+import { historyTables, openKeyColumns, tableName } from "../../src/services/history-tables.js";
 import { ADMIN_TOKEN, createHarness, type Harness } from "../helpers/app.js";
 import { deltaBody } from "../helpers/delta-body.js";
 import { type StateInput, snapshotOf, stateArb } from "../property/states.js";
@@ -95,13 +95,45 @@ describe("delta pushes", () => {
     expect(await written(deltas)).toEqual(before);
   });
 
+  it("refuses a delta after a clock reset, even from the base this process kept; after a whole push deltas land again", async () => {
+    await deltas.reset();
+    const token = await deltas.register(CLUSTER);
+    const first = snapshotOf(CLUSTER, at(0), stateA);
+    expect((await deltas.push(token, first)).status).toBe(200);
+    const reset = await deltas.mutate("clusters.resetClock", { name: CLUSTER });
+    expect(reset.ok).toBe(true);
+    const next = snapshotOf(CLUSTER, at(1), { ...stateA, pods: [exporter("e0", "n0")] });
+    const refused = await deltas.push(token, deltaBody(first, next));
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("BASE_MISMATCH");
+    expect((await deltas.push(token, next)).status).toBe(200);
+    // A delta that moves the projections (the exporter back on n1), from the whole push's base.
+    const third = snapshotOf(CLUSTER, at(2), stateA);
+    expect((await deltas.push(token, deltaBody(next, third))).status).toBe(200);
+    const doubleOpen = await rawRows<{ n: number }>(
+      deltas.database.db,
+      sql.raw(
+        historyTables
+          .map(
+            (h) =>
+              `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${tableName(h)} WHERE valid_to IS NULL GROUP BY ${openKeyColumns(h).join(", ")} HAVING count(*) > 1) d`,
+          )
+          .join(" UNION ALL "),
+      ),
+    );
+    expect(doubleOpen.reduce((sum, r) => sum + r.n, 0)).toBe(0);
+  });
+
   it("gives the same history whether states are pushed whole or as deltas", async () => {
     const step = fc.record({
-      // a new state; the same again (a heartbeat); or the same with every pod renamed (a rolling restart)
+      // a new state; the same again (a heartbeat); the same with every pod renamed (a rolling restart);
+      // or a small change that moves the projections: a pod moved to another node, a replica added
       state: fc.oneof(
         { weight: 3, arbitrary: stateArb },
         { weight: 1, arbitrary: fc.constant("same" as const) },
         { weight: 2, arbitrary: fc.constant("renamed" as const) },
+        { weight: 2, arbitrary: fc.nat().map((pick) => ({ moved: pick })) },
+        { weight: 2, arbitrary: fc.nat().map((pick) => ({ replica: pick })) },
       ),
       /** deltas only: apply it in an app that never saw the base (read back from the database) */
       freshApp: fc.boolean(),
@@ -138,10 +170,39 @@ describe("delta pushes", () => {
   }, 180_000);
 });
 
-function nextState(previous: SnapshotInput, step: StateInput | "same" | "renamed"): StateInput {
-  if (step === "same") return { nodes: previous.nodes, pods: previous.pods };
+type Step = StateInput | "same" | "renamed" | { moved: number } | { replica: number };
+
+function nextState(previous: SnapshotInput, step: Step): StateInput {
+  const { nodes, pods } = previous;
+  if (step === "same") return { nodes, pods };
   if (step === "renamed") {
-    return { nodes: previous.nodes, pods: previous.pods.map((pod) => ({ ...pod, name: `${pod.name}-r` })) };
+    return { nodes, pods: pods.map((pod) => ({ ...pod, name: `${pod.name}-r` })) };
+  }
+  if ("moved" in step) {
+    // One pod to the next node (or onto one, if it was not bound): its holds, headroom and counts move.
+    const index = pods.length > 0 ? step.moved % pods.length : -1;
+    return {
+      nodes,
+      pods: pods.map((pod, i) => {
+        if (i !== index) return pod;
+        const at = nodes.findIndex((n) => n.name === pod.node);
+        const node = nodes[(at + 1) % nodes.length]?.name ?? null;
+        return { ...pod, node, phase: node === null ? ("Pending" as const) : ("Running" as const) };
+      }),
+    };
+  }
+  if ("replica" in step) {
+    // A copy of one pod under a new name (the same owner, rules and ports), maybe on another node.
+    const pod = pods[step.replica % Math.max(pods.length, 1)];
+    if (!pod) return { nodes, pods };
+    const node = nodes[step.replica % nodes.length]?.name ?? null;
+    const replica = {
+      ...pod,
+      name: `${pod.name}-x${pods.length}`,
+      node,
+      phase: node === null ? ("Pending" as const) : ("Running" as const),
+    };
+    return { nodes, pods: [...pods, replica] };
   }
   return step;
 }

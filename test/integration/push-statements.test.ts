@@ -4,10 +4,14 @@
  * round trips), and that statement carries no parameters (postgres.js would describe a parametrised
  * one first: a second round trip). What they write is checked elsewhere (delta-push, delta-truth).
  */
+
+import { sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
+import { rawRows } from "../../src/db/raw.js";
 import type { Db } from "../../src/db/types.js";
+import { projectionTables, tableName } from "../../src/services/history-tables.js";
 import { createHarness, type Harness } from "../helpers/app.js";
 import { canonical, deltaBody } from "../helpers/delta-body.js";
 import { type StateInput, snapshotOf } from "../property/states.js";
@@ -34,6 +38,8 @@ let h: Harness;
 let app: ReturnType<typeof createApp>;
 const dialect = new PgDialect();
 const calls = { execute: 0, transaction: 0, parametrised: 0 };
+/** the text of the statements executed, in order */
+let texts: string[] = [];
 
 beforeAll(async () => {
   h = await createHarness();
@@ -46,6 +52,7 @@ beforeAll(async () => {
           calls.execute++;
           const rendered = dialect.sqlToQuery(query as never);
           if (rendered.params.length > 0) calls.parametrised++;
+          texts.push(rendered.sql);
           return (value as (q: unknown) => unknown).call(target, query);
         };
       }
@@ -96,5 +103,48 @@ describe("a small push", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ changed: true, opened: 2, closed: 2 });
     expect(calls).toEqual({ execute: 1, transaction: 0, parametrised: 0 });
+  });
+
+  it("carries only the projection rows that change when a delta moves the projections (a replica added)", async () => {
+    const cluster = "moved-1";
+    const token = await h.register(cluster);
+    const web = (name: string, node: string) => ({
+      namespace: "shop",
+      name,
+      node,
+      phase: "Running" as const,
+      owner: { kind: "Deployment", name: "web" },
+      ports: [{ container: "web", containerPort: 8080, hostPort: 8080 }],
+    });
+    const first = snapshotOf(cluster, at(0), { ...state, pods: [...state.pods, web("web-0", "n0")] });
+    expect((await push(token, first)).status).toBe(200);
+    // A web replica added: its headroom and the counts of its port move, the exporters' rows stay.
+    const next = snapshotOf(cluster, at(1), {
+      ...state,
+      pods: [...state.pods, web("web-0", "n0"), web("web-1", "n1")],
+    });
+    texts = [];
+    expect((await push(token, deltaBody(first, next))).status).toBe(200);
+    expect(texts).toHaveLength(1);
+    const statement = texts[0] ?? "";
+    const open = async (since: string) => {
+      const rows = await Promise.all(
+        projectionTables.map((p) =>
+          rawRows<{ fp: string }>(
+            h.database.db,
+            sql`SELECT fp FROM ${sql.raw(tableName(p))} WHERE valid_to IS NULL
+                  AND cluster_id = (SELECT id FROM clusters WHERE name = ${cluster})
+                  AND valid_from ${sql.raw(since === at(1) ? "=" : "<")} ${at(1)}::timestamptz`,
+          ),
+        ),
+      );
+      return rows.flat().map((r) => r.fp);
+    };
+    const kept = await open(at(0));
+    const begun = await open(at(1));
+    expect(kept.length, "projection rows the move left as they were").toBeGreaterThan(0);
+    expect(begun.length, "projection rows the move began").toBeGreaterThan(0);
+    for (const fp of kept) expect(statement, `unchanged row ${fp} travelled`).not.toContain(fp);
+    for (const fp of begun) expect(statement).toContain(fp);
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { canonicalState } from "../../../src/contract/canonical.js";
 import type { NodeListeners } from "../../../src/contract/listeners.js";
 import { parseSnapshot, type SnapshotInput } from "../../../src/contract/snapshot.js";
-import { applyFactDelta, factStateOf, projectionsUnchanged } from "../../../src/domain/fact-state.js";
+import {
+  applyFactDelta,
+  factStateOf,
+  projectionsUnchanged,
+  stateSize,
+} from "../../../src/domain/fact-state.js";
 import { workloadHeadroom } from "../../../src/domain/headroom.js";
 import { factsFromState, headroomFacts } from "../../../src/domain/history.js";
 import { tcpListener } from "../../fixtures/listeners.js";
@@ -105,5 +110,41 @@ describe("whether a delta can move the whole-cluster projections", () => {
       [reports, reports],
     );
     expect(result.unchanged).toBe(false);
+  });
+});
+
+describe("a state's sizes after deltas", () => {
+  it("are those of the resulting state built afresh: host ports counted as pods come, go and change", () => {
+    const nodes = ["n0", "n1", "n2"];
+    const udp = (name: string, node: string): Pod => ({
+      ...web(name, node),
+      ports: [
+        { container: "c", containerPort: 53, hostPort: 53, protocol: "UDP" },
+        { container: "c", containerPort: 80, hostPort: 80 },
+      ],
+    });
+    const steps: Pod[][] = [
+      [web("w0", "n0"), web("w1", "n1")],
+      [web("w0", "n0"), udp("w1", "n1"), udp("w2", "n2")],
+      [web("w0", "n0")],
+      [],
+      [udp("w3", "n0")],
+    ];
+    const state = factStateOf(facts(nodes, steps[0] ?? []));
+    // The first call builds the tally; the deltas after it keep it up to date.
+    expect(stateSize(state)).toEqual(stateSize(factStateOf(facts(nodes, steps[0] ?? []))));
+    for (const [i, after] of steps.entries()) {
+      if (i === 0) continue;
+      const next = facts(nodes, after);
+      const kept = new Set(after.map((p) => p.name));
+      applyFactDelta(state, {
+        upserts: { ...next, nodes: [], ingressControllers: [] },
+        removeNodes: [],
+        removePods: (steps[i - 1] ?? [])
+          .filter((p) => !kept.has(p.name))
+          .map((p) => [p.namespace, p.name] as const),
+      });
+      expect(stateSize(state), `after step ${i}`).toEqual(stateSize(factStateOf(next)));
+    }
   });
 });
