@@ -1,12 +1,13 @@
 /**
  * CPU profile of the fixed per-push cost: one 50-node cluster (or `nodes`), pushed whole once, then
- * `count` ~1 % churn deltas (A → B, B → A, …) and `count` heartbeats, bodies built before the timed
- * loops so only the server's work is measured and profiled. Writes `<out>-delta.cpuprofile` and
- * `<out>-heartbeat.cpuprofile` and prints wall and CPU ms per push (this process: the app, not
+ * `count` ~1 % churn deltas (A → B, B → A, …), `count` heartbeats and the churn pushed whole `count` times
+ * (after ANALYZE, as autovacuum has run on any server that has run a minute), bodies built before the timed
+ * loops so only the server's work is measured and profiled. Writes `<out>-<phase>.cpuprofile` and prints wall and CPU ms per push (this process: the app, not
  * PostgreSQL; on PostgreSQL also the CPU ms its backends used per push, from /proc). `churn`: "rename" (~1 % of pods renamed, a rolling restart: the projections cannot
  * move) or "move" (a router pod moved to another node and a replica added: headroom and port counts
  * move, as in `npm run load`'s churn).
- * Usage: npx tsx bench/push-profile.ts [nodes=50] [count=300] [out=push] [churn=rename|move]
+ * PROFILE=0 leaves the profiler off (it costs about 2 ms a push).
+ * Usage: [PROFILE=0] npx tsx bench/push-profile.ts [nodes=50] [count=300] [out=push] [churn=rename|move]
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -64,8 +65,16 @@ try {
     await answer.arrayBuffer();
   };
   const at = (i: number) => new Date(Date.UTC(2026, 10, 27, 10, 0, i)).toISOString();
-  const { a, ca, cb, ab, ba } = churnPair("profiled", nodes, at(0), 42, churn === "move" ? moved : undefined);
+  const { a, b, ca, cb, ab, ba } = churnPair(
+    "profiled",
+    nodes,
+    at(0),
+    42,
+    churn === "move" ? moved : undefined,
+  );
   await send(wholeBody(a));
+  // Statistics as autovacuum keeps them on a server that has run a minute (a new database has none).
+  await rawRows(handle.db, sql`ANALYZE`);
   let second = 1;
   const deltas: Buffer[] = [];
   for (let i = 0; i < count; i++) {
@@ -79,6 +88,11 @@ try {
   const last = count % 2 === 0 ? ca.hash : cb.hash;
   const heartbeats: Buffer[] = [];
   for (let i = 0; i < count; i++) heartbeats.push(await heartbeatBody("profiled", at(second++), last));
+  // The same churn pushed whole, B, A, B, … (starting from the state the heartbeats leave).
+  const wholes: Buffer[] = [];
+  const states = count % 2 === 0 ? [b, a] : [a, b];
+  for (let i = 0; i < count; i++)
+    wholes.push(wholeBody({ ...(states[i % 2] as typeof a), observedAt: at(second++) }));
   /** CPU seconds of the scratch database's backends (all of them: the pool's connections), null on PGlite */
   const backendsCpu = async (): Promise<number | null> => {
     if (handle.kind !== "postgres") return null;
@@ -96,15 +110,19 @@ try {
     }
     return seconds;
   };
+  // PROFILE=0: the figures without the sampling profiler's own cost (about 2 ms a push).
+  const profiling = process.env.PROFILE !== "0";
   const session = new Session();
   session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  if (profiling) {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  }
   const phase = async (name: string, bodies: Buffer[]) => {
     // The first tenth warms up (JIT, caches) outside the profile.
     const warm = Math.floor(bodies.length / 10);
     for (const body of bodies.slice(0, warm)) await send(body);
-    await session.post("Profiler.start");
+    if (profiling) await session.post("Profiler.start");
     const pgBefore = await backendsCpu();
     const cpu = process.cpuUsage();
     const start = performance.now();
@@ -112,8 +130,10 @@ try {
     const ms = performance.now() - start;
     const used = process.cpuUsage(cpu);
     const pgAfter = await backendsCpu();
-    const { profile } = await session.post("Profiler.stop");
-    writeFileSync(`${out}-${name}.cpuprofile`, JSON.stringify(profile));
+    if (profiling) {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(`${out}-${name}.cpuprofile`, JSON.stringify(profile));
+    }
     const n = bodies.length - warm;
     console.log(
       JSON.stringify({
@@ -129,6 +149,7 @@ try {
   };
   await phase("delta", deltas);
   await phase("heartbeat", heartbeats);
+  await phase("whole", wholes);
 } finally {
   await drop();
 }

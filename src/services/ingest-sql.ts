@@ -109,17 +109,23 @@ export function closeByKeys(
       column,
       values: arrayLiteral(facts.map((fact) => fact[factKey(h, property)])),
     }));
-    const names = sql.join(
-      key.map(({ column }) => sql.identifier(column.name)),
-      sql`, `,
-    );
     const arrays = sql.join(
       key.map(({ column, values }) => sql`${values}::text[]::${sql.raw(column.getSQLType())}[]`),
       sql`, `,
     );
+    const keyNames = key.map((_, i) => `k${i}`);
+    const matches = sql.join(
+      key.map(({ column }, i) => sql`${h.table}.${sql.identifier(column.name)} = ${sql.raw(`k.k${i}`)}`),
+      sql` AND `,
+    );
+    // Driven from the keys: each is one probe of the open-key index. As `(key) IN (SELECT … unnest)`
+    // the planner scanned the cluster's open rows and re-read the arrays for each of them when its
+    // statistics were young (a new cluster's first minutes): 3.7 ms for 10 allocations of 709.
     updates.push(
-      sql`UPDATE ${h.table} SET valid_to = ${at(instant)} WHERE cluster_id = ${clusterId} AND valid_to IS NULL
-            AND (${names}) IN (SELECT * FROM unnest(${arrays}))${gated ? admittedOnly : sql``}`,
+      sql`UPDATE ${h.table} SET valid_to = ${at(instant)}
+            FROM unnest(${arrays}) AS ${sql.raw(`k(${keyNames.join(", ")})`)}
+            WHERE ${h.table}.cluster_id = ${clusterId} AND ${h.table}.valid_to IS NULL
+            AND ${matches}${gated ? admittedOnly : sql``}`,
     );
   }
   return updates;

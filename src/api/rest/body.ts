@@ -104,6 +104,9 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   }
 }
 
+/** Bodies up to this many characters are parsed in one JSON.parse (about 2 ms at 1 MiB). */
+const PARSE_AT_ONCE_CHARS = 1024 * 1024;
+
 /**
  * The body as JSON. With `pause`, it is parsed in pieces with the pause between them (a 32 MiB
  * snapshot is about half a second of JSON.parse); the value, and what is refused, are JSON.parse's.
@@ -124,6 +127,9 @@ export async function readJsonBody(
   const text = await readBodyText(request, maxBytes);
   if (!hasBody) throw new ServiceError("BAD_REQUEST", "INVALID_JSON", "the request has no body");
   try {
+    // A small body is parsed at once: its JSON.parse is shorter than a pause's slice, and the
+    // pieces cost a push of a 50-node cluster a tenth of its CPU.
+    if (text.length <= PARSE_AT_ONCE_CHARS) return JSON.parse(text);
     const steps = parseJsonSteps(text);
     return pause ? await runStepsPausing(steps, pause) : runSteps(steps);
   } catch {
