@@ -22,6 +22,7 @@ import { parseArgs, promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { fixtureNodes, fixturePod, fixturePods, type KubeJson } from "../test/agents/helpers/fixtures.js";
 import { type KubeTestServer, startKubeTestServer } from "../test/agents/helpers/kube-test-server.js";
+import { median } from "./median.js";
 
 const { values: flags, positionals } = parseArgs({
   options: { runs: { type: "string", default: "1" }, against: { type: "string" } },
@@ -251,13 +252,6 @@ async function loadCluster(kube: KubeTestServer, big: boolean) {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 interface Round {
   baseline: AgentRun;

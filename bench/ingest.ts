@@ -23,6 +23,7 @@ import { canonicalState, stateHash } from "../src/contract/canonical.js";
 import { parseSnapshot } from "../src/contract/snapshot.js";
 import { rawRows } from "../src/db/raw.js";
 import { clusterSnapshot } from "./fleet.js";
+import { median } from "./median.js";
 import { canonical, changesBetween, deltaBody, heartbeatBody, wholeBody } from "./push-bodies.js";
 import { openScratchDatabase } from "./scratch-database.js";
 
@@ -62,14 +63,6 @@ function timed<T>(run: () => T): { value: T; ms: number; cpuMs: number } {
   const used = process.cpuUsage(cpu);
   return { value, ms, cpuMs: (used.user + used.system) / 1000 };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 const { handle, drop } = await openScratchDatabase(process.env.BENCH_DATABASE_PREFIX ?? "portolan_bench");
 try {

@@ -28,6 +28,7 @@ import {
   NODE_LISTENERS,
   writeProcFixture,
 } from "../test/agents/helpers/proc-fixture.js";
+import { median } from "./median.js";
 
 const RUNS = Number(process.argv[2] ?? 3);
 const SCANS = Number(process.argv[3] ?? 40);
@@ -42,13 +43,6 @@ const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(" ") ?? [
 const TARGET_MIB = 48;
 
 const mib = (kb: number) => Math.round((kb / 1024) * 10) / 10;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8")

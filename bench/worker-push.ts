@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { WebSocket } from "undici";
 import { planDevWorker } from "../test/worker/tools/dev-worker.js";
+import { median } from "./median.js";
 import { churnPair, deltaBody, heartbeatBody, wholeBody } from "./push-bodies.js";
 import { openScratchDatabase } from "./scratch-database.js";
 
@@ -45,13 +46,6 @@ const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux x86-64
 /** High enough that the per-token push rate limit never answers 429 here; its check still runs. */
 const UNLIMITED = "1000000";
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freePort(): Promise<number> {

@@ -9,63 +9,30 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Protocol, Snapshot } from "../../src/contract/snapshot.js";
 import { createHarness, type Harness } from "../helpers/app.js";
+import { type RealDumpCluster, realDumpClusters } from "../helpers/real-dump-clusters.js";
 import { sharedInputDir } from "../helpers/shared-inputs.js";
 import { startTestAgent } from "./helpers/agent.js";
 
 /** Beside the checkout; K8S_DUMPS_DIR names it for a checkout elsewhere (a git worktree). */
 const { dir: DUMPS, present } = sharedInputDir("k8s-dumps", "K8S_DUMPS_DIR");
 
-/** One cluster per source: its node list and its pod documents, as kubectl (or a bundle) wrote them. */
-const clusters: { name: string; files: string[]; holds: { hostPort: number; protocol: Protocol }[] }[] = [
-  {
-    name: "k3s-troubleshoot",
-    files: [
-      "troubleshoot-k3s-nodes.json",
-      "troubleshoot-k3s-pods-kube-system.json",
-      "troubleshoot-k3s-pods-default.json",
-    ],
-    // ServiceLB's svclb-traefik takes hostPort 80 and 443.
-    holds: [
-      { hostPort: 80, protocol: "TCP" },
-      { hostPort: 443, protocol: "TCP" },
-    ],
-  },
-  {
-    name: "openshift-insights",
-    files: [
-      "insights-node-master-0.json",
-      "insights-node-worker-0.json",
-      "insights-pod-etcd-master-0.json",
-      "insights-pod-kube-controller-manager-master-0.json",
-      "insights-pod-kube-scheduler-master-0.json",
-      "insights-pod-router-default-pending.json",
-    ],
-    // Static control-plane pods on hostNetwork; the router is Pending, so it holds nothing.
-    holds: [
-      { hostPort: 10257, protocol: "TCP" },
-      { hostPort: 10259, protocol: "TCP" },
-    ],
-  },
-  {
-    name: "kurl-sbctl",
-    files: [
-      "sbctl-kurl-nodes.json",
-      "sbctl-kurl-pods-kube-system.json",
-      "sbctl-kurl-pods-projectcontour.json",
-    ],
-    holds: [],
-  },
-  {
-    name: "kubeadm-describecluster",
-    files: ["synthetic-nodes-describecluster.json", "describecluster-kubeadm-pods.json"],
-    holds: [],
-  },
-  {
-    name: "aks-k8s-arena",
-    files: ["synthetic-nodes-k8s-arena.json", "k8s-arena-aks-pods-kube-system.json"],
-    holds: [],
-  },
-];
+/** What each real cluster really held (test/helpers/real-dump-clusters.ts names its files). */
+const holds: Record<RealDumpCluster, { hostPort: number; protocol: Protocol }[]> = {
+  // ServiceLB's svclb-traefik takes hostPort 80 and 443.
+  "k3s-troubleshoot": [
+    { hostPort: 80, protocol: "TCP" },
+    { hostPort: 443, protocol: "TCP" },
+  ],
+  // Static control-plane pods on hostNetwork; the router is Pending, so it holds nothing.
+  "openshift-insights": [
+    { hostPort: 10257, protocol: "TCP" },
+    { hostPort: 10259, protocol: "TCP" },
+  ],
+  "kurl-sbctl": [],
+  "kubeadm-describecluster": [],
+  "aks-k8s-arena": [],
+};
+const clusters = realDumpClusters.map((c) => ({ ...c, holds: holds[c.name] }));
 
 describe.skipIf(!present)("real kubectl dumps", () => {
   let h: Harness;

@@ -21,6 +21,7 @@ import {
   portSchema,
   schemaReader,
 } from "../../src/contract/snapshot.js";
+import { realDumpClusters } from "../helpers/real-dump-clusters.js";
 import { sharedInputDir } from "../helpers/shared-inputs.js";
 import { extremeNumber, oddString } from "./arbitraries.js";
 
@@ -354,25 +355,8 @@ describe("a large snapshot read by the quick readers", () => {
 
 const { dir: DUMPS, present } = sharedInputDir("k8s-dumps", "K8S_DUMPS_DIR");
 
-/** The real clusters of the dumps (test/agents/real-dumps.test.ts), as the agent's --from-file makes them. */
-const clusters = [
-  [
-    "troubleshoot-k3s-nodes.json",
-    "troubleshoot-k3s-pods-kube-system.json",
-    "troubleshoot-k3s-pods-default.json",
-  ],
-  [
-    "insights-node-master-0.json",
-    "insights-node-worker-0.json",
-    "insights-pod-etcd-master-0.json",
-    "insights-pod-kube-controller-manager-master-0.json",
-    "insights-pod-kube-scheduler-master-0.json",
-    "insights-pod-router-default-pending.json",
-  ],
-  ["sbctl-kurl-nodes.json", "sbctl-kurl-pods-kube-system.json", "sbctl-kurl-pods-projectcontour.json"],
-  ["synthetic-nodes-describecluster.json", "describecluster-kubeadm-pods.json"],
-  ["synthetic-nodes-k8s-arena.json", "k8s-arena-aks-pods-kube-system.json"],
-];
+/** The real clusters of the dumps, as the agent's --from-file makes them. */
+const clusters = realDumpClusters.map((c) => c.files);
 
 function realSnapshots(): unknown[] {
   const known = new Set(readdirSync(DUMPS));
