@@ -60,13 +60,13 @@ function inputs(valid: number) {
   const maybe = <T>(good: fc.Arbitrary<T>) =>
     fc.oneof({ weight: valid, arbitrary: good }, { weight: 1, arbitrary: junk as fc.Arbitrary<unknown> });
   /** One of the good values, sometimes one of the bad ones (out of range, too long, wrong case). */
-  const pick = (good: unknown[], bad: unknown[]) =>
-    maybe(
-      fc.oneof(
-        { weight: valid, arbitrary: fc.constantFrom(...good) },
-        { weight: 1, arbitrary: fc.constantFrom(...bad) },
-      ),
+  const goodOrBad = <T>(good: T[], bad: T[]) =>
+    fc.oneof(
+      { weight: valid, arbitrary: fc.constantFrom(...good) },
+      { weight: 1, arbitrary: fc.constantFrom(...bad) },
     );
+  /** The same, sometimes junk of any type instead. */
+  const pick = <T>(good: T[], bad: T[]) => maybe(goodOrBad(good, bad));
   /** A record with every key optional (missing fields) plus unknown keys (extra fields, dropped). */
   const loose = (fields: Record<string, fc.Arbitrary<unknown>>, required: string[]) =>
     fc
@@ -90,7 +90,9 @@ function inputs(valid: number) {
     ["worker-1", "a", "node.example.com", "kube-system", "x".repeat(63)],
     ["x".repeat(64), "Bad", "-a", "", "a_b"],
   );
-  const labelKey = pick(
+  // Keys of a label map are strings whatever they hold: junk there (an object without a prototype)
+  // is not a key JSON can make, and fast-check cannot even build it.
+  const labelKeyText = goodOrBad(
     [
       "env",
       "app.kubernetes.io/name",
@@ -101,8 +103,9 @@ function inputs(valid: number) {
     ],
     ["", "a/b/c", "_x", "x".repeat(64), `${"a".repeat(254)}/x`, "__proto__"],
   );
+  const labelKey = maybe(labelKeyText);
   const labelValue = pick(["", "prod", "a.b-c_d", "x".repeat(63)], ["x".repeat(64), "-x", "a b"]);
-  const labels = maybe(fc.dictionary(labelKey as fc.Arbitrary<string>, labelValue, { maxKeys: 4 }));
+  const labels = maybe(fc.dictionary(labelKeyText, labelValue, { maxKeys: 4 }));
   const effect = pick(["NoSchedule", "PreferNoSchedule", "NoExecute"], ["", "Other"]);
   const port = maybe(
     fc.oneof(
