@@ -90,8 +90,8 @@ function inputs(valid: number) {
     ["worker-1", "a", "node.example.com", "kube-system", "x".repeat(63)],
     ["x".repeat(64), "Bad", "-a", "", "a_b"],
   );
-  // Keys of a label map are strings whatever they hold: junk there (an object without a prototype)
-  // is not a key JSON can make, and fast-check cannot even build it.
+  // Keys of a label map are strings whatever they hold: junk there (a JSON object with its own
+  // "toString", which String() cannot convert) is not a key JSON can make, and fast-check throws building it.
   const labelKeyText = goodOrBad(
     [
       "env",
