@@ -236,6 +236,8 @@ describe("pod templates", () => {
     expect(kept.map((r) => r.node_selector)).toEqual([{ day: "1" }, { day: "12" }]);
   }, 180_000);
 
+  // PostgreSQL only: it needs two connections at once (a push holding its lock while the prune runs);
+  // the embedded database serves one statement at a time.
   it.skipIf(!onRealPostgres())(
     "are not deleted while a push that names one again is in flight: the push's lock keeps it",
     async () => {
