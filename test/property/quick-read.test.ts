@@ -400,6 +400,7 @@ function places(value: unknown, out: [Record<string, unknown> | unknown[], strin
   return out;
 }
 
+// Skipped only where ../shared/k8s-dumps is absent (K8S_DUMPS_DIR names it elsewhere): real inputs are read in place.
 describe.skipIf(!present)("the quick readers on the real dumps", () => {
   const snapshots = present ? realSnapshots() : [];
 
