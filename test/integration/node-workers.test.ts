@@ -45,6 +45,7 @@ interface LogLine {
   route?: string;
 }
 
+// PostgreSQL only: several processes cannot share the embedded database (PORTOLAN_WORKERS refuses it).
 describe.skipIf(!onRealPostgres())("two server workers on PostgreSQL", () => {
   let db: DatabaseHandle & { url?: string };
   let primary: ChildProcess;
